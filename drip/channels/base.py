@@ -1,0 +1,87 @@
+"""The one small interface every outgoing channel (SMS, email, outbox) implements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Protocol, runtime_checkable
+
+ChannelName = Literal["sms", "email"]
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One rendered message ready to hand to a provider."""
+
+    delivery_id: int | None
+    channel: ChannelName
+    to: str
+    body: str
+    subject: str | None = None
+    html: str | None = None
+    reply_to: str | None = None
+    # A read-only view: the message is shared between retry attempts and threads.
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    status_callback: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the provider said when it took the message."""
+
+    provider_message_id: str
+    status: str
+
+
+class SendError(Exception):
+    """The provider did not take the message."""
+
+    def __init__(self, code: int | str | None, message: str):
+        super().__init__(f"{code}: {message}" if code is not None else message)
+        self.code = code
+        self.message = message
+
+
+class TransientSendError(SendError):
+    """Worth retrying later: throttling, provider outage, timeout, network failure.
+
+    maybe_sent is True when the request may have reached the provider before the failure
+    (a read timeout, a connection dropped mid-answer): resending could text the learner twice.
+    """
+
+    def __init__(self, code: int | str | None, message: str, retry_after: float | None = None,
+                 *, maybe_sent: bool = False):
+        super().__init__(code, message)
+        self.retry_after = retry_after
+        self.maybe_sent = maybe_sent
+
+
+class PermanentSendError(SendError):
+    """Retrying the same message will fail the same way (bad number, bad request)."""
+
+
+class RecipientOptedOut(PermanentSendError):
+    """The recipient replied STOP to this sender (Twilio error 21610)."""
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """Sends one message through one provider."""
+
+    name: str
+
+    def send(self, message: OutgoingMessage) -> SendResult:
+        """Hand the message to the provider, or raise a SendError."""
+        ...
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds; None when absent or an HTTP date."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None  # the HTTP-date form is rare for these APIs; fall back to our own backoff
+    return max(seconds, 0.0)

@@ -1,0 +1,57 @@
+"""`flask drip ...` commands for operators."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from drip.services import accounts
+
+drip_cli = AppGroup("drip", help="Drip administration.")
+
+
+@drip_cli.command("create-trainer")
+@click.argument("email")
+@click.option("--name", default="", help="Display name.")
+@click.password_option("--password", help="Prompted when omitted.")
+def create_trainer(email: str, name: str, password: str) -> None:
+    """Create a trainer account."""
+    try:
+        trainer = accounts.create_trainer(email, password, name)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created trainer {trainer.email}")
+
+
+@drip_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", default="cli", help="A label to tell tokens apart.")
+def create_token(email: str, name: str) -> None:
+    """Print a new API token for a trainer."""
+    trainer = accounts.find_trainer(email)
+    if trainer is None:
+        raise click.ClickException(f"No trainer with the email {email}")
+    click.echo(accounts.create_token(trainer, name))
+
+
+@drip_cli.command("seed-demo")
+def seed_demo() -> None:
+    """Create the demo trainer, starter sequence and a session (once)."""
+    from drip.services.demo import seed
+
+    for line in seed():
+        click.echo(line)
+
+
+@drip_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests).")
+def worker(burst: bool) -> None:
+    """Run an RQ worker that also runs the scheduler and the dispatcher."""
+    from drip.worker import run_worker
+
+    run_worker(burst=burst)
+
+
+def init_app(app: Flask) -> None:
+    """Register the `flask drip` commands."""
+    app.cli.add_command(drip_cli)

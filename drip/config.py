@@ -1,0 +1,90 @@
+"""The one place environment variables are read."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from dotenv import load_dotenv
+
+DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+
+def instance_path() -> Path:
+    """Where SQLite, the generated secret key and the embedded Valkey live."""
+    return Path(os.environ.get("DRIP_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    """Return SECRET_KEY, generating it into instance/ on first run so restarts keep sessions."""
+    key_file = folder / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _default_database_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'drip.db'}"
+
+
+def _normalise_database_url(url: str) -> str:
+    """Accept the postgres:// URLs PaaS hosts hand out and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the app configuration from the environment (and `.env`), then apply overrides."""
+    load_dotenv(override=False)
+    env = os.environ
+    folder = instance_path()
+    twilio_sid = env.get("TWILIO_ACCOUNT_SID", "")
+    sendgrid_key = env.get("SENDGRID_API_KEY", "")
+    config: dict[str, Any] = {
+        "INSTANCE_PATH": str(folder),
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
+            env.get("DATABASE_URL") or _default_database_url(folder)
+        ),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL).rstrip("/"),
+        "SMS_PROVIDER": env.get("DRIP_SMS_PROVIDER") or ("twilio" if twilio_sid else "outbox"),
+        "EMAIL_PROVIDER": env.get("DRIP_EMAIL_PROVIDER") or ("sendgrid" if sendgrid_key else "outbox"),
+        "TWILIO_ACCOUNT_SID": twilio_sid,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/"),
+        "SENDGRID_API_KEY": sendgrid_key,
+        "SENDGRID_FROM_EMAIL": env.get("SENDGRID_FROM_EMAIL", ""),
+        "SENDGRID_API_HOST": env.get("SENDGRID_API_HOST", "https://api.sendgrid.com").rstrip("/"),
+        "SENDGRID_INBOUND_SECRET": env.get("SENDGRID_INBOUND_SECRET", ""),
+        "SENDGRID_EVENT_PUBLIC_KEY": env.get("SENDGRID_EVENT_PUBLIC_KEY", ""),
+        "INBOUND_EMAIL_DOMAIN": env.get("DRIP_INBOUND_EMAIL_DOMAIN", ""),
+        "SMS_RATE": float(env.get("DRIP_SMS_RATE", "1")),
+        "DEFAULT_REGION": env.get("DRIP_DEFAULT_REGION", "US").upper(),
+        # How long a delivery may stay `sending` before we call it `unknown`: longer
+        # than a send with all its retries can take.
+        "SENDING_LEASE_SECONDS": float(env.get("DRIP_SENDING_LEASE_SECONDS", "300")),
+        "DISPATCH_INTERVAL_SECONDS": float(env.get("DRIP_DISPATCH_INTERVAL", "0.5")),
+        "DISPATCH_BATCH_SIZE": int(env.get("DRIP_DISPATCH_BATCH_SIZE", "200")),
+        "SEND_CONCURRENCY": int(env.get("DRIP_SEND_CONCURRENCY", "64")),
+        "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+    }
+    if overrides:
+        config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = env.get("SECRET_KEY") or _secret_key(Path(config["INSTANCE_PATH"]))
+    return config

@@ -1,0 +1,34 @@
+"""Database engine settings that depend on the backend."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from drip.extensions import db
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Web and worker write at the same time: WAL lets readers go on while one writes,
+    # and the busy timeout makes a writer wait for the lock instead of failing.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def is_sqlite() -> bool:
+    """True when the bound database is SQLite (no SKIP LOCKED, one writer at a time)."""
+    return db.engine.dialect.name == "sqlite"
+
+
+def init_app(app: Flask) -> None:
+    """Install per-connection settings for SQLite."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            engine: Engine = db.engine
+            if not getattr(engine, "_drip_pragmas", False):
+                event.listen(engine, "connect", _sqlite_pragmas)
+                engine._drip_pragmas = True  # type: ignore[attr-defined]

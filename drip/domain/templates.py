@@ -1,0 +1,188 @@
+"""Step bodies: sandboxed Jinja rendering, trainer-facing validation and SMS segment counting."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+# The names a step body may use (DESIGN.md, "Step fields"), with the fields of each namespace.
+CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
+    "first_name": frozenset(),
+    "name": frozenset(),
+    "session": frozenset({"title", "starts_at", "join_url"}),
+    "trainer": frozenset({"name"}),
+    "reply_hint": frozenset(),
+}
+
+# A trainer's body runs once per learner inside the workers: one bad template must not be able
+# to allocate gigabytes or spin for minutes.
+_MAX_OUTPUT_ITEMS = 100_000
+_MAX_EXPONENT = 100
+
+
+class TemplateProblem(ValueError):
+    """A step body that cannot be rendered, with a reason a trainer can act on."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        self.reason = reason
+        self.line = line
+        super().__init__(f"Line {line}: {reason}" if line else reason)
+
+
+class _StepEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox, plus limits on `*` and `**` (intercepting them also stops compile-time folding)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, (int, float)) and abs(right) > _MAX_EXPONENT:
+            raise SecurityError("exponent too large")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
+                    if len(seq) * times > _MAX_OUTPUT_ITEMS:
+                        raise SecurityError("repetition too large")
+        return super().call_binop(context, operator, left, right)
+
+
+@functools.cache
+def _environment(html: bool) -> _StepEnvironment:
+    # One environment, created on first use; the HTML flavour is an overlay sharing its setup.
+    if html:
+        return _environment(False).overlay(autoescape=True)
+    return _StepEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(body: str, html: bool) -> Template:
+    # The same body is rendered for every learner of a session: compile it once per source.
+    return _environment(html).from_string(body)
+
+
+def _problem(error: Exception) -> TemplateProblem:
+    """Translate a Jinja or runtime error into words a trainer understands."""
+    if isinstance(error, TemplateSyntaxError):
+        return TemplateProblem(f"syntax error: {error.message}", error.lineno)
+    if isinstance(error, UndefinedError):
+        message = error.message or "a variable is undefined"
+        if message.endswith(" is undefined"):
+            return TemplateProblem(f"unknown variable {message.removesuffix(' is undefined')}")
+        if "has no attribute" in message:
+            return TemplateProblem(f"unknown field {message.rsplit(' ', 1)[-1]}")
+        return TemplateProblem(message)
+    if isinstance(error, SecurityError):
+        return TemplateProblem(f"not allowed in a message: {error}")
+    return TemplateProblem(f"cannot render: {error}")
+
+
+def render(body: str, context: Mapping[str, Any], *, html: bool = False) -> str:
+    """Render a step body for one learner; raise TemplateProblem when it cannot be rendered."""
+    try:
+        return _compiled(body, html).render(context)
+    except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as error:
+        raise _problem(error) from error
+
+
+def sample_context() -> dict[str, Any]:
+    """A realistic learner context, used to validate and preview step bodies."""
+    return {
+        "first_name": "Maya",
+        "name": "Maya Okafor",
+        "session": {
+            "title": "Giving Feedback That Lands",
+            "starts_at": "Tue 14 Oct, 9:30 AM EDT",
+            "join_url": "https://meet.example.com/feedback-lands",
+        },
+        "trainer": {"name": "Dana Whitfield"},
+        "reply_hint": "Reply to this message to answer.",
+    }
+
+
+def _unknown_names(body: str) -> list[str]:
+    """Every unknown variable or field in a body, so a trainer sees all of them at once."""
+    ast = _environment(False).parse(body)
+    undeclared = meta.find_undeclared_variables(ast) - CONTEXT_FIELDS.keys()
+    reasons: dict[str, TemplateProblem] = {}
+    for node in ast.find_all((nodes.Name, nodes.Getattr)):
+        if isinstance(node, nodes.Name) and node.name in undeclared:
+            reasons.setdefault(node.name, TemplateProblem(f"unknown variable '{node.name}'", node.lineno))
+        elif isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
+            fields = CONTEXT_FIELDS.get(node.node.name)
+            if fields and node.attr not in fields:
+                dotted = f"{node.node.name}.{node.attr}"
+                reasons.setdefault(dotted, TemplateProblem(f"unknown field '{dotted}'", node.lineno))
+    return [str(problem) for problem in sorted(reasons.values(), key=lambda p: p.line or 0)]
+
+
+def _check(text: str) -> list[str]:
+    try:
+        reasons = _unknown_names(text)
+    except TemplateSyntaxError as error:
+        return [str(_problem(error))]
+    if reasons:
+        return reasons
+    try:
+        render(text, sample_context())
+    except TemplateProblem as problem:
+        return [str(problem)]
+    return []
+
+
+def validate(body: str, *, subject: str | None = None) -> list[str]:
+    """Reasons a step body (and email subject) would fail to render; empty when it is fine."""
+    reasons = ["The message is empty."] if not body.strip() else _check(body)
+    if subject is not None:
+        if not subject.strip():
+            reasons.append("Subject: the subject is empty.")
+        else:
+            reasons += [f"Subject: {reason}" for reason in _check(subject)]
+    return reasons
+
+
+# GSM 03.38 default alphabet (without ESC, which only introduces the extension table) and the
+# extension characters that cost an escape plus the character. sms_counter.js holds the same
+# two strings; tests/unit/test_templates.py checks they agree.
+GSM_BASIC = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = "\f^{}\\[~]|€"
+_GSM_COST = {**{ch: 1 for ch in GSM_BASIC}, **{ch: 2 for ch in GSM_EXTENDED}}
+# (single-message capacity, per-part capacity once a user-data header takes its share)
+_LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    """How an SMS body is billed: encoding, length in its units, and segments."""
+
+    encoding: Literal["GSM-7", "UCS-2"]
+    units: int
+    segments: int
+    per_segment: int
+    remaining: int
+
+
+def sms_segments(text: str) -> SegmentCount:
+    """Count the encoding units and billed segments of an SMS body."""
+    if all(ch in _GSM_COST for ch in text):
+        encoding, costs = "GSM-7", [_GSM_COST[ch] for ch in text]
+    else:
+        # UTF-16 code units: characters beyond the BMP (most emoji) take a surrogate pair.
+        encoding, costs = "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    single, part = _LIMITS[encoding]
+    units = sum(costs)
+    if units <= single:
+        return SegmentCount(encoding, units, 1 if units else 0, single, single - units)
+    # Phones never split an escape sequence or a surrogate pair across parts, so fill greedily.
+    segments, used = 1, 0
+    for cost in costs:
+        if used + cost > part:
+            segments, used = segments + 1, 0
+        used += cost
+    return SegmentCount(encoding, units, segments, part, part - used)

@@ -1,0 +1,79 @@
+"""What learners send back: raw inbound messages, live questions and replies."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from drip.extensions import db
+from drip.models.learners import Learner
+from drip.models.types import UTCDateTime, utcnow
+
+
+class InboundMessage(db.Model):
+    """One SMS or email received, kept raw whatever it turned out to be."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    provider_message_id: Mapped[str] = mapped_column(String(300))  # MessageSid or Message-ID
+    from_address: Mapped[str] = mapped_column(String(254), index=True)
+    to_address: Mapped[str] = mapped_column(String(254), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    raw: Mapped[dict] = mapped_column(JSON)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"), index=True)
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("trainers.id", ondelete="SET NULL"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="SET NULL"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    # What routing made of it: live_question, poll_vote, practice_report, ... or opt_out.
+    routed_as: Mapped[str] = mapped_column(String(30), default="unclassified")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    learner: Mapped[Learner | None] = relationship()
+
+
+class LiveQuestion(db.Model):
+    """A question texted during a session, on the trainer's board."""
+
+    __tablename__ = "live_questions"
+    __table_args__ = (Index("ix_live_questions_session_created", "session_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    answered: Mapped[bool] = mapped_column(default=False)
+    starred: Mapped[bool] = mapped_column(default=False)
+    hidden: Mapped[bool] = mapped_column(default=False)
+    approved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    learner: Mapped[Learner | None] = relationship()
+
+
+class Reply(db.Model):
+    """A practice report, discussion reply, poll vote or unclassified message; or the trainer's answer."""
+
+    __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_session_kind", "session_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int | None] = mapped_column(ForeignKey("trainers.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"), index=True)
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
+    # practice_report | discussion_reply | poll_vote | unclassified | trainer_reply
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(10))
+    body: Mapped[str] = mapped_column(Text, default="")
+    choice_index: Mapped[int | None] = mapped_column()
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    learner: Mapped[Learner | None] = relationship()

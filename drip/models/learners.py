@@ -1,0 +1,60 @@
+"""Learners and their opt-out history."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from drip.extensions import db
+from drip.models.types import UTCDateTime, utcnow
+
+
+def new_unsubscribe_token() -> str:
+    """An unguessable token for a learner's unsubscribe link."""
+    return secrets.token_urlsafe(24)
+
+
+class Learner(db.Model):
+    """Someone who receives steps; belongs to one trainer."""
+
+    __tablename__ = "learners"
+    __table_args__ = (
+        UniqueConstraint("trainer_id", "external_id"),
+        Index("ix_learners_trainer_phone", "trainer_id", "phone"),
+        Index("ix_learners_trainer_email", "trainer_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("trainers.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_unsubscribe_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def first_name(self) -> str:
+        """The first word of the name, for friendly greetings."""
+        return (self.name or "").split(" ")[0]
+
+
+class OptOutEvent(db.Model):
+    """One opt-out or opt-in, kept so a trainer can see why a learner gets nothing."""
+
+    __tablename__ = "opt_out_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email
+    address: Mapped[str] = mapped_column(String(254), index=True)  # the phone or email concerned
+    action: Mapped[str] = mapped_column(String(10))  # opt_out | opt_in
+    # sms_keyword, unsubscribe_link, one_click, bounce, spamreport, provider_unsubscribe, carrier
+    source: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

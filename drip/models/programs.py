@@ -1,0 +1,99 @@
+"""Sequences of steps, training sessions and enrolments."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from drip.extensions import db
+from drip.models.learners import Learner
+from drip.models.types import UTCDateTime, utcnow
+
+session_sequences = Table(
+    "session_sequences",
+    db.metadata,
+    Column("session_id", ForeignKey("training_sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("sequence_id", ForeignKey("sequences.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Sequence(db.Model):
+    """A trainer's series of steps anchored to a session."""
+
+    __tablename__ = "sequences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("trainers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Both null: no send window. Times are in the learner's zone.
+    send_window_start: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
+    send_window_end: Mapped[time | None] = mapped_column(Time, default=time(21, 0))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    steps: Mapped[list["Step"]] = relationship(
+        back_populates="sequence", order_by="Step.position", cascade="all, delete-orphan"
+    )
+
+
+class Step(db.Model):
+    """One message of a sequence: what, by which channel, when relative to the session."""
+
+    __tablename__ = "steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[str] = mapped_column(String(20))  # poll testimonial discussion live_prompt practice reminder info
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email
+    anchor: Mapped[str] = mapped_column(String(10))  # start | end
+    offset: Mapped[str] = mapped_column(String(40))  # signed ISO 8601 duration
+    local_time: Mapped[time | None] = mapped_column(Time)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[str] | None] = mapped_column(JSON)
+    if_late: Mapped[str] = mapped_column(String(10), default="skip")  # skip | send
+
+    sequence: Mapped[Sequence] = relationship(back_populates="steps")
+
+
+class TrainingSession(db.Model):
+    """A workshop or webinar that steps are anchored to."""
+
+    __tablename__ = "training_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("trainers.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    join_url: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")  # scheduled | cancelled
+    # Walk-ins text this word during the live window to join the board.
+    join_keyword: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The SMS answer to a live question, set per session by the trainer.
+    acknowledgement: Mapped[str] = mapped_column(Text, default="Thanks, your question is on the board.")
+    # Projector view: show every question, or only those the trainer approved.
+    projector_approved_only: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    sequences: Mapped[list[Sequence]] = relationship(secondary=session_sequences)
+    enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="training_session")
+
+
+class Enrollment(db.Model):
+    """A learner taking part in a session."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("session_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(20), default="admin")  # admin csv api walk_in
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    training_session: Mapped[TrainingSession] = relationship(back_populates="enrollments")
+    learner: Mapped[Learner] = relationship()
+

@@ -1,0 +1,104 @@
+"""Blueprints, the login wall and error pages."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from drip.extensions import db, login_manager
+
+# Each module exposes `bp`. Order does not matter; one line per area of the admin.
+BLUEPRINT_MODULES = [
+    "drip.web.auth",
+    "drip.web.health",
+    "drip.web.dashboard",
+]
+
+# Endpoints reachable without login; everything else is behind the login wall.
+PUBLIC_BLUEPRINTS = {"auth", "health", "webhooks", "api", "public"}
+
+
+def public(view):
+    """Mark a view as reachable without login."""
+    view._drip_public = True
+    return view
+
+
+def _require_login():
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    if request.blueprint in PUBLIC_BLUEPRINTS:
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "_drip_public", False) or current_user.is_authenticated:
+        return None
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/", "/healthz"))
+
+
+def _error_page(error: HTTPException):
+    if _wants_json():
+        return jsonify(error=error.name, details=error.description), error.code
+    return render_template("error.html", error=error), error.code
+
+
+def _server_error(error: Exception):
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(error="Internal Server Error", details="Something went wrong on our side."), 500
+    return render_template("error.html", error=None), 500
+
+
+def _csrf_error(error: CSRFError):
+    if _wants_json():
+        return jsonify(error="Bad Request", details=error.description), 400
+    return render_template("error.html", error=error), 400
+
+
+@login_manager.user_loader
+def _load_trainer(trainer_id: str):
+    from drip.models import Trainer
+
+    return db.session.get(Trainer, int(trainer_id))
+
+
+def init_app(app: Flask) -> None:
+    """Register every blueprint, the login wall and the error pages."""
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(name).bp)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    app.before_request(_require_login)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _error_page)
+    app.register_error_handler(Exception, _server_error)
+    app.jinja_env.globals["nav_items"] = NAV_ITEMS
+    app.jinja_env.globals["current_app_endpoints"] = lambda: app.view_functions.keys()
+    app.jinja_env.filters["local"] = format_local
+
+
+# (endpoint, label): the admin navigation; an entry shows once its endpoint exists.
+NAV_ITEMS = [
+    ("dashboard.index", "Dashboard"),
+    ("sequences.index", "Sequences"),
+    ("sessions.index", "Sessions"),
+    ("learners.index", "Learners"),
+    ("outbox.index", "Outbox"),
+    ("simulator.index", "Phone simulator"),
+    ("settings.index", "Settings"),
+]
+
+
+def format_local(value, tz_name: str | None = None, fmt: str = "%a %d %b %Y, %H:%M %Z") -> str:
+    """Format an aware datetime in a time zone for display."""
+    from zoneinfo import ZoneInfo
+
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz_name or "UTC")).strftime(fmt)
