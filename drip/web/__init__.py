@@ -8,17 +8,31 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from drip.extensions import db, login_manager
+from drip.extensions import csrf, db, login_manager
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
 BLUEPRINT_MODULES = [
     "drip.web.auth",
     "drip.web.health",
     "drip.web.dashboard",
+    "drip.web.sequences",
+    "drip.web.sessions",
+    "drip.web.learners",
+    "drip.web.outbox",
+    "drip.web.board",
+    "drip.web.replies",
+    "drip.web.simulator",
+    "drip.web.webhooks",
+    "drip.web.public",
+    "drip.web.settings",
+    "drip.web.api",
 ]
 
 # Endpoints reachable without login; everything else is behind the login wall.
 PUBLIC_BLUEPRINTS = {"auth", "health", "webhooks", "api", "public"}
+# These authenticate each request themselves (provider signature, bearer token, or the
+# unguessable token of a one-click unsubscribe link), so they carry no CSRF token.
+CSRF_EXEMPT_BLUEPRINTS = {"webhooks", "api", "public"}
 
 
 def public(view):
@@ -71,7 +85,10 @@ def _load_trainer(trainer_id: str):
 def init_app(app: Flask) -> None:
     """Register every blueprint, the login wall and the error pages."""
     for name in BLUEPRINT_MODULES:
-        app.register_blueprint(import_module(name).bp)
+        blueprint = import_module(name).bp
+        if blueprint.name in CSRF_EXEMPT_BLUEPRINTS:
+            csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     app.before_request(_require_login)

@@ -1,0 +1,6 @@
+"""Sequences and their steps."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("sequences", __name__)

@@ -1,0 +1,6 @@
+"""Training sessions, their learners and delivery timeline."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("sessions", __name__)
