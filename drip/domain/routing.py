@@ -93,12 +93,13 @@ def route(
     replied_delivery_id: int | None = None,
     joinable_sessions: Sequence[SessionWindow] = (),
 ) -> Route:
-    """Classify one inbound message; unknown senders and empty bodies come back unclassified, never dropped."""
+    """Classify one inbound message; unknown senders and empty bodies are unclassified, never dropped."""
     if not body.strip():
         return Route("unclassified")
     keyword = classify_keyword(body) if channel == "sms" else None
     if keyword and not (keyword == "opt_in" and context is not None and context.sms_opted_out is False):
         return Route(keyword)
+    # Before live questions: a join code texted by someone already enrolled is not a question either.
     joined = _joined_session(body, joinable_sessions, now)
     if joined is not None:
         return Route("join", session_id=joined.session_id)
@@ -117,11 +118,15 @@ def route(
     if step.kind == "poll":
         choice = parse_poll_answer(body, step.choices)
         # Not a recognisable vote: kept as a reply attached to the poll, so the trainer still sees it.
-        return Route("unclassified", **refs) if choice is None else Route("poll_vote", choice_index=choice, **refs)
+        if choice is None:
+            return Route("unclassified", **refs)
+        return Route("poll_vote", choice_index=choice, **refs)
     return Route(ANSWER_KINDS[step.kind], **refs)
 
 
-def _joined_session(body: str, sessions: Sequence[SessionWindow], now: datetime) -> SessionWindow | None:
+def _joined_session(
+    body: str, sessions: Sequence[SessionWindow], now: datetime
+) -> SessionWindow | None:
     """The live session whose join keyword is the whole message, if any."""
     text = normalize_keyword(body)
     matches = [
@@ -131,7 +136,9 @@ def _joined_session(body: str, sessions: Sequence[SessionWindow], now: datetime)
     return max(matches, key=lambda window: (window.starts_at, window.session_id), default=None)
 
 
-def _answered_step(steps: Sequence[SentStep], now: datetime, replied_delivery_id: int | None) -> SentStep | None:
+def _answered_step(
+    steps: Sequence[SentStep], now: datetime, replied_delivery_id: int | None
+) -> SentStep | None:
     """The step a reply answers: the one its reply address names, else the latest awaiting answers."""
     if replied_delivery_id is not None:
         named = next((step for step in steps if step.delivery_id == replied_delivery_id), None)
@@ -176,9 +183,11 @@ def parse_poll_answer(body: str, choices: Sequence[str]) -> int | None:
         return number - 1
     if answer in options:
         return options.index(answer)
+    # A copied option line ("2. Delegation") counts only when its number and text agree.
     pair = _NUMBER_AND_TEXT.fullmatch(answer)
-    if pair and 1 <= int(pair.group(1)) <= len(choices) and _plain(pair.group(2)) == options[int(pair.group(1)) - 1]:
-        return int(pair.group(1)) - 1
+    if pair and 1 <= (position := int(pair.group(1))) <= len(choices):
+        if _plain(pair.group(2)) == options[position - 1]:
+            return position - 1
     if number is None and sum(ch.isalpha() for ch in answer) >= 3:
         starting = [index for index, option in enumerate(options) if option.startswith(answer)]
         if len(starting) == 1:

@@ -40,6 +40,7 @@ class _StepEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse huge powers and repetitions before computing them."""
         if operator == "**" and isinstance(right, (int, float)) and abs(right) > _MAX_EXPONENT:
             raise SecurityError("exponent too large")
         if operator == "*":
