@@ -51,7 +51,7 @@ class SendGridEmail:
             html_content=message.html or _text_to_html(message.body),
         )
         if message.delivery_id is not None:
-            # custom_args come back on every Event Webhook event: that is how events find deliveries.
+            # custom_args come back on every Event Webhook event: events find their delivery by it.
             mail.custom_arg = CustomArg("delivery_id", str(message.delivery_id))
         if message.reply_to:
             mail.reply_to = ReplyTo(message.reply_to)
@@ -104,7 +104,7 @@ def _text_to_html(text: str) -> str:
 
 def verify_sendgrid_event(public_key_pem_or_base64: str | None, payload: bytes,
                           signature_b64: str | None, timestamp: str | None) -> bool:
-    """True when the Event Webhook's ECDSA P-256 / SHA-256 signature over timestamp+payload holds."""
+    """True when the Event Webhook's ECDSA P-256 SHA-256 signature of timestamp+payload holds."""
     if not (public_key_pem_or_base64 and signature_b64 and timestamp) or payload is None:
         return False
     try:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -34,15 +34,17 @@ _logger = logging.getLogger(__name__)
 
 
 class PooledTwilioHttpClient(HttpClient):
-    """A thread-safe twilio HttpClient: one pooled requests Session, optionally another API origin."""
+    """A thread-safe twilio HttpClient: one pooled requests Session, optionally another origin."""
 
-    def __init__(self, api_base: str = DEFAULT_API_BASE, timeout: float = 10.0, pool_size: int = POOL_SIZE):
+    def __init__(self, api_base: str = DEFAULT_API_BASE, timeout: float = 10.0,
+                 pool_size: int = POOL_SIZE):
         super().__init__(logger=_logger, is_async=False, timeout=timeout)
-        base = urlsplit(api_base.rstrip("/"))
-        self._origin = None if api_base.rstrip("/") == DEFAULT_API_BASE else base
+        api_base = api_base.rstrip("/")
+        # twilio builds https://api.twilio.com/... URLs; another base replaces that origin.
+        self._origin = None if api_base == DEFAULT_API_BASE else urlsplit(api_base)
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size)
-        # TwilioHttpClient only mounts its pool on https:// and caps it at 32; test servers speak http.
+        # TwilioHttpClient only sizes the https:// pool, capped at 32; test servers speak http.
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self._local = threading.local()
@@ -68,7 +70,7 @@ class PooledTwilioHttpClient(HttpClient):
             return url
         parts = urlsplit(url)
         path = self._origin.path + parts.path
-        return urlunsplit((self._origin.scheme, self._origin.netloc, path, parts.query, parts.fragment))
+        return urlunsplit((self._origin.scheme, self._origin.netloc, path, parts.query, ""))
 
 
 class TwilioSms:
@@ -100,7 +102,7 @@ class TwilioSms:
             kwargs["status_callback"] = message.status_callback
         try:
             created = self._messages.create(**kwargs)
-        except TwilioRestException as exc:
+        except (TwilioRestException, TwilioServiceException) as exc:
             raise self._map_rest_error(exc) from exc
         except requests.Timeout as exc:
             raise TransientSendError("timeout", f"Twilio did not answer in time: {exc}",
@@ -111,14 +113,21 @@ class TwilioSms:
                                      maybe_sent=_may_have_arrived(exc)) from exc
         return SendResult(provider_message_id=created.sid, status=created.status or "queued")
 
-    def _map_rest_error(self, exc: TwilioRestException):
-        text = _clean(exc.msg)
-        if exc.code == OPTED_OUT:
-            return RecipientOptedOut(exc.code, text)
-        if exc.status == 429 or exc.status >= 500:
+    def close(self) -> None:
+        """Close the pooled connections (at worker shutdown)."""
+        self.http_client.session.close()
+
+    def _map_rest_error(self, exc: TwilioRestException | TwilioServiceException):
+        # TwilioServiceException is the newer RFC 9457 error shape; it carries detail, not msg.
+        text = _clean(getattr(exc, "msg", None) or getattr(exc, "detail", None)
+                      or getattr(exc, "title", None))
+        status, code = int(exc.status), exc.code or exc.status
+        if code == OPTED_OUT:
+            return RecipientOptedOut(code, text)
+        if status == 429 or status >= 500:
             retry_after = parse_retry_after(self.http_client.last_headers().get("Retry-After"))
-            return TransientSendError(exc.code or exc.status, text, retry_after)
-        return PermanentSendError(exc.code or exc.status, text)
+            return TransientSendError(code, text, retry_after)
+        return PermanentSendError(code, text)
 
 
 def verify_twilio_signature(auth_token: str, url: str, params, signature: str | None) -> bool:

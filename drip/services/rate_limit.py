@@ -10,7 +10,8 @@ from collections.abc import Callable
 # sleeps exactly that long and never polls, so admitted sends are spaced 1/rate apart however
 # many workers contend. Time comes from the Redis server, so machine clocks need not agree.
 _RESERVE = """
-if redis.replicate_commands then pcall(redis.replicate_commands) end -- Redis < 5: TIME before writes
+-- Redis < 5 refuses writes after TIME unless the script replicates its effects.
+if redis.replicate_commands then pcall(redis.replicate_commands) end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])

