@@ -176,6 +176,12 @@ def skip_if_blocked(delivery: Delivery, *, now: datetime | None = None) -> bool:
     return True
 
 
+def unsubscribe_links(learner: Learner, public_base_url: str) -> tuple[str, str]:
+    """(page, one-click) URLs for a learner's email footer and List-Unsubscribe header."""
+    page = f"{public_base_url.rstrip('/')}/u/{learner.unsubscribe_token}"
+    return page, f"{page}/one-click"
+
+
 def history(learner: Learner) -> list[OptOutEvent]:
     """This learner's opt-outs and opt-ins, newest first."""
     query = (select(OptOutEvent).where(OptOutEvent.learner_id == learner.id)
