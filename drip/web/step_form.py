@@ -1,0 +1,96 @@
+"""The step form in the trainer's words ("7 days before start at 09:00"), and the test send."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Mapping
+
+from drip.domain.durations import offset_from_parts, parts_from_offset
+from drip.models import Learner, Step, Trainer
+from drip.services.learners import normalise_phone
+from drip.services.sequences import StepInput
+
+UNITS = ("minutes", "hours", "days", "weeks")
+KIND_LABELS = {
+    "poll": "Poll", "testimonial": "Testimonial", "discussion": "Discussion questions",
+    "live_prompt": "Live prompt (text your questions)", "practice": "Practice assignment",
+    "reminder": "Reminder", "info": "Information",
+}
+
+
+@dataclass
+class StepForm:
+    """What the step form shows and submits, all as text."""
+
+    amount: str = "1"
+    unit: str = "days"
+    direction: str = "before"
+    anchor: str = "start"
+    at: str = ""
+    kind: str = "info"
+    channel: str = "sms"
+    subject: str = ""
+    body: str = ""
+    choices: str = ""
+    if_late: str = "skip"
+
+    @classmethod
+    def blank(cls) -> "StepForm":
+        """An empty form for a new step."""
+        return cls()
+
+    @classmethod
+    def from_step(cls, step: Step) -> "StepForm":
+        """The form filled from a stored step."""
+        amount, unit, direction = parts_from_offset(step.offset)
+        return cls(
+            amount=str(amount), unit=unit, direction=direction, anchor=step.anchor,
+            at=f"{step.local_time:%H:%M}" if step.local_time else "", kind=step.kind, channel=step.channel,
+            subject=step.subject or "", body=step.body, choices="\n".join(step.choices or []), if_late=step.if_late,
+        )
+
+    @classmethod
+    def from_request(cls, form: Mapping[str, str]) -> "StepForm":
+        """The form as submitted; missing fields keep their defaults."""
+        defaults = asdict(cls())
+        return cls(**{key: str(form.get(key, default))[:20_000] for key, default in defaults.items()})
+
+    def to_input(self) -> tuple[StepInput | None, dict[str, str]]:
+        """The StepInput this form describes, or the timing problems that prevent one."""
+        errors: dict[str, str] = {}
+        offset = ""
+        try:
+            amount = int(self.amount.strip())
+            offset = offset_from_parts(amount, self.unit, self.direction)
+        except ValueError as error:
+            errors["offset"] = "give a whole number of minutes, hours, days or weeks" if "invalid literal" in str(error) else str(error)
+        if errors:
+            return None, errors
+        choices = [line.strip() for line in self.choices.splitlines() if line.strip()] if self.kind == "poll" else None
+        item = StepInput(
+            kind=self.kind, channel=self.channel, anchor=self.anchor, offset=offset, body=self.body,
+            local_time=self.at.strip() or None, subject=self.subject if self.channel == "email" else None,
+            choices=choices, if_late=self.if_late,
+        )
+        return item, {}
+
+
+def test_send(trainer: Trainer, step: Step, rendered: dict, phone: str) -> tuple[bool, str]:
+    """Send a rendered step to the trainer (email to their login, SMS to the phone they typed)."""
+    try:
+        from drip.services.sending import send_one_off
+    except ImportError:
+        return False, "Test sending is not available yet."
+    from drip.channels.base import SendError
+    from flask import current_app
+
+    me = Learner(trainer_id=trainer.id, name=trainer.name or trainer.email, email=trainer.email)
+    if step.channel == "sms":
+        try:
+            me.phone = normalise_phone(phone.strip(), current_app.config["DEFAULT_REGION"])
+        except ValueError as error:
+            return False, f"No test sent: {error}."
+    try:
+        send_one_off(trainer, me, step.channel, rendered["body"], subject=rendered.get("subject"))
+    except (SendError, ValueError) as error:
+        return False, f"The test was not sent: {error}"
+    return True, f"Sent a test to {me.phone if step.channel == 'sms' else me.email}."
