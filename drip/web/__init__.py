@@ -24,16 +24,17 @@ BLUEPRINT_MODULES = [
     "drip.web.simulator",
     "drip.web.webhooks",
     "drip.web.status_hooks",
+    "drip.web.inbound_hooks",
     "drip.web.public",
     "drip.web.settings",
     "drip.web.api",
 ]
 
 # Endpoints reachable without login; everything else is behind the login wall.
-PUBLIC_BLUEPRINTS = {"auth", "health", "webhooks", "webhooks_status", "api", "public"}
+PUBLIC_BLUEPRINTS = {"auth", "health", "webhooks", "webhooks_status", "webhooks_inbound", "api", "public"}
 # These authenticate each request themselves (provider signature, bearer token, or the
 # unguessable token of a one-click unsubscribe link), so they carry no CSRF token.
-CSRF_EXEMPT_BLUEPRINTS = {"webhooks", "webhooks_status", "api", "public"}
+CSRF_EXEMPT_BLUEPRINTS = {"webhooks", "webhooks_status", "webhooks_inbound", "api", "public"}
 
 
 def public(view):

@@ -1,0 +1,172 @@
+"""The inbound webhooks over HTTP: signatures, secrets, TwiML, repeats and garbage bodies."""
+from __future__ import annotations
+
+import base64
+import io
+import os
+
+import pytest
+from sqlalchemy import func, select
+
+from drip.extensions import db
+from drip.models import InboundMessage, LiveQuestion, Reply
+from tests.inbound_factory import (
+    EMAIL_PATH, SMS_PATH, enrol, inbound_parse_form, make_learner, make_session, make_step, post_sms,
+    sent_delivery, sms_form, twilio_signature,
+)
+
+SECRET = "inbound-secret-for-tests"
+
+
+def stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(InboundMessage))
+
+
+def test_a_signed_text_during_a_session_answers_with_the_acknowledgement(app, client, trainer):
+    ts = make_session(trainer)
+    ts.acknowledgement = "Thanks - your question is on the board"
+    enrol(ts, make_learner(trainer))
+    response = post_sms(client, app, "What about remote teams?")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    assert "<Message>Thanks - your question is on the board</Message>" in response.get_data(as_text=True)
+    assert db.session.scalar(select(LiveQuestion.body)) == "What about remote teams?"
+
+
+def test_stop_answers_an_empty_twiml(app, client, trainer):
+    make_learner(trainer)
+    response = post_sms(client, app, "STOP")
+    assert response.get_data(as_text=True).endswith("<Response />")
+
+
+def test_signature_over_the_public_url_with_its_query(app, client, trainer):
+    form = sms_form("hi")
+    signature = twilio_signature(app, form, SMS_PATH + "?source=test")
+    assert client.post(SMS_PATH + "?source=test", data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
+
+
+def test_the_real_twilio_token_is_used_when_configured(app, client, trainer):
+    app.config["TWILIO_AUTH_TOKEN"] = "real-twilio-token"
+    form = sms_form("hi")
+    from twilio.request_validator import RequestValidator
+
+    good = RequestValidator("real-twilio-token").compute_signature(app.config["PUBLIC_BASE_URL"] + SMS_PATH, form)
+    assert client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": good}).status_code == 200
+
+
+def test_twilio_mode_without_a_token_refuses_everything(app, client):
+    app.config.update(SMS_PROVIDER="twilio", TWILIO_AUTH_TOKEN="")
+    form = sms_form("hi")
+    response = client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    assert response.status_code == 403 and stored() == 0
+
+
+@pytest.mark.parametrize("signature", [None, "", "forged", base64.b64encode(b"x" * 20).decode()])
+def test_forged_or_missing_signatures_get_403_and_store_nothing(app, client, trainer, signature):
+    headers = {} if signature is None else {"X-Twilio-Signature": signature}
+    response = client.post(SMS_PATH, data=sms_form("hi"), headers=headers)
+    assert response.status_code == 403 and response.is_json and stored() == 0
+
+
+def test_a_signature_for_another_body_is_refused(app, client):
+    form = sms_form("what I signed")
+    signature = twilio_signature(app, form)
+    response = client.post(SMS_PATH, data=form | {"Body": "what I sent"}, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403 and stored() == 0
+
+
+def test_a_signed_but_malformed_form_gets_400(app, client):
+    form = {"Body": "no sid, no sender"}
+    response = client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    assert response.status_code == 400 and stored() == 0
+
+
+def test_a_repeated_message_sid_answers_200_and_changes_nothing(app, client, trainer):
+    ts = make_session(trainer)
+    enrol(ts, make_learner(trainer))
+    first = post_sms(client, app, "Once?", sid="SM" + "a" * 32)
+    again = post_sms(client, app, "Once?", sid="SM" + "a" * 32)
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert "<Message>" not in again.get_data(as_text=True)
+    assert stored() == 1 and db.session.scalar(select(func.count()).select_from(LiveQuestion)) == 1
+
+
+GARBAGE = [
+    ("application/json", b'{"From": "+1", "Body": "x"}'),
+    ("application/x-www-form-urlencoded", b"%%%&&&==\xff\xfe"),
+    ("multipart/form-data; boundary=zzz", b"--zzz\r\nbroken"),
+    ("multipart/form-data", b"no boundary at all"),
+    ("text/plain", os.urandom(2048)),
+    ("application/octet-stream", b""),
+]
+
+
+@pytest.mark.parametrize("content_type,body", GARBAGE)
+def test_garbage_bodies_never_get_500(app, client, content_type, body):
+    for path in (SMS_PATH, EMAIL_PATH + f"?token={SECRET}"):
+        app.config["SENDGRID_INBOUND_SECRET"] = SECRET
+        response = client.post(path, data=body, content_type=content_type)
+        assert response.status_code in (400, 403), (path, response.status_code)
+    assert stored() == 0
+
+
+def test_garbage_with_a_valid_signature_gets_400(app, client):
+    form = {"junk": "\x00" * 10}
+    response = client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    assert response.status_code == 400
+
+
+# SendGrid Inbound Parse
+
+def post_email(client, form, *, token=SECRET, auth=None, files=None):
+    data = dict(form)
+    for name, (content, filename, mimetype) in (files or {}).items():
+        data[name] = (io.BytesIO(content), filename, mimetype)
+    path = EMAIL_PATH + (f"?token={token}" if token else "")
+    return client.post(path, data=data, auth=auth, content_type="multipart/form-data")
+
+
+@pytest.fixture()
+def email_app(app):
+    app.config.update(SENDGRID_INBOUND_SECRET=SECRET, INBOUND_EMAIL_DOMAIN="inbound.example.com")
+    return app
+
+
+def test_no_configured_secret_refuses_everything(app, client):
+    app.config["SENDGRID_INBOUND_SECRET"] = ""
+    assert post_email(client, inbound_parse_form(), token="").status_code == 403
+    assert post_email(client, inbound_parse_form(), token="anything").status_code == 403
+    assert stored() == 0
+
+
+@pytest.mark.parametrize("token,auth", [("wrong", None), ("", None), ("", ("sendgrid", "wrong"))])
+def test_a_wrong_or_missing_secret_gets_403(email_app, client, token, auth):
+    assert post_email(client, inbound_parse_form(), token=token, auth=auth).status_code == 403
+    assert stored() == 0
+
+
+def test_basic_auth_password_is_accepted(email_app, client, trainer):
+    response = post_email(client, inbound_parse_form(), token="", auth=("sendgrid", SECRET))
+    assert response.status_code == 200 and stored() == 1
+
+
+def test_a_gmail_reply_becomes_a_practice_report_without_its_quote(email_app, client, trainer):
+    ts = make_session(trainer)
+    ts.starts_at, ts.ends_at = ts.starts_at.replace(year=2020), ts.ends_at.replace(year=2020)
+    ada = make_learner(trainer, phone=None, email="ada@example.com")
+    delivery = sent_delivery(ts, ada, make_step(trainer, "practice", channel="email"))
+    form = inbound_parse_form(to=f"reply+{delivery.reply_token}@inbound.example.com")
+    files = {"attachment1": (b"%PDF-1.4 notes", "notes.pdf", "application/pdf")}
+    response = post_email(client, form | {"attachments": "1"}, files=files)
+    assert response.status_code == 200 and response.json["kind"] == "practice_report"
+    reply = db.session.scalar(select(Reply))
+    assert reply.body.startswith("Tried the SBI model") and "wrote:" not in reply.body
+    raw = db.session.scalar(select(InboundMessage.raw))
+    assert raw["attachment_list"] == [{"filename": "notes.pdf", "content_type": "application/pdf", "size": 14}]
+    assert "%PDF" not in str(raw)
+    again = post_email(client, form)
+    assert again.status_code == 200 and again.json["duplicate"] is True and stored() == 1
+
+
+def test_an_email_without_a_sender_gets_400(email_app, client):
+    assert post_email(client, {"text": "hello", "headers": "Subject: x\n"}).status_code == 400
+    assert stored() == 0
