@@ -1,6 +1,89 @@
-"""Trainer settings: providers, webhook URLs, API tokens."""
+"""Trainer settings: providers, webhook URLs to paste, test sends, HELP contact line, API tokens."""
 from __future__ import annotations
 
-from flask import Blueprint
+from urllib.parse import quote, urlsplit
 
-bp = Blueprint("settings", __name__)
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from drip.extensions import db
+from drip.models import ApiToken
+from drip.services import accounts, optout
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+CONTACT_LINE_MAX = 300  # with the STOP/START hint the HELP answer stays within two SMS segments
+
+
+def connection_facts(config) -> dict:
+    """What is active and the exact URLs each provider console needs, from the app configuration."""
+    base = config["PUBLIC_BASE_URL"]
+    host = urlsplit(base).hostname or ""
+    secret = config.get("SENDGRID_INBOUND_SECRET") or ""
+    inbound = f"{base}/webhooks/sendgrid/inbound"
+    parts = urlsplit(base)
+    return {
+        "sms_provider": config["SMS_PROVIDER"], "email_provider": config["EMAIL_PROVIDER"],
+        "from_number": config.get("TWILIO_FROM_NUMBER"), "messaging_service": config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "from_email": config.get("SENDGRID_FROM_EMAIL"), "inbound_domain": config.get("INBOUND_EMAIL_DOMAIN"),
+        "twilio_api_base": config.get("TWILIO_API_BASE"), "sendgrid_api_host": config.get("SENDGRID_API_HOST"),
+        "twilio_token_set": bool(config.get("TWILIO_AUTH_TOKEN")),
+        "event_key_set": bool(config.get("SENDGRID_EVENT_PUBLIC_KEY")), "inbound_secret_set": bool(secret),
+        "base_url": base,
+        "unreachable": host in ("127.0.0.1", "localhost", "::1") or host.endswith(".local"),
+        "not_https": parts.scheme != "https",
+        "sms_url": f"{base}/webhooks/twilio/sms",
+        "status_url": f"{base}/webhooks/twilio/status",
+        "events_url": f"{base}/webhooks/sendgrid/events",
+        "inbound_url": inbound,
+        "inbound_token_url": f"{inbound}?token={quote(secret, safe='')}" if secret else "",
+        "inbound_basic_url": (f"{parts.scheme}://drip:{quote(secret, safe='')}@{parts.netloc}{parts.path}"
+                              f"/webhooks/sendgrid/inbound") if secret else "",
+    }
+
+
+def _page(**extra):
+    tokens = db.session.scalars(select(ApiToken).where(ApiToken.trainer_id == current_user.id)
+                                .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).all()
+    return render_template("settings/index.html", facts=connection_facts(current_app.config), tokens=tokens,
+                           help_preview=optout.help_text(None) if not current_user.contact_line else None,
+                           contact_line_max=CONTACT_LINE_MAX, **extra)
+
+
+@bp.get("/")
+def index():
+    """Providers, webhook URLs, test sends, contact line and API tokens on one page."""
+    return _page()
+
+
+@bp.post("/contact-line")
+def contact_line():
+    """Save how learners reach the trainer, sent in answer to HELP."""
+    line = " ".join(request.form.get("contact_line", "").split())
+    if len(line) > CONTACT_LINE_MAX:
+        flash(f"Keep the contact line under {CONTACT_LINE_MAX} characters.", "danger")
+        return _page(contact_line_draft=line), 422
+    current_user.contact_line = line
+    db.session.commit()
+    flash("Contact line saved." if line else "Contact line cleared: HELP gets the default answer.", "success")
+    return redirect(url_for("settings.index") + "#help")
+
+
+@bp.post("/tokens")
+def create_token():
+    """Create an API token and show it this once (it is never stored in the clear)."""
+    name = request.form.get("name", "").strip()[:200]
+    token = accounts.create_token(current_user, name or "API token")
+    # Rendered, not flashed: a flash would put the token into the session cookie.
+    return _page(new_token=token)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token(token_id: int):
+    """Revoke one of the trainer's API tokens."""
+    if accounts.revoke_token(current_user, token_id):
+        flash("Token revoked: calls with it now get 401.", "success")
+    else:
+        flash("No such token.", "danger")
+    return redirect(url_for("settings.index") + "#tokens")

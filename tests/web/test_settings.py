@@ -1,0 +1,100 @@
+"""The settings page: providers, webhook URLs, contact line, API tokens."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from drip.extensions import db
+from drip.models import ApiToken, Trainer
+from drip.services import accounts
+from tests.conftest import csrf_token
+
+
+def _html(client, path="/settings/"):
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_settings_needs_login(client, trainer):
+    assert client.get("/settings/").status_code == 302
+
+
+def test_outbox_mode_explains_what_to_set(logged_in, app):
+    html = _html(logged_in)
+    assert "Outbox" in html and "TWILIO_ACCOUNT_SID" in html and "SENDGRID_API_KEY" in html
+    assert "Providers cannot reach http://127.0.0.1:5000" in html
+    assert 'href="/settings/"' in _html(logged_in, "/")  # the nav shows Settings
+
+
+def test_live_providers_and_exact_webhook_urls(logged_in, app):
+    app.config.update(SMS_PROVIDER="twilio", EMAIL_PROVIDER="sendgrid", TWILIO_FROM_NUMBER="+15005550001",
+                      TWILIO_MESSAGING_SERVICE_SID="", TWILIO_AUTH_TOKEN="tok", SENDGRID_FROM_EMAIL="team@drip.example.org",
+                      PUBLIC_BASE_URL="https://drip.example.org", SENDGRID_INBOUND_SECRET="s3cret/+",
+                      SENDGRID_EVENT_PUBLIC_KEY="MFkw...", INBOUND_EMAIL_DOMAIN="in.drip.example.org")
+    html = _html(logged_in)
+    assert "Twilio" in html and "+15005550001" in html and "team@drip.example.org" in html
+    for url in ("https://drip.example.org/webhooks/twilio/sms", "https://drip.example.org/webhooks/twilio/status",
+                "https://drip.example.org/webhooks/sendgrid/events",
+                "https://drip.example.org/webhooks/sendgrid/inbound?token=s3cret%2F%2B",
+                "https://drip:s3cret%2F%2B@drip.example.org/webhooks/sendgrid/inbound"):
+        assert f'value="{url}"' in html, url
+    assert "in.drip.example.org" in html and "mx.sendgrid.net" in html
+    assert "cannot reach" not in html and "refused" not in html
+
+
+def test_missing_secrets_are_called_out(logged_in, app):
+    app.config.update(TWILIO_AUTH_TOKEN="", SENDGRID_INBOUND_SECRET="", SENDGRID_EVENT_PUBLIC_KEY="")
+    html = _html(logged_in)
+    assert "until <code>TWILIO_AUTH_TOKEN</code> is set" in html
+    assert "Set <code>SENDGRID_INBOUND_SECRET</code>" in html
+    assert "No <code>SENDGRID_EVENT_PUBLIC_KEY</code>" in html
+
+
+def test_contact_line_is_saved_and_used_for_help(logged_in, trainer):
+    token = csrf_token(logged_in, "/settings/")
+    response = logged_in.post("/settings/contact-line", data={"csrf_token": token,
+                                                              "contact_line": "  Tess,\n Acme Academy: 555-0100 "})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Trainer, trainer.id).contact_line == "Tess, Acme Academy: 555-0100"
+    assert "Tess, Acme Academy: 555-0100" in _html(logged_in)
+
+
+def test_contact_line_too_long_is_refused(logged_in, trainer):
+    token = csrf_token(logged_in, "/settings/")
+    response = logged_in.post("/settings/contact-line", data={"csrf_token": token, "contact_line": "x" * 301})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Trainer, trainer.id).contact_line == ""
+
+
+def test_contact_line_post_needs_csrf(logged_in, trainer):
+    assert logged_in.post("/settings/contact-line", data={"contact_line": "x"}).status_code == 400
+
+
+def test_token_is_shown_once_listed_and_revocable(logged_in, trainer, app):
+    token = csrf_token(logged_in, "/settings/")
+    html = logged_in.post("/settings/tokens", data={"csrf_token": token, "name": "HR system"}).get_data(as_text=True)
+    shown = re.search(r'id="new-token" value="(drip_[^"]+)"', html).group(1)
+    assert accounts.trainer_for_token(shown).id == trainer.id
+    page = _html(logged_in)
+    assert shown not in page and "HR system" in page and shown[:12] in page and "Revoke" in page
+    assert re.search(r"HR system.*?\d\d \w\w\w \d{4}, \d\d:\d\d UTC", page, re.S)  # last used, just now
+
+    row = db.session.scalar(select(ApiToken))
+    response = logged_in.post(f"/settings/tokens/{row.id}/revoke", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert accounts.trainer_for_token(shown) is None
+    assert "revoked" in _html(logged_in)
+
+
+def test_cannot_revoke_another_trainers_token(logged_in, trainer):
+    other = accounts.create_trainer("other@example.com", "correct horse battery")
+    theirs = accounts.create_token(other, "theirs")
+    row = db.session.scalar(select(ApiToken).where(ApiToken.trainer_id == other.id))
+    token = csrf_token(logged_in, "/settings/")
+    logged_in.post(f"/settings/tokens/{row.id}/revoke", data={"csrf_token": token})
+    assert accounts.trainer_for_token(theirs).id == other.id
+    assert "theirs" not in _html(logged_in)
