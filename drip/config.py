@@ -76,6 +76,10 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "DISPATCH_INTERVAL_SECONDS": float(env.get("DRIP_DISPATCH_INTERVAL", "0.5")),
         "DISPATCH_BATCH_SIZE": int(env.get("DRIP_DISPATCH_BATCH_SIZE", "200")),
         "SEND_CONCURRENCY": int(env.get("DRIP_SEND_CONCURRENCY", "64")),
+        # How often each worker looks for deliveries left `sending` or `queued` by a dead worker or lost job.
+        "RECOVERY_INTERVAL_SECONDS": float(env.get("DRIP_RECOVERY_INTERVAL", "5")),
+        # simple: jobs run in the worker process (threads, pooled connections); fork: RQ's work horse per job.
+        "WORKER_CLASS": env.get("DRIP_WORKER_CLASS", "simple"),
         "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
