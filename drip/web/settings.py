@@ -7,8 +7,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
+from drip.channels.base import SendError
 from drip.extensions import db
-from drip.models import ApiToken
+from drip.models import ApiToken, Learner
+from drip.models.learners import new_unsubscribe_token
 from drip.services import accounts, optout
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
@@ -87,3 +89,45 @@ def revoke_token(token_id: int):
     else:
         flash("No such token.", "danger")
     return redirect(url_for("settings.index") + "#tokens")
+
+
+def _test_recipient(channel: str, raw: str) -> Learner:
+    """The trainer's learner with this address (so their opt-outs count), else a stand-in never saved."""
+    from drip.services.learner_checks import normalise_email, normalise_phone
+
+    if channel == "sms":
+        address = normalise_phone(raw, current_app.config["DEFAULT_REGION"])
+        column = Learner.phone
+    else:
+        address = normalise_email(raw)
+        column = Learner.email
+    known = db.session.scalar(select(Learner).where(Learner.trainer_id == current_user.id, column == address)
+                              .order_by(Learner.id).limit(1))
+    return known or Learner(trainer_id=current_user.id, name=current_user.name, phone=address if channel == "sms"
+                            else None, email=address if channel == "email" else None,
+                            unsubscribe_token=new_unsubscribe_token())
+
+
+@bp.post("/test/<any(sms, email):channel>")
+def test_send(channel: str):
+    """Send a test SMS or email through the active provider and show what it answered."""
+    from drip.channels.registry import ChannelNotConfigured
+    from drip.services.sending import SendRefused, send_one_off
+
+    raw = request.form.get("to", "").strip()
+    outcome = {"ok": False}
+    try:
+        learner = _test_recipient(channel, raw)
+        body = (f"Test from Drip: {current_user.name}'s text messages reach this phone."
+                if channel == "sms" else
+                f"This is a test email from Drip. {current_user.name}'s emails reach this inbox.")
+        result = send_one_off(current_user, learner, channel, body, subject="Drip test email")
+        provider = current_app.config["SMS_PROVIDER" if channel == "sms" else "EMAIL_PROVIDER"]
+        where = "It is in the outbox." if provider == "outbox" else f"{provider} accepted it."
+        outcome = {"ok": True, "text": f"Test {channel.upper() if channel == 'sms' else 'email'} sent to "
+                                       f"{learner.phone or learner.email}. {where} Message id {result.provider_message_id}."}
+    except (ValueError, SendRefused, ChannelNotConfigured) as problem:
+        outcome["text"] = f"Not sent: {problem}"
+    except SendError as error:
+        outcome["text"] = f"The provider refused it: {error}"
+    return _page(test_outcome=outcome, **{f"test_to_{channel}": raw})

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from drip.extensions import db
-from drip.models import ApiToken, Trainer
+from drip.models import ApiToken, Learner, Trainer
 from drip.services import accounts
 from tests.conftest import csrf_token
 
@@ -98,3 +98,53 @@ def test_cannot_revoke_another_trainers_token(logged_in, trainer):
     logged_in.post(f"/settings/tokens/{row.id}/revoke", data={"csrf_token": token})
     assert accounts.trainer_for_token(theirs).id == other.id
     assert "theirs" not in _html(logged_in)
+
+
+def _test_send(client, channel, to):
+    token = csrf_token(client, "/settings/")
+    response = client.post(f"/settings/test/{channel}", data={"csrf_token": token, "to": to})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return re.search(r'id="test-outcome">([^<]*)<', html).group(1)
+
+
+def test_test_sms_and_email_land_in_the_outbox(logged_in, trainer):
+    from drip.models import OutboxMessage
+
+    assert _test_send(logged_in, "sms", "(415) 555-2671").startswith("Test SMS sent to +14155552671. It is in the outbox.")
+    assert _test_send(logged_in, "email", "Me@Example.com").startswith("Test email sent to me@example.com.")
+    rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(r.channel, r.to_address, r.trainer_id) for r in rows] == [
+        ("sms", "+14155552671", trainer.id), ("email", "me@example.com", trainer.id)]
+    assert db.session.scalar(select(func.count()).select_from(Learner)) == 0  # the stand-in is never saved
+
+
+def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
+    from drip.services import optout
+    from tests.delivery_rows import make_learner
+
+    make_learner(trainer, phone="+14155552671")
+    optout.opt_out_sms("+14155552671", source="sms_keyword")
+    assert _test_send(logged_in, "sms", "+14155552671").startswith("Not sent: Opted out of SMS (replied STOP)")
+    assert _test_send(logged_in, "sms", "12").startswith("Not sent:")
+    assert _test_send(logged_in, "email", "not-an-address").startswith("Not sent:")
+
+
+def test_test_sms_through_twilio_shows_the_providers_answer(logged_in, app):
+    from drip.channels.registry import close_channels
+    from tests.fakes.provider import FakeProvider
+    from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+
+    with FakeProvider() as fake:
+        app.config.update(SMS_PROVIDER="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+                          TWILIO_FROM_NUMBER="+15005550001", TWILIO_API_BASE=fake.url)
+        try:
+            sid_text = _test_send(logged_in, "sms", "+14155552671")
+            fake.script.append(("twilio", 400, 21614))
+            refused = _test_send(logged_in, "sms", "+14155552671")
+        finally:
+            close_channels(app)
+        accepted = [m for m in fake.accepted if m["provider"] == "twilio"]
+    assert sid_text.startswith("Test SMS sent to +14155552671. twilio accepted it. Message id SM")
+    assert refused == "The provider refused it: 21614: &#39;To&#39; number is not a valid mobile number"
+    assert [(m["to"], m["from"]) for m in accepted] == [("+14155552671", "+15005550001")]
