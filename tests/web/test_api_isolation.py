@@ -1,0 +1,82 @@
+"""A token sees only its trainer's data: each endpoint answers 404 for another trainer's ids."""
+from __future__ import annotations
+
+import pytest
+
+from drip.extensions import db
+from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession
+from drip.web.api.operations import OPERATIONS
+from tests.web.test_api_support import api, other_api, stored_sequence, stored_session  # noqa: F401
+
+VALID_SESSION = {"title": "Mine", "starts_at": "2030-03-12T09:30:00Z", "ends_at": "2030-03-12T11:00:00Z",
+                 "timezone": "UTC"}
+
+# Each operation that takes an id, with a body that would be accepted for the owner's own ids.
+CALLS = {
+    ("GET", "/sequences/<int:sequence_id>"): None,
+    ("GET", "/sessions/<int:session_id>"): None,
+    ("PATCH", "/sessions/<int:session_id>"): {"title": "Taken over"},
+    ("POST", "/sessions/<int:session_id>/cancel"): None,
+    ("POST", "/sessions/<int:session_id>/enrollments"): {"learners": [{"name": "Mallory", "phone": "+14155550199"}]},
+    ("GET", "/sessions/<int:session_id>/deliveries"): None,
+    ("GET", "/sessions/<int:session_id>/questions"): None,
+    ("GET", "/sessions/<int:session_id>/replies"): None,
+    ("GET", "/sessions/<int:session_id>/poll-results"): None,
+}
+
+
+def test_every_operation_with_an_id_is_checked_here():
+    assert {(op.method, op.rule) for op in OPERATIONS if op.path_params} == set(CALLS)
+
+
+@pytest.fixture()
+def theirs(other_api):
+    """Another trainer's sequence and session, with one learner enrolled."""
+    sequence = stored_sequence(other_api.trainer)
+    ts = stored_session(other_api.trainer, sequences=[sequence])
+    enrolled = other_api.post(f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]})
+    assert enrolled.status_code == 201
+    return {"sequence_id": sequence.id, "session_id": ts.id}
+
+
+def _snapshot():
+    return {
+        "sessions": [(t.id, t.title, t.status) for t in db.session.scalars(db.select(TrainingSession))],
+        "learners": [(x.id, x.name) for x in db.session.scalars(db.select(Learner))],
+        "enrollments": [e.id for e in db.session.scalars(db.select(Enrollment))],
+        "deliveries": [(d.id, d.status) for d in db.session.scalars(db.select(Delivery))],
+        "sequences": [s.id for s in db.session.scalars(db.select(Sequence))],
+    }
+
+
+@pytest.mark.parametrize("method, rule", sorted(CALLS))
+def test_another_trainers_id_is_not_found(api, other_api, theirs, method, rule):
+    path = rule.replace("<int:sequence_id>", str(theirs["sequence_id"])).replace("<int:session_id>", str(theirs["session_id"]))
+    before = _snapshot()
+    response = api._call(method, path, json=CALLS[(method, rule)])
+    assert response.status_code == 404, response.get_json()
+    assert set(response.get_json()) == {"error", "details"}
+    db.session.expire_all()
+    assert _snapshot() == before
+    # The owner gets the same call answered.
+    assert other_api._call(method, path, json=CALLS[(method, rule)]).status_code < 300
+
+
+def test_sessions_cannot_use_another_trainers_sequence(api, other_api, theirs):
+    assert api.post("/sessions", json={**VALID_SESSION, "sequence_ids": [theirs["sequence_id"]]}).status_code == 404
+    mine = api.post("/sessions", json=VALID_SESSION).get_json()
+    patched = api.patch(f"/sessions/{mine['id']}", json={"sequence_ids": [theirs["sequence_id"]]})
+    assert patched.status_code == 404
+    assert api.get(f"/sessions/{mine['id']}").get_json()["sequence_ids"] == []
+
+
+def test_lists_hold_only_the_tokens_trainers_rows(api, other_api, theirs):
+    assert api.get("/sequences").get_json()["items"] == []
+    assert api.get("/sessions").get_json()["items"] == []
+    assert len(other_api.get("/sessions").get_json()["items"]) == 1
+
+
+def test_a_step_filter_with_another_trainers_step_finds_nothing(api, theirs, other_api):
+    mine = stored_session(api.trainer)
+    step_id = db.session.get(Sequence, theirs["sequence_id"]).steps[0].id
+    assert api.get(f"/sessions/{mine.id}/deliveries?step_id={step_id}").get_json()["items"] == []
