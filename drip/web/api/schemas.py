@@ -149,7 +149,7 @@ class EnrollmentsIn(Body):
 class PageQuery(BaseModel):
     """Pagination: up to `limit` items, then follow `next` (or pass `next_cursor` as `cursor`)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     cursor: text(200) | None = None
