@@ -67,6 +67,8 @@ def _read_header(cells: list[str]) -> tuple[list[str], list[str]]:
     columns = [_header_name(cell) for cell in cells]
     named = [c for c in columns if c]
     problems = []
+    if "name" not in named:
+        problems.append(f"The first line must be a header naming the columns, e.g. {','.join(FIELDS)}.")
     unknown = [c for c in named if c not in FIELDS]
     if unknown:
         problems.append(
@@ -76,10 +78,8 @@ def _read_header(cells: list[str]) -> tuple[list[str], list[str]]:
     repeated = sorted({c for c in named if named.count(c) > 1})
     if repeated:
         problems.append(f"The column {', '.join(repr(c) for c in repeated)} appears more than once in the header.")
-    if "name" not in named and not unknown:
-        problems.append(f"The first line must be a header naming the columns, e.g. {','.join(FIELDS)}.")
-    elif "name" not in named or not ({"phone", "email"} & set(named)):
-        problems.append("The header must have a name column and a phone or an email column (or both).")
+    if "name" in named and not ({"phone", "email"} & set(named)):
+        problems.append("The header must have a phone or an email column (or both).")
     return columns, problems
 
 

@@ -12,6 +12,7 @@ from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
 from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
+from drip.services.sessions import sync_step
 
 KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
 CHANNELS = ("sms", "email")
@@ -215,10 +216,5 @@ def sessions_using(sequence: Sequence) -> list[TrainingSession]:
 
 
 def _sync(step: Step) -> None:
-    """Let the engine move pending deliveries of this step (no-op until the engine exists)."""
-    try:
-        from drip.services.sessions import sync_step
-    except ImportError:  # the engine lands separately; nothing is enrolled before it does
-        return
+    """Move the pending deliveries of this step in every session using its sequence."""
     sync_step(step)
-    db.session.commit()

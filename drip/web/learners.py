@@ -1,6 +1,150 @@
-"""Learners, CSV import and each learner's timeline."""
+"""Learners: search, add one, import a CSV with a preview, and each learner's whole timeline."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
 
-bp = Blueprint("learners", __name__)
+from drip.extensions import db
+from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
+from drip.services import learner_import
+from drip.services.learners import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
+from drip.services.optout import SOURCE_LABELS
+
+bp = Blueprint("learners", __name__, url_prefix="/learners")
+PAGE_SIZE = 50
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+PREVIEW_ROWS = 100
+
+
+def own_learner(learner_id: int) -> Learner:
+    """The signed-in trainer's learner, or 404 (also for another trainer's)."""
+    learner = db.session.get(Learner, learner_id)
+    if learner is None or learner.trainer_id != current_user.id:
+        abort(404)
+    return learner
+
+
+def _own_session(session_id) -> TrainingSession | None:
+    if session_id in (None, ""):
+        return None
+    ts = db.session.get(TrainingSession, int(session_id)) if str(session_id).isdigit() and len(str(session_id)) < 10 else None
+    if ts is None or ts.trainer_id != current_user.id:
+        abort(404)
+    return ts
+
+
+@bp.get("")
+def index():
+    """Every learner of the trainer, searchable by name, phone or email."""
+    q = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    query = select(Learner).where(Learner.trainer_id == current_user.id)
+    if q:
+        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(Learner.name).like(pattern, escape="\\"),
+                                func.lower(Learner.email).like(pattern, escape="\\"),
+                                Learner.phone.like(pattern, escape="\\")))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    learners = db.session.scalars(query.order_by(func.lower(Learner.name), Learner.id)
+                                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    return render_template("learners/index.html", learners=learners, q=q, page=page, total=total,
+                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+
+
+@bp.post("")
+def add():
+    """Add one learner (an existing one with the same phone, email or external id is updated)."""
+    try:
+        item = validate_learner(request.form, default_region=current_app.config["DEFAULT_REGION"])
+    except LearnerInvalid as invalid:
+        flash("The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()), "danger")
+        return redirect(url_for("learners.index"))
+    [(learner, created)] = upsert_learners(current_user, [item])
+    db.session.commit()
+    flash(f"{'Added' if created else 'Updated'} {learner.name}.", "success")
+    return redirect(url_for("learners.show", learner_id=learner.id))
+
+
+@bp.get("/<int:learner_id>")
+def show(learner_id: int):
+    """A learner's whole timeline across sessions: messages with their status, replies, questions, opt-outs."""
+    learner = own_learner(learner_id)
+    deliveries = db.session.execute(
+        select(Delivery, Step, TrainingSession).join(Step, Step.id == Delivery.step_id)
+        .join(TrainingSession, TrainingSession.id == Delivery.session_id)
+        .where(Delivery.learner_id == learner.id).order_by(Delivery.due_at, Delivery.id)).all()
+    events = [{"at": d.sent_at or d.due_at, "type": "message", "delivery": d, "step": s, "ts": ts} for d, s, ts in deliveries]
+    for reply in db.session.scalars(select(Reply).where(Reply.learner_id == learner.id, Reply.trainer_id == current_user.id)):
+        events.append({"at": reply.created_at, "type": "reply", "reply": reply})
+    questions = select(LiveQuestion).join(TrainingSession, TrainingSession.id == LiveQuestion.session_id).where(
+        LiveQuestion.learner_id == learner.id, TrainingSession.trainer_id == current_user.id)
+    for question in db.session.scalars(questions):
+        events.append({"at": question.created_at, "type": "question", "question": question})
+    events.sort(key=lambda event: event["at"])
+    opt_outs = db.session.scalars(select(OptOutEvent).where(OptOutEvent.learner_id == learner.id)
+                                  .order_by(OptOutEvent.created_at.desc())).all()
+    sessions = {event["ts"].id: event["ts"] for event in events if event["type"] == "message"}
+    return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
+                           source_labels=SOURCE_LABELS, sessions=list(sessions.values()))
+
+
+@bp.get("/import")
+def import_form():
+    """The upload form (optionally for one session)."""
+    return render_template("learners/import.html", ts=_own_session(request.args.get("session_id")))
+
+
+@bp.post("/import")
+def upload():
+    """Keep the uploaded file server-side and show the preview with every row's problems; stores no learner."""
+    ts = _own_session(request.form.get("session_id"))
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("Choose a CSV file to import.", "warning")
+        return redirect(url_for("learners.import_form", session_id=ts.id if ts else None))
+    data = file.stream.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        flash("The file is larger than 10 MB; split it into smaller files.", "danger")
+        return redirect(url_for("learners.import_form", session_id=ts.id if ts else None))
+    text = decode_upload(data)
+    preview = parse_csv(text, default_region=current_app.config["DEFAULT_REGION"])
+    kept = learner_import.keep_upload(current_user, text, filename=file.filename, session_id=ts.id if ts else None) if preview.ok else None
+    return _preview_page(preview, ts, kept.id if kept else None, file.filename)
+
+
+def _preview_page(preview, ts, upload_id, filename, status=None):
+    bad = [row for row in preview.rows if row.errors]
+    shown = bad[:500] if bad else preview.rows[:PREVIEW_ROWS]
+    return render_template("learners/preview.html", preview=preview, ts=ts, upload_id=upload_id, filename=filename,
+                           shown=shown, bad_count=len(bad), file_errors=[e for e in preview.errors if e.row is None]), \
+        status or (200 if preview.ok else 422)
+
+
+@bp.post("/import/<upload_id>")
+def confirm(upload_id: str):
+    """Store every learner of a previewed upload, all or none; answers JSON to the page's fetch."""
+    stored = learner_import.find_upload(current_user, upload_id)
+    if stored is None:
+        abort(404)
+    ts = _own_session(stored.session_id)
+    result = learner_import.run_import(current_user, stored, default_region=current_app.config["DEFAULT_REGION"],
+                                       training_session=ts)
+    if not result.ok:  # the rules changed since the preview; show why and store nothing
+        return _preview_page(result.preview, ts, None, stored.filename)
+    message = f"Imported {len(result.preview.learners)} learners ({result.created} new, {result.updated} updated)"
+    message += f"; {result.enrolled} enrolled in {ts.title}." if ts else "."
+    flash(message, "success")
+    target = url_for("sessions.show", session_id=ts.id, _anchor="learners") if ts else url_for("learners.index")
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(redirect=target, created=result.created, updated=result.updated, enrolled=result.enrolled)
+    return redirect(target)
+
+
+@bp.get("/import/<upload_id>/progress")
+def import_progress(upload_id: str):
+    """How far the running import is, for the progress bar."""
+    state = learner_import.progress(current_user, upload_id)
+    if state is None:
+        abort(404)
+    return jsonify(state)

@@ -1,6 +1,169 @@
-"""Training sessions, their learners and delivery timeline."""
+"""Training sessions: upcoming, live and past; create, reschedule, cancel; the session page."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
 
-bp = Blueprint("sessions", __name__)
+from drip.domain.durations import describe_timing
+from drip.extensions import db
+from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
+from drip.services import session_report as report
+from drip.services.board import update_settings
+from drip.services.enrolment import enrol
+from drip.services.learners import LearnerInvalid, upsert_learners, validate_learner
+from drip.services.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.web.session_form import COMMON_ZONES, SessionForm
+from drip.web.timeline import legend, markers
+
+bp = Blueprint("sessions", __name__, url_prefix="/sessions")
+_PENDING = ("scheduled", "queued")
+
+
+def own_session(session_id: int) -> TrainingSession:
+    """The signed-in trainer's session, or 404 (also for another trainer's)."""
+    ts = db.session.get(TrainingSession, session_id)
+    if ts is None or ts.trainer_id != current_user.id:
+        abort(404)
+    return ts
+
+
+def _sequences() -> list[Sequence]:
+    return list(db.session.scalars(select(Sequence).where(Sequence.trainer_id == current_user.id).order_by(Sequence.name)))
+
+
+def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
+    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=_sequences(),
+                           zones=COMMON_ZONES), status
+
+
+@bp.get("")
+def index():
+    """Sessions live now, coming up, and past (cancelled ones among the past)."""
+    now = utcnow()
+    mine = db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == current_user.id)
+                              .order_by(TrainingSession.starts_at)).all()
+    counts = dict(db.session.execute(
+        select(Enrollment.session_id, func.count()).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
+        .where(TrainingSession.trainer_id == current_user.id).group_by(Enrollment.session_id)).all())
+    groups: dict[str, list] = {"live": [], "upcoming": [], "past": []}
+    for ts in mine:
+        phase = session_phase(ts, now)
+        groups["past" if phase == "cancelled" else phase].append((ts, phase))
+    groups["past"].reverse()
+    return render_template("sessions/index.html", groups=groups, counts=counts)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def create():
+    """Create a session with its sequences; times are typed in the session's own zone."""
+    if request.method == "GET":
+        return _form_page(SessionForm(sequence_ids=[s.id for s in _sequences()][:1]), {})
+    form = SessionForm.from_request(request.form)
+    values, errors = form.parse()
+    if not errors:
+        try:
+            ts = create_session(current_user, **values)
+        except SessionInvalid as invalid:
+            db.session.rollback()
+            errors = invalid.errors
+        else:
+            if form.acknowledgement and form.acknowledgement != ts.acknowledgement:
+                update_settings(ts, acknowledgement=form.acknowledgement)
+            flash(f"Created “{ts.title}”. Now add its learners.", "success")
+            return redirect(url_for("sessions.show", session_id=ts.id))
+    return _form_page(form, errors, status=422)
+
+
+def _pending_due(ts: TrainingSession) -> dict[int, tuple]:
+    query = select(Delivery.id, Delivery.status, Delivery.due_at).where(Delivery.session_id == ts.id, Delivery.status.in_(_PENDING))
+    return {row.id: (row.status, row.due_at) for row in db.session.execute(query)}
+
+
+@bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
+def edit(session_id: int):
+    """Change or reschedule a session: every message not yet sent moves with it."""
+    ts = own_session(session_id)
+    if request.method == "GET":
+        return _form_page(SessionForm.from_session(ts), {}, ts)
+    form = SessionForm.from_request(request.form)
+    values, errors = form.parse(session_id=ts.id)
+    if errors:
+        return _form_page(form, errors, ts, 422)
+    before = _pending_due(ts)
+    keyword = values.pop("join_keyword")
+    try:
+        update_session(ts, **values)
+    except SessionInvalid as invalid:
+        db.session.rollback()
+        return _form_page(form, invalid.errors, ts, 422)
+    ts.join_keyword = keyword
+    update_settings(ts, acknowledgement=form.acknowledgement)  # commits the keyword too
+    after = _pending_due(ts)
+    moved = sum(1 for key, value in before.items() if key in after and after[key] != value)
+    flash(f"Saved. {moved} pending message{'' if moved == 1 else 's'} moved.", "success")
+    return redirect(url_for("sessions.show", session_id=ts.id))
+
+
+@bp.post("/<int:session_id>/cancel")
+def cancel(session_id: int):
+    """Cancel a session after the trainer confirmed: every pending message is skipped."""
+    ts = own_session(session_id)
+    if request.form.get("confirm") != "yes":
+        flash("Tick the box to confirm the cancellation.", "warning")
+    elif ts.status == "cancelled":
+        flash("This session was already cancelled.", "info")
+    else:
+        skipped = cancel_session(ts)
+        flash(f"Cancelled. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent.", "success")
+    return redirect(url_for("sessions.show", session_id=ts.id))
+
+
+@bp.get("/<int:session_id>")
+def show(session_id: int):
+    """The session page: learners, the timeline of deliveries per step, and what went wrong."""
+    ts = own_session(session_id)
+    steps = [step for sequence in ts.sequences for step in sequence.steps]
+    lines = report.step_lines(ts, steps)
+    placed = markers(steps)
+    learners, total = report.enrolled(ts)
+    endpoints = current_app.view_functions.keys()
+    return render_template(
+        "sessions/show.html", ts=ts, phase=session_phase(ts, utcnow()), lines=lines, markers=placed,
+        legend=legend(placed), counts={line.step.id: line.summary() for line in lines}, columns=list(report.COLUMNS),
+        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, total_learners=total,
+        candidates=report.not_enrolled(ts), has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
+        describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
+    )
+
+
+@bp.post("/<int:session_id>/enrol")
+def enrol_existing(session_id: int):
+    """Enrol learners the trainer already has."""
+    ts = own_session(session_id)
+    ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
+    chosen = list(db.session.scalars(select(Learner).where(Learner.id.in_(ids), Learner.trainer_id == current_user.id))) if ids else []
+    if len(chosen) != len(set(ids)):
+        abort(404)
+    if not chosen:
+        flash("Choose at least one learner to enrol.", "warning")
+    else:
+        result = enrol(ts, chosen, source="admin")
+        flash(f"Enrolled {result.created} learner{'' if result.created == 1 else 's'}.", "success")
+    return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
+
+
+@bp.post("/<int:session_id>/learners")
+def add_learner(session_id: int):
+    """Add one learner (or find them by phone/email) and enrol them."""
+    ts = own_session(session_id)
+    try:
+        item = validate_learner(request.form, default_region=current_app.config["DEFAULT_REGION"])
+    except LearnerInvalid as invalid:
+        flash("The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()), "danger")
+        return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
+    [(learner, created)] = upsert_learners(current_user, [item])
+    result = enrol(ts, [learner], source="admin")
+    flash(f"{'Added' if created else 'Found'} {learner.name}" + (" and enrolled them." if result.created else ", already enrolled."),
+          "success")
+    return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
