@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from drip.extensions import db
-from drip.models import Enrollment, Learner, OptOutEvent, TrainingSession
+from drip.models import Learner, OptOutEvent, TrainingSession
 
 
 def _sms_opted_out_since(phone: str) -> datetime | None:
@@ -41,16 +41,7 @@ def join(training_session: TrainingSession, phone: str, *, now: datetime) -> Lea
 
 
 def _enrol(training_session: TrainingSession, learner: Learner, now: datetime) -> None:
-    try:
-        from drip.services.enrolment import enrol
-    except ImportError:  # the scheduling engine is not there: the enrolment alone still reaches the board
-        enrol = None
-    if enrol is not None:
-        enrol(training_session, [learner], source="walk_in", now=now)
-        return
-    exists = db.session.scalar(select(Enrollment.id).where(
-        Enrollment.session_id == training_session.id, Enrollment.learner_id == learner.id))
-    if exists is None:
-        db.session.add(Enrollment(session_id=training_session.id, learner_id=learner.id, source="walk_in",
-                                  created_at=now))
-        db.session.flush()
+    from drip.services.enrolment import enrol
+
+    # Inside the inbound message's transaction: the walk-in, the enrolment and the message commit together.
+    enrol(training_session, [learner], source="walk_in", now=now, commit=False)

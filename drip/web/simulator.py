@@ -1,6 +1,42 @@
 """The phone simulator (outbox mode only)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from drip.services import simulator
+from drip.services.inbound_lookup import normalise_sender_phone
 
 bp = Blueprint("simulator", __name__)
+
+
+@bp.before_request
+def _outbox_only():
+    # With a real Twilio account, learners' phones are real: there is nothing to simulate.
+    if current_app.config["SMS_PROVIDER"] != "outbox":
+        abort(404)
+
+
+@bp.get("/simulator")
+def index():
+    """Each learner's texts as a phone screen, with a box to answer as them."""
+    also = request.args.get("number") or None
+    return render_template(
+        "simulator/index.html", phones=simulator.phones(current_user, also=also),
+        drip_number=simulator.drip_number(current_app.config), focus=also,
+    )
+
+
+@bp.post("/simulator/text")
+def text():
+    """Text Drip as this phone, through the real signed webhook."""
+    raw_number, body = request.form.get("number", ""), request.form.get("body", "")
+    number = normalise_sender_phone(raw_number, current_app.config["DEFAULT_REGION"])
+    if not number or not body.strip():
+        flash("Type a phone number and a message.", "danger")
+        return redirect(url_for("simulator.index"))
+    try:
+        simulator.text_as(current_app._get_current_object(), current_user, number, body)
+    except RuntimeError as error:
+        flash(f"The webhook refused the text: {error}", "danger")
+    return redirect(url_for("simulator.index", number=number) + "#phone-" + number.lstrip("+"))

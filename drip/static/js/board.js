@@ -1,0 +1,177 @@
+// The live board and the projector: questions pushed by server-sent events, marks sent with fetch.
+// Learner text only ever reaches the page through textContent, never as HTML.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var view = script.dataset.view; // "board" or "projector"
+  var questions = new Map();
+  var approvedOnly = false;
+  var filter = "open";
+  var list = document.getElementById("questions");
+  var empty = document.getElementById("empty");
+  var template = document.getElementById("question-template");
+  var connection = document.getElementById("connection");
+  var source = null;
+  var retryTimer = null;
+  var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
+
+  function setConnection(state, text) {
+    if (!connection) return;
+    connection.className = "connection connection-" + state;
+    connection.textContent = text;
+  }
+
+  function apply(event) {
+    if (event.type === "snapshot") {
+      questions.clear();
+      event.questions.forEach(function (q) { questions.set(q.id, q); });
+      approvedOnly = !!event.projector_approved_only;
+    } else if (event.type === "question") {
+      questions.set(event.question.id, event.question);
+    } else if (event.type === "settings") {
+      approvedOnly = !!event.projector_approved_only;
+    }
+    render();
+  }
+
+  function shownOnBoard(q) {
+    if (filter === "all") return true;
+    if (filter === "hidden") return q.hidden;
+    if (q.hidden) return false;
+    if (filter === "open") return !q.answered;
+    return q[filter];
+  }
+
+  function shownOnProjector(q) {
+    return !q.hidden && (!approvedOnly || q.approved);
+  }
+
+  function order(a, b) {
+    // Projector: unanswered first. Board: starred first. Then newest first.
+    var first = view === "projector" ? (a.answered - b.answered) : (b.starred - a.starred);
+    return first || b.id - a.id;
+  }
+
+  function card(q) {
+    var node = template.content.firstElementChild.cloneNode(true);
+    node.dataset.id = q.id;
+    node.querySelector(".question-body").textContent = q.body;
+    node.classList.toggle("is-answered", q.answered);
+    node.classList.toggle("is-starred", q.starred);
+    node.classList.toggle("is-hidden", q.hidden);
+    if (view === "board") {
+      node.querySelector(".question-who").textContent = q.learner_name;
+      node.querySelector(".question-time").textContent = q.time;
+      var flags = node.querySelector(".question-flags");
+      ["approved", "answered", "hidden"].forEach(function (name) {
+        if (!q[name]) return;
+        var badge = document.createElement("span");
+        badge.className = "badge rounded-pill text-bg-light border ms-1";
+        badge.textContent = name;
+        flags.appendChild(badge);
+      });
+      node.querySelectorAll("[data-mark]").forEach(function (button) {
+        var on = q[button.dataset.mark];
+        button.setAttribute("aria-pressed", on ? "true" : "false");
+        button.classList.toggle("active", on);
+        button.textContent = labels[button.dataset.mark][on ? 1 : 0];
+      });
+    }
+    return node;
+  }
+
+  var labels = {
+    answered: ["Answered", "Reopen"], starred: ["Star", "Unstar"],
+    approved: ["Approve", "Unapprove"], hidden: ["Hide", "Show"]
+  };
+
+  function render() {
+    var all = Array.from(questions.values());
+    var shown = all.filter(view === "projector" ? shownOnProjector : shownOnBoard).sort(order);
+    list.replaceChildren.apply(list, shown.map(card));
+    empty.hidden = shown.length > 0;
+    if (view === "board") {
+      var counts = {
+        open: all.filter(function (q) { return !q.hidden && !q.answered; }).length,
+        starred: all.filter(function (q) { return !q.hidden && q.starred; }).length,
+        answered: all.filter(function (q) { return !q.hidden && q.answered; }).length,
+        hidden: all.filter(function (q) { return q.hidden; }).length,
+        all: all.length
+      };
+      document.querySelectorAll("[data-count]").forEach(function (badge) {
+        badge.textContent = counts[badge.dataset.count];
+      });
+    }
+  }
+
+  function fetchSnapshot() {
+    return fetch(script.dataset.questions, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (response.redirected || response.status === 401) { window.location.reload(); return; }
+        if (response.ok) return response.json().then(apply);
+      })
+      .catch(function () { /* offline: the next reconnection catches up */ });
+  }
+
+  function connect() {
+    clearTimeout(retryTimer);
+    source = new EventSource(script.dataset.events);
+    source.onopen = function () { setConnection("live", "Live"); };
+    source.onmessage = function (message) { apply(JSON.parse(message.data)); };
+    source.onerror = function () {
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused (server busy) or signed out: catch up by fetching, then try the stream again.
+        setConnection("waiting", "Reconnecting…");
+        fetchSnapshot();
+        retryTimer = setTimeout(connect, 2000 + Math.random() * 2000);
+      } else {
+        setConnection("waiting", "Reconnecting…");
+      }
+    };
+  }
+
+  function mark(id, name, value) {
+    var url = script.dataset.mark.replace(/\/0$/, "/" + id);
+    var q = questions.get(id);
+    var before = q[name];
+    q[name] = value;
+    render();
+    fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: JSON.stringify({ mark: name, value: value })
+    }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.json();
+    }).then(function (saved) {
+      questions.set(saved.id, saved);
+      render();
+    }).catch(function () {
+      q[name] = before;
+      render();
+      setConnection("error", "Could not save, try again");
+    });
+  }
+
+  if (view === "board") {
+    list.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-mark]");
+      if (!button) return;
+      var id = Number(button.closest("[data-id]").dataset.id);
+      mark(id, button.dataset.mark, !questions.get(id)[button.dataset.mark]);
+    });
+    document.querySelectorAll("[data-filter]").forEach(function (tab) {
+      tab.addEventListener("click", function () {
+        filter = tab.dataset.filter;
+        document.querySelectorAll("[data-filter]").forEach(function (other) {
+          other.classList.toggle("active", other === tab);
+        });
+        render();
+      });
+    });
+  }
+
+  apply(JSON.parse(document.getElementById("board-snapshot").textContent));
+  connect();
+  window.addEventListener("beforeunload", function () { if (source) source.close(); });
+})();
