@@ -4,9 +4,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Mapping
 
+from flask import current_app
+
+from drip.channels.base import SendError
 from drip.domain.durations import offset_from_parts, parts_from_offset
 from drip.models import Learner, Step, Trainer
+from drip.models.learners import new_unsubscribe_token
 from drip.services.learners import normalise_phone
+from drip.services.sending import SendRefused, send_one_off
 from drip.services.sequences import StepInput
 
 UNITS = ("minutes", "hours", "days", "weeks")
@@ -76,14 +81,9 @@ class StepForm:
 
 def test_send(trainer: Trainer, step: Step, rendered: dict, phone: str) -> tuple[bool, str]:
     """Send a rendered step to the trainer (email to their login, SMS to the phone they typed)."""
-    try:
-        from drip.services.sending import send_one_off
-    except ImportError:
-        return False, "Test sending is not available yet."
-    from drip.channels.base import SendError
-    from flask import current_app
-
-    me = Learner(trainer_id=trainer.id, name=trainer.name or trainer.email, email=trainer.email)
+    # A learner that is never stored: the trainer as the recipient of their own step.
+    me = Learner(trainer_id=trainer.id, name=trainer.name or trainer.email, email=trainer.email,
+                 unsubscribe_token=new_unsubscribe_token())
     if step.channel == "sms":
         try:
             me.phone = normalise_phone(phone.strip(), current_app.config["DEFAULT_REGION"])
@@ -91,6 +91,6 @@ def test_send(trainer: Trainer, step: Step, rendered: dict, phone: str) -> tuple
             return False, f"No test sent: {error}."
     try:
         send_one_off(trainer, me, step.channel, rendered["body"], subject=rendered.get("subject"))
-    except (SendError, ValueError) as error:
+    except (SendRefused, SendError, ValueError) as error:
         return False, f"The test was not sent: {error}"
     return True, f"Sent a test to {me.phone if step.channel == 'sms' else me.email}."

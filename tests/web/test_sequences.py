@@ -6,7 +6,7 @@ import re
 import pytest
 
 from drip.extensions import db
-from drip.models import Sequence, Step
+from drip.models import Learner, Sequence, Step
 from drip.services import accounts
 from drip.services.sequences import StepInput, create_sequence
 from tests.conftest import csrf_token, login
@@ -192,3 +192,23 @@ def test_posts_without_csrf_are_refused(logged_in, trainer):
                  f"/sequences/{sequence.id}/steps/new", f"/sequences/{sequence.id}/steps/{sequence.steps[0].id}/delete"):
         assert logged_in.post(path, data=_step_form(name="X")).status_code == 400, path
     assert db.session.query(Sequence).count() == 1 and len(sequence.steps) == 2
+
+
+def test_send_a_test_to_me(logged_in, trainer):
+    from drip.models import OutboxMessage
+
+    sequence = _sequence(trainer)
+    sms, email = sequence.steps
+    token = _token(logged_in, f"/sequences/{sequence.id}")
+    done = logged_in.post(f"/sequences/{sequence.id}/steps/{email.id}/test", data={"csrf_token": token}, follow_redirects=True)
+    assert "Sent a test to trainer@example.com" in done.get_data(as_text=True)
+    bad = logged_in.post(f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "123"},
+                         follow_redirects=True)
+    assert "No test sent" in bad.get_data(as_text=True)
+    logged_in.post(f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "(201) 555-0123"})
+    sent = {(m.channel, m.to_address): m for m in db.session.query(OutboxMessage)}
+    assert set(sent) == {("email", "trainer@example.com"), ("sms", "+12015550123")}
+    assert sent[("sms", "+12015550123")].body.startswith("Hi Maya!")
+    assert sent[("email", "trainer@example.com")].subject == "Practice"
+    assert all(m.trainer_id == trainer.id for m in sent.values())
+    assert db.session.query(Learner).count() == 0  # the trainer is never stored as a learner
