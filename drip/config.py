@@ -76,6 +76,9 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "DISPATCH_INTERVAL_SECONDS": float(env.get("DRIP_DISPATCH_INTERVAL", "0.5")),
         "DISPATCH_BATCH_SIZE": int(env.get("DRIP_DISPATCH_BATCH_SIZE", "200")),
         "SEND_CONCURRENCY": int(env.get("DRIP_SEND_CONCURRENCY", "64")),
+        # Seconds to wait for Twilio or SendGrid to answer one request before it counts as a timeout
+        # (then retried); channel_for passes it to the provider clients.
+        "PROVIDER_TIMEOUT_SECONDS": float(env.get("DRIP_PROVIDER_TIMEOUT", "10")),
         # How often each worker looks for deliveries left `sending` or `queued` by a dead worker or lost job.
         "RECOVERY_INTERVAL_SECONDS": float(env.get("DRIP_RECOVERY_INTERVAL", "5")),
         # simple: jobs run in the worker process (threads, pooled connections); fork: RQ's work horse per job.
