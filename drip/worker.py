@@ -1,16 +1,108 @@
-"""The worker process: an RQ worker with the scheduler on."""
+"""The worker process: an RQ worker with the scheduler on, plus the dispatcher and recovery loops.
+
+Any number of workers may run at once, on any number of machines: each one dispatches (claims
+are exclusive in the database), each one recovers (recovery is idempotent), all send.
+"""
 from __future__ import annotations
 
-from flask import current_app
-from rq import Worker
+import logging
+import threading
+import time
 
-from drip.extensions import redis_store
+from flask import Flask, current_app
+from rq import SimpleWorker, Worker
+
+from drip.extensions import db, redis_store
 from drip.queues import SEND_QUEUE
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 1.0
+
+
+class Dispatcher:
+    """Daemon threads in the worker process: a liveness heartbeat, and dispatch + recovery ticks."""
+
+    def __init__(self, app: Flask, worker_name: str):
+        self.app = app
+        self.worker_name = worker_name
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        """Start beating and dispatching."""
+        for target, name in ((self._beat, "drip-heartbeat"), (self._dispatch, "drip-dispatcher")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop both loops and wait briefly for them."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        from drip.services.recovery import mark_alive
+
+        # Its own thread, so a slow database never makes a live worker look dead.
+        while not self._stop.is_set():
+            try:
+                mark_alive(self.worker_name)
+            except Exception:  # Redis away for a moment: keep trying
+                log.warning("worker heartbeat failed", exc_info=True)
+            self._stop.wait(HEARTBEAT_SECONDS)
+
+    def _dispatch(self) -> None:
+        from drip.services.dispatch import dispatch_due
+        from drip.services.recovery import recover
+
+        with self.app.app_context():
+            interval = float(self.app.config["DISPATCH_INTERVAL_SECONDS"])
+            every = float(self.app.config.get("RECOVERY_INTERVAL_SECONDS", 5))
+            next_recovery = 0.0
+            while not self._stop.is_set():
+                started = time.monotonic()
+                try:
+                    if started >= next_recovery:
+                        next_recovery = started + every
+                        recovered = recover()
+                        if recovered.unknown or recovered.rescheduled:
+                            log.warning("recovery: %s", recovered)
+                    dispatch_due()
+                except Exception:  # Redis or the database away: the next tick tries again
+                    log.exception("dispatch tick failed")
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+                self._stop.wait(max(0.0, interval - (time.monotonic() - started)))
+
+
+def worker_class(app: Flask) -> type[Worker] | type[SimpleWorker]:
+    """simple (default): jobs run in this process, sends in threads; fork: RQ's work horse per job."""
+    return Worker if app.config.get("WORKER_CLASS") == "fork" else SimpleWorker
 
 
 def run_worker(*, burst: bool = False) -> None:
-    """Work the send queue until stopped; jobs run inside this app's context."""
+    """Work the send queue until stopped, dispatching and recovering meanwhile."""
+    from drip.channels.registry import close_channels
+    from drip.services.dispatch import dispatch_due
+    from drip.services.recovery import mark_dead, recover
+
     app = current_app._get_current_object()
-    worker = Worker([SEND_QUEUE], connection=redis_store.connection)
-    with app.app_context():
-        worker.work(with_scheduler=True, burst=burst)
+    worker = worker_class(app)([SEND_QUEUE], connection=redis_store.connection)
+    dispatcher = Dispatcher(app, worker.name)
+    try:
+        with app.app_context():
+            if burst:  # tests and one-shot runs: hand over what is due now, send it, stop
+                recover()
+                dispatch_due()
+            else:
+                dispatcher.start()
+            worker.work(with_scheduler=True, burst=burst)
+    finally:
+        dispatcher.stop()
+        try:
+            mark_dead(worker.name)
+        except Exception:
+            log.warning("could not mark worker %s stopped", worker.name, exc_info=True)
+        close_channels(app)

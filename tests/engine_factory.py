@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import insert, null, select
+from sqlalchemy import func, insert, null, select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, Sequence, Step, utcnow
@@ -35,9 +35,11 @@ def make_session(trainer, sequences, starts_at: datetime, *, hours=1, tz="UTC", 
                           sequence_ids=[s.id for s in sequences])
 
 
-def make_learners(trainer, count: int, *, timezones=(None,), start=0) -> list[Learner]:
-    """Many learners in one executemany; phones +1500555xxxx-style, emails n@example.com."""
+def make_learners(trainer, count: int, *, timezones=(None,), start=None) -> list[Learner]:
+    """Many learners in one executemany, numbered after the trainer's existing ones (distinct phones)."""
     now = utcnow()
+    if start is None:
+        start = db.session.scalar(select(func.count()).select_from(Learner).where(Learner.trainer_id == trainer.id))
     rows = [{"trainer_id": trainer.id, "name": f"Learner {n}", "phone": f"+1415{n:07d}",
              "email": f"learner{n}@example.com", "timezone": timezones[n % len(timezones)],
              "unsubscribe_token": new_unsubscribe_token(), "created_at": now}

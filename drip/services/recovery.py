@@ -1,0 +1,104 @@
+"""Recovery, run by every worker: what a dead worker or a lost Redis left half done.
+
+- `sending` longer than the lease: the provider may have the message, so it becomes `unknown`
+  and is never resent automatically.
+- `queued` whose job is gone (Redis flushed or restarted, the job failed, the worker running it
+  died before sending): back to `scheduled`, and the dispatcher claims it again. A delivery only
+  ever leaves `queued` through one conditional UPDATE, so a late original job cannot send it twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from rq.job import Job
+from sqlalchemy import or_, select, update
+
+from drip.extensions import db, redis_store
+from drip.models import Delivery, utcnow
+
+ALIVE_PREFIX = "drip:worker-alive:"
+ALIVE_TTL_SECONDS = 5  # a worker refreshes its key every second; five missed beats and it is dead
+# A job is enqueued just after its batch is claimed: give it this long to appear in Redis.
+QUEUED_GRACE = timedelta(seconds=5)
+LEASE_EXPIRED = "lease"
+LEASE_REASON = "worker stopped after handing it to the provider; not resent automatically"
+_WAITING = {"created", "queued", "deferred", "scheduled", "rate_limited"}
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """What one recovery pass changed."""
+
+    unknown: int
+    rescheduled: int
+
+
+def mark_alive(worker_name: str, ttl: int = ALIVE_TTL_SECONDS) -> None:
+    """Say this worker process is alive (refresh well within ttl)."""
+    redis_store.connection.set(ALIVE_PREFIX + worker_name, "1", ex=ttl)
+
+
+def mark_dead(worker_name: str) -> None:
+    """Say this worker stopped (a clean shutdown): its started jobs are no longer running."""
+    redis_store.connection.delete(ALIVE_PREFIX + worker_name)
+
+
+def _job_running(status: bytes | None, worker: bytes | None, alive: bool) -> bool:
+    state = (status or b"").decode()
+    if state in _WAITING:
+        return True
+    return state == "started" and worker is not None and alive
+
+
+def _dead_jobs(job_ids: list[str]) -> list[str]:
+    """The job ids among these that will never run (missing, finished, failed, or their worker died)."""
+    redis = redis_store.connection
+    with redis.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hmget(Job.key_for(job_id), "status", "worker_name")
+        jobs = pipe.execute()
+    with redis.pipeline(transaction=False) as pipe:
+        for _, worker in jobs:
+            pipe.exists(ALIVE_PREFIX + worker.decode() if worker else ALIVE_PREFIX)
+        alive = pipe.execute()
+    return [job_id for job_id, (status, worker), up in zip(job_ids, jobs, alive)
+            if not _job_running(status, worker, bool(up))]
+
+
+def expire_sending(now: datetime, lease_seconds: float) -> int:
+    """Deliveries `sending` for longer than the lease become `unknown`."""
+    result = db.session.execute(
+        update(Delivery).where(Delivery.status == "sending", Delivery.sending_at < now - timedelta(seconds=lease_seconds))
+        .values(status="unknown", error_code=LEASE_EXPIRED, error_message=LEASE_REASON, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def reschedule_orphans(now: datetime) -> int:
+    """Deliveries `queued` for a job that will never run go back to `scheduled`."""
+    old = Delivery.queued_at < now - QUEUED_GRACE
+    job_ids = [j for j in db.session.scalars(
+        select(Delivery.job_id).where(Delivery.status == "queued", old).distinct()) if j]
+    dead = _dead_jobs(job_ids) if job_ids else []
+    if not dead and not db.session.scalar(select(Delivery.id).where(
+            Delivery.status == "queued", old, Delivery.job_id.is_(None)).limit(1)):
+        return 0
+    result = db.session.execute(
+        update(Delivery).where(Delivery.status == "queued", old,
+                               or_(Delivery.job_id.in_(dead), Delivery.job_id.is_(None)))
+        .values(status="scheduled", job_id=None, queued_at=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def recover(now: datetime | None = None, *, lease_seconds: float | None = None) -> Recovered:
+    """One recovery pass; safe to run from any number of workers at once."""
+    now = now or utcnow()
+    lease = current_app.config["SENDING_LEASE_SECONDS"] if lease_seconds is None else lease_seconds
+    unknown = expire_sending(now, lease)
+    db.session.commit()
+    rescheduled = reschedule_orphans(now)
+    db.session.commit()
+    return Recovered(unknown=unknown, rescheduled=rescheduled)
