@@ -1,0 +1,55 @@
+"""The demo seed: idempotent, valid learners, and every kind of step due within ten minutes."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import phonenumbers
+
+from drip.extensions import db
+from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
+from drip.services.demo import DEMO_SEQUENCE, compress, demo_steps
+from drip.services.starter import starter_steps
+
+
+def test_compress_turns_days_into_minutes():
+    assert compress("-P7D", 1) == "-PT7M"
+    assert compress("PT0S", 1) == "PT0S"
+    assert compress("P30D", 1) == "PT30M"
+    assert compress("-PT12H", 1) == "-PT30S"
+    assert compress("P1D", 0.5) == "PT30S"
+
+
+def test_demo_steps_mirror_the_starter():
+    demo, starter = demo_steps(1), starter_steps()
+    assert [(d.kind, d.channel, d.anchor) for d in demo] == [(s.kind, s.channel, s.anchor) for s in starter]
+    assert all(d.local_time is None for d in demo)
+
+
+def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
+    first = runner.invoke(args=["drip", "seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Sign in at http://127.0.0.1:5000 as demo@drip.local" in first.output
+    assert "Created the demo session" in first.output
+    counts = {model: db.session.query(model).count() for model in (Sequence, Step, TrainingSession, Learner, Enrollment, Delivery)}
+    second = runner.invoke(args=["drip", "seed-demo"])
+    assert second.exit_code == 0 and second.output.strip().splitlines() == [first.output.strip().splitlines()[-1]]
+    assert counts == {model: db.session.query(model).count() for model in counts}
+
+    names = {s.name for s in db.session.query(Sequence)}
+    assert names == {"Make training stick", DEMO_SEQUENCE}
+    demo = db.session.query(Sequence).filter_by(name=DEMO_SEQUENCE).one()
+    assert demo.send_window_start is None
+    ts = db.session.query(TrainingSession).one()
+    assert timedelta(minutes=3) < ts.starts_at - utcnow() < timedelta(minutes=6)
+
+    learners = db.session.query(Learner).all()
+    assert 3 <= len(learners) <= 4
+    assert all(phonenumbers.is_valid_number(phonenumbers.parse(l.phone)) for l in learners)
+    assert all(l.email.endswith("@example.com") for l in learners)
+
+    soon = utcnow() + timedelta(minutes=10)
+    due = db.session.query(Delivery, Step).join(Step, Step.id == Delivery.step_id).filter(
+        Delivery.status == "scheduled", Delivery.due_at <= soon).all()
+    kinds = {step.kind for _, step in due}
+    assert kinds == {"poll", "testimonial", "discussion", "live_prompt", "practice", "reminder"}
+    assert {step.channel for _, step in due} == {"sms", "email"}
