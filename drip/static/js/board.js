@@ -24,6 +24,7 @@
   function apply(event) {
     if (event.type === "snapshot") {
       questions.clear();
+      nodes.forEach(function (node, id) { if (!event.questions.some(function (q) { return q.id === id; })) nodes.delete(id); });
       event.questions.forEach(function (q) { questions.set(q.id, q); });
       approvedOnly = !!event.projector_approved_only;
     } else if (event.type === "question") {
@@ -52,9 +53,18 @@
     return first || b.id - a.id;
   }
 
+  var firstPaint = true; // what the page loaded with does not "arrive"
+  var nodes = new Map(); // question id -> its element, reused so the arrival animation plays once
+
   function card(q) {
-    var node = template.content.firstElementChild.cloneNode(true);
-    node.dataset.id = q.id;
+    var node = nodes.get(q.id);
+    if (!node) {
+      node = template.content.firstElementChild.cloneNode(true);
+      node.dataset.id = q.id;
+      if (!firstPaint) node.classList.add("is-new");
+      node.addEventListener("animationend", function () { node.classList.remove("is-new"); });
+      nodes.set(q.id, node);
+    }
     node.querySelector(".question-body").textContent = q.body;
     node.classList.toggle("is-answered", q.answered);
     node.classList.toggle("is-starred", q.starred);
@@ -63,6 +73,7 @@
       node.querySelector(".question-who").textContent = q.learner_name;
       node.querySelector(".question-time").textContent = q.time;
       var flags = node.querySelector(".question-flags");
+      flags.replaceChildren();
       ["approved", "answered", "hidden"].forEach(function (name) {
         if (!q[name]) return;
         var badge = document.createElement("span");
@@ -88,7 +99,14 @@
   function render() {
     var all = Array.from(questions.values());
     var shown = all.filter(view === "projector" ? shownOnProjector : shownOnBoard).sort(order);
-    list.replaceChildren.apply(list, shown.map(card));
+    var wanted = shown.map(card);
+    // Move only what changed place: re-inserting every node would restart animations and steal clicks.
+    Array.from(list.children).forEach(function (child) {
+      if (wanted.indexOf(child) < 0) child.remove();
+    });
+    wanted.forEach(function (node, index) {
+      if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
+    });
     empty.hidden = shown.length > 0;
     if (view === "board") {
       var counts = {
@@ -172,6 +190,7 @@
   }
 
   apply(JSON.parse(document.getElementById("board-snapshot").textContent));
+  firstPaint = false;
   connect();
   window.addEventListener("beforeunload", function () { if (source) source.close(); });
 })();
