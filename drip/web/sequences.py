@@ -131,7 +131,7 @@ def edit_step(sequence_id: int, step_id: int | None = None):
     step = own_step(sequence, step_id) if step_id is not None else None
     if request.method == "GET":
         form = StepForm.from_step(step) if step else StepForm.blank()
-        return _step_page(sequence, step, form, {}, None)
+        return _step_page(sequence, step, form, {}, preview(step) if step else None)
     form = StepForm.from_request(request.form)
     item, errors = form.to_input()
     if not errors:

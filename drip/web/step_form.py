@@ -47,6 +47,8 @@ class StepForm:
     def from_step(cls, step: Step) -> "StepForm":
         """The form filled from a stored step."""
         amount, unit, direction = parts_from_offset(step.offset)
+        if unit == "weeks":  # trainers say "7 days before", as the step list does
+            amount, unit = amount * 7, "days"
         return cls(
             amount=str(amount), unit=unit, direction=direction, anchor=step.anchor,
             at=f"{step.local_time:%H:%M}" if step.local_time else "", kind=step.kind, channel=step.channel,

@@ -92,7 +92,7 @@ def test_edit_form_shows_the_stored_step_in_words(logged_in, trainer):
     sequence = _sequence(trainer)
     step = sequence.steps[0]
     page = logged_in.get(f"/sequences/{sequence.id}/steps/{step.id}").get_data(as_text=True)
-    assert re.search(r'name="amount" value="1"', page) and 'value="weeks" selected' in page
+    assert 'name="amount" value="7"' in page and 'value="days" selected' in page and "Hi Maya! Pick 1 or 2" in page
     assert "data-sms-counter" in page and "sms_counter.js" in page
     token = _token(logged_in, f"/sequences/{sequence.id}/steps/{step.id}")
     logged_in.post(f"/sequences/{sequence.id}/steps/{step.id}", data=_step_form(
