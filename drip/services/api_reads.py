@@ -1,7 +1,6 @@
 """What the JSON API reads: a trainer's own rows only, a page at a time."""
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,8 +10,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession
 from drip.services.api_pages import Page, paginate
+from drip.services.replies import LEARNER_KINDS, PollTally, session_replies, session_steps, tally
 
-ANSWER_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
 
 
 def owned_session(trainer: Trainer, session_id: int) -> TrainingSession | None:
@@ -80,43 +79,30 @@ def questions(ts: TrainingSession, *, limit: int, cursor: str | None) -> Page[Li
 
 def replies(ts: TrainingSession, *, kind: str | None, limit: int, cursor: str | None) -> Page[Reply]:
     """The session's learner replies (not the trainer's answers), optionally of one kind."""
-    kinds = (kind,) if kind else ANSWER_KINDS
+    kinds = (kind,) if kind else LEARNER_KINDS
     query = (select(Reply).where(Reply.session_id == ts.id, Reply.kind.in_(kinds))
              .options(joinedload(Reply.learner)))
     return paginate(query, (Reply.id,), limit=limit, cursor=cursor)
 
 
 @dataclass(frozen=True)
-class PollTally:
-    """One poll step: votes per choice (0-based), and answers that matched no choice."""
+class PollResult:
+    """One poll step, its tally (each learner's latest recognised vote), and answers that matched no choice."""
 
     step: Step
-    counts: list[int]
+    tally: PollTally
     unmatched: int
 
-    @property
-    def votes(self) -> int:
-        """Votes that picked a choice."""
-        return sum(self.counts)
 
-
-def poll_results(ts: TrainingSession) -> list[PollTally]:
-    """Votes on each poll step of the session; a learner who votes again replaces their vote."""
-    polls = [step for sequence in ts.sequences for step in sequence.steps if step.kind == "poll"]
+def poll_results(ts: TrainingSession) -> list[PollResult]:
+    """The votes on each poll step of the session, counted as the replies page counts them."""
+    polls = [step for step in session_steps(ts) if step.kind == "poll"]
     if not polls:
         return []
-    query = (select(Reply).where(Reply.session_id == ts.id, Reply.kind == "poll_vote",
-                                 Reply.step_id.in_([step.id for step in polls]))
-             .order_by(Reply.created_at, Reply.id))
-    latest: dict[tuple, int | None] = {}
-    for reply in db.session.scalars(query):
-        voter = ("learner", reply.learner_id) if reply.learner_id is not None else ("reply", reply.id)
-        latest[(reply.step_id, voter)] = reply.choice_index
-    tallies = []
+    votes = [reply for reply in session_replies(ts) if reply.kind == "poll_vote"]
+    results = []
     for step in polls:
-        picks = Counter(choice for (step_id, _), choice in latest.items() if step_id == step.id)
-        choices = step.choices or []
-        counts = [picks.get(index, 0) for index in range(len(choices))]
-        unmatched = sum(n for choice, n in picks.items() if choice is None or not 0 <= choice < len(choices))
-        tallies.append(PollTally(step, counts, unmatched))
-    return tallies
+        answers = [reply for reply in votes if reply.step_id == step.id]
+        unmatched = sum(1 for reply in answers if reply.choice_index is None)
+        results.append(PollResult(step, tally(step, answers), unmatched))
+    return results

@@ -8,7 +8,7 @@ from drip.extensions import db
 from drip.models import ApiToken
 from drip.services import accounts
 from drip.web.api.operations import OPERATIONS
-from tests.web.test_api_support import api, api_for, other_api, sms_step  # noqa: F401  (fixtures)
+from tests.web.test_api_support import api  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize("header", [None, "Basic abc", "Bearer", "Bearer    ", "Bearer nope", "Bearer " + "x" * 5000])

@@ -7,7 +7,7 @@ import pytest
 
 from drip.extensions import db
 from drip.models import Delivery, TrainingSession
-from tests.web.test_api_support import SOON, api, other_api, stored_sequence  # noqa: F401
+from tests.web.test_api_support import api, other_api, stored_sequence  # noqa: F401
 
 START = "2030-03-12T09:30:00-04:00"
 END = "2030-03-12T12:00:00-04:00"

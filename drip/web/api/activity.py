@@ -55,16 +55,16 @@ def list_replies_api(session_id: int, query: RepliesQuery) -> ReplyList:
 
 @operation("GET", "/sessions/<int:session_id>/poll-results", summary="Poll results", response=PollResultsOut)
 def poll_results_api(session_id: int) -> PollResultsOut:
-    """Votes per choice for each poll step of the session. Each learner's latest vote counts;
-    answers that matched no choice are counted as `unmatched`."""
+    """Votes per choice for each poll step of the session. Each learner's latest vote for a choice
+    counts once; answers that matched no choice are counted as `unmatched`."""
     ts = owned_or_404(session_id)
     polls = [
         PollResult(
-            step_id=tally.step.id, sequence_id=tally.step.sequence_id, body=tally.step.body,
-            choices=[ChoiceResult(index=i, number=i + 1, text=text, votes=tally.counts[i])
-                     for i, text in enumerate(tally.step.choices or [])],
-            votes=tally.votes, unmatched=tally.unmatched,
+            step_id=poll.step.id, sequence_id=poll.step.sequence_id, body=poll.step.body,
+            choices=[ChoiceResult(index=i, number=i + 1, text=text, votes=poll.tally.counts[i])
+                     for i, text in enumerate(poll.tally.choices)],
+            votes=poll.tally.voters, unmatched=poll.unmatched,
         )
-        for tally in api_reads.poll_results(ts)
+        for poll in api_reads.poll_results(ts)
     ]
     return PollResultsOut(session_id=ts.id, polls=polls)

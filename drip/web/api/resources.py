@@ -95,12 +95,6 @@ class SessionOut(BaseModel):
         )
 
 
-class CancelledOut(SessionOut):
-    """A cancelled session and how many pending deliveries were skipped."""
-
-    skipped_deliveries: int
-
-
 class LearnerRef(BaseModel):
     """Who a delivery, question or reply concerns."""
 

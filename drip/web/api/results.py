@@ -1,4 +1,4 @@
-"""Response models for pages of items, enrolments and poll results."""
+"""Response models for pages of items, cancellations, enrolments and poll results."""
 from __future__ import annotations
 
 from typing import Literal
@@ -45,6 +45,12 @@ class ReplyList(PageOut):
     items: list[ReplyOut]
 
 
+class CancelledOut(SessionOut):
+    """A cancelled session and how many pending deliveries were skipped."""
+
+    skipped_deliveries: int
+
+
 class EnrolledRow(BaseModel):
     """What became of one learner row, at the same index as in the request."""
 
@@ -74,7 +80,7 @@ class ChoiceResult(BaseModel):
 
 
 class PollResult(BaseModel):
-    """The votes on one poll step; each learner's latest vote counts."""
+    """The votes on one poll step: `votes` learners picked a choice (their latest pick counts)."""
 
     step_id: int
     sequence_id: int

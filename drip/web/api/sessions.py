@@ -11,8 +11,8 @@ from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, invalid_fields, not_found
 from drip.web.api.operations import operation
 from drip.web.api.paging import bad_cursor, links
-from drip.web.api.resources import CancelledOut, SessionOut
-from drip.web.api.results import SessionList
+from drip.web.api.resources import SessionOut
+from drip.web.api.results import CancelledOut, SessionList
 from drip.web.api.schemas import PageQuery, SessionIn, SessionPatch
 
 
