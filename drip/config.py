@@ -84,6 +84,9 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # simple: jobs run in the worker process (threads, pooled connections); fork: RQ's work horse per job.
         "WORKER_CLASS": env.get("DRIP_WORKER_CLASS", "simple"),
         "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
+        # JSON API calls allowed per token in each window of seconds; 0 turns the limit off.
+        "API_RATE_LIMIT": int(env.get("DRIP_API_RATE_LIMIT", "120")),
+        "API_RATE_WINDOW": float(env.get("DRIP_API_RATE_WINDOW", "60")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
