@@ -30,6 +30,7 @@ def _twilio(config: dict[str, Any]) -> Channel:
         from_number=config.get("TWILIO_FROM_NUMBER") or None,
         messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         api_base=config.get("TWILIO_API_BASE") or "https://api.twilio.com",
+        timeout=float(config.get("PROVIDER_TIMEOUT_SECONDS") or 10),
     )
 
 
@@ -42,6 +43,7 @@ def _sendgrid(config: dict[str, Any]) -> Channel:
     return SendGridEmail(
         config["SENDGRID_API_KEY"], config["SENDGRID_FROM_EMAIL"],
         api_host=config.get("SENDGRID_API_HOST") or "https://api.sendgrid.com",
+        timeout=float(config.get("PROVIDER_TIMEOUT_SECONDS") or 10),
     )
 
 
