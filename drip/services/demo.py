@@ -80,7 +80,7 @@ def seed() -> Iterator[str]:
         yield f"Added “{DEMO_SEQUENCE}” ({minutes_per_day:g} minute{'' if minutes_per_day == 1 else 's'} per day)."
     if _named(TrainingSession, trainer, TrainingSession.title, DEMO_SESSION) is None:
         yield from _demo_session(trainer, demo_sequence)
-    yield f"Sign in at http://127.0.0.1:5000 as {DEMO_EMAIL} / {password}"
+    yield f"Sign in at http://127.0.0.1:{os.environ.get('PORT', '5000')} as {DEMO_EMAIL} / {password}"
 
 
 def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
