@@ -79,3 +79,13 @@ def test_unsubscribe_links_point_at_these_pages(app, trainer):
     page, one_click = optout.unsubscribe_links(learner, "https://drip.example.org/")
     assert page == f"https://drip.example.org/u/{learner.unsubscribe_token}"
     assert one_click == page + "/one-click"
+
+
+def test_unsubscribe_and_resubscribe_show_on_the_learners_page(logged_in, trainer):
+    learner = make_learner(trainer)
+    logged_in.post(f"/u/{learner.unsubscribe_token}/one-click", data={"List-Unsubscribe": "One-Click"})
+    html = logged_in.get(f"/learners/{learner.id}").get_data(as_text=True)
+    assert "unsubscribed" in html and "one-click unsubscribe" in html
+    logged_in.post(f"/u/{learner.unsubscribe_token}/resubscribe")
+    html = logged_in.get(f"/learners/{learner.id}").get_data(as_text=True)
+    assert "opted back in (unsubscribe link)" in html
