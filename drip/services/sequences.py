@@ -103,13 +103,6 @@ def _window(send_window: SendWindow | Mapping[str, str] | None) -> tuple[time | 
     return send_window.start, send_window.end
 
 
-def window_of(sequence: Sequence) -> SendWindow | None:
-    """The sequence's send window as the scheduler wants it (None: any hour)."""
-    if sequence.send_window_start is None or sequence.send_window_end is None:
-        return None
-    return SendWindow(sequence.send_window_start, sequence.send_window_end)
-
-
 def _check_sequence(name: str, send_window: Any, steps: Iterable[StepInput]) -> tuple[dict, list[dict], dict[str, str]]:
     errors: dict[str, str] = {}
     name = (name or "").strip() if isinstance(name, str) else ""

@@ -212,3 +212,30 @@ def test_send_a_test_to_me(logged_in, trainer):
     assert sent[("email", "trainer@example.com")].subject == "Practice"
     assert all(m.trainer_id == trainer.id for m in sent.values())
     assert db.session.query(Learner).count() == 0  # the trainer is never stored as a learner
+
+
+def test_editing_a_step_moves_the_messages_of_sessions_using_it(logged_in, trainer):
+    from datetime import timedelta
+
+    from drip.models import Delivery, utcnow
+    from drip.services.enrolment import enrol
+    from drip.services.learners import LearnerInput, upsert_learners
+    from drip.services.sessions import create_session
+
+    sequence = _sequence(trainer)
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=20)
+    ts = create_session(trainer, title="W", starts_at=start, ends_at=start + timedelta(hours=1), timezone="UTC",
+                        sequence_ids=[sequence.id])
+    enrol(ts, [learner for learner, _ in upsert_learners(trainer, [LearnerInput("Ana", "+12015550123")])])
+    poll = sequence.steps[0]
+    before = db.session.query(Delivery).filter_by(step_id=poll.id).one().due_at
+    path = f"/sequences/{sequence.id}/steps/{poll.id}"
+    logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path), kind="poll", choices="A\nB", amount="8",
+                                         body="Pick 1 or 2"))
+    db.session.expire_all()
+    after = db.session.query(Delivery).filter_by(step_id=poll.id).one().due_at
+    assert before - after == timedelta(days=1)
+    # A new step reaches the learners already enrolled.
+    path = f"/sequences/{sequence.id}/steps/new"
+    logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path)))
+    assert db.session.query(Delivery).count() == 3
