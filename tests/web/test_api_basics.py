@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from drip import create_app
-from drip.extensions import db
+from drip.extensions import db, redis_store
 from drip.models import ApiToken
 from drip.services import accounts
 from drip.web.api.operations import OPERATIONS
@@ -140,3 +140,16 @@ def test_a_limit_of_zero_means_no_limit(limited_client, trainer):
 def test_the_default_limit_is_generous(api):
     response = api.get("/sequences")
     assert response.headers["X-RateLimit-Limit"] == "120"
+
+
+def test_the_api_keeps_answering_without_a_limit_when_redis_is_down(app_config, app, trainer):
+    token = accounts.create_token(trainer)
+    down = create_app({**app_config, "REDIS_URL": "redis://127.0.0.1:1/0"})  # nothing listens there
+    try:
+        response = down.test_client().get("/api/v1/sequences", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        with down.app_context():
+            db.engine.dispose()
+        redis_store.init_app(app)  # the holder is shared: point it back at the real Redis for teardown
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response.headers

@@ -105,3 +105,37 @@ def test_a_bad_envelope_is_refused(api, session_id, body):
     response = api.post(f"/sessions/{session_id}/enrollments", json=body)
     assert response.status_code == 422
     assert response.get_json()["details"][0]["field"].startswith(("learners", "notify"))
+
+
+def test_a_clash_with_a_concurrent_call_is_retried_once(api, session_id, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from drip.web.api import enrollments
+
+    real, calls = enrollments.enrol, []
+
+    def clashing(*args, **kwargs):
+        # What the database answers when another call stored the same learner a moment earlier.
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT INTO enrollments", {}, Exception("UNIQUE constraint failed"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(enrollments, "enrol", clashing)
+    response = api.post(f"/sessions/{session_id}/enrollments", json={"learners": THREE})
+    assert response.status_code == 201 and len(calls) == 2
+    assert (count(Learner), count(Enrollment)) == (3, 3)
+
+
+def test_a_clash_that_persists_answers_409_and_stores_nothing(api, session_id, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from drip.web.api import enrollments
+
+    def always(*args, **kwargs):
+        raise IntegrityError("INSERT INTO enrollments", {}, Exception("UNIQUE constraint failed"))
+
+    monkeypatch.setattr(enrollments, "enrol", always)
+    response = api.post(f"/sessions/{session_id}/enrollments", json={"learners": THREE})
+    assert response.status_code == 409
+    assert count(Learner) == 0

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, request
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from drip.extensions import db
 from drip.models import Enrollment
@@ -57,7 +58,7 @@ def _checked_rows(body: EnrollmentsIn) -> list[LearnerInput]:
 
 
 @operation("POST", "/sessions/<int:session_id>/enrollments", summary="Enrol learners", body=EnrollmentsIn,
-           response=EnrollmentsOut, status=201, also={200: EnrollmentsOut}, explain=_explain)
+           response=EnrollmentsOut, status=201, also={200: EnrollmentsOut}, errors=(409,), explain=_explain)
 def enrol_learners_api(session_id: int, body: EnrollmentsIn) -> tuple[EnrollmentsOut, int]:
     """Enrol up to 1000 learners, each getting one delivery per step of the session's sequences.
     The same learner (same external_id, else phone, else email) is stored once and enrolled once:
@@ -66,9 +67,18 @@ def enrol_learners_api(session_id: int, body: EnrollmentsIn) -> tuple[Enrollment
     the 422 lists each bad row by its 0-based index with an error per field."""
     ts = owned_or_404(session_id)
     inputs = _checked_rows(body)
-    learners = upsert_learners(current_trainer(), inputs)
-    seen = set(db.session.scalars(select(Enrollment.learner_id).where(Enrollment.session_id == ts.id)))
-    enrol(ts, [learner for learner, _ in learners], source="api")  # commits learners and enrolments together
+    for attempt in (1, 2):
+        try:
+            learners = upsert_learners(current_trainer(), inputs)
+            seen = set(db.session.scalars(select(Enrollment.learner_id).where(Enrollment.session_id == ts.id)))
+            enrol(ts, [learner for learner, _ in learners], source="api")  # commits learners and enrolments together
+            break
+        except IntegrityError:
+            # A concurrent call stored some of the same learners first; a second pass finds them.
+            db.session.rollback()
+            if attempt == 2:
+                raise ApiError(409, "These learners were being enrolled by another call at the same time; "
+                                    "send the request again.") from None
     rows = []
     for index, (learner, created) in enumerate(learners):
         rows.append(EnrolledRow(index=index, learner_id=learner.id, external_id=learner.external_id,

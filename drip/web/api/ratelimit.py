@@ -7,13 +7,16 @@ web process counts alike.
 """
 from __future__ import annotations
 
+import logging
 import math
 
+import redis
 from flask import Flask, Response, current_app, g
 
 from drip.extensions import redis_store
 from drip.web.api.errors import ApiError
 
+log = logging.getLogger(__name__)
 KEY_PREFIX = "drip:api:rate:"
 DEFAULT_LIMIT = 120
 DEFAULT_WINDOW_SECONDS = 60
@@ -65,7 +68,12 @@ def enforce() -> None:
     token_key = g.get("api_token_key")
     if token_key is None or limit <= 0:
         return
-    allowed, wait, left = take(token_key, app)
+    try:
+        allowed, wait, left = take(token_key, app)
+    except redis.RedisError as error:
+        # Redis only carries work in flight: while it is down the API keeps answering, unlimited.
+        log.warning("API rate limit not applied, Redis is unavailable: %s", error)
+        return
     g.api_rate = (limit, left)
     if not allowed:
         seconds = max(1, math.ceil(wait))
