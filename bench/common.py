@@ -114,6 +114,8 @@ def fmt(value: float, unit: str = "") -> str:
     """A number at a sensible precision."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if not unit and float(value).is_integer():
+        return f"{int(value):,}"
     magnitude = abs(value)
     text = f"{value:,.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}" \
         if magnitude >= 0.1 or magnitude == 0 else f"{value:.3f}"

@@ -165,3 +165,28 @@ class RssSampler:
                 size = max((sum(rss_bytes(p) for p in tree(pid)) for pid in pids), default=0)
                 self.peaks[name] = max(self.peaks[name], size)
             self._stop.wait(self.interval)
+
+
+class MachineLoad:
+    """How busy the machine was during a span, and how much of that was not this process tree.
+
+    PostgreSQL and Redis serve the benchmark but are not its children, so "others" includes them;
+    a figure taken while others used most of the 2 cores is not this code's speed.
+    """
+
+    def __init__(self) -> None:
+        self.start = self._now()
+
+    @staticmethod
+    def _now() -> tuple[float, float, float]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        busy = sum(fields) - fields[3] - fields[4]  # all but idle and iowait
+        return time.monotonic(), busy / CLOCK_TICKS, tree_cpu_seconds(os.getpid())
+
+    def summary(self) -> dict[str, float]:
+        """Seconds elapsed, cores busy on average, cores used by processes outside this tree, load average."""
+        (t0, busy0, own0), (t1, busy1, own1) = self.start, self._now()
+        span = max(t1 - t0, 1e-9)
+        return {"seconds": span, "busy_cores": (busy1 - busy0) / span,
+                "other_cores": max(0.0, (busy1 - busy0) - (own1 - own0)) / span,
+                "loadavg": float(Path("/proc/loadavg").read_text().split()[0])}

@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from bench.common import Bench, Figure, sizes_for, table
-from bench.procs import stop_all
+from bench.procs import MachineLoad, stop_all
 from bench.stack import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Stack
 
 MEASUREMENTS = ("dispatch", "lateness", "enrolment", "ingest", "memory")
@@ -56,11 +56,13 @@ def main(argv=None) -> int:
     bench = Bench(stack, sizes, workdir, verbose=not options.quiet)
     figures: list[Figure] = []
     broken = []
+    loads: dict[str, dict] = {}
     began = time.monotonic()
     try:
         bench.say(f"workdir {workdir}; database {stack.sqlalchemy_url}; redis {stack.redis_url}")
         stack.create()
         for name in (m for m in MEASUREMENTS if m in chosen):
+            load = MachineLoad()
             try:
                 figures.extend(importlib.import_module(f"bench.{name}").measure(bench))
             except Exception as error:  # one broken measurement must not hide the others
@@ -68,6 +70,7 @@ def main(argv=None) -> int:
                 broken.append(name)
                 figures.append(Figure(SECTIONS[name], name, "", [], note=f"FAILED: {error}".splitlines()[0][:160],
                                       meets=lambda v, b: False))
+            loads[name] = load.summary()
     finally:
         stop_all()
         try:
@@ -80,8 +83,14 @@ def main(argv=None) -> int:
     print(f"\nDrip benchmarks, {time.strftime('%Y-%m-%d')}, {'quick' if options.quick else 'full'} run "
           f"({time.monotonic() - began:.0f} s)\n")
     print(table(figures, sizes.runs))
+    print("\nMachine during each measurement (2 cores; 'others' = processes outside this benchmark's tree,"
+          " PostgreSQL and Redis included):")
+    for name, load in loads.items():
+        print(f"- {SECTIONS[name]} {name}: {load['seconds']:.0f} s, {load['busy_cores']:.2f} cores busy, "
+              f"others {load['other_cores']:.2f} cores, load average {load['loadavg']:.1f}")
     if options.json:
         options.json.write_text(json.dumps({"sizes": sizes.__dict__, "extras": bench.extras,
+                                            "loads": loads,
                                             "figures": [_raw(f) for f in figures]}, indent=1, default=str))
     missed = [f for f in figures if f.verdict == "MISS"]
     return 1 if broken or (options.strict and missed) else 0

@@ -1,0 +1,49 @@
+"""The benchmarks' short version: `python -m bench.run --quick` runs every measurement and prints the table.
+
+It checks that each figure is produced (not that the targets are met: a few hundred messages on a
+busy CI machine say nothing about speed). It runs on the same database and Redis server as the rest
+of the suite: its own PostgreSQL database (created and dropped) or SQLite file, its own Redis DB.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # starts workers, gunicorn and the fake provider: about a minute
+
+SECTIONS = ("| 1 | dispatch rate", "| 1 | worker CPU", "| 2 | lateness p99", "| 3 | enrolment",
+            "| 4 | webhook ingest", "| 4 | ingest p99 at", "| 4 | ingest errors", "| 5 | worker peak RSS",
+            "| 5 | web peak RSS", "| 5 | Redis growth")
+
+
+def _bench_urls(database_url: str, redis_url: str, tmp_path: Path) -> tuple[str, str]:
+    """A database and a Redis DB of the bench's own, beside the suite's."""
+    if database_url.startswith("sqlite"):
+        bench_db = f"sqlite:///{tmp_path / 'bench.db'}"
+    else:
+        parts = urlsplit(database_url.replace("+psycopg", ""))
+        bench_db = urlunsplit((parts.scheme, parts.netloc, f"/drip_bench_ci_{os.getpid()}", "", ""))
+    parts = urlsplit(redis_url)
+    return bench_db, urlunsplit((parts.scheme, parts.netloc, "/13", "", ""))
+
+
+def test_quick_bench_prints_every_figure(database_url, redis_url, tmp_path):
+    bench_db, bench_redis = _bench_urls(database_url, redis_url, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--database-url", bench_db, "--redis-url", bench_redis,
+         "--json", str(tmp_path / "bench.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=280,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    for section in SECTIONS:
+        line = next((l for l in result.stdout.splitlines() if l.startswith(section)), None)
+        assert line is not None, f"{section!r} missing from:\n{result.stdout}"
+        assert "FAILED" not in line and "| n/a" not in line, line
+    assert (tmp_path / "bench.json").exists()
