@@ -88,6 +88,7 @@ class ImportResult:
 def run_import(trainer: Trainer, upload: Upload, *, default_region: str,
                training_session: TrainingSession | None = None) -> ImportResult:
     """Store every learner of the upload (and enrol them), in one transaction: all rows or none."""
+    _report(upload, 0, 0, "checking")
     preview = parse_csv(upload.text, default_region=default_region)
     if not preview.ok:
         return ImportResult(preview)

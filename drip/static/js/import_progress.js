@@ -11,9 +11,12 @@
     const percent = state.total ? Math.round((100 * state.done) / state.total) : 0;
     fill.style.width = percent + "%";
     fill.textContent = percent + "%";
-    status.textContent = state.stage === "enrolling"
-      ? "Enrolling " + state.total + " learners…"
-      : "Saved " + state.done + " of " + state.total + " learners…";
+    const words = {
+      waiting: "Starting…",
+      checking: "Checking every row again…",
+      enrolling: "Enrolling " + state.total + " learners and scheduling their messages…",
+    };
+    status.textContent = words[state.stage] || "Saved " + state.done + " of " + state.total + " learners…";
   }
 
   form.addEventListener("submit", async (event) => {
