@@ -48,9 +48,9 @@
   }
 
   function order(a, b) {
-    // Projector: unanswered first. Board: starred first. Then newest first.
-    var first = view === "projector" ? (a.answered - b.answered) : (b.starred - a.starred);
-    return first || b.id - a.id;
+    // Projector: unanswered first. Then starred first, then newest first.
+    var first = view === "projector" ? (a.answered - b.answered) : 0;
+    return first || (b.starred - a.starred) || b.id - a.id;
   }
 
   var firstPaint = true; // what the page loaded with does not "arrive"
