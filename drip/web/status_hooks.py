@@ -24,11 +24,15 @@ def called_url() -> str:
 @bp.post("/twilio/status")
 def twilio_status():
     """Twilio reports a message's progress: queued, sent, delivered, undelivered, failed."""
+    try:
+        form = request.form
+    except Exception:  # werkzeug refuses some bodies outright (too large, broken encoding): nothing is signed
+        abort(400, "Unreadable form body.")
     signature = request.headers.get("X-Twilio-Signature")
-    if not verify_twilio_signature(current_app.config["TWILIO_AUTH_TOKEN"], called_url(), request.form, signature):
+    if not verify_twilio_signature(current_app.config["TWILIO_AUTH_TOKEN"], called_url(), form, signature):
         abort(403, "Missing or invalid X-Twilio-Signature.")
     try:
-        status.apply_twilio_status(request.form.to_dict(), delivery_hint=request.args.get("d"))
+        status.apply_twilio_status(form.to_dict(), delivery_hint=request.args.get("d"))
     except status.MalformedCallback as exc:
         abort(400, str(exc))
     return "", 204
