@@ -33,6 +33,7 @@ class _Slots:
         self.generation = 0  # stop_all() bumps it; streams of an older generation end
 
     def take(self, limit: int) -> bool:
+        """Claim a slot for one more stream; False when `limit` are already open."""
         with self._lock:
             if self.active >= limit:
                 return False
@@ -40,6 +41,7 @@ class _Slots:
             return True
 
     def give_back(self) -> None:
+        """Free the slot of a stream that ended."""
         with self._lock:
             self.active = max(0, self.active - 1)
 
