@@ -118,3 +118,12 @@ def test_a_walk_in_texts_the_keyword_then_asks(app, page, live_server, live, str
     assert "You&apos;re in" in joined.text or "You're in" in joined.text
     text(app, live_server, "Can walk-ins ask too?", sender="+14155550177")
     expect(page.locator(".question-card", has_text="Can walk-ins ask too?")).to_contain_text("Walk-in ···0177")
+
+
+def test_when_streams_are_refused_the_board_still_catches_up(app, page, live_server, live, streams):
+    app.config["BOARD_STREAMS_PER_PROCESS"] = 0  # every stream gets 503: the page falls back to fetching
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/sessions/{live.id}/board")
+    expect(page.locator("#connection")).to_have_text("Reconnecting…")
+    text(app, live_server, "Anyone there?")
+    expect(page.get_by_text("Anyone there?")).to_be_visible(timeout=8000)
