@@ -15,11 +15,12 @@ bp = Blueprint("learners", __name__, url_prefix="/learners")
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_ROWS = 100
+MAX_ID = 2**31 - 1  # larger ids in a URL exist nowhere; asking the database would overflow
 
 
 def own_learner(learner_id: int) -> Learner:
     """The signed-in trainer's learner, or 404 (also for another trainer's)."""
-    learner = db.session.get(Learner, learner_id)
+    learner = db.session.get(Learner, learner_id) if learner_id <= MAX_ID else None
     if learner is None or learner.trainer_id != current_user.id:
         abort(404)
     return learner
@@ -38,7 +39,7 @@ def _own_session(session_id) -> TrainingSession | None:
 def index():
     """Every learner of the trainer, searchable by name, phone or email."""
     q = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     query = select(Learner).where(Learner.trainer_id == current_user.id)
     if q:
         pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -17,6 +17,7 @@ def index():
     """The trainer's outbox messages, SMS and email, filterable by channel; ?partial=1 returns just the list."""
     channel = request.args.get("channel") if request.args.get("channel") in ("sms", "email") else None
     before = request.args.get("before", type=int)
+    before = before if before and 0 < before < 2**31 else None
     query = (select(OutboxMessage, Learner, Step)
              .outerjoin(Delivery, Delivery.id == OutboxMessage.delivery_id)
              .outerjoin(Learner, Learner.id == Delivery.learner_id)

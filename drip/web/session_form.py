@@ -35,6 +35,8 @@ def local_to_utc(text: str, zone: str) -> datetime:
         raise ValueError("give a date and time") from None
     if naive.tzinfo is not None:
         raise ValueError("give a local date and time, without an offset")
+    if not 2000 <= naive.year <= 2100:
+        raise ValueError("give a date between the years 2000 and 2100")
     tz = ZoneInfo(zone)
     aware = naive.replace(tzinfo=tz)
     if aware.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != naive:

@@ -192,3 +192,16 @@ def test_live_and_past_sessions_are_grouped(logged_in, trainer):
                    timezone="UTC")
     page = logged_in.get("/sessions").get_data(as_text=True)
     assert page.index("Live now") < page.index("Happening") < page.index("Upcoming") < page.index("Past") < page.index("Long ago")
+
+
+def test_absurd_input_is_a_clear_refusal_not_a_crash(logged_in, trainer):
+    huge = 10**20
+    for path in (f"/sessions/{huge}", f"/sequences/{huge}", f"/learners/{huge}", f"/sequences/1/steps/{huge}"):
+        assert logged_in.get(path).status_code == 404, path
+    assert logged_in.get("/learners?page=99999999999999999999999").status_code == 200
+    assert logged_in.get("/outbox?before=99999999999999999999999").status_code == 200
+    token = csrf_token(logged_in, "/sessions/new")
+    for starts in ("9999-12-31T23:59", "0001-01-01T00:00"):
+        response = logged_in.post("/sessions/new", data=_form(csrf_token=token, starts=starts, timezone="America/New_York"))
+        assert response.status_code == 422 and "between the years 2000 and 2100" in response.get_data(as_text=True)
+    assert db.session.query(TrainingSession).count() == 0
