@@ -53,10 +53,33 @@ def summary(collapsed: Path, top: int = 30) -> str:
     return "\n".join(lines)
 
 
+def _profile_ingest(bench: Bench, options, spies: list) -> dict:
+    """gunicorn as in the Procfile, py-spy on its first worker, closed-loop load for --seconds."""
+    from datetime import timedelta
+
+    from bench import ingest, seed
+    from bench.fleet import gunicorn
+    from bench.provider import twilio_env
+    from drip.models import utcnow
+
+    bench.stack.reset()
+    with bench.stack.app().app_context():
+        who = seed.audience(1000, starts_at=utcnow() - timedelta(minutes=10))
+    phones = [number for _, _, number in who.enrollments]
+    web, base = gunicorn(bench, bench.stack.env(**twilio_env("http://127.0.0.1:9")))
+    try:
+        ingest.loadgen(base, ingest.write_bodies(bench.workdir / "warm.txt", 300, phones), 1.0, rate=200)
+        bodies = ingest.write_bodies(bench.workdir / "bodies.txt", int(options.seconds * 2500), phones)
+        spies.append(py_spy(tree(web.pid)[1], options.seconds, options.out))
+        return ingest.loadgen(base, bodies, options.seconds)
+    finally:
+        web.stop()
+
+
 def main(argv=None) -> int:
     """Run one measurement with a profiler attached; print the summary."""
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("what", choices=("dispatch",))
+    parser.add_argument("what", choices=("dispatch", "ingest"))
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--out", type=Path, default=Path("profile.collapsed"))
@@ -69,15 +92,18 @@ def main(argv=None) -> int:
     spies: list[subprocess.Popen] = []
     try:
         stack.create()
-        from bench import dispatch
+        if options.what == "dispatch":
+            from bench import dispatch
 
-        def attach(workers):
-            spies.append(py_spy(workers[0].pid, options.seconds, options.out, subprocesses=True))
+            def attach(workers):
+                spies.append(py_spy(workers[0].pid, options.seconds, options.out, subprocesses=True))
 
-        result = dispatch.drip_run(bench, options.messages, with_web=False, on_ready=attach)
+            result = dispatch.drip_run(bench, options.messages, with_web=False, on_ready=attach)
+            print(f"rate {result['rate']:.0f} msg/s, {result['cpu_per_1000']:.2f} CPU s per 1,000")
+        else:
+            print(_profile_ingest(bench, options, spies))
         for spy in spies:
             spy.wait(60)
-        print(f"rate {result['rate']:.0f} msg/s, {result['cpu_per_1000']:.2f} CPU s per 1,000")
         print(summary(options.out))
     finally:
         for spy in spies:
