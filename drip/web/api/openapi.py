@@ -32,6 +32,10 @@ of `{field, message}`, or for enrolments a list of `{index, errors}` rows.
 Each token may make `API_RATE_LIMIT` calls per `API_RATE_WINDOW` seconds (120 per 60 by default);
 beyond that the answer is 429 with `Retry-After` in seconds.
 """
+RATE_HEADERS = {
+    "X-RateLimit-Limit": {"description": "Calls allowed per window.", "schema": {"type": "integer"}},
+    "X-RateLimit-Remaining": {"description": "Calls left right now.", "schema": {"type": "integer"}},
+}
 ERROR_DESCRIPTIONS = {
     400: "The body is not a JSON object.",
     401: "No valid bearer token.",
@@ -90,7 +94,8 @@ def _operation(op: Operation, refs: Refs) -> dict[str, Any]:
     if op.body is not None:
         entry["requestBody"] = {"required": True, "content": _json(refs, op.body, "validation")}
     for code, model in op.responses.items():
-        entry["responses"][str(code)] = {"description": (model.__doc__ or "").strip(), "content": _json(refs, model, "serialization")}
+        entry["responses"][str(code)] = {"description": (model.__doc__ or "").strip(), "headers": RATE_HEADERS,
+                                         "content": _json(refs, model, "serialization")}
     for code in _error_codes(op):
         entry["responses"][str(code)] = {"description": ERROR_DESCRIPTIONS[code], "content": _json(refs, ErrorOut, "serialization")}
     if 401 in _error_codes(op):
