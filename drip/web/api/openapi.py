@@ -66,6 +66,19 @@ def _json(refs: Refs, model: type[BaseModel], mode: str) -> dict[str, Any]:
     return {"application/json": {"schema": refs[(model, mode)]}}
 
 
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter's schema without its title or a null branch: a query string has no null."""
+    prop = {k: v for k, v in prop.items() if k != "title"}
+    options = [option for option in prop.pop("anyOf", []) if option != {"type": "null"}]
+    if len(options) == 1:
+        prop.update(options[0])
+        if prop.get("default", "") is None:
+            del prop["default"]
+    elif options:
+        prop["anyOf"] = options
+    return prop
+
+
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
@@ -76,7 +89,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         schema = op.query.model_json_schema(ref_template=REF)
         required = set(schema.get("required", []))
         for name, prop in schema["properties"].items():
-            prop = {k: v for k, v in prop.items() if k != "title"}
+            prop = _not_null(prop)
             params.append({"name": name, "in": "query", "required": name in required,
                            "description": prop.pop("description", ""), "schema": prop})
     return params

@@ -151,21 +151,21 @@ class PageQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    limit: Annotated[int, Field(ge=1, le=200)] = 50
-    cursor: text(200) | None = None
+    limit: Annotated[int, Field(ge=1, le=200, description="How many items per page.")] = 50
+    cursor: Annotated[text(200) | None, Field(description="The next_cursor of the previous page.")] = None
 
 
 class DeliveriesQuery(PageQuery):
     """Deliveries of a session, optionally only one status or one step."""
 
-    status: Literal[DELIVERY_STATUSES] | None = None
-    step_id: Id | None = None
+    status: Annotated[Literal[DELIVERY_STATUSES] | None, Field(description="Only deliveries in this status.")] = None
+    step_id: Annotated[Id | None, Field(description="Only deliveries of this step.")] = None
 
 
 class RepliesQuery(PageQuery):
     """Replies of a session, optionally only one kind."""
 
-    kind: Literal[REPLY_KINDS] | None = None
+    kind: Annotated[Literal[REPLY_KINDS] | None, Field(description="Only replies of this kind.")] = None
 
 
 class FieldProblem(BaseModel):
