@@ -65,6 +65,7 @@ def _error_page(error: HTTPException):
 
 
 def _server_error(error: Exception):
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
     if _wants_json():
         return jsonify(error="Internal Server Error", details="Something went wrong on our side."), 500
