@@ -102,7 +102,7 @@ class BoardStream:
     def _run(self, first: dict, anonymous: bool, lifetime: float, heartbeat: float) -> Iterator[bytes]:
         generation = slots.generation
         started = last_write = time.monotonic()
-        yield b"retry: 1000\n" + _frame(first, anonymous)
+        yield b"retry: 250\n" + _frame(first, anonymous)  # reconnect at once after the lifetime ends
         while slots.generation == generation:
             now = time.monotonic()
             if now - started >= lifetime:
