@@ -97,7 +97,7 @@ def update_settings(training_session: TrainingSession, *, projector_approved_onl
     if projector_approved_only is not None:
         training_session.projector_approved_only = bool(projector_approved_only)
     if acknowledgement is not None:
-        training_session.acknowledgement = acknowledgement.strip()[:500]
+        training_session.acknowledgement = acknowledgement.replace("\x00", "").strip()[:500]
     db.session.commit()
     _publish(training_session.id, {"type": "settings",
                                    "projector_approved_only": training_session.projector_approved_only})

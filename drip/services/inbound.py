@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
@@ -50,6 +50,17 @@ def sms_webhook_token(config: Mapping) -> str:
     return ""
 
 
+def _scrub(value):
+    """The value without NUL characters, which PostgreSQL text and JSON columns refuse."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(item) for item in value]
+    return value
+
+
 def _already(channel: str, provider_id: str) -> InboundMessage | None:
     return db.session.scalar(select(InboundMessage).where(
         InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_id))
@@ -58,6 +69,7 @@ def _already(channel: str, provider_id: str) -> InboundMessage | None:
 def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> InboundOutcome:
     """Handle one Twilio inbound SMS (its POSTed form): keywords, walk-ins, live questions, replies."""
     now = now or utcnow()
+    form = _scrub(dict(form))
     sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
     sender = (form.get("From") or "").strip()
     if not sid or not sender or len(sid) > 300:
@@ -69,7 +81,7 @@ def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> Inbo
     learner = lookup.learner_by_phone(phone, now)
     context = lookup.context_for(learner, now) if learner else None
     decided = route(body, channel="sms", context=context, now=now, joinable_sessions=lookup.joinable_sessions(now))
-    message = InboundMessage(channel="sms", provider_message_id=sid, from_address=phone,
+    message = InboundMessage(channel="sms", provider_message_id=sid, from_address=phone[:254],
                              to_address=(form.get("To") or "")[:254], body=body, raw=dict(form), received_at=now)
     return _store(message, decided, learner, now)
 
@@ -77,6 +89,8 @@ def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> Inbo
 def receive_email(email: InboundEmail, *, now: datetime | None = None) -> InboundOutcome:
     """Handle one inbound email: the step through its reply address, else its references, else the learner."""
     now = now or utcnow()
+    email = replace(email, **{name: _scrub(getattr(email, name)) for name in (
+        "message_id", "from_address", "to_addresses", "subject", "text", "full_text", "reply_ids", "raw")})
     if (seen := _already("email", email.message_id)) is not None:
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     delivery = (lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
@@ -88,7 +102,7 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
                     replied_delivery_id=delivery.id if delivery else None)
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
-    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address,
+    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
                              to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
                              received_at=now)
     return _store(message, decided, learner, now)

@@ -61,6 +61,8 @@ def _envelope_to(envelope: str) -> list[str]:
         return []
     if isinstance(recipients, str):
         recipients = [recipients]
+    if not isinstance(recipients, list):
+        return []
     return [str(address).lower() for address in recipients if isinstance(address, str)]
 
 

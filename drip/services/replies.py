@@ -135,7 +135,7 @@ def reply_to_learner(trainer: Trainer, training_session: TrainingSession, learne
     """Send the trainer's answer by SMS or email and keep it in the thread; raises SendRefused or SendError."""
     from drip.services.sending import send_one_off
 
-    body = body.strip()
+    body = body.replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     db.session.commit()  # the outbox records in its own transaction: hold no lock while it does
     send_one_off(trainer, learner, channel, body, subject=f"Re: {training_session.title}")
     reply = Reply(trainer_id=trainer.id, session_id=training_session.id, learner_id=learner.id, kind="trainer_reply",

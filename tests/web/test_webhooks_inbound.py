@@ -170,3 +170,39 @@ def test_a_gmail_reply_becomes_a_practice_report_without_its_quote(email_app, cl
 def test_an_email_without_a_sender_gets_400(email_app, client):
     assert post_email(client, {"text": "hello", "headers": "Subject: x\n"}).status_code == 400
     assert stored() == 0
+
+
+def test_signed_forms_of_any_shape_never_get_500(app, client, trainer):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    ts = make_session(trainer, join_keyword="SBI")
+    enrol(ts, make_learner(trainer))
+    text = st.text(max_size=300)
+    keys = st.sampled_from(["MessageSid", "From", "Body", "To", "SmsSid", "NumMedia", "Other"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.dictionaries(keys, text, max_size=6), st.sampled_from(["", "+14155550101", "x" * 300]))
+    def check(form, sender):
+        if sender and "From" not in form:
+            form["From"] = sender
+        response = client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(app, form)})
+        assert response.status_code in (200, 400), response.get_data(as_text=True)
+
+    check()
+
+
+def test_email_fields_of_any_shape_never_get_500(email_app, client, trainer):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    fields = st.sampled_from(["from", "to", "text", "html", "headers", "envelope", "subject", "email", "cc"])
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.dictionaries(fields, st.text(max_size=300), max_size=6), st.booleans())
+    def check(form, with_sender):
+        if with_sender:
+            form["from"] = "Ada <ada@example.com>"
+        assert post_email(client, form).status_code in (200, 400)
+
+    check()
