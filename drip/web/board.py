@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
-from drip.models import TrainingSession
+from drip.models import TrainingSession, utcnow
 from drip.services import board
 from drip.services.board_stream import BoardStream, StreamRefused
 from drip.services.board_stream import anonymous as anonymous_copy
@@ -30,9 +31,12 @@ def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:
 
 
 def _page(template: str, training_session: TrainingSession, *, anonymous: bool = False):
+    from drip.services.sessions import session_phase
+
     return render_template(
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
         sms_number=current_app.config.get("TWILIO_FROM_NUMBER") or "",
+        phase=session_phase(training_session, utcnow()), opens_at=training_session.starts_at - LIVE_MARGIN,
     )
 
 

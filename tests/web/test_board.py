@@ -162,3 +162,14 @@ def test_stop_all_ends_open_streams(app, logged_in, live):
         assert list(chunks) == [] and time.monotonic() - started < 3
     finally:
         response.close()
+
+
+def test_the_board_says_when_it_opens(app, logged_in, trainer):
+    from datetime import timedelta
+
+    from drip.models import utcnow
+
+    later = make_session(trainer, starts_at=utcnow() + timedelta(days=2))
+    assert "The board opens at" in logged_in.get(f"/sessions/{later.id}/board").get_data(as_text=True)
+    ended = make_session(trainer, starts_at=utcnow() - timedelta(days=2))
+    assert "This session has ended" in logged_in.get(f"/sessions/{ended.id}/board").get_data(as_text=True)
