@@ -1,14 +1,16 @@
-"""Sending: a claimed batch of deliveries, each in a thread, and one-off messages."""
+"""Sending: a claimed batch of deliveries, SEND_CONCURRENCY at a time, and one-off messages."""
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+import os
+import queue
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult, TransientSendError
 from drip.channels.outbox import sending_for
@@ -16,13 +18,18 @@ from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession, utcnow
+from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
 from drip.services import compose, optout
 from drip.services.enrolment import CANCELLED, CANCELLED_REASON, learner_zone
 from drip.services.rate_limit import SharedRateLimiter
+from drip.services.send_io import Claimer, OutcomeWriter, outcome, record
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
+FLUSH_SECONDS = 0.2
+
+_pool_lock = threading.Lock()
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, size, executor)
 
 
 class SendRefused(Exception):
@@ -78,66 +85,84 @@ def _limiter(app: Flask) -> SharedRateLimiter:
     return limiter
 
 
+def _threads(size: int) -> ThreadPoolExecutor:
+    """The process's sending threads, kept between batches (starting 64 threads per batch costs)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[:2] != (os.getpid(), size):
+            _pool = (os.getpid(), size, ThreadPoolExecutor(size, thread_name_prefix="drip-send"))
+        return _pool[2]
+
+
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
     parcels = _load(delivery_ids, claim)
-    outcomes: Counter[str] = Counter({"not_ours": len(delivery_ids) - len(parcels)})
+    writer = OutcomeWriter(db.engine)
+    writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
     if parcels:
-        threads = max(1, min(int(app.config["SEND_CONCURRENCY"]), len(parcels)))
-        with ThreadPoolExecutor(threads, thread_name_prefix="drip-send") as pool:
-            for outcome in pool.map(lambda parcel: _in_context(app, parcel), parcels):
-                outcomes[outcome] += 1
-    return dict(outcomes)
-
-
-def _in_context(app: Flask, parcel: Parcel) -> str:
-    with app.app_context():  # its own database session: sessions are scoped per app context
+        work: queue.SimpleQueue[Parcel] = queue.SimpleQueue()
+        for parcel in parcels:
+            work.put(parcel)
+        size = max(1, int(app.config["SEND_CONCURRENCY"]))
+        claimer = Claimer(db.engine, claim)
         try:
-            return send_parcel(parcel)
-        except Exception:  # one broken delivery must not stop the batch; recovery sees it if left sending
-            log.exception("sending delivery %s failed unexpectedly", parcel.delivery_id)
-            db.session.rollback()
-            return "error"
+            pool = _threads(size)
+            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(parcels)))}
+            while running:
+                done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    future.result()
+                writer.flush()
+        finally:
+            claimer.close()
+    writer.flush()
+    return dict(writer.counts)
 
 
-def send_parcel(parcel: Parcel) -> str:
-    """Claim one delivery (queued→sending), check it may still go, send it, record the outcome."""
+def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: OutcomeWriter) -> None:
+    """One sending thread: take parcels until none is left."""
+    with app.app_context():
+        while True:
+            try:
+                parcel = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                send_parcel(parcel, claimer, writer)
+            except Exception:  # one broken delivery must not stop the batch; if left `sending`, recovery sees it
+                log.exception("sending delivery %s failed unexpectedly", parcel.delivery_id)
+                writer.count("error")
+                db.session.rollback()
+
+
+def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
+    """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
     if parcel.channel == "sms":
         key = sender_key("sms")
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
             _limiter(current_app).acquire(key)
-    now = utcnow()
-    claimed = db.session.execute(
-        update(Delivery).where(Delivery.id == parcel.delivery_id, Delivery.status == "queued",
-                               Delivery.job_id == parcel.claim)
-        .values(status="sending", sending_at=now, attempts=Delivery.attempts + 1, updated_at=now)
-        .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
+    state = claimer.claim(parcel.delivery_id)
+    if state is None:
+        writer.count("taken")  # someone else has it, or it was taken back
+        return "taken"
+    _, session_status, phone, email, sms_out, email_out = state
+    d = parcel.delivery_id
+    if session_status == "cancelled":
+        return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
+    if (sms_out if parcel.channel == "sms" else email_out) is not None:
+        reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
         db.session.rollback()
-        return "taken"  # someone else has it, or it was taken back
-    # Read at send time, after the claim: a STOP or a cancel that landed since queuing wins.
-    state = db.session.execute(
-        select(TrainingSession.status, Learner.phone, Learner.email, Learner.sms_opted_out_at,
-               Learner.email_opted_out_at)
-        .join(Delivery, Delivery.session_id == TrainingSession.id).join(Learner, Learner.id == Delivery.learner_id)
-        .where(Delivery.id == parcel.delivery_id)).one()
-    db.session.commit()
-    if state.status == "cancelled":
-        return finish(parcel.delivery_id, "skipped", code=CANCELLED, reason=CANCELLED_REASON)
-    if (state.sms_opted_out_at if parcel.channel == "sms" else state.email_opted_out_at) is not None:
-        learner = db.session.get(Learner, parcel.learner_id)
-        reason = optout.blocked_reason(learner, parcel.channel) or f"learner opted out of {parcel.channel}"
-        return finish(parcel.delivery_id, "skipped", code=optout.OPTED_OUT, reason=reason)
-    address = state.phone if parcel.channel == "sms" else state.email
+        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or "learner opted out"))
+    address = phone if parcel.channel == "sms" else email
     if not address:
         reason = "no phone number" if parcel.channel == "sms" else "no email address"
-        return finish(parcel.delivery_id, "skipped", code="no_address", reason=reason)
+        return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
     try:
         message = _message(parcel, address)
     except TemplateProblem as problem:
-        return finish(parcel.delivery_id, "failed", code="template", reason=f"template: {problem}")
-    return _hand_over(parcel, message, address)
+        return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
+    return writer.add(_hand_over(parcel, message, address))
 
 
 def _message(parcel: Parcel, address: str):
@@ -155,22 +180,22 @@ def _message(parcel: Parcel, address: str):
                                  config=config)
 
 
-def _hand_over(parcel: Parcel, message, address: str) -> str:
+def _hand_over(parcel: Parcel, message, address: str) -> dict:
     d = parcel.delivery_id
     try:
         with sending_for(parcel.trainer_id):
             result = _send(channel_for(parcel.channel), message)
     except RecipientOptedOut as error:
         optout.opt_out_sms(address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
-        return finish(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
+        return outcome(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
     except PermanentSendError as error:
-        return finish(d, "failed", code=str(error.code), reason=error.message)
+        return outcome(d, "failed", code=str(error.code), reason=error.message)
     except TransientSendError as error:
-        return finish(d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}")
+        return outcome(d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}")
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
-        return finish(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
-    return finish(d, "sent", provider_message_id=result.provider_message_id)
+        return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
+    return outcome(d, "sent", provider_message_id=result.provider_message_id)
 
 
 def _send(channel, message) -> SendResult:
@@ -182,20 +207,8 @@ def _send(channel, message) -> SendResult:
 
 def finish(delivery_id: int, status: str, *, code: str | None = None, reason: str | None = None,
            provider_message_id: str | None = None) -> str:
-    """Record a send's outcome, only over `sending` (or `unknown` from an expired lease), never backwards."""
-    now = utcnow()
-    values = {"status": status, "error_code": code, "error_message": reason, "updated_at": now}
-    if status == "sent":
-        values.update(sent_at=now, provider_message_id=provider_message_id)
-    result = db.session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(("sending", "unknown")))
-        .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1 and status == "sent":
-        # A status callback got there first and moved it further on: keep its status, add what we know.
-        db.session.execute(
-            update(Delivery).where(Delivery.id == delivery_id, Delivery.provider_message_id.is_(None))
-            .values(provider_message_id=provider_message_id, sent_at=now).execution_options(synchronize_session=False))
-    db.session.commit()
+    """Record one send's outcome now (over `sending` or `unknown` only); returns the status."""
+    record(db.engine, [outcome(delivery_id, status, code=code, reason=reason, provider_message_id=provider_message_id)])
     return status
 
 
@@ -205,8 +218,7 @@ def send_one_off(trainer: Trainer, learner: Learner, channel: str, body: str, *,
         raise ValueError(f"channel must be 'sms' or 'email' (got {channel!r})")
     if not body or not body.strip():
         raise SendRefused("the message is empty")
-    blocked = optout.sms_blocked(learner) if channel == "sms" else optout.email_blocked(learner)
-    if blocked:
+    if optout.sms_blocked(learner) if channel == "sms" else optout.email_blocked(learner):
         raise SendRefused(optout.blocked_reason(learner, channel) or f"learner opted out of {channel}")
     address = learner.phone if channel == "sms" else learner.email
     if not address:
@@ -214,8 +226,7 @@ def send_one_off(trainer: Trainer, learner: Learner, channel: str, body: str, *,
     config = current_app.config
     if channel == "sms":
         message = compose.sms_message(delivery_id=None, to=address, text=body, config=config)
-        key = sender_key("sms")
-        if key:
+        if key := sender_key("sms"):
             _limiter(current_app).acquire(key)
     else:
         message = compose.email_message(

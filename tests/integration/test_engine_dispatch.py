@@ -78,13 +78,15 @@ def test_concurrent_claims_from_threads_never_claim_an_id_twice(app, trainer):
 
 CLAIMER = """
 import json, sys
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from drip import create_app
 from drip.services.dispatch import claim_due
 app = create_app(json.loads(sys.argv[1]))
 claimed = []
 with app.app_context():
-    while batch := claim_due(datetime(2026, 3, 3, tzinfo=timezone.utc), 20):
+    print("ready", flush=True)
+    sys.stdin.readline()  # every process starts claiming at the same moment
+    while batch := claim_due(datetime(2026, 3, 3, tzinfo=timezone.utc), 10):
         claimed.extend(batch)
     from drip.extensions import db
     db.engine.dispose()
@@ -96,10 +98,15 @@ print(json.dumps(claimed))
 def test_concurrent_claims_from_processes_never_claim_an_id_twice(app, trainer, app_config):
     ids = due_deliveries(trainer, 2000)
     config = json.dumps({k: v for k, v in app_config.items() if isinstance(v, (str, bool, int, float))})
-    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, config], cwd=ROOT, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, config], cwd=ROOT, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outputs = []
     try:
+        for process in processes:
+            assert process.stdout.readline().strip() == "ready", process.stderr.read()[-2000:]
+        for process in processes:
+            process.stdin.write("go\n")
+            process.stdin.flush()
         for process in processes:
             out, err = process.communicate(timeout=120)
             assert process.returncode == 0, err[-2000:]

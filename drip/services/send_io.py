@@ -1,0 +1,164 @@
+"""The sending threads' database work, batched: claims (queued → sending) and outcomes.
+
+Many threads send at once; each would otherwise pay a pool checkout, a ping and a round trip per
+claim and per outcome. Here one thread claims for all of them, taking every request waiting at
+that moment in one UPDATE, and outcomes are written together every few hundred milliseconds.
+Each delivery still leaves `queued` through its own conditional row update, right before its send.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter
+from concurrent.futures import Future
+from datetime import datetime
+
+from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy.engine import Engine, Row
+
+from drip.models import Delivery, Learner, TrainingSession, UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+_t = Delivery.__table__
+
+
+def _about(column, key, foreign):
+    return select(column).where(key == foreign).correlate(_t).scalar_subquery().label(column.key)
+
+
+# queued → sending for this job only; reads back what may have changed since the batch was
+# loaded: the session's state, the learner's address and opt-outs.
+CLAIM = (
+    update(_t).where(_t.c.id.in_(bindparam("ids", expanding=True)), _t.c.status == "queued",
+                     _t.c.job_id == bindparam("job"))
+    .values(status="sending", sending_at=bindparam("now", type_=UTCDateTime()), attempts=_t.c.attempts + 1,
+            updated_at=bindparam("now", type_=UTCDateTime()))
+    .returning(_t.c.id, _about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
+               *[_about(column, Learner.id, _t.c.learner_id) for column in (
+                   Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)])
+)
+
+# Only `sending` (or `unknown`, when the lease ran out before the answer came) takes an outcome: a
+# status callback that got there first has moved the delivery on, and keeps it. Learning the
+# provider's id and the send time is still worth it then, hence the COALESCEs.
+_OPEN = or_(_t.c.status == "sending", _t.c.status == "unknown")  # not IN: executemany refuses expanding IN
+RECORD = (
+    update(_t).where(_t.c.id == bindparam("d_id"))
+    .values(
+        status=case((_OPEN, bindparam("o_status")), else_=_t.c.status),
+        error_code=case((_OPEN, bindparam("o_code")), else_=_t.c.error_code),
+        error_message=case((_OPEN, bindparam("o_reason")), else_=_t.c.error_message),
+        sent_at=func.coalesce(_t.c.sent_at, bindparam("o_sent_at", type_=UTCDateTime())),
+        provider_message_id=func.coalesce(_t.c.provider_message_id, bindparam("o_message_id")),
+        updated_at=bindparam("o_now", type_=UTCDateTime()),
+    )
+)
+
+
+class Claimer:
+    """Claims deliveries for the sending threads of one job, as many per round trip as are waiting."""
+
+    def __init__(self, engine: Engine, job: str):
+        self.engine, self.job = engine, job
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="drip-claimer", daemon=True)
+        self._thread.start()
+
+    def claim(self, delivery_id: int) -> Row | None:
+        """Move one delivery to `sending`; its fresh state, or None if it is no longer this job's."""
+        future: Future = Future()
+        self._requests.put((delivery_id, future))
+        return future.result()
+
+    def close(self) -> None:
+        """Stop the claiming thread."""
+        self._requests.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        # Autocommit: each claim is a single statement, one round trip, visible at once.
+        engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        connection = None
+        while True:
+            first = self._requests.get()
+            batch, stopping = ([first] if first else []), first is None
+            while not stopping:
+                try:
+                    item = self._requests.get_nowait()
+                except queue.Empty:
+                    break
+                stopping = item is None
+                if item:
+                    batch.append(item)
+            if batch:
+                try:
+                    connection = connection or engine.connect()
+                    rows = connection.execute(CLAIM, {"ids": [i for i, _ in batch], "job": self.job, "now": utcnow()})
+                    found = {row.id: row for row in rows}
+                    for delivery_id, future in batch:
+                        future.set_result(found.get(delivery_id))
+                except Exception as error:  # the database went away: fail these claims, reconnect for the next
+                    log.warning("claiming %d deliveries failed: %s", len(batch), error)
+                    for _, future in batch:
+                        future.set_exception(error)
+                    if connection is not None:
+                        connection.invalidate()
+                        connection.close()
+                    connection = None
+            if stopping:
+                if connection is not None:
+                    connection.close()
+                return
+
+
+def outcome(delivery_id: int, status: str, *, code: str | None = None, reason: str | None = None,
+            provider_message_id: str | None = None, now: datetime | None = None) -> dict:
+    """One outcome, as RECORD's parameters."""
+    now = now or utcnow()
+    return {"d_id": delivery_id, "o_status": status, "o_code": code, "o_reason": reason,
+            "o_sent_at": now if status == "sent" else None, "o_message_id": provider_message_id, "o_now": now}
+
+
+def record(engine: Engine, outcomes: list[dict]) -> None:
+    """Write outcomes in one executemany transaction."""
+    if outcomes:
+        with engine.begin() as connection:
+            connection.execute(RECORD, outcomes)
+
+
+class OutcomeWriter:
+    """Collects outcomes from the sending threads; the job's own thread writes them every FLUSH_SECONDS.
+
+    A worker dying between a send and the next flush leaves those deliveries `sending`, which
+    recovery turns into `unknown`: exactly as if it had died during the send.
+    """
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.counts: Counter[str] = Counter()
+        self._pending: list[dict] = []
+        self._lock = threading.Lock()
+
+    def add(self, row: dict) -> str:
+        """Queue one outcome; returns its status."""
+        with self._lock:
+            self._pending.append(row)
+            self.counts[row["o_status"]] += 1
+        return row["o_status"]
+
+    def count(self, status: str) -> None:
+        """Count an outcome that needs no write (e.g. a delivery another job had)."""
+        with self._lock:
+            self.counts[status] += 1
+
+    def flush(self) -> None:
+        """Write what has been collected so far; on a database error keep it for the next flush."""
+        with self._lock:
+            rows, self._pending = self._pending, []
+        try:
+            record(self.engine, rows)
+        except Exception:
+            with self._lock:
+                self._pending[:0] = rows
+            raise
