@@ -50,6 +50,12 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
     due = (select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= now)
            .order_by(Delivery.due_at).limit(limit).scalar_subquery())
     with db.engine.connect() as connection:
+        # Most ticks find nothing due: look first without taking the write lock the web process needs.
+        anything_due = select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= now).limit(1)
+        found = connection.execute(anything_due).first()
+        connection.rollback()  # end the read before BEGIN IMMEDIATE
+        if found is None:
+            return []
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             ids = list(connection.execute(

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from rq.job import Job
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 
 from drip.extensions import db, redis_store
 from drip.models import Delivery, utcnow
@@ -69,8 +69,11 @@ def _dead_jobs(job_ids: list[str]) -> list[str]:
 
 def expire_sending(now: datetime, lease_seconds: float) -> int:
     """Deliveries `sending` for longer than the lease become `unknown`."""
+    expired = and_(Delivery.status == "sending", Delivery.sending_at < now - timedelta(seconds=lease_seconds))
+    if db.session.scalar(select(Delivery.id).where(expired).limit(1)) is None:
+        return 0  # the usual case: no write, so no write lock taken on SQLite
     result = db.session.execute(
-        update(Delivery).where(Delivery.status == "sending", Delivery.sending_at < now - timedelta(seconds=lease_seconds))
+        update(Delivery).where(expired)
         .values(status="unknown", error_code=LEASE_EXPIRED, error_message=LEASE_REASON, updated_at=now)
         .execution_options(synchronize_session=False))
     return result.rowcount or 0

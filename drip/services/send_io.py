@@ -62,19 +62,26 @@ class Claimer:
     def __init__(self, engine: Engine, job: str):
         self.engine, self.job = engine, job
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="drip-claimer", daemon=True)
         self._thread.start()
 
     def claim(self, delivery_id: int) -> Row | None:
         """Move one delivery to `sending`; its fresh state, or None if it is no longer this job's."""
         future: Future = Future()
-        self._requests.put((delivery_id, future))
+        with self._lock:  # every request is queued before the stop marker, so each gets an answer
+            if self._closed:
+                return None  # the job is over (stopped early): leave the rest `queued` for recovery
+            self._requests.put((delivery_id, future))
         return future.result()
 
     def close(self) -> None:
-        """Stop the claiming thread."""
-        self._requests.put(None)
-        self._thread.join(timeout=10)
+        """Stop the claiming thread once the requests already made are answered."""
+        with self._lock:
+            self._closed = True
+            self._requests.put(None)
+        self._thread.join(timeout=30)
 
     def _run(self) -> None:
         # Autocommit: each claim is a single statement, one round trip, visible at once.

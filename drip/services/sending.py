@@ -116,6 +116,7 @@ def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
                 writer.flush()
         finally:
             claimer.close()
+            writer.flush()  # even when stopped (job timeout, cold shutdown): record what is known
     writer.flush()
     return dict(writer.counts)
 
