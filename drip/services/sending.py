@@ -6,11 +6,8 @@ import os
 import queue
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import select
 
 from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult, TransientSendError
 from drip.channels.outbox import sending_for
@@ -18,11 +15,12 @@ from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
+from drip.models import Learner, Trainer
 from drip.services import compose, optout
-from drip.services.enrolment import CANCELLED, CANCELLED_REASON, learner_zone
+from drip.services.enrolment import CANCELLED, CANCELLED_REASON
+from drip.services.parcels import Parcel, build_message, load_parcels
 from drip.services.rate_limit import SharedRateLimiter
-from drip.services.send_io import Claimer, OutcomeWriter, outcome, record
+from drip.services.send_io import Claimer, OutcomeWriter, outcome
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
@@ -36,53 +34,14 @@ class SendRefused(Exception):
     """A one-off message that must not go out (opted out, no address)."""
 
 
-@dataclass(frozen=True)
-class Parcel:
-    """Everything a sending thread needs about one delivery, loaded with the batch."""
-
-    delivery_id: int
-    claim: str
-    channel: str
-    reply_token: str
-    learner_id: int
-    learner_name: str
-    learner_timezone: str | None
-    unsubscribe_token: str
-    trainer_id: int
-    trainer_name: str
-    kind: str
-    body: str
-    subject: str | None
-    choices: list | None
-    session_title: str
-    starts_at: datetime
-    session_timezone: str
-    join_url: str
-
-
-def _load(delivery_ids: list[int], claim: str) -> list[Parcel]:
-    query = (
-        select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
-               Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
-               Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url)
-        .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
-        .join(TrainingSession, TrainingSession.id == Delivery.session_id)
-        .join(Trainer, Trainer.id == TrainingSession.trainer_id)
-        # Only what this job still owns: a reschedule, a cancel or a STOP may have taken some back.
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == "queued", Delivery.job_id == claim)
-    )
-    parcels = [Parcel(*row) for row in db.session.execute(query)]
-    db.session.rollback()  # hand the connection back before the slow part
-    return parcels
-
-
 def _limiter(app: Flask) -> SharedRateLimiter:
-    limiter = app.extensions.get("drip_sms_limiter")
-    if limiter is None or limiter._redis is not redis_store.connection:
-        limiter = SharedRateLimiter(redis_store.connection, float(app.config.get("SMS_RATE") or 0))
-        app.extensions["drip_sms_limiter"] = limiter
-    return limiter
+    """The SMS rate limiter of this app, on its current Redis client."""
+    connection = redis_store.connection
+    cached = app.extensions.get("drip_sms_limiter")
+    if cached is None or cached[0] is not connection:
+        cached = (connection, SharedRateLimiter(connection, float(app.config.get("SMS_RATE") or 0)))
+        app.extensions["drip_sms_limiter"] = cached
+    return cached[1]
 
 
 def _threads(size: int) -> ThreadPoolExecutor:
@@ -90,6 +49,8 @@ def _threads(size: int) -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None or _pool[:2] != (os.getpid(), size):
+            if _pool is not None and _pool[0] == os.getpid():
+                _pool[2].shutdown(wait=False)  # resized: let the old threads end
             _pool = (os.getpid(), size, ThreadPoolExecutor(size, thread_name_prefix="drip-send"))
         return _pool[2]
 
@@ -97,7 +58,7 @@ def _threads(size: int) -> ThreadPoolExecutor:
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
-    parcels = _load(delivery_ids, claim)
+    parcels = load_parcels(delivery_ids, claim)
     writer = OutcomeWriter(db.engine)
     writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
     if parcels:
@@ -160,25 +121,10 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
         reason = "no phone number" if parcel.channel == "sms" else "no email address"
         return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
     try:
-        message = _message(parcel, address)
+        message = build_message(parcel, address)
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
     return writer.add(_hand_over(parcel, message, address))
-
-
-def _message(parcel: Parcel, address: str):
-    tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
-    ctx = compose.context(
-        learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
-        join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
-        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
-    config = current_app.config
-    if parcel.channel == "sms":
-        return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
-    return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
-                                 unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
-                                 config=config)
 
 
 def _hand_over(parcel: Parcel, message, address: str) -> dict:
@@ -204,13 +150,6 @@ def _send(channel, message) -> SendResult:
     # key, so a request that reached them before the timeout could go out twice; we accept that
     # rare duplicate rather than drop messages a slow answer left in doubt.
     return send_with_retry(channel, message, max_attempts=MAX_ATTEMPTS, retry_maybe_sent=True)
-
-
-def finish(delivery_id: int, status: str, *, code: str | None = None, reason: str | None = None,
-           provider_message_id: str | None = None) -> str:
-    """Record one send's outcome now (over `sending` or `unknown` only); returns the status."""
-    record(db.engine, [outcome(delivery_id, status, code=code, reason=reason, provider_message_id=provider_message_id)])
-    return status
 
 
 def send_one_off(trainer: Trainer, learner: Learner, channel: str, body: str, *, subject: str | None = None) -> SendResult:

@@ -12,7 +12,8 @@ from drip.services import recovery
 from drip.services.dispatch import claim_due, enqueue_batch, new_job_id
 from drip.services.enrolment import enrol
 from drip.services.recovery import LEASE_REASON, mark_alive, recover
-from drip.services.sending import finish, send_batch
+from drip.services.send_io import outcome, record
+from drip.services.sending import send_batch
 from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -43,9 +44,9 @@ def test_a_late_answer_after_the_lease_still_records_the_truth(app, trainer):
     ids, _ = queued_batch(trainer, 1)
     db.session.execute(update(Delivery).values(status="unknown"))
     db.session.commit()
-    finish(ids[0], "sent", provider_message_id="SM1")
+    record(db.engine, [outcome(ids[0], "sent", provider_message_id="SM1")])
     assert (deliveries()[0].status, deliveries()[0].provider_message_id) == ("sent", "SM1")
-    finish(ids[0], "failed", reason="too late")  # never backwards over a recorded outcome
+    record(db.engine, [outcome(ids[0], "failed", reason="too late")])  # never backwards over a recorded outcome
     assert deliveries()[0].status == "sent"
 
 
