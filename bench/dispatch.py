@@ -72,6 +72,7 @@ def drip_run(bench: Bench, count: int, *, with_web: bool = True, on_ready=None) 
             complete = _wait(bench, workers, seed.outstanding, time.monotonic() + max(120.0, count / 40))
             cpu = _cpu(workers) - cpu_before
             statuses = seed.status_counts()
+            intact = stack.redis_intact()
     finally:
         for child in reversed(started):
             child.stop()
@@ -79,13 +80,14 @@ def drip_run(bench: Bench, count: int, *, with_web: bool = True, on_ready=None) 
     arrivals = [m["at"] for m in record["accepted"]]
     return {"rate": rate(arrivals), "cpu_per_1000": cpu / max(len(arrivals), 1) * 1000, "arrived": len(arrivals),
             "distinct": len({m["to"] for m in record["accepted"]}), "complete": complete, "statuses": statuses,
-            "peaks": dict(rss.peaks), "provider_cpu": record["cpu_seconds"]}
+            "peaks": dict(rss.peaks), "provider_cpu": record["cpu_seconds"],
+            "redis_intact": intact}
 
 
 def baseline_run(bench: Bench, count: int) -> dict:
     """One plain-RQ run: `count` jobs, one message each."""
     stack, sizes = bench.stack, bench.sizes
-    stack.redis().flushdb()
+    stack.flush_redis()
     provider = ProviderProcess(bench, "provider-baseline")
     workers: list[Child] = []
     try:
@@ -103,13 +105,15 @@ def baseline_run(bench: Bench, count: int) -> dict:
             complete = _wait(bench, workers, done, time.monotonic() + max(120.0, count * 2.0))
             cpu = _cpu(workers) - cpu_before
             failed = queue.failed_job_registry.count
+            intact = stack.redis_intact()
     finally:
         for child in workers:
             child.stop()
         record = provider.stop()
     arrivals = [m["at"] for m in record["accepted"]]
     return {"rate": rate(arrivals), "cpu_per_1000": cpu / max(len(arrivals), 1) * 1000, "arrived": len(arrivals),
-            "complete": complete, "failed": failed, "peaks": dict(rss.peaks), "provider_cpu": record["cpu_seconds"]}
+            "complete": complete, "failed": failed, "peaks": dict(rss.peaks), "provider_cpu": record["cpu_seconds"],
+            "redis_intact": intact}
 
 
 def send_sms_path() -> str:
@@ -132,6 +136,8 @@ def measure(bench: Bench) -> list[Figure]:
     bench.extras["dispatch"] = {"drip": drip, "baseline": base}
     note = "" if all(r["complete"] and r["arrived"] == sizes.dispatch_messages for r in drip) else \
         "INCOMPLETE: " + ", ".join(f"{r['arrived']} arrived" for r in drip)
+    if not all(r["redis_intact"] for r in drip + base):
+        note = (note + "; " if note else "") + "Redis DB flushed by another process during a run"
     label = f"(plain RQ, {sizes.dispatch_baseline_messages:,} msgs)"
     return [
         Figure("1", f"dispatch rate, {sizes.dispatch_messages:,} msgs", "msg/s", [r["rate"] for r in drip],

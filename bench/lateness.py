@@ -56,18 +56,19 @@ def drip_run(bench: Bench, count: int) -> dict:
             seed.deliveries(who, due)
             deadline = time.monotonic() + (due[-1] - utcnow()).total_seconds() + 120
             complete = _wait(bench, workers, seed.outstanding, deadline)
+            intact = stack.redis_intact()
     finally:
         for child in workers:
             child.stop()
         record = provider.stop()
     result = lateness(record, {number: when for (_, _, number), when in zip(who.enrollments, due)})
-    return {**result, "complete": complete}
+    return {**result, "complete": complete, "redis_intact": intact}
 
 
 def baseline_run(bench: Bench, count: int) -> dict:
     """One run of RQ's scheduler: one `enqueue_at` per message."""
     stack, sizes = bench.stack, bench.sizes
-    stack.redis().flushdb()
+    stack.flush_redis()
     provider = ProviderProcess(bench, "provider-baseline")
     workers: list[Child] = []
     try:
@@ -80,11 +81,13 @@ def baseline_run(bench: Bench, count: int) -> dict:
                              seed.phone(i), BASELINE_BODY, result_ttl=3600)
         done = lambda: count - queue.finished_job_registry.count - queue.failed_job_registry.count  # noqa: E731
         complete = _wait(bench, workers, done, time.monotonic() + sizes.lateness_spread + 120)
+        intact = stack.redis_intact()
     finally:
         for child in workers:
             child.stop()
         record = provider.stop()
-    return {**lateness(record, {seed.phone(i): when for i, when in enumerate(due)}), "complete": complete}
+    return {**lateness(record, {seed.phone(i): when for i, when in enumerate(due)}), "complete": complete,
+            "redis_intact": intact}
 
 
 def measure(bench: Bench) -> list[Figure]:
@@ -101,6 +104,8 @@ def measure(bench: Bench) -> list[Figure]:
     bench.extras["lateness"] = {"drip": drip, "baseline": base}
     bad = [r for r in drip if r["missing"] or r["duplicates"] or not r["complete"]]
     note = "; ".join(f"{r['missing']} missing, {r['duplicates']} twice" for r in bad)
+    if not all(r["redis_intact"] for r in drip + base):
+        note = (note + "; " if note else "") + "Redis DB flushed by another process during a run"
     label = f"(RQ enqueue_at, {sizes.lateness_baseline_messages:,} msgs)"
     size = f"{sizes.lateness_messages:,} msgs over {sizes.lateness_spread:.0f} s"
     return [

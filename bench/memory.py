@@ -70,7 +70,7 @@ def drip_redis(bench: Bench) -> dict:
 def baseline_redis(bench: Bench, jobs: int) -> dict:
     """Redis bytes of RQ's scheduler holding `jobs` enqueue_at jobs due in 30 days."""
     stack, sizes = bench.stack, bench.sizes
-    stack.redis().flushdb()
+    stack.flush_redis()
     workers: list[Child] = []
     try:
         workers = rq_workers(bench, stack.env(), sizes.workers, scheduler=True)
@@ -84,7 +84,7 @@ def baseline_redis(bench: Bench, jobs: int) -> dict:
     finally:
         for child in workers:
             child.stop()
-    stack.redis().flushdb()
+    stack.flush_redis()
     return {"empty": empty, "scheduled": full, "growth": full - empty}
 
 

@@ -18,6 +18,7 @@ SECRET_KEY = "bench-secret-key"
 VENV_BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1/drip_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+SENTINEL = "drip-bench:sentinel"
 
 
 def _local_only(url: str) -> None:
@@ -94,7 +95,7 @@ class Stack:
                         connection.execute(text(f"DELETE FROM {name}"))
                 else:
                     connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        self.redis().flushdb()
+        self.flush_redis()
 
     # -- Redis -------------------------------------------------------------------------------
     def redis(self) -> redis.Redis:
@@ -102,6 +103,15 @@ class Stack:
         if not hasattr(self, "_redis"):
             self._redis = redis.Redis.from_url(self.redis_url)
         return self._redis
+
+    def flush_redis(self) -> None:
+        """Empty the Redis database and leave a sentinel, so a flush by someone else shows."""
+        self.redis().flushdb()
+        self.redis().set(SENTINEL, "1")
+
+    def redis_intact(self) -> bool:
+        """False when the Redis database was emptied by something other than this benchmark."""
+        return bool(self.redis().exists(SENTINEL))
 
     # -- apps and processes -----------------------------------------------------------------
     def config(self, **overrides) -> dict:
