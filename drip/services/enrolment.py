@@ -135,6 +135,9 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
     if any(learner.id is None for learner in learners):
         db.session.flush()  # learners added in the caller's transaction need their ids
     learners = list({learner.id: learner for learner in learners}.values())
+    strangers = [learner.id for learner in learners if learner.trainer_id != training_session.trainer_id]
+    if strangers:
+        raise ValueError(f"learners {strangers[:5]} belong to another trainer than the session")
     session_id = training_session.id
     enrolled = dict(db.session.execute(
         select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())

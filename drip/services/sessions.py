@@ -73,8 +73,13 @@ def create_session(trainer, *, title, starts_at, ends_at, timezone, join_url="",
 
 def update_session(ts: TrainingSession, *, title=None, starts_at=None, ends_at=None, timezone=None, join_url=None,
                    sequence_ids=None, now=None) -> TrainingSession:
-    """Change a session; moving it reschedules every delivery not yet sent, new sequences get deliveries."""
+    """Change a session; moving it reschedules every delivery not yet sent, new sequences get deliveries.
+
+    A new start without a new end moves the whole session: it keeps its length.
+    """
     now = now or utcnow()
+    if starts_at is not None and ends_at is None and isinstance(starts_at, datetime) and starts_at.utcoffset() is not None:
+        ends_at = ts.ends_at + (starts_at - ts.starts_at)
     new = {"title": ts.title if title is None else title, "starts_at": starts_at or ts.starts_at,
            "ends_at": ends_at or ts.ends_at, "timezone": timezone or ts.timezone,
            "join_url": ts.join_url if join_url is None else join_url}

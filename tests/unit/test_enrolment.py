@@ -5,6 +5,8 @@ import time
 from datetime import datetime, time as clock, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from drip.domain.schedule import DEFAULT_WINDOW, StepTiming, due_at
 from drip.extensions import db
 from drip.models import Delivery, Enrollment
@@ -78,6 +80,15 @@ def test_enrolling_again_changes_nothing(app, trainer):
     assert [(d.id, d.due_at, d.reply_token) for d in after[:6]] == before
     assert len(after) == 8 and db.session.query(Enrollment).count() == 4
     assert len({d.reply_token for d in after}) == 8
+
+
+def test_learners_of_another_trainer_are_refused(app, trainer):
+    from drip.services import accounts
+
+    other = accounts.create_trainer("other@example.com", "correct horse battery")
+    ts = make_session(trainer, [make_sequence(trainer, ["PT0S"])], NOW + timedelta(days=1))
+    with pytest.raises(ValueError, match="another trainer"):
+        enrol(ts, make_learners(other, 1), now=NOW)
 
 
 def test_enrolling_in_a_cancelled_session_creates_only_skipped_deliveries(app, trainer):

@@ -53,6 +53,14 @@ def test_moving_a_session_moves_every_delivery_not_yet_sent(app, trainer):
         assert d.status == "scheduled" and d.due_at == before[d.id] + timedelta(minutes=1)
 
 
+def test_a_new_start_alone_moves_the_whole_session(app, trainer):
+    ts, _ = _enrolled(trainer, learners=1)
+    length = ts.ends_at - ts.starts_at
+    update_session(ts, starts_at=ts.starts_at + timedelta(days=1), now=NOW)
+    assert ts.ends_at - ts.starts_at == length
+    assert deliveries(ts.id)[0].due_at == NOW + timedelta(days=1, minutes=30)
+
+
 def test_moving_a_session_earlier_skips_steps_now_past_and_moving_it_back_revives_them(app, trainer):
     ts, _ = _enrolled(trainer, learners=1)
     update_session(ts, starts_at=NOW + timedelta(minutes=10), ends_at=NOW + timedelta(hours=1), now=NOW)
