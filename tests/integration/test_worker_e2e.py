@@ -70,11 +70,12 @@ def _due_now(trainer, count: int) -> list[int]:
     return [d.id for d in deliveries(ts.id)]
 
 
-@pytest.mark.parametrize("provider", ["outbox", "twilio"])
+@pytest.mark.parametrize("provider, worker_class", [("outbox", "simple"), ("twilio", "simple"), ("twilio", "fork")])
 def test_a_thousand_due_at_once_with_two_workers_are_each_sent_exactly_once(
-        app, trainer, app_config, tmp_path, provider):
+        app, trainer, app_config, tmp_path, provider, worker_class):
     with FakeProvider() as fake:
         settings = twilio_settings(fake.url) if provider == "twilio" else {}
+        settings["WORKER_CLASS"] = worker_class  # fork: RQ's work horse per batch job
         ids = _due_now(trainer, 1000)
         with Workers(worker_env(app_config, **settings), tmp_path) as workers:
             started = utcnow()
@@ -84,7 +85,7 @@ def test_a_thousand_due_at_once_with_two_workers_are_each_sent_exactly_once(
         accepted = Counter(m["delivery_id"] for m in fake.accepted)
     sent_by = accepted if provider == "twilio" else Counter(
         db.session.scalars(select(OutboxMessage.delivery_id)))
-    print(f"\n1,000 via {provider}, 2 workers: settled {elapsed:.1f} s after start (including start-up)")
+    print(f"\n1,000 via {provider}, 2 {worker_class} workers: settled {elapsed:.1f} s after start (including start-up)")
     assert counts == {"sent": 1000}
     assert sorted(sent_by) == sorted(ids) and set(sent_by.values()) == {1}
     by_id = {d.id: d.provider_message_id for d in deliveries()}
