@@ -5,7 +5,6 @@ import os
 
 from flask import Flask, current_app, has_app_context
 
-_pool_pid = os.getpid()
 _app: Flask | None = None
 
 
@@ -21,15 +20,23 @@ def _application() -> Flask:
     return _app
 
 
+def mark_connections_owned() -> None:
+    """Record that this process opened the database pool (the worker calls it before forking horses)."""
+    from drip.extensions import db
+
+    db.engine._drip_pool_pid = os.getpid()  # type: ignore[attr-defined]
+
+
 def _forget_inherited_connections() -> None:
     """In a forked work horse, drop the parent's pooled database connections without closing them."""
-    global _pool_pid
-    if _pool_pid != os.getpid():
-        from drip.extensions import db
+    from drip.extensions import db
 
+    engine = db.engine
+    # The pid is kept on the engine, not at import: a horse may be the first to import this module.
+    if getattr(engine, "_drip_pool_pid", None) != os.getpid():
         # close=False: the sockets belong to the parent, which goes on using them.
-        db.engine.dispose(close=False)
-        _pool_pid = os.getpid()
+        engine.dispose(close=False)
+        engine._drip_pool_pid = os.getpid()  # type: ignore[attr-defined]
 
 
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
