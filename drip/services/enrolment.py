@@ -31,7 +31,8 @@ class EnrolResult:
 
 
 @functools.lru_cache(maxsize=1024)
-def _zone(name: str) -> tzinfo | None:
+def zone(name: str) -> tzinfo | None:
+    """The time zone of an IANA name, or None when the name is unknown."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
@@ -40,7 +41,7 @@ def _zone(name: str) -> tzinfo | None:
 
 def learner_zone(learner_timezone: str | None, session_timezone: str) -> tzinfo:
     """The learner's time zone, falling back to the session's (then UTC) when unset or unknown."""
-    return (learner_timezone and _zone(learner_timezone)) or _zone(session_timezone) or ZoneInfo("UTC")
+    return (learner_timezone and zone(learner_timezone)) or zone(session_timezone) or ZoneInfo("UTC")
 
 
 def _window(sequence) -> SendWindow | None:

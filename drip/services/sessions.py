@@ -10,7 +10,7 @@ from drip.domain.routing import SessionWindow
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
 from drip.services.enrolment import (
-    CANCELLED, CANCELLED_REASON, LATE, LATE_ON_MOVE, Planner, _zone, delivery_row, insert_deliveries,
+    CANCELLED, CANCELLED_REASON, LATE, LATE_ON_MOVE, Planner, delivery_row, insert_deliveries, zone,
 )
 
 LATE_ON_ADD = "late: the step was added after it was due"
@@ -38,7 +38,7 @@ def _check(title, starts_at, ends_at, timezone, join_url, errors: dict[str, str]
             errors[name] = "must be a date and time with a time zone offset"
     if "starts_at" not in errors and "ends_at" not in errors and ends_at < starts_at:
         errors["ends_at"] = "the session ends before it starts"
-    if not isinstance(timezone, str) or _zone(timezone) is None:
+    if not isinstance(timezone, str) or zone(timezone) is None:
         errors["timezone"] = f"unknown time zone {timezone!r}"
     if join_url is not None and len(join_url) > 500:
         errors["join_url"] = "is longer than 500 characters"
