@@ -69,8 +69,16 @@ class Workers:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}"
                          for p in sorted(self.folder.glob("worker-*.log")))
 
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL a worker and its children (RQ's scheduler), as when its machine dies."""
+        children = _descendants(process.pid)
+        process.kill()
+        process.wait(timeout=10)
+        _kill_all(children)
+
     def stop(self) -> None:
-        """SIGTERM (warm shutdown), then SIGKILL whatever outlives the deadline."""
+        """SIGTERM (warm shutdown), then SIGKILL whatever outlives the deadline, children included."""
+        children = [pid for process in self.processes if process.poll() is None for pid in _descendants(process.pid)]
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -81,12 +89,30 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        _kill_all(children)  # a killed worker leaves its scheduler process running otherwise
 
     def __enter__(self) -> "Workers":
         return self
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below pid (Linux /proc), deepest last."""
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
+
+
+def _kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def wait_for(condition, seconds: float, workers: Workers | None = None, what: str = "condition"):

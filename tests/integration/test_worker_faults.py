@@ -1,7 +1,6 @@
 """Faults with real worker processes: a worker SIGKILLed mid-batch, Redis flushed mid-campaign."""
 from __future__ import annotations
 
-import signal
 from collections import Counter
 from datetime import timedelta
 
@@ -37,8 +36,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice_and_everything_sent
         with Workers(env, tmp_path) as workers:
             victim = workers.start(1, SEND_CONCURRENCY="16", DISPATCH_BATCH_SIZE="50")[0]
             wait_for(lambda: len(fake.accepted) >= 60, 60, workers, "sending under way")
-            victim.send_signal(signal.SIGKILL)
-            victim.wait(timeout=10)
+            workers.kill(victim)
             in_flight = Counter(d.status for d in deliveries())["sending"]
             workers.start(1)
             counts = wait_for(settled(COUNT), 90, workers, "every delivery settled after the kill")
