@@ -34,9 +34,10 @@ class Sizes:
     provider_latency: float = 0.15
 
 
+# One worker each: process start-ups are most of a quick run's time, and one shows every code path.
 QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, lateness_messages=300,
-              lateness_spread=5.0, lateness_baseline_messages=20, enrol_learners=300, enrol_baseline_learners=60,
-              ingest_seconds=3.0, ingest_fixed_seconds=2.0, memory_learners=200, memory_baseline_jobs=500)
+              lateness_spread=3.0, lateness_baseline_messages=10, enrol_learners=300, enrol_baseline_learners=60,
+              ingest_seconds=2.0, ingest_fixed_seconds=1.5, memory_learners=200, memory_baseline_jobs=500, workers=1)
 
 
 def sizes_for(quick: bool, runs: int | None) -> Sizes:

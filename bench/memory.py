@@ -35,8 +35,8 @@ def redis_bytes(client) -> int:
     return total
 
 
-def _settled(bench: Bench, seconds: float = 3.0) -> int:
-    time.sleep(seconds)  # several dispatcher ticks: whatever they would put in Redis is there
+def _settled(bench: Bench, seconds: float = 1.5) -> int:
+    time.sleep(seconds)  # three dispatcher ticks (0.5 s each): whatever they would put in Redis is there
     return redis_bytes(bench.stack.redis())
 
 

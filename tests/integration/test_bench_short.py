@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.slow  # starts workers, gunicorn and the fake provider: about a minute
+pytestmark = pytest.mark.slow  # starts workers, gunicorn and the fake provider: about a minute (process start-ups)
 
 SECTIONS = ("| 1 | dispatch rate", "| 1 | worker CPU", "| 2 | lateness p99", "| 3 | enrolment",
             "| 4 | webhook ingest", "| 4 | ingest p99 at", "| 4 | ingest errors", "| 5 | worker peak RSS",
