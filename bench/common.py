@@ -130,7 +130,7 @@ def table(figures: list[Figure], runs: int) -> str:
     for f in figures:
         ratio = ""
         if f.baseline_runs and not math.isnan(f.baseline) and f.baseline and not math.isnan(f.value):
-            ratio = f" ({f.value / f.baseline:.2g}x)"
+            ratio = f" ({f.value / f.baseline:.2g}x)" if abs(f.value / f.baseline) >= 0.01 else ""
         baseline = f"{fmt(f.baseline, f.unit)} {f.baseline_label}".strip() if f.baseline_runs else f.baseline_label
         name = f"{f.name}" + (f" [{f.note}]" if f.note else "")
         rows.append([f.section, name, fmt(f.value, f.unit) + ratio, baseline or "-", f.target or "-",

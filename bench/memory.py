@@ -35,9 +35,11 @@ def redis_bytes(client) -> int:
     return total
 
 
-def _settled(bench: Bench, seconds: float = 1.5) -> int:
+def _settled(bench: Bench, seconds: float = 1.5) -> tuple[int, int]:
+    """(bytes of this database's keys, the server's used_memory), a few dispatcher ticks from now."""
     time.sleep(seconds)  # three dispatcher ticks (0.5 s each): whatever they would put in Redis is there
-    return redis_bytes(bench.stack.redis())
+    client = bench.stack.redis()
+    return redis_bytes(client), int(client.info("memory")["used_memory"])
 
 
 def drip_redis(bench: Bench) -> dict:
@@ -64,7 +66,8 @@ def drip_redis(bench: Bench) -> dict:
         for child in workers:
             child.stop()
     stack.reset()
-    return {"empty": empty, "scheduled": full, "growth": full - empty}
+    return {"empty": empty[0], "scheduled": full[0], "growth": full[0] - empty[0],
+            "used_memory_growth": full[1] - empty[1]}
 
 
 def baseline_redis(bench: Bench, jobs: int) -> dict:
@@ -85,7 +88,8 @@ def baseline_redis(bench: Bench, jobs: int) -> dict:
         for child in workers:
             child.stop()
     stack.flush_redis()
-    return {"empty": empty, "scheduled": full, "growth": full - empty}
+    return {"empty": empty[0], "scheduled": full[0], "growth": full[0] - empty[0],
+            "used_memory_growth": full[1] - empty[1]}
 
 
 def measure(bench: Bench) -> list[Figure]:
@@ -116,5 +120,8 @@ def measure(bench: Bench) -> list[Figure]:
         Figure("5", f"Redis growth, {scheduled:,} deliveries scheduled vs none", "MB",
                [r["growth"] / MB for r in drip], [r["growth"] * factor / MB for r in base],
                f"(RQ enqueue_at, {sizes.memory_baseline_jobs:,} jobs x{factor:g})", "flat (< 1 MB)",
-               lambda v, b: v < 1.0, note=f"idle workers' keys: {median([r['empty'] for r in drip]) / 1024:.0f} KB"),
+               lambda v, b: v < 1.0,
+               note=f"idle workers' keys: {median([r['empty'] for r in drip]) / 1024:.0f} KB; server used_memory "
+                    f"growth (shared, noisy): Drip {median([r['used_memory_growth'] for r in drip]) / MB:.2f} MB, "
+                    f"RQ {median([r['used_memory_growth'] for r in base]) * factor / MB:.0f} MB"),
     ]
