@@ -100,16 +100,21 @@ def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_
     }
 
 
-def insert_deliveries(rows: list[dict[str, Any]]) -> int:
-    """Insert many deliveries: COPY on PostgreSQL, one executemany elsewhere."""
+def insert_rows(model, rows: list[dict[str, Any]]) -> int:
+    """Insert many rows of a model: COPY on PostgreSQL, one executemany elsewhere."""
     if not rows:
         return 0
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        _copy(connection, Delivery.__table__, rows)
+        _copy(connection, model.__table__, rows)
     else:
-        db.session.execute(insert(Delivery), rows)
+        db.session.execute(insert(model), rows)
     return len(rows)
+
+
+def insert_deliveries(rows: list[dict[str, Any]]) -> int:
+    """Insert many deliveries at once."""
+    return insert_rows(Delivery, rows)
 
 
 def _copy(connection, table, rows: list[dict[str, Any]]) -> None:
@@ -144,7 +149,7 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
         select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())
     new = [learner for learner in learners if learner.id not in enrolled]
     if new:
-        db.session.execute(insert(Enrollment), [
+        insert_rows(Enrollment, [
             {"session_id": session_id, "learner_id": learner.id, "source": source, "created_at": now}
             for learner in new
         ])
