@@ -71,14 +71,14 @@ class Workers:
 
     def kill(self, process: subprocess.Popen) -> None:
         """SIGKILL a worker and its children (RQ's scheduler), as when its machine dies."""
-        children = _descendants(process.pid)
+        children = descendants(process.pid)
         process.kill()
         process.wait(timeout=10)
-        _kill_all(children)
+        kill_all(children)
 
     def stop(self) -> None:
         """SIGTERM (warm shutdown), then SIGKILL whatever outlives the deadline, children included."""
-        children = [pid for process in self.processes if process.poll() is None for pid in _descendants(process.pid)]
+        children = [pid for process in self.processes if process.poll() is None for pid in descendants(process.pid)]
         for process in self.processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -89,7 +89,7 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        _kill_all(children)  # a killed worker leaves its scheduler process running otherwise
+        kill_all(children)  # a killed worker leaves its scheduler process running otherwise
 
     def __enter__(self) -> "Workers":
         return self
@@ -98,16 +98,17 @@ class Workers:
         self.stop()
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """Every process below pid (Linux /proc), deepest last."""
     try:
         children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
-    return children + [grandchild for child in children for grandchild in _descendants(child)]
+    return children + [grandchild for child in children for grandchild in descendants(child)]
 
 
-def _kill_all(pids: list[int]) -> None:
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL each pid that still exists."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)

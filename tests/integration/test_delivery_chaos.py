@@ -28,6 +28,7 @@ from twilio.request_validator import RequestValidator
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, utcnow
 from tests.delivery_rows import make_session
+from tests.engine_workers import descendants, kill_all
 from tests.fakes.provider import FakeProvider
 from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
 
@@ -99,6 +100,8 @@ def start_workers(env: dict, tmp: Path, count: int, *args: str) -> list[tuple[su
 
 def stop_workers(workers) -> None:
     """SIGTERM (RQ's warm shutdown), then kill whatever is still running after a deadline."""
+    # A worker killed at the deadline would leave its RQ scheduler child running.
+    children = [pid for process, _ in workers if process.poll() is None for pid in descendants(process.pid)]
     for process, _ in workers:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -109,6 +112,7 @@ def stop_workers(workers) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    kill_all(children)
 
 
 def log_tails(workers) -> str:
