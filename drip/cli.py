@@ -52,6 +52,17 @@ def worker(burst: bool) -> None:
     run_worker(burst=burst)
 
 
+@drip_cli.command("dispatch")
+def dispatch() -> None:
+    """Run one recovery pass and one dispatch tick now (workers do this on their own)."""
+    from drip.services.dispatch import dispatch_due
+    from drip.services.recovery import recover
+
+    recovered = recover()
+    handed = dispatch_due()
+    click.echo(f"{recovered.unknown} marked unknown, {recovered.rescheduled} queued again, {handed} handed to workers")
+
+
 def init_app(app: Flask) -> None:
     """Register the `flask drip` commands."""
     app.cli.add_command(drip_cli)

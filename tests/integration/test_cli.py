@@ -34,3 +34,26 @@ def test_create_token_for_unknown_trainer(runner):
     result = runner.invoke(args=["drip", "create-token", "nobody@example.com"])
     assert result.exit_code != 0
     assert "No trainer" in result.output
+
+
+def test_dispatch_hands_due_deliveries_to_the_queue(runner, trainer):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from drip.models import Delivery, utcnow
+    from drip.queues import send_queue
+    from drip.services.enrolment import enrol
+    from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
+
+    session_row = make_session(trainer, [make_sequence(trainer, ["PT0S", "P1D"])], utcnow() + timedelta(hours=2))
+    enrol(session_row, make_learners(trainer, 3))
+    first_step = min(d.step_id for d in deliveries())
+    db.session.execute(update(Delivery).where(Delivery.step_id == first_step).values(due_at=utcnow()))
+    db.session.commit()
+
+    result = runner.invoke(args=["drip", "dispatch"])
+    assert result.exit_code == 0, result.output
+    assert "3 handed to workers" in result.output
+    assert sorted(d.status for d in deliveries()) == ["queued"] * 3 + ["scheduled"] * 3
+    assert send_queue().count == 1  # one job for the whole batch
