@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from drip.extensions import db
 from drip.models import Learner, Trainer
@@ -26,10 +27,20 @@ def _existing(trainer: Trainer, inputs: list[LearnerInput]) -> list[Learner]:
     for column, attribute in ((Learner.external_id, "external_id"), (Learner.phone, "phone"), (Learner.email, "email")):
         keys = sorted({getattr(i, attribute) for i in inputs if getattr(i, attribute)})
         for start in range(0, len(keys), _LOOKUP_CHUNK):
-            query = select(Learner).where(Learner.trainer_id == trainer.id, column.in_(keys[start:start + _LOOKUP_CHUNK]))
+            query = select(Learner).where(Learner.trainer_id == trainer.id, _among(column, keys[start:start + _LOOKUP_CHUNK]))
             for learner in db.session.scalars(query):
                 found[learner.id] = learner
     return sorted(found.values(), key=lambda learner: learner.id)
+
+
+def _among(column, keys: list[str]):
+    """`column IN keys`, as one array parameter on PostgreSQL."""
+    if db.engine.dialect.name == "postgresql":
+        # psycopg prepares a statement run 5 times, and PostgreSQL's generic plan for
+        # `IN ($1, ..., $500)` then tests every learner against the list: lookups grew from 3 to
+        # 150 ms per chunk in a 10,000-row import. `= ANY($1)` keeps its index scan (bench/README.md).
+        return column == any_(bindparam(None, keys, type_=ARRAY(String)))
+    return column.in_(keys)
 
 
 class _Index:
