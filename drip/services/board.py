@@ -68,11 +68,21 @@ def _publish(session_id: int, event: dict) -> None:
         _logger.warning("board event for session %s not published: %s", session_id, error)
 
 
-def publish_question(question: LiveQuestion) -> None:
-    """Tell every open board of the session about a new or changed question (call after commit)."""
+def question_event(question: LiveQuestion) -> dict:
+    """The board event for a question; build it before a commit to spare the reloads after it."""
     training_session = db.session.get(TrainingSession, question.session_id)
     learner = db.session.get(Learner, question.learner_id) if question.learner_id else None
-    _publish(question.session_id, {"type": "question", "question": question_data(question, training_session, learner)})
+    return {"type": "question", "question": question_data(question, training_session, learner)}
+
+
+def publish_event(session_id: int, event: dict) -> None:
+    """Send a prepared event to every open board of the session (call after commit)."""
+    _publish(session_id, event)
+
+
+def publish_question(question: LiveQuestion) -> None:
+    """Tell every open board of the session about a new or changed question (call after commit)."""
+    publish_event(question.session_id, question_event(question))
 
 
 def find_question(training_session: TrainingSession, question_id: int) -> LiveQuestion | None:

@@ -114,10 +114,18 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
     message.learner_id = learner.id if learner else None
     message.trainer_id = learner.trainer_id if learner else None
     message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
+    from drip.services import board
+
     try:
         db.session.add(message)
         db.session.flush()
         answer, question, reply = _apply(message, decided, learner, now)
+        db.session.flush()
+        # Everything the answer and the board need is read now: after the commit each of these
+        # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
+        event = (question.session_id, board.question_event(question)) if question is not None else None
+        outcome = InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
+                                 question_id=question.id if question else None, reply_id=reply.id if reply else None)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -125,12 +133,9 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
         if seen is None:
             raise
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
-    if question is not None:
-        from drip.services import board
-
-        board.publish_question(question)
-    return InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
-                          question_id=question.id if question else None, reply_id=reply.id if reply else None)
+    if event is not None:
+        board.publish_event(*event)
+    return outcome
 
 
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
