@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, insert, null, select
+from sqlalchemy import func, insert, select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, Sequence, Step, utcnow
@@ -14,8 +14,7 @@ from drip.services.sessions import create_session
 def make_sequence(trainer, offsets, *, channel="sms", window=None, if_late="skip", anchor="start",
                   body="Hi {{ first_name }}, {{ session.title }} starts {{ session.starts_at }}.") -> Sequence:
     """A sequence with one step per offset (a list of ISO offsets, or (offset, local_time) pairs)."""
-    # null(): a plain None would let the column default (08:00-21:00) fire on INSERT.
-    start, end = window or (null(), null())
+    start, end = window or (None, None)
     sequence = Sequence(trainer_id=trainer.id, name="Engine test", send_window_start=start, send_window_end=end)
     for position, offset in enumerate(offsets):
         offset, local = offset if isinstance(offset, tuple) else (offset, None)

@@ -26,9 +26,10 @@ class Sequence(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     trainer_id: Mapped[int] = mapped_column(ForeignKey("trainers.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    # Both null: no send window. Times are in the learner's zone.
-    send_window_start: Mapped[time | None] = mapped_column(Time, default=time(8, 0))
-    send_window_end: Mapped[time | None] = mapped_column(Time, default=time(21, 0))
+    # Both null: no send window. Times are in the learner's zone. No column default: the
+    # 08:00-21:00 default is the services' choice, and a default here would override an explicit None.
+    send_window_start: Mapped[time | None] = mapped_column(Time)
+    send_window_end: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     steps: Mapped[list["Step"]] = relationship(

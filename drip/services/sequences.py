@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import null, select
+from sqlalchemy import select
 
 from drip.domain import templates
 from drip.domain.durations import parse_offset
@@ -140,8 +140,7 @@ def create_sequence(trainer: Trainer, *, name: str, send_window: Any = DEFAULT_W
     fields, checked, errors = _check_sequence(name, send_window, list(steps))
     if errors:
         raise SequenceInvalid(errors)
-    # null(), not None: the columns default to 08:00-21:00, and None would mean "use the default".
-    sequence = Sequence(trainer_id=trainer.id, **{k: null() if v is None else v for k, v in fields.items()})
+    sequence = Sequence(trainer_id=trainer.id, **fields)
     sequence.steps = [Step(**values) for values in checked]
     _renumber(sequence)
     db.session.add(sequence)
@@ -192,7 +191,7 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
     """A copy of a sequence and its steps, used by no session yet; commits."""
     copy = Sequence(
         trainer_id=sequence.trainer_id, name=(name or f"Copy of {sequence.name}")[:200],
-        send_window_start=sequence.send_window_start or null(), send_window_end=sequence.send_window_end or null(),
+        send_window_start=sequence.send_window_start, send_window_end=sequence.send_window_end,
     )
     columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late")
     copy.steps = [Step(**{c: getattr(step, c) for c in columns}) for step in sequence.steps]

@@ -239,3 +239,18 @@ def test_editing_a_step_moves_the_messages_of_sessions_using_it(logged_in, train
     path = f"/sequences/{sequence.id}/steps/new"
     logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path)))
     assert db.session.query(Delivery).count() == 3
+
+
+@pytest.mark.parametrize("window", [None, {"start": "00:00", "end": "06:00"}])
+def test_send_window_survives_create_and_clone(trainer, window):
+    from datetime import time
+
+    from drip.services.sequences import clone_sequence
+
+    step = StepInput("info", "sms", "start", "-P1D", "Hi {{ first_name }}")
+    original = create_sequence(trainer, name="Night owls", send_window=window, steps=[step])
+    copy = clone_sequence(original)
+    db.session.expire_all()
+    expected = (None, None) if window is None else (time(0), time(6))
+    for sequence in (db.session.get(Sequence, original.id), db.session.get(Sequence, copy.id)):
+        assert (sequence.send_window_start, sequence.send_window_end) == expected
