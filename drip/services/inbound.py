@@ -20,7 +20,7 @@ from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSe
 from drip.services import inbound_lookup as lookup
 from drip.services.inbound_email import InboundEmail
 
-ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
+ANSWER_KINDS = ("poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified")
 
 
 class MalformedInbound(ValueError):
@@ -100,6 +100,7 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
     decided = route(email.text, channel="email", context=context, now=now,
                     replied_delivery_id=delivery.id if delivery else None)
+    # The reply address named a delivery routing could not use (not sent, or another learner's): keep the link.
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
     message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
@@ -123,7 +124,7 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
         db.session.flush()
         # Everything the answer and the board need is read now: after the commit each of these
         # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
-        event = (question.session_id, board.question_event(question)) if question is not None else None
+        event = _board_event(question, reply)
         outcome = InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
                                  question_id=question.id if question else None, reply_id=reply.id if reply else None)
         db.session.commit()
@@ -138,9 +139,21 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
     return outcome
 
 
+def _board_event(question: LiveQuestion | None, reply: Reply | None) -> tuple[int, dict] | None:
+    """The board event a new question or poll vote publishes after the commit, built before it."""
+    from drip.services import board, live_polls
+
+    if question is not None:
+        return question.session_id, board.question_event(question)
+    if reply is not None and reply.kind == "poll_vote" and reply.session_id and reply.step_id:
+        event = live_polls.poll_event(db.session.get(TrainingSession, reply.session_id), reply.step_id)
+        return (reply.session_id, event) if event is not None else None
+    return None
+
+
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
     """The route's effect: opt-out, help, walk-in, live question or reply. Returns (answer, question, reply)."""
-    from drip.services import optout, walk_ins
+    from drip.services import answer_hooks, optout, walk_ins
 
     phone = message.from_address
     if decided.kind == "opt_out":
@@ -176,4 +189,4 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
                   inbound_message_id=message.id, created_at=now)
     db.session.add(reply)
     db.session.flush()
-    return None, None, reply
+    return answer_hooks.run(reply, now), None, reply

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 
-LEARNER_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
+LEARNER_KINDS = ("practice_report", "discussion_reply", "poll_vote", "quiz_answer", "unclassified")
 
 
 @dataclass
