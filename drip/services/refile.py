@@ -215,3 +215,9 @@ def owned_question(trainer: Trainer, question_id: int) -> LiveQuestion | None:
         return None
     training_session = db.session.get(TrainingSession, question.session_id)
     return question if training_session is not None and training_session.trainer_id == trainer.id else None
+
+
+def owned_session(trainer: Trainer, session_id: int) -> TrainingSession | None:
+    """The trainer's session with this id, or None."""
+    training_session = db.session.get(TrainingSession, session_id)
+    return training_session if training_session is not None and training_session.trainer_id == trainer.id else None

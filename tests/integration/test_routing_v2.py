@@ -5,10 +5,10 @@ import json
 import time
 from datetime import timedelta
 
-from drip.extensions import db, redis_store
-from drip.models import Sequence, Step, TrainingSession, utcnow
+from drip.extensions import redis_store
+from drip.models import Step, TrainingSession, utcnow
 from drip.services import board
-from tests.inbound_factory import enrol, make_learner, post_sms, sent_delivery
+from tests.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
 from tests.web.test_api_support import api  # noqa: F401  (fixture)
 
 ADA, BO = "+14155550101", "+14155550102"
@@ -17,17 +17,11 @@ CHOICES = ["Techniques", "Tricky situations", "Theory"]
 
 def session_with_polls(trainer, *, starts_in: timedelta) -> tuple[TrainingSession, Step, Step]:
     """A session (an hour long) whose sequence has an interest poll and a poll asked during the session."""
-    sequence = Sequence(trainer_id=trainer.id, name="Polls")
     interest = Step(kind="poll", channel="sms", anchor="start", offset="-P7D", body="What do you want? 1, 2 or 3",
-                    choices=CHOICES, position=0)
+                    choices=CHOICES)
     live = Step(kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which will you try first?",
-                choices=["Ask", "Listen"], position=1)
-    sequence.steps.extend([interest, live])
-    starts_at = utcnow() + starts_in
-    ts = TrainingSession(trainer_id=trainer.id, title="Feedback", starts_at=starts_at,
-                         ends_at=starts_at + timedelta(hours=1), timezone="Europe/London", sequences=[sequence])
-    db.session.add_all([sequence, ts])
-    db.session.commit()
+                choices=["Ask", "Listen"])
+    ts = session_with_steps(trainer, [interest, live], starts_at=utcnow() + starts_in, title="Feedback")
     return ts, interest, live
 
 

@@ -9,24 +9,18 @@ import pytest
 from sqlalchemy import func, select
 
 from drip.extensions import db, redis_store
-from drip.models import LiveQuestion, Refiling, Reply, Sequence, Step, TrainingSession, utcnow
+from drip.models import LiveQuestion, Refiling, Reply, Step, utcnow
 from drip.services import board
-from tests.inbound_factory import enrol, make_learner, post_sms
+from tests.inbound_factory import enrol, make_learner, post_sms, session_with_steps
 from tests.web.test_api_support import api, other_api  # noqa: F401  (fixtures)
 
 
 @pytest.fixture()
 def live(trainer):
     """A live session whose sequence has a poll and a practice step, with one enrolled learner."""
-    sequence = Sequence(trainer_id=trainer.id, name="Live")
-    poll = Step(kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which? 1 or 2",
-                choices=["Ask", "Listen"], position=0)
-    practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it", position=1)
-    sequence.steps.extend([poll, practice])
-    ts = TrainingSession(trainer_id=trainer.id, title="Live one", starts_at=utcnow() - timedelta(minutes=5),
-                         ends_at=utcnow() + timedelta(hours=1), timezone="UTC", sequences=[sequence])
-    db.session.add_all([sequence, ts])
-    db.session.commit()
+    poll = Step(kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which? 1 or 2", choices=["Ask", "Listen"])
+    practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
+    ts = session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(minutes=5))
     enrol(ts, make_learner(trainer))
     return ts, poll, practice
 
