@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from drip.domain import catalog
 from drip.domain.choices import parse_choice
 from drip.domain.keywords import classify_keyword, normalize_keyword
 
@@ -25,14 +26,9 @@ LIVE_MARGIN = timedelta(minutes=15)
 ANSWER_WINDOW = timedelta(days=14)
 # A poll or quiz catches a matching text for this long after it was sent, even on the live board.
 CHOICE_WINDOW = timedelta(hours=1)
-# Step kinds that await answers, and what an answer to each becomes.
-ANSWER_KINDS: dict[str, RouteKind] = {
-    "poll": "poll_vote",
-    "quiz": "quiz_answer",
-    "practice": "practice_report",
-    "discussion": "discussion_reply",
-}
-CHOICE_KINDS = ("poll", "quiz")
+# Step kinds that await answers, and what an answer to each becomes (poll → poll_vote, ...).
+ANSWER_KINDS: dict[str, str] = catalog.answer_kinds()
+CHOICE_KINDS = catalog.choice_step_kinds()
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,11 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from drip.models import LiveQuestion
-from drip.services import board, live_polls, refile
-from drip.services import inbox as inbox_service
-from drip.services.refile_options import LABELS, options, parse_target
+from drip.services.board import board
+from drip.services.board import polls as live_polls
+from drip.services.replies import inbox as inbox_service
+from drip.services.replies import refile
+from drip.services.replies.refile_options import LABELS, options, parse_target
 from drip.web.board import own_session
 
 bp = Blueprint("refiling", __name__)

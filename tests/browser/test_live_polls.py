@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from drip.models import Step, utcnow
 from tests.browser.test_board import open_board, streams, text  # noqa: F401  (fixture)
-from tests.inbound_factory import enrol, make_learner, sent_delivery, session_with_steps
+from tests.support.inbound_factory import enrol, make_learner, sent_delivery, session_with_steps
 
 pytestmark = pytest.mark.browser
 PHONES = ["+14155550101", "+14155550102", "+14155550103"]

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from drip.extensions import redis_store
 from drip.models import Step, TrainingSession, utcnow
-from drip.services import board
-from tests.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
+from drip.services.board import board
+from tests.support.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
 from tests.web.test_api_support import api  # noqa: F401  (fixture)
 
 ADA, BO = "+14155550101", "+14155550102"

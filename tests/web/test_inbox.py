@@ -9,7 +9,7 @@ from drip.extensions import db
 from drip.models import LiveQuestion, Refiling, Reply, Step, utcnow
 from drip.services import accounts
 from tests.conftest import csrf_token
-from tests.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
+from tests.support.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
 
 
 def past_session(trainer):

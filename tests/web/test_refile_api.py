@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from drip.extensions import db, redis_store
 from drip.models import LiveQuestion, Refiling, Reply, Step, utcnow
-from drip.services import board
-from tests.inbound_factory import enrol, make_learner, post_sms, session_with_steps
+from drip.services.board import board
+from tests.support.inbound_factory import enrol, make_learner, post_sms, session_with_steps
 from tests.web.test_api_support import api, other_api  # noqa: F401  (fixtures)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from drip.models import LiveQuestion
-from drip.services import refile
+from drip.services.replies import refile
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import invalid_fields, not_found
 from drip.web.api.operations import operation
