@@ -2,7 +2,8 @@
 
 import pytest
 
-from drip.domain.reply_text import html_to_text, visible_reply
+from drip.domain.html_text import html_to_text
+from drip.domain.reply_text import visible_reply
 
 # mail-parser-reply passes re.sub's count positionally, which Python 3.13 deprecates; harmless here.
 pytestmark = pytest.mark.filterwarnings("ignore:'count' is passed as positional argument:DeprecationWarning")
