@@ -9,6 +9,7 @@ from drip.services.board import board
 from drip.services.board import polls as live_polls
 from drip.services.replies import inbox as inbox_service
 from drip.services.replies import refile
+from drip.services.replies.answers import set_reviewed
 from drip.services.replies.refile_options import LABELS, options, parse_target
 from drip.web.board import own_session
 
@@ -99,6 +100,16 @@ def projector_view(session_id: int):
         abort(404)
     board.publish_event(training_session.id, event)
     return jsonify(event)
+
+
+@bp.post("/inbox/<int:reply_id>/reviewed")
+def inbox_reviewed(reply_id: int):
+    """Mark an inbox text reviewed (or not again): it stays listed, without counting in the navigation."""
+    reply = refile.owned_reply(_trainer(), reply_id)
+    if reply is None:
+        abort(404)
+    set_reviewed([reply], request.form.get("reviewed", "1") == "1")
+    return redirect(url_for("refiling.inbox") + f"#reply-{reply.id}")
 
 
 @bp.get("/inbox")

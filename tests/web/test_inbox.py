@@ -93,3 +93,14 @@ def test_bad_or_foreign_moves_change_nothing(app, logged_in, trainer):
     db.session.expire_all()
     assert db.session.get(Reply, reply.id).kind == "unclassified"
     assert db.session.scalars(select(Refiling)).all() == []
+
+
+def test_an_unknown_senders_text_marked_reviewed_stays_listed_but_leaves_the_count(app, logged_in, trainer):
+    past_session(trainer)
+    post_sms(logged_in, app, "Wrong number?", sender="+14155550999")
+    reply = db.session.scalars(select(Reply)).one()
+    assert 'data-testid="inbox-count">1<' in logged_in.get("/inbox").get_data(as_text=True)
+    answer = logged_in.post(f"/inbox/{reply.id}/reviewed", data={"csrf_token": csrf_token(logged_in, "/inbox")})
+    assert answer.status_code == 302
+    page = logged_in.get("/inbox").get_data(as_text=True)
+    assert "Wrong number?" in page and 'data-testid="inbox-count"' not in page

@@ -107,13 +107,13 @@ def _record(by: Trainer, training_session: TrainingSession, inbound_message_id: 
     ))
 
 
-def _as_reply(training_session: TrainingSession, question: LiveQuestion, target: Target) -> Reply:
+def _as_reply(training_session: TrainingSession, question: LiveQuestion, target: Target, now: datetime) -> Reply:
     reply = Reply(trainer_id=training_session.trainer_id, session_id=training_session.id,
                   learner_id=question.learner_id, step_id=target.step_id,
                   delivery_id=_delivery_id(training_session, question.learner_id, target.step_id),
                   inbound_message_id=question.inbound_message_id, kind=target.kind,
                   channel=_channel(question.inbound_message_id), body=question.body,
-                  choice_index=target.choice_index, created_at=question.created_at)
+                  choice_index=target.choice_index, created_at=question.created_at, reviewed_at=now)
     db.session.add(reply)
     return reply
 
@@ -149,7 +149,7 @@ def refile_question(question: LiveQuestion, kind: str, *, by: Trainer, step_id: 
         return question
     now = now or utcnow()
     question_id, inbound_message_id = question.id, question.inbound_message_id
-    reply = _as_reply(training_session, question, target)
+    reply = _as_reply(training_session, question, target, now)
     db.session.delete(question)
     db.session.flush()
     _record(by, training_session, inbound_message_id, (f"question:{question_id}", "live_question", None, None),
@@ -188,6 +188,7 @@ def refile_reply(reply: Reply, kind: str, *, by: Trainer, step_id: int | None = 
             reply.delivery_id = _delivery_id(training_session, reply.learner_id, target.step_id)
         reply.kind, reply.step_id, reply.choice_index = target.kind, target.step_id, target.choice_index
         reply.session_id, reply.trainer_id = training_session.id, training_session.trainer_id
+        reply.reviewed_at = reply.reviewed_at or now  # filing it is looking at it: it leaves the inbox count
         moved = reply
         _record(by, training_session, reply.inbound_message_id, before,
                 (f"reply:{reply.id}", reply.kind, reply.step_id, reply.choice_index), now)
