@@ -9,7 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from drip.models import Step, utcnow
+from tests.browser.conftest import sign_in
 from tests.browser.test_board import open_board, streams, text  # noqa: F401  (fixture)
+from tests.support.accessibility import no_serious_violations
 from tests.support.inbound_factory import enrol, make_learner, sent_delivery, session_with_steps
 
 pytestmark = pytest.mark.browser
@@ -58,6 +60,8 @@ def test_the_projector_charts_votes_as_they_arrive(app, page, live_server, live_
     width = bar(projector, 1).locator(".tally-bar").evaluate("node => node.style.width")
     assert width == "67%"
     expect(bar(page, 1).locator(".tally-votes")).to_have_text("2")  # the trainer's board too
+    no_serious_violations(projector, "#polls", ".projector-header")
+    no_serious_violations(page, "#polls-title", "#polls")
     # A question texted meanwhile is kept for the board; the trainer switches the projector back to it.
     text(app, live_server, "What if they interrupt?", sender=PHONES[0])
     page.bring_to_front()
@@ -76,6 +80,7 @@ def test_a_question_filed_from_the_board_leaves_it_and_comes_back(app, page, liv
     expect(projector.get_by_text(body)).to_be_visible()
     page.bring_to_front()
     card = page.locator(".question-card", has_text=body)
+    no_serious_violations(page, ".question-card")
     card.get_by_label("Not a question? File it as").select_option("practice_report")
     started = time.monotonic()
     card.get_by_role("button", name="Move").click()
@@ -91,3 +96,17 @@ def test_a_question_filed_from_the_board_leaves_it_and_comes_back(app, page, liv
     item.get_by_role("button", name="Move").click()
     expect(page.get_by_text("Filed as live question.")).to_be_visible()
     expect(projector.get_by_text(body)).to_be_visible(timeout=2000)
+
+
+def test_the_inbox_on_a_phone(app, page, live_server, live_poll):
+    text(app, live_server, "Is this the right number for the workshop?", sender="+14155550999")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/inbox")
+    item = page.locator(".reply-item", has_text="Is this the right number for the workshop?")
+    expect(item).to_contain_text("unknown sender")
+    expect(page.get_by_test_id("inbox-count")).to_have_text("1 to file")
+    no_serious_violations(page, "main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    item.get_by_role("button", name="Reviewed").click()
+    expect(page.get_by_test_id("inbox-count")).to_have_count(0)
