@@ -52,34 +52,11 @@
 
   function renderPolls() {
     if (!pollArea || !window.DripPolls) return;
+    var shown = window.DripPolls.render(pollArea, polls, projectorPoll, view);
     if (view === "projector") {
-      var shown = projectorPoll && polls.get(projectorPoll);
-      pollArea.hidden = !shown;
-      list.hidden = !!shown;
-      if (shown) {
-        empty.hidden = true;
-        Array.from(pollArea.children).forEach(function (c) { if (c.dataset.poll !== String(projectorPoll)) c.remove(); });
-        window.DripPolls.draw(pollArea, shown);
-      }
-      return;
+      list.hidden = shown;
+      if (shown) empty.hidden = true;
     }
-    var none = document.getElementById("polls-empty");
-    if (none) none.hidden = polls.size > 0;
-    polls.forEach(function (poll) {
-      var chart = window.DripPolls.draw(pollArea, poll);
-      var button = chart.querySelector("[data-project]");
-      if (!button) {
-        button = document.createElement("button");
-        button.type = "button";
-        button.className = "btn btn-sm btn-outline-primary mt-2";
-        button.dataset.project = poll.step_id;
-        chart.appendChild(button);
-      }
-      var on = projectorPoll === poll.step_id;
-      button.setAttribute("aria-pressed", on ? "true" : "false");
-      button.classList.toggle("active", on);
-      button.textContent = on ? "On the projector: show questions instead" : "Show on the projector";
-    });
   }
 
   function shownOnBoard(q) {
@@ -140,34 +117,8 @@
   }
 
   var refileOptions = JSON.parse((document.getElementById("refile-options") || {}).textContent || "[]");
-
-  function fillRefile(node) {
-    var select = node.querySelector("[data-refile]");
-    if (!select || select.options.length) return;
-    refileOptions.forEach(function (group) {
-      var optgroup = document.createElement("optgroup");
-      optgroup.label = group.label;
-      group.options.forEach(function (option) {
-        if (option.value === "live_question") return;
-        var choice = document.createElement("option");
-        choice.value = option.value;
-        choice.textContent = option.label;
-        optgroup.appendChild(choice);
-      });
-      select.appendChild(optgroup);
-    });
-  }
-
-  function post(url, body) {
-    return fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-      body: JSON.stringify(body)
-    }).then(function (response) {
-      if (!response.ok) throw new Error(response.status);
-      return response.json();
-    });
-  }
+  var post = function (url, body) { return window.DripActions.post(url, body, csrf); };
+  var fillRefile = function (node) { window.DripActions.fillRefile(node, refileOptions); };
 
   function refile(id, target) {
     post(script.dataset.refile.replace(/\/0\/refile$/, "/" + id + "/refile"), { target: target })

@@ -48,5 +48,36 @@
     return chart;
   }
 
-  window.DripPolls = { draw: draw };
+  // The projector shows the chosen poll instead of the questions; the board lists every poll,
+  // each with a button that puts it on the projector (or takes it off). Returns whether a poll is shown.
+  function render(area, polls, projectorPoll, view) {
+    if (view === "projector") {
+      var shown = projectorPoll && polls.get(projectorPoll);
+      area.hidden = !shown;
+      if (shown) {
+        Array.from(area.children).forEach(function (c) { if (c.dataset.poll !== String(projectorPoll)) c.remove(); });
+        draw(area, shown);
+      }
+      return !!shown;
+    }
+    var none = document.getElementById("polls-empty");
+    if (none) none.hidden = polls.size > 0;
+    polls.forEach(function (poll) {
+      var chart = draw(area, poll);
+      var button = chart.querySelector("[data-project]");
+      if (!button) {
+        button = el("button", "btn btn-sm btn-outline-primary mt-2");
+        button.type = "button";
+        button.dataset.project = poll.step_id;
+        chart.appendChild(button);
+      }
+      var on = projectorPoll === poll.step_id;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.classList.toggle("active", on);
+      button.textContent = on ? "On the projector: show questions instead" : "Show on the projector";
+    });
+    return false;
+  }
+
+  window.DripPolls = { draw: draw, render: render };
 })();
