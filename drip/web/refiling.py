@@ -8,7 +8,7 @@ from drip.models import LiveQuestion
 from drip.services.board import board
 from drip.services.board import polls as live_polls
 from drip.services.replies import inbox as inbox_service
-from drip.services.replies import refile
+from drip.services.replies import refile, refile_reads
 from drip.services.replies.answers import set_reviewed
 from drip.services.replies.refile_options import LABELS, options, parse_target
 from drip.web.board import own_session
@@ -26,7 +26,7 @@ def refile_groups(session_id: int | None) -> list[dict]:
     # Kept in the request's environ, not in g: one app context may outlive many requests (tests, CLI).
     cache = request.environ.setdefault("drip.refile_groups", {})
     if session_id not in cache:
-        cache[session_id] = options(refile.owned_session(_trainer(), session_id) if session_id else None)
+        cache[session_id] = options(refile_reads.owned_session(_trainer(), session_id) if session_id else None)
     return cache[session_id]
 
 
@@ -59,7 +59,7 @@ def _back() -> str:
 @bp.post("/refile/<any(question, reply):what>/<int:item_id>")
 def refile_form(what: str, item_id: int):
     """File a text as another kind from a page's form, then go back to that page."""
-    find = refile.owned_question if what == "question" else refile.owned_reply
+    find = refile_reads.owned_question if what == "question" else refile_reads.owned_reply
     item = find(_trainer(), item_id)
     if item is None:
         abort(404)
@@ -105,7 +105,7 @@ def projector_view(session_id: int):
 @bp.post("/inbox/<int:reply_id>/reviewed")
 def inbox_reviewed(reply_id: int):
     """Mark an inbox text reviewed (or not again): it stays listed, without counting in the navigation."""
-    reply = refile.owned_reply(_trainer(), reply_id)
+    reply = refile_reads.owned_reply(_trainer(), reply_id)
     if reply is None:
         abort(404)
     set_reviewed([reply], request.form.get("reviewed", "1") == "1")
@@ -117,4 +117,5 @@ def inbox():
     """Unclassified texts and texts from unknown senders, newest first, each with a way to file it."""
     items = inbox_service.items(_trainer())
     return render_template("refiling/inbox.html", items=items, senders=inbox_service.senders(items),
+                           moves=refile_reads.last_moves(items),
                            sessions=inbox_service.sessions_of(_trainer(), items))

@@ -8,6 +8,7 @@ from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
 from drip.services.board.polls import asked_counts
 from drip.services.replies import answers as replies
+from drip.services.replies.refile_reads import last_moves
 from drip.services.replies.export import to_csv
 from drip.web.board import own_session
 
@@ -30,6 +31,7 @@ def index(session_id: int):
     asked = asked_counts(training_session, [group.step.id for group in groups if group.tally is not None])
     return render_template("replies/index.html", ts=training_session, groups=groups,
                            senders=replies.senders(everything), describe=_describe, asked=asked,
+                           moves=last_moves(everything),
                            unreviewed=sum(group.unreviewed for group in groups))
 
 

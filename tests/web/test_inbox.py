@@ -58,6 +58,8 @@ def test_filing_from_the_inbox_as_a_vote_counts_and_is_recorded(app, logged_in, 
     assert (refiling.moved_by_id, refiling.from_kind, refiling.to_kind, refiling.to_choice_index) == (
         trainer.id, "unclassified", "poll_vote", 1)
     assert 'data-testid="inbox-count"' not in logged_in.get("/sessions").get_data(as_text=True)
+    page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
+    assert "Moved from unclassified by Tess Trainer" in page
 
 
 def test_a_practice_report_filed_as_a_question_from_the_learner_page(app, logged_in, trainer):

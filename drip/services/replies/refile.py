@@ -197,30 +197,3 @@ def refile_reply(reply: Reply, kind: str, *, by: Trainer, step_id: int | None = 
     db.session.commit()
     _publish(training_session.id, events)
     return moved
-
-
-def history(inbound_message_id: int) -> list[Refiling]:
-    """Every move of one inbound text, oldest first."""
-    return list(db.session.scalars(select(Refiling).where(Refiling.inbound_message_id == inbound_message_id)
-                                   .order_by(Refiling.moved_at, Refiling.id)))
-
-
-def owned_reply(trainer: Trainer, reply_id: int) -> Reply | None:
-    """A learner reply the trainer may re-file; None for another trainer's, as for a missing one."""
-    reply = db.session.get(Reply, reply_id)
-    return reply if reply is not None and reply.trainer_id == trainer.id and reply.kind in LEARNER_KINDS else None
-
-
-def owned_question(trainer: Trainer, question_id: int) -> LiveQuestion | None:
-    """A live question of one of the trainer's sessions, or None."""
-    question = db.session.get(LiveQuestion, question_id)
-    if question is None:
-        return None
-    training_session = db.session.get(TrainingSession, question.session_id)
-    return question if training_session is not None and training_session.trainer_id == trainer.id else None
-
-
-def owned_session(trainer: Trainer, session_id: int) -> TrainingSession | None:
-    """The trainer's session with this id, or None."""
-    training_session = db.session.get(TrainingSession, session_id)
-    return training_session if training_session is not None and training_session.trainer_id == trainer.id else None

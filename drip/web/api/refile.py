@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from drip.models import LiveQuestion
-from drip.services.replies import refile
+from drip.services.replies import refile, refile_reads
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import invalid_fields, not_found
 from drip.web.api.operations import operation
@@ -56,7 +56,7 @@ def patch_reply_api(reply_id: int, body: ReplyPatch):
     """Re-file a learner's reply with `{kind}` (and `step_id`, `choice_index` for a vote). Tallies follow.
     It stays a reply (200, the reply) or, with `live_question`, moves onto the session's board
     (201, the new question; the reply's id no longer exists). Every move is recorded."""
-    reply = refile.owned_reply(current_trainer(), reply_id)
+    reply = refile_reads.owned_reply(current_trainer(), reply_id)
     if reply is None:
         raise not_found("reply")
     if body.kind is None:
@@ -70,7 +70,7 @@ def patch_reply_api(reply_id: int, body: ReplyPatch):
 def patch_question_api(question_id: int, body: QuestionPatch):
     """Re-file a live question as a reply of `kind` (201, the new reply; it leaves the board at once),
     or keep it (`live_question`: 200, unchanged). PATCH /replies/{id} with `live_question` moves it back."""
-    question = refile.owned_question(current_trainer(), question_id)
+    question = refile_reads.owned_question(current_trainer(), question_id)
     if question is None:
         raise not_found("question")
     try:
