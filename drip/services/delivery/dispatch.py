@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from drip.database import is_sqlite
 from drip.extensions import db
 from drip.models import Delivery, utcnow
 from drip.queues import send_queue
+from drip.services.delivery import transitions
 
 log = logging.getLogger(__name__)
 # Batches waiting in Redis beyond this are not topped up: what is due stays `scheduled` in the
@@ -35,10 +36,7 @@ def _claim_postgresql(now: datetime, limit: int, job_id: str) -> list[int]:
             .order_by(Delivery.due_at).limit(limit).with_for_update(skip_locked=True)
         ).scalars())
         if ids:
-            connection.execute(
-                update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "scheduled")
-                .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
-            )
+            connection.execute(transitions.queue(ids, job_id=job_id, now=now))
     return ids
 
 
@@ -59,10 +57,7 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             ids = list(connection.execute(
-                update(Delivery).where(Delivery.id.in_(due), Delivery.status == "scheduled")
-                .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
-                .returning(Delivery.id)
-            ).scalars())
+                transitions.queue(due, job_id=job_id, now=now).returning(Delivery.id)).scalars())
             connection.commit()
         except BaseException:
             connection.rollback()
