@@ -13,7 +13,7 @@ import threading
 from collections import Counter
 from concurrent.futures import Future
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, Row
 
 from drip.models import Delivery, Learner, TrainingSession, utcnow
@@ -29,9 +29,11 @@ def _about(column, key, foreign):
 
 # queued → sending for this job only; reads back what may have changed since the batch was
 # loaded: the session's state, the learner's address and opt-outs.
-CLAIM = start_sending(_about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
-                      *[_about(column, Learner.id, _t.c.learner_id) for column in (
-                          Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)])
+_FRESH = (_about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
+          *[_about(column, Learner.id, _t.c.learner_id) for column in (
+              Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)])
+CLAIM = start_sending(*_FRESH)
+CLAIM_ON_DATABASE_CLOCK = start_sending(*_FRESH, clock=func.now())  # PostgreSQL: sending_at by its clock
 RECORD = finish_sending()
 
 
@@ -65,6 +67,7 @@ class Claimer:
     def _run(self) -> None:
         # Autocommit: each claim is a single statement, one round trip, visible at once.
         engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        claim = CLAIM if engine.dialect.name == "sqlite" else CLAIM_ON_DATABASE_CLOCK
         connection = None
         while True:
             first = self._requests.get()
@@ -80,7 +83,7 @@ class Claimer:
             if batch:
                 try:
                     connection = connection or engine.connect()
-                    rows = connection.execute(CLAIM, {"ids": [i for i, _ in batch], "job": self.job, "now": utcnow()})
+                    rows = connection.execute(claim, {"ids": [i for i, _ in batch], "job": self.job, "now": utcnow()})
                     found = {row.id: row for row in rows}
                     for delivery_id, future in batch:
                         future.set_result(found.get(delivery_id))

@@ -8,9 +8,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from drip.database import is_sqlite
+from drip.database import database_clock, is_sqlite
 from drip.extensions import db
-from drip.models import Delivery, utcnow
+from drip.models import Delivery
 from drip.queues import send_queue
 from drip.services.delivery import transitions
 
@@ -67,7 +67,7 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
 
 def claim_due(now: datetime | None = None, limit: int | None = None, *, job_id: str | None = None) -> list[int]:
     """Move up to `limit` due deliveries from scheduled to queued for one job; returns their ids."""
-    now = now or utcnow()
+    now = now if now is not None else database_clock()  # due by the database's clock, not this machine's
     limit = limit or current_app.config["DISPATCH_BATCH_SIZE"]
     job_id = job_id or new_job_id()
     claim = _claim_sqlite if is_sqlite() else _claim_postgresql
@@ -101,7 +101,7 @@ def dispatch_due(now: datetime | None = None, *, max_batches: int | None = None)
         if queue.count >= MAX_WAITING_JOBS:
             break  # workers are busy: leave the rest scheduled, the next tick tops the queue up
         job_id = new_job_id()
-        ids = claim_due(now or utcnow(), batch_size, job_id=job_id)
+        ids = claim_due(now, batch_size, job_id=job_id)
         if not ids:
             break
         # If Redis refuses the job, the batch stays `queued` with a job that does not exist;

@@ -15,8 +15,9 @@ from flask import current_app
 from rq.job import Job
 from sqlalchemy import and_, or_, select
 
+from drip.database import database_now
 from drip.extensions import db, redis_store
-from drip.models import Delivery, utcnow
+from drip.models import Delivery
 from drip.services.delivery import transitions
 
 ALIVE_PREFIX = "drip:worker-alive:"
@@ -90,7 +91,7 @@ def reschedule_orphans(now: datetime) -> int:
 
 def recover(now: datetime | None = None, *, lease_seconds: float | None = None) -> Recovered:
     """One recovery pass; safe to run from any number of workers at once."""
-    now = now or utcnow()
+    now = now or database_now()  # leases and grace measured on the clock that stamped them
     lease = current_app.config["SENDING_LEASE_SECONDS"] if lease_seconds is None else lease_seconds
     unknown = expire_sending(now, lease)
     db.session.commit()

@@ -73,9 +73,10 @@ def queue(ids, *, job_id: str, now) -> Update:
             .values(status="queued", queued_at=now, job_id=job_id, updated_at=now))
 
 
-def start_sending(*returning) -> Update:
+def start_sending(*returning, clock=None) -> Update:
     """queued → sending for one job (parameters ids, job, now), returning the id and `returning` columns."""
-    when = bindparam("now", type_=UTCDateTime())
+    # `clock` (the database's now()) stamps sending_at instead of the `now` parameter: leases compare it.
+    when = bindparam("now", type_=UTCDateTime()) if clock is None else clock
     return (update(_t).where(_t.c.id.in_(bindparam("ids", expanding=True)), START_SENDING.guard(),
                              _t.c.job_id == bindparam("job"))
             .values(status="sending", sending_at=when, attempts=_t.c.attempts + 1, updated_at=when)
