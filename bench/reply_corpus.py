@@ -6,6 +6,7 @@ each has a `.expected` file with the exact text Drip should keep. Drip's own pat
 Inbound Parse form -> InboundEmail.text) is measured beside the libraries used bare on the same
 plain text: a library that is not installed is reported as such.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,8 +35,14 @@ def load_cases(folder: Path = CORPUS) -> list[Case]:
     cases = []
     for expected in sorted(folder.glob("*.expected")):
         source = next(path for path in folder.glob(expected.stem + ".*") if path.suffix != ".expected")
-        cases.append(Case(expected.stem, source.suffix[1:], source.read_text(encoding="utf-8"),
-                          expected.read_text(encoding="utf-8").rstrip("\n")))
+        cases.append(
+            Case(
+                expected.stem,
+                source.suffix[1:],
+                source.read_text(encoding="utf-8"),
+                expected.read_text(encoding="utf-8").rstrip("\n"),
+            )
+        )
     return cases
 
 
@@ -43,8 +50,13 @@ def inbound_form(case: Case) -> dict[str, str]:
     """What SendGrid's Inbound Parse would post for this email (raw MIME in "Send Raw" mode)."""
     if case.kind == "eml":
         return {"email": case.content}
-    return {"from": SENDER, "to": "reply+k7Qx2m@in.drip.example", "subject": "Re: Practice",
-            "headers": "Message-ID: <corpus@example.com>\n", ("html" if case.kind == "html" else "text"): case.content}
+    return {
+        "from": SENDER,
+        "to": "reply+k7Qx2m@in.drip.example",
+        "subject": "Re: Practice",
+        "headers": "Message-ID: <corpus@example.com>\n",
+        ("html" if case.kind == "html" else "text"): case.content,
+    }
 
 
 def drip_text(case: Case) -> str:
@@ -86,7 +98,9 @@ def _quotequail(text: str) -> str:
 
 
 def _normal(text: str | None) -> str:
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n"))).strip()
+    return re.sub(
+        r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n"))
+    ).strip()
 
 
 SPLITTERS: dict[str, Callable[[Case], str]] = {

@@ -12,8 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 _NUMBER_WORDS = {
-    word: value
-    for value, word in enumerate("one two three four five six seven eight nine ten".split(), start=1)
+    word: value for value, word in enumerate("one two three four five six seven eight nine ten".split(), start=1)
 }
 _LEAD = r"(?:(?:option|choice|number|answer|no\.?|nr\.?)\s*)?"
 _NUMBER = re.compile(_LEAD + r"(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")")

@@ -5,13 +5,38 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+
 class _TextExtractor(HTMLParser):
     """Collects an HTML email's text, marking blockquotes with ">" like a plain-text client would."""
 
-    _BLOCKS = frozenset({
-        "address", "article", "blockquote", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3",
-        "h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tr", "ul",
-    })
+    _BLOCKS = frozenset(
+        {
+            "address",
+            "article",
+            "blockquote",
+            "dd",
+            "div",
+            "dl",
+            "dt",
+            "footer",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "header",
+            "hr",
+            "li",
+            "ol",
+            "p",
+            "pre",
+            "section",
+            "table",
+            "tr",
+            "ul",
+        }
+    )
     _HIDDEN = frozenset({"head", "script", "style", "template", "title"})
 
     def __init__(self) -> None:

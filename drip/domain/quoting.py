@@ -25,14 +25,33 @@ _ENDS_LIKE_ATTRIBUTION = re.compile(r"[:：]\s*$")
 # The second half of an attribution Gmail wrapped: the verb alone, or the address closing it.
 _WRAPPED_TAIL = re.compile(
     r"^\s*(?:<?[\w.+'-]+@[\w.-]+>?\)?.{0,40}|a écrit|escribió|escreveu|wrote|schrieb|ha scritto|schreef|skrev|napisał\(a\))\s*[:：]\s*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _SEPARATOR = re.compile(r"^\s*-{2,}\s*\S.{1,120}?\s*-{2,}\s*$")
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _HEADER = re.compile(r"^\s*\*{0,2}([^\W\d_][^:：<>@]{0,24}?)\*{0,2}\s?[:：]\*{0,2}(?:\s|$)")
 # "From" in the languages of the clients learners use; the rest of the block may say anything.
 _FROM_LABELS = {
-    "from", "de", "von", "van", "da", "fra", "från", "od", "от", "lähettäjä", "kimden", "feladó", "afzender",
-    "remitente", "expéditeur", "差出人", "发件人", "寄件者", "보낸 사람", "보낸사람",
+    "from",
+    "de",
+    "von",
+    "van",
+    "da",
+    "fra",
+    "från",
+    "od",
+    "от",
+    "lähettäjä",
+    "kimden",
+    "feladó",
+    "afzender",
+    "remitente",
+    "expéditeur",
+    "差出人",
+    "发件人",
+    "寄件者",
+    "보낸 사람",
+    "보낸사람",
 }
 _HEADER_LOOKAHEAD = 8
 _QUOTE_LOOKAHEAD = 3
@@ -94,7 +113,7 @@ def _header_block(lines: list[str], index: int) -> HistoryStart | None:
     match = _HEADER.match(lines[index])
     if match is None or match.group(1).strip().casefold() not in _FROM_LABELS:
         return None
-    labels = sum(1 for line in lines[index + 1:index + _HEADER_LOOKAHEAD] if _HEADER.match(line))
+    labels = sum(1 for line in lines[index + 1 : index + _HEADER_LOOKAHEAD] if _HEADER.match(line))
     if labels < 2:
         return None
     start = index
@@ -122,13 +141,16 @@ def history_start(lines: list[str]) -> HistoryStart | None:
 # Lines a phone or webmail adds under what the learner wrote, in the languages of the corpus.
 _DEVICE = r"(?:i(?:phone|pad)|android|galaxy|samsung|blackberry|mobile|smartphone|phone|handy|móvil|celular|telefono)"
 _APP = r"(?:yahoo(?: mail)?|outlook|proton ?mail|gmail|mail|aol)"
-_MOBILE_SIGNATURES = [re.compile(pattern, re.IGNORECASE) for pattern in (
-    rf"^(?:sent|envoyé|gesendet|enviado|verzonden|verstuurd|inviato|skickat|sendt|wysłane|lähetetty)\s+(?:from|de|depuis|von|desde|do|vanaf|met|da|dal|från|fra|z|with|mit|avec|con|com)\b.{{0,60}}(?:{_DEVICE}|{_APP})\b.{{0,60}}$",
-    rf"^von meine[mr]? .{{0,40}}{_DEVICE}.{{0,20}} gesendet\.?$",
-    r"^(?:get|télécharger|obtener|obter(?: o)?|scarica|baixe o|hämta) outlook (?:for|pour|para|per|för) (?:ios|android)\b.*$",
-    r"^outlook (?:für|voor) (?:ios|android) (?:herunterladen|downloaden)\b.*$",
-    r"^(?:sent|gesendet|envoyé|enviado) (?:with|mit|avec|con|com) (?:der sicheren e-mail-app )?proton ?mail.*$",
-)]
+_MOBILE_SIGNATURES = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        rf"^(?:sent|envoyé|gesendet|enviado|verzonden|verstuurd|inviato|skickat|sendt|wysłane|lähetetty)\s+(?:from|de|depuis|von|desde|do|vanaf|met|da|dal|från|fra|z|with|mit|avec|con|com)\b.{{0,60}}(?:{_DEVICE}|{_APP})\b.{{0,60}}$",
+        rf"^von meine[mr]? .{{0,40}}{_DEVICE}.{{0,20}} gesendet\.?$",
+        r"^(?:get|télécharger|obtener|obter(?: o)?|scarica|baixe o|hämta) outlook (?:for|pour|para|per|för) (?:ios|android)\b.*$",
+        r"^outlook (?:für|voor) (?:ios|android) (?:herunterladen|downloaden)\b.*$",
+        r"^(?:sent|gesendet|envoyé|enviado) (?:with|mit|avec|con|com) (?:der sicheren e-mail-app )?proton ?mail.*$",
+    )
+]
 
 
 def is_mobile_signature(line: str) -> bool:

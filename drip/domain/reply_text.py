@@ -95,6 +95,7 @@ def _answers(rest: list[str]) -> list[tuple[list[str], list[str]]]:
     """The learner's blocks between and below quoted lines, each with the quoted paragraph just above it."""
     blocks: list[tuple[list[str], list[str]]] = []
     paragraph: list[str] = []
+    context: list[str] = []
     current: list[str] | None = None
     for line in rest:
         if is_quoted(line):

@@ -1,4 +1,5 @@
 """The trainer's moves of an inbound text from one kind to another (re-filing), kept as a record."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,7 +20,8 @@ class Refiling(db.Model):
     moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("trainers.id", ondelete="SET NULL"), index=True)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
     inbound_message_id: Mapped[int | None] = mapped_column(
-        ForeignKey("inbound_messages.id", ondelete="SET NULL"), index=True)
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), index=True
+    )
     # "question:12" or "reply:40": the row before and after; a move between the two tables changes the id.
     from_item: Mapped[str] = mapped_column(String(40))
     to_item: Mapped[str] = mapped_column(String(40))

@@ -1,4 +1,5 @@
 """Re-filing from the admin (board, replies, learner and inbox pages), the projector's poll switch, the inbox."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
@@ -46,8 +47,9 @@ def _move(item, target: str, *, session_id: int | None = None):
     kind, step_id, choice_index = parse_target(target)
     if isinstance(item, LiveQuestion):
         return refile.refile_question(item, kind, by=_trainer(), step_id=step_id, choice_index=choice_index)
-    return refile.refile_reply(item, kind, by=_trainer(), step_id=step_id, choice_index=choice_index,
-                               session_id=session_id)
+    return refile.refile_reply(
+        item, kind, by=_trainer(), step_id=step_id, choice_index=choice_index, session_id=session_id
+    )
 
 
 def _back() -> str:
@@ -68,8 +70,9 @@ def refile_form(what: str, item_id: int):
     except refile.RefileInvalid as error:
         flash(f"Not moved: {error}.", "danger")
         return redirect(_back())
-    flash(f"Filed as {LABELS[moved.kind if not isinstance(moved, LiveQuestion) else 'live_question'].lower()}.",
-          "success")
+    flash(
+        f"Filed as {LABELS[moved.kind if not isinstance(moved, LiveQuestion) else 'live_question'].lower()}.", "success"
+    )
     return redirect(_back())
 
 
@@ -116,6 +119,10 @@ def inbox_reviewed(reply_id: int):
 def inbox():
     """Unclassified texts and texts from unknown senders, newest first, each with a way to file it."""
     items = inbox_service.items(_trainer())
-    return render_template("refiling/inbox.html", items=items, senders=inbox_service.senders(items),
-                           moves=refile_reads.last_moves(items),
-                           sessions=inbox_service.sessions_of(_trainer(), items))
+    return render_template(
+        "refiling/inbox.html",
+        items=items,
+        senders=inbox_service.senders(items),
+        moves=refile_reads.last_moves(items),
+        sessions=inbox_service.sessions_of(_trainer(), items),
+    )

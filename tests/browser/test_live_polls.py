@@ -1,5 +1,6 @@
 """Live polls and re-filing in a real browser: the projector's bar chart follows the votes; a question
 filed from the board leaves the board and the projector and lands on the replies page."""
+
 from __future__ import annotations
 
 import time
@@ -21,8 +22,14 @@ PHONES = ["+14155550101", "+14155550102", "+14155550103"]
 @pytest.fixture()
 def live_poll(app, trainer):
     """A live session whose poll (asked 20 minutes in) and practice step were sent to three learners."""
-    poll = Step(kind="poll", channel="sms", anchor="start", offset="PT20M",
-                body="Which will you try first? 1 Ask 2 Listen", choices=["Ask", "Listen"])
+    poll = Step(
+        kind="poll",
+        channel="sms",
+        anchor="start",
+        offset="PT20M",
+        body="Which will you try first? 1 Ask 2 Listen",
+        choices=["Ask", "Listen"],
+    )
     practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
     ts = session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(minutes=25))
     for index, phone in enumerate(PHONES):
@@ -47,8 +54,11 @@ def test_the_projector_charts_votes_as_they_arrive(app, page, live_server, live_
     expect(projector.locator("#polls")).to_contain_text("Which will you try first?")
     expect(projector.locator("#questions")).to_be_hidden()
     timings = []
-    for phone, choice, expected in [(PHONES[0], "2", ("0", "1")), (PHONES[1], "b", ("0", "2")),
-                                    (PHONES[2], "ask", ("1", "2"))]:
+    for phone, choice, expected in [
+        (PHONES[0], "2", ("0", "1")),
+        (PHONES[1], "b", ("0", "2")),
+        (PHONES[2], "ask", ("1", "2")),
+    ]:
         started = time.monotonic()
         text(app, live_server, choice, sender=phone)
         expect(bar(projector, 0).locator(".tally-votes")).to_have_text(expected[0], timeout=2000)

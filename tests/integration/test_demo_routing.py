@@ -1,5 +1,6 @@
 """The demo as a newcomer meets it: a vote counted minutes before the session, a vote on the live poll,
 a question on the board and a practice report, all within ten minutes of `make run` (issue 10, item 6)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,8 +26,12 @@ def send_due(now):
 
 
 def kinds_sent_to(phone: str) -> list[str]:
-    rows = db.session.query(Step.kind).join(Delivery, Delivery.step_id == Step.id).filter(
-        Delivery.sent_at.is_not(None), Delivery.learner.has(phone=phone)).order_by(Delivery.sent_at)
+    rows = (
+        db.session.query(Step.kind)
+        .join(Delivery, Delivery.step_id == Step.id)
+        .filter(Delivery.sent_at.is_not(None), Delivery.learner.has(phone=phone))
+        .order_by(Delivery.sent_at)
+    )
     return [kind for (kind,) in rows]
 
 
@@ -49,8 +54,9 @@ def test_the_demo_shows_votes_a_live_poll_and_a_practice_report_within_ten_minut
     during = demo.starts_at + timedelta(minutes=1, seconds=30)
     live_vote = receive_sms(sms_form("b", sender=LEO), now=during)
     question = receive_sms(sms_form("How do I start when they get defensive?", sender=PRIYA), now=during)
-    report = receive_sms(sms_form("Tried asking first with my report, it went well", sender=JO),
-                         now=launch + timedelta(minutes=8))
+    report = receive_sms(
+        sms_form("Tried asking first with my report, it went well", sender=JO), now=launch + timedelta(minutes=8)
+    )
 
     assert live_vote.kind == "poll_vote" and question.kind == "live_question" and report.kind == "practice_report"
     live_poll = db.session.get(Reply, live_vote.reply_id)

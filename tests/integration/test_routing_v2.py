@@ -1,4 +1,5 @@
 """Routing v2 end to end: signed webhooks in, API poll results and the board out (DESIGN.md, "Reply routing")."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,17 @@ CHOICES = ["Techniques", "Tricky situations", "Theory"]
 
 def session_with_polls(trainer, *, starts_in: timedelta) -> tuple[TrainingSession, Step, Step]:
     """A session (an hour long) whose sequence has an interest poll and a poll asked during the session."""
-    interest = Step(kind="poll", channel="sms", anchor="start", offset="-P7D", body="What do you want? 1, 2 or 3",
-                    choices=CHOICES)
-    live = Step(kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which will you try first?",
-                choices=["Ask", "Listen"])
+    interest = Step(
+        kind="poll", channel="sms", anchor="start", offset="-P7D", body="What do you want? 1, 2 or 3", choices=CHOICES
+    )
+    live = Step(
+        kind="poll",
+        channel="sms",
+        anchor="start",
+        offset="PT20M",
+        body="Which will you try first?",
+        choices=["Ask", "Listen"],
+    )
     ts = session_with_steps(trainer, [interest, live], starts_at=utcnow() + starts_in, title="Feedback")
     return ts, interest, live
 

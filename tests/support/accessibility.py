@@ -1,4 +1,5 @@
 """axe-core in the real browser: no serious or critical violation in the given parts of a page."""
+
 from __future__ import annotations
 
 

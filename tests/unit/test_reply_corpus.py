@@ -18,7 +18,19 @@ def _normal(text: str) -> str:
 def test_the_corpus_is_as_wide_as_promised():
     assert len(CASES) >= 80
     clients = {case.name.split("-")[0] for case in CASES}
-    assert {"gmail", "outlook", "apple", "thunderbird", "yahoo", "proton", "zoho", "inline", "bottom", "html", "raw"} <= clients
+    assert {
+        "gmail",
+        "outlook",
+        "apple",
+        "thunderbird",
+        "yahoo",
+        "proton",
+        "zoho",
+        "inline",
+        "bottom",
+        "html",
+        "raw",
+    } <= clients
     languages = {part for case in CASES for part in case.name.split("-") if len(part) == 2}
     assert len(languages) >= 8, languages
 
@@ -28,10 +40,17 @@ def test_at_least_95_percent_of_the_corpus_is_kept_exactly():
     assert len(missed) <= len(CASES) * 0.05, missed
 
 
-@pytest.mark.parametrize("name", [
-    "inline-gmail-en-three-questions", "gmail-web-fr-two-line", "outlook-desktop-en-wrapped-from",
-    "outlook-desktop-fr-wrapped-from", "html-gmail-en-inline", "raw-mime-iphone-de-html-only",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "inline-gmail-en-three-questions",
+        "gmail-web-fr-two-line",
+        "outlook-desktop-en-wrapped-from",
+        "outlook-desktop-fr-wrapped-from",
+        "html-gmail-en-inline",
+        "raw-mime-iphone-de-html-only",
+    ],
+)
 def test_acceptance_cases(name):
     case = next(case for case in CASES if case.name == name)
     assert drip_text(case) == case.expected, CORPUS / name

@@ -1,4 +1,5 @@
 """Email replies through the Inbound Parse webhook keep the learner's words: inline answers, no quoted history."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +10,14 @@ from sqlalchemy import select
 from bench.reply_corpus import load_cases
 from drip.extensions import db
 from drip.models import InboundMessage, Reply, utcnow
-from tests.support.inbound_factory import EMAIL_PATH, inbound_parse_form, make_learner, make_session, make_step, sent_delivery
+from tests.support.inbound_factory import (
+    EMAIL_PATH,
+    inbound_parse_form,
+    make_learner,
+    make_session,
+    make_step,
+    sent_delivery,
+)
 
 SECRET = "inbound-secret"
 DOMAIN = "inbound.example.com"
@@ -23,12 +31,17 @@ def discussion(app, trainer):
     app.config.update(SENDGRID_INBOUND_SECRET=SECRET, INBOUND_EMAIL_DOMAIN=DOMAIN)
     ts = make_session(trainer, starts_at=utcnow() + timedelta(days=1))
     ana = make_learner(trainer, "Ana Souza", phone=None, email="ana.souza@example.com")
-    return sent_delivery(ts, ana, make_step(trainer, "discussion", channel="email"), sent_at=utcnow() - timedelta(hours=20))
+    return sent_delivery(
+        ts, ana, make_step(trainer, "discussion", channel="email"), sent_at=utcnow() - timedelta(hours=20)
+    )
 
 
 def post(client, delivery, name):
-    form = inbound_parse_form(text=CASES[name].content, sender="Ana Souza <ana.souza@example.com>",
-                              to=f"reply+{delivery.reply_token}@{DOMAIN}")
+    form = inbound_parse_form(
+        text=CASES[name].content,
+        sender="Ana Souza <ana.souza@example.com>",
+        to=f"reply+{delivery.reply_token}@{DOMAIN}",
+    )
     assert client.post(EMAIL_PATH + f"?token={SECRET}", data=form).status_code == 200
     return db.session.scalars(select(Reply).order_by(Reply.id.desc())).first()
 
@@ -43,7 +56,9 @@ def test_three_inline_answers_are_stored_with_their_questions_and_the_raw_messag
     assert "See you there," in raw and "wrote:" in raw
 
 
-@pytest.mark.parametrize("name", ["gmail-web-fr-two-line", "outlook-desktop-en-wrapped-from", "outlook-desktop-fr-wrapped-from"])
+@pytest.mark.parametrize(
+    "name", ["gmail-web-fr-two-line", "outlook-desktop-en-wrapped-from", "outlook-desktop-fr-wrapped-from"]
+)
 def test_quoted_history_is_not_stored(client, discussion, name):
     reply = post(client, discussion, name)
     assert reply.body == CASES[name].expected

@@ -1,4 +1,5 @@
 """The inbox (unclassified texts and unknown senders, with a navigation count) and re-filing from the admin pages."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -14,8 +15,14 @@ from tests.support.inbound_factory import enrol, make_learner, post_sms, sent_de
 
 def past_session(trainer):
     """A session that ended an hour ago, with a poll and a practice step."""
-    poll = Step(kind="poll", channel="sms", anchor="start", offset="-P1D", body="Which? 1 Tea 2 Coffee",
-                choices=["Tea", "Coffee"])
+    poll = Step(
+        kind="poll",
+        channel="sms",
+        anchor="start",
+        offset="-P1D",
+        body="Which? 1 Tea 2 Coffee",
+        choices=["Tea", "Coffee"],
+    )
     practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
     return session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(hours=3)), poll, practice
 
@@ -33,8 +40,10 @@ def test_unclassified_texts_and_unknown_senders_are_in_the_inbox_with_a_count(ap
     other = accounts.create_trainer("other@example.com", "another password", "Otto")
     assert other.id != trainer.id
     logged_in.post("/logout", data={"csrf_token": csrf_token(logged_in, "/inbox")})
-    logged_in.post("/login", data={"email": "other@example.com", "password": "another password",
-                                   "csrf_token": csrf_token(logged_in)})
+    logged_in.post(
+        "/login",
+        data={"email": "other@example.com", "password": "another password", "csrf_token": csrf_token(logged_in)},
+    )
     page = logged_in.get("/inbox").get_data(as_text=True)
     assert "Who are you?" not in page and "Hello, is this the trainer?" not in page
 
@@ -47,16 +56,23 @@ def test_filing_from_the_inbox_as_a_vote_counts_and_is_recorded(app, logged_in, 
     reply = db.session.scalars(select(Reply)).one()
     assert reply.kind == "unclassified"
     token = csrf_token(logged_in, "/inbox")
-    answer = logged_in.post(f"/refile/reply/{reply.id}", data={"csrf_token": token, "target": f"poll_vote:{poll.id}:1",
-                                                              "back": "/inbox"})
+    answer = logged_in.post(
+        f"/refile/reply/{reply.id}", data={"csrf_token": token, "target": f"poll_vote:{poll.id}:1", "back": "/inbox"}
+    )
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/inbox")
     db.session.expire_all()
     moved = db.session.get(Reply, reply.id)
     assert (moved.kind, moved.step_id, moved.choice_index) == ("poll_vote", poll.id, 1)
-    assert "1</span> of the 0 learners asked voted" in logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
+    assert "1</span> of the 0 learners asked voted" in logged_in.get(f"/sessions/{ts.id}/replies").get_data(
+        as_text=True
+    )
     refiling = db.session.scalars(select(Refiling)).one()
     assert (refiling.moved_by_id, refiling.from_kind, refiling.to_kind, refiling.to_choice_index) == (
-        trainer.id, "unclassified", "poll_vote", 1)
+        trainer.id,
+        "unclassified",
+        "poll_vote",
+        1,
+    )
     assert 'data-testid="inbox-count"' not in logged_in.get("/sessions").get_data(as_text=True)
     page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
     assert "Moved from unclassified by Tess Trainer" in page
@@ -71,12 +87,21 @@ def test_a_practice_report_filed_as_a_question_from_the_learner_page(app, logged
     assert reply.kind == "practice_report"
     page = logged_in.get(f"/learners/{ada.id}").get_data(as_text=True)
     assert f'action="/refile/reply/{reply.id}"' in page
-    answer = logged_in.post(f"/refile/reply/{reply.id}", data={
-        "csrf_token": csrf_token(logged_in, f"/learners/{ada.id}"), "target": "live_question",
-        "back": f"/learners/{ada.id}"})
+    answer = logged_in.post(
+        f"/refile/reply/{reply.id}",
+        data={
+            "csrf_token": csrf_token(logged_in, f"/learners/{ada.id}"),
+            "target": "live_question",
+            "back": f"/learners/{ada.id}",
+        },
+    )
     assert answer.headers["Location"].endswith(f"/learners/{ada.id}")
     question = db.session.scalars(select(LiveQuestion)).one()
-    assert (question.session_id, question.learner_id, question.body) == (ts.id, ada.id, "How do I do this with a remote team?")
+    assert (question.session_id, question.learner_id, question.body) == (
+        ts.id,
+        ada.id,
+        "How do I do this with a remote team?",
+    )
     assert db.session.get(Reply, reply.id) is None
 
 
@@ -87,10 +112,16 @@ def test_bad_or_foreign_moves_change_nothing(app, logged_in, trainer):
     reply = db.session.scalars(select(Reply)).one()
     token = csrf_token(logged_in, "/inbox")
     for target in ("nonsense", "poll_vote:abc:1", "poll_vote:999999:0", ""):
-        answer = logged_in.post(f"/refile/reply/{reply.id}", data={"csrf_token": token, "target": target,
-                                                                  "back": "https://evil.example/"})
+        answer = logged_in.post(
+            f"/refile/reply/{reply.id}", data={"csrf_token": token, "target": target, "back": "https://evil.example/"}
+        )
         assert answer.status_code == 302 and answer.headers["Location"].endswith("/inbox")
-    assert logged_in.post(f"/refile/reply/{reply.id + 99}", data={"csrf_token": token, "target": "unclassified"}).status_code == 404
+    assert (
+        logged_in.post(
+            f"/refile/reply/{reply.id + 99}", data={"csrf_token": token, "target": "unclassified"}
+        ).status_code
+        == 404
+    )
     assert logged_in.post(f"/refile/reply/{reply.id}", data={"target": "live_question"}).status_code == 400  # no CSRF
     db.session.expire_all()
     assert db.session.get(Reply, reply.id).kind == "unclassified"

@@ -1,4 +1,5 @@
 """PATCH /api/v1/questions/{id} and /replies/{id} with {kind}: the text moves, tallies and the board follow."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,9 @@ from tests.web.test_api_support import api, other_api  # noqa: F401  (fixtures)
 @pytest.fixture()
 def live(trainer):
     """A live session whose sequence has a poll and a practice step, with one enrolled learner."""
-    poll = Step(kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which? 1 or 2", choices=["Ask", "Listen"])
+    poll = Step(
+        kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which? 1 or 2", choices=["Ask", "Listen"]
+    )
     practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
     ts = session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(minutes=5))
     enrol(ts, make_learner(trainer))
@@ -51,11 +54,15 @@ def test_a_question_refiled_as_a_practice_report_and_back(app, client, trainer, 
         assert moved.status_code == 201, moved.get_json()
         assert watcher.next() == {"type": "question_removed", "id": question_id}
         reply = moved.get_json()
-        assert (reply["kind"], reply["step_id"], reply["body"]) == ("practice_report", practice.id,
-                                                                   "I tried it at lunch and it worked")
+        assert (reply["kind"], reply["step_id"], reply["body"]) == (
+            "practice_report",
+            practice.id,
+            "I tried it at lunch and it worked",
+        )
         assert api.get(f"/sessions/{ts.id}/questions").get_json()["items"] == []
-        assert [r["id"] for r in api.get(f"/sessions/{ts.id}/replies?kind=practice_report").get_json()["items"]] \
-            == [reply["id"]]
+        assert [r["id"] for r in api.get(f"/sessions/{ts.id}/replies?kind=practice_report").get_json()["items"]] == [
+            reply["id"]
+        ]
         back = api.patch(f"/replies/{reply['id']}", json={"kind": "live_question"})
         assert back.status_code == 201, back.get_json()
         event = watcher.next()
@@ -64,11 +71,14 @@ def test_a_question_refiled_as_a_practice_report_and_back(app, client, trainer, 
     assert event["type"] == "question" and event["question"]["id"] == back.get_json()["id"]
     assert event["question"]["body"] == "I tried it at lunch and it worked"
     assert [q["body"] for q in api.get(f"/sessions/{ts.id}/questions").get_json()["items"]] == [
-        "I tried it at lunch and it worked"]
+        "I tried it at lunch and it worked"
+    ]
     assert api.get(f"/sessions/{ts.id}/replies").get_json()["items"] == []
     moves = db.session.scalars(select(Refiling).order_by(Refiling.id)).all()
     assert [(m.from_kind, m.to_kind, m.moved_by_id) for m in moves] == [
-        ("live_question", "practice_report", trainer.id), ("practice_report", "live_question", trainer.id)]
+        ("live_question", "practice_report", trainer.id),
+        ("practice_report", "live_question", trainer.id),
+    ]
     assert moves[0].from_item == f"question:{question_id}" and moves[1].to_item == f"question:{back.get_json()['id']}"
 
 
@@ -87,14 +97,17 @@ def test_a_question_refiled_as_a_vote_counts_and_moving_it_away_uncounts_it(app,
     assert [c["votes"] for c in api.get(f"/sessions/{ts.id}/poll-results").get_json()["polls"][0]["choices"]] == [0, 0]
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"kind": "poll_vote"}, "choice_index"),  # the session's only poll, but the text names no choice
-    ({"kind": "poll_vote", "step_id": 999}, "step_id"),
-    ({"kind": "poll_vote", "choice_index": 5}, "choice_index"),
-    ({"kind": "quiz_answer"}, "step_id"),  # the session has no quiz
-    ({"kind": "shouting"}, "kind"),
-    ({"kind": "practice_report", "extra": 1}, "extra"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"kind": "poll_vote"}, "choice_index"),  # the session's only poll, but the text names no choice
+        ({"kind": "poll_vote", "step_id": 999}, "step_id"),
+        ({"kind": "poll_vote", "choice_index": 5}, "choice_index"),
+        ({"kind": "quiz_answer"}, "step_id"),  # the session has no quiz
+        ({"kind": "shouting"}, "kind"),
+        ({"kind": "practice_report", "extra": 1}, "extra"),
+    ],
+)
 def test_a_bad_move_is_refused_and_changes_nothing(app, client, api, live, body, field):
     ts, poll, _ = live
     post_sms(client, app, "What about remote teams?")

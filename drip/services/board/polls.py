@@ -3,6 +3,7 @@
 Each vote is published on the session's board channel after its commit (board.publish_event), so
 every open board and projector redraws the chart within a second of the webhook.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -24,8 +25,9 @@ def asked_counts(training_session: TrainingSession, step_ids: list[int]) -> dict
         return {}
     rows = db.session.execute(
         select(Delivery.step_id, func.count(func.distinct(Delivery.learner_id)))
-        .where(Delivery.session_id == training_session.id, Delivery.step_id.in_(step_ids),
-               Delivery.sent_at.is_not(None))
+        .where(
+            Delivery.session_id == training_session.id, Delivery.step_id.in_(step_ids), Delivery.sent_at.is_not(None)
+        )
         .group_by(Delivery.step_id)
     ).all()
     return {step_id: count for step_id, count in rows}
@@ -34,10 +36,13 @@ def asked_counts(training_session: TrainingSession, step_ids: list[int]) -> dict
 def _votes(training_session: TrainingSession, step_ids: list[int]) -> list[Reply]:
     if not step_ids:
         return []
-    return list(db.session.scalars(
-        select(Reply).where(Reply.session_id == training_session.id, Reply.step_id.in_(step_ids),
-                            Reply.kind == "poll_vote").order_by(Reply.created_at, Reply.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .where(Reply.session_id == training_session.id, Reply.step_id.in_(step_ids), Reply.kind == "poll_vote")
+            .order_by(Reply.created_at, Reply.id)
+        )
+    )
 
 
 def _chart(step: Step, votes: list[Reply], asked: int) -> dict:
@@ -45,8 +50,10 @@ def _chart(step: Step, votes: list[Reply], asked: int) -> dict:
     return {
         "step_id": step.id,
         "question": poll_question(step.body),
-        "choices": [{"index": index, "text": text, "votes": counted.counts[index],
-                     "percent": round(counted.share(index))} for index, text in enumerate(counted.choices)],
+        "choices": [
+            {"index": index, "text": text, "votes": counted.counts[index], "percent": round(counted.share(index))}
+            for index, text in enumerate(counted.choices)
+        ],
         "voters": counted.voters,
         "asked": asked,
     }
@@ -79,5 +86,8 @@ def show_on_projector(training_session: TrainingSession, step_id: int | None) ->
 
 def settings_event(training_session: TrainingSession) -> dict:
     """What the projector follows: the question filter and the poll it shows, if any."""
-    return {"type": "settings", "projector_approved_only": training_session.projector_approved_only,
-            "projector_poll": training_session.projector_poll_step_id}
+    return {
+        "type": "settings",
+        "projector_approved_only": training_session.projector_approved_only,
+        "projector_poll": training_session.projector_poll_step_id,
+    }

@@ -4,6 +4,7 @@ A hook runs inside the inbound transaction, after the reply is flushed and befor
 what it writes commits with the reply, once. It may return the SMS text to answer the learner
 with (the first text returned wins); it must not commit.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,10 +18,12 @@ _HOOKS: dict[str, list[AnswerHook]] = {}
 
 def on_answer(kind: str) -> Callable[[AnswerHook], AnswerHook]:
     """Register a hook for replies of one kind (e.g. "quiz_answer"); usable as a decorator."""
+
     def register(hook: AnswerHook) -> AnswerHook:
         if hook not in _HOOKS.setdefault(kind, []):
             _HOOKS[kind].append(hook)
         return hook
+
     return register
 
 

@@ -1,4 +1,5 @@
 """The inbox: what routing could not place (unclassified) and what unknown senders sent, for the trainer to file."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
@@ -13,22 +14,32 @@ RECENT_SESSIONS = 20
 
 
 def _mine(trainer: Trainer):
-    return (Reply.trainer_id == trainer.id,
-            or_(Reply.kind == "unclassified", Reply.learner_id.is_(None)), Reply.kind != "trainer_reply")
+    return (
+        Reply.trainer_id == trainer.id,
+        or_(Reply.kind == "unclassified", Reply.learner_id.is_(None)),
+        Reply.kind != "trainer_reply",
+    )
 
 
 def items(trainer: Trainer) -> list[Reply]:
     """The trainer's unclassified replies and replies from unknown senders, newest first."""
-    return list(db.session.scalars(
-        select(Reply).options(selectinload(Reply.learner)).where(*_mine(trainer))
-        .order_by(Reply.created_at.desc(), Reply.id.desc()).limit(LIMIT)
-    ))
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .options(selectinload(Reply.learner))
+            .where(*_mine(trainer))
+            .order_by(Reply.created_at.desc(), Reply.id.desc())
+            .limit(LIMIT)
+        )
+    )
 
 
 def unreviewed_count(trainer: Trainer) -> int:
     """How many inbox texts the trainer has neither filed nor reviewed."""
-    return db.session.scalar(select(func.count()).select_from(Reply).where(*_mine(trainer),
-                                                                           Reply.reviewed_at.is_(None))) or 0
+    return (
+        db.session.scalar(select(func.count()).select_from(Reply).where(*_mine(trainer), Reply.reviewed_at.is_(None)))
+        or 0
+    )
 
 
 def senders(replies: list[Reply]) -> dict[int, str]:

@@ -3,6 +3,7 @@
 One option value names the whole target: "practice_report", or "poll_vote:<step id>:<choice index>"
 for a vote on one choice of one poll (the same for quiz answers).
 """
+
 from __future__ import annotations
 
 from drip.domain import catalog
@@ -26,10 +27,15 @@ def options(training_session: TrainingSession | None) -> list[dict]:
         kind = _CHOICE_REPLY.get(step.kind)
         if kind is None:
             continue
-        groups.append({"label": f"{LABELS[kind]}: {poll_question(step.body)}", "options": [
-            {"value": f"{kind}:{step.id}:{index}", "label": f"{index + 1}. {choice}"}
-            for index, choice in enumerate(step.choices or ())
-        ]})
+        groups.append(
+            {
+                "label": f"{LABELS[kind]}: {poll_question(step.body)}",
+                "options": [
+                    {"value": f"{kind}:{step.id}:{index}", "label": f"{index + 1}. {choice}"}
+                    for index, choice in enumerate(step.choices or ())
+                ],
+            }
+        )
     return groups
 
 

@@ -1,4 +1,5 @@
 """PATCH /replies/{id} and PATCH /questions/{id}: re-file an inbound text as another kind."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -19,17 +20,27 @@ Kind = Literal[refile.KINDS]
 class RefileFields(Body):
     """Where the text goes: a kind, and for a vote or quiz answer the step and choice it answers."""
 
-    step_id: Annotated[Id | None, Field(description="The step it answers (a poll for poll_vote, ...); "
-                                                    "defaults to the step it answered before.")] = None
-    choice_index: Annotated[int | None, Field(ge=0, le=99, description="0-based choice of a poll_vote or "
-                                                                        "quiz_answer; defaults to the choice its text names.")] = None
+    step_id: Annotated[
+        Id | None,
+        Field(description="The step it answers (a poll for poll_vote, ...); defaults to the step it answered before."),
+    ] = None
+    choice_index: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            le=99,
+            description="0-based choice of a poll_vote or quiz_answer; defaults to the choice its text names.",
+        ),
+    ] = None
 
 
 class ReplyPatch(RefileFields):
     """A change to a learner's reply: `kind` re-files it (live_question moves it onto the board)."""
 
     kind: Kind | None = None
-    session_id: Annotated[Id | None, Field(description="For a reply tied to no session yet: the session it goes to.")] = None
+    session_id: Annotated[
+        Id | None, Field(description="For a reply tied to no session yet: the session it goes to.")
+    ] = None
 
 
 class QuestionPatch(RefileFields):
@@ -44,14 +55,26 @@ def _refiled(moved) -> QuestionOut | ReplyOut:
 
 def _refile_reply(reply, body: ReplyPatch):
     try:
-        return refile.refile_reply(reply, body.kind, by=current_trainer(), step_id=body.step_id,
-                                   choice_index=body.choice_index, session_id=body.session_id)
+        return refile.refile_reply(
+            reply,
+            body.kind,
+            by=current_trainer(),
+            step_id=body.step_id,
+            choice_index=body.choice_index,
+            session_id=body.session_id,
+        )
     except refile.RefileInvalid as error:
         raise invalid_fields({error.field: str(error)}) from None
 
 
-@operation("PATCH", "/replies/<int:reply_id>", summary="Change a reply", body=ReplyPatch, response=ReplyOut,
-           also={201: QuestionOut})
+@operation(
+    "PATCH",
+    "/replies/<int:reply_id>",
+    summary="Change a reply",
+    body=ReplyPatch,
+    response=ReplyOut,
+    also={201: QuestionOut},
+)
 def patch_reply_api(reply_id: int, body: ReplyPatch):
     """Re-file a learner's reply with `{kind}` (and `step_id`, `choice_index` for a vote). Tallies follow.
     It stays a reply (200, the reply) or, with `live_question`, moves onto the session's board
@@ -65,8 +88,14 @@ def patch_reply_api(reply_id: int, body: ReplyPatch):
     return (_refiled(moved), 201) if isinstance(moved, LiveQuestion) else _refiled(moved)
 
 
-@operation("PATCH", "/questions/<int:question_id>", summary="Re-file a live question", body=QuestionPatch,
-           response=QuestionOut, also={201: ReplyOut})
+@operation(
+    "PATCH",
+    "/questions/<int:question_id>",
+    summary="Re-file a live question",
+    body=QuestionPatch,
+    response=QuestionOut,
+    also={201: ReplyOut},
+)
 def patch_question_api(question_id: int, body: QuestionPatch):
     """Re-file a live question as a reply of `kind` (201, the new reply; it leaves the board at once),
     or keep it (`live_question`: 200, unchanged). PATCH /replies/{id} with `live_question` moves it back."""
@@ -74,8 +103,9 @@ def patch_question_api(question_id: int, body: QuestionPatch):
     if question is None:
         raise not_found("question")
     try:
-        moved = refile.refile_question(question, body.kind, by=current_trainer(), step_id=body.step_id,
-                                       choice_index=body.choice_index)
+        moved = refile.refile_question(
+            question, body.kind, by=current_trainer(), step_id=body.step_id, choice_index=body.choice_index
+        )
     except refile.RefileInvalid as error:
         raise invalid_fields({error.field: str(error)}) from None
     return (_refiled(moved), 201) if not isinstance(moved, LiveQuestion) else _refiled(moved)
