@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from drip.models import Step, utcnow
+from drip.models import utcnow
 from tests.browser.conftest import sign_in
 from tests.browser.test_board import open_board, streams, text  # noqa: F401  (fixture)
 from tests.support.accessibility import no_serious_violations
-from tests.support.inbound_factory import enrol, make_learner, sent_delivery, session_with_steps
+from tests.support.inbound_factory import sms_step, enrol, make_learner, sent_delivery, session_with_steps
 
 pytestmark = pytest.mark.browser
 PHONES = ["+14155550101", "+14155550102", "+14155550103"]
@@ -22,15 +22,8 @@ PHONES = ["+14155550101", "+14155550102", "+14155550103"]
 @pytest.fixture()
 def live_poll(app, trainer):
     """A live session whose poll (asked 20 minutes in) and practice step were sent to three learners."""
-    poll = Step(
-        kind="poll",
-        channel="sms",
-        anchor="start",
-        offset="PT20M",
-        body="Which will you try first? 1 Ask 2 Listen",
-        choices=["Ask", "Listen"],
-    )
-    practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
+    poll = sms_step("poll", "PT20M", "Which will you try first? 1 Ask 2 Listen", choices=["Ask", "Listen"])
+    practice = sms_step("practice", "P1D", "Try it", anchor="end")
     ts = session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(minutes=25))
     for index, phone in enumerate(PHONES):
         learner = make_learner(trainer, f"Learner {index}", phone=phone)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from drip.extensions import redis_store
 from drip.models import Step, TrainingSession, utcnow
 from drip.services.board import board
-from tests.support.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
+from tests.support.inbound_factory import sms_step, enrol, make_learner, post_sms, sent_delivery, session_with_steps
 from tests.web.test_api_support import api  # noqa: F401  (fixture)
 
 ADA, BO = "+14155550101", "+14155550102"
@@ -18,17 +18,8 @@ CHOICES = ["Techniques", "Tricky situations", "Theory"]
 
 def session_with_polls(trainer, *, starts_in: timedelta) -> tuple[TrainingSession, Step, Step]:
     """A session (an hour long) whose sequence has an interest poll and a poll asked during the session."""
-    interest = Step(
-        kind="poll", channel="sms", anchor="start", offset="-P7D", body="What do you want? 1, 2 or 3", choices=CHOICES
-    )
-    live = Step(
-        kind="poll",
-        channel="sms",
-        anchor="start",
-        offset="PT20M",
-        body="Which will you try first?",
-        choices=["Ask", "Listen"],
-    )
+    interest = sms_step("poll", "-P7D", "What do you want? 1, 2 or 3", choices=CHOICES)
+    live = sms_step("poll", "PT20M", "Which will you try first?", choices=["Ask", "Listen"])
     ts = session_with_steps(trainer, [interest, live], starts_at=utcnow() + starts_in, title="Feedback")
     return ts, interest, live
 

@@ -129,3 +129,8 @@ def session_with_steps(trainer, steps: list[Step], *, starts_at: datetime, hours
     db.session.add_all([sequence, ts])
     db.session.commit()
     return ts
+
+
+def sms_step(kind: str, offset: str, body: str = "Step body", *, anchor: str = "start", choices=None) -> Step:
+    """An SMS step, not yet in a sequence (session_with_steps puts it in one)."""
+    return Step(kind=kind, channel="sms", anchor=anchor, offset=offset, body=body, choices=choices)

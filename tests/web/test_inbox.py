@@ -7,23 +7,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from drip.extensions import db
-from drip.models import LiveQuestion, Refiling, Reply, Step, utcnow
+from drip.models import LiveQuestion, Refiling, Reply, utcnow
 from drip.services import accounts
 from tests.conftest import csrf_token
-from tests.support.inbound_factory import enrol, make_learner, post_sms, sent_delivery, session_with_steps
+from tests.support.inbound_factory import sms_step, enrol, make_learner, post_sms, sent_delivery, session_with_steps
 
 
 def past_session(trainer):
     """A session that ended an hour ago, with a poll and a practice step."""
-    poll = Step(
-        kind="poll",
-        channel="sms",
-        anchor="start",
-        offset="-P1D",
-        body="Which? 1 Tea 2 Coffee",
-        choices=["Tea", "Coffee"],
-    )
-    practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
+    poll = sms_step("poll", "-P1D", "Which? 1 Tea 2 Coffee", choices=["Tea", "Coffee"])
+    practice = sms_step("practice", "P1D", "Try it", anchor="end")
     return session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(hours=3)), poll, practice
 
 

@@ -10,19 +10,17 @@ import pytest
 from sqlalchemy import func, select
 
 from drip.extensions import db, redis_store
-from drip.models import LiveQuestion, Refiling, Reply, Step, utcnow
+from drip.models import LiveQuestion, Refiling, Reply, utcnow
 from drip.services.board import board
-from tests.support.inbound_factory import enrol, make_learner, post_sms, session_with_steps
+from tests.support.inbound_factory import sms_step, enrol, make_learner, post_sms, session_with_steps
 from tests.web.test_api_support import api, other_api  # noqa: F401  (fixtures)
 
 
 @pytest.fixture()
 def live(trainer):
     """A live session whose sequence has a poll and a practice step, with one enrolled learner."""
-    poll = Step(
-        kind="poll", channel="sms", anchor="start", offset="PT20M", body="Which? 1 or 2", choices=["Ask", "Listen"]
-    )
-    practice = Step(kind="practice", channel="sms", anchor="end", offset="P1D", body="Try it")
+    poll = sms_step("poll", "PT20M", "Which? 1 or 2", choices=["Ask", "Listen"])
+    practice = sms_step("practice", "P1D", "Try it", anchor="end")
     ts = session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(minutes=5))
     enrol(ts, make_learner(trainer))
     return ts, poll, practice
