@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from drip.extensions import db
-from drip.models import LiveQuestion, Refiling, Reply, TrainingSession, utcnow
+from drip.models import LiveQuestion, Refiling, Reply, TrainingSession
 from drip.services import accounts
 from tests.conftest import csrf_token
-from tests.support.inbound_factory import enrol, make_learner, post_sms, session_with_steps, sms_step
-
-
-@pytest.fixture()
-def live(trainer):
-    poll = sms_step("poll", "PT20M", "Which? 1 Ask 2 Listen", choices=["Ask", "Listen"])
-    practice = sms_step("practice", "P1D", "Try it", anchor="end")
-    ts = session_with_steps(trainer, [poll, practice], starts_at=utcnow() - timedelta(minutes=5))
-    enrol(ts, make_learner(trainer))
-    return ts, poll, practice
+from tests.support.inbound_factory import post_sms
+from tests.web.test_refile_api import live  # noqa: F401  (fixture)
 
 
 def test_the_projector_switches_to_a_poll_and_back(app, logged_in, live):
