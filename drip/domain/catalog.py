@@ -129,6 +129,11 @@ def answer_kinds() -> dict[str, str]:
     return {k.name: k.reply_kind for k in STEP_KINDS if k.reply_kind}
 
 
+def learner_reply_kinds() -> tuple[str, ...]:
+    """Reply kinds a learner's message is stored as in replies (all but the live question)."""
+    return tuple(k.name for k in REPLY_KINDS if k.learner_answer)
+
+
 def choice_step_kinds() -> tuple[str, ...]:
     """Step kinds answered by picking one of their choices (poll, quiz)."""
     return tuple(k.name for k in STEP_KINDS if k.has_choices)

@@ -14,13 +14,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from drip.domain import catalog
 from drip.domain.routing import Route, route
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.inbound import lookup
 from drip.channels.sendgrid_inbound import InboundEmail
 
-ANSWER_KINDS = ("poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified")
+ANSWER_KINDS = catalog.learner_reply_kinds()
 
 
 class MalformedInbound(ValueError):
