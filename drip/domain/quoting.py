@@ -27,7 +27,14 @@ _WRAPPED_TAIL = re.compile(
     r"^\s*(?:<?[\w.+'-]+@[\w.-]+>?\)?.{0,40}|a écrit|escribió|escreveu|wrote|schrieb|ha scritto|schreef|skrev|napisał\(a\))\s*[:：]\s*$",
     re.IGNORECASE,
 )
-_SEPARATOR = re.compile(r"^\s*-{2,}\s*\S.{1,120}?\s*-{2,}\s*$")
+_SEPARATOR = re.compile(r"^\s*-{2,}\s*(\S.{1,120}?)\s*-{2,}\s*$")
+# What a separator line says ("Original Message" and its translations, Zoho's "On ... wrote"): a
+# learner's own "--- Part two ---" is not one.
+_SEPARATOR_WORDS = re.compile(
+    r"original|origine|ursprüngliche|oorspronkelijk|oprindelig|ursprungligt|mensaje|messaggio|mensagem|message|"
+    r"nachricht|bericht|meddel|forwarded|weitergeleitet|transféré|wrote|écrit|schrieb|escribió|scritto|escreveu|@",
+    re.IGNORECASE,
+)
 _UNDERSCORES = re.compile(r"^\s*_{10,}\s*$")
 _HEADER = re.compile(r"^\s*\*{0,2}([^\W\d_][^:：<>@]{0,24}?)\*{0,2}\s?[:：]\*{0,2}(?:\s|$)")
 # "From" in the languages of the clients learners use; the rest of the block may say anything.
@@ -120,9 +127,15 @@ def _header_block(lines: list[str], index: int) -> HistoryStart | None:
     above = index - 1
     while above >= 0 and not lines[above].strip():
         above -= 1
-    if above >= 0 and (_UNDERSCORES.match(lines[above]) or _SEPARATOR.match(lines[above])):
+    if above >= 0 and (_UNDERSCORES.match(lines[above]) or is_separator(lines[above])):
         start = above
     return HistoryStart(start, len(lines), "block")
+
+
+def is_separator(line: str) -> bool:
+    """Whether a line is a client's "-----Original Message-----" (in any language) or Zoho's "---- On ... wrote ----"."""
+    match = _SEPARATOR.match(line)
+    return match is not None and _SEPARATOR_WORDS.search(match.group(1)) is not None
 
 
 def history_start(lines: list[str]) -> HistoryStart | None:
@@ -133,7 +146,7 @@ def history_start(lines: list[str]) -> HistoryStart | None:
         found = _attribution(lines, index) or _header_block(lines, index)
         if found is not None:
             return found
-        if _SEPARATOR.match(line):
+        if is_separator(line):
             return HistoryStart(index, len(lines), "block")
     return None
 
