@@ -71,3 +71,22 @@ def test_a_vote_on_a_poll_sent_during_the_session_reaches_the_board_within_a_sec
     # Ada already voted: her next "2" is a question for the board, not a second vote.
     assert post_sms(client, app, "2", sender=ADA).status_code == 200
     assert question_bodies(api, ts) == ["Listen to whom, exactly?", "2"]
+
+
+def test_each_vote_publishes_a_newer_chart_counting_every_vote_so_far(app, client, trainer):
+    ts, _, live = session_with_polls(trainer, starts_in=-timedelta(minutes=25))
+    learners = [make_learner(trainer, f"L{n}", phone=f"+1415555020{n}") for n in range(3)]
+    enrol(ts, *learners)
+    for learner in learners:
+        sent_delivery(ts, learner, live, sent_at=utcnow() - timedelta(minutes=2))
+    listener = redis_store.connection.pubsub()
+    listener.subscribe(board.channel_name(ts.id))
+    listener.get_message(timeout=2)
+    try:
+        for learner in learners:
+            assert post_sms(client, app, "2", sender=learner.phone).status_code == 200
+        charts = [json.loads(listener.get_message(timeout=1)["data"])["poll"] for _ in learners]
+    finally:
+        listener.close()
+    assert [chart["voters"] for chart in charts] == [1, 2, 3]
+    assert charts[0]["version"] < charts[1]["version"] < charts[2]["version"]

@@ -1,15 +1,19 @@
 """A session's polls as the board and the projector chart them: votes per choice, percentages, response rate.
 
-Each vote is published on the session's board channel after its commit (board.publish_event), so
-every open board and projector redraws the chart within a second of the webhook.
+After each vote commits, the poll's chart is counted again and published on the session's board
+channel (publish_poll), so every open board and projector redraws it within a second of the
+webhook. Votes arrive at once from a whole room, on several web processes: each chart carries a
+version, taken from a Redis counter before counting, so a chart counted later has a higher
+version and saw every vote committed before it; boards ignore a chart older than the one shown.
 """
 
 from __future__ import annotations
 
+import redis
 from sqlalchemy import func, select
 
 from drip.domain.choices import poll_question
-from drip.extensions import db
+from drip.extensions import db, redis_store
 from drip.models import Delivery, Reply, Step, TrainingSession
 from drip.services.replies.answers import session_steps, tally
 
@@ -45,10 +49,19 @@ def _votes(training_session: TrainingSession, step_ids: list[int]) -> list[Reply
     )
 
 
-def _chart(step: Step, votes: list[Reply], asked: int) -> dict:
+def _version(step_id: int) -> int:
+    """The next version of a poll's chart; 0 (always shown) when Redis cannot say."""
+    try:
+        return int(redis_store.connection.incr(f"drip:poll-version:{step_id}"))
+    except redis.RedisError:
+        return 0
+
+
+def _chart(step: Step, votes: list[Reply], asked: int, version: int) -> dict:
     counted = tally(step, votes)
     return {
         "step_id": step.id,
+        "version": version,
         "question": poll_question(step.body),
         "choices": [
             {"index": index, "text": text, "votes": counted.counts[index], "percent": round(counted.share(index))}
@@ -63,8 +76,12 @@ def charts(training_session: TrainingSession, steps: list[Step] | None = None) -
     """The chart data of each poll of the session (or of the given poll steps)."""
     steps = poll_steps(training_session) if steps is None else steps
     ids = [step.id for step in steps]
+    versions = {step_id: _version(step_id) for step_id in ids}  # before counting: see the module's docstring
     votes, asked = _votes(training_session, ids), asked_counts(training_session, ids)
-    return [_chart(step, [vote for vote in votes if vote.step_id == step.id], asked.get(step.id, 0)) for step in steps]
+    return [
+        _chart(step, [vote for vote in votes if vote.step_id == step.id], asked.get(step.id, 0), versions[step.id])
+        for step in steps
+    ]
 
 
 def poll_event(training_session: TrainingSession, step_id: int) -> dict | None:
@@ -73,6 +90,16 @@ def poll_event(training_session: TrainingSession, step_id: int) -> dict | None:
     if step is None or step.kind != "poll":
         return None
     return {"type": "poll", "poll": charts(training_session, [step])[0]}
+
+
+def publish_poll(session_id: int, step_id: int) -> None:
+    """Count a poll again and redraw it on every open board of the session (call after the vote's commit)."""
+    from drip.services.board import board
+
+    training_session = db.session.get(TrainingSession, session_id)
+    event = poll_event(training_session, step_id) if training_session is not None else None
+    if event is not None:
+        board.publish_event(session_id, event)
 
 
 def show_on_projector(training_session: TrainingSession, step_id: int | None) -> dict:

@@ -116,7 +116,7 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
     message.learner_id = learner.id if learner else None
     message.trainer_id = learner.trainer_id if learner else None
     message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
-    from drip.services.board import board
+    from drip.services.board import board, polls
 
     try:
         db.session.add(message)
@@ -125,7 +125,8 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
         db.session.flush()
         # Everything the answer and the board need is read now: after the commit each of these
         # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
-        event = _board_event(question, reply)
+        event = (question.session_id, board.question_event(question)) if question is not None else None
+        vote = (reply.session_id, reply.step_id) if reply is not None and reply.kind == "poll_vote" else None
         outcome = InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
                                  question_id=question.id if question else None, reply_id=reply.id if reply else None)
         db.session.commit()
@@ -137,19 +138,10 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     if event is not None:
         board.publish_event(*event)
+    if vote is not None and all(vote):
+        # Counted after the commit, so the chart includes every vote committed so far.
+        polls.publish_poll(*vote)
     return outcome
-
-
-def _board_event(question: LiveQuestion | None, reply: Reply | None) -> tuple[int, dict] | None:
-    """The board event a new question or poll vote publishes after the commit, built before it."""
-    from drip.services.board import board, polls as live_polls
-
-    if question is not None:
-        return question.session_id, board.question_event(question)
-    if reply is not None and reply.kind == "poll_vote" and reply.session_id and reply.step_id:
-        event = live_polls.poll_event(db.session.get(TrainingSession, reply.session_id), reply.step_id)
-        return (reply.session_id, event) if event is not None else None
-    return None
 
 
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):

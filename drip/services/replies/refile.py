@@ -171,31 +171,24 @@ def _as_reply(training_session: TrainingSession, question: LiveQuestion, target:
     return reply
 
 
-def _events(
-    training_session: TrainingSession,
-    poll_steps: set[int | None],
-    *,
-    removed: int | None = None,
-    added: LiveQuestion | None = None,
-) -> list[dict]:
-    """The board events of a move, built before the commit (see board.question_event)."""
-    from drip.services.board import board, polls as live_polls
+def _events(*, removed: int | None = None, added: LiveQuestion | None = None) -> list[dict]:
+    """The question events of a move, built before the commit (see board.question_event)."""
+    from drip.services.board import board
 
     events = [board.removal_event(removed)] if removed is not None else []
     if added is not None:
         events.append(board.question_event(added))
-    for step_id in sorted(step for step in poll_steps if step is not None):
-        event = live_polls.poll_event(training_session, step_id)
-        if event is not None:
-            events.append(event)
     return events
 
 
-def _publish(session_id: int, events: list[dict]) -> None:
-    from drip.services.board import board
+def _publish(session_id: int, events: list[dict], poll_steps: set[int | None]) -> None:
+    """After the commit: the question events, then every poll the move changed, counted again."""
+    from drip.services.board import board, polls
 
     for event in events:
         board.publish_event(session_id, event)
+    for step_id in sorted(step for step in poll_steps if step is not None):
+        polls.publish_poll(session_id, step_id)
 
 
 def refile_question(
@@ -225,9 +218,10 @@ def refile_question(
         (f"reply:{reply.id}", reply.kind, reply.step_id, reply.choice_index),
         now,
     )
-    events = _events(training_session, {reply.step_id} if reply.kind == "poll_vote" else set(), removed=question_id)
+    events, polls = _events(removed=question_id), {reply.step_id} if reply.kind == "poll_vote" else set()
+    session_id = training_session.id
     db.session.commit()
-    _publish(training_session.id, events)
+    _publish(session_id, events, polls)
     return reply
 
 
@@ -268,7 +262,7 @@ def refile_reply(
         _record(
             by, training_session, inbound_message_id, before, (f"question:{moved.id}", "live_question", None, None), now
         )
-        events = _events(training_session, polls, added=moved)
+        events = _events(added=moved)
     else:
         if target.step_id != reply.step_id:
             reply.delivery_id = _delivery_id(training_session, reply.learner_id, target.step_id)
@@ -285,7 +279,9 @@ def refile_reply(
             now,
         )
         db.session.flush()
-        events = _events(training_session, polls | ({reply.step_id} if reply.kind == "poll_vote" else set()))
+        events = []
+        polls |= {reply.step_id} if reply.kind == "poll_vote" else set()
+    session_id = training_session.id
     db.session.commit()
-    _publish(training_session.id, events)
+    _publish(session_id, events, polls)
     return moved

@@ -39,7 +39,9 @@
       questions.delete(event.id);
       nodes.delete(event.id);
     } else if (event.type === "poll") {
-      polls.set(event.poll.step_id, event.poll);
+      // Charts are counted on any web process: one counted earlier may arrive later; keep the newest.
+      var shown = polls.get(event.poll.step_id);
+      if (!(shown && event.poll.version && shown.version > event.poll.version)) polls.set(event.poll.step_id, event.poll);
     } else if (event.type === "settings") {
       approvedOnly = !!event.projector_approved_only;
       if ("projector_poll" in event) projectorPoll = event.projector_poll || null;
