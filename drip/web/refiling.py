@@ -55,7 +55,8 @@ def _move(item, target: str, *, session_id: int | None = None):
 def _back() -> str:
     back = request.form.get("back", "")
     # Only a path of this site: never an open redirect.
-    return back if back.startswith("/") and not back.startswith("//") else url_for("refiling.inbox")
+    local = back.startswith("/") and not back.startswith("//") and "\\" not in back
+    return back if local else url_for("refiling.inbox")
 
 
 @bp.post("/refile/<any(question, reply):what>/<int:item_id>")

@@ -104,10 +104,13 @@ def test_bad_or_foreign_moves_change_nothing(app, logged_in, trainer):
     post_sms(logged_in, app, "Hello?")
     reply = db.session.scalars(select(Reply)).one()
     token = csrf_token(logged_in, "/inbox")
-    for target in ("nonsense", "poll_vote:abc:1", "poll_vote:999999:0", ""):
-        answer = logged_in.post(
-            f"/refile/reply/{reply.id}", data={"csrf_token": token, "target": target, "back": "https://evil.example/"}
-        )
+    for target, back in (
+        ("nonsense", "https://evil.example/"),
+        ("poll_vote:abc:1", "//evil.example"),
+        ("poll_vote:999999:0", "/\\evil.example"),
+        ("", ""),
+    ):
+        answer = logged_in.post(f"/refile/reply/{reply.id}", data={"csrf_token": token, "target": target, "back": back})
         assert answer.status_code == 302 and answer.headers["Location"].endswith("/inbox")
     assert (
         logged_in.post(
