@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from drip.extensions import db, redis_store
-from drip.services.intake import WAKE_KEYS
+from drip.services.webhooks.intake import WAKE_KEYS
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = {"inbound": 0.25, "status": 1.0}  # without a wake-up, how often a lane looks anyway
@@ -24,7 +24,7 @@ ANSWER_SENDERS = 4  # an answer is one provider request (~150 ms): never in the 
 
 
 def _apply_inbound(app: Flask, answers: ThreadPoolExecutor) -> int:
-    from drip.services.apply_inbound import apply_pending_inbound, send_answer
+    from drip.services.inbound.apply import apply_pending_inbound, send_answer
 
     claimed, to_send = apply_pending_inbound()
     for answer in to_send:
@@ -33,7 +33,7 @@ def _apply_inbound(app: Flask, answers: ThreadPoolExecutor) -> int:
 
 
 def _apply_statuses(app: Flask, _answers: ThreadPoolExecutor) -> int:
-    from drip.services.apply_statuses import apply_pending_statuses
+    from drip.services.delivery.apply_callbacks import apply_pending_statuses
 
     return apply_pending_statuses()
 

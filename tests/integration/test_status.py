@@ -7,9 +7,10 @@ import pytest
 
 from drip.extensions import db
 from drip.models import Delivery
-from drip.services import intake, status
-from tests.webhook_drain import drain
-from tests.delivery_rows import make_delivery, make_learner
+from drip.services.delivery import callbacks as status
+from drip.services.webhooks import intake
+from tests.support.delivery_rows import make_delivery, make_learner
+from tests.support.webhook_drain import drain
 
 FORWARD = ["queued", "sending", "sent", "delivered"]
 FINAL = ["delivered", "undelivered", "failed"]

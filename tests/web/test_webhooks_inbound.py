@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 
 from drip.extensions import db
 from drip.models import InboundMessage, InboundReceipt, LiveQuestion, OutboxMessage, Reply
-from tests.inbound_factory import (
+from tests.support.inbound_factory import (
     EMAIL_PATH, SMS_PATH, enrol, inbound_parse_form, make_learner, make_session, make_step, post_sms,
     sent_delivery, sms_form, twilio_signature,
 )
-from tests.webhook_drain import drain
+from tests.support.webhook_drain import drain
 
 SECRET = "inbound-secret-for-tests"
 
