@@ -85,6 +85,8 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "WORKER_CLASS": env.get("DRIP_WORKER_CLASS", "simple"),
         # stored (default): webhooks store and acknowledge, workers apply. inline: the former in-request
         # design, kept only as the benchmark's second baseline.
+        # Bearer token of GET /metrics; unset, /metrics answers 404.
+        "METRICS_TOKEN": env.get("DRIP_METRICS_TOKEN", ""),
         "WEBHOOK_MODE": env.get("DRIP_WEBHOOKS", "stored"),
         "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
         # JSON API calls allowed per token in each window of seconds; 0 turns the limit off.

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from drip.extensions import db
+from drip.metrics import observe_applied
 from drip.models import Delivery, ProviderEvent, utcnow
 from drip.services.delivery import callbacks as status
 from drip.services.webhooks import receipts
@@ -68,8 +69,11 @@ def apply_pending_statuses(limit: int = BATCH, *, now: datetime | None = None) -
     if not ids:
         return 0
     try:
-        _apply(list(db.session.scalars(select(ProviderEvent).where(ProviderEvent.id.in_(ids)))), now)
+        events = list(db.session.scalars(select(ProviderEvent).where(ProviderEvent.id.in_(ids))))
+        arrived = [event.created_at for event in events]
+        _apply(events, now)
         db.session.commit()
+        observe_applied("status", arrived, utcnow())
     except Exception:  # one bad event must not hold the batch: apply them one by one
         db.session.rollback()
         _logger.exception("status batch of %s events failed; applying one by one", len(ids))

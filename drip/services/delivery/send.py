@@ -5,6 +5,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app
@@ -15,7 +16,8 @@ from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
-from drip.models import Learner, Trainer
+from drip.metrics import observe_send
+from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
 from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
@@ -132,6 +134,7 @@ def _hand_over(parcel: Parcel, message, address: str) -> dict:
     d = parcel.delivery_id
     try:
         with sending_for(parcel.trainer_id):
+            started = time.perf_counter()
             result = _send(channel_for(parcel.channel), message)
     except RecipientOptedOut as error:
         optout.opt_out_sms(address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
@@ -143,6 +146,9 @@ def _hand_over(parcel: Parcel, message, address: str) -> dict:
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
         return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
+    # Outside the try: a metrics failure must never turn a sent message into an unknown one.
+    lateness = (utcnow() - parcel.due_at).total_seconds() if parcel.due_at else None
+    observe_send(parcel.channel, time.perf_counter() - started, lateness)
     return outcome(d, "sent", provider_message_id=result.provider_message_id)
 
 

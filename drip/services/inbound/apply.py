@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from drip.extensions import db
+from drip.metrics import observe_applied
 from drip.models import InboundMessage, InboundReceipt, utcnow
 from drip.channels.sendgrid_inbound import Attachment, InboundEmail
 from drip.services.inbound import receive as inbound
@@ -54,6 +55,7 @@ def apply_pending_inbound(limit: int = BATCH, *, now: datetime | None = None) ->
     answers = []
     for receipt_id in ids:
         receipt = db.session.get(InboundReceipt, receipt_id)
+        arrived = receipt.received_at
         try:
             outcome = _route(receipt)  # commits the routed message, then publishes a live question
             answer = _answer(receipt, outcome)
@@ -65,6 +67,7 @@ def apply_pending_inbound(limit: int = BATCH, *, now: datetime | None = None) ->
             _logger.exception("inbound receipt %s not routed", receipt_id)
             receipts.set_aside(InboundReceipt, receipt_id, repr(error), utcnow())
             continue
+        observe_applied("inbound", [arrived], utcnow())
         if answer is not None:
             answers.append(answer)
     return len(ids), answers

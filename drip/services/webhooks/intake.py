@@ -18,7 +18,7 @@ import redis
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from drip.domain.in_request import answers_in_request
+from drip.domain.in_request import routed_in_request
 from drip.extensions import db, redis_store
 from drip.models import InboundReceipt, ProviderEvent, utcnow
 from drip.channels.sendgrid_inbound import InboundEmail
@@ -119,12 +119,12 @@ def _join_keywords(now: datetime) -> list[str]:
 
 
 def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsIntake:
-    """Answer in the request what needs an immediate answer (domain.in_request); store the rest for a worker."""
+    """Route in the request what needs it now (domain.in_request), answering in TwiML; store the rest for a worker."""
     now = now or utcnow()
     form = inbound.scrub(dict(form))
     sid = inbound.sms_message_id(form)
     body = form.get("Body") or ""
-    if answers_in_request(body, _join_keywords(now)):
+    if routed_in_request(body, _join_keywords(now)):
         outcome = inbound.receive_sms(form, now=now)
         return SmsIntake(answer=None if outcome.duplicate else outcome.answer, duplicate=outcome.duplicate)
     row = {"channel": "sms", "provider_message_id": sid, "payload": form, "received_at": now, "attempts": 0}
