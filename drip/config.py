@@ -87,6 +87,8 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # design, kept only as the benchmark's second baseline.
         # Bearer token of GET /metrics; unset, /metrics answers 404.
         "METRICS_TOKEN": env.get("DRIP_METRICS_TOKEN", ""),
+        # How long a worker holds stored webhooks it claimed; a killed worker's claims expire after it.
+        "WEBHOOK_LEASE_SECONDS": float(env.get("DRIP_WEBHOOK_LEASE_SECONDS", "10")),
         "WEBHOOK_MODE": env.get("DRIP_WEBHOOKS", "stored"),
         "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
         # JSON API calls allowed per token in each window of seconds; 0 turns the limit off.

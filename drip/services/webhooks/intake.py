@@ -54,8 +54,9 @@ def _insert_new(model, rows: list[dict]) -> int:
     if not rows:
         return 0
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    result = db.session.execute(dialect.insert(model).values(rows).on_conflict_do_nothing())
-    return max(result.rowcount or 0, 0)
+    # RETURNING counts what was new on every driver (rowcount of a multi-row INSERT is not reliable).
+    statement = dialect.insert(model).values(rows).on_conflict_do_nothing().returning(model.id)
+    return len(db.session.execute(statement).all())
 
 
 def wake(lane: str) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import func, or_, select, update
 
 from drip.database import is_sqlite
 from drip.extensions import db
 
-LEASE = timedelta(seconds=10)  # far longer than applying a batch takes
+LEASE_SECONDS = 10.0  # far longer than applying a batch takes (DRIP_WEBHOOK_LEASE_SECONDS)
 MAX_ATTEMPTS = 5  # a row that failed this often is set aside with its error, not retried forever
 
 
@@ -26,7 +27,8 @@ def _claimable(model, now: datetime):
 def claim(model, limit: int, now: datetime) -> list[int]:
     """Lease up to `limit` unapplied rows of `model` (InboundReceipt, ProviderEvent), oldest first."""
     wanted = _claimable(model, now).order_by(model.id).limit(limit)
-    values = {"claimed_until": now + LEASE, "attempts": model.attempts + 1}
+    lease = timedelta(seconds=float(current_app.config.get("WEBHOOK_LEASE_SECONDS", LEASE_SECONDS)))
+    values = {"claimed_until": now + lease, "attempts": model.attempts + 1}
     with db.engine.connect() as connection:
         if is_sqlite():
             if connection.execute(_claimable(model, now).limit(1)).first() is None:
