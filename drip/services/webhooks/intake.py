@@ -54,9 +54,13 @@ def _insert_new(model, rows: list[dict]) -> int:
     if not rows:
         return 0
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    # RETURNING counts what was new on every driver (rowcount of a multi-row INSERT is not reliable).
-    statement = dialect.insert(model).values(rows).on_conflict_do_nothing().returning(model.id)
-    return len(db.session.execute(statement).all())
+    # Core, and the rows as parameters: one cached statement (a VALUES list of literals compiles anew
+    # each time, ~0.4 ms, a third of the request). RETURNING counts what was new on every driver.
+    statement = dialect.insert(model.__table__).on_conflict_do_nothing().returning(model.__table__.c.id)
+    connection = db.session.connection()
+    if len(rows) == 1:
+        return len(connection.execute(statement, rows[0]).all())
+    return len(connection.execute(statement, rows).all())
 
 
 def wake(lane: str) -> None:
