@@ -8,6 +8,7 @@ applied; `receipts.claim` makes it safe for any number of workers.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -55,10 +56,15 @@ class Appliers:
 
     def __init__(self, app: Flask, fork_guard: threading.Lock | None = None):
         self.app = app
-        self.fork_guard = fork_guard or threading.Lock()
+        # Only a forking worker needs the lanes to hold its fork guard (no lock held across a fork);
+        # otherwise sharing one lock would make a live question wait for a batch of callbacks.
+        self.fork_guard = fork_guard or contextlib.nullcontext()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._answers = ThreadPoolExecutor(ANSWER_SENDERS, thread_name_prefix="drip-answer")
+        # Set while the inbound lane routes: the status lane waits for it, so under a storm of
+        # callbacks a live question gets the process's CPU (the GIL) first, not a share of it.
+        self._routing = threading.Event()
 
     def start(self) -> None:
         """Start both lanes."""
@@ -102,14 +108,21 @@ class Appliers:
                     redis_store.connection.delete(WAKE_KEYS[lane])
                 except Exception:
                     pass
+                if lane == "status":
+                    while self._routing.is_set() and not self._stop.is_set():
+                        self._stop.wait(0.005)
                 with self.fork_guard:
                     try:
+                        if lane == "inbound":
+                            self._routing.set()
                         claimed = apply(self.app, self._answers)
                     except Exception:  # the database away for a moment: the next round tries again
                         log.exception("%s lane failed", lane)
                         db.session.rollback()
                         self._stop.wait(POLL_SECONDS[lane])
                     finally:
+                        if lane == "inbound" and not claimed:
+                            self._routing.clear()
                         db.session.remove()
                 if not claimed:
                     self._wait(lane)

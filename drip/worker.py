@@ -116,7 +116,7 @@ def run_worker(*, burst: bool = False) -> None:
     worker = worker_class(app)([SEND_QUEUE], connection=redis_store.connection)
     dispatcher = Dispatcher(app, worker.name)
     worker.fork_guard = dispatcher.fork_guard
-    appliers = Appliers(app, dispatcher.fork_guard)
+    appliers = Appliers(app, dispatcher.fork_guard if issubclass(worker_class(app), ForkingWorker) else None)
     configure_mappers()  # now, before any thread: configuring later takes a lock a fork could inherit
     try:
         with app.app_context():
