@@ -19,6 +19,7 @@ class Sizes:
     runs: int = 3
     dispatch_messages: int = 20_000
     dispatch_baseline_messages: int = 300
+    celery_messages: int = 5_000
     lateness_messages: int = 10_000
     lateness_spread: float = 60.0
     lateness_baseline_messages: int = 300
@@ -38,7 +39,7 @@ class Sizes:
 
 
 # One worker each: process start-ups are most of a quick run's time, and one shows every code path.
-QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, lateness_messages=300,
+QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, celery_messages=200, lateness_messages=300,
               lateness_spread=3.0, lateness_baseline_messages=10, enrol_learners=300, enrol_baseline_learners=60,
               ingest_seconds=2.0, ingest_fixed_seconds=1.5, memory_learners=200, memory_baseline_jobs=500, workers=1,
               storm_callbacks=600, storm_questions=3, streams=20)
