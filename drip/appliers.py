@@ -1,4 +1,4 @@
-"""Worker threads that apply stored webhooks: one lane for inbound messages, one for status events.
+"""Worker threads that apply stored webhooks: one lane for inbound messages, one for status callbacks and events.
 
 Two lanes, so a live question is never behind a storm of status callbacks: the inbound lane routes
 a few texts at a time and its board event goes out as soon as each is committed, while the status
@@ -20,7 +20,7 @@ from drip.extensions import db, redis_store
 from drip.services.webhooks.intake import WAKE_KEYS
 
 log = logging.getLogger(__name__)
-POLL_SECONDS = {"inbound": 0.25, "status": 1.0}  # without a wake-up, how often a lane looks anyway
+POLL_SECONDS = {"inbound": 0.25, "callbacks": 1.0}  # without a wake-up, how often a lane looks anyway
 ANSWER_SENDERS = 4  # an answer is one provider request (~150 ms): never in the routing lane itself
 
 
@@ -52,7 +52,7 @@ def _in_context(app: Flask, function: Callable, *args) -> None:
 class Appliers:
     """The two lanes of one worker process."""
 
-    LANES = {"inbound": _apply_inbound, "status": _apply_statuses}
+    LANES = {"inbound": _apply_inbound, "callbacks": _apply_statuses}
 
     def __init__(self, app: Flask, fork_guard: threading.Lock | None = None):
         self.app = app
@@ -108,7 +108,7 @@ class Appliers:
                     redis_store.connection.delete(WAKE_KEYS[lane])
                 except Exception:
                     pass
-                if lane == "status":
+                if lane == "callbacks":
                     while self._routing.is_set() and not self._stop.is_set():
                         self._stop.wait(0.005)
                 with self.fork_guard:

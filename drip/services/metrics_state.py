@@ -7,8 +7,8 @@ from drip.extensions import db, redis_store
 from drip.models import Delivery, InboundReceipt, ProviderEvent, utcnow
 from drip.services.delivery.recovery import ALIVE_PREFIX
 
-LANES = {"inbound": InboundReceipt, "status": ProviderEvent}
-_ARRIVED = {"inbound": InboundReceipt.received_at, "status": ProviderEvent.created_at}
+LANES = {"inbound": InboundReceipt, "callbacks": ProviderEvent}
+_ARRIVED = {"inbound": InboundReceipt.received_at, "callbacks": ProviderEvent.created_at}
 
 
 class StateCollector:

@@ -50,7 +50,7 @@ def test_deliveries_by_status_and_channel_and_the_webhook_backlog(client, metric
     assert samples[("drip_deliveries", (("channel", "sms"), ("status", "sent")))] == 2
     assert samples[("drip_deliveries", (("channel", "email"), ("status", "delivered")))] == 1
     assert samples[("drip_webhook_backlog", (("lane", "inbound"),))] == 1
-    assert samples[("drip_webhook_backlog", (("lane", "status"),))] == 0
+    assert samples[("drip_webhook_backlog", (("lane", "callbacks"),))] == 0
     assert samples[("drip_webhook_oldest_unapplied_seconds", (("lane", "inbound"),))] >= 0
     assert ("drip_queue_depth", (("queue", "due"),)) in samples
 

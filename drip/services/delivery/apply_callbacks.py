@@ -57,7 +57,7 @@ def _apply(events: list[ProviderEvent], now: datetime) -> int:
         known = furthest.get(change.delivery_id)
         # Coalesce: only the furthest step of each delivery is written; on a tie the earlier event wins,
         # as it would have applied first.
-        if known is None or status.RANK[change.status] > status.RANK[known.status]:
+        if known is None or status.rank(change.status) > status.rank(known.status):
             furthest[change.delivery_id] = change
     return status.apply_changes(list(furthest.values()))
 
@@ -73,7 +73,7 @@ def apply_pending_statuses(limit: int = BATCH, *, now: datetime | None = None) -
         arrived = [event.created_at for event in events]
         _apply(events, now)
         db.session.commit()
-        observe_applied("status", arrived, utcnow())
+        observe_applied("callbacks", arrived, utcnow())
     except Exception:  # one bad event must not hold the batch: apply them one by one
         db.session.rollback()
         _logger.exception("status batch of %s events failed; applying one by one", len(ids))

@@ -13,17 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
+from drip.domain import catalog
 from drip.extensions import db
-from drip.models import Delivery, utcnow
+from drip.models import Delivery
+from drip.services.delivery.transitions import report, report_many
 from drip.services.inbound import optout
 
 _logger = logging.getLogger(__name__)
 
-# Each status outranks those before it; the last three are final and never change again.
-RANK = {"scheduled": 0, "queued": 1, "sending": 2, "unknown": 2, "sent": 3,
-        "delivered": 4, "undelivered": 4, "failed": 4}
 # Twilio's MessageStatus in Drip's words: anything short of delivered means Twilio has the message.
 TWILIO_STATUS = {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
                  "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
@@ -45,32 +44,6 @@ DROPPED_FOR_ADDRESS = {"Bounced Address", "Spam Reporting Address", "Unsubscribe
 
 class MalformedCallback(ValueError):
     """The provider's request lacks what every callback carries."""
-
-
-def _forward(ids: list[int], status: str, now: datetime, extra: dict) -> int:
-    # One conditional UPDATE, so two callbacks racing in two processes cannot go backwards.
-    earlier = [name for name, rank in RANK.items() if rank < RANK[status]]
-    values: dict = {"status": status, "updated_at": now, **extra}
-    if status in ("sent", "delivered"):
-        values["sent_at"] = func.coalesce(Delivery.sent_at, now)
-    if status == "delivered":
-        values["delivered_at"] = now
-    result = db.session.execute(
-        update(Delivery).where(Delivery.id.in_(ids), Delivery.status.in_(earlier)).values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
-
-
-def advance(delivery_id: int, status: str, *, now: datetime | None = None, error_code: str | None = None,
-            error_message: str | None = None, provider_message_id: str | None = None) -> bool:
-    """Move a delivery forward to `status` unless it is already there or beyond; True when it moved."""
-    extra: dict = {}
-    if error_code is not None or error_message is not None:
-        extra.update(error_code=error_code, error_message=error_message)
-    if provider_message_id:
-        extra["provider_message_id"] = func.coalesce(Delivery.provider_message_id, provider_message_id)
-    return bool(_forward([delivery_id], status, now or utcnow(), extra))
 
 
 def twilio_event_key(params: Mapping[str, str]) -> tuple[str, str]:
@@ -115,14 +88,19 @@ def apply_changes(changes: list[Change]) -> int:
             plain.setdefault(change.status, []).append(change)
     for name, group in plain.items():
         # The latest arrival among them dates the move: the same second for a batch, at most a lease apart.
-        moved += _forward([change.delivery_id for change in group], name, max(c.at for c in group), {})
+        moved += report_many([change.delivery_id for change in group], name, now=max(c.at for c in group))
     return moved
 
 
 def apply_change(change: Change) -> bool:
     """Move the delivery forward as the change says (never backwards); True when it moved."""
-    return advance(change.delivery_id, change.status, now=change.at, error_code=change.error_code,
-                   error_message=change.error_message, provider_message_id=change.provider_message_id)
+    return report(change.delivery_id, change.status, now=change.at, error_code=change.error_code,
+                  error_message=change.error_message, provider_message_id=change.provider_message_id)
+
+
+def rank(status: str) -> int:
+    """Where a status stands in the life cycle (catalog): a delivery only moves to a higher rank."""
+    return catalog.status(status).rank
 
 
 def twilio_change(params: Mapping[str, str], hint: str | None, at: datetime, *,

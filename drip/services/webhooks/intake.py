@@ -27,7 +27,7 @@ from drip.services.inbound import lookup as inbound_lookup
 from drip.services.inbound import receive as inbound
 
 _logger = logging.getLogger(__name__)
-WAKE_KEYS = {"inbound": "drip:wake:inbound", "status": "drip:wake:status"}
+WAKE_KEYS = {"inbound": "drip:wake:inbound", "callbacks": "drip:wake:callbacks"}
 HINT_KEY = "drip_delivery_hint"  # the `d` query parameter of a status callback, kept beside Twilio's fields
 _JOIN_CACHE_SECONDS = 2.0
 
@@ -64,7 +64,7 @@ def _insert_new(model, rows: list[dict]) -> int:
 
 
 def wake(lane: str) -> None:
-    """Tell the workers of a lane ("inbound", "status") that rows wait; failing that, they poll."""
+    """Tell the workers of a lane ("inbound", "callbacks") that rows wait; failing that, they poll."""
     try:
         with redis_store.connection.pipeline(transaction=False) as pipe:
             pipe.lpush(WAKE_KEYS[lane], 1)
@@ -90,7 +90,7 @@ def store_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None 
     row = {"provider": "twilio", "event_id": f"{sid}:{reported}", "event": reported, "payload": payload,
            "created_at": now or utcnow(), "attempts": 0}
     stored = _insert_new(ProviderEvent, [row])
-    _commit_and_wake("status", stored)
+    _commit_and_wake("callbacks", stored)
     return bool(stored)
 
 
@@ -109,7 +109,7 @@ def store_sendgrid_events(events: list, *, now: datetime | None = None) -> Store
         rows.setdefault(event_id, {"provider": "sendgrid", "event_id": event_id, "event": event["event"][:40],
                                    "payload": event, "created_at": now, "attempts": 0})
     stored = _insert_new(ProviderEvent, list(rows.values()))
-    _commit_and_wake("status", stored)
+    _commit_and_wake("callbacks", stored)
     return Stored(stored=stored, duplicates=len(events) - errors - stored, errors=errors)
 
 
