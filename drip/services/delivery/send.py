@@ -6,6 +6,7 @@ import os
 import queue
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app
@@ -16,6 +17,7 @@ from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
+from drip.database import database_now
 from drip.metrics import observe_send
 from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
@@ -62,7 +64,7 @@ def _threads(size: int) -> ThreadPoolExecutor:
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
-    parcels = load_parcels(delivery_ids, claim)
+    parcels = _on_local_clock(load_parcels(delivery_ids, claim))
     writer = OutcomeWriter(db.engine)
     writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
     if parcels:
@@ -102,8 +104,26 @@ def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: Outcom
                 db.session.rollback()
 
 
+def _on_local_clock(parcels: list[Parcel]) -> list[Parcel]:
+    """The parcels with due times moved onto this machine's clock (due times are the database's)."""
+    if not parcels:
+        return parcels
+    offset = database_now() - utcnow()
+    db.session.rollback()
+    return [replace(parcel, due_at=parcel.due_at - offset) if parcel.due_at else parcel for parcel in parcels]
+
+
+def wait_until_due(parcel: Parcel) -> None:
+    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early."""
+    if parcel.due_at is not None:
+        delay = (parcel.due_at - utcnow()).total_seconds()
+        if delay > 0:
+            time.sleep(delay)
+
+
 def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
+    wait_until_due(parcel)
     if parcel.channel == "sms":
         key = sender_key("sms")
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
