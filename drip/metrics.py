@@ -9,9 +9,12 @@ Drip imports prometheus_client at module level.
 """
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +23,8 @@ from flask import Flask, g, request
 
 WEBHOOK_BLUEPRINTS = {"webhooks_status", "webhooks_inbound"}
 _metrics: SimpleNamespace | None = None
+_lock = threading.Lock()
+_logger = logging.getLogger(__name__)
 _FILE_PID = re.compile(r"_(\d+)\.db$")
 
 
@@ -80,10 +85,26 @@ def metrics() -> SimpleNamespace:
     """This process's metric objects (created on first use, after init_app chose the directory)."""
     global _metrics
     if _metrics is None:
-        _metrics = _define()
+        with _lock:  # 64 sending threads may ask first at once; a metric registered twice raises
+            if _metrics is None:
+                _metrics = _define()
     return _metrics
 
 
+def _never_raises(record):
+    """A figure that cannot be recorded is logged, never raised: a sent message must stay recorded as sent."""
+
+    @functools.wraps(record)
+    def safe(*args, **kwargs) -> None:
+        try:
+            record(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - metrics are never worth a lost outcome
+            _logger.warning("metric %s not recorded", record.__name__, exc_info=True)
+
+    return safe
+
+
+@_never_raises
 def observe_send(channel: str, seconds: float, lateness: float | None) -> None:
     """Record one message handed to the provider: how long the provider took, how late it went."""
     m = metrics()
@@ -92,11 +113,24 @@ def observe_send(channel: str, seconds: float, lateness: float | None) -> None:
         m.lateness.labels(channel).observe(max(lateness, 0.0))
 
 
+@_never_raises
 def observe_applied(lane: str, received_at: list, now) -> None:
     """Record how long stored webhooks waited for a worker."""
     histogram = metrics().apply_delay.labels(lane)
     for at in received_at:
         histogram.observe(max((now - at).total_seconds(), 0.0))
+
+
+@_never_raises
+def stream_opened() -> None:
+    """One more board stream open in this process."""
+    metrics().streams.inc()
+
+
+@_never_raises
+def stream_closed() -> None:
+    """One board stream fewer."""
+    metrics().streams.dec()
 
 
 def _start_timer() -> None:
@@ -107,8 +141,13 @@ def _start_timer() -> None:
 def _stop_timer(response):
     started = g.pop("drip_webhook_started", None)
     if started is not None:
-        metrics().webhook_latency.labels(request.endpoint or "unknown").observe(time.perf_counter() - started)
+        _observe_webhook(request.endpoint or "unknown", time.perf_counter() - started)
     return response
+
+
+@_never_raises
+def _observe_webhook(endpoint: str, seconds: float) -> None:
+    metrics().webhook_latency.labels(endpoint).observe(seconds)
 
 
 def init_app(app: Flask) -> None:

@@ -89,3 +89,10 @@ def test_open_board_streams_are_a_live_gauge(client, metrics_on):
     finally:
         stream.close()
     assert scrape(client)[("drip_board_streams_open", ())] == before
+
+
+def test_a_figure_that_cannot_be_recorded_never_breaks_the_caller(metrics_on):
+    """A sending thread records its send after the provider took the message: a metrics error must not surface."""
+    from drip.metrics import observe_send
+
+    observe_send("sms", None, "not a number")  # type: ignore[arg-type]  (raises inside, logged)

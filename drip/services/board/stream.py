@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 import redis
 
 from drip.extensions import redis_store
-from drip.metrics import metrics
+from drip.metrics import stream_closed, stream_opened
 from drip.services.board.board import channel_name
 
 DEFAULTS = {"BOARD_STREAMS_PER_PROCESS": 4, "BOARD_STREAM_SECONDS": 25.0, "BOARD_HEARTBEAT_SECONDS": 10.0}
@@ -101,7 +101,7 @@ class BoardStream:
             settings["BOARD_STREAMS_PER_PROCESS"] = GREEN_STREAMS_PER_PROCESS if green() else 4
         if not slots.take(int(settings["BOARD_STREAMS_PER_PROCESS"])):
             raise StreamRefused()
-        metrics().streams.inc()
+        stream_opened()
         self._closed = False
         self._pubsub = None
         try:
@@ -163,4 +163,4 @@ class BoardStream:
             except (redis.RedisError, OSError):
                 pass
         slots.give_back()
-        metrics().streams.dec()
+        stream_closed()
