@@ -37,9 +37,10 @@ def celery_workers(bench: Bench, count: int) -> list[Child]:
 
 def run(bench: Bench, count: int, due: list[datetime] | None = None) -> dict:
     """Send `count` messages as Celery tasks (now, or each with `eta`); arrivals and worker CPU."""
-    from bench.celery_app import DONE_KEY, send_sms
+    from bench.celery_app import DONE_KEY, app, send_sms
 
     stack = bench.stack
+    app.conf.broker_url = stack.redis_url  # the workers get it from their environment, this process here
     stack.flush_redis()
     provider = ProviderProcess(bench, "provider-celery")
     workers: list[Child] = []

@@ -32,6 +32,7 @@ class Sizes:
     storm_callbacks: int = 10_000
     storm_questions: int = 20
     streams: int = 200
+    peers: bool = True  # the second baselines (in-request design, Celery); the quick run skips them
     memory_learners: int = 10_000  # x enrol_steps deliveries scheduled
     memory_baseline_jobs: int = 10_000
     workers: int = 2
@@ -42,7 +43,7 @@ class Sizes:
 QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, celery_messages=200, lateness_messages=300,
               lateness_spread=3.0, lateness_baseline_messages=10, enrol_learners=300, enrol_baseline_learners=60,
               ingest_seconds=2.0, ingest_fixed_seconds=1.5, memory_learners=200, memory_baseline_jobs=500, workers=1,
-              storm_callbacks=600, storm_questions=3, streams=20)
+              storm_callbacks=600, storm_questions=3, streams=20, peers=False)
 
 
 def sizes_for(quick: bool, runs: int | None) -> Sizes:

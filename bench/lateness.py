@@ -111,9 +111,10 @@ def measure(bench: Bench) -> list[Figure]:
         bench.say(f"lateness: baseline run {run + 1}/{sizes.runs}, {sizes.lateness_baseline_messages:,} messages")
         base.append(baseline_run(bench, sizes.lateness_baseline_messages))
         bench.say(f"  -> {base[-1]}")
-        bench.say(f"lateness: Celery run {run + 1}/{sizes.runs}, {sizes.lateness_messages:,} messages, eta tasks")
-        celery.append(celery_run(bench, sizes.lateness_messages))
-        bench.say(f"  -> {celery[-1]}")
+        if sizes.peers:
+            bench.say(f"lateness: Celery run {run + 1}/{sizes.runs}, {sizes.lateness_messages:,} messages, eta tasks")
+            celery.append(celery_run(bench, sizes.lateness_messages))
+            bench.say(f"  -> {celery[-1]}")
     bench.extras["lateness"] = {"drip": drip, "baseline": base, "celery": celery}
     bad = [r for r in drip if r["missing"] or r["duplicates"] or not r["complete"]]
     note = "; ".join(f"{r['missing']} missing, {r['duplicates']} twice" for r in bad)
