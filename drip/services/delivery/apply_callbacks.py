@@ -65,7 +65,7 @@ def _apply(events: list[ProviderEvent], now: datetime) -> int:
 def apply_pending_statuses(limit: int = BATCH, *, now: datetime | None = None) -> int:
     """Claim and apply one batch of stored status events; returns how many were claimed."""
     now = now or utcnow()
-    ids = receipts.claim(ProviderEvent, limit, now)
+    ids = receipts.claim(ProviderEvent, limit)
     if not ids:
         return 0
     try:

@@ -51,7 +51,7 @@ def _answer(receipt: InboundReceipt, outcome: inbound.InboundOutcome) -> Answer 
 def apply_pending_inbound(limit: int = BATCH, *, now: datetime | None = None) -> tuple[int, list[Answer]]:
     """Claim and route a few stored inbound messages; returns how many were claimed and the answers to send."""
     now = now or utcnow()
-    ids = receipts.claim(InboundReceipt, limit, now)
+    ids = receipts.claim(InboundReceipt, limit)
     answers = []
     for receipt_id in ids:
         receipt = db.session.get(InboundReceipt, receipt_id)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, or_, select, update
 
-from drip.database import is_sqlite
+from drip.database import database_clock, is_sqlite
 from drip.extensions import db
 
 LEASE_SECONDS = 10.0  # far longer than applying a batch takes (DRIP_WEBHOOK_LEASE_SECONDS)
@@ -24,8 +24,11 @@ def _claimable(model, now: datetime):
                                   or_(model.claimed_until.is_(None), model.claimed_until < now))
 
 
-def claim(model, limit: int, now: datetime) -> list[int]:
+def claim(model, limit: int, now: datetime | None = None) -> list[int]:
     """Lease up to `limit` unapplied rows of `model` (InboundReceipt, ProviderEvent), oldest first."""
+    # Leases on the database's clock, like the sending leases: a worker whose clock runs ahead must
+    # not take rows another worker is still applying.
+    now = database_clock() if now is None else now
     wanted = _claimable(model, now).order_by(model.id).limit(limit)
     lease = timedelta(seconds=float(current_app.config.get("WEBHOOK_LEASE_SECONDS", LEASE_SECONDS)))
     values = {"claimed_until": now + lease, "attempts": model.attempts + 1}
