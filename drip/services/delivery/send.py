@@ -21,6 +21,7 @@ from drip.database import database_now
 from drip.metrics import observe_send
 from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
+from drip.services.delivery.dispatch import lookahead
 from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
@@ -114,9 +115,12 @@ def _on_local_clock(parcels: list[Parcel]) -> list[Parcel]:
 
 
 def wait_until_due(parcel: Parcel) -> None:
-    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early."""
+    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
+
+    The wait is capped at the lookahead: a delivery due later than that was claimed by a caller with its
+    own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
     if parcel.due_at is not None:
-        delay = (parcel.due_at - utcnow()).total_seconds()
+        delay = min((parcel.due_at - utcnow()).total_seconds(), lookahead())
         if delay > 0:
             time.sleep(delay)
 
