@@ -17,7 +17,7 @@ from drip.domain.keywords import classify_keyword, normalize_keyword
 
 RouteKind = Literal[
     "opt_out", "opt_in", "help", "live_question", "join",
-    "poll_vote", "practice_report", "discussion_reply", "unclassified",
+    "poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified",
 ]
 
 LIVE_MARGIN = timedelta(minutes=15)
@@ -25,6 +25,7 @@ ANSWER_WINDOW = timedelta(days=14)
 # Step kinds that await answers, and what an answer to each becomes.
 ANSWER_KINDS: dict[str, RouteKind] = {
     "poll": "poll_vote",
+    "quiz": "quiz_answer",
     "practice": "practice_report",
     "discussion": "discussion_reply",
 }
@@ -121,6 +122,11 @@ def route(
         if choice is None:
             return Route("unclassified", **refs)
         return Route("poll_vote", choice_index=choice, **refs)
+    if step.kind == "quiz":  # the minimum for quiz steps until the routing rewrite (issue 10) lands
+        from drip.domain.quiz import parse_quiz_answer
+
+        choice = parse_quiz_answer(body, step.choices)
+        return Route("quiz_answer" if choice is not None else "unclassified", choice_index=choice, **refs)
     return Route(ANSWER_KINDS[step.kind], **refs)
 
 

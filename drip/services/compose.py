@@ -27,6 +27,10 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
         if choices:
             return "Reply " + ", ".join(f"{n} for {choice}" for n, choice in enumerate(choices, 1)) + "."
         return "Reply with your answer."
+    if kind == "quiz":
+        from drip.domain.quiz import reply_hint as quiz_hint
+
+        return quiz_hint(choices)
     if kind == "practice":
         return "Reply to tell us how your practice went."
     if kind == "discussion":

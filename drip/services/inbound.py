@@ -20,7 +20,7 @@ from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSe
 from drip.services import inbound_lookup as lookup
 from drip.services.inbound_email import InboundEmail
 
-ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
+ANSWER_KINDS = ("poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified")
 
 
 class MalformedInbound(ValueError):
@@ -105,7 +105,12 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
                              to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
                              received_at=now)
-    return _store(message, decided, learner, now)
+    outcome = _store(message, decided, learner, now)
+    if outcome.kind == "quiz_answer" and outcome.answer and not outcome.duplicate:
+        from drip.services.quizzes import email_verdict
+
+        email_verdict(learner.id, outcome.answer)  # by return, the same channel; after the commit
+    return outcome
 
 
 def _store(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime) -> InboundOutcome:
@@ -176,4 +181,6 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
                   inbound_message_id=message.id, created_at=now)
     db.session.add(reply)
     db.session.flush()
-    return None, None, reply
+    from drip.services.quizzes import reply_stored
+
+    return reply_stored(reply, now), None, reply

@@ -36,6 +36,8 @@ class Parcel:
     starts_at: datetime
     session_timezone: str
     join_url: str
+    purpose: str = "step"
+    follow_up: dict | None = None
 
 
 def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
@@ -44,7 +46,7 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url)
+               TrainingSession.timezone, TrainingSession.join_url, Delivery.purpose, Step.follow_up)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
@@ -63,7 +65,10 @@ def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
         learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
         join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
         hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
+    body, subject = parcel.body, parcel.subject
+    if parcel.purpose == "follow_up" and parcel.follow_up:
+        body, subject = parcel.follow_up["body"], parcel.follow_up.get("subject")
+    text, subject = compose.render_step(body, subject, ctx)
     config = current_app.config
     if parcel.channel == "sms":
         return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)

@@ -16,7 +16,7 @@ from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
 from drip.models import Learner, Trainer
-from drip.services import compose, optout
+from drip.services import compose, follow_ons, optout
 from drip.services.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.parcels import Parcel, build_message, load_parcels
 from drip.services.rate_limit import SharedRateLimiter
@@ -120,6 +120,11 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     if not address:
         reason = "no phone number" if parcel.channel == "sms" else "no email address"
         return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
+    if parcel.purpose != "step":  # a re-ask or follow-up: only if the step went out and is still unanswered
+        held = follow_ons.hold_reason(d)
+        db.session.rollback()
+        if held is not None:
+            return writer.add(outcome(d, "skipped", code=held[0], reason=held[1]))
     try:
         message = build_message(parcel, address)
     except TemplateProblem as problem:

@@ -1,0 +1,100 @@
+"""Re-asks and follow-ups: whether one may still go out, and who has gone quiet.
+
+They are ordinary deliveries (purpose "reask" or "follow_up") created with their step and sent by
+the engine, so they honour the send window, STOP, cancel and reschedule. What only the moment of
+sending can tell is decided here: the step itself went out, the learner has not answered (right),
+and, for follow-ups, the learner has not gone quiet.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+
+from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since
+from drip.extensions import db
+from drip.models import Delivery, LiveQuestion, Reply, Step, TrainingSession, utcnow
+
+NOT_ASKED = "not_asked"
+ANSWERED = "answered"
+QUIET = "quiet"
+LEARNER_REPLY_KINDS = ("poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified")
+
+
+def _answered(step_id: int, learner_id: int, *, right: int | None = None) -> bool:
+    query = select(Reply.id).where(Reply.step_id == step_id, Reply.learner_id == learner_id,
+                                   Reply.kind.in_(LEARNER_REPLY_KINDS))
+    if right is not None:
+        query = query.where(Reply.kind == "quiz_answer", Reply.choice_index == right)
+    return db.session.scalar(query.limit(1)) is not None
+
+
+def quiet_since_in(session_id: int, learner_id: int, now: datetime | None = None) -> datetime | None:
+    """When the learner went quiet in this session (3 asks unanswered since their last reply), else None."""
+    now = now or utcnow()
+    asks = db.session.scalars(
+        select(Delivery.sent_at).join(Step, Step.id == Delivery.step_id)
+        .where(Delivery.session_id == session_id, Delivery.learner_id == learner_id,
+               Delivery.purpose.in_(("step", "reask")), Step.kind.in_(FOLLOWED_KINDS),
+               Delivery.sent_at.is_not(None), Delivery.sent_at <= now)).all()
+    replied = db.session.scalar(select(func.max(Reply.created_at)).where(
+        Reply.session_id == session_id, Reply.learner_id == learner_id, Reply.kind.in_(LEARNER_REPLY_KINDS)))
+    asked = db.session.scalar(select(func.max(LiveQuestion.created_at)).where(
+        LiveQuestion.session_id == session_id, LiveQuestion.learner_id == learner_id))
+    moments = [_aware(moment) for moment in (replied, asked) if moment is not None]
+    return quiet_since([_aware(moment) for moment in asks], max(moments, default=None))
+
+
+def _aware(moment: datetime) -> datetime:
+    # Aggregates skip the column type, so SQLite hands back naive UTC.
+    from drip.models.types import UTCDateTime
+
+    return UTCDateTime().process_result_value(moment, None)
+
+
+def hold_reason(delivery_id: int, now: datetime | None = None) -> tuple[str, str] | None:
+    """Why a claimed re-ask or follow-up must not go out now (code, reason), or None to send it."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.purpose == "step":
+        return None
+    step = db.session.get(Step, delivery.step_id)
+    asked = db.session.scalar(select(Delivery.id).where(
+        Delivery.enrollment_id == delivery.enrollment_id, Delivery.step_id == delivery.step_id,
+        Delivery.purpose == "step", Delivery.sent_at.is_not(None)))
+    if asked is None:
+        return NOT_ASKED, "the step itself was not sent"
+    if delivery.purpose == "reask":
+        if _answered(step.id, delivery.learner_id, right=step.answer):
+            return ANSWERED, "answered right"
+        return None
+    if _answered(step.id, delivery.learner_id):
+        return ANSWERED, "the learner answered the step"
+    since = quiet_since_in(delivery.session_id, delivery.learner_id, now)
+    if since is not None:
+        return QUIET, f"quiet since {since:%Y-%m-%d %H:%M} UTC: 3 asks unanswered, no more follow-ups"
+    return None
+
+
+def skip_answered(reply: Reply, *, right: bool, now: datetime) -> int:
+    """A reply answered its step: its pending follow-up, and on a right answer its re-asks, are skipped."""
+    purposes = ("follow_up", "reask") if right else ("follow_up",)
+    reason = "answered right" if right else "the learner answered the step"
+    result = db.session.execute(
+        update(Delivery).where(Delivery.session_id == reply.session_id, Delivery.learner_id == reply.learner_id,
+                               Delivery.step_id == reply.step_id, Delivery.purpose.in_(purposes),
+                               Delivery.status.in_(("scheduled", "queued")))
+        .values(status="skipped", error_code=ANSWERED, error_message=reason, job_id=None, updated_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def quiet_sessions(learner_id: int, now: datetime | None = None) -> list[tuple[TrainingSession, datetime]]:
+    """The learner's sessions in which they are quiet, with since when (for their page)."""
+    ids = db.session.scalars(select(Delivery.session_id).where(
+        Delivery.learner_id == learner_id, Delivery.sent_at.is_not(None)).distinct()).all()
+    found = []
+    for session_id in ids:
+        since = quiet_since_in(session_id, learner_id, now)
+        if since is not None:
+            found.append((db.session.get(TrainingSession, session_id), since))
+    return found
