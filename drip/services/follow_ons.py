@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, true, update
 
 from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since
 from drip.extensions import db
@@ -31,18 +31,29 @@ def _answered(step_id: int, learner_id: int, *, right: int | None = None) -> boo
 
 def quiet_since_in(session_id: int, learner_id: int, now: datetime | None = None) -> datetime | None:
     """When the learner went quiet in this session (3 asks unanswered since their last reply), else None."""
+    return quiet_learners(session_id, now, learner_id=learner_id).get(learner_id)
+
+
+def quiet_learners(session_id: int, now: datetime | None = None, *, learner_id: int | None = None) -> dict[int, datetime]:
+    """learner id → since when, for every quiet learner of the session (or only this one)."""
     now = now or utcnow()
-    asks = db.session.scalars(
-        select(Delivery.sent_at).join(Step, Step.id == Delivery.step_id)
-        .where(Delivery.session_id == session_id, Delivery.learner_id == learner_id,
+    mine = (lambda column: column == learner_id) if learner_id is not None else (lambda column: column.is_not(None))
+    asks: dict[int, list[datetime]] = {}
+    for who, sent_at in db.session.execute(
+        select(Delivery.learner_id, Delivery.sent_at).join(Step, Step.id == Delivery.step_id)
+        .where(Delivery.session_id == session_id, mine(Delivery.learner_id),
                Delivery.purpose.in_(("step", "reask")), Step.kind.in_(FOLLOWED_KINDS),
-               Delivery.sent_at.is_not(None), Delivery.sent_at <= now)).all()
-    replied = db.session.scalar(select(func.max(Reply.created_at)).where(
-        Reply.session_id == session_id, Reply.learner_id == learner_id, Reply.kind.in_(LEARNER_REPLY_KINDS)))
-    asked = db.session.scalar(select(func.max(LiveQuestion.created_at)).where(
-        LiveQuestion.session_id == session_id, LiveQuestion.learner_id == learner_id))
-    moments = [_aware(moment) for moment in (replied, asked) if moment is not None]
-    return quiet_since([_aware(moment) for moment in asks], max(moments, default=None))
+               Delivery.sent_at.is_not(None), Delivery.sent_at <= now)):
+        asks.setdefault(who, []).append(sent_at)
+    last: dict[int, datetime] = {}
+    for model, kinds in ((Reply, Reply.kind.in_(LEARNER_REPLY_KINDS)), (LiveQuestion, true())):
+        for who, moment in db.session.execute(
+            select(model.learner_id, func.max(model.created_at))
+            .where(model.session_id == session_id, mine(model.learner_id), kinds).group_by(model.learner_id)):
+            moment = _aware(moment)
+            last[who] = max(last.get(who, moment), moment)
+    found = {who: quiet_since(times, last.get(who)) for who, times in asks.items()}
+    return {who: since for who, since in found.items() if since is not None}
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,0 +1,79 @@
+"""Quiz steps end to end: the verdict by return, spaced re-asks, a right answer ends them, quiz-results."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from drip.extensions import db
+from drip.services.enrolment import enrol
+from tests.engine_factory import make_learners
+from tests.inbound_factory import post_sms
+from tests.quiz_support import quiz_step, rows, send_due, session_with, texts_to
+from tests.web.test_api_support import api  # noqa: F401
+
+
+def test_wrong_then_right_after_a_reask_and_right_at_once_never_reasked(app, client, api):
+    ts = session_with(api.trainer, [quiz_step()])
+    ada, bo = make_learners(api.trainer, 2)
+    enrol(ts, [ada, bo])
+    quiz = rows(ada, "step")[0]
+    reasks = rows(ada, "reask")
+    # Planned with the step: after retry_after, then twice as long after that.
+    assert [(d.attempt, d.due_at - quiz.due_at) for d in reasks] == [(1, timedelta(days=1)), (2, timedelta(days=3))]
+
+    assert send_due(quiz.due_at) == {"not_ours": 0, "sent": 2}
+    assert texts_to(ada.phone)[0].endswith("A) Re-read the notes\nB) Try it for real within days\n"
+                                           "C) Wait until ready\nReply A, B or C.")
+    wrong = post_sms(client, app, "a", sender=ada.phone)
+    assert "Not quite: Using it soon is what makes it stay." in wrong.get_data(as_text=True)
+    right = post_sms(client, app, "B", sender=bo.phone)
+    assert "Right! Using it soon is what makes it stay." in right.get_data(as_text=True)
+    assert {(d.attempt, d.status, d.error_message) for d in rows(bo, "reask")} == {
+        (1, "skipped", "answered right"), (2, "skipped", "answered right")}
+
+    # The day after: only Ada, who answered wrong, is asked again.
+    assert send_due(quiz.due_at + timedelta(days=1)) == {"not_ours": 0, "sent": 1}
+    assert len(texts_to(ada.phone)) == 2 and len(texts_to(bo.phone)) == 1
+    again = post_sms(client, app, "Try it for real within days", sender=ada.phone)
+    assert "Right!" in again.get_data(as_text=True)
+    assert [(d.attempt, d.status) for d in rows(ada, "reask")] == [(1, "sent"), (2, "skipped")]
+    assert send_due(quiz.due_at + timedelta(days=5)) == {}  # nothing left for anyone
+
+    results = api.get(f"/sessions/{ts.id}/quiz-results").get_json()
+    (step,) = results["quizzes"]
+    assert (step["asked"], step["answered"], step["correct_first_try"], step["correct_after_reask"]) == (2, 2, 1, 1)
+    assert step["most_chosen_wrong"] == {"index": 0, "letter": "A", "text": "Re-read the notes", "count": 1}
+    by_name = {row["learner"]["id"]: row for row in results["learners"]}
+    assert (by_name[ada.id]["answered"], by_name[ada.id]["correct"]) == (1, 1)
+    listed = api.get(f"/sessions/{ts.id}/deliveries?step_id={quiz.step_id}&limit=10").get_json()["items"]
+    assert sorted((d["learner"]["id"], d["purpose"], d["attempt"], d["status"]) for d in listed) == sorted([
+        (ada.id, "step", 0, "sent"), (ada.id, "reask", 1, "sent"), (ada.id, "reask", 2, "skipped"),
+        (bo.id, "step", 0, "sent"), (bo.id, "reask", 1, "skipped"), (bo.id, "reask", 2, "skipped")])
+
+
+def test_a_repeated_webhook_or_second_answer_gets_no_second_verdict(app, client, trainer):
+    ts = session_with(trainer, [quiz_step()])
+    (ada,) = make_learners(trainer, 1)
+    enrol(ts, [ada])
+    send_due(rows(ada, "step")[0].due_at)
+    first = post_sms(client, app, "C", sender=ada.phone, sid="SM" + "1" * 32)
+    assert "Not quite" in first.get_data(as_text=True)
+    repeat = post_sms(client, app, "C", sender=ada.phone, sid="SM" + "1" * 32)
+    second = post_sms(client, app, "B", sender=ada.phone)
+    for response in (repeat, second):
+        assert response.status_code == 200 and "<Message>" not in response.get_data(as_text=True)
+
+
+def test_unanswered_quiz_is_reasked_twice_at_most_and_cancel_stops_it(app, trainer):
+    ts = session_with(trainer, [quiz_step(retry_after="PT30S")])
+    ada, bo = make_learners(trainer, 2)
+    enrol(ts, [ada, bo])
+    due = rows(ada, "step")[0].due_at
+    assert send_due(due)["sent"] == 2
+    assert send_due(due + timedelta(seconds=30))["sent"] == 2
+    from drip.services.sessions import cancel_session
+
+    cancel_session(ts)
+    assert send_due(due + timedelta(days=1)) == {}
+    assert [d.status for d in rows(ada, "reask")] == ["sent", "skipped"]
+    assert len(texts_to(ada.phone)) == 2
+    db.session.rollback()
