@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from drip.services.enrolment import enrol
-from drip.services.follow_ons import quiet_since_in
-from drip.services.sequences import StepInput
-from tests.engine_factory import make_learners
-from tests.inbound_factory import post_sms
-from tests.quiz_support import rows, send_due, session_with, texts_to
+from drip.services.programs.enrolment import enrol
+from drip.services.learning.follow_ons import quiet_since_in
+from drip.services.programs.sequences import StepInput
+from tests.support.engine_factory import make_learners
+from tests.support.inbound_factory import post_sms
+from tests.support.quiz_support import rows, send_due, session_with, texts_to
 
 FOLLOW_UP = {"after": "P2D", "body": "{{ first_name }}, how did the practice go? One line is plenty."}
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from drip.extensions import db
-from drip.services.enrolment import enrol
-from tests.engine_factory import make_learners
-from tests.inbound_factory import post_sms
-from tests.quiz_support import quiz_step, rows, send_due, session_with, texts_to
+from drip.services.programs.enrolment import enrol
+from tests.support.engine_factory import make_learners
+from tests.support.inbound_factory import post_sms
+from tests.support.quiz_support import quiz_step, rows, send_due, session_with, texts_to
 from tests.web.test_api_support import api  # noqa: F401
 
 
@@ -70,7 +70,7 @@ def test_unanswered_quiz_is_reasked_twice_at_most_and_cancel_stops_it(app, train
     due = rows(ada, "step")[0].due_at
     assert send_due(due)["sent"] == 2
     assert send_due(due + timedelta(seconds=30))["sent"] == 2
-    from drip.services.sessions import cancel_session
+    from drip.services.programs.sessions import cancel_session
 
     cancel_session(ts)
     assert send_due(due + timedelta(days=1)) == {}

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 
 from drip.models import utcnow
-from drip.services.enrolment import enrol
-from drip.services.sequences import create_sequence
-from drip.services.sessions import create_session, update_session
-from tests.engine_factory import deliveries, make_learners
-from tests.engine_workers import IN_FLIGHT, Workers, twilio_settings, wait_for, worker_env
-from tests.fakes.provider import FakeProvider
-from tests.inbound_factory import post_sms
-from tests.quiz_support import quiz_step
+from drip.services.programs.enrolment import enrol
+from drip.services.programs.sequences import create_sequence
+from drip.services.programs.sessions import create_session, update_session
+from tests.support.engine_factory import deliveries, make_learners
+from tests.support.engine_workers import IN_FLIGHT, Workers, twilio_settings, wait_for, worker_env
+from fakes.provider import FakeProvider
+from tests.support.inbound_factory import post_sms
+from tests.support.quiz_support import quiz_step
 
 pytestmark = pytest.mark.slow
 LEARNERS, MOVED_LEARNERS, RIGHT = 120, 30, 20
