@@ -51,6 +51,7 @@ class Status:
 
 STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
+    StepKind("quiz", "Quiz question", "#20c997", reply_kind="quiz_answer", has_choices=True),
     StepKind("testimonial", "Testimonial", "#fd7e14"),
     StepKind("discussion", "Discussion questions", "#0aa2c0", reply_kind="discussion_reply"),
     StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
@@ -64,6 +65,7 @@ REPLY_KINDS: tuple[ReplyKind, ...] = (
     ReplyKind("practice_report", "Practice report", "Practice report"),
     ReplyKind("discussion_reply", "Discussion reply", "Discussion reply"),
     ReplyKind("poll_vote", "Poll vote", "Vote"),
+    ReplyKind("quiz_answer", "Quiz answer", "Answer"),
     ReplyKind("unclassified", "Message", "Unclassified"),
 )
 
@@ -92,7 +94,15 @@ SKIP_REASONS: dict[str, str] = {
     "removed": "its sequence was removed from the session",
     "opted_out": "learner opted out",
     "lease": "worker stopped after handing it to the provider; not resent automatically",
+    # Re-asks and follow-ups (issue 11).
+    "answered": "the learner answered the step",
+    "not_asked": "the step itself was not sent",
+    "quiet": "3 asks unanswered: no more follow-ups",
 }
+
+# What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
+# follow-up for silence.
+DELIVERY_PURPOSES: dict[str, str] = {"step": "Step", "reask": "Re-ask", "follow_up": "Follow-up"}
 
 DEFAULT_COLOUR = "#0d6efd"
 

@@ -19,8 +19,6 @@ STATUSES = (
 )
 PENDING = ("scheduled", "queued")
 FINAL = ("delivered", "failed", "undelivered", "skipped", "unknown")
-# What a delivery is to its step: the step itself, a quiz's re-ask, or the follow-up for silence.
-PURPOSES = ("step", "reask", "follow_up")
 
 
 def new_reply_token() -> str:
