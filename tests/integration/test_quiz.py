@@ -77,3 +77,29 @@ def test_unanswered_quiz_is_reasked_twice_at_most_and_cancel_stops_it(app, train
     assert [d.status for d in rows(ada, "reask")] == ["sent", "skipped"]
     assert len(texts_to(ada.phone)) == 2
     db.session.rollback()
+
+
+def test_an_email_quiz_answer_gets_the_verdict_by_email_once(app, trainer):
+    from sqlalchemy import select
+
+    from drip.channels.sendgrid_inbound import parse_inbound
+    from drip.models import OutboxMessage
+    from drip.services.inbound.receive import receive_email
+    from tests.support.inbound_factory import inbound_parse_form
+
+    app.config["INBOUND_EMAIL_DOMAIN"] = "in.example.com"
+    ts = session_with(trainer, [quiz_step(channel="email", subject="Quick check")])
+    (ada,) = make_learners(trainer, 1)
+    enrol(ts, [ada])
+    quiz = rows(ada, "step")[0]
+    send_due(quiz.due_at)
+    form = inbound_parse_form(text="B\n\nOn Tue, Tess wrote:\n> What makes a skill stick?", sender=ada.email,
+                              to=f"reply+{quiz.reply_token}@in.example.com", message_id="<m1@mail.example.com>")
+    for _ in range(2):  # the same email twice: one verdict
+        assert receive_email(parse_inbound(form)).kind == "quiz_answer"
+    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == ada.email)
+                              .order_by(OutboxMessage.id)).all()
+    assert [m.subject for m in sent] == ["Quick check", "Your quiz answer"]
+    assert sent[0].body.startswith("What makes a skill stick?\nA) Re-read the notes")
+    assert sent[1].body.startswith("Right! Using it soon is what makes it stay.")
+    assert [d.status for d in rows(ada, "reask")] == ["skipped", "skipped"]
