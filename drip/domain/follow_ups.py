@@ -6,7 +6,7 @@ more follow-ups (the main steps go on) until any reply brings them back.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from drip.domain.durations import parse_offset
 
@@ -20,6 +20,17 @@ def quiet_since(asks: Iterable[datetime], last_reply: datetime | None) -> dateti
     """When the learner went quiet: the first of QUIET_AFTER or more asks since their last reply, else None."""
     unanswered = sorted(moment for moment in asks if last_reply is None or moment > last_reply)
     return unanswered[0] if len(unanswered) >= QUIET_AFTER else None
+
+
+def too_soon(last_ask: datetime, due_at: datetime, delay: str) -> bool:
+    """Whether a re-ask or follow-up is due less than half its delay after the last ask actually went out.
+
+    After a backlog (workers down for days) the quiz, its re-asks and its follow-up all fall due
+    at once; only the first goes, so asks never pile up. Due times, not the clock: sending late
+    within a normal gap is still fine.
+    """
+    offset = parse_offset(delay)
+    return due_at - last_ask < timedelta(seconds=(offset.days * 86400 + offset.seconds) / 2)
 
 
 def check(kind: str, channel: str, follow_up) -> tuple[dict | None, dict[str, str]]:

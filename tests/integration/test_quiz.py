@@ -103,3 +103,22 @@ def test_an_email_quiz_answer_gets_the_verdict_by_email_once(app, trainer):
     assert sent[0].body.startswith("What makes a skill stick?\nA) Re-read the notes")
     assert sent[1].body.startswith("Right! Using it soon is what makes it stay.")
     assert [d.status for d in rows(ada, "reask")] == ["skipped", "skipped"]
+
+
+def test_after_a_backlog_the_quiz_goes_alone_its_reasks_never_pile_up(app, trainer):
+    ts = session_with(trainer, [quiz_step(follow_up={"after": "P1D", "body": "Still there?"})])
+    (ada,) = make_learners(trainer, 1)
+    enrol(ts, [ada])
+    quiz = rows(ada, "step")[0]
+    # Workers were down: the quiz, both re-asks and the follow-up are all due when they come back.
+    assert send_due(quiz.due_at + timedelta(days=4)) == {"not_ours": 0, "sent": 1, "skipped": 3}
+    assert len(texts_to(ada.phone)) == 1
+    assert {d.error_code for d in rows(ada) if d.purpose != "step"} <= {"piled", "not_asked"}
+
+
+def test_a_late_enrolment_skips_a_past_quiz_with_its_reasks(app, trainer):
+    ts = session_with(trainer, [quiz_step(offset="-P1D", anchor="start")], starts_in=timedelta(hours=2))
+    (ada,) = make_learners(trainer, 1)
+    enrol(ts, [ada])
+    assert {(d.purpose, d.status, d.error_code) for d in rows(ada)} == {("step", "skipped", "late"),
+                                                                          ("reask", "skipped", "late")}

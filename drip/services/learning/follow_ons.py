@@ -11,11 +11,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select, true, update
 
-from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since
+from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since, too_soon
+from drip.domain.quiz import DEFAULT_RETRY_AFTER
 from drip.extensions import db
 from drip.models import Delivery, LiveQuestion, Reply, Step, TrainingSession, utcnow
 
 NOT_ASKED = "not_asked"
+PILED = "piled"
 ANSWERED = "answered"
 QUIET = "quiet"
 LEARNER_REPLY_KINDS = ("poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified")
@@ -69,11 +71,18 @@ def hold_reason(delivery_id: int, now: datetime | None = None) -> tuple[str, str
     if delivery is None or delivery.purpose == "step":
         return None
     step = db.session.get(Step, delivery.step_id)
-    asked = db.session.scalar(select(Delivery.id).where(
+    asks = db.session.execute(select(Delivery.purpose, Delivery.sent_at).where(
         Delivery.enrollment_id == delivery.enrollment_id, Delivery.step_id == delivery.step_id,
-        Delivery.purpose == "step", Delivery.sent_at.is_not(None)))
-    if asked is None:
+        Delivery.purpose.in_(("step", "reask")), Delivery.sent_at.is_not(None))).all()
+    if not any(purpose == "step" for purpose, _ in asks):
         return NOT_ASKED, "the step itself was not sent"
+    # A re-ask counts from the last ask; a follow-up from the step itself.
+    if delivery.purpose == "reask":
+        delay, last = step.retry_after or DEFAULT_RETRY_AFTER, max(sent_at for _, sent_at in asks)
+    else:
+        delay, last = step.follow_up["after"], next(sent_at for purpose, sent_at in asks if purpose == "step")
+    if too_soon(last, delivery.due_at, delay):
+        return PILED, "too soon after the last ask (a backlog): asks never pile up"
     if delivery.purpose == "reask":
         if _answered(step.id, delivery.learner_id, right=step.answer):
             return ANSWERED, "answered right"
