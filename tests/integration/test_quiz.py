@@ -122,3 +122,31 @@ def test_a_late_enrolment_skips_a_past_quiz_with_its_reasks(app, trainer):
     enrol(ts, [ada])
     assert {(d.purpose, d.status, d.error_code) for d in rows(ada)} == {("step", "skipped", "late"),
                                                                           ("reask", "skipped", "late")}
+
+
+def test_reasks_move_with_a_session_until_their_quiz_is_sent_then_stay(app, trainer):
+    from drip.services.programs.sessions import update_session
+
+    ts = session_with(trainer, [quiz_step()])
+    (ada,) = make_learners(trainer, 1)
+    enrol(ts, [ada])
+    before = [d.due_at for d in rows(ada)]
+    update_session(ts, starts_at=ts.starts_at + timedelta(hours=3))
+    assert [d.due_at for d in rows(ada)] == [due + timedelta(hours=3) for due in before]
+    send_due(rows(ada, "step")[0].due_at)
+    asked = [d.due_at for d in rows(ada, "reask")]
+    update_session(ts, starts_at=ts.starts_at + timedelta(days=1))
+    assert [d.due_at for d in rows(ada, "reask")] == asked  # they count from the quiz that went out
+
+
+def test_editing_a_quiz_moves_pending_reasks_and_removing_a_follow_up_skips_it(app, trainer):
+    from drip.services.programs.sequences import save_step
+
+    ts = session_with(trainer, [quiz_step(follow_up={"after": "P1D", "body": "Still there?"})])
+    (ada,) = make_learners(trainer, 1)
+    enrol(ts, [ada])
+    step = ts.sequences[0].steps[0]
+    quiz = rows(ada, "step")[0]
+    save_step(ts.sequences[0], quiz_step(retry_after="P3D"), step)
+    assert [d.due_at - quiz.due_at for d in rows(ada, "reask")] == [timedelta(days=3), timedelta(days=9)]
+    assert [(d.status, d.error_code) for d in rows(ada, "follow_up")] == [("skipped", "removed")]

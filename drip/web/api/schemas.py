@@ -14,7 +14,7 @@ from drip.domain.schedule import SendWindow
 MAX_ID = 2**31 - 1  # the largest id the database's integer columns hold
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
 STEP_KINDS = ("poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
-REPLY_KINDS = ("practice_report", "discussion_reply", "poll_vote", "quiz_answer", "unclassified")
+REPLY_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
 DELIVERY_STATUSES = ("scheduled", "queued", "sending", "sent", "delivered", "failed", "undelivered", "skipped", "unknown")
 
 
