@@ -17,9 +17,10 @@ log = logging.getLogger(__name__)
 def reply_stored(reply: Reply, now: datetime) -> str | None:
     """After a reply to a step is flushed: skip what it makes unneeded; for a quiz answer, the verdict text.
 
-    Only the first answer to each ask gets a verdict, so a learner is never told twice.
+    Any reply routed to the step ends its follow-up; only a right answer ends its re-asks. Only
+    the first answer to each ask gets a verdict, so a learner is never told twice.
     """
-    if reply.step_id is None or reply.learner_id is None or reply.kind == "unclassified":
+    if reply.step_id is None or reply.learner_id is None:
         return None
     step = db.session.get(Step, reply.step_id)
     if step is None:
