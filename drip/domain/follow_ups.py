@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
+from drip.domain import catalog
 from drip.domain.durations import parse_offset
 
 # Steps that await answers, and so may have follow-ups (DESIGN.md, "follow_up").
-FOLLOWED_KINDS = ("poll", "quiz", "practice", "discussion")
+FOLLOWED_KINDS = tuple(catalog.answer_kinds())
 QUIET_AFTER = 3
 MAX_BODY = 1600
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, true, update
 
+from drip.domain import catalog
 from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since, too_soon
 from drip.domain.quiz import DEFAULT_RETRY_AFTER
 from drip.extensions import db
@@ -20,7 +21,7 @@ NOT_ASKED = "not_asked"
 PILED = "piled"
 ANSWERED = "answered"
 QUIET = "quiet"
-LEARNER_REPLY_KINDS = ("poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified")
+LEARNER_REPLY_KINDS = catalog.names(kind for kind in catalog.REPLY_KINDS if kind.learner_answer)
 
 
 def _answered(step_id: int, learner_id: int, *, right: int | None = None) -> bool:
