@@ -58,9 +58,12 @@ def test_a_repeated_webhook_or_second_answer_gets_no_second_verdict(app, client,
     first = post_sms(client, app, "C", sender=ada.phone, sid="SM" + "1" * 32)
     assert "Not quite" in first.get_data(as_text=True)
     repeat = post_sms(client, app, "C", sender=ada.phone, sid="SM" + "1" * 32)
-    second = post_sms(client, app, "B", sender=ada.phone)
+    second = post_sms(client, app, "B", sender=ada.phone)  # a correction after the verdict
     for response in (repeat, second):
         assert response.status_code == 200 and "<Message>" not in response.get_data(as_text=True)
+    # Only the first answer to an ask counts: she is still asked again.
+    assert [d.status for d in rows(ada, "reask")] == ["scheduled", "scheduled"]
+    assert send_due(rows(ada, "reask")[0].due_at)["sent"] == 1
 
 
 def test_unanswered_quiz_is_reasked_twice_at_most_and_cancel_stops_it(app, trainer):

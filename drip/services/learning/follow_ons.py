@@ -24,12 +24,21 @@ QUIET = "quiet"
 LEARNER_REPLY_KINDS = catalog.names(kind for kind in catalog.REPLY_KINDS if kind.learner_answer)
 
 
-def _answered(step_id: int, learner_id: int, *, right: int | None = None) -> bool:
+def _answered(step_id: int, learner_id: int) -> bool:
     query = select(Reply.id).where(Reply.step_id == step_id, Reply.learner_id == learner_id,
                                    Reply.kind.in_(LEARNER_REPLY_KINDS))
-    if right is not None:
-        query = query.where(Reply.kind == "quiz_answer", Reply.choice_index == right)
     return db.session.scalar(query.limit(1)) is not None
+
+
+def answered_right(step_id: int, learner_id: int, right: int | None) -> bool:
+    """Whether the learner's first answer to some ask of this quiz was right (a later correction does not count)."""
+    first: dict[int | None, int | None] = {}
+    for delivery_id, choice in db.session.execute(
+        select(Reply.delivery_id, Reply.choice_index).where(
+            Reply.step_id == step_id, Reply.learner_id == learner_id, Reply.kind == "quiz_answer")
+        .order_by(Reply.created_at, Reply.id)):
+        first.setdefault(delivery_id, choice)
+    return right is not None and right in first.values()
 
 
 def quiet_since_in(session_id: int, learner_id: int, now: datetime | None = None) -> datetime | None:
@@ -85,7 +94,7 @@ def hold_reason(delivery_id: int, now: datetime | None = None) -> tuple[str, str
     if too_soon(last, delivery.due_at, delay):
         return PILED, "too soon after the last ask (a backlog): asks never pile up"
     if delivery.purpose == "reask":
-        if _answered(step.id, delivery.learner_id, right=step.answer):
+        if answered_right(step.id, delivery.learner_id, step.answer):
             return ANSWERED, "answered right"
         return None
     if _answered(step.id, delivery.learner_id):

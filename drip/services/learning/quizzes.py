@@ -28,13 +28,12 @@ def reply_stored(reply: Reply, now: datetime) -> str | None:
     if reply.kind != "quiz_answer" or step.kind != "quiz" or reply.choice_index is None:
         skip_answered(reply, right=False, now=now)
         return None
-    right = reply.choice_index == step.answer
-    skip_answered(reply, right=right, now=now)
     earlier = db.session.scalar(select(func.count()).select_from(Reply).where(
         Reply.delivery_id == reply.delivery_id, Reply.kind == "quiz_answer", Reply.id != reply.id))
-    if earlier:
-        return None
-    return quiz.verdict(right, step.explain)
+    # Only the first answer to an ask counts: a correction after the verdict neither ends re-asks nor scores.
+    right = reply.choice_index == step.answer and not earlier
+    skip_answered(reply, right=right, now=now)
+    return None if earlier else quiz.verdict(right, step.explain)
 
 
 def email_verdict(learner_id: int, text: str) -> None:
