@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import func, select, true
 
 from drip.domain import catalog
 from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since, too_soon
 from drip.domain.quiz import DEFAULT_RETRY_AFTER
 from drip.extensions import db
 from drip.models import Delivery, LiveQuestion, Reply, Step, TrainingSession, utcnow
+from drip.services.delivery import transitions
 
 NOT_ASKED = "not_asked"
 PILED = "piled"
@@ -109,13 +110,9 @@ def skip_answered(reply: Reply, *, right: bool, now: datetime) -> int:
     """A reply answered its step: its pending follow-up, and on a right answer its re-asks, are skipped."""
     purposes = ("follow_up", "reask") if right else ("follow_up",)
     reason = "answered right" if right else "the learner answered the step"
-    result = db.session.execute(
-        update(Delivery).where(Delivery.session_id == reply.session_id, Delivery.learner_id == reply.learner_id,
-                               Delivery.step_id == reply.step_id, Delivery.purpose.in_(purposes),
-                               Delivery.status.in_(("scheduled", "queued")))
-        .values(status="skipped", error_code=ANSWERED, error_message=reason, job_id=None, updated_at=now)
-        .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return transitions.skip_answered(
+        Delivery.session_id == reply.session_id, Delivery.learner_id == reply.learner_id,
+        Delivery.step_id == reply.step_id, Delivery.purpose.in_(purposes), code=ANSWERED, reason=reason, now=now)
 
 
 def quiet_sessions(learner_id: int, now: datetime | None = None) -> list[tuple[TrainingSession, datetime]]:
