@@ -3,6 +3,7 @@
 Pure. A learner who left the last QUIET_AFTER asks of a session unanswered is "quiet": they get no
 more follow-ups (the main steps go on) until any reply brings them back.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

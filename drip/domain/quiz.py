@@ -3,6 +3,7 @@
 Pure: no database, no Flask. Spaced retrieval: a learner who answered wrong, or not at all, is
 asked again `retry_after` after the question, then twice as long after that; at most two re-asks.
 """
+
 from __future__ import annotations
 
 import re
@@ -129,5 +130,10 @@ def tally(answers: Sequence[Answer], right: int | None) -> QuizTally:
         else:
             outcome[learner_id] = "wrong"
     values = list(outcome.values())
-    return QuizTally(answered=len(outcome), correct_first_try=values.count("first_try"),
-                     correct_after_reask=values.count("after_reask"), wrong_counts=dict(wrong), learners=outcome)
+    return QuizTally(
+        answered=len(outcome),
+        correct_first_try=values.count("first_try"),
+        correct_after_reask=values.count("after_reask"),
+        wrong_counts=dict(wrong),
+        learners=outcome,
+    )

@@ -1,4 +1,5 @@
 """The quiz and follow-up parts of the step form, in the trainer's words ("2 days later")."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -48,7 +49,8 @@ def quiz_input(form) -> tuple[dict[str, Any], dict[str, str]]:
     if form.follow_up == "on" and form.kind in FOLLOWED_KINDS:
         values["follow_up"] = {
             "after": _later(form.follow_amount, form.follow_unit, "follow_up.after", errors) or "",
-            "body": form.follow_body, "channel": form.follow_channel,
+            "body": form.follow_body,
+            "channel": form.follow_channel,
             "subject": form.follow_subject if form.follow_channel == "email" else None,
         }
     return values, errors
@@ -61,8 +63,14 @@ def from_step(step) -> dict[str, str]:
     follow = step.follow_up or {}
     if follow:
         amount, unit = duration_parts(follow.get("after"), ("2", "days"))
-        fields.update(follow_up="on", follow_amount=amount, follow_unit=unit, follow_body=follow.get("body", ""),
-                      follow_channel=follow.get("channel") or step.channel, follow_subject=follow.get("subject") or "")
+        fields.update(
+            follow_up="on",
+            follow_amount=amount,
+            follow_unit=unit,
+            follow_body=follow.get("body", ""),
+            follow_channel=follow.get("channel") or step.channel,
+            follow_subject=follow.get("subject") or "",
+        )
     return fields
 
 

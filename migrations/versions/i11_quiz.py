@@ -3,6 +3,7 @@
 Revision ID: i11_quiz
 Revises: cd14907ba832
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -23,7 +24,8 @@ def upgrade():
         batch_op.add_column(sa.Column("attempt", sa.Integer(), server_default="0", nullable=False))
         batch_op.drop_constraint("uq_deliveries_enrollment_id_step_id", type_="unique")
         batch_op.create_unique_constraint(
-            "uq_deliveries_enrollment_id_step_id_purpose_attempt", ["enrollment_id", "step_id", "purpose", "attempt"])
+            "uq_deliveries_enrollment_id_step_id_purpose_attempt", ["enrollment_id", "step_id", "purpose", "attempt"]
+        )
 
 
 def downgrade():

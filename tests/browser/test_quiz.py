@@ -1,4 +1,5 @@
 """A trainer builds a quiz step, previews both verdicts, and reads the Learning tab after simulated answers."""
+
 from __future__ import annotations
 
 from datetime import timedelta

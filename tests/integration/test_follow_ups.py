@@ -1,4 +1,5 @@
 """Follow-ups for silence: only to learners who have not answered by `after`; none to the opted out or the quiet."""
+
 from __future__ import annotations
 
 from datetime import timedelta

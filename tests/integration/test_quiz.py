@@ -1,4 +1,5 @@
 """Quiz steps end to end: the verdict by return, spaced re-asks, a right answer ends them, quiz-results."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,14 +22,17 @@ def test_wrong_then_right_after_a_reask_and_right_at_once_never_reasked(app, cli
     assert [(d.attempt, d.due_at - quiz.due_at) for d in reasks] == [(1, timedelta(days=1)), (2, timedelta(days=3))]
 
     assert send_due(quiz.due_at) == {"not_ours": 0, "sent": 2}
-    assert texts_to(ada.phone)[0].endswith("A) Re-read the notes\nB) Try it for real within days\n"
-                                           "C) Wait until ready\nReply A, B or C.")
+    assert texts_to(ada.phone)[0].endswith(
+        "A) Re-read the notes\nB) Try it for real within days\nC) Wait until ready\nReply A, B or C."
+    )
     wrong = post_sms(client, app, "a", sender=ada.phone)
     assert "Not quite: Using it soon is what makes it stay." in wrong.get_data(as_text=True)
     right = post_sms(client, app, "B", sender=bo.phone)
     assert "Right! Using it soon is what makes it stay." in right.get_data(as_text=True)
     assert {(d.attempt, d.status, d.error_message) for d in rows(bo, "reask")} == {
-        (1, "skipped", "answered right"), (2, "skipped", "answered right")}
+        (1, "skipped", "answered right"),
+        (2, "skipped", "answered right"),
+    }
 
     # The day after: only Ada, who answered wrong, is asked again.
     assert send_due(quiz.due_at + timedelta(days=1)) == {"not_ours": 0, "sent": 1}
@@ -45,9 +49,16 @@ def test_wrong_then_right_after_a_reask_and_right_at_once_never_reasked(app, cli
     by_name = {row["learner"]["id"]: row for row in results["learners"]}
     assert (by_name[ada.id]["answered"], by_name[ada.id]["correct"]) == (1, 1)
     listed = api.get(f"/sessions/{ts.id}/deliveries?step_id={quiz.step_id}&limit=10").get_json()["items"]
-    assert sorted((d["learner"]["id"], d["purpose"], d["attempt"], d["status"]) for d in listed) == sorted([
-        (ada.id, "step", 0, "sent"), (ada.id, "reask", 1, "sent"), (ada.id, "reask", 2, "skipped"),
-        (bo.id, "step", 0, "sent"), (bo.id, "reask", 1, "skipped"), (bo.id, "reask", 2, "skipped")])
+    assert sorted((d["learner"]["id"], d["purpose"], d["attempt"], d["status"]) for d in listed) == sorted(
+        [
+            (ada.id, "step", 0, "sent"),
+            (ada.id, "reask", 1, "sent"),
+            (ada.id, "reask", 2, "skipped"),
+            (bo.id, "step", 0, "sent"),
+            (bo.id, "reask", 1, "skipped"),
+            (bo.id, "reask", 2, "skipped"),
+        ]
+    )
 
 
 def test_a_repeated_webhook_or_second_answer_gets_no_second_verdict(app, client, trainer):
@@ -96,12 +107,17 @@ def test_an_email_quiz_answer_gets_the_verdict_by_email_once(app, trainer):
     enrol(ts, [ada])
     quiz = rows(ada, "step")[0]
     send_due(quiz.due_at)
-    form = inbound_parse_form(text="B\n\nOn Tue, Tess wrote:\n> What makes a skill stick?", sender=ada.email,
-                              to=f"reply+{quiz.reply_token}@in.example.com", message_id="<m1@mail.example.com>")
+    form = inbound_parse_form(
+        text="B\n\nOn Tue, Tess wrote:\n> What makes a skill stick?",
+        sender=ada.email,
+        to=f"reply+{quiz.reply_token}@in.example.com",
+        message_id="<m1@mail.example.com>",
+    )
     for _ in range(2):  # the same email twice: one verdict
         assert receive_email(parse_inbound(form)).kind == "quiz_answer"
-    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == ada.email)
-                              .order_by(OutboxMessage.id)).all()
+    sent = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == ada.email).order_by(OutboxMessage.id)
+    ).all()
     assert [m.subject for m in sent] == ["Quick check", "Your quiz answer"]
     assert sent[0].body.startswith("What makes a skill stick?\nA) Re-read the notes")
     assert sent[1].body.startswith("Right! Using it soon is what makes it stay.")
@@ -123,8 +139,10 @@ def test_a_late_enrolment_skips_a_past_quiz_with_its_reasks(app, trainer):
     ts = session_with(trainer, [quiz_step(offset="-P1D", anchor="start")], starts_in=timedelta(hours=2))
     (ada,) = make_learners(trainer, 1)
     enrol(ts, [ada])
-    assert {(d.purpose, d.status, d.error_code) for d in rows(ada)} == {("step", "skipped", "late"),
-                                                                          ("reask", "skipped", "late")}
+    assert {(d.purpose, d.status, d.error_code) for d in rows(ada)} == {
+        ("step", "skipped", "late"),
+        ("reask", "skipped", "late"),
+    }
 
 
 def test_reasks_move_with_a_session_until_their_quiz_is_sent_then_stay(app, trainer):

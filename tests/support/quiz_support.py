@@ -1,4 +1,5 @@
 """Quiz and follow-up test helpers: sequences, sending what is due at a moment, the texts learners got."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -17,9 +18,18 @@ CHOICES = ["Re-read the notes", "Try it for real within days", "Wait until ready
 
 def quiz_step(**overrides) -> StepInput:
     """An SMS quiz two days after the end, right answer B, re-asked a day later."""
-    fields = {"kind": "quiz", "channel": "sms", "anchor": "end", "offset": "P2D",
-              "body": "What makes a skill stick?\n{{ reply_hint }}", "choices": list(CHOICES), "answer": 1,
-              "explain": "Using it soon is what makes it stay.", "retry_after": "P1D", **overrides}
+    fields = {
+        "kind": "quiz",
+        "channel": "sms",
+        "anchor": "end",
+        "offset": "P2D",
+        "body": "What makes a skill stick?\n{{ reply_hint }}",
+        "choices": list(CHOICES),
+        "answer": 1,
+        "explain": "Using it soon is what makes it stay.",
+        "retry_after": "P1D",
+        **overrides,
+    }
     return StepInput(**fields)
 
 
@@ -27,8 +37,14 @@ def session_with(trainer, steps: list[StepInput], *, starts_in=timedelta(days=5)
     """A session (no send window) starting `starts_in` from now, using one sequence of these steps."""
     sequence = create_sequence(trainer, name=name, send_window=None, steps=steps)
     starts_at = utcnow().replace(microsecond=0) + starts_in
-    return create_session(trainer, title="Feedback that lands", starts_at=starts_at,
-                          ends_at=starts_at + timedelta(hours=2), timezone="UTC", sequence_ids=[sequence.id])
+    return create_session(
+        trainer,
+        title="Feedback that lands",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        timezone="UTC",
+        sequence_ids=[sequence.id],
+    )
 
 
 def send_due(at: datetime) -> dict[str, int]:
@@ -40,8 +56,11 @@ def send_due(at: datetime) -> dict[str, int]:
 
 def texts_to(phone: str) -> list[str]:
     """The bodies the outbox sent to this address, oldest first."""
-    return list(db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == phone)
-                                   .order_by(OutboxMessage.id)))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.body).where(OutboxMessage.to_address == phone).order_by(OutboxMessage.id)
+        )
+    )
 
 
 def rows(learner, purpose: str | None = None) -> list[Delivery]:

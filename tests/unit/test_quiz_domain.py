@@ -1,4 +1,5 @@
 """Pure quiz and follow-up rules: answers by letter, hints, verdicts, re-ask delays, tallies, quiet learners."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -12,10 +13,22 @@ CHOICES = ["Tea", "Coffee", "Water"]
 T0 = datetime(2030, 1, 1, 9, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("a", 0), ("B", 1), (" c) ", 2), ("(b)", 1), ("2", 1), ("water", 2), ("Coffee!", 1),
-    ("d", None), ("z", None), ("maybe", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("a", 0),
+        ("B", 1),
+        (" c) ", 2),
+        ("(b)", 1),
+        ("2", 1),
+        ("water", 2),
+        ("Coffee!", 1),
+        ("d", None),
+        ("z", None),
+        ("maybe", None),
+        ("", None),
+    ],
+)
 def test_a_quiz_is_answered_by_letter_number_or_text(body, expected):
     assert quiz.parse_quiz_answer(body, CHOICES) == expected
 
@@ -34,21 +47,34 @@ def test_reasks_come_after_retry_after_then_twice_as_long_after_that():
     assert [str(delay) for _, delay in quiz.reask_offsets(None)] == ["P2D", "P6D"]
 
 
-@pytest.mark.parametrize(("answer", "explain", "retry_after", "field"), [
-    (3, "", "P2D", "answer"), (-1, "", "P2D", "answer"), (None, "", "P2D", "answer"), (True, "", "P2D", "answer"),
-    (1, "x" * 501, "P2D", "explain"), (1, "", "-P1D", "retry_after"), (1, "", "PT0S", "retry_after"),
-    (1, "", "soon", "retry_after"),
-])
+@pytest.mark.parametrize(
+    ("answer", "explain", "retry_after", "field"),
+    [
+        (3, "", "P2D", "answer"),
+        (-1, "", "P2D", "answer"),
+        (None, "", "P2D", "answer"),
+        (True, "", "P2D", "answer"),
+        (1, "x" * 501, "P2D", "explain"),
+        (1, "", "-P1D", "retry_after"),
+        (1, "", "PT0S", "retry_after"),
+        (1, "", "soon", "retry_after"),
+    ],
+)
 def test_quiz_fields_are_checked(answer, explain, retry_after, field):
     _, errors = quiz.check(CHOICES, answer, explain, retry_after)
     assert field in errors
 
 
 def test_tally_counts_first_answers_per_ask():
-    answers = [Answer(1, 0, 1), Answer(1, 0, 0),  # right at once; a second text to the same ask does not count
-               Answer(2, 0, 0), Answer(2, 1, 1),  # wrong, then right after a re-ask
-               Answer(3, 0, 2), Answer(3, 1, 0),  # wrong twice
-               Answer(4, 1, 1)]  # silent at first, right when re-asked
+    answers = [
+        Answer(1, 0, 1),
+        Answer(1, 0, 0),  # right at once; a second text to the same ask does not count
+        Answer(2, 0, 0),
+        Answer(2, 1, 1),  # wrong, then right after a re-ask
+        Answer(3, 0, 2),
+        Answer(3, 1, 0),  # wrong twice
+        Answer(4, 1, 1),
+    ]  # silent at first, right when re-asked
     tally = quiz.tally(answers, 1)
     assert (tally.answered, tally.correct_first_try, tally.correct_after_reask) == (4, 1, 2)
     assert tally.wrong_counts == {0: 2, 2: 1} and tally.most_chosen_wrong == 0
@@ -65,12 +91,20 @@ def test_quiet_after_three_unanswered_asks_until_a_reply():
 
 def test_follow_up_checks_and_slots():
     values, errors = follow_ups.check("practice", "email", {"after": "p3d", "body": "Hi {{ first_name }}"})
-    assert errors == {} and values == {"after": "P3D", "body": "Hi {{ first_name }}", "channel": "email", "subject": None}
+    assert errors == {} and values == {
+        "after": "P3D",
+        "body": "Hi {{ first_name }}",
+        "channel": "email",
+        "subject": None,
+    }
     assert "follow_up" in follow_ups.check("reminder", "sms", {"after": "P1D", "body": "x"})[1]
     assert "follow_up" in follow_ups.check("quiz", "sms", {"after": "P1D", "body": "x", "when": 1})[1]
     assert "follow_up.channel" in follow_ups.check("quiz", "sms", {"after": "P1D", "body": "x", "channel": "fax"})[1]
     assert follow_ups.follow_ons("quiz", "P1D", {"after": "P2D"}) == [
-        ("reask", 1, "P1D"), ("reask", 2, "P3D"), ("follow_up", 0, "P2D")]
+        ("reask", 1, "P1D"),
+        ("reask", 2, "P3D"),
+        ("follow_up", 0, "P2D"),
+    ]
     assert follow_ups.follow_ons("poll", None, None) == []
 
 

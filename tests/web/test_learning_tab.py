@@ -1,4 +1,5 @@
 """The session's Learning tab and the learner page's "quiet since", after simulated answers."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,8 +14,11 @@ from tests.support.quiz_support import quiz_step, rows, send_due, session_with
 
 
 def test_learning_tab_charts_quiz_results_and_learner_page_says_quiet(app, logged_in, trainer):
-    steps = [StepInput("poll", "sms", "start", "-P3D", "Which? {{ reply_hint }}", choices=["Tea", "Coffee"]),
-             StepInput("discussion", "sms", "start", "-P2D", "What went well?"), quiz_step()]
+    steps = [
+        StepInput("poll", "sms", "start", "-P3D", "Which? {{ reply_hint }}", choices=["Tea", "Coffee"]),
+        StepInput("discussion", "sms", "start", "-P2D", "What went well?"),
+        quiz_step(),
+    ]
     ts = session_with(trainer, steps)
     first, later, wrong, silent = make_learners(trainer, 4)
     enrol(ts, [first, later, wrong, silent])

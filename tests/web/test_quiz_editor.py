@@ -1,4 +1,5 @@
 """The sequence editor's quiz editor: right choice, explanation, re-ask delay, follow-up, verdict preview."""
+
 from __future__ import annotations
 
 from drip.extensions import db
@@ -8,13 +9,31 @@ from tests.conftest import csrf_token
 
 
 def _form(path, client, **overrides):
-    form = {"amount": "2", "unit": "days", "direction": "after", "anchor": "end", "at": "", "kind": "quiz",
-            "channel": "sms", "subject": "", "body": "What sticks best?\n{{ reply_hint }}",
-            "choices": "Re-reading\nTrying it soon\nWaiting", "if_late": "skip", "answer": "1",
-            "explain": "Using it soon makes it stay.", "retry_amount": "3", "retry_unit": "days",
-            "follow_up": "on", "follow_amount": "1", "follow_unit": "days", "follow_channel": "sms",
-            "follow_body": "{{ first_name }}, A, B or C?", "follow_subject": "", "action": "save",
-            "csrf_token": csrf_token(client, path)}
+    form = {
+        "amount": "2",
+        "unit": "days",
+        "direction": "after",
+        "anchor": "end",
+        "at": "",
+        "kind": "quiz",
+        "channel": "sms",
+        "subject": "",
+        "body": "What sticks best?\n{{ reply_hint }}",
+        "choices": "Re-reading\nTrying it soon\nWaiting",
+        "if_late": "skip",
+        "answer": "1",
+        "explain": "Using it soon makes it stay.",
+        "retry_amount": "3",
+        "retry_unit": "days",
+        "follow_up": "on",
+        "follow_amount": "1",
+        "follow_unit": "days",
+        "follow_channel": "sms",
+        "follow_body": "{{ first_name }}, A, B or C?",
+        "follow_subject": "",
+        "action": "save",
+        "csrf_token": csrf_token(client, path),
+    }
     form.update(overrides)
     return form
 
@@ -34,7 +53,12 @@ def test_save_stores_the_quiz_and_the_form_shows_it_again(logged_in, trainer):
     path = f"/sequences/{sequence.id}/steps/new"
     assert logged_in.post(path, data=_form(path, logged_in)).status_code == 302
     step = db.session.query(Step).one()
-    assert (step.kind, step.answer, step.explain, step.retry_after) == ("quiz", 1, "Using it soon makes it stay.", "P3D")
+    assert (step.kind, step.answer, step.explain, step.retry_after) == (
+        "quiz",
+        1,
+        "Using it soon makes it stay.",
+        "P3D",
+    )
     assert step.follow_up == {"after": "P1D", "body": "{{ first_name }}, A, B or C?", "channel": "sms", "subject": None}
     page = logged_in.get(f"/sequences/{sequence.id}/steps/{step.id}").get_data(as_text=True)
     assert '<option value="1" selected>' in page and 'name="follow_up" value="on" checked' in page

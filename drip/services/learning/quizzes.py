@@ -1,4 +1,5 @@
 """A quiz answer: the verdict sent back at once by the same channel, and the re-asks it makes unneeded."""
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,11 @@ def reply_stored(reply: Reply, now: datetime) -> str | None:
     if reply.kind != "quiz_answer" or step.kind != "quiz" or reply.choice_index is None:
         skip_answered(reply, right=False, now=now)
         return None
-    earlier = db.session.scalar(select(func.count()).select_from(Reply).where(
-        Reply.delivery_id == reply.delivery_id, Reply.kind == "quiz_answer", Reply.id != reply.id))
+    earlier = db.session.scalar(
+        select(func.count())
+        .select_from(Reply)
+        .where(Reply.delivery_id == reply.delivery_id, Reply.kind == "quiz_answer", Reply.id != reply.id)
+    )
     # Only the first answer to an ask counts: a correction after the verdict neither ends re-asks nor scores.
     right = reply.choice_index == step.answer and not earlier
     skip_answered(reply, right=right, now=now)

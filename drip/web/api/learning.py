@@ -1,4 +1,5 @@
 """GET /sessions/{id}/quiz-results: what the session's quizzes show about recall."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -63,12 +64,32 @@ def quiz_results_api(session_id: int) -> QuizResultsOut:
     quizzes = []
     for item in results.quizzes:
         choices, wrong = item.step.choices or [], item.tally.most_chosen_wrong
-        quizzes.append(QuizStepOut(
-            step_id=item.step.id, sequence_id=item.step.sequence_id, body=item.step.body, choices=choices,
-            answer=item.step.answer, asked=item.asked, answered=item.tally.answered,
-            correct_first_try=item.tally.correct_first_try, correct_after_reask=item.tally.correct_after_reask,
-            most_chosen_wrong=None if wrong is None or wrong >= len(choices) else WrongChoiceOut(
-                index=wrong, letter=letter(wrong), text=choices[wrong], count=item.tally.wrong_counts[wrong])))
-    learners = [QuizLearnerOut(learner=LearnerRef.of(row.learner), answered=row.answered, correct=row.correct,
-                               follow_ups=row.follow_ups, quiet_since=row.quiet_since) for row in results.learners]
+        quizzes.append(
+            QuizStepOut(
+                step_id=item.step.id,
+                sequence_id=item.step.sequence_id,
+                body=item.step.body,
+                choices=choices,
+                answer=item.step.answer,
+                asked=item.asked,
+                answered=item.tally.answered,
+                correct_first_try=item.tally.correct_first_try,
+                correct_after_reask=item.tally.correct_after_reask,
+                most_chosen_wrong=None
+                if wrong is None or wrong >= len(choices)
+                else WrongChoiceOut(
+                    index=wrong, letter=letter(wrong), text=choices[wrong], count=item.tally.wrong_counts[wrong]
+                ),
+            )
+        )
+    learners = [
+        QuizLearnerOut(
+            learner=LearnerRef.of(row.learner),
+            answered=row.answered,
+            correct=row.correct,
+            follow_ups=row.follow_ups,
+            quiet_since=row.quiet_since,
+        )
+        for row in results.learners
+    ]
     return QuizResultsOut(session_id=ts.id, quizzes=quizzes, learners=learners)
