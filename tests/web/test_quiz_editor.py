@@ -72,3 +72,20 @@ def test_a_quiz_without_its_right_answer_is_refused(logged_in, trainer):
     response = logged_in.post(path, data=_form(path, logged_in, answer="5"))
     assert response.status_code == 422
     assert db.session.query(Step).count() == 1
+
+
+def test_the_sequence_page_shows_a_quiz_steps_verdicts_and_follow_up(logged_in, trainer):
+    step = StepInput(
+        "quiz",
+        "sms",
+        "end",
+        "P2D",
+        "Which?\n{{ reply_hint }}",
+        choices=["Tea", "Coffee"],
+        answer=0,
+        explain="Tea, always.",
+        follow_up={"after": "P1D", "body": "Still there?"},
+    )
+    sequence = create_sequence(trainer, name="Recall", steps=[step])
+    page = logged_in.get(f"/sequences/{sequence.id}").get_data(as_text=True)
+    assert "Right! Tea, always." in page and "Not quite: Tea, always." in page and "Still there?" in page
