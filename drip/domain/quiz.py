@@ -6,19 +6,17 @@ asked again `retry_after` after the question, then twice as long after that; at 
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from drip.domain.durations import Offset, parse_offset
-from drip.domain.routing import parse_poll_answer
+from drip.domain.choices import parse_choice
 
 LETTERS = "ABCDEFGHI"
 DEFAULT_RETRY_AFTER = "P2D"
 MAX_REASKS = 2
 MAX_EXPLAIN = 500
-_LETTER = re.compile(r"\(?\s*([a-i])\s*[).:]?", re.IGNORECASE)
 
 
 def letter(index: int) -> str:
@@ -28,12 +26,7 @@ def letter(index: int) -> str:
 
 def parse_quiz_answer(body: str, choices: Sequence[str]) -> int | None:
     """The 0-based choice a quiz reply picks: its letter, its number or its text; else None."""
-    text = " ".join(body.split())
-    match = _LETTER.fullmatch(text)
-    if match is not None:
-        index = LETTERS.index(match.group(1).upper())
-        return index if index < len(choices) else None
-    return parse_poll_answer(body, choices)
+    return parse_choice(body, choices)
 
 
 def reply_hint(choices: Sequence[str] | None) -> str:

@@ -1,14 +1,14 @@
 """Quiz steps, follow-ups for silence, and deliveries that re-ask or follow up a step.
 
 Revision ID: i11_quiz
-Revises: cd14907ba832
+Revises: i10_routing
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i11_quiz"
-down_revision = "cd14907ba832"
+down_revision = "i10_routing"
 branch_labels = None
 depends_on = None
 

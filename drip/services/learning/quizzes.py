@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from drip.domain import quiz
+from drip.domain import catalog, quiz
 from drip.extensions import db
 from drip.models import Learner, Reply, Step, Trainer
+from drip.services.inbound import answer_hooks
 from drip.services.learning.follow_ons import skip_answered
 
 log = logging.getLogger(__name__)
@@ -53,3 +54,8 @@ def email_verdict(learner_id: int, text: str) -> None:
         send_one_off(trainer, learner, "email", text, subject="Your quiz answer")
     except (SendRefused, SendError, ValueError) as error:
         log.warning("quiz verdict to learner %s not sent: %s", learner_id, error)
+
+
+# Routing's seam: every reply filed against a step comes here, inside the inbound transaction.
+for _kind in catalog.learner_reply_kinds():
+    answer_hooks.on_answer(_kind)(reply_stored)
