@@ -13,6 +13,7 @@ from drip.models.learners import new_unsubscribe_token
 from drip.services.learners.upsert import normalise_phone
 from drip.services.delivery.send import SendRefused, send_one_off
 from drip.services.programs.sequences import StepInput
+from drip.domain import catalog
 from drip.web import quiz_form
 
 UNITS = ("minutes", "hours", "days", "weeks")
@@ -86,7 +87,7 @@ class StepForm:
         errors.update(extra_errors)
         if errors:
             return None, errors
-        choices = [line.strip() for line in self.choices.splitlines() if line.strip()] if self.kind in ("poll", "quiz") else None
+        choices = [line.strip() for line in self.choices.splitlines() if line.strip()] if self.kind in catalog.choice_step_kinds() else None
         item = StepInput(
             kind=self.kind, channel=self.channel, anchor=self.anchor, offset=offset, body=self.body,
             local_time=self.at.strip() or None, subject=self.subject if self.channel == "email" else None,

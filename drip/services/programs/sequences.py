@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 
-from drip.domain import follow_ups, quiz, templates
+from drip.domain import catalog, follow_ups, quiz, templates
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
@@ -15,7 +15,7 @@ from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequen
 from drip.services.programs.sessions import sync_step
 
 KINDS = ("poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
-WITH_CHOICES = ("poll", "quiz")
+WITH_CHOICES = catalog.choice_step_kinds()
 CHANNELS = ("sms", "email")
 MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
