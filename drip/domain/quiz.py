@@ -6,9 +6,11 @@ asked again `retry_after` after the question, then twice as long after that; at 
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import quote, urlencode
 
 from drip.domain.durations import Offset, parse_offset
 from drip.domain.choices import parse_choice
@@ -36,6 +38,16 @@ def reply_hint(choices: Sequence[str] | None) -> str:
     letters = [letter(i) for i in range(len(choices))]
     listed = "\n".join(f"{letter(i)}) {choice}" for i, choice in enumerate(choices))
     return f"{listed}\nReply {', '.join(letters[:-1])} or {letters[-1]}."
+
+
+def answer_links_html(choices: Sequence[str], reply_address: str, subject: str) -> str:
+    """One mailto link per choice for a quiz email: a tap writes the reply (its letter) to the quiz's own address."""
+    links = []
+    for index, choice in enumerate(choices):
+        query = urlencode({"subject": f"Re: {subject}", "body": letter(index)}, quote_via=quote)
+        href = html.escape(f"mailto:{reply_address}?{query}", quote=True)
+        links.append(f'<a href="{href}">{letter(index)}) {html.escape(choice)}</a>')
+    return "\n<p>Tap your answer: " + " · ".join(links) + "</p>"
 
 
 def verdict(correct: bool, explain: str | None) -> str:

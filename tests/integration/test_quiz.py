@@ -120,6 +120,11 @@ def test_an_email_quiz_answer_gets_the_verdict_by_email_once(app, trainer):
     ).all()
     assert [m.subject for m in sent] == ["Quick check", "Your quiz answer"]
     assert sent[0].body.startswith("What makes a skill stick?\nA) Re-read the notes")
+    # Each choice is also a link that writes the reply to the quiz's own address.
+    assert (
+        f'href="mailto:reply+{quiz.reply_token}@in.example.com?subject=Re%3A%20Quick%20check&amp;body=B"'
+        in sent[0].html
+    )
     assert sent[1].body.startswith("Right! Using it soon is what makes it stay.")
     assert [d.status for d in rows(ada, "reask")] == ["skipped", "skipped"]
 

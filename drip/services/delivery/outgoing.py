@@ -11,6 +11,7 @@ from drip.channels.base import OutgoingMessage
 from drip.extensions import db
 from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
 from drip.domain import messages as compose
+from drip.domain import quiz
 from drip.services.programs.enrolment import learner_zone
 
 
@@ -72,6 +73,10 @@ def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
     config = current_app.config
     if parcel.channel == "sms":
         return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
+    domain = config.get("INBOUND_EMAIL_DOMAIN")
+    links = ""
+    if parcel.kind == "quiz" and parcel.purpose != "follow_up" and parcel.choices and domain:
+        links = quiz.answer_links_html(parcel.choices, f"reply+{parcel.reply_token}@{domain}", subject)
     return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
                                  unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
-                                 config=config)
+                                 config=config, extra_html=links)
