@@ -5,6 +5,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app
@@ -27,6 +28,8 @@ from drip.services.delivery.transitions import outcome
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
 FLUSH_SECONDS = 0.2
+# How long a batch keeps trying to record its outcomes while the database is away (a restart, a failover).
+OUTCOME_PATIENCE = 60.0
 
 _pool_lock = threading.Lock()
 _pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, size, executor)
@@ -76,12 +79,32 @@ def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
                 done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
                 for future in done:
                     future.result()
-                writer.flush()
+                _flush(writer, patience=0)
         finally:
             claimer.close()
-            writer.flush()  # even when stopped (job timeout, cold shutdown): record what is known
-    writer.flush()
+            _flush(writer, patience=OUTCOME_PATIENCE)  # even when stopped (job timeout, cold shutdown)
+    _flush(writer, patience=OUTCOME_PATIENCE)
     return dict(writer.counts)
+
+
+def _flush(writer: OutcomeWriter, *, patience: float) -> None:
+    """Write the outcomes collected so far, retrying for `patience` seconds while the database is away."""
+    # The messages are with the provider: losing their outcomes to a database restart would leave
+    # them `sending` until the lease turns them `unknown`. The writer keeps what it could not write.
+    deadline = time.monotonic() + patience
+    delay = 0.2
+    while True:
+        try:
+            writer.flush()
+            return
+        except Exception as error:
+            if time.monotonic() >= deadline:
+                if patience:
+                    raise
+                log.warning("writing outcomes failed, kept for the next flush: %s", error)
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: OutcomeWriter) -> None:
@@ -140,6 +163,8 @@ def _hand_over(parcel: Parcel, message, address: str) -> dict:
     except PermanentSendError as error:
         return outcome(d, "failed", code=str(error.code), reason=error.message)
     except TransientSendError as error:
+        if error.code == "connection" and not error.maybe_sent:  # no attempt reached the provider: try later
+            return outcome(d, "scheduled", code=str(error.code), reason=f"provider unreachable: {error.message}")
         return outcome(d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}")
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
