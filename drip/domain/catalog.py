@@ -32,11 +32,15 @@ class ReplyKind:
 
 @dataclass(frozen=True)
 class Channel:
-    """A way a step reaches a learner: the address it needs and how it is named."""
+    """A way a step reaches a learner: the address it needs, the opt-out that stops it, its message shape."""
 
     name: str
     label: str
-    address_field: str  # the Learner attribute the channel sends to
+    address_field: str  # the Learner attribute the channel sends to ("phone" or "email")
+    opted_out_field: str  # the Learner attribute set when they opted out of it
+    missing_address: str  # why a delivery is skipped when the learner has no such address
+    shape: str = "text"  # "text" (a body, counted in SMS segments) or "email" (subject, HTML, headers)
+    rate_limited: bool = False  # sends share DRIP_SMS_RATE per sending number
 
 
 @dataclass(frozen=True)
@@ -68,8 +72,8 @@ REPLY_KINDS: tuple[ReplyKind, ...] = (
 )
 
 CHANNELS: tuple[Channel, ...] = (
-    Channel("sms", "SMS", "phone"),
-    Channel("email", "Email", "email"),
+    Channel("sms", "SMS", "phone", "sms_opted_out_at", "no phone number", rate_limited=True),
+    Channel("email", "Email", "email", "email_opted_out_at", "no email address", shape="email"),
 )
 
 # scheduled → queued → sending → sent → delivered; or failed, undelivered, skipped, unknown.
@@ -110,6 +114,20 @@ def reply_kind(name: str) -> ReplyKind | None:
 def channel(name: str) -> Channel | None:
     """The channel called `name`, or None."""
     return _CHANNELS.get(name)
+
+
+def add_channel(row: Channel) -> None:
+    """Add a channel row (with its module registered in drip.channels.registry, that is all a channel needs)."""
+    global CHANNELS
+    CHANNELS = tuple(c for c in CHANNELS if c.name != row.name) + (row,)
+    _CHANNELS[row.name] = row
+
+
+def remove_channel(name: str) -> None:
+    """Take a channel row out again (tests that added one)."""
+    global CHANNELS
+    CHANNELS = tuple(c for c in CHANNELS if c.name != name)
+    _CHANNELS.pop(name, None)
 
 
 def status(name: str) -> Status:

@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
 from drip.domain import messages as compose
@@ -65,8 +66,9 @@ def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
         hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
     text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
     config = current_app.config
-    if parcel.channel == "sms":
-        return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
+    if catalog.channel(parcel.channel).shape == "text":
+        return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config,
+                                   channel=parcel.channel)
     return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
                                  unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
                                  config=config)

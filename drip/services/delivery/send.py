@@ -14,6 +14,7 @@ from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult
 from drip.channels.outbox import sending_for
 from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
+from drip.domain import catalog
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
 from drip.models import Learner, Trainer
@@ -125,26 +126,25 @@ def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: Outcom
 
 def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
-    if parcel.channel == "sms":
-        key = sender_key("sms")
+    kind = catalog.channel(parcel.channel)
+    if kind.rate_limited:
+        key = sender_key(parcel.channel)
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
             _limiter(current_app).acquire(key)
     state = claimer.claim(parcel.delivery_id)
     if state is None:
         writer.count("taken")  # someone else has it, or it was taken back
         return "taken"
-    _, session_status, phone, email, sms_out, email_out = state
     d = parcel.delivery_id
-    if session_status == "cancelled":
+    if state.status == "cancelled":
         return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
-    if (sms_out if parcel.channel == "sms" else email_out) is not None:
+    if getattr(state, kind.opted_out_field) is not None:
         reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
         db.session.rollback()
         return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or "learner opted out"))
-    address = phone if parcel.channel == "sms" else email
+    address = getattr(state, kind.address_field)
     if not address:
-        reason = "no phone number" if parcel.channel == "sms" else "no email address"
-        return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
+        return writer.add(outcome(d, "skipped", code="no_address", reason=kind.missing_address))
     try:
         message = build_message(parcel, address)
     except TemplateProblem as problem:

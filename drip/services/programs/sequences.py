@@ -7,7 +7,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 
-from drip.domain import templates
+from drip.domain import catalog, templates
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
@@ -15,7 +15,7 @@ from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequen
 from drip.services.programs.sessions import sync_step
 
 KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
-CHANNELS = ("sms", "email")
+CHANNELS = catalog.names(catalog.CHANNELS)
 MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
 
@@ -61,7 +61,8 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     """The step's normalised column values, and a reason per field that is wrong."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"kind": item.kind, "channel": item.channel, "anchor": item.anchor, "if_late": item.if_late}
-    for key, allowed in (("kind", KINDS), ("channel", CHANNELS), ("anchor", ("start", "end")), ("if_late", ("skip", "send"))):
+    channels = catalog.names(catalog.CHANNELS)  # read now: a channel may have been added since import
+    for key, allowed in (("kind", KINDS), ("channel", channels), ("anchor", ("start", "end")), ("if_late", ("skip", "send"))):
         if values[key] not in allowed:
             errors[key] = f"must be one of {', '.join(allowed)}"
     try:
@@ -74,12 +75,13 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
         errors["local_time"] = str(error)
     body = item.body if isinstance(item.body, str) else ""
     values["body"] = body.strip("\n").replace("\r\n", "\n")
-    subject = (item.subject or "").strip() if item.channel == "email" else None
+    shape = catalog.channel(item.channel).shape if "channel" not in errors else "text"
+    subject = (item.subject or "").strip() if shape == "email" else None
     values["subject"] = subject
     for reason in templates.validate(values["body"], subject=subject):
         key = "subject" if reason.startswith("Subject: ") else "body"
         errors.setdefault(key, reason.removeprefix("Subject: "))
-    if item.channel == "sms" and "body" not in errors:
+    if shape == "text" and "body" not in errors:
         sample = templates.render(values["body"], templates.sample_context())
         if len(sample) > MAX_SMS_CHARACTERS:
             errors["body"] = f"an SMS can be at most {MAX_SMS_CHARACTERS} characters (this one is {len(sample)})"
