@@ -111,3 +111,9 @@ def revoke_token(trainer: Trainer, token_id: int) -> bool:
     row.revoked_at = row.revoked_at or utcnow()
     db.session.commit()
     return True
+
+
+def set_contact_line(trainer: Trainer, line: str) -> None:
+    """Save how learners reach the trainer (the answer to HELP); commits."""
+    trainer.contact_line = line
+    db.session.commit()

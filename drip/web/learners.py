@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from drip.extensions import db
 from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
 from drip.services.learners import imports as learner_import
-from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
+from drip.services.learners.upsert import LearnerInvalid, add_learner, decode_upload, parse_csv, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
 from drip.web.ownership import own_or_404
 
@@ -53,8 +53,7 @@ def add():
     except LearnerInvalid as invalid:
         flash("The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()), "danger")
         return redirect(url_for("learners.index"))
-    [(learner, created)] = upsert_learners(current_user, [item])
-    db.session.commit()
+    learner, created = add_learner(current_user, item)
     flash(f"{'Added' if created else 'Updated'} {learner.name}.", "success")
     return redirect(url_for("learners.show", learner_id=learner.id))
 

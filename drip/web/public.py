@@ -34,7 +34,7 @@ def unsubscribe(token: str):
 def confirm_unsubscribe(token: str):
     """Stop email to this learner from this trainer."""
     learner = _learner(token)
-    optout.unsubscribe_email(learner, source="unsubscribe_link")
+    optout.learner_unsubscribes(learner, source="unsubscribe_link")
     return redirect(url_for("public.unsubscribe", token=token, done="unsubscribed"), code=303)
 
 
@@ -42,7 +42,7 @@ def confirm_unsubscribe(token: str):
 def resubscribe(token: str):
     """Send email to this learner again."""
     learner = _learner(token)
-    optout.resubscribe_email(learner, source="unsubscribe_link")
+    optout.learner_resubscribes(learner, source="unsubscribe_link")
     return redirect(url_for("public.unsubscribe", token=token, done="resubscribed"), code=303)
 
 
@@ -52,5 +52,5 @@ def one_click(token: str):
     learner = _learner(token)
     # Honoured even without the List-Unsubscribe=One-Click body: a POST is a deliberate act.
     marker = request.form.get("List-Unsubscribe", "")
-    optout.unsubscribe_email(learner, source="one_click", detail=f"List-Unsubscribe={marker}" if marker else "")
+    optout.learner_unsubscribes(learner, source="one_click", detail=f"List-Unsubscribe={marker}" if marker else "")
     return "You are unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

@@ -67,8 +67,7 @@ def contact_line():
     if len(line) > CONTACT_LINE_MAX:
         flash(f"Keep the contact line under {CONTACT_LINE_MAX} characters.", "danger")
         return _page(contact_line_draft=line), 422
-    current_user.contact_line = line
-    db.session.commit()
+    accounts.set_contact_line(current_user, line)
     flash("Contact line saved." if line else "Contact line cleared: HELP gets the default answer.", "success")
     return redirect(url_for("settings.index") + "#help")
 

@@ -72,6 +72,7 @@ def test_a_registered_channel_sends_through_the_dispatcher_with_opt_out_and_wind
     db.session.commit()
     enrol(ts, people, now=STARTS - timedelta(days=1))
     optout.opt_out_sms("+15005550102", source="sms_keyword", now=STARTS - timedelta(hours=3))
+    db.session.commit()
 
     raw = STARTS + timedelta(hours=3)  # end + 2 h = 21:00 UTC, after the window closes at 20:00
     due = {d.learner_id: d.due_at for d in db.session.scalars(select(Delivery))}

@@ -92,6 +92,7 @@ def test_checks_at_send_time_skip_opted_out_cancelled_and_unreachable_learners(a
 
     ts, learners, ids, job = claimed(trainer, 3)
     optout.opt_out_sms(learners[0].phone, source="sms_keyword")  # skips the queued delivery itself
+    db.session.commit()
     db.session.execute(update(Delivery).where(Delivery.learner_id == learners[0].id).values(status="queued"))
     db.session.execute(update(Learner).where(Learner.id == learners[1].id).values(phone=None))
     db.session.commit()
@@ -163,6 +164,7 @@ def test_one_off_messages_honour_opt_outs_and_go_through_the_channel(app, traine
     assert (message.provider_message_id, message.delivery_id, message.trainer_id) == (
         result.provider_message_id, None, trainer.id)
     optout.opt_out_sms(learner.phone, source="sms_keyword")
+    db.session.commit()
     with pytest.raises(SendRefused, match="Opted out of SMS"):
         send_one_off(trainer, learner, "sms", "Again?")
     learner.email = None

@@ -75,7 +75,7 @@ def apply_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None 
         if error_code == "21610":
             phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
             if phone:
-                optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=now, commit=False)
+                optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=now)
         return delivery
 
     return _once("twilio", f"{sid}:{reported}", reported, dict(params), apply)
@@ -121,7 +121,7 @@ def _apply_sendgrid_event(event: dict, now: datetime) -> bool:
         address = str(event.get("email") or "").strip()
         if source and address:
             detail = str(event.get("reason") or event.get("status") or "")
-            optout.unsubscribe_email(address, source=source, detail=detail, now=now, commit=False)
+            optout.unsubscribe_email(address, source=source, detail=detail, now=now)
         return delivery
 
     return _once("sendgrid", event_id, name, event, apply)

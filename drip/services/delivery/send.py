@@ -158,7 +158,7 @@ def _hand_over(parcel: Parcel, message, address: str) -> dict:
         with sending_for(parcel.trainer_id):
             result = _send(channel_for(parcel.channel), message)
     except RecipientOptedOut as error:
-        optout.opt_out_sms(address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
+        optout.carrier_opt_out(address, detail=f"Twilio {error.code}: {error.message}")
         return outcome(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
     except PermanentSendError as error:
         return outcome(d, "failed", code=str(error.code), reason=error.message)

@@ -145,10 +145,10 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
 
     phone = message.from_address
     if decided.kind == "opt_out":
-        optout.opt_out_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        optout.opt_out_sms(phone, source="sms_keyword", detail=message.body[:200], now=now)
         return None, None, None
     if decided.kind == "opt_in":
-        optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now)
         return None, None, None
     if decided.kind == "help":
         return optout.help_text(learner), None, None

@@ -158,10 +158,11 @@ def update_sequence(sequence: Sequence, *, name: str, send_window: Any) -> Seque
     window_changed = (sequence.send_window_start, sequence.send_window_end) != (fields["send_window_start"], fields["send_window_end"])
     for key, value in fields.items():
         setattr(sequence, key, value)
-    db.session.commit()
+    db.session.flush()
     if window_changed:
         for step in sequence.steps:
             _sync(step)
+    db.session.commit()  # the sequence and its moved deliveries together
     return sequence
 
 
@@ -176,8 +177,9 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     for key, value in values.items():
         setattr(step, key, value)
     _renumber(sequence)
-    db.session.commit()
+    db.session.flush()
     _sync(step)
+    db.session.commit()  # the step and its moved deliveries together
     return step
 
 

@@ -110,16 +110,15 @@ def cancel_session(ts: TrainingSession, *, now=None) -> int:
     return skipped
 
 
-def sync_step(step: Step, *, now=None, commit: bool = True) -> int:
-    """After a step is created or edited: move its pending deliveries and create missing ones; returns changes."""
+def sync_step(step: Step, *, now=None) -> int:
+    """After a step is created or edited: move its pending deliveries and create missing ones (flushes)."""
     now = now or utcnow()
     session_ids = select(session_sequences.c.session_id).where(session_sequences.c.sequence_id == step.sequence_id)
     changed = 0
     for ts in db.session.scalars(select(TrainingSession).where(TrainingSession.id.in_(session_ids),
                                                                TrainingSession.status != "cancelled")):
         changed += reconcile(ts, now, step_ids={step.id})
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return changed
 
 
