@@ -15,6 +15,7 @@ class StepKind:
 
     name: str
     label: str
+    short_label: str
     colour: str
     reply_kind: str | None = None  # the reply an answer to this step is filed as; None: not awaited
     has_choices: bool = False
@@ -51,16 +52,17 @@ class Status:
     rank: int
     pending: bool = False  # not yet handed to a provider: moves with the session
     final: bool = False  # Drip never sends it again (a provider callback may still move it up)
+    problem: bool = False  # shown to the trainer as something to look at
 
 
 STEP_KINDS: tuple[StepKind, ...] = (
-    StepKind("poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
-    StepKind("testimonial", "Testimonial", "#fd7e14"),
-    StepKind("discussion", "Discussion questions", "#0aa2c0", reply_kind="discussion_reply"),
-    StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
-    StepKind("practice", "Practice assignment", "#198754", reply_kind="practice_report"),
-    StepKind("reminder", "Reminder", "#d63384"),
-    StepKind("info", "Information", "#0d6efd"),
+    StepKind("poll", "Poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
+    StepKind("testimonial", "Testimonial", "Testimonial", "#fd7e14"),
+    StepKind("discussion", "Discussion questions", "Discussion", "#0aa2c0", reply_kind="discussion_reply"),
+    StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545"),
+    StepKind("practice", "Practice assignment", "Practice", "#198754", reply_kind="practice_report"),
+    StepKind("reminder", "Reminder", "Reminder", "#d63384"),
+    StepKind("info", "Information", "Info", "#0d6efd"),
 )
 
 REPLY_KINDS: tuple[ReplyKind, ...] = (
@@ -83,20 +85,31 @@ STATUSES: tuple[Status, ...] = (
     Status("sending", 2),
     Status("sent", 3),
     Status("delivered", 4, final=True),
-    Status("failed", 4, final=True),
-    Status("undelivered", 4, final=True),
+    Status("failed", 4, final=True, problem=True),
+    Status("undelivered", 4, final=True, problem=True),
     Status("skipped", 4, final=True),
-    Status("unknown", 2, final=True),
+    Status("unknown", 2, final=True, problem=True),
 )
 
-# error_code of a skipped or unknown delivery -> why, in the trainer's words (the default text).
-SKIP_REASONS: dict[str, str] = {
-    "late": "late: enrolled after it was due",
-    "cancelled": "session cancelled",
-    "removed": "its sequence was removed from the session",
-    "opted_out": "learner opted out",
-    "lease": "worker stopped after handing it to the provider; not resent automatically",
-}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a delivery was skipped or is unknown: its error_code, and the words the trainer reads."""
+
+    code: str
+    text: str
+
+
+LATE_ON_ENROL = Reason("late", "late: enrolled after it was due")
+LATE_ON_MOVE = Reason("late", "late: the session moved and it was already due")
+LATE_ON_ADD = Reason("late", "late: the step was added after it was due")
+CANCELLED = Reason("cancelled", "session cancelled")
+REMOVED = Reason("removed", "its sequence was removed from the session")
+OPTED_OUT = Reason("opted_out", "learner opted out")
+NO_ADDRESS = Reason("no_address", "no address")  # the text comes from the channel row (missing_address)
+LEASE_EXPIRED = Reason("lease", "worker stopped after handing it to the provider; not resent automatically")
+SKIP_REASONS = (LATE_ON_ENROL, LATE_ON_MOVE, LATE_ON_ADD, CANCELLED, REMOVED, OPTED_OUT, NO_ADDRESS, LEASE_EXPIRED)
 
 DEFAULT_COLOUR = "#0d6efd"
 
@@ -138,6 +151,16 @@ def status(name: str) -> Status:
 def names(rows) -> tuple[str, ...]:
     """The names of a table's rows, in order."""
     return tuple(row.name for row in rows)
+
+
+def learner_reply_kinds() -> tuple[str, ...]:
+    """The reply kinds listed among a session's replies (every kind but the board's live questions)."""
+    return tuple(k.name for k in REPLY_KINDS if k.learner_answer)
+
+
+def statuses_where(flag: str) -> tuple[str, ...]:
+    """The delivery statuses with this flag set ("pending", "final" or "problem"), in life-cycle order."""
+    return tuple(s.name for s in STATUSES if getattr(s, flag))
 
 
 def answer_kinds() -> dict[str, str]:

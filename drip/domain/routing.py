@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from drip.domain import catalog
 from drip.domain.keywords import classify_keyword, normalize_keyword
 
 RouteKind = Literal[
@@ -23,11 +24,7 @@ RouteKind = Literal[
 LIVE_MARGIN = timedelta(minutes=15)
 ANSWER_WINDOW = timedelta(days=14)
 # Step kinds that await answers, and what an answer to each becomes.
-ANSWER_KINDS: dict[str, RouteKind] = {
-    "poll": "poll_vote",
-    "practice": "practice_report",
-    "discussion": "discussion_reply",
-}
+ANSWER_KINDS: dict[str, RouteKind] = catalog.answer_kinds()  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

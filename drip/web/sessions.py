@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from drip.domain.durations import describe_timing
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
 from drip.services.pages import session_report as report
@@ -18,7 +19,7 @@ from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
-_PENDING = ("scheduled", "queued")
+_PENDING = catalog.statuses_where("pending")
 
 
 def own_session(session_id: int) -> TrainingSession:

@@ -7,6 +7,7 @@ from typing import Mapping
 from flask import current_app
 
 from drip.channels.base import SendError
+from drip.domain import catalog
 from drip.domain.durations import offset_from_parts, parts_from_offset
 from drip.models import Learner, Step, Trainer
 from drip.models.learners import new_unsubscribe_token
@@ -15,11 +16,7 @@ from drip.services.delivery.send import SendRefused, send_one_off
 from drip.services.programs.sequences import StepInput
 
 UNITS = ("minutes", "hours", "days", "weeks")
-KIND_LABELS = {
-    "poll": "Poll", "testimonial": "Testimonial", "discussion": "Discussion questions",
-    "live_prompt": "Live prompt (text your questions)", "practice": "Practice assignment",
-    "reminder": "Reminder", "info": "Information",
-}
+KIND_LABELS = {kind.name: kind.label for kind in catalog.STEP_KINDS}
 
 
 @dataclass

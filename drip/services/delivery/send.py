@@ -141,10 +141,10 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     if getattr(state, kind.opted_out_field) is not None:
         reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
         db.session.rollback()
-        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or "learner opted out"))
+        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or catalog.OPTED_OUT.text))
     address = getattr(state, kind.address_field)
     if not address:
-        return writer.add(outcome(d, "skipped", code="no_address", reason=kind.missing_address))
+        return writer.add(outcome(d, "skipped", code=catalog.NO_ADDRESS.code, reason=kind.missing_address))
     try:
         message = build_message(parcel, address)
     except TemplateProblem as problem:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent, Trainer, utcnow
 from drip.services.delivery import transitions
@@ -17,7 +18,7 @@ DEFAULT_HELP = (
     "Drip training messages. Reply STOP to stop texts, START to get them again. "
     "Msg & data rates may apply."
 )
-OPTED_OUT = "opted_out"  # the error_code of a delivery skipped because of an opt-out
+OPTED_OUT = catalog.OPTED_OUT.code  # the error_code of a delivery skipped because of an opt-out
 # How each source reads on the learner page and in a skipped delivery's reason.
 SOURCE_LABELS = {
     "sms_keyword": "replied STOP", "unsubscribe_link": "unsubscribe link", "one_click": "one-click unsubscribe",

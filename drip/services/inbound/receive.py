@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from drip.domain.routing import Route, route
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.inbound import lookup
 from drip.channels.sendgrid_inbound import InboundEmail
 
-ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
+REPLY_KINDS = catalog.learner_reply_kinds()  # what routing may file a learner's answer as
 
 
 class MalformedInbound(ValueError):
@@ -170,7 +171,7 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
         message.session_id = training_session.id if training_session else None
     trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else None)
     message.trainer_id = trainer_id
-    kind = decided.kind if decided.kind in ANSWER_KINDS else "unclassified"
+    kind = decided.kind if decided.kind in REPLY_KINDS else "unclassified"
     reply = Reply(trainer_id=trainer_id, session_id=training_session.id if training_session else None,
                   learner_id=message.learner_id, step_id=decided.step_id, delivery_id=decided.delivery_id,
                   kind=kind, channel=message.channel, body=message.body, choice_index=decided.choice_index,

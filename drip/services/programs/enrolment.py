@@ -11,16 +11,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from drip.domain import catalog
 from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
 from drip.services.delivery import transitions
 
-LATE = "late"  # error_code of a step skipped because it was already due
-LATE_ON_ENROL = "late: enrolled after it was due"
-LATE_ON_MOVE = "late: the session moved and it was already due"
-CANCELLED = "cancelled"
-CANCELLED_REASON = "session cancelled"
+LATE = catalog.LATE_ON_ENROL.code  # error_code of a step skipped because it was already due
+LATE_ON_ENROL, LATE_ON_MOVE = catalog.LATE_ON_ENROL.text, catalog.LATE_ON_MOVE.text
+CANCELLED, CANCELLED_REASON = catalog.CANCELLED.code, catalog.CANCELLED.text
 
 
 @dataclass(frozen=True)

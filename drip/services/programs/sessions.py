@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from drip.domain.routing import SessionWindow
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
 from drip.services.delivery import transitions
@@ -14,11 +15,10 @@ from drip.services.programs.enrolment import (
     CANCELLED, CANCELLED_REASON, LATE, LATE_ON_MOVE, Planner, delivery_row, insert_deliveries, zone,
 )
 
-LATE_ON_ADD = "late: the step was added after it was due"
-REMOVED = "removed"
-REMOVED_REASON = "its sequence was removed from the session"
+LATE_ON_ADD = catalog.LATE_ON_ADD.text
+REMOVED, REMOVED_REASON = catalog.REMOVED.code, catalog.REMOVED.text
 # Not yet handed to a worker thread; a step skipped only for being late may come back if the session moves.
-_PENDING = or_(Delivery.status.in_(("scheduled", "queued")), and_(Delivery.status == "skipped", Delivery.error_code == LATE))
+_PENDING = or_(Delivery.status.in_(catalog.statuses_where("pending")), and_(Delivery.status == "skipped", Delivery.error_code == LATE))
 
 
 class SessionInvalid(ValueError):

@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 
-LEARNER_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
+LEARNER_KINDS = catalog.learner_reply_kinds()
 
 
 @dataclass
