@@ -81,9 +81,9 @@ def _csrf_error(error: CSRFError):
 
 @login_manager.user_loader
 def _load_trainer(trainer_id: str):
-    from drip.models import Trainer
+    from drip.services import accounts
 
-    return db.session.get(Trainer, int(trainer_id))
+    return accounts.trainer_by_id(int(trainer_id))
 
 
 def init_app(app: Flask) -> None:

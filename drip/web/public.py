@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from drip.extensions import db
-from drip.models import Learner, Trainer
+from drip.models import Learner
 from drip.services.inbound import optout
+from drip.services.learners import search
+from drip.services import accounts
 
 bp = Blueprint("public", __name__)
 
 
 def _learner(token: str) -> Learner:
-    learner = None
-    if 0 < len(token) <= 64:
-        learner = db.session.scalar(select(Learner).where(Learner.unsubscribe_token == token))
+    learner = search.by_unsubscribe_token(token)
     if learner is None:
         # A learner-facing page, not the admin's error page with its dashboard link.
         abort(make_response(render_template("public/unknown_link.html"), 404))
@@ -26,7 +24,7 @@ def unsubscribe(token: str):
     """Ask the learner to confirm; a GET never unsubscribes (mail scanners follow links)."""
     learner = _learner(token)
     return render_template("public/unsubscribe.html", learner=learner, token=token,
-                           trainer=db.session.get(Trainer, learner.trainer_id),
+                           trainer=accounts.trainer_by_id(learner.trainer_id),
                            done=request.args.get("done"))
 
 

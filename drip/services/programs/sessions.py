@@ -122,6 +122,15 @@ def sync_step(step: Step, *, now=None) -> int:
     return changed
 
 
+def join_keyword_taken(keyword: str, starts_at: datetime, ends_at: datetime, session_id: int | None) -> bool:
+    """True when another session live at the same time already uses this join keyword."""
+    query = select(TrainingSession).where(TrainingSession.join_keyword == keyword, TrainingSession.status != "cancelled")
+    for other in db.session.scalars(query):
+        if other.id != session_id and SessionWindow(other.id, other.starts_at, other.ends_at).overlaps(starts_at, ends_at):
+            return True
+    return False
+
+
 def session_phase(ts: TrainingSession, now: datetime) -> str:
     """Where a session stands: "upcoming", "live" (15 minutes either side), "past" or "cancelled"."""
     if ts.status == "cancelled":
