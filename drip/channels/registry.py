@@ -62,12 +62,13 @@ def unregister(name: str) -> None:
     _BUILDERS.pop(name, None)
 
 
-def _build(kind: str, config: dict[str, Any]) -> Channel:
+def _build(kind: str, app: Flask) -> Channel:
+    config = app.config
     if kind in _BUILDERS:
         return _BUILDERS[kind](config)
     provider = config.get("SMS_PROVIDER" if kind == "sms" else "EMAIL_PROVIDER") or "outbox"
     if provider == "outbox":
-        return OutboxChannel(kind)
+        return OutboxChannel(kind, app.extensions["drip_outbox_record"])
     if kind == "sms" and provider == "twilio":
         return _twilio(config)
     if kind == "email" and provider == "sendgrid":
@@ -94,7 +95,7 @@ def channel_for(kind: str) -> Channel:
         with _lock:  # one pooled client per process, even when many sending threads ask at once
             channel = channels.get(kind)
             if channel is None:
-                channel = channels[kind] = _build(kind, app.config)
+                channel = channels[kind] = _build(kind, app)
     return channel
 
 
