@@ -14,7 +14,7 @@ from drip.services.programs.enrolment import enrol
 from drip.services.delivery.recovery import LEASE_REASON, mark_alive, recover
 from drip.services.delivery.batching import record
 from drip.services.delivery.transitions import MAX_CLAIMS, outcome
-from drip.services.delivery.send import send_batch
+from drip.services.delivery.send import send_claimed
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -56,7 +56,7 @@ def test_queued_without_a_job_in_redis_goes_back_to_scheduled_after_a_grace_peri
     assert recover(NOW + timedelta(seconds=1)).rescheduled == 0  # the enqueue may still be on its way
     assert recover(NOW + timedelta(seconds=10)).rescheduled == 2
     assert {(d.status, d.job_id, d.queued_at) for d in deliveries()} == {("scheduled", None, None)}
-    assert send_batch(ids, job) == {"not_ours": 2}  # the original job, if it ever ran, sends nothing
+    assert send_claimed(ids, job) == {"not_ours": 2}  # the original job, if it ever ran, sends nothing
 
 
 def test_queued_with_a_waiting_job_is_left_alone(app, trainer):

@@ -16,7 +16,7 @@ from drip.services.programs.enrolment import learner_zone
 
 
 @dataclass(frozen=True)
-class Parcel:
+class DeliveryToSend:
     """Everything a sending thread needs about one delivery, loaded with the batch."""
 
     delivery_id: int
@@ -39,7 +39,7 @@ class Parcel:
     join_url: str
 
 
-def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
+def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
     """The deliveries of a batch this job still owns, with their learner, step, session and trainer."""
     query = (
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
@@ -52,23 +52,23 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         # Only what this job still owns: a reschedule, a cancel or a STOP may have taken some back.
         .where(Delivery.id.in_(delivery_ids), Delivery.status == "queued", Delivery.job_id == claim)
     )
-    parcels = [Parcel(*row) for row in db.session.execute(query)]
+    batch = [DeliveryToSend(*row) for row in db.session.execute(query)]
     db.session.rollback()  # hand the connection back before the slow part
-    return parcels
+    return batch
 
 
-def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
+def build_message(item: DeliveryToSend, address: str) -> OutgoingMessage:
     """The rendered SMS or email for one delivery (TemplateProblem when its body cannot render)."""
-    tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
+    tz = learner_zone(item.learner_timezone, item.session_timezone)
     ctx = compose.context(
-        learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
-        join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
-        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
+        learner_name=item.learner_name, session_title=item.session_title, starts_at=item.starts_at,
+        join_url=item.join_url, trainer_name=item.trainer_name, tz=tz,
+        hint=compose.reply_hint(item.kind, item.channel, item.choices))
+    text, subject = compose.render_step(item.body, item.subject, ctx)
     config = current_app.config
-    if catalog.channel(parcel.channel).shape == "text":
-        return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config,
-                                   channel=parcel.channel)
-    return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
-                                 unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
+    if catalog.channel(item.channel).shape == "text":
+        return compose.sms_message(delivery_id=item.delivery_id, to=address, text=text, config=config,
+                                   channel=item.channel)
+    return compose.email_message(delivery_id=item.delivery_id, to=address, subject=subject, text=text,
+                                 unsubscribe_token=item.unsubscribe_token, reply_token=item.reply_token,
                                  config=config)

@@ -21,7 +21,7 @@ from drip.models import Learner, Trainer
 from drip.domain import messages as compose
 from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
-from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
+from drip.services.delivery.outgoing import DeliveryToSend, build_message, load_batch
 from drip.services.delivery.rate_limit import SharedRateLimiter
 from drip.services.delivery.batching import Claimer, OutcomeWriter
 from drip.services.delivery.transitions import outcome
@@ -61,21 +61,21 @@ def _threads(size: int) -> ThreadPoolExecutor:
         return _pool[2]
 
 
-def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
+def send_claimed(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
-    parcels = load_parcels(delivery_ids, claim)
+    batch = load_batch(delivery_ids, claim)
     writer = OutcomeWriter(db.engine)
-    writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
-    if parcels:
-        work: queue.SimpleQueue[Parcel] = queue.SimpleQueue()
-        for parcel in parcels:
-            work.put(parcel)
+    writer.counts["not_ours"] = len(delivery_ids) - len(batch)
+    if batch:
+        work: queue.SimpleQueue[DeliveryToSend] = queue.SimpleQueue()
+        for item in batch:
+            work.put(item)
         size = max(1, int(app.config["SEND_CONCURRENCY"]))
         claimer = Claimer(db.engine, claim)
         try:
             pool = _threads(size)
-            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(parcels)))}
+            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(batch)))}
             while running:
                 done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
                 for future in done:
@@ -109,54 +109,54 @@ def _flush(writer: OutcomeWriter, *, patience: float) -> None:
 
 
 def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: OutcomeWriter) -> None:
-    """One sending thread: take parcels until none is left."""
+    """One sending thread: take batch until none is left."""
     with app.app_context():
         while True:
             try:
-                parcel = work.get_nowait()
+                item = work.get_nowait()
             except queue.Empty:
                 return
             try:
-                send_parcel(parcel, claimer, writer)
+                send_one(item, claimer, writer)
             except Exception:  # one broken delivery must not stop the batch; if left `sending`, recovery sees it
-                log.exception("sending delivery %s failed unexpectedly", parcel.delivery_id)
+                log.exception("sending delivery %s failed unexpectedly", item.delivery_id)
                 writer.count("error")
                 db.session.rollback()
 
 
-def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
+def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> str:
     """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
-    kind = catalog.channel(parcel.channel)
+    kind = catalog.channel(item.channel)
     if kind.rate_limited:
-        key = sender_key(parcel.channel)
+        key = sender_key(item.channel)
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
             _limiter(current_app).acquire(key)
-    state = claimer.claim(parcel.delivery_id)
+    state = claimer.claim(item.delivery_id)
     if state is None:
         writer.count("taken")  # someone else has it, or it was taken back
         return "taken"
-    d = parcel.delivery_id
+    d = item.delivery_id
     if state.status == "cancelled":
         return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
     if getattr(state, kind.opted_out_field) is not None:
-        reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
+        reason = optout.blocked_reason(db.session.get(Learner, item.learner_id), item.channel)
         db.session.rollback()
         return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or catalog.OPTED_OUT.text))
     address = getattr(state, kind.address_field)
     if not address:
         return writer.add(outcome(d, "skipped", code=catalog.NO_ADDRESS.code, reason=kind.missing_address))
     try:
-        message = build_message(parcel, address)
+        message = build_message(item, address)
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
-    return writer.add(_hand_over(parcel, message, address))
+    return writer.add(_hand_over(item, message, address))
 
 
-def _hand_over(parcel: Parcel, message, address: str) -> dict:
-    d = parcel.delivery_id
+def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
+    d = item.delivery_id
     try:
-        with sending_for(parcel.trainer_id):
-            result = _send(channel_for(parcel.channel), message)
+        with sending_for(item.trainer_id):
+            result = _send(channel_for(item.channel), message)
     except RecipientOptedOut as error:
         optout.carrier_opt_out(address, detail=f"Twilio {error.code}: {error.message}")
         return outcome(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
