@@ -19,6 +19,7 @@ class StepKind:
     colour: str
     reply_kind: str | None = None  # the reply an answer to this step is filed as; None: not awaited
     has_choices: bool = False
+    authorable: bool = True  # a trainer can write it in a sequence (False: routed, not yet written)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Status:
 
 STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("poll", "Poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
+    StepKind("quiz", "Quiz", "Quiz", "#6610f2", reply_kind="quiz_answer", has_choices=True, authorable=False),
     StepKind("testimonial", "Testimonial", "Testimonial", "#fd7e14"),
     StepKind("discussion", "Discussion questions", "Discussion", "#0aa2c0", reply_kind="discussion_reply"),
     StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545"),
@@ -70,6 +72,7 @@ REPLY_KINDS: tuple[ReplyKind, ...] = (
     ReplyKind("practice_report", "Practice report", "Practice report"),
     ReplyKind("discussion_reply", "Discussion reply", "Discussion reply"),
     ReplyKind("poll_vote", "Poll vote", "Vote"),
+    ReplyKind("quiz_answer", "Quiz answer", "Quiz answer"),
     ReplyKind("unclassified", "Message", "Unclassified"),
 )
 
@@ -90,7 +93,6 @@ STATUSES: tuple[Status, ...] = (
     Status("skipped", 4, final=True),
     Status("unknown", 2, final=True, problem=True),
 )
-
 
 
 @dataclass(frozen=True)
@@ -163,9 +165,19 @@ def statuses_where(flag: str) -> tuple[str, ...]:
     return tuple(s.name for s in STATUSES if getattr(s, flag))
 
 
+def authorable_step_kinds() -> tuple[str, ...]:
+    """The step kinds a trainer can write in a sequence (the API, the step form, the checks)."""
+    return tuple(k.name for k in STEP_KINDS if k.authorable)
+
+
 def answer_kinds() -> dict[str, str]:
     """Step kinds that await an answer -> the reply kind an answer to each becomes."""
     return {k.name: k.reply_kind for k in STEP_KINDS if k.reply_kind}
+
+
+def choice_step_kinds() -> tuple[str, ...]:
+    """Step kinds answered by picking one of their choices (poll, quiz)."""
+    return tuple(k.name for k in STEP_KINDS if k.has_choices)
 
 
 _STEP_KINDS = {k.name: k for k in STEP_KINDS}

@@ -16,7 +16,7 @@ from drip.services.delivery.send import SendRefused, send_one_off
 from drip.services.programs.sequences import StepInput
 
 UNITS = ("minutes", "hours", "days", "weeks")
-KIND_LABELS = {kind.name: kind.label for kind in catalog.STEP_KINDS}
+KIND_LABELS = {kind.name: kind.label for kind in catalog.STEP_KINDS if kind.authorable}
 
 
 @dataclass

@@ -14,7 +14,7 @@ from drip.extensions import db
 from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
 from drip.services.programs.sessions import sync_step
 
-KINDS = catalog.names(catalog.STEP_KINDS)
+KINDS = catalog.authorable_step_kinds()
 CHANNELS = catalog.names(catalog.CHANNELS)
 MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with

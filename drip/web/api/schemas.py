@@ -14,7 +14,7 @@ from drip.domain.schedule import SendWindow
 from drip.models.types import MAX_ID
 
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
-STEP_KINDS = catalog.names(catalog.STEP_KINDS)
+STEP_KINDS = catalog.authorable_step_kinds()
 REPLY_KINDS = catalog.learner_reply_kinds()
 DELIVERY_STATUSES = catalog.names(catalog.STATUSES)
 
