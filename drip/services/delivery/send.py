@@ -6,6 +6,7 @@ import os
 import queue
 import threading
 import time
+from dataclasses import replace
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app
@@ -17,8 +18,11 @@ from drip.channels.retry import send_with_retry
 from drip.domain import catalog
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
-from drip.models import Learner, Trainer
+from drip.database import database_now
+from drip.metrics import observe_send
+from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
+from drip.services.delivery.dispatch import lookahead
 from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import DeliveryToSend, build_message, load_batch
@@ -64,7 +68,7 @@ def _threads(size: int) -> ThreadPoolExecutor:
 def send_claimed(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
-    batch = load_batch(delivery_ids, claim)
+    batch = _on_local_clock(load_batch(delivery_ids, claim))
     writer = OutcomeWriter(db.engine)
     writer.counts["not_ours"] = len(delivery_ids) - len(batch)
     if batch:
@@ -124,8 +128,29 @@ def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: Outcom
                 db.session.rollback()
 
 
+def _on_local_clock(batch: list[DeliveryToSend]) -> list[DeliveryToSend]:
+    """The batch with due times moved onto this machine's clock (due times are the database's)."""
+    if not batch:
+        return batch
+    offset = database_now() - utcnow()
+    db.session.rollback()
+    return [replace(item, due_at=item.due_at - offset) if item.due_at else item for item in batch]
+
+
+def wait_until_due(item: DeliveryToSend) -> None:
+    """Sleep until the delivery is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
+
+    The wait is capped at the lookahead: a delivery due later than that was claimed by a caller with its
+    own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
+    if item.due_at is not None:
+        delay = min((item.due_at - utcnow()).total_seconds(), lookahead())
+        if delay > 0:
+            time.sleep(delay)
+
+
 def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> str:
     """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
+    wait_until_due(item)
     kind = catalog.channel(item.channel)
     if kind.rate_limited:
         key = sender_key(item.channel)
@@ -156,6 +181,7 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
     d = item.delivery_id
     try:
         with sending_for(item.trainer_id):
+            started = time.perf_counter()
             result = _send(channel_for(item.channel), message)
     except RecipientOptedOut as error:
         optout.carrier_opt_out(address, detail=f"Twilio {error.code}: {error.message}")
@@ -169,6 +195,9 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
         return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
+    # Outside the try: a metrics failure must never turn a sent message into an unknown one.
+    lateness = (utcnow() - item.due_at).total_seconds() if item.due_at else None
+    observe_send(item.channel, time.perf_counter() - started, lateness)
     return outcome(d, "sent", provider_message_id=result.provider_message_id)
 
 
