@@ -9,7 +9,7 @@ from sqlalchemy import select
 from drip.extensions import db
 from drip.models import Delivery, OutboxMessage, utcnow
 from drip.services.delivery.dispatch import claim_due, new_job_id
-from drip.services.delivery.send import send_batch
+from drip.services.delivery.send import send_claimed as send_batch
 from drip.services.programs.sequences import StepInput, create_sequence
 from drip.services.programs.sessions import create_session
 
