@@ -1,14 +1,14 @@
 """Quiz steps, follow-ups for silence, and deliveries that re-ask or follow up a step.
 
 Revision ID: i11_quiz
-Revises: i10_routing
+Revises: i14_webtier
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "i11_quiz"
-down_revision = "i10_routing"
+down_revision = "i14_webtier"
 branch_labels = None
 depends_on = None
 
