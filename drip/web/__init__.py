@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from drip.extensions import csrf, db, login_manager
+from drip.web.headers import init_app as init_headers
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
 BLUEPRINT_MODULES = [
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     app.before_request(_require_login)
+    init_headers(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _server_error)
