@@ -10,6 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from drip.extensions import csrf, db, login_manager
 from drip.web.headers import init_app as init_headers
+from drip.web.ids import init_app as init_ids
+from drip.web.limits import init_app as init_limits
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
 BLUEPRINT_MODULES = [
@@ -60,9 +62,11 @@ def _wants_json() -> bool:
 
 
 def _error_page(error: HTTPException):
+    # Keep what the exception says in its headers (Allow on a 405, Retry-After, WWW-Authenticate).
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if _wants_json():
-        return jsonify(error=error.name, details=error.description), error.code
-    return render_template("error.html", error=error), error.code
+        return jsonify(error=error.name, details=error.description), error.code, headers
+    return render_template("error.html", error=error), error.code, headers
 
 
 def _server_error(error: Exception):
@@ -88,6 +92,7 @@ def _load_trainer(trainer_id: str):
 
 def init_app(app: Flask) -> None:
     """Register every blueprint, the login wall and the error pages."""
+    init_ids(app)
     for name in BLUEPRINT_MODULES:
         blueprint = import_module(name).bp
         if blueprint.name in CSRF_EXEMPT_BLUEPRINTS:
@@ -97,6 +102,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.before_request(_require_login)
     init_headers(app)
+    init_limits(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _server_error)

@@ -18,12 +18,11 @@ from drip.web.timeline import legend, markers
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 _PENDING = ("scheduled", "queued")
-MAX_ID = 2**31 - 1  # larger ids in a URL exist nowhere; asking the database would overflow
 
 
 def own_session(session_id: int) -> TrainingSession:
     """The signed-in trainer's session, or 404 (also for another trainer's)."""
-    ts = db.session.get(TrainingSession, session_id) if session_id <= MAX_ID else None
+    ts = db.session.get(TrainingSession, session_id)
     if ts is None or ts.trainer_id != current_user.id:
         abort(404)
     return ts

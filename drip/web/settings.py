@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -84,10 +84,9 @@ def create_token():
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
     """Revoke one of the trainer's API tokens."""
-    if accounts.revoke_token(current_user, token_id):
-        flash("Token revoked: calls with it now get 401.", "success")
-    else:
-        flash("No such token.", "danger")
+    if not accounts.revoke_token(current_user, token_id):
+        abort(404)  # another trainer's token is not found either, like every other id
+    flash("Token revoked: calls with it now get 401.", "success")
     return redirect(url_for("settings.index") + "#tokens")
 
 

@@ -1,8 +1,6 @@
 """The Content-Security-Policy breaks no page: board, projector, import progress, SMS counter, confirmations."""
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import expect
 
@@ -11,7 +9,7 @@ from drip.models import Learner, TrainingSession
 from drip.services import board_stream
 from drip.services.sequences import create_sequence
 from tests.browser.conftest import sign_in
-from tests.browser.test_board import text
+from tests.browser.test_board import streams, text  # noqa: F401  (streams is a fixture)
 from tests.inbound_factory import enrol, make_learner, make_session
 
 pytestmark = pytest.mark.browser
@@ -36,16 +34,6 @@ def watched(page):
 
 def _violations(page) -> list[str]:
     return page.evaluate("window.__cspViolations || []")
-
-
-@pytest.fixture()
-def streams(app):
-    """End the board's event streams before the app goes away."""
-    yield
-    board_stream.stop_all()
-    deadline = time.monotonic() + 5
-    while board_stream.slots.active and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def test_every_scripted_page_works_under_the_policy(app, watched, live_server, trainer, tmp_path, streams):

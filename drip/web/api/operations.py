@@ -87,9 +87,6 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
     def register(view: Callable[..., BaseModel | tuple[BaseModel, int]]) -> Callable[..., Response]:
         @functools.wraps(view)
         def handler(**path: int) -> Response:
-            for name, value in path.items():
-                if value > 2**31 - 1:  # beyond any stored id; the database would refuse to compare
-                    raise ApiError(404, f"No such {name.removesuffix('_id')}.")
             kwargs: dict = dict(path)
             if query is not None:
                 kwargs["query"] = parse_query(query)
