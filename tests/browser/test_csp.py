@@ -71,6 +71,7 @@ def test_every_scripted_page_works_under_the_policy(app, watched, live_server, t
     page.goto(f"{live_server}/sessions/{ts.id}")
     dialogs: list[str] = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.check("#confirm-cancel")
     page.get_by_role("button", name="Cancel session").click()
     assert dialogs and "Cancel this session?" in dialogs[0]
     db.session.expire_all()
