@@ -84,10 +84,16 @@ def _csrf_error(error: CSRFError):
 
 
 @login_manager.user_loader
-def _load_trainer(trainer_id: str):
+def _load_trainer(cookie_id: str):
+    """The trainer of a login cookie, only while the session version it carries is current."""
     from drip.models import Trainer
+    from drip.services.accounts import session_matches
 
-    return db.session.get(Trainer, int(trainer_id))
+    trainer_id, _, version = str(cookie_id).partition(":")
+    if not trainer_id.isdigit() or len(trainer_id) > 10:
+        return None
+    trainer = db.session.get(Trainer, int(trainer_id))
+    return trainer if session_matches(trainer, version) else None
 
 
 def init_app(app: Flask) -> None:
