@@ -93,19 +93,32 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
         "message_id", "from_address", "to_addresses", "subject", "text", "full_text", "reply_ids", "raw")})
     if (seen := _already("email", email.message_id)) is not None:
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
-    delivery = (lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
-                or lookup.delivery_by_message_ids(email.reply_ids))
+    delivery = lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
+    # The secret reply address vouches for the sender; otherwise only SPF/DKIM for the From domain
+    # does: anyone can write a From header, or an In-Reply-To naming one of our messages.
+    trusted = delivery is not None or email.sender_verified
+    delivery = delivery or lookup.delivery_by_message_ids(email.reply_ids)
     # The reply address names the learner even when they answer from another mailbox.
     learner = db.session.get(Learner, delivery.learner_id) if delivery else lookup.learner_by_email(email.from_address, now)
+    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
+                             to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
+                             received_at=now, sender_verified=trusted)
+    if not trusted and learner is not None:
+        return _store(message, _unverified_route(learner, delivery, now), None, now)
     context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
     decided = route(email.text, channel="email", context=context, now=now,
                     replied_delivery_id=delivery.id if delivery else None)
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
-    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
-                             to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
-                             received_at=now)
     return _store(message, decided, learner, now)
+
+
+def _unverified_route(claimed: Learner, delivery, now: datetime) -> Route:
+    """An email that only claims to come from a learner: unclassified, unattributed, on the session it names."""
+    if delivery is not None and delivery.learner_id == claimed.id:
+        return Route("unclassified", session_id=delivery.session_id)
+    nearest = lookup.nearest_session(now, learner_id=claimed.id)
+    return Route("unclassified", session_id=nearest.id if nearest else None)
 
 
 def _store(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime) -> InboundOutcome:
@@ -163,8 +176,9 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
         db.session.add(question)
         db.session.flush()
         return (training_session.acknowledgement or "").strip() or None, question, None
-    if training_session is None and decided.kind == "unclassified":
+    if training_session is None and decided.kind == "unclassified" and message.sender_verified:
         # Kept and shown: on the sender's nearest session, or a stranger's on the session nearest in time.
+        # (An unverified email is never placed by guess: it could land on anyone's session.)
         training_session = lookup.nearest_session(now, learner_id=learner.id if learner else None)
         message.session_id = training_session.id if training_session else None
     trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else None)

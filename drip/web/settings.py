@@ -18,11 +18,15 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 CONTACT_LINE_MAX = 300  # with the STOP/START hint the HELP answer stays within two SMS segments
 
 
-def connection_facts(config) -> dict:
-    """What is active and the exact URLs each provider console needs, from the app configuration."""
+def connection_facts(config, *, operator: bool = False) -> dict:
+    """What is active and the exact URLs each provider console needs; URLs carrying a secret for operators only.
+
+    The Inbound Parse secret is the deployment's, shared by every trainer: with it anyone can post
+    an email "from" any learner, so only the people who run the deployment see it.
+    """
     base = config["PUBLIC_BASE_URL"]
     host = urlsplit(base).hostname or ""
-    secret = config.get("SENDGRID_INBOUND_SECRET") or ""
+    secret = (config.get("SENDGRID_INBOUND_SECRET") or "") if operator else ""
     inbound = f"{base}/webhooks/sendgrid/inbound"
     parts = urlsplit(base)
     return {
@@ -31,7 +35,8 @@ def connection_facts(config) -> dict:
         "from_email": config.get("SENDGRID_FROM_EMAIL"), "inbound_domain": config.get("INBOUND_EMAIL_DOMAIN"),
         "twilio_api_base": config.get("TWILIO_API_BASE"), "sendgrid_api_host": config.get("SENDGRID_API_HOST"),
         "twilio_token_set": bool(config.get("TWILIO_AUTH_TOKEN")),
-        "event_key_set": bool(config.get("SENDGRID_EVENT_PUBLIC_KEY")), "inbound_secret_set": bool(secret),
+        "event_key_set": bool(config.get("SENDGRID_EVENT_PUBLIC_KEY")),
+        "inbound_secret_set": bool(config.get("SENDGRID_INBOUND_SECRET")), "operator": operator,
         "base_url": base,
         "unreachable": host in ("127.0.0.1", "localhost", "::1") or host.endswith(".local"),
         "not_https": parts.scheme != "https",
@@ -48,7 +53,8 @@ def connection_facts(config) -> dict:
 def _page(**extra):
     tokens = db.session.scalars(select(ApiToken).where(ApiToken.trainer_id == current_user.id)
                                 .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).all()
-    return render_template("settings/index.html", facts=connection_facts(current_app.config), tokens=tokens,
+    return render_template("settings/index.html", facts=connection_facts(current_app.config, operator=current_user.is_operator),
+                           tokens=tokens,
                            help_preview=optout.help_text(None) if not current_user.contact_line else None,
                            contact_line_max=CONTACT_LINE_MAX, **extra)
 
