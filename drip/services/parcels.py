@@ -63,7 +63,7 @@ def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
         learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
         join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
         hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
+    text, subject = compose.render_step(parcel.body, parcel.subject, ctx, sms=parcel.channel == "sms")
     config = current_app.config
     if parcel.channel == "sms":
         return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)

@@ -16,7 +16,6 @@ from drip.services.sessions import sync_step
 
 KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
 CHANNELS = ("sms", "email")
-MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
 
 
@@ -76,13 +75,9 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     values["body"] = body.strip("\n").replace("\r\n", "\n")
     subject = (item.subject or "").strip() if item.channel == "email" else None
     values["subject"] = subject
-    for reason in templates.validate(values["body"], subject=subject):
+    for reason in templates.validate(values["body"], subject=subject, sms=item.channel == "sms"):
         key = "subject" if reason.startswith("Subject: ") else "body"
         errors.setdefault(key, reason.removeprefix("Subject: "))
-    if item.channel == "sms" and "body" not in errors:
-        sample = templates.render(values["body"], templates.sample_context())
-        if len(sample) > MAX_SMS_CHARACTERS:
-            errors["body"] = f"an SMS can be at most {MAX_SMS_CHARACTERS} characters (this one is {len(sample)})"
     choices = [c.strip() for c in (item.choices or []) if isinstance(c, str) and c.strip()]
     if item.kind == "poll" and not 2 <= len(choices) <= MAX_CHOICES:
         errors["choices"] = f"a poll needs between 2 and {MAX_CHOICES} choices, one per line"

@@ -15,12 +15,11 @@ from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
 
 bp = Blueprint("sequences", __name__, url_prefix="/sequences")
-MAX_ID = 2**31 - 1  # larger ids in a URL exist nowhere; asking the database would overflow
 
 
 def own_sequence(sequence_id: int) -> Sequence:
     """The signed-in trainer's sequence, or 404 (also for another trainer's)."""
-    sequence = db.session.get(Sequence, sequence_id) if sequence_id <= MAX_ID else None
+    sequence = db.session.get(Sequence, sequence_id)
     if sequence is None or sequence.trainer_id != current_user.id:
         abort(404)
     return sequence
@@ -28,7 +27,7 @@ def own_sequence(sequence_id: int) -> Sequence:
 
 def own_step(sequence: Sequence, step_id: int) -> Step:
     """A step of this sequence, or 404."""
-    step = db.session.get(Step, step_id) if step_id <= MAX_ID else None
+    step = db.session.get(Step, step_id)
     if step is None or step.sequence_id != sequence.id:
         abort(404)
     return step
