@@ -30,6 +30,11 @@ def text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_storable)]
 
 
+# Documented in the OpenAPI document; the sessions service applies the same rule (is_web_address).
+JoinUrl = Annotated[str, Field(max_length=500, pattern=r"^(https?://[^\s/?#]+[^\s]*)?$",
+                               description="An http:// or https:// address, or empty."), AfterValidator(_storable)]
+
+
 def _offset(value: str) -> str:
     return str(parse_offset(value))  # canonical text, e.g. "-p7d" → "-P7D"
 
@@ -116,7 +121,7 @@ class SessionIn(Body):
     ends_at: Moment
     timezone: TimeZone
     sequence_ids: Annotated[list[Id], Field(max_length=20)] = []
-    join_url: text(500) = ""
+    join_url: JoinUrl = ""
 
 
 class SessionPatch(Body):
@@ -127,7 +132,7 @@ class SessionPatch(Body):
     ends_at: Moment | None = None
     timezone: TimeZone | None = None
     sequence_ids: Annotated[list[Id], Field(max_length=20)] | None = None
-    join_url: text(500) | None = None
+    join_url: JoinUrl | None = None
 
 
 class LearnerIn(Body):
