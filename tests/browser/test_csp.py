@@ -6,11 +6,11 @@ from playwright.sync_api import expect
 
 from drip.extensions import db
 from drip.models import Learner, TrainingSession
-from drip.services import board_stream
-from drip.services.sequences import create_sequence
+from drip.services.board import stream as board_stream
+from drip.services.programs.sequences import create_sequence
 from tests.browser.conftest import sign_in
 from tests.browser.test_board import streams, text  # noqa: F401  (streams is a fixture)
-from tests.inbound_factory import enrol, make_learner, make_session
+from tests.support.inbound_factory import enrol, make_learner, make_session
 
 pytestmark = pytest.mark.browser
 # Runs before any page script: every CSP violation the page meets is kept for the test to read.

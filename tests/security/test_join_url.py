@@ -5,7 +5,7 @@ import pytest
 
 from drip.extensions import db
 from drip.models import TrainingSession
-from drip.services.sessions import SessionInvalid, create_session, is_web_address
+from drip.services.programs.sessions import SessionInvalid, create_session, is_web_address
 from tests.web.test_api_support import api  # noqa: F401  (fixture)
 
 BAD = ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>",

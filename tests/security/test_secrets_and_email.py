@@ -10,7 +10,7 @@ from drip.extensions import db
 from drip.models import InboundMessage, Reply, utcnow
 from drip.services import accounts
 from tests.conftest import login
-from tests.inbound_factory import inbound_parse_form, make_learner, make_session, make_step, sent_delivery
+from tests.support.inbound_factory import inbound_parse_form, make_learner, make_session, make_step, sent_delivery
 from tests.web.test_webhooks_inbound import post_email
 
 SECRET = "deployment-wide-inbound-secret"

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from drip.domain.templates import EMAIL_MAX_BYTES, SMS_MAX_CHARACTERS, TemplateProblem, render, sample_context, validate
-from drip.services.parcels import Parcel, build_message
-from drip.services.sequences import SequenceInvalid, StepInput, create_sequence
+from drip.services.delivery.outgoing import Parcel, build_message
+from drip.services.programs.sequences import SequenceInvalid, StepInput, create_sequence
 
 WIDE = "[" + ",".join(["1"] * 50) + "]"
 BOMBS = {

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 from drip.extensions import db
 from drip.models import LiveQuestion, Reply, Trainer
-from drip.services import accounts, learner_import
+from drip.services import accounts
+from drip.services.learners import imports as learner_import
 from drip.services.accounts import create_token
-from tests.inbound_factory import make_learner, make_session, make_step, sent_delivery
+from tests.support.inbound_factory import make_learner, make_session, make_step, sent_delivery
 
 PASSWORD = "correct horse battery"
 

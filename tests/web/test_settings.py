@@ -33,6 +33,8 @@ def test_live_providers_and_exact_webhook_urls(logged_in, app):
                       TWILIO_MESSAGING_SERVICE_SID="", TWILIO_AUTH_TOKEN="tok", SENDGRID_FROM_EMAIL="team@drip.example.org",
                       PUBLIC_BASE_URL="https://drip.example.org", SENDGRID_INBOUND_SECRET="s3cret/+",
                       SENDGRID_EVENT_PUBLIC_KEY="MFkw...", INBOUND_EMAIL_DOMAIN="in.drip.example.org")
+    accounts.find_trainer("trainer@example.com").is_operator = True  # the secret URLs are for operators
+    db.session.commit()
     html = _html(logged_in)
     assert "Twilio" in html and "+15005550001" in html and "team@drip.example.org" in html
     for url in ("https://drip.example.org/webhooks/twilio/sms", "https://drip.example.org/webhooks/twilio/status",
@@ -120,8 +122,8 @@ def test_test_sms_and_email_land_in_the_outbox(logged_in, trainer):
 
 
 def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
-    from drip.services import optout
-    from tests.delivery_rows import make_learner
+    from drip.services.inbound import optout
+    from tests.support.delivery_rows import make_learner
 
     make_learner(trainer, phone="+14155552671")
     optout.opt_out_sms("+14155552671", source="sms_keyword")
@@ -132,8 +134,8 @@ def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
 
 def test_test_sms_through_twilio_shows_the_providers_answer(logged_in, app):
     from drip.channels.registry import close_channels
-    from tests.fakes.provider import FakeProvider
-    from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+    from fakes.provider import FakeProvider
+    from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
     with FakeProvider() as fake:
         app.config.update(SMS_PROVIDER="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,

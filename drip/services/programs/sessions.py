@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, or_, select, update
 from drip.domain.routing import SessionWindow
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
-from drip.services.enrolment import (
+from drip.services.programs.enrolment import (
     CANCELLED, CANCELLED_REASON, LATE, LATE_ON_MOVE, Planner, delivery_row, insert_deliveries, zone,
 )
 

@@ -13,7 +13,7 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.provider_apis import (
+from fakes.provider_apis import (
     ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY, SENDGRID_PATH, TWILIO_PATH, basic_auth,
     forced_error, sendgrid_error, sendgrid_send, twilio_create, twilio_error,
 )
@@ -176,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main(argv=None) -> None:
     """Run the fake standalone, print its URL, serve until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m tests.fakes.provider")
+    parser = argparse.ArgumentParser(prog="python -m fakes.provider")
     options = {"--port": 0, "--latency": 0.0, "--failure-rate": 0.0, "--seed": 0,
                "--timeout-hold": 30.0, "--retry-after": 1, "--account-sid": ACCOUNT_SID,
                "--auth-token": AUTH_TOKEN, "--sendgrid-key": SENDGRID_KEY}

@@ -8,10 +8,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from drip.extensions import db
 from drip.models import Learner, Trainer
-from drip.services.learner_checks import (
+from drip.domain.learners import (
     FIELDS, LearnerInput, LearnerInvalid, known_timezone, normalise_email, normalise_phone, validate_learner,
 )
-from drip.services.learner_csv import MAX_CSV_ROWS, CsvError, CsvPreview, CsvRow, decode_upload, parse_csv
+from drip.domain.learner_csv import MAX_CSV_ROWS, CsvError, CsvPreview, CsvRow, decode_upload, parse_csv
 
 __all__ = [
     "FIELDS", "LearnerInput", "LearnerInvalid", "validate_learner", "known_timezone", "normalise_phone",

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Sequence, Trainer
-from drip.services.sequences import StepInput, create_sequence
+from drip.services.programs.sequences import StepInput, create_sequence
 
 STARTER_NAME = "Make training stick"
 _JOIN = "{% if session.join_url %}\nJoin here: {{ session.join_url }}{% endif %}"

@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 
 from drip.models import TrainingSession
-from drip.services.replies import by_step
+from drip.services.replies.answers import by_step
 
 HEADER = ["received_at_utc", "learner", "phone", "email", "step", "step_kind", "kind", "channel", "choice",
           "body", "reviewed_at_utc"]

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from drip.extensions import db, redis_store
 from drip.models import Delivery
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 IN_FLIGHT = {"scheduled", "queued", "sending"}
 
 

@@ -16,11 +16,12 @@ from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
 from drip.models import Learner, Trainer
-from drip.services import compose, optout
-from drip.services.enrolment import CANCELLED, CANCELLED_REASON
-from drip.services.parcels import Parcel, build_message, load_parcels
-from drip.services.rate_limit import SharedRateLimiter
-from drip.services.send_io import Claimer, OutcomeWriter, outcome
+from drip.domain import messages as compose
+from drip.services.inbound import optout
+from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
+from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
+from drip.services.delivery.rate_limit import SharedRateLimiter
+from drip.services.delivery.batching import Claimer, OutcomeWriter, outcome
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff

@@ -135,7 +135,7 @@ def session_learner(training_session: TrainingSession, learner_id: int) -> Learn
 def reply_to_learner(trainer: Trainer, training_session: TrainingSession, learner: Learner, channel: str,
                      body: str) -> Reply:
     """Send the trainer's answer by SMS or email and keep it in the thread; raises SendRefused or SendError."""
-    from drip.services.sending import send_one_off
+    from drip.services.delivery.send import send_one_off
 
     body = body.replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     db.session.commit()  # the outbox records in its own transaction: hold no lock while it does

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from drip.channels.base import OutgoingMessage
 from drip.extensions import db
 from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
-from drip.services import compose
-from drip.services.enrolment import learner_zone
+from drip.domain import messages as compose
+from drip.services.programs.enrolment import learner_zone
 
 
 @dataclass(frozen=True)

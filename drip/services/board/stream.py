@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 import redis
 
 from drip.extensions import redis_store
-from drip.services.board import channel_name
+from drip.services.board.board import channel_name
 
 DEFAULTS = {"BOARD_STREAMS_PER_PROCESS": 4, "BOARD_STREAM_SECONDS": 25.0, "BOARD_HEARTBEAT_SECONDS": 10.0}
 _logger = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
-from drip.services.inbound import sms_webhook_token
+from drip.services.inbound.receive import sms_webhook_token
 
 SMS_PATH = "/webhooks/twilio/sms"
 EMAIL_PATH = "/webhooks/sendgrid/inbound"

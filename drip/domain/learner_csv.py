@@ -5,7 +5,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 
-from drip.services.learner_checks import FIELDS, LearnerInput, LearnerInvalid, validate_learner
+from drip.domain.learners import FIELDS, LearnerInput, LearnerInvalid, validate_learner
 
 MAX_CSV_ROWS = 50_000
 _HEADER_ALIASES = {"time_zone": "timezone", "external": "external_id", "e_mail": "email", "mobile": "phone"}

@@ -7,11 +7,11 @@ import pytest
 
 from drip.extensions import db
 from drip.models import Step
-from drip.services.enrolment import enrol
-from drip.services.sessions import (
+from drip.services.programs.enrolment import enrol
+from drip.services.programs.sessions import (
     SessionInvalid, cancel_session, create_session, session_phase, sync_step, update_session,
 )
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from drip.extensions import db, redis_store
 from drip.models import Trainer, TrainingSession
-from drip.services.enrolment import enrol
-from drip.services.learners import CsvPreview, parse_csv, upsert_learners
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import CsvPreview, parse_csv, upsert_learners
 
 UPLOAD_TTL = 3600
 CHUNK = 500  # learners stored between two progress updates

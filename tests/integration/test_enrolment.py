@@ -10,9 +10,9 @@ import pytest
 from drip.domain.schedule import DEFAULT_WINDOW, StepTiming, due_at
 from drip.extensions import db
 from drip.models import Delivery, Enrollment
-from drip.services.enrolment import LATE_ON_ENROL, enrol
-from drip.services.sessions import cancel_session
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
+from drip.services.programs.enrolment import LATE_ON_ENROL, enrol
+from drip.services.programs.sessions import cancel_session
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 NY, LONDON = ZoneInfo("America/New_York"), ZoneInfo("Europe/London")

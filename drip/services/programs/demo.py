@@ -19,11 +19,11 @@ from drip.domain.durations import Offset, parse_offset
 from drip.extensions import db
 from drip.models import Sequence, Trainer, TrainingSession, utcnow
 from drip.services import accounts
-from drip.services.enrolment import enrol
-from drip.services.learners import upsert_learners, validate_learner
-from drip.services.sequences import StepInput, create_sequence
-from drip.services.sessions import create_session
-from drip.services.starter import STARTER_NAME, add_starter, starter_steps
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import upsert_learners, validate_learner
+from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sessions import create_session
+from drip.services.programs.starter import STARTER_NAME, add_starter, starter_steps
 
 DEMO_EMAIL = "demo@drip.local"
 DEMO_SEQUENCE = f"{STARTER_NAME} (demo: days are minutes)"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from drip.extensions import db
 from drip.models import Delivery, ProviderEvent, utcnow
-from drip.services import optout
+from drip.services.inbound import optout
 
 _logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
 from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
-from drip.services.sessions import sync_step
+from drip.services.programs.sessions import sync_step
 
 KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
 CHANNELS = ("sms", "email")

@@ -8,7 +8,7 @@ from sqlalchemy import func, insert, select
 from drip.extensions import db
 from drip.models import Delivery, Learner, Sequence, Step, utcnow
 from drip.models.learners import new_unsubscribe_token
-from drip.services.sessions import create_session
+from drip.services.programs.sessions import create_session
 
 
 def make_sequence(trainer, offsets, *, channel="sms", window=None, if_late="skip", anchor="start",

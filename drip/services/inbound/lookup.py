@@ -14,7 +14,7 @@ SENT = ("sent", "delivered")
 
 def normalise_sender_phone(raw: str, default_region: str) -> str:
     """The sender's number in E.164 when it parses; otherwise the trimmed text, so nothing is dropped."""
-    from drip.services.learners import normalise_phone
+    from drip.services.learners.upsert import normalise_phone
 
     raw = (raw or "").strip()
     try:

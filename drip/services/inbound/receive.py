@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from drip.domain.routing import Route, route
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
-from drip.services import inbound_lookup as lookup
-from drip.services.inbound_email import InboundEmail
+from drip.services.inbound import lookup
+from drip.channels.sendgrid_inbound import InboundEmail
 
 ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
 
@@ -127,7 +127,7 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
     message.learner_id = learner.id if learner else None
     message.trainer_id = learner.trainer_id if learner else None
     message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
-    from drip.services import board
+    from drip.services.board import board
 
     try:
         db.session.add(message)
@@ -153,7 +153,8 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
 
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
     """The route's effect: opt-out, help, walk-in, live question or reply. Returns (answer, question, reply)."""
-    from drip.services import optout, walk_ins
+    from drip.services.inbound import optout
+    from drip.services.inbound import walk_ins
 
     phone = message.from_address
     if decided.kind == "opt_out":

@@ -9,8 +9,8 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession
-from drip.services.api_pages import Page, paginate
-from drip.services.replies import LEARNER_KINDS, PollTally, session_replies, session_steps, tally
+from drip.services.pages.paging import Page, paginate
+from drip.services.replies.answers import LEARNER_KINDS, PollTally, session_replies, session_steps, tally
 
 
 
