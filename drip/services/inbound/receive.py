@@ -206,7 +206,7 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
         training_session = lookup.nearest_session(now, learner_id=learner.id if learner else None,
                                                   trainer_id=None if learner else message.trainer_id)
         message.session_id = training_session.id if training_session else None
-    trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else None)
+    trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else message.trainer_id)
     message.trainer_id = trainer_id
     kind = decided.kind if decided.kind in ANSWER_KINDS else "unclassified"
     reply = Reply(trainer_id=trainer_id, session_id=training_session.id if training_session else None,
