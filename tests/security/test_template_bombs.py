@@ -30,7 +30,7 @@ def test_a_bomb_is_refused_in_a_few_milliseconds(body):
     started = time.monotonic()
     reasons = validate(body)
     assert reasons and ("not allowed" in reasons[0] or "longer than" in reasons[0]), reasons
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2  # the unbounded versions ran for 7 s to forever
 
 
 def test_silent_nested_loops_within_bounds_are_fine():

@@ -11,8 +11,8 @@ from drip.web.api.schemas import FieldProblem
 
 
 def bad_cursor(error: CursorInvalid) -> ApiError:
-    """A 422 naming the cursor parameter."""
-    return ApiError(422, [FieldProblem(field="cursor", message=str(error))], error="Invalid query parameters")
+    """A 404: the cursor has the documented form but names no page we handed out."""
+    return ApiError(404, str(error), error="Not Found")
 
 
 def links(page: Page) -> dict[str, str | None]:

@@ -6,7 +6,7 @@ import zoneinfo
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import SendWindow
@@ -31,8 +31,8 @@ def text(max_length: int, min_length: int = 0) -> Any:
 
 
 # Documented in the OpenAPI document; the sessions service applies the same rule (is_web_address).
-JoinUrl = Annotated[str, Field(max_length=500, pattern=r"^(https?://[^\s/?#]+[^\s]*)?$",
-                               description="An http:// or https:// address, or empty."), AfterValidator(_storable)]
+JoinUrl = Annotated[str, Field(max_length=500, pattern=r"^(https?://[A-Za-z0-9.-]+([:/?#][!-~]*)?)?$",
+                               description="An http:// or https:// address (printable ASCII), or empty."), AfterValidator(_storable)]
 
 
 def _offset(value: str) -> str:
@@ -57,11 +57,28 @@ def _sensible_year(value: datetime) -> datetime:
     return value
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Moment = Annotated[AwareDatetime, AfterValidator(_sensible_year), Field(examples=["2026-05-12T09:30:00-04:00"])]
-TimeZone = Annotated[text(64), AfterValidator(_zone), Field(examples=["America/New_York"])]
+def _integral(value: Any) -> Any:
+    # JSON Schema counts 1.0 as an integer, so the document's "integer" must accept it too.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+Moment = Annotated[AwareDatetime, AfterValidator(_sensible_year),
+                   Field(examples=["2026-05-12T09:30:00-04:00"], json_schema_extra={"pattern": r"^(20\d\d|2100)-"})]
+def _zone_enum(schema: dict) -> None:
+    # The IANA names this server knows, listed in the OpenAPI document (the check is the same set).
+    schema["enum"] = sorted(_zones())
+
+
+TimeZone = Annotated[text(64), AfterValidator(_zone), Field(examples=["America/New_York"], json_schema_extra=_zone_enum)]
 LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
-Offset = Annotated[text(40, 1), AfterValidator(_offset), Field(examples=["-P7D", "-PT15M", "PT0S", "P1D"])]
+# The offsets parse_offset accepts, in the OpenAPI document too: weeks, days and a time part, no
+# years or months, digit counts that keep every match within the 10-year bound.
+_TIME_PART = r"[Tt](\d{1,4}[Hh](\d{1,5}[Mm])?(\d{1,6}[Ss])?|\d{1,5}[Mm](\d{1,6}[Ss])?|\d{1,6}[Ss])"
+OFFSET_PATTERN = (rf"^[+-]?[Pp](\d{{1,2}}[Ww](\d{{1,3}}[Dd])?({_TIME_PART})?|\d{{1,3}}[Dd]({_TIME_PART})?"
+                  rf"|{_TIME_PART})$")
+Offset = Annotated[str, Field(min_length=1, max_length=40, pattern=OFFSET_PATTERN,
+                              examples=["-P7D", "-PT15M", "PT0S", "P1D"]), AfterValidator(_offset)]
 
 
 def as_time(value: str | None) -> time | None:
@@ -142,7 +159,7 @@ class LearnerIn(Body):
     name: text(200, 1)
     phone: text(40) | None = None
     email: text(254) | None = None
-    timezone: text(64) | None = None
+    timezone: text(64) | None = None  # checked with the row's other fields, so a 422 lists them together
 
 
 class EnrollmentsIn(Body):
@@ -157,7 +174,9 @@ class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: Annotated[int, Field(ge=1, le=200, description="How many items per page.")] = 50
-    cursor: Annotated[text(200) | None, Field(description="The next_cursor of the previous page.")] = None
+    cursor: Annotated[Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] | None,
+                      Field(description="The next_cursor of the previous page (one we did not hand out "
+                                        "answers 404).")] = None
 
 
 class DeliveriesQuery(PageQuery):
