@@ -1,4 +1,5 @@
 """Password rules: long enough and hard to guess, as a strength estimator judges it (zxcvbn)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Whether an inbound email's From address is vouched for by SPF or DKIM, as SendGrid reports them."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,9 @@ def _aligned(domain: str, authenticated: str) -> bool:
 
 def dkim_domains(dkim: str) -> set[str]:
     """The domains whose DKIM signature passed."""
-    return {domain.lower().rstrip(".") for domain, result in _DKIM_RESULT.findall(dkim or "") if result.lower() == "pass"}
+    return {
+        domain.lower().rstrip(".") for domain, result in _DKIM_RESULT.findall(dkim or "") if result.lower() == "pass"
+    }
 
 
 def envelope_sender(envelope: str) -> str:

@@ -4,28 +4,75 @@ Checked on the parsed template before it ever runs, so a body cannot spin the CP
 huge string: no calls, no arithmetic, no `set` (doubling a variable line by line is exponential),
 no macros or includes, loops nested at most twice over lists the context or the body gives.
 """
+
 from __future__ import annotations
 
 from jinja2 import nodes
 
-SAFE_FILTERS = frozenset({
-    "capitalize", "count", "d", "default", "e", "escape", "first", "join", "last", "length", "lower",
-    "string", "striptags", "title", "trim", "truncate", "upper", "wordcount",
-})
+SAFE_FILTERS = frozenset(
+    {
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "e",
+        "escape",
+        "first",
+        "join",
+        "last",
+        "length",
+        "lower",
+        "string",
+        "striptags",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "wordcount",
+    }
+)
 SAFE_TESTS = frozenset({"defined", "undefined", "none", "string", "number", "sequence", "eq", "ne", "in"})
 MAX_LOOP_DEPTH = 2
 MAX_FILTER_NUMBER = 10_000  # e.g. truncate(...): a length, not a way to pad the output
 MAX_LITERAL_ITEMS = 50  # a list written in the body: two nested loops over it stay small
 
-_PLAIN = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.Name, nodes.Const, nodes.Getattr, nodes.Getitem,
-          nodes.If, nodes.Compare, nodes.Operand, nodes.And, nodes.Or, nodes.Not, nodes.CondExpr, nodes.Concat,
-          nodes.List, nodes.Tuple)
+_PLAIN = (
+    nodes.Template,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.Name,
+    nodes.Const,
+    nodes.Getattr,
+    nodes.Getitem,
+    nodes.If,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.CondExpr,
+    nodes.Concat,
+    nodes.List,
+    nodes.Tuple,
+)
 # The words a trainer sees for what the sandbox refuses.
-_NAMES = {nodes.Call: "calling a function or method", nodes.Assign: "{% set %}", nodes.AssignBlock: "{% set %}",
-          nodes.Macro: "macros", nodes.CallBlock: "{% call %}", nodes.Include: "{% include %}",
-          nodes.Import: "{% import %}", nodes.FromImport: "{% import %}", nodes.Extends: "{% extends %}",
-          nodes.FilterBlock: "{% filter %}", nodes.With: "{% with %}", nodes.BinExpr: "arithmetic",
-          nodes.UnaryExpr: "arithmetic", nodes.Slice: "slices", nodes.Block: "{% block %}"}
+_NAMES = {
+    nodes.Call: "calling a function or method",
+    nodes.Assign: "{% set %}",
+    nodes.AssignBlock: "{% set %}",
+    nodes.Macro: "macros",
+    nodes.CallBlock: "{% call %}",
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% import %}",
+    nodes.Extends: "{% extends %}",
+    nodes.FilterBlock: "{% filter %}",
+    nodes.With: "{% with %}",
+    nodes.BinExpr: "arithmetic",
+    nodes.UnaryExpr: "arithmetic",
+    nodes.Slice: "slices",
+    nodes.Block: "{% block %}",
+}
 
 
 class Refused(ValueError):

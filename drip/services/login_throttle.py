@@ -5,6 +5,7 @@ checks, not 24. An unknown email is counted exactly like a known one, so the ans
 tell which emails have accounts. Counting per (email, address) means a stranger locks out only
 themselves; the per-email ceiling, much higher, still slows guessing spread over many addresses.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,8 @@ class Limit:
     seconds: int
 
 
-PAIR = Limit("pair", 5, 15 * 60)          # one email from one address: the classic lockout
-ADDRESS = Limit("address", 30, 15 * 60)   # any emails from one address: stops spraying
+PAIR = Limit("pair", 5, 15 * 60)  # one email from one address: the classic lockout
+ADDRESS = Limit("address", 30, 15 * 60)  # any emails from one address: stops spraying
 ACCOUNT = Limit("account", 100, 15 * 60)  # one email from anywhere: slows a distributed guess
 
 # INCR every key (creating it with its expiry), then say which limit, if any, is now exceeded.
@@ -54,9 +55,11 @@ def _digest(text: str) -> str:
 
 
 def _keys(email: str, address: str) -> list[tuple[str, Limit]]:
-    return [(f"{KEY_PREFIX}{PAIR.name}:{_digest(email + ' ' + address)}", PAIR),
-            (f"{KEY_PREFIX}{ADDRESS.name}:{_digest(address)}", ADDRESS),
-            (f"{KEY_PREFIX}{ACCOUNT.name}:{_digest(email)}", ACCOUNT)]
+    return [
+        (f"{KEY_PREFIX}{PAIR.name}:{_digest(email + ' ' + address)}", PAIR),
+        (f"{KEY_PREFIX}{ADDRESS.name}:{_digest(address)}", ADDRESS),
+        (f"{KEY_PREFIX}{ACCOUNT.name}:{_digest(email)}", ACCOUNT),
+    ]
 
 
 def take_attempt(email: str, address: str) -> int:

@@ -3,6 +3,7 @@
 The form is what Inbound Parse would post for a reply to the learner's per-message reply address;
 it is parsed and routed by the same functions as the webhook's (parse_inbound, receive_email).
 """
+
 from __future__ import annotations
 
 import json
@@ -26,11 +27,18 @@ class NoSuchEmail(LookupError):
 
 def answerable(trainer: Trainer) -> list[OutboxMessage]:
     """The trainer's most recent step emails in the outbox, newest first."""
-    return list(db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.trainer_id == trainer.id, OutboxMessage.channel == "email",
-                                    OutboxMessage.delivery_id.is_not(None))
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc()).limit(RECENT_EMAILS)
-    ))
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.trainer_id == trainer.id,
+                OutboxMessage.channel == "email",
+                OutboxMessage.delivery_id.is_not(None),
+            )
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+            .limit(RECENT_EMAILS)
+        )
+    )
 
 
 def reply_as_learner(app: Flask, trainer: Trainer, outbox_id: int, text: str) -> InboundOutcome:
@@ -45,8 +53,17 @@ def reply_as_learner(app: Flask, trainer: Trainer, outbox_id: int, text: str) ->
     to = f"reply+{delivery.reply_token}@{domain}"
     subject = "Re: " + (sent.subject or "")
     message_id = f"<{secrets.token_hex(12)}@simulator.drip.local>"
-    headers = f"From: {sent.to_address}\nTo: {to}\nSubject: {subject}\nMessage-ID: {message_id}\n" \
-              f"In-Reply-To: <{sent.provider_message_id}@drip.local>\n"
-    form = {"headers": headers, "from": sent.to_address, "to": to, "subject": subject, "text": text,
-            "envelope": json.dumps({"to": [to], "from": sent.to_address}), "SPF": "none"}
+    headers = (
+        f"From: {sent.to_address}\nTo: {to}\nSubject: {subject}\nMessage-ID: {message_id}\n"
+        f"In-Reply-To: <{sent.provider_message_id}@drip.local>\n"
+    )
+    form = {
+        "headers": headers,
+        "from": sent.to_address,
+        "to": to,
+        "subject": subject,
+        "text": text,
+        "envelope": json.dumps({"to": [to], "from": sent.to_address}),
+        "SPF": "none",
+    }
     return receive_email(parse_inbound(form))

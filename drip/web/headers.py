@@ -1,4 +1,5 @@
 """Security headers on every response: what the browser may load, frame and send on."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, current_app
@@ -6,18 +7,20 @@ from flask import Flask, Response, current_app
 # No inline script anywhere (scripts live in static/js; JSON data blocks are not executed), so
 # an injected <script> or on* handler never runs. Inline styles stay allowed: templates set
 # widths and colours computed on the server, and CSS cannot run code.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "frame-src 'self'",
-    "frame-ancestors 'self'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "object-src 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "frame-ancestors 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
 HSTS = "max-age=31536000; includeSubDomains"
 
 

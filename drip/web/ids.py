@@ -1,11 +1,12 @@
 """The one converter for ids in URLs: every `<int:...>` of every route and API path."""
+
 from __future__ import annotations
 
 from flask import Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
-MAX_ID = 2**31 - 1  # the largest id an integer column holds; larger ones exist nowhere
+from drip.models.types import MAX_ID
 
 
 class IdConverter(IntegerConverter):
@@ -14,8 +15,9 @@ class IdConverter(IntegerConverter):
     Without the bound, an id above 2**63 reached the database driver and answered 500.
     """
 
-    def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,
-                 signed: bool = False) -> None:
+    def __init__(
+        self, url_map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID, signed: bool = False
+    ) -> None:
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     def to_python(self, value: str) -> int:

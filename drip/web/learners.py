@@ -10,7 +10,7 @@ from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Ste
 from drip.services.learners import imports as learner_import
 from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
-from drip.web.ids import parse_id
+from drip.web.ownership import own_or_404
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 PAGE_SIZE = 50
@@ -20,20 +20,11 @@ PREVIEW_ROWS = 100
 
 def own_learner(learner_id: int) -> Learner:
     """The signed-in trainer's learner, or 404 (also for another trainer's)."""
-    learner = db.session.get(Learner, learner_id)
-    if learner is None or learner.trainer_id != current_user.id:
-        abort(404)
-    return learner
+    return own_or_404(Learner, learner_id)
 
 
 def _own_session(session_id) -> TrainingSession | None:
-    if session_id in (None, ""):
-        return None
-    wanted = parse_id(session_id)
-    ts = db.session.get(TrainingSession, wanted) if wanted else None
-    if ts is None or ts.trainer_id != current_user.id:
-        abort(404)
-    return ts
+    return None if session_id in (None, "") else own_or_404(TrainingSession, session_id)
 
 
 @bp.get("")

@@ -1,4 +1,5 @@
 """Request body limits per route, enforced before anything reads the body (413)."""
+
 from __future__ import annotations
 
 from flask import Flask, abort, request
@@ -7,11 +8,11 @@ KB, MB = 1024, 1024 * 1024
 # (path prefix, largest body in bytes), most specific first. By path rather than endpoint so the
 # limits hold whatever view ends up serving a webhook.
 BODY_LIMITS: tuple[tuple[str, int], ...] = (
-    ("/webhooks/twilio/", 64 * KB),        # a Twilio form is a few hundred bytes
+    ("/webhooks/twilio/", 64 * KB),  # a Twilio form is a few hundred bytes
     ("/webhooks/sendgrid/inbound", 8 * MB),  # a reply email with a small attachment or two
-    ("/webhooks/sendgrid/events", 4 * MB),   # SendGrid batches events into one JSON array
-    ("/api/", 2 * MB),                     # a thousand learners fit in a fraction of this
-    ("/learners/import", 11 * MB),         # a 10 MB CSV plus the multipart envelope
+    ("/webhooks/sendgrid/events", 4 * MB),  # SendGrid batches events into one JSON array
+    ("/api/", 2 * MB),  # a thousand learners fit in a fraction of this
+    ("/learners/import", 11 * MB),  # a 10 MB CSV plus the multipart envelope
 )
 FORM_LIMIT = 512 * KB  # every other form: an email step body is at most 100 KB
 

@@ -3,6 +3,7 @@
 Revision ID: i16_security
 Revises: cd14907ba832
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -1,4 +1,5 @@
 """The Content-Security-Policy breaks no page: board, projector, import progress, SMS counter, confirmations."""
+
 from __future__ import annotations
 
 import pytest

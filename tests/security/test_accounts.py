@@ -1,4 +1,5 @@
 """Sessions that end, login throttling that holds under concurrency, password strength (findings 5, 6, 11)."""
+
 from __future__ import annotations
 
 import threading
@@ -110,7 +111,8 @@ def test_weak_passwords_are_refused(app, weak):
 
 
 def test_the_operator_flag_is_set_from_the_cli(runner):
-    result = runner.invoke(args=["drip", "create-trainer", "ops@example.com", "--operator", "--password",
-                                 "plum tractor velvet"])
+    result = runner.invoke(
+        args=["drip", "create-trainer", "ops@example.com", "--operator", "--password", "plum tractor velvet"]
+    )
     assert result.exit_code == 0, result.output
     assert accounts.find_trainer("ops@example.com").is_operator

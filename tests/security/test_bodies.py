@@ -1,4 +1,5 @@
 """Oversized bodies get 413 before anyone reads them (issue 16, finding 4)."""
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,12 @@ def _post(app, path: str, stream, headers: dict[str, str]) -> int:
     environ = EnvironBuilder(path=path, method="POST", content_type="application/x-www-form-urlencoded").get_environ()
     environ.pop("CONTENT_LENGTH", None)
     environ["wsgi.input"] = stream
-    environ.update({"HTTP_" + k.upper().replace("-", "_") if k != "Content-Length" else "CONTENT_LENGTH": v
-                    for k, v in headers.items()})
+    environ.update(
+        {
+            "HTTP_" + k.upper().replace("-", "_") if k != "Content-Length" else "CONTENT_LENGTH": v
+            for k, v in headers.items()
+        }
+    )
     if "Transfer-Encoding" in headers:
         environ["wsgi.input_terminated"] = True
     _, status, _ = run_wsgi_app(app, environ, buffered=True)
@@ -39,8 +44,18 @@ class CountingStream(io.RawIOBase):
         return n
 
 
-@pytest.mark.parametrize("path", ["/webhooks/twilio/sms", "/webhooks/twilio/status", "/webhooks/sendgrid/inbound",
-                                  "/webhooks/sendgrid/events", "/login", "/api/v1/sessions", "/learners/import"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/webhooks/twilio/sms",
+        "/webhooks/twilio/status",
+        "/webhooks/sendgrid/inbound",
+        "/webhooks/sendgrid/events",
+        "/login",
+        "/api/v1/sessions",
+        "/learners/import",
+    ],
+)
 def test_a_200_mb_post_is_refused_unread(app, path):
     body = CountingStream(200 * 1024 * 1024)
     assert _post(app, path, body, {"Content-Length": str(200 * 1024 * 1024)}) == 413

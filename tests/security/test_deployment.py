@@ -1,4 +1,5 @@
 """make run's demo login is random and instance/ is private (finding 11)."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Security headers on every response (issue 16, finding 8)."""
+
 from __future__ import annotations
 
 from drip.web.headers import CONTENT_SECURITY_POLICY

@@ -1,4 +1,5 @@
 """join_url is http(s) only, through the API and the admin form alike (finding 7)."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,16 @@ from drip.models import TrainingSession
 from drip.services.programs.sessions import SessionInvalid, create_session, is_web_address
 from tests.web.test_api_support import api  # noqa: F401  (fixture)
 
-BAD = ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>",
-       "https://", "https://exa mple.com", "//evil.example", "vbscript:x", " javascript:alert(1)"]
+BAD = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "https://",
+    "https://exa mple.com",
+    "//evil.example",
+    "vbscript:x",
+    " javascript:alert(1)",
+]
 SESSION = {"title": "Mine", "starts_at": "2030-03-12T09:30:00Z", "ends_at": "2030-03-12T11:00:00Z", "timezone": "UTC"}
 
 

@@ -3,6 +3,7 @@
 Routes come from the app's URL map, so a new route is covered without editing this file; a new
 kind of URL argument fails `test_every_url_argument_has_a_value` until world.py names a value.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,16 @@ from tests.conftest import csrf_token, login
 from tests.security.world import PASSWORD, holdings
 
 HUGE = 2**64 + 1
-MISSING = {"session_id": 99_999, "learner_id": 99_999, "sequence_id": 99_999, "step_id": 99_999, "reply_id": 99_999,
-           "question_id": 99_999, "token_id": 99_999, "upload_id": "nosuchupload"}
+MISSING = {
+    "session_id": 99_999,
+    "learner_id": 99_999,
+    "sequence_id": 99_999,
+    "step_id": 99_999,
+    "reply_id": 99_999,
+    "question_id": 99_999,
+    "token_id": 99_999,
+    "upload_id": "nosuchupload",
+}
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 OWNED = {"session_id", "learner_id", "sequence_id", "step_id", "reply_id", "question_id", "token_id", "upload_id"}
 
@@ -113,7 +122,11 @@ def test_every_admin_post_without_a_csrf_token_is_refused(app, client, two):
 
 
 def test_a_wrong_method_answers_405_with_allow(client):
-    for path, allowed in (("/api/v1/sessions", {"GET", "POST"}), ("/logout", {"POST"}), ("/webhooks/twilio/sms", {"POST"})):
+    for path, allowed in (
+        ("/api/v1/sessions", {"GET", "POST"}),
+        ("/logout", {"POST"}),
+        ("/webhooks/twilio/sms", {"POST"}),
+    ):
         response = client.open(path, method="DELETE")
         assert response.status_code == 405
         assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}

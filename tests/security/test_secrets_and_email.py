@@ -1,4 +1,5 @@
 """Deployment secrets for operators only; a forged Inbound Parse email is not taken for the learner's (finding 2)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -39,8 +40,13 @@ def victim(deployment, trainer):
     """Trainer A's learner, with a practice email sent yesterday."""
     ts = make_session(trainer, starts_at=utcnow() - timedelta(days=2))
     ada = make_learner(trainer, phone=None, email="ada@example.com")
-    delivery = sent_delivery(ts, ada, make_step(trainer, "practice", channel="email"),
-                             sent_at=utcnow() - timedelta(days=1), provider_message_id="Uh7XVYjxR8uiBXpA")
+    delivery = sent_delivery(
+        ts,
+        ada,
+        make_step(trainer, "practice", channel="email"),
+        sent_at=utcnow() - timedelta(days=1),
+        provider_message_id="Uh7XVYjxR8uiBXpA",
+    )
     return ts, ada, delivery
 
 
@@ -79,14 +85,17 @@ def test_the_secret_reply_address_vouches_without_spf_or_dkim(victim, client):
     assert db.session.query(Reply).one().learner_id == ada.id
 
 
-@pytest.mark.parametrize("sender, spf, dkim, envelope, verified", [
-    ("ada@example.com", "pass", "", '{"from": "bounce@example.com"}', True),
-    ("ada@example.com", "pass", "", '{"from": "x@evil.example"}', False),
-    ("ada@mail.example.com", "none", "{@example.com : pass}", "{}", True),
-    ("ada@example.com", "none", "{@evil.example : pass, @example.com : fail}", "{}", False),
-    ("ada@example.com", "fail", "", '{"from": "ada@example.com"}', False),
-    ("ada@notexample.com", "none", "{@example.com : pass}", "not json", False),
-])
+@pytest.mark.parametrize(
+    "sender, spf, dkim, envelope, verified",
+    [
+        ("ada@example.com", "pass", "", '{"from": "bounce@example.com"}', True),
+        ("ada@example.com", "pass", "", '{"from": "x@evil.example"}', False),
+        ("ada@mail.example.com", "none", "{@example.com : pass}", "{}", True),
+        ("ada@example.com", "none", "{@evil.example : pass, @example.com : fail}", "{}", False),
+        ("ada@example.com", "fail", "", '{"from": "ada@example.com"}', False),
+        ("ada@notexample.com", "none", "{@example.com : pass}", "not json", False),
+    ],
+)
 def test_sender_verification_needs_a_pass_aligned_with_the_from_domain(sender, spf, dkim, envelope, verified):
     assert sender_verified(sender, spf=spf, dkim=dkim, envelope=envelope) is verified
 

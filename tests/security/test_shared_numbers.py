@@ -1,4 +1,5 @@
 """A number shared by two trainers' learners reaches the trainer it answers, or both (finding 10)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """The phone simulator acts only for the signed-in trainer's own learners and walk-ins (finding 1, issue 13)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -29,8 +30,9 @@ def a_and_b(app, trainer):
 
 def _text(client, number, body):
     with client.application.app_context():
-        return client.post("/simulator/text", data={"csrf_token": csrf_token(client, "/simulator"),
-                                                    "number": number, "body": body})
+        return client.post(
+            "/simulator/text", data={"csrf_token": csrf_token(client, "/simulator"), "number": number, "body": body}
+        )
 
 
 def _as_b(app):
@@ -89,8 +91,16 @@ def _emailed(trainer):
     ts = make_session(trainer, starts_at=utcnow() - timedelta(days=2))
     ada = make_learner(trainer, "Ada Email", phone=None, email="ada@example.com")
     delivery = sent_delivery(ts, ada, make_step(trainer, "practice", channel="email"))
-    sent = OutboxMessage(trainer_id=trainer.id, delivery_id=delivery.id, channel="email", to_address="ada@example.com",
-                         subject="Your practice", body="Try it", provider_message_id="OBmail1", created_at=utcnow())
+    sent = OutboxMessage(
+        trainer_id=trainer.id,
+        delivery_id=delivery.id,
+        channel="email",
+        to_address="ada@example.com",
+        subject="Your practice",
+        body="Try it",
+        provider_message_id="OBmail1",
+        created_at=utcnow(),
+    )
     db.session.add(sent)
     db.session.commit()
     return sent, delivery
@@ -99,8 +109,10 @@ def _emailed(trainer):
 def test_a_trainer_answers_an_email_as_the_learner(app, logged_in, trainer):
     sent, delivery = _emailed(trainer)
     assert "Answer an email as the learner" in logged_in.get("/simulator").get_data(as_text=True)
-    response = logged_in.post("/simulator/email", data={"csrf_token": csrf_token(logged_in, "/simulator"),
-                                                        "email_id": sent.id, "body": "Went well with my team"})
+    response = logged_in.post(
+        "/simulator/email",
+        data={"csrf_token": csrf_token(logged_in, "/simulator"), "email_id": sent.id, "body": "Went well with my team"},
+    )
     assert response.status_code == 302
     reply = db.session.scalar(select(Reply))
     assert (reply.kind, reply.delivery_id, reply.body) == ("practice_report", delivery.id, "Went well with my team")

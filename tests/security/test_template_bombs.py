@@ -1,4 +1,5 @@
 """Template bombs are refused fast, on save and at send; output is bounded (finding 3)."""
+
 from __future__ import annotations
 
 import time
@@ -39,7 +40,15 @@ def test_silent_nested_loops_within_bounds_are_fine():
 
 
 def test_output_is_bounded_by_channel():
-    loud = "{% for a in " + WIDE + " %}{% for b in " + WIDE + " %}" + "{{ session.title }} " * 10 + "{% endfor %}{% endfor %}"
+    loud = (
+        "{% for a in "
+        + WIDE
+        + " %}{% for b in "
+        + WIDE
+        + " %}"
+        + "{{ session.title }} " * 10
+        + "{% endfor %}{% endfor %}"
+    )
     with pytest.raises(TemplateProblem, match="longer than 100 KB"):
         render(loud, sample_context())
     sms = "x" * (SMS_MAX_CHARACTERS + 1)
@@ -55,7 +64,9 @@ def test_saving_a_bomb_stores_nothing(app, trainer):
 
     for body in (BOMBS["tower of powers"], "{{ session.title }}" * 20_000):
         with pytest.raises(SequenceInvalid):
-            create_sequence(trainer, name="Bomb", steps=[StepInput("reminder", "email", "start", "-P1D", body, subject="Hi")])
+            create_sequence(
+                trainer, name="Bomb", steps=[StepInput("reminder", "email", "start", "-P1D", body, subject="Hi")]
+            )
     assert db.session.query(Sequence).count() == 0
 
 
@@ -63,10 +74,26 @@ def test_saving_a_bomb_stores_nothing(app, trainer):
 def test_a_bomb_stored_before_the_rules_is_refused_at_send(app, channel):
     from datetime import datetime, timezone
 
-    parcel = Parcel(delivery_id=1, claim="c", channel=channel, reply_token="r", learner_id=1, learner_name="Ada Lovelace",
-                    learner_timezone=None, unsubscribe_token="u", trainer_id=1, trainer_name="Tess", kind="reminder",
-                    body=BOMBS["four powers"], subject="Hi", choices=None, session_title="Feedback",
-                    starts_at=datetime(2030, 1, 1, tzinfo=timezone.utc), session_timezone="UTC", join_url="")
+    parcel = Parcel(
+        delivery_id=1,
+        claim="c",
+        channel=channel,
+        reply_token="r",
+        learner_id=1,
+        learner_name="Ada Lovelace",
+        learner_timezone=None,
+        unsubscribe_token="u",
+        trainer_id=1,
+        trainer_name="Tess",
+        kind="reminder",
+        body=BOMBS["four powers"],
+        subject="Hi",
+        choices=None,
+        session_title="Feedback",
+        starts_at=datetime(2030, 1, 1, tzinfo=timezone.utc),
+        session_timezone="UTC",
+        join_url="",
+    )
     started = time.monotonic()
     with pytest.raises(TemplateProblem):
         build_message(parcel, "+14155550101" if channel == "sms" else "ada@example.com")

@@ -1,4 +1,5 @@
 """Two trainers on one deployment, each with one of everything an admin route can name by id."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,14 +31,30 @@ def holdings(email: str, name: str, phone: str) -> Holdings:
     learner = make_learner(trainer, f"Learner of {name}", phone=phone, email=f"learner.{email}")
     step = make_step(trainer, "practice")
     delivery = sent_delivery(ts, learner, step)
-    reply = Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, step_id=step.id,
-                  delivery_id=delivery.id, kind="practice_report", channel="sms", body="It went well")
+    reply = Reply(
+        trainer_id=trainer.id,
+        session_id=ts.id,
+        learner_id=learner.id,
+        step_id=step.id,
+        delivery_id=delivery.id,
+        kind="practice_report",
+        channel="sms",
+        body="It went well",
+    )
     question = LiveQuestion(session_id=ts.id, learner_id=learner.id, body="What about remote teams?")
     db.session.add_all([reply, question])
     db.session.commit()
     token = create_token(trainer, "probe")
     upload = learner_import.keep_upload(trainer, "name,phone\nZed,+14155550177\n", filename="x.csv")
-    ids = {"session_id": ts.id, "learner_id": learner.id, "sequence_id": step.sequence_id, "step_id": step.id,
-           "reply_id": reply.id, "question_id": question.id, "token_id": trainer.tokens[0].id,
-           "upload_id": upload.id, "channel": "sms"}
+    ids = {
+        "session_id": ts.id,
+        "learner_id": learner.id,
+        "sequence_id": step.sequence_id,
+        "step_id": step.id,
+        "reply_id": reply.id,
+        "question_id": question.id,
+        "token_id": trainer.tokens[0].id,
+        "upload_id": upload.id,
+        "channel": "sms",
+    }
     return Holdings(trainer, email, token, ids)

@@ -4,6 +4,7 @@ The text goes to the trainer whose step it answers or whose session is live; whe
 one decides (none, or several), every trainer sharing the number gets it. Guessing by the
 nearest session let one trainer pull another's learner's texts onto their own board.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,9 @@ class Recipient:
     route: Route
 
 
-def recipients(body: str, phone: str, now: datetime, joinable: list[SessionWindow], *,
-               trainer_id: int | None = None) -> list[Recipient]:
+def recipients(
+    body: str, phone: str, now: datetime, joinable: list[SessionWindow], *, trainer_id: int | None = None
+) -> list[Recipient]:
     """The learners this text is for, the first one primary; empty for a number nobody has."""
     candidates = lookup.learners_by_phone(phone, trainer_id=trainer_id)
     if classify_keyword(body) or len(candidates) <= 1:

@@ -7,7 +7,6 @@ from flask import current_app, request
 
 from drip.services.pages.paging import CursorInvalid, Page
 from drip.web.api.errors import ApiError
-from drip.web.api.schemas import FieldProblem
 
 
 def bad_cursor(error: CursorInvalid) -> ApiError:

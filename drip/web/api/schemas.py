@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, AwareDatetime, BaseModel, 
 
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import SendWindow
-from drip.web.ids import MAX_ID
+from drip.models.types import MAX_ID
 
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
 STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
