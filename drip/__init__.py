@@ -12,11 +12,14 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def _private_folder(folder: Path) -> None:
     """instance/ holds the database, the secret key and the demo password: owner only."""
     folder.mkdir(parents=True, exist_ok=True)
-    if folder.stat().st_mode & 0o077:
-        folder.chmod(0o700)
-    for path in folder.glob("drip.db*"):
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
+    try:
+        if folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+        for path in folder.glob("drip.db*"):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+    except PermissionError:
+        pass  # a folder this user does not own (a shared mount): its owner decides who reads it
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -30,6 +30,7 @@ _MAX_EXPONENT = 100
 SMS_MAX_CHARACTERS = 1600  # Twilio refuses longer bodies
 EMAIL_MAX_BYTES = 100 * 1024
 RENDER_SECONDS = 0.5
+MAX_SOURCE_CHARACTERS = 10_000  # as the API's limit: compiling a huge body is slow in itself
 
 
 class TemplateProblem(ValueError):
@@ -168,7 +169,10 @@ def _check(text: str, *, sms: bool = False) -> list[str]:
 
 def validate(body: str, *, subject: str | None = None, sms: bool = False) -> list[str]:
     """Reasons a step body (and email subject) would fail to render or be too long; empty when it is fine."""
-    reasons = ["The message is empty."] if not body.strip() else _check(body, sms=sms)
+    if len(body) > MAX_SOURCE_CHARACTERS:
+        reasons = [f"The message is longer than {MAX_SOURCE_CHARACTERS:,} characters."]
+    else:
+        reasons = ["The message is empty."] if not body.strip() else _check(body, sms=sms)
     if subject is not None:
         if not subject.strip():
             reasons.append("Subject: the subject is empty.")

@@ -76,8 +76,13 @@ def take_attempt(email: str, address: str) -> int:
 
 
 def forget_failures(email: str, address: str) -> None:
-    """After a right password: that email from that address starts afresh (the other counts stay)."""
+    """After a right password: that email from that address starts afresh, and the attempt is given back.
+
+    So a room of trainers signing in from one office address never counts against each other.
+    """
+    (pair, _), (by_address, _), (by_account, _) = _keys(email, address)
     try:
-        redis_store.connection.delete(_keys(email, address)[0][0])
+        with redis_store.connection.pipeline() as pipe:
+            pipe.delete(pair).decr(by_address).decr(by_account).execute()
     except redis.RedisError as error:
         log.warning("Login throttle not reset, Redis is unavailable: %s", error)

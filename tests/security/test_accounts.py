@@ -116,3 +116,20 @@ def test_the_operator_flag_is_set_from_the_cli(runner):
     )
     assert result.exit_code == 0, result.output
     assert accounts.find_trainer("ops@example.com").is_operator
+
+
+def test_successful_sign_ins_from_one_address_do_not_use_up_its_allowance(app):
+    from werkzeug.security import generate_password_hash
+
+    from drip.extensions import db
+    from drip.models import Trainer
+
+    shared = generate_password_hash("plum tractor velvet")  # one hash for all: the test is about counting
+    db.session.add_all(
+        Trainer(email=f"t{n}@example.com", name=f"T{n}", password_hash=shared) for n in range(ADDRESS.attempts + 5)
+    )
+    db.session.commit()
+    codes = [
+        _attempt(app, f"t{n}@example.com", "plum tractor velvet", "198.51.100.20") for n in range(ADDRESS.attempts + 5)
+    ]
+    assert set(codes) == {302}
