@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from drip.extensions import csrf, db, login_manager
 from drip.web.headers import init_app as init_headers
 from drip.web.ids import init_app as init_ids
+from drip.web.ids import parse_id
 from drip.web.limits import init_app as init_limits
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
@@ -89,10 +90,9 @@ def _load_trainer(cookie_id: str):
     from drip.models import Trainer
     from drip.services.accounts import session_matches
 
-    trainer_id, _, version = str(cookie_id).partition(":")
-    if not trainer_id.isdigit() or len(trainer_id) > 10:
-        return None
-    trainer = db.session.get(Trainer, int(trainer_id))
+    raw_id, _, version = str(cookie_id).partition(":")
+    trainer_id = parse_id(raw_id)
+    trainer = db.session.get(Trainer, trainer_id) if trainer_id else None
     return trainer if session_matches(trainer, version) else None
 
 

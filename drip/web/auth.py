@@ -56,7 +56,7 @@ def login():
 def logout():
     """Sign out (a POST, so a link elsewhere cannot log you out); every copy of the cookie stops working."""
     if current_user.is_authenticated:
-        accounts.end_sessions(current_user)
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
