@@ -32,7 +32,7 @@ def _live_filter(now: datetime):
     )
 
 
-def _pick(candidates: list[Learner], now: datetime) -> Learner | None:
+def pick_one(candidates: list[Learner], now: datetime) -> Learner | None:
     """Several trainers' learners share this address: enrolled in a live session first, then latest delivery."""
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
@@ -67,16 +67,16 @@ def learners_by_phone(phone: str, *, trainer_id: int | None = None) -> list[Lear
 
 
 def learner_by_phone(phone: str, now: datetime, *, trainer_id: int | None = None) -> Learner | None:
-    """The one learner a text from this number is filed under (see _pick when several trainers share it)."""
-    return _pick(learners_by_phone(phone, trainer_id=trainer_id), now)
+    """The one learner a text from this number is filed under (see pick_one when several trainers share it)."""
+    return pick_one(learners_by_phone(phone, trainer_id=trainer_id), now)
 
 
 def learner_by_email(address: str, now: datetime) -> Learner | None:
-    """The learner an email from this address comes from (see _pick when several trainers share it)."""
+    """The learner an email from this address comes from (see pick_one when several trainers share it)."""
     if not address:
         return None
     query = select(Learner).where(func.lower(Learner.email) == address.strip().lower())
-    return _pick(list(db.session.scalars(query)), now)
+    return pick_one(list(db.session.scalars(query)), now)
 
 
 def _window(ts: TrainingSession) -> SessionWindow:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from drip.domain.routing import Route, route
 from drip.extensions import db
+from drip.models.types import MAX_ID
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.inbound import lookup, shared_numbers
 from drip.channels.sendgrid_inbound import InboundEmail
@@ -100,7 +101,7 @@ def simulated_for(form: Mapping[str, str], config: Mapping) -> int | None:
     value = str(form.get(SIMULATOR_FIELD) or "")
     if config.get("SMS_PROVIDER") != "outbox" or not value.isdigit() or len(value) > 10:
         return None  # only Drip itself signs webhooks in outbox mode; Twilio never sends the field
-    return int(value)
+    return int(value) if 0 < int(value) <= MAX_ID else None
 
 
 def receive_email(email: InboundEmail, *, now: datetime | None = None) -> InboundOutcome:

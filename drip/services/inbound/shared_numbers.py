@@ -32,10 +32,12 @@ def recipients(
 ) -> list[Recipient]:
     """The learners this text is for, the first one primary; empty for a number nobody has."""
     candidates = lookup.learners_by_phone(phone, trainer_id=trainer_id)
-    if classify_keyword(body) or len(candidates) <= 1:
+    if not candidates:
+        return []
+    if len(candidates) == 1 or classify_keyword(body):
         # STOP, START and HELP are about the number itself: they are applied once.
-        learner = lookup.learner_by_phone(phone, now, trainer_id=trainer_id)
-        return [_routed(learner, body, now, joinable)] if learner else []
+        learner = candidates[0] if len(candidates) == 1 else lookup.pick_one(candidates, now)
+        return [_routed(learner, body, now, joinable)]
     routed = [_routed(learner, body, now, joinable) for learner in candidates]
     decisive = [recipient for recipient in routed if recipient.route.kind in DECISIVE]
     return decisive or routed
