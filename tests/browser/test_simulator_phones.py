@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
 from drip.extensions import db
-from drip.models import OutboxMessage, Reply, utcnow
+from drip.models import Reply
 from tests.browser.conftest import sign_in
-from tests.support.inbound_factory import make_learner, make_session, make_step, sent_delivery
+from tests.security.test_simulator import _emailed as emailed_step
+from tests.support.inbound_factory import make_learner
 
 pytestmark = pytest.mark.browser
 
@@ -18,21 +17,7 @@ pytestmark = pytest.mark.browser
 def test_every_phone_stop_start_and_an_email_answer(app, page, live_server, trainer):
     for n in range(12):
         make_learner(trainer, f"Learner {n:02}", phone=f"+1415555{n:04}")
-    ts = make_session(trainer, starts_at=utcnow() - timedelta(days=2))
-    ada = make_learner(trainer, "Ada Email", phone=None, email="ada@example.com")
-    delivery = sent_delivery(ts, ada, make_step(trainer, "practice", channel="email"))
-    db.session.add(
-        OutboxMessage(
-            trainer_id=trainer.id,
-            delivery_id=delivery.id,
-            channel="email",
-            subject="Your practice",
-            to_address="ada@example.com",
-            body="Try it",
-            provider_message_id="OBb1",
-        )
-    )
-    db.session.commit()
+    emailed_step(trainer)
     sign_in(page, live_server)
     page.goto(f"{live_server}/simulator")
     page.locator("#all-phones summary").click()
