@@ -1,7 +1,7 @@
 """Security: session versions, operators, unverified email senders; login failures move to Redis
 
 Revision ID: i16_security
-Revises: cd14907ba832
+Revises: i10_routing
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import drip.models.types
 
 revision = "i16_security"
-down_revision = "cd14907ba832"
+down_revision = "i10_routing"
 branch_labels = None
 depends_on = None
 

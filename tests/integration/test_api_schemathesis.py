@@ -13,13 +13,16 @@ from schemathesis import GenerationMode
 from schemathesis import checks as all_checks
 from schemathesis.config._checks import PositiveDataAcceptanceConfig
 
+from drip.extensions import db
+from drip.models import LiveQuestion, Reply
 from drip.services import accounts
 from drip.services.programs.starter import add_starter
 from tests.web.test_api_support import stored_session
 
 all_checks.load_all_checks()
 CHECKS = all_checks.CHECKS.get_all()  # every check schemathesis has, none left out
-SEMANTIC = {("POST", "/sequences"), ("POST", "/sessions/{session_id}/enrollments")}
+SEMANTIC = {("POST", "/sequences"), ("POST", "/sessions/{session_id}/enrollments"),
+            ("PATCH", "/replies/{reply_id}"), ("PATCH", "/questions/{question_id}")}
 EXAMPLES = 15  # per operation and mode; the whole file stays well under a minute on a busy machine
 
 
@@ -30,14 +33,26 @@ def fuzzed(app, trainer):
     token = accounts.create_token(trainer, "schemathesis")
     sequence, _ = add_starter(trainer)
     ts = stored_session(trainer, sequences=[sequence])
+    question, reply = _inbound_texts(trainer, ts)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    return schema, {"Authorization": f"Bearer {token}"}, {"sequence_id": sequence.id, "session_id": ts.id}
+    ids = {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id}
+    return schema, {"Authorization": f"Bearer {token}"}, ids
+
+
+def _inbound_texts(trainer, ts):
+    """A live question and a reply of the session, for the re-filing operations."""
+    question = LiveQuestion(session_id=ts.id, body="How?")
+    reply = Reply(trainer_id=trainer.id, session_id=ts.id, kind="unclassified", channel="sms", body="2")
+    db.session.add_all([question, reply])
+    db.session.commit()
+    return question, reply
 
 
 def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):
     # Every constraint a JSON Schema can state is in the document, so schema-valid data is accepted;
-    # only these two operations may still answer 422 for what no schema can state: a step body that
-    # is not a template that renders, a phone number that does not exist (both named in the 422).
+    # only these operations may still answer 422 for what no schema can state: a step body that is
+    # not a template that renders, a phone number that does not exist, a step id that is not a poll
+    # of the reply's session (each named in the 422).
     accepted = ["2xx", "401", "404", "409", "429"] + (["422"] if (operation.method.upper(), operation.path) in SEMANTIC else [])
     operation.schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(expected_statuses=accepted)
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)

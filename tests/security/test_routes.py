@@ -22,9 +22,20 @@ MISSING = {
     "question_id": 99_999,
     "token_id": 99_999,
     "upload_id": "nosuchupload",
+    "item_id": 99_999,
 }
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
-OWNED = {"session_id", "learner_id", "sequence_id", "step_id", "reply_id", "question_id", "token_id", "upload_id"}
+OWNED = {
+    "session_id",
+    "learner_id",
+    "sequence_id",
+    "step_id",
+    "reply_id",
+    "question_id",
+    "token_id",
+    "upload_id",
+    "item_id",
+}
 
 
 @pytest.fixture()

@@ -56,5 +56,7 @@ def holdings(email: str, name: str, phone: str) -> Holdings:
         "token_id": trainer.tokens[0].id,
         "upload_id": upload.id,
         "channel": "sms",
+        "what": "reply",  # /refile/<what>/<item_id>: a reply, named by item_id
+        "item_id": reply.id,
     }
     return Holdings(trainer, email, token, ids)

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from drip.domain import catalog
 from drip.domain.routing import Route, route
 from drip.extensions import db
 from drip.models.types import MAX_ID
@@ -21,7 +22,7 @@ from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSe
 from drip.services.inbound import lookup, shared_numbers
 from drip.channels.sendgrid_inbound import InboundEmail
 
-ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
+ANSWER_KINDS = catalog.learner_reply_kinds()
 SIMULATOR_FIELD = "DripSimulatorTrainer"
 
 
@@ -126,6 +127,7 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
     decided = route(email.text, channel="email", context=context, now=now,
                     replied_delivery_id=delivery.id if delivery else None)
+    # The reply address named a delivery routing could not use (not sent, or another learner's): keep the link.
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
     return _store([(message, decided, learner)], now)
@@ -141,9 +143,9 @@ def _unverified_route(claimed: Learner, delivery, now: datetime) -> Route:
 
 def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: datetime) -> InboundOutcome:
     """Apply each route (the first is the primary), commit once, then tell the boards; a concurrent repeat is a duplicate."""
-    from drip.services.board import board
+    from drip.services.board import board, polls
 
-    events, outcome = [], None
+    events, votes, outcome = [], [], None
     try:
         for message, decided, learner in entries:
             message.routed_as = decided.kind
@@ -159,6 +161,8 @@ def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: dat
             # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
             if question is not None:
                 events.append((question.session_id, board.question_event(question)))
+            if reply is not None and reply.kind == "poll_vote" and reply.session_id and reply.step_id:
+                votes.append((reply.session_id, reply.step_id))
             outcome = outcome or InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
                                                 question_id=question.id if question else None,
                                                 reply_id=reply.id if reply else None)
@@ -172,13 +176,15 @@ def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: dat
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     for event in events:
         board.publish_event(*event)
+    for vote in votes:
+        # Counted after the commit, so the chart includes every vote committed so far.
+        polls.publish_poll(*vote)
     return outcome
 
 
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
     """The route's effect: opt-out, help, walk-in, live question or reply. Returns (answer, question, reply)."""
-    from drip.services.inbound import optout
-    from drip.services.inbound import walk_ins
+    from drip.services.inbound import answer_hooks, optout, walk_ins
 
     phone = message.from_address
     if decided.kind == "opt_out":
@@ -216,4 +222,4 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
                   inbound_message_id=message.id, created_at=now)
     db.session.add(reply)
     db.session.flush()
-    return None, None, reply
+    return answer_hooks.run(reply, now), None, reply

@@ -6,15 +6,16 @@ import zoneinfo
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from drip.domain import catalog
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import SendWindow
 from drip.models.types import MAX_ID
 
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
 STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
-REPLY_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
+REPLY_KINDS = catalog.learner_reply_kinds()
 DELIVERY_STATUSES = ("scheduled", "queued", "sending", "sent", "delivered", "failed", "undelivered", "skipped", "unknown")
 
 
@@ -57,12 +58,7 @@ def _sensible_year(value: datetime) -> datetime:
     return value
 
 
-def _integral(value: Any) -> Any:
-    # JSON Schema counts 1.0 as an integer, so the document's "integer" must accept it too.
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Moment = Annotated[AwareDatetime, AfterValidator(_sensible_year),
                    Field(examples=["2026-05-12T09:30:00-04:00"], json_schema_extra={"pattern": r"^(20\d\d|2100)-"})]
 def _zone_enum(schema: dict) -> None:
