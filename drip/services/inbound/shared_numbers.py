@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from drip.domain import catalog
 from drip.domain.keywords import classify_keyword
 from drip.domain.routing import Route, SessionWindow, route
 from drip.models import Learner
 from drip.services.inbound import lookup
 
-# Routes that show the text answers this learner's own step, session or join keyword.
-DECISIVE = frozenset({"poll_vote", "quiz_answer", "live_question", "practice_report", "discussion_reply", "join"})
+# Routes that show the text answers this learner's own step (its reply kinds), session (a live
+# question) or a session's join keyword.
+DECISIVE = frozenset({*catalog.answer_kinds().values(), "live_question", "join"})
 
 
 @dataclass(frozen=True)
