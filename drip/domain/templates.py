@@ -140,6 +140,9 @@ def sample_context() -> dict[str, Any]:
 def _unknown_names(body: str) -> list[str]:
     """Every unknown variable or field in a body, so a trainer sees all of them at once."""
     ast = _environment(False).parse(body)
+    # Before anything compiles it: Jinja's compiler folds constant expressions, so a refused
+    # construct ('%0999999999d' | format(1)) would run during the very check meant to refuse it.
+    template_rules.check(ast)
     undeclared = meta.find_undeclared_variables(ast) - CONTEXT_FIELDS.keys()
     reasons: dict[str, TemplateProblem] = {}
     for node in ast.find_all((nodes.Name, nodes.Getattr)):
@@ -156,7 +159,7 @@ def _unknown_names(body: str) -> list[str]:
 def _check(text: str, *, sms: bool = False) -> list[str]:
     try:
         reasons = _unknown_names(text)
-    except TemplateSyntaxError as error:
+    except (TemplateSyntaxError, template_rules.Refused) as error:
         return [str(_problem(error))]
     if reasons:
         return reasons

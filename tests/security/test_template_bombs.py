@@ -98,3 +98,15 @@ def test_a_bomb_stored_before_the_rules_is_refused_at_send(app, channel):
     with pytest.raises(TemplateProblem):
         build_message(parcel, "+14155550101" if channel == "sms" else "ada@example.com")
     assert time.monotonic() - started < 0.5
+
+
+def test_the_check_runs_before_jinja_folds_constants():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        validate(BOMBS["a format filter"])  # folded at compile time, it would build a 100 MB string
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5 * 1024 * 1024
