@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from drip.domain.keywords import classify_keyword
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, OutboxMessage, Trainer, utcnow
+from drip.services.inbound.apply import route_now
 from drip.services.inbound.receive import SIMULATOR_FIELD, sms_webhook_token
 
 WEBHOOK_PATH = "/webhooks/twilio/sms"
@@ -142,6 +143,9 @@ def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
     if response.status_code != 200:
         raise RuntimeError(f"the webhook answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
     answers = [message.text or "" for message in ElementTree.fromstring(response.get_data()).iter("Message")]
+    # A worker would route the stored text within a second; the simulator does it now, so the phone
+    # the next page shows has the text and any answer sent by API (the outbox) on it already.
+    route_now()
     if not answers and classify_keyword(body) in TWILIO_ANSWERS:
         answers = [TWILIO_ANSWERS[classify_keyword(body)]]
     for answer in answers:

@@ -18,6 +18,7 @@ from drip.web.limits import init_app as init_limits
 BLUEPRINT_MODULES = [
     "drip.web.auth",
     "drip.web.health",
+    "drip.web.metrics",
     "drip.web.dashboard",
     "drip.web.sequences",
     "drip.web.sessions",

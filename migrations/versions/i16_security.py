@@ -1,7 +1,7 @@
 """Security: session versions, operators, unverified email senders; login failures move to Redis
 
 Revision ID: i16_security
-Revises: i10_routing
+Revises: i14_webtier
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import drip.models.types
 
 revision = "i16_security"
-down_revision = "i10_routing"
+down_revision = "i14_webtier"
 branch_labels = None
 depends_on = None
 
