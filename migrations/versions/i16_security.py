@@ -1,7 +1,7 @@
 """Security: session versions, operators, unverified email senders; login failures move to Redis
 
 Revision ID: i16_security
-Revises: i14_webtier
+Revises: i11_quiz
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import drip.models.types
 
 revision = "i16_security"
-down_revision = "i14_webtier"
+down_revision = "i11_quiz"
 branch_labels = None
 depends_on = None
 

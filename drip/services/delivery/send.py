@@ -23,6 +23,7 @@ from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
 from drip.services.delivery.dispatch import lookahead
 from drip.services.inbound import optout
+from drip.services.learning import follow_ons
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
 from drip.services.delivery.rate_limit import SharedRateLimiter
@@ -148,6 +149,11 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     if not address:
         reason = "no phone number" if parcel.channel == "sms" else "no email address"
         return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
+    if parcel.purpose != "step":  # a re-ask or follow-up: only if the step went out and is still unanswered
+        held = follow_ons.hold_reason(d)
+        db.session.rollback()
+        if held is not None:
+            return writer.add(outcome(d, "skipped", code=held[0], reason=held[1]))
     try:
         message = build_message(parcel, address)
     except TemplateProblem as problem:

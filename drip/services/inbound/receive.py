@@ -20,6 +20,7 @@ from drip.extensions import db
 from drip.models.types import MAX_ID
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.inbound import lookup, shared_numbers
+from drip.services.learning import quizzes  # noqa: F401  (registers the verdict and follow-up hooks)
 from drip.channels.sendgrid_inbound import InboundEmail
 
 ANSWER_KINDS = catalog.learner_reply_kinds()
@@ -136,7 +137,10 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     # The reply address named a delivery routing could not use (not sent, or another learner's): keep the link.
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
-    return _store([(message, decided, learner)], now)
+    outcome = _store([(message, decided, learner)], now)
+    if outcome.kind == "quiz_answer" and outcome.answer and not outcome.duplicate:
+        quizzes.email_verdict(learner.id, outcome.answer)  # by return, the same channel; after the commit
+    return outcome
 
 
 def _unverified_route(claimed: Learner, delivery, now: datetime) -> Route:
