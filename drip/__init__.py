@@ -9,6 +9,19 @@ from flask import Flask
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
+def _private_folder(folder: Path) -> None:
+    """instance/ holds the database, the secret key and the demo password: owner only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        if folder.stat().st_mode & 0o077:
+            folder.chmod(0o700)
+        for path in folder.glob("drip.db*"):
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+    except PermissionError:
+        pass  # a folder this user does not own (a shared mount): its owner decides who reads it
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: configuration, extensions, blueprints and CLI. Nothing runs at import."""
     from drip import config as settings
@@ -16,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config.from_mapping(settings.load(config))
-    Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
+    _private_folder(Path(app.config["INSTANCE_PATH"]))
 
     from drip import metrics
 

@@ -14,13 +14,14 @@ drip_cli = AppGroup("drip", help="Drip administration.")
 @click.argument("email")
 @click.option("--name", default="", help="Display name.")
 @click.password_option("--password", help="Prompted when omitted.")
-def create_trainer(email: str, name: str, password: str) -> None:
-    """Create a trainer account."""
+@click.option("--operator", is_flag=True, help="Runs the deployment: sees its secrets in Settings.")
+def create_trainer(email: str, name: str, password: str, operator: bool) -> None:
+    """Create a trainer account (an operator with --operator)."""
     try:
-        trainer = accounts.create_trainer(email, password, name)
+        trainer = accounts.create_trainer(email, password, name, operator=operator)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
-    click.echo(f"Created trainer {trainer.email}")
+    click.echo(f"Created {'operator' if operator else 'trainer'} {trainer.email}")
 
 
 @drip_cli.command("create-token")

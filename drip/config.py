@@ -102,6 +102,10 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     }
     if overrides:
         config.update(overrides)
+    # Over HTTPS the cookies never travel in the clear (a test or proxy may still set them itself).
+    https = str(config["PUBLIC_BASE_URL"]).lower().startswith("https://")
+    config.setdefault("SESSION_COOKIE_SECURE", https)
+    config.setdefault("REMEMBER_COOKIE_SECURE", https)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = env.get("SECRET_KEY") or _secret_key(Path(config["INSTANCE_PATH"]))
     return config

@@ -16,6 +16,8 @@ def _flask(*args: str, env: dict[str, str]) -> None:
 
 def main() -> int:
     """Start everything a trainer needs to try Drip on one machine; stop it all on Ctrl-C."""
+    # Everything make run writes (SQLite, the secret key, Valkey's files) is readable by its owner only.
+    os.umask(0o077)
     env = dict(os.environ)
     if not env.get("REDIS_URL"):
         from drip.embedded import ensure_embedded_valkey

@@ -13,6 +13,7 @@ from email.utils import getaddresses, parseaddr
 
 from drip.domain.html_text import html_to_text
 from drip.domain.reply_text import visible_reply
+from drip.domain.sender_auth import sender_verified
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _MAX_ID = 300  # the width of inbound_messages.provider_message_id
@@ -48,6 +49,8 @@ class InboundEmail:
     reply_ids: list[str]  # In-Reply-To first, then References newest first
     attachments: list[Attachment] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
+    # SPF or DKIM passed for the From domain: without it the From header is only a claim.
+    sender_verified: bool = False
 
 
 def _addresses(*values: str) -> list[str]:
@@ -120,6 +123,8 @@ def parse_inbound(form: Mapping[str, str], files: Sequence[Attachment] = ()) -> 
         message_id=_message_id(str(headers.get("Message-ID") or ""), sender, to, subject, full_text),
         from_address=sender, to_addresses=to, subject=subject, text=visible_reply(full_text),
         full_text=full_text, reply_ids=_reply_ids(headers), attachments=attachments, raw=raw,
+        sender_verified=sender_verified(sender, spf=form.get("SPF") or "", dkim=form.get("dkim") or "",
+                                        envelope=form.get("envelope") or ""),
     )
 
 

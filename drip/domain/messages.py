@@ -99,8 +99,8 @@ def sms_message(*, delivery_id: int | None, to: str, text: str, config: Mapping[
     return OutgoingMessage(delivery_id=delivery_id, channel=channel, to=to, body=text.strip(), status_callback=callback)
 
 
-def render_step(body: str, subject: str | None, ctx: Mapping[str, Any]) -> tuple[str, str]:
-    """(text, subject) of a step for one learner; TemplateProblem when it cannot render."""
-    text = render(body, ctx)
+def render_step(body: str, subject: str | None, ctx: Mapping[str, Any], *, sms: bool = False) -> tuple[str, str]:
+    """(text, subject) of a step for one learner; TemplateProblem when it cannot render or is too long."""
+    text = render(body, ctx, sms=sms)
     title = render(subject, ctx) if subject else ctx["session"]["title"]
     return text, title

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from drip.domain import template_rules
 
 # The names a step body may use (DESIGN.md, "Step fields"), with the fields of each namespace.
 CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
@@ -20,9 +23,14 @@ CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
 }
 
 # A trainer's body runs once per learner inside the workers: one bad template must not be able
-# to allocate gigabytes or spin for minutes.
+# to allocate gigabytes or spin for minutes. template_rules refuses whatever computes; these
+# bounds hold whatever slips through, on save and at send alike.
 _MAX_OUTPUT_ITEMS = 100_000
 _MAX_EXPONENT = 100
+SMS_MAX_CHARACTERS = 1600  # Twilio refuses longer bodies
+EMAIL_MAX_BYTES = 100 * 1024
+RENDER_SECONDS = 0.5
+MAX_SOURCE_CHARACTERS = 10_000  # as the API's limit: compiling a huge body is slow in itself
 
 
 class TemplateProblem(ValueError):
@@ -61,8 +69,10 @@ def _environment(html: bool) -> _StepEnvironment:
 
 @functools.lru_cache(maxsize=512)
 def _compiled(body: str, html: bool) -> Template:
-    # The same body is rendered for every learner of a session: compile it once per source.
-    return _environment(html).from_string(body)
+    # The same body is rendered for every learner of a session: check and compile it once per source.
+    environment = _environment(html)
+    template_rules.check(environment.parse(body))
+    return environment.from_string(body)
 
 
 def _problem(error: Exception) -> TemplateProblem:
@@ -76,17 +86,40 @@ def _problem(error: Exception) -> TemplateProblem:
         if "has no attribute" in message:
             return TemplateProblem(f"unknown field {message.rsplit(' ', 1)[-1]}")
         return TemplateProblem(message)
+    if isinstance(error, template_rules.Refused):
+        return TemplateProblem(f"not allowed in a message: {error.what}", error.line)
     if isinstance(error, SecurityError):
         return TemplateProblem(f"not allowed in a message: {error}")
     return TemplateProblem(f"cannot render: {error}")
 
 
-def render(body: str, context: Mapping[str, Any], *, html: bool = False) -> str:
-    """Render a step body for one learner; raise TemplateProblem when it cannot be rendered."""
+def _bounded(template: Template, context: Mapping[str, Any], max_bytes: int) -> str:
+    """Render piece by piece, stopping as soon as the output or the time goes over its bound."""
+    deadline, size, parts = time.monotonic() + RENDER_SECONDS, 0, []
+    for part in template.generate(context):
+        size += len(part.encode("utf-8"))
+        if size > max_bytes:
+            raise TemplateProblem(f"the message would be longer than {max_bytes // 1024} KB")
+        if time.monotonic() > deadline:
+            raise TemplateProblem("the message takes too long to render")
+        parts.append(part)
+    return "".join(parts)
+
+
+def render(body: str, context: Mapping[str, Any], *, html: bool = False, sms: bool = False) -> str:
+    """Render a step body for one learner (at most 1,600 characters for an SMS, 100 KB for an email).
+
+    Raise TemplateProblem when it cannot be rendered or goes over its bound.
+    """
     try:
-        return _compiled(body, html).render(context)
+        text = _bounded(_compiled(body, html), context, EMAIL_MAX_BYTES)
+    except TemplateProblem:
+        raise
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as error:
         raise _problem(error) from error
+    if sms and len(text) > SMS_MAX_CHARACTERS:
+        raise TemplateProblem(f"an SMS can be at most {SMS_MAX_CHARACTERS} characters (this one is {len(text)})")
+    return text
 
 
 def sample_context() -> dict[str, Any]:
@@ -107,6 +140,9 @@ def sample_context() -> dict[str, Any]:
 def _unknown_names(body: str) -> list[str]:
     """Every unknown variable or field in a body, so a trainer sees all of them at once."""
     ast = _environment(False).parse(body)
+    # Before anything compiles it: Jinja's compiler folds constant expressions, so a refused
+    # construct ('%0999999999d' | format(1)) would run during the very check meant to refuse it.
+    template_rules.check(ast)
     undeclared = meta.find_undeclared_variables(ast) - CONTEXT_FIELDS.keys()
     reasons: dict[str, TemplateProblem] = {}
     for node in ast.find_all((nodes.Name, nodes.Getattr)):
@@ -120,23 +156,26 @@ def _unknown_names(body: str) -> list[str]:
     return [str(problem) for problem in sorted(reasons.values(), key=lambda p: p.line or 0)]
 
 
-def _check(text: str) -> list[str]:
+def _check(text: str, *, sms: bool = False) -> list[str]:
     try:
         reasons = _unknown_names(text)
-    except TemplateSyntaxError as error:
+    except (TemplateSyntaxError, template_rules.Refused) as error:
         return [str(_problem(error))]
     if reasons:
         return reasons
     try:
-        render(text, sample_context())
+        render(text, sample_context(), sms=sms)
     except TemplateProblem as problem:
         return [str(problem)]
     return []
 
 
-def validate(body: str, *, subject: str | None = None) -> list[str]:
-    """Reasons a step body (and email subject) would fail to render; empty when it is fine."""
-    reasons = ["The message is empty."] if not body.strip() else _check(body)
+def validate(body: str, *, subject: str | None = None, sms: bool = False) -> list[str]:
+    """Reasons a step body (and email subject) would fail to render or be too long; empty when it is fine."""
+    if len(body) > MAX_SOURCE_CHARACTERS:
+        reasons = [f"The message is longer than {MAX_SOURCE_CHARACTERS:,} characters."]
+    else:
+        reasons = ["The message is empty."] if not body.strip() else _check(body, sms=sms)
     if subject is not None:
         if not subject.strip():
             reasons.append("Subject: the subject is empty.")

@@ -22,11 +22,17 @@ class Trainer(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     # Answer to HELP/INFO texts: how a learner reaches the trainer.
     contact_line: Mapped[str] = mapped_column(Text, default="")
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Operators run the deployment and alone see its secrets (Settings).
+    is_operator: Mapped[bool] = mapped_column(default=False)
+    # Part of the login cookie: raising it (sign out, password change) ends every session of the trainer.
+    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="trainer")
+
+    def get_id(self) -> str:
+        """What the login cookie holds: the id and the session version it was issued under."""
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Trainer {self.email}>"

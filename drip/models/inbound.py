@@ -30,6 +30,9 @@ class InboundMessage(db.Model):
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
     # What routing made of it: live_question, poll_vote, practice_report, ... or opt_out.
     routed_as: Mapped[str] = mapped_column(String(30), default="unclassified")
+    # False for an email whose sender nothing vouches for (no reply token, SPF and DKIM not passed
+    # for the From domain): kept and shown as unverified, never counted as the learner's answer.
+    sender_verified: Mapped[bool] = mapped_column(default=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     learner: Mapped[Learner | None] = relationship()

@@ -1,4 +1,4 @@
-"""Trainer accounts: creation, password login with lockout, API tokens."""
+"""Trainer accounts: creation, password login with throttling, sessions that end, API tokens."""
 from __future__ import annotations
 
 import hashlib
@@ -6,14 +6,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from drip.domain import passwords
 from drip.extensions import db
 from drip.models import ApiToken, Trainer, utcnow
+from drip.services import login_throttle
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 TOKEN_PREFIX = "drip_"
 # Checked against when the email is unknown, so both paths cost one hash.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -25,10 +25,10 @@ class AccountError(ValueError):
 
 @dataclass(frozen=True)
 class LoginResult:
-    """What a login attempt came to."""
+    """What a login attempt came to: the trainer, or a refusal (with seconds to wait when throttled)."""
 
     trainer: Trainer | None
-    locked_until: datetime | None = None
+    retry_after: int = 0
 
 
 def normalise_email(email: str) -> str:
@@ -36,41 +36,69 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def create_trainer(email: str, password: str, name: str = "") -> Trainer:
-    """Create a trainer with a hashed password; the email must be new."""
+def check_password(password: str, *, email: str = "", name: str = "") -> None:
+    """Raise AccountError saying why a new password is refused (too short, too easy to guess)."""
+    reasons = passwords.problems(password, email=email, name=name)
+    if reasons:
+        raise AccountError(reasons[0])
+
+
+def create_trainer(email: str, password: str, name: str = "", *, operator: bool = False) -> Trainer:
+    """Create a trainer (an operator sees deployment secrets) with a hashed password; the email must be new."""
     email = normalise_email(email)
     if "@" not in email:
         raise AccountError("Enter a valid email address.")
-    if len(password) < 8:
-        raise AccountError("Use a password of at least 8 characters.")
     if db.session.scalar(select(Trainer).where(func.lower(Trainer.email) == email)):
         raise AccountError(f"A trainer with the email {email} already exists.")
-    trainer = Trainer(email=email, name=name or email.split("@")[0], password_hash=generate_password_hash(password))
+    check_password(password, email=email, name=name)
+    trainer = Trainer(email=email, name=name or email.split("@")[0], password_hash=generate_password_hash(password),
+                      is_operator=operator)
     db.session.add(trainer)
     db.session.commit()
     return trainer
 
 
-def authenticate(email: str, password: str, now: datetime | None = None) -> LoginResult:
-    """Check a password; after repeated failures the account is locked for a while."""
-    now = now or utcnow()
-    trainer = db.session.scalar(select(Trainer).where(Trainer.email == normalise_email(email)))
+def authenticate(email: str, password: str, address: str = "") -> LoginResult:
+    """Check a password, throttled per email and client address; unknown emails get the same answers."""
+    email = normalise_email(email)
+    wait = login_throttle.take_attempt(email, address)
+    if wait:
+        return LoginResult(None, wait)
+    trainer = db.session.scalar(select(Trainer).where(Trainer.email == email))
     if trainer is None:
         check_password_hash(_DUMMY_HASH, password)
         return LoginResult(None)
-    if trainer.locked_until and trainer.locked_until > now:
-        return LoginResult(None, trainer.locked_until)
     if not check_password_hash(trainer.password_hash, password):
-        trainer.failed_logins += 1
-        if trainer.failed_logins >= MAX_FAILED_LOGINS:
-            trainer.locked_until = now + LOCKOUT
-            trainer.failed_logins = 0
-        db.session.commit()
-        return LoginResult(None, trainer.locked_until if trainer.locked_until and trainer.locked_until > now else None)
-    trainer.failed_logins = 0
-    trainer.locked_until = None
-    db.session.commit()
+        return LoginResult(None)
+    login_throttle.forget_failures(email, address)
     return LoginResult(trainer)
+
+
+def session_matches(trainer: Trainer | None, version: str) -> bool:
+    """True when a login cookie's session version is the trainer's current one."""
+    return trainer is not None and version == str(trainer.session_version)
+
+
+def end_sessions(trainer: Trainer) -> None:
+    """End every signed-in session of the trainer (sign out, password change): old cookies stop working."""
+    # One UPDATE, so two requests ending sessions at once both count.
+    db.session.execute(update(Trainer).where(Trainer.id == trainer.id)
+                       .values(session_version=Trainer.session_version + 1))
+    db.session.commit()
+    db.session.refresh(trainer)
+
+
+def change_password(trainer: Trainer, current: str, new: str) -> None:
+    """Replace the trainer's password (the current one must match) and end every session of theirs.
+
+    The caller signs the trainer in again afterwards if the current browser should stay signed in.
+    """
+    if not check_password_hash(trainer.password_hash, current):
+        raise AccountError("Your current password is not right.")
+    check_password(new, email=trainer.email, name=trainer.name)
+    trainer.password_hash = generate_password_hash(new)
+    db.session.flush()
+    end_sessions(trainer)
 
 
 def find_trainer(email: str) -> Trainer | None:

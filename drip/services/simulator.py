@@ -15,18 +15,30 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from drip.domain.keywords import classify_keyword
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, OutboxMessage, Trainer, utcnow
 from drip.services.inbound.apply import route_now
-from drip.services.inbound.receive import sms_webhook_token
+from drip.services.inbound.receive import SIMULATOR_FIELD, sms_webhook_token
 
 WEBHOOK_PATH = "/webhooks/twilio/sms"
 DEFAULT_TO = "+15005550006"  # Twilio's magic test number: the "Drip number" when none is configured
-MAX_PHONES = 9
+MAX_PHONES = 9  # phone screens drawn at once; every number is listed in the directory
 MAX_MESSAGES = 60
+# What Twilio itself answers to STOP and START (Drip answers HELP); shown so the simulator tells the truth.
+TWILIO_ANSWERS = {
+    "opt_out": "You have successfully been unsubscribed. You will not receive any more messages from this number. "
+               "Reply START to resubscribe.",
+    "opt_in": "You have successfully been re-subscribed to messages from this number. Reply HELP for help. "
+              "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+}
+
+
+class NotYourNumber(ValueError):
+    """The number belongs to another trainer's learner: the simulator never texts as them."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ def _bubbles(trainer: Trainer, number: str) -> list[Bubble]:
     ).all()
     sent = db.session.scalars(
         select(InboundMessage).where(InboundMessage.channel == "sms", InboundMessage.from_address == number,
-                                     or_(InboundMessage.trainer_id == trainer.id, InboundMessage.trainer_id.is_(None)))
+                                     InboundMessage.trainer_id == trainer.id)
         .order_by(InboundMessage.received_at.desc()).limit(MAX_MESSAGES)
     ).all()
     bubbles = [Bubble(m.created_at, True, m.body) for m in received] + [Bubble(m.received_at, False, m.body) for m in sent]
@@ -86,21 +98,45 @@ def phones(trainer: Trainer, *, also: str | None = None) -> list[Phone]:
     return shown
 
 
-def signed_form(app: Flask, number: str, body: str) -> tuple[dict[str, str], str]:
-    """The form Twilio would POST for this text, and its X-Twilio-Signature."""
+def directory(trainer: Trainer) -> list[tuple[str, str]]:
+    """Every phone number among the trainer's learners and walk-ins, with its name, by name."""
+    rows = db.session.execute(
+        select(Learner.phone, Learner.name).where(Learner.trainer_id == trainer.id, Learner.phone.is_not(None),
+                                                  Learner.phone != "").order_by(Learner.name, Learner.phone)
+    ).all()
+    return list(dict((phone, name) for phone, name in rows).items())
+
+
+def check_number(trainer: Trainer, number: str) -> None:
+    """Refuse a number any other trainer's learner has: texting as it would act on their data (STOP is global)."""
+    foreign = db.session.scalar(select(func.count()).select_from(Learner).where(
+        Learner.phone == number, Learner.trainer_id != trainer.id))
+    if foreign:
+        raise NotYourNumber(f"{number} belongs to another trainer's learner: the simulator texts only as your "
+                            "learners and new numbers.")
+
+
+def signed_form(app: Flask, number: str, body: str, trainer: Trainer) -> tuple[dict[str, str], str]:
+    """The form Twilio would POST for this text, scoped to the trainer, and its X-Twilio-Signature."""
     sid = "SM" + secrets.token_hex(16)
     form = {
         "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + secrets.token_hex(16),
         "From": number, "To": drip_number(app.config), "Body": body, "NumMedia": "0", "NumSegments": "1",
         "SmsStatus": "received", "ApiVersion": "2010-04-01",
+        # Signed with the rest, so only Drip can set it: the text stays within this trainer's data.
+        SIMULATOR_FIELD: str(trainer.id),
     }
     url = app.config["PUBLIC_BASE_URL"] + WEBHOOK_PATH
     return form, RequestValidator(sms_webhook_token(app.config)).compute_signature(url, form)
 
 
 def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
-    """Send a text as this phone through the real webhook; returns Drip's TwiML answers, shown on the phone."""
-    form, signature = signed_form(app, number, body)
+    """Send a text as this phone through the real webhook; returns the answers the phone gets, kept in the outbox.
+
+    NotYourNumber when another trainer's learner has the number.
+    """
+    check_number(trainer, number)
+    form, signature = signed_form(app, number, body, trainer)
     # End our read transaction first: on SQLite a stale snapshot could not write after the webhook did.
     db.session.commit()
     response = app.test_client().post(WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": signature})
@@ -110,6 +146,8 @@ def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
     # A worker would route the stored text within a second; the simulator does it now, so the phone
     # the next page shows has the text and any answer sent by API (the outbox) on it already.
     route_now()
+    if not answers and classify_keyword(body) in TWILIO_ANSWERS:
+        answers = [TWILIO_ANSWERS[classify_keyword(body)]]
     for answer in answers:
         # Twilio would text the TwiML answer to the learner: the outbox keeps what it would have sent.
         db.session.add(OutboxMessage(trainer_id=trainer.id, channel="sms", to_address=number, body=answer,

@@ -10,6 +10,10 @@ from werkzeug.exceptions import HTTPException
 
 from drip.domain import catalog
 from drip.extensions import csrf, db, login_manager
+from drip.web.headers import init_app as init_headers
+from drip.web.ids import init_app as init_ids
+from drip.web.ids import parse_id
+from drip.web.limits import init_app as init_limits
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
 BLUEPRINT_MODULES = [
@@ -63,9 +67,11 @@ def _wants_json() -> bool:
 
 
 def _error_page(error: HTTPException):
+    # Keep what the exception says in its headers (Allow on a 405, Retry-After, WWW-Authenticate).
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if _wants_json():
-        return jsonify(error=error.name, details=error.description), error.code
-    return render_template("error.html", error=error), error.code
+        return jsonify(error=error.name, details=error.description), error.code, headers
+    return render_template("error.html", error=error), error.code, headers
 
 
 def _server_error(error: Exception):
@@ -83,14 +89,19 @@ def _csrf_error(error: CSRFError):
 
 
 @login_manager.user_loader
-def _load_trainer(trainer_id: str):
-    from drip.services import accounts
+def _load_trainer(cookie_id: str):
+    """The trainer of a login cookie, only while the session version it carries is current."""
+    from drip.services.accounts import session_matches, trainer_by_id
 
-    return accounts.trainer_by_id(int(trainer_id))
+    raw_id, _, version = str(cookie_id).partition(":")
+    trainer_id = parse_id(raw_id)
+    trainer = trainer_by_id(trainer_id) if trainer_id else None
+    return trainer if session_matches(trainer, version) else None
 
 
 def init_app(app: Flask) -> None:
     """Register every blueprint, the login wall and the error pages."""
+    init_ids(app)
     for name in BLUEPRINT_MODULES:
         blueprint = import_module(name).bp
         if blueprint.name in CSRF_EXEMPT_BLUEPRINTS:
@@ -99,6 +110,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     app.before_request(_require_login)
+    init_headers(app)
+    init_limits(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _server_error)

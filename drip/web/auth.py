@@ -34,26 +34,29 @@ def login():
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
-        result = accounts.authenticate(form.email.data, form.password.data)
+        result = accounts.authenticate(form.email.data, form.password.data, request.remote_addr or "")
         if result.trainer is not None:
             login_user(result.trainer)
             return redirect(_safe_next(request.args.get("next")))
-        if result.locked_until is not None:
-            flash("Too many failed attempts. Try again in 15 minutes.", "danger")
-            status = 429
+        if result.retry_after:
+            minutes = max(1, round(result.retry_after / 60))
+            flash(f"Too many attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}.", "danger")
+            status, headers = 429, {"Retry-After": str(result.retry_after)}
         else:
             flash("That email and password do not match.", "danger")
             status = 401
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.post("/logout")
 def logout():
-    """Sign out (a POST, so a link elsewhere cannot log you out)."""
+    """Sign out (a POST, so a link elsewhere cannot log you out); every copy of the cookie stops working."""
+    if current_user.is_authenticated:
+        accounts.end_sessions(current_user._get_current_object())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

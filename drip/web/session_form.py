@@ -82,8 +82,6 @@ class SessionForm:
                 values[key] = local_to_utc(text, zone) if zone else None
             except ValueError as error:
                 errors[key] = str(error)
-        if self.join_url and not re.match(r"https?://\S+$", self.join_url):
-            errors["join_url"] = "give a web address starting with https://"
         keyword = self.join_keyword.upper()
         if keyword:
             if not _KEYWORD.fullmatch(keyword):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from drip.channels.base import SendError
@@ -19,11 +19,15 @@ bp = Blueprint("settings", __name__, url_prefix="/settings")
 CONTACT_LINE_MAX = 300  # with the STOP/START hint the HELP answer stays within two SMS segments
 
 
-def connection_facts(config) -> dict:
-    """What is active and the exact URLs each provider console needs, from the app configuration."""
+def connection_facts(config, *, operator: bool = False) -> dict:
+    """What is active and the exact URLs each provider console needs; URLs carrying a secret for operators only.
+
+    The Inbound Parse secret is the deployment's, shared by every trainer: with it anyone can post
+    an email "from" any learner, so only the people who run the deployment see it.
+    """
     base = config["PUBLIC_BASE_URL"]
     host = urlsplit(base).hostname or ""
-    secret = config.get("SENDGRID_INBOUND_SECRET") or ""
+    secret = (config.get("SENDGRID_INBOUND_SECRET") or "") if operator else ""
     inbound = f"{base}/webhooks/sendgrid/inbound"
     parts = urlsplit(base)
     return {
@@ -32,7 +36,8 @@ def connection_facts(config) -> dict:
         "from_email": config.get("SENDGRID_FROM_EMAIL"), "inbound_domain": config.get("INBOUND_EMAIL_DOMAIN"),
         "twilio_api_base": config.get("TWILIO_API_BASE"), "sendgrid_api_host": config.get("SENDGRID_API_HOST"),
         "twilio_token_set": bool(config.get("TWILIO_AUTH_TOKEN")),
-        "event_key_set": bool(config.get("SENDGRID_EVENT_PUBLIC_KEY")), "inbound_secret_set": bool(secret),
+        "event_key_set": bool(config.get("SENDGRID_EVENT_PUBLIC_KEY")),
+        "inbound_secret_set": bool(config.get("SENDGRID_INBOUND_SECRET")), "operator": operator,
         "base_url": base,
         "unreachable": host in ("127.0.0.1", "localhost", "::1") or host.endswith(".local"),
         "not_https": parts.scheme != "https",
@@ -48,7 +53,8 @@ def connection_facts(config) -> dict:
 
 def _page(**extra):
     tokens = pages.api_tokens(current_user)
-    return render_template("settings/index.html", facts=connection_facts(current_app.config), tokens=tokens,
+    return render_template("settings/index.html", facts=connection_facts(current_app.config, operator=current_user.is_operator),
+                           tokens=tokens,
                            help_preview=optout.help_text(None) if not current_user.contact_line else None,
                            contact_line_max=CONTACT_LINE_MAX, **extra)
 
@@ -83,10 +89,9 @@ def create_token():
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id: int):
     """Revoke one of the trainer's API tokens."""
-    if accounts.revoke_token(current_user, token_id):
-        flash("Token revoked: calls with it now get 401.", "success")
-    else:
-        flash("No such token.", "danger")
+    if not accounts.revoke_token(current_user, token_id):
+        abort(404)  # another trainer's token is not found either, like every other id
+    flash("Token revoked: calls with it now get 401.", "success")
     return redirect(url_for("settings.index") + "#tokens")
 
 

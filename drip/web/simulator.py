@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from drip.services import simulator
+from drip.services import simulator, simulator_email
 from drip.services.inbound.lookup import normalise_sender_phone
+from drip.web.ids import parse_id
 
 bp = Blueprint("simulator", __name__)
 
@@ -24,7 +25,13 @@ def index():
     return render_template(
         "simulator/index.html", phones=simulator.phones(current_user, also=also),
         drip_number=simulator.drip_number(current_app.config), focus=also,
+        directory=simulator.directory(current_user),
+        emails=simulator_email.answerable(current_user) if _email_outbox() else None,
     )
+
+
+def _email_outbox() -> bool:
+    return current_app.config["EMAIL_PROVIDER"] == "outbox"
 
 
 @bp.post("/simulator/text")
@@ -37,6 +44,26 @@ def text():
         return redirect(url_for("simulator.index"))
     try:
         simulator.text_as(current_app._get_current_object(), current_user, number, body)
+    except simulator.NotYourNumber as error:
+        flash(str(error), "danger")
+        return redirect(url_for("simulator.index")), 303
     except RuntimeError as error:
         flash(f"The webhook refused the text: {error}", "danger")
     return redirect(url_for("simulator.index", number=number) + "#phone-" + number.lstrip("+"))
+
+
+@bp.post("/simulator/email")
+def email_reply():
+    """Answer one of the trainer's outbox emails as the learner it went to."""
+    outbox_id, body = parse_id(request.form.get("email_id")), request.form.get("body", "")
+    if not _email_outbox() or outbox_id is None:
+        abort(404)
+    if not body.strip():
+        flash("Type the answer to send.", "danger")
+        return redirect(url_for("simulator.index") + "#email-reply")
+    try:
+        outcome = simulator_email.reply_as_learner(current_app._get_current_object(), current_user, outbox_id, body)
+    except simulator_email.NoSuchEmail:
+        abort(404)
+    flash(f"Answered as the learner: filed as {outcome.kind.replace('_', ' ')}.", "success")
+    return redirect(url_for("simulator.index") + "#email-reply")

@@ -7,11 +7,11 @@ from drip.services import accounts
 
 
 def test_create_trainer_and_token(runner):
-    result = runner.invoke(args=["drip", "create-trainer", "Ann@Example.com", "--password", "s3cret-pass"])
+    result = runner.invoke(args=["drip", "create-trainer", "Ann@Example.com", "--password", "plum tractor velvet"])
     assert result.exit_code == 0, result.output
     trainer = db.session.scalar(select(Trainer))
     assert trainer.email == "ann@example.com"
-    assert trainer.password_hash != "s3cret-pass"
+    assert trainer.password_hash != "plum tractor velvet"
 
     result = runner.invoke(args=["drip", "create-token", "ann@example.com"])
     assert result.exit_code == 0, result.output
@@ -24,7 +24,7 @@ def test_create_trainer_and_token(runner):
 
 
 def test_create_trainer_twice_is_refused(runner):
-    runner.invoke(args=["drip", "create-trainer", "ann@example.com", "--password", "s3cret-pass"])
+    runner.invoke(args=["drip", "create-trainer", "ann@example.com", "--password", "plum tractor velvet"])
     result = runner.invoke(args=["drip", "create-trainer", "ann@example.com", "--password", "other-pass"])
     assert result.exit_code != 0
     assert "already exists" in result.output

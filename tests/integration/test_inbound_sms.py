@@ -128,7 +128,7 @@ def test_a_walk_in_who_said_stop_stays_opted_out(app, trainer):
     assert db.session.scalar(select(Learner).where(Learner.phone == "+14155550177")).sms_opted_out_at is not None
 
 
-def test_a_shared_phone_goes_to_the_learner_with_the_latest_delivery(app, trainer):
+def test_a_shared_phone_answering_both_trainers_steps_reaches_both(app, trainer):
     from drip.services import accounts
 
     other = accounts.create_trainer("other@example.com", "another long password", "Olga Other")
@@ -137,8 +137,9 @@ def test_a_shared_phone_goes_to_the_learner_with_the_latest_delivery(app, traine
     recent = make_session(other, starts_at=utcnow() - timedelta(days=2))
     sent_delivery(old, mine, make_step(trainer, "practice"), sent_at=utcnow() - timedelta(days=2))
     sent_delivery(recent, theirs, make_step(other, "practice"), sent_at=utcnow() - timedelta(hours=1))
-    reply = db.session.get(Reply, receive_sms(sms_form("done it")).reply_id)
-    assert (reply.learner_id, reply.trainer_id, reply.session_id) == (theirs.id, other.id, recent.id)
+    receive_sms(sms_form("done it"))
+    replies = {(r.learner_id, r.trainer_id, r.session_id, r.kind) for r in db.session.scalars(select(Reply))}
+    assert replies == {(mine.id, trainer.id, old.id, "practice_report"), (theirs.id, other.id, recent.id, "practice_report")}
 
 
 def test_a_shared_phone_prefers_the_learner_in_a_live_session(app, trainer):

@@ -61,7 +61,7 @@ def test_deliveries_page_through_in_due_order(api, enrolled):
         page = api.get(path).get_json()
         seen += [d["id"] for d in page["items"]]
         assert "status=scheduled" in (page["next"] or "status=scheduled")  # filters carry over
-        path = page["next"] and page["next"].removeprefix("http://localhost/api/v1")
+        path = page["next"] and page["next"].removeprefix("http://127.0.0.1:5000/api/v1")
     everything = api.get(f"/sessions/{ts.id}/deliveries?limit=200").get_json()["items"]
     assert seen == [d["id"] for d in everything]
 

@@ -105,8 +105,8 @@ def test_sequences_are_paginated_with_a_next_link(api):
         stored_sequence(api.trainer, f"S{n}")
     first = api.get("/sequences?limit=2").get_json()
     assert [s["name"] for s in first["items"]] == ["S0", "S1"]
-    assert first["next"].startswith("http://localhost/api/v1/sequences?")
-    second = api.get(first["next"].removeprefix("http://localhost/api/v1")).get_json()
+    assert first["next"].startswith("http://127.0.0.1:5000/api/v1/sequences?")
+    second = api.get(first["next"].removeprefix("http://127.0.0.1:5000/api/v1")).get_json()
     third = api.get(f"/sequences?limit=2&cursor={second['next_cursor']}").get_json()
     assert [s["name"] for s in second["items"] + third["items"]] == ["S2", "S3", "S4"]
     assert third["next"] is None and third["next_cursor"] is None

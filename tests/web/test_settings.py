@@ -33,6 +33,8 @@ def test_live_providers_and_exact_webhook_urls(logged_in, app):
                       TWILIO_MESSAGING_SERVICE_SID="", TWILIO_AUTH_TOKEN="tok", SENDGRID_FROM_EMAIL="team@drip.example.org",
                       PUBLIC_BASE_URL="https://drip.example.org", SENDGRID_INBOUND_SECRET="s3cret/+",
                       SENDGRID_EVENT_PUBLIC_KEY="MFkw...", INBOUND_EMAIL_DOMAIN="in.drip.example.org")
+    accounts.find_trainer("trainer@example.com").is_operator = True  # the secret URLs are for operators
+    db.session.commit()
     html = _html(logged_in)
     assert "Twilio" in html and "+15005550001" in html and "team@drip.example.org" in html
     for url in ("https://drip.example.org/webhooks/twilio/sms", "https://drip.example.org/webhooks/twilio/status",

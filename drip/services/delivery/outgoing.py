@@ -71,7 +71,7 @@ def build_message(item: DeliveryToSend, address: str) -> OutgoingMessage:
     body, subject = item.body, item.subject
     if item.purpose == "follow_up" and item.follow_up:
         body, subject = item.follow_up["body"], item.follow_up.get("subject")
-    text, subject = compose.render_step(body, subject, ctx)
+    text, subject = compose.render_step(body, subject, ctx, sms=catalog.channel(item.channel).shape == "text")
     config = current_app.config
     if catalog.channel(item.channel).shape == "text":
         return compose.sms_message(delivery_id=item.delivery_id, to=address, text=text, config=config,

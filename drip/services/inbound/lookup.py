@@ -32,7 +32,7 @@ def _live_filter(now: datetime):
     )
 
 
-def _pick(candidates: list[Learner], now: datetime) -> Learner | None:
+def pick_one(candidates: list[Learner], now: datetime) -> Learner | None:
     """Several trainers' learners share this address: enrolled in a live session first, then latest delivery."""
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
@@ -56,19 +56,27 @@ def _pick(candidates: list[Learner], now: datetime) -> Learner | None:
     return max(candidates, key=rank)
 
 
-def learner_by_phone(phone: str, now: datetime) -> Learner | None:
-    """The learner a text from this number comes from (see _pick when several trainers share it)."""
+def learners_by_phone(phone: str, *, trainer_id: int | None = None) -> list[Learner]:
+    """Every learner with this number (only one trainer's when trainer_id is given), oldest first."""
     if not phone:
-        return None
-    return _pick(list(db.session.scalars(select(Learner).where(Learner.phone == phone))), now)
+        return []
+    query = select(Learner).where(Learner.phone == phone).order_by(Learner.id)
+    if trainer_id is not None:
+        query = query.where(Learner.trainer_id == trainer_id)
+    return list(db.session.scalars(query))
+
+
+def learner_by_phone(phone: str, now: datetime, *, trainer_id: int | None = None) -> Learner | None:
+    """The one learner a text from this number is filed under (see pick_one when several trainers share it)."""
+    return pick_one(learners_by_phone(phone, trainer_id=trainer_id), now)
 
 
 def learner_by_email(address: str, now: datetime) -> Learner | None:
-    """The learner an email from this address comes from (see _pick when several trainers share it)."""
+    """The learner an email from this address comes from (see pick_one when several trainers share it)."""
     if not address:
         return None
     query = select(Learner).where(func.lower(Learner.email) == address.strip().lower())
-    return _pick(list(db.session.scalars(query)), now)
+    return pick_one(list(db.session.scalars(query)), now)
 
 
 def _window(ts: TrainingSession) -> SessionWindow:
@@ -112,24 +120,29 @@ def _answered_deliveries(delivery_ids: list[int]) -> set[int]:
     ))
 
 
-def joinable_sessions(now: datetime) -> list[SessionWindow]:
-    """Every live session with a join keyword: walk-ins may text it."""
-    rows = db.session.scalars(
-        select(TrainingSession).where(TrainingSession.join_keyword.is_not(None), TrainingSession.join_keyword != "",
-                                      *_live_filter(now))
-    ).all()
+def joinable_sessions(now: datetime, *, trainer_id: int | None = None) -> list[SessionWindow]:
+    """Every live session with a join keyword (of one trainer when given): walk-ins may text it."""
+    query = select(TrainingSession).where(TrainingSession.join_keyword.is_not(None), TrainingSession.join_keyword != "",
+                                          *_live_filter(now))
+    if trainer_id is not None:
+        query = query.where(TrainingSession.trainer_id == trainer_id)
+    rows = db.session.scalars(query).all()
     return [_window(ts) for ts in rows]
 
 
-def nearest_session(now: datetime, *, learner_id: int | None = None) -> TrainingSession | None:
+def nearest_session(now: datetime, *, learner_id: int | None = None,
+                    trainer_id: int | None = None) -> TrainingSession | None:
     """Where an unplaced message is shown: the live session, else the closest in time within 14 days.
 
-    A learner's message looks only at their own sessions; a stranger's at every trainer's.
+    A learner's message looks only at their own sessions; a stranger's at every trainer's (or one
+    trainer's, when the phone simulator texts for them).
     """
     query = select(TrainingSession).where(
         TrainingSession.status != "cancelled",
         TrainingSession.starts_at <= now + ANSWER_WINDOW, TrainingSession.ends_at >= now - ANSWER_WINDOW,
     )
+    if trainer_id is not None:
+        query = query.where(TrainingSession.trainer_id == trainer_id)
     if learner_id is not None:
         query = query.join(Enrollment, Enrollment.session_id == TrainingSession.id).where(
             Enrollment.learner_id == learner_id)

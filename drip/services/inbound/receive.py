@@ -17,12 +17,14 @@ from sqlalchemy.exc import IntegrityError
 from drip.domain import catalog
 from drip.domain.routing import Route, route
 from drip.extensions import db
+from drip.models.types import MAX_ID
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
-from drip.services.inbound import lookup
+from drip.services.inbound import lookup, shared_numbers
 from drip.services.learning import quizzes  # noqa: F401  (registers the verdict and follow-up hooks)
 from drip.channels.sendgrid_inbound import InboundEmail
 
 REPLY_KINDS = catalog.learner_reply_kinds()  # what routing may file a learner's answer as
+SIMULATOR_FIELD = "DripSimulatorTrainer"
 
 
 class MalformedInbound(ValueError):
@@ -86,12 +88,28 @@ def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> Inbo
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     body = form.get("Body") or ""
     phone = lookup.normalise_sender_phone(sender, current_app.config["DEFAULT_REGION"])
-    learner = lookup.learner_by_phone(phone, now)
-    context = lookup.context_for(learner, now) if learner else None
-    decided = route(body, channel="sms", context=context, now=now, joinable_sessions=lookup.joinable_sessions(now))
-    message = InboundMessage(channel="sms", provider_message_id=sid, from_address=phone[:254],
-                             to_address=(form.get("To") or "")[:254], body=body, raw=dict(form), received_at=now)
-    return _store(message, decided, learner, now)
+    scope = simulated_for(form, current_app.config)
+    joinable = lookup.joinable_sessions(now, trainer_id=scope)
+    chosen = shared_numbers.recipients(body, phone, now, joinable, trainer_id=scope)
+
+    def message(copy: int) -> InboundMessage:
+        # Each trainer sharing the number gets their own row; copies carry the sid with a suffix.
+        return InboundMessage(channel="sms", provider_message_id=sid if not copy else f"{sid}#{copy}"[:300],
+                              from_address=phone[:254], to_address=(form.get("To") or "")[:254], body=body,
+                              raw=dict(form), received_at=now, trainer_id=scope)
+
+    if not chosen:
+        stranger = route(body, channel="sms", context=None, now=now, joinable_sessions=joinable)
+        return _store([(message(0), stranger, None)], now)
+    return _store([(message(n), r.route, r.learner) for n, r in enumerate(chosen)], now)
+
+
+def simulated_for(form: Mapping[str, str], config: Mapping) -> int | None:
+    """The trainer the phone simulator texts for (its signed form says), so the text stays within their data."""
+    value = str(form.get(SIMULATOR_FIELD) or "")
+    if config.get("SMS_PROVIDER") != "outbox" or not value.isdigit() or len(value) > 10:
+        return None  # only Drip itself signs webhooks in outbox mode; Twilio never sends the field
+    return int(value) if 0 < int(value) <= MAX_ID else None
 
 
 def receive_email(email: InboundEmail, *, now: datetime | None = None) -> InboundOutcome:
@@ -101,54 +119,74 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
         "message_id", "from_address", "to_addresses", "subject", "text", "full_text", "reply_ids", "raw")})
     if (seen := _already("email", email.message_id)) is not None:
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
-    delivery = (lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
-                or lookup.delivery_by_message_ids(email.reply_ids))
+    delivery = lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
+    # The secret reply address vouches for the sender; otherwise only SPF/DKIM for the From domain
+    # does: anyone can write a From header, or an In-Reply-To naming one of our messages.
+    trusted = delivery is not None or email.sender_verified
+    delivery = delivery or lookup.delivery_by_message_ids(email.reply_ids)
     # The reply address names the learner even when they answer from another mailbox.
     learner = db.session.get(Learner, delivery.learner_id) if delivery else lookup.learner_by_email(email.from_address, now)
+    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
+                             to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
+                             received_at=now, sender_verified=trusted)
+    if not trusted and learner is not None:
+        return _store([(message, _unverified_route(learner, delivery, now), None)], now)
     context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
     decided = route(email.text, channel="email", context=context, now=now,
                     replied_delivery_id=delivery.id if delivery else None)
     # The reply address named a delivery routing could not use (not sent, or another learner's): keep the link.
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
-    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
-                             to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
-                             received_at=now)
-    outcome = _store(message, decided, learner, now)
+    outcome = _store([(message, decided, learner)], now)
     if outcome.kind == "quiz_answer" and outcome.answer and not outcome.duplicate:
         quizzes.email_verdict(learner.id, outcome.answer)  # by return, the same channel; after the commit
     return outcome
 
 
-def _store(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime) -> InboundOutcome:
-    """Apply the route, commit once, then tell the board; a concurrent repeat is a duplicate."""
-    message.routed_as = decided.kind
-    message.learner_id = learner.id if learner else None
-    message.trainer_id = learner.trainer_id if learner else None
-    message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
+def _unverified_route(claimed: Learner, delivery, now: datetime) -> Route:
+    """An email that only claims to come from a learner: unclassified, unattributed, on the session it names."""
+    if delivery is not None and delivery.learner_id == claimed.id:
+        return Route("unclassified", session_id=delivery.session_id)
+    nearest = lookup.nearest_session(now, learner_id=claimed.id)
+    return Route("unclassified", session_id=nearest.id if nearest else None)
+
+
+def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: datetime) -> InboundOutcome:
+    """Apply each route (the first is the primary), commit once, then tell the boards; a concurrent repeat is a duplicate."""
     from drip.services.board import board, polls
 
+    events, votes, outcome = [], [], None
     try:
-        db.session.add(message)
-        db.session.flush()
-        answer, question, reply = _apply(message, decided, learner, now)
-        db.session.flush()
-        # Everything the answer and the board need is read now: after the commit each of these
-        # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
-        event = (question.session_id, board.question_event(question)) if question is not None else None
-        vote = (reply.session_id, reply.step_id) if reply is not None and reply.kind == "poll_vote" else None
-        outcome = InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
-                                 question_id=question.id if question else None, reply_id=reply.id if reply else None)
+        for message, decided, learner in entries:
+            message.routed_as = decided.kind
+            message.learner_id = learner.id if learner else None
+            # A stranger's text keeps the trainer it was simulated for, if any.
+            message.trainer_id = learner.trainer_id if learner else message.trainer_id
+            message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
+            db.session.add(message)
+            db.session.flush()
+            answer, question, reply = _apply(message, decided, learner, now)
+            db.session.flush()
+            # Everything the answer and the board need is read now: after the commit each of these
+            # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
+            if question is not None:
+                events.append((question.session_id, board.question_event(question)))
+            if reply is not None and reply.kind == "poll_vote" and reply.session_id and reply.step_id:
+                votes.append((reply.session_id, reply.step_id))
+            outcome = outcome or InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
+                                                question_id=question.id if question else None,
+                                                reply_id=reply.id if reply else None)
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        seen = _already(message.channel, message.provider_message_id)
+        first = entries[0][0]
+        seen = _already(first.channel, first.provider_message_id)
         if seen is None:
             raise
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
-    if event is not None:
+    for event in events:
         board.publish_event(*event)
-    if vote is not None and all(vote):
+    for vote in votes:
         # Counted after the commit, so the chart includes every vote committed so far.
         polls.publish_poll(*vote)
     return outcome
@@ -179,11 +217,13 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
         db.session.add(question)
         db.session.flush()
         return (training_session.acknowledgement or "").strip() or None, question, None
-    if training_session is None and decided.kind == "unclassified":
+    if training_session is None and decided.kind == "unclassified" and message.sender_verified:
         # Kept and shown: on the sender's nearest session, or a stranger's on the session nearest in time.
-        training_session = lookup.nearest_session(now, learner_id=learner.id if learner else None)
+        # (An unverified email is never placed by guess: it could land on anyone's session.)
+        training_session = lookup.nearest_session(now, learner_id=learner.id if learner else None,
+                                                  trainer_id=None if learner else message.trainer_id)
         message.session_id = training_session.id if training_session else None
-    trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else None)
+    trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else message.trainer_id)
     message.trainer_id = trainer_id
     kind = decided.kind if decided.kind in REPLY_KINDS else "unclassified"
     reply = Reply(trainer_id=trainer_id, session_id=training_session.id if training_session else None,

@@ -11,7 +11,9 @@ practice report within the ten minutes. Seeding again keeps everything and creat
 from __future__ import annotations
 
 import os
+import secrets
 from datetime import timedelta
+from pathlib import Path
 from typing import Iterator
 
 from flask import current_app
@@ -95,9 +97,25 @@ def _trainer(password: str) -> tuple[Trainer, bool]:
     return trainer, True
 
 
+def demo_password(folder: Path) -> str:
+    """DRIP_DEMO_PASSWORD, else the random one made on the first run, kept owner-only in instance/."""
+    if os.environ.get("DRIP_DEMO_PASSWORD"):
+        return os.environ["DRIP_DEMO_PASSWORD"]
+    kept = folder / "demo_password"
+    if kept.exists():
+        return kept.read_text().strip()
+    # Four random words' worth of entropy in a form one can type; a fixed password would be
+    # the same on every demo reachable from a network.
+    password = "-".join(secrets.token_urlsafe(5) for _ in range(3))
+    folder.mkdir(parents=True, exist_ok=True)
+    kept.touch(mode=0o600)
+    kept.write_text(password + "\n")
+    return password
+
+
 def seed() -> Iterator[str]:
     """Create whatever part of the demo is missing and say how to sign in; running again changes nothing."""
-    password = os.environ.get("DRIP_DEMO_PASSWORD", "drip-demo-2026")
+    password = demo_password(Path(current_app.config["INSTANCE_PATH"]))
     trainer, created = _trainer(password)
     if created:
         yield "Seeded the demo trainer."

@@ -17,7 +17,6 @@ from drip.services.programs.sessions import sync_step
 KINDS = catalog.authorable_step_kinds()
 WITH_CHOICES = catalog.choice_step_kinds()
 CHANNELS = catalog.names(catalog.CHANNELS)
-MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
 
 
@@ -83,13 +82,9 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     shape = catalog.channel(item.channel).shape if "channel" not in errors else "text"
     subject = (item.subject or "").strip() if shape == "email" else None
     values["subject"] = subject
-    for reason in templates.validate(values["body"], subject=subject):
+    for reason in templates.validate(values["body"], subject=subject, sms=shape == "text"):
         key = "subject" if reason.startswith("Subject: ") else "body"
         errors.setdefault(key, reason.removeprefix("Subject: "))
-    if shape == "text" and "body" not in errors:
-        sample = templates.render(values["body"], templates.sample_context())
-        if len(sample) > MAX_SMS_CHARACTERS:
-            errors["body"] = f"an SMS can be at most {MAX_SMS_CHARACTERS} characters (this one is {len(sample)})"
     choices = [c.strip() for c in (item.choices or []) if isinstance(c, str) and c.strip()]
     if item.kind in WITH_CHOICES and not 2 <= len(choices) <= MAX_CHOICES:
         errors["choices"] = f"a {item.kind} needs between 2 and {MAX_CHOICES} choices, one per line"

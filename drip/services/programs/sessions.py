@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy import and_, or_, select
 
@@ -43,6 +44,17 @@ def _check(title, starts_at, ends_at, timezone, join_url, errors: dict[str, str]
         errors["timezone"] = f"unknown time zone {timezone!r}"
     if join_url is not None and len(join_url) > 500:
         errors["join_url"] = "is longer than 500 characters"
+    elif join_url and not is_web_address(join_url):
+        errors["join_url"] = "give a web address starting with https:// (or http://)"
+
+
+def is_web_address(url: str) -> bool:
+    """An http(s) URL with a host and no spaces: anything else (javascript:, data:) would run or mislead when clicked."""
+    url = url.strip()
+    if not url or any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 def _sequences(trainer_id: int, sequence_ids: Iterable[int], errors: dict[str, str]) -> list[Sequence]:

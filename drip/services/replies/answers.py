@@ -66,12 +66,14 @@ def session_replies(training_session: TrainingSession) -> list[Reply]:
 
 
 def senders(replies: list[Reply]) -> dict[int, str]:
-    """Who sent each reply: the learner's name, or the number or address of a stranger."""
+    """Who sent each reply: the learner's name, or the number or address of a stranger or an unverified sender."""
     unknown = [reply.inbound_message_id for reply in replies if reply.learner is None and reply.inbound_message_id]
-    addresses = dict(db.session.execute(
-        select(InboundMessage.id, InboundMessage.from_address).where(InboundMessage.id.in_(unknown))).all()) if unknown else {}
+    rows = db.session.execute(
+        select(InboundMessage.id, InboundMessage.from_address, InboundMessage.sender_verified)
+        .where(InboundMessage.id.in_(unknown))).all() if unknown else []
+    labels = {row.id: f"{'Unknown' if row.sender_verified else 'Unverified'} sender {row.from_address}" for row in rows}
     return {
-        reply.id: reply.learner.name if reply.learner else f"Unknown sender {addresses.get(reply.inbound_message_id, '')}".strip()
+        reply.id: reply.learner.name if reply.learner else labels.get(reply.inbound_message_id, "Unknown sender")
         for reply in replies
     }
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from drip.web.api.operations import OPERATIONS, Operation
-from drip.web.api.schemas import MAX_ID, ErrorOut
+from drip.web.api.schemas import MAX_ID, ErrorOut, PageQuery
 
 REF = "#/components/schemas/{model}"
 Refs = Mapping[tuple[type[BaseModel], str], dict[str, Any]]  # (model, mode) → {"$ref": ...}
@@ -39,7 +39,7 @@ RATE_HEADERS = {
 ERROR_DESCRIPTIONS = {
     400: "The body is not a JSON object.",
     401: "No valid bearer token.",
-    404: "No such item among this token's trainer's data.",
+    404: "No such item among this token's trainer's data (or no such page: a cursor we did not hand out).",
     409: "The item is in a state that does not allow this.",
     413: "The body is too large.",
     422: "A field, parameter or row is not valid; `details` names each.",
@@ -59,6 +59,8 @@ def _error_codes(op: Operation) -> list[int]:
         codes |= {400, 413, 422}
     if op.query is not None:
         codes.add(422)
+        if issubclass(op.query, PageQuery):
+            codes.add(404)  # a cursor we did not hand out
     return sorted(codes)
 
 

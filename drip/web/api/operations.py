@@ -6,6 +6,7 @@ document is generated from the same entries, so what is documented is what is en
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
-from drip.models.types import MAX_ID
 from drip.web.api.errors import ApiError, invalid
 
 MAX_BODY_BYTES = 2_000_000  # a thousand learners fit in a fraction of this
@@ -57,9 +57,18 @@ def parse_body(model: type[BaseModel], explain: Explain | None = None) -> BaseMo
     if not raw.strip():
         raise ApiError(400, "Send a JSON object in the request body.")
     try:
-        return model.model_validate_json(raw)
+        return model.model_validate_json(_integral_floats(raw))
     except ValidationError as error:
         raise (explain and explain(error)) or invalid(error) from None
+
+
+def _integral_floats(raw: bytes) -> bytes | str:
+    """The body with 1.0 written as 1: JSON Schema counts it as an integer, so the document's integers accept it."""
+    try:
+        data = json.loads(raw, parse_float=lambda text: int(float(text)) if float(text).is_integer() else float(text))
+    except (ValueError, RecursionError):
+        return raw  # not JSON: the model says so in its own words
+    return json.dumps(data)
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
@@ -88,9 +97,6 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
     def register(view: Callable[..., BaseModel | tuple[BaseModel, int]]) -> Callable[..., Response]:
         @functools.wraps(view)
         def handler(**path: int) -> Response:
-            for name, value in path.items():
-                if value > MAX_ID:  # beyond any stored id; the database would refuse to compare
-                    raise ApiError(404, f"No such {name.removesuffix('_id')}.")
             kwargs: dict = dict(path)
             if query is not None:
                 kwargs["query"] = parse_query(query)

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import request
+from flask import current_app, request
 
 from drip.services.pages.paging import CursorInvalid, Page
 from drip.web.api.errors import ApiError
-from drip.web.api.schemas import FieldProblem
 
 
 def bad_cursor(error: CursorInvalid) -> ApiError:
-    """A 422 naming the cursor parameter."""
-    return ApiError(422, [FieldProblem(field="cursor", message=str(error))], error="Invalid query parameters")
+    """A 404: the cursor has the documented form but names no page we handed out."""
+    return ApiError(404, str(error), error="Not Found")
 
 
 def links(page: Page) -> dict[str, str | None]:
@@ -20,5 +19,7 @@ def links(page: Page) -> dict[str, str | None]:
     if page.next_cursor is None:
         return {"next_cursor": None, "next": None}
     args = {**request.args.to_dict(), "cursor": page.next_cursor}
-    return {"next_cursor": page.next_cursor,
-            "next": f"{request.base_url}?{urlencode(args)}"}
+    # From PUBLIC_BASE_URL, never the Host header: a forged Host would send the caller's next
+    # request, bearer token and all, to another server.
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    return {"next_cursor": page.next_cursor, "next": f"{base}{request.path}?{urlencode(args)}"}

@@ -31,6 +31,11 @@ def text(max_length: int, min_length: int = 0) -> Any:
     return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_storable)]
 
 
+# Documented in the OpenAPI document; the sessions service applies the same rule (is_web_address).
+JoinUrl = Annotated[str, Field(max_length=500, pattern=r"^(https?://[A-Za-z0-9.-]+([:/?#][!-~]*)?)?$",
+                               description="An http:// or https:// address (printable ASCII), or empty."), AfterValidator(_storable)]
+
+
 def _offset(value: str) -> str:
     return str(parse_offset(value))  # canonical text, e.g. "-p7d" → "-P7D"
 
@@ -54,10 +59,22 @@ def _sensible_year(value: datetime) -> datetime:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Moment = Annotated[AwareDatetime, AfterValidator(_sensible_year), Field(examples=["2026-05-12T09:30:00-04:00"])]
-TimeZone = Annotated[text(64), AfterValidator(_zone), Field(examples=["America/New_York"])]
+Moment = Annotated[AwareDatetime, AfterValidator(_sensible_year),
+                   Field(examples=["2026-05-12T09:30:00-04:00"], json_schema_extra={"pattern": r"^(20\d\d|2100)-"})]
+def _zone_enum(schema: dict) -> None:
+    # The IANA names this server knows, listed in the OpenAPI document (the check is the same set).
+    schema["enum"] = sorted(_zones())
+
+
+TimeZone = Annotated[text(64), AfterValidator(_zone), Field(examples=["America/New_York"], json_schema_extra=_zone_enum)]
 LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
-Offset = Annotated[text(40, 1), AfterValidator(_offset), Field(examples=["-P7D", "-PT15M", "PT0S", "P1D"])]
+# The offsets parse_offset accepts, in the OpenAPI document too: weeks, days and a time part, no
+# years or months, digit counts that keep every match within the 10-year bound.
+_TIME_PART = r"[Tt](\d{1,4}[Hh](\d{1,5}[Mm])?(\d{1,6}[Ss])?|\d{1,5}[Mm](\d{1,6}[Ss])?|\d{1,6}[Ss])"
+OFFSET_PATTERN = (rf"^[+-]?[Pp](\d{{1,2}}[Ww](\d{{1,3}}[Dd])?({_TIME_PART})?|\d{{1,3}}[Dd]({_TIME_PART})?"
+                  rf"|{_TIME_PART})$")
+Offset = Annotated[str, Field(min_length=1, max_length=40, pattern=OFFSET_PATTERN,
+                              examples=["-P7D", "-PT15M", "PT0S", "P1D"]), AfterValidator(_offset)]
 
 
 def as_time(value: str | None) -> time | None:
@@ -130,7 +147,7 @@ class SessionIn(Body):
     ends_at: Moment
     timezone: TimeZone
     sequence_ids: Annotated[list[Id], Field(max_length=20)] = []
-    join_url: text(500) = ""
+    join_url: JoinUrl = ""
 
 
 class SessionPatch(Body):
@@ -141,7 +158,7 @@ class SessionPatch(Body):
     ends_at: Moment | None = None
     timezone: TimeZone | None = None
     sequence_ids: Annotated[list[Id], Field(max_length=20)] | None = None
-    join_url: text(500) | None = None
+    join_url: JoinUrl | None = None
 
 
 class LearnerIn(Body):
@@ -151,7 +168,7 @@ class LearnerIn(Body):
     name: text(200, 1)
     phone: text(40) | None = None
     email: text(254) | None = None
-    timezone: text(64) | None = None
+    timezone: text(64) | None = None  # checked with the row's other fields, so a 422 lists them together
 
 
 class EnrollmentsIn(Body):
@@ -166,7 +183,9 @@ class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: Annotated[int, Field(ge=1, le=200, description="How many items per page.")] = 50
-    cursor: Annotated[text(200) | None, Field(description="The next_cursor of the previous page.")] = None
+    cursor: Annotated[Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] | None,
+                      Field(description="The next_cursor of the previous page (one we did not hand out "
+                                        "answers 404).")] = None
 
 
 class DeliveriesQuery(PageQuery):
