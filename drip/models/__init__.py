@@ -4,11 +4,13 @@ from drip.models.deliveries import FINAL, PENDING, STATUSES, Delivery, OutboxMes
 from drip.models.inbound import InboundMessage, LiveQuestion, Reply
 from drip.models.learners import Learner, OptOutEvent
 from drip.models.receipts import InboundReceipt
+from drip.models.refilings import Refiling
 from drip.models.programs import Enrollment, Sequence, Step, TrainingSession, session_sequences
 from drip.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "ApiToken", "Trainer", "Delivery", "OutboxMessage", "ProviderEvent", "FINAL", "PENDING", "STATUSES",
-    "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Learner", "OptOutEvent", "Enrollment", "Sequence", "Step",
+    "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "Enrollment",
+    "Sequence", "Step",
     "TrainingSession", "session_sequences", "UTCDateTime", "utcnow",
 ]

@@ -1,7 +1,7 @@
 """Webhooks stored, applied by workers (issue 14)
 
 Revision ID: i14_webtier
-Revises: cd14907ba832
+Revises: i10_routing
 Create Date: 2026-12-01 08:44:29.964603
 
 """
@@ -13,7 +13,7 @@ import drip.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'i14_webtier'
-down_revision = 'cd14907ba832'
+down_revision = 'i10_routing'
 branch_labels = None
 depends_on = None
 
