@@ -14,6 +14,8 @@ EMAIL, PASSWORD = "bench@example.com", "bench password"  # seed.trainer's
 def signed_in(base: str) -> requests.Session:
     """A session signed in through the real login form (CSRF token included)."""
     session = requests.Session()
+    # One connection per open board: a pool as large as the boards a benchmark opens.
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=512))
     page = session.get(base + "/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
     response = session.post(base + "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
@@ -32,6 +34,7 @@ class Board:
         self.seen: dict[str, float] = {}
         self.connected = threading.Event()
         self.refused = 0
+        self._response = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -40,6 +43,7 @@ class Board:
         while not self._stop.is_set():
             try:
                 with self.session.get(self.url, stream=True, timeout=(5, 30)) as response:
+                    self._response = response
                     if response.status_code != 200:
                         self.refused += 1
                         time.sleep(1)
@@ -59,5 +63,8 @@ class Board:
             self.seen.setdefault(question["body"], now)
 
     def close(self) -> None:
-        """Stop reading (the stream ends at its next event or heartbeat)."""
+        """Stop reading and hang up (the server frees the stream at its next heartbeat)."""
         self._stop.set()
+        response = self._response
+        if response is not None:
+            response.close()  # the reader thread is a daemon; it ends at the stream's next line
