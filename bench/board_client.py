@@ -54,7 +54,9 @@ class Board:
                             return
                         if line.startswith(b"data: "):
                             self._note(json.loads(line[6:]))
-            except (requests.RequestException, ValueError):
+            except Exception:  # noqa: BLE001 - a stream cut (or closed by close()) reconnects, as the page does
+                if self._stop.is_set():
+                    return
                 time.sleep(0.25)
 
     def _note(self, event: dict) -> None:
