@@ -34,7 +34,6 @@ class Board:
         self.seen: dict[str, float] = {}
         self.connected = threading.Event()
         self.refused = 0
-        self._response = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
@@ -43,7 +42,6 @@ class Board:
         while not self._stop.is_set():
             try:
                 with self.session.get(self.url, stream=True, timeout=(5, 30)) as response:
-                    self._response = response
                     if response.status_code != 200:
                         self.refused += 1
                         time.sleep(1)
@@ -65,8 +63,6 @@ class Board:
             self.seen.setdefault(question["body"], now)
 
     def close(self) -> None:
-        """Stop reading and hang up (the server frees the stream at its next heartbeat)."""
+        """Stop reading: the reader (a daemon thread) hangs up at the stream's next line, a heartbeat at most."""
+        # Not response.close() from here: it waits for the reader's lock, up to a heartbeat per board.
         self._stop.set()
-        response = self._response
-        if response is not None:
-            response.close()  # the reader thread is a daemon; it ends at the stream's next line
