@@ -94,7 +94,15 @@ SKIP_REASONS: dict[str, str] = {
     "removed": "its sequence was removed from the session",
     "opted_out": "learner opted out",
     "lease": "worker stopped after handing it to the provider; not resent automatically",
+    # Re-asks and follow-ups (issue 11).
+    "answered": "the learner answered the step",
+    "not_asked": "the step itself was not sent",
+    "quiet": "3 asks unanswered: no more follow-ups",
 }
+
+# What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
+# follow-up for silence.
+DELIVERY_PURPOSES: dict[str, str] = {"step": "Step", "reask": "Re-ask", "follow_up": "Follow-up"}
 
 DEFAULT_COLOUR = "#0d6efd"
 

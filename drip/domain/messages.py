@@ -27,6 +27,10 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
         if choices:
             return "Reply " + ", ".join(f"{n} for {choice}" for n, choice in enumerate(choices, 1)) + "."
         return "Reply with your answer."
+    if kind == "quiz":
+        from drip.domain.quiz import reply_hint as quiz_hint
+
+        return quiz_hint(choices)
     if kind == "practice":
         return "Reply to tell us how your practice went."
     if kind == "discussion":
@@ -70,8 +74,9 @@ def unsubscribe_headers(base_url: str, token: str, inbound_domain: str) -> dict[
 
 
 def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, unsubscribe_token: str,
-                  reply_token: str | None, config: Mapping[str, Any]) -> OutgoingMessage:
-    """An email with text and HTML parts, an unsubscribe footer and the unsubscribe headers."""
+                  reply_token: str | None, config: Mapping[str, Any], extra_html: str = "") -> OutgoingMessage:
+    """An email with text and HTML parts (extra_html, already safe, before the footer), an unsubscribe
+    footer and the unsubscribe headers."""
     base, domain = config["PUBLIC_BASE_URL"].rstrip("/"), config.get("INBOUND_EMAIL_DOMAIN") or ""
     link = f"{base}/u/{unsubscribe_token}"
     footer_text = f"\n\n--\nTo stop these emails, unsubscribe: {link}\n"
@@ -79,7 +84,7 @@ def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, 
                    f'<a href="{html.escape(link)}">unsubscribe</a>.</p>')
     return OutgoingMessage(
         delivery_id=delivery_id, channel="email", to=to, subject=" ".join(subject.split())[:300],
-        body=text.rstrip() + footer_text, html=text_to_html(text) + "\n" + footer_html,
+        body=text.rstrip() + footer_text, html=text_to_html(text) + extra_html + "\n" + footer_html,
         reply_to=f"reply+{reply_token}@{domain}" if domain and reply_token else None,
         headers=MappingProxyType(unsubscribe_headers(base, unsubscribe_token, domain)),
     )

@@ -157,6 +157,12 @@ def due_at(
     return _open_at(moment, tz, window)
 
 
+def later(moment: datetime, offset: str, *, tz: tzinfo, window: SendWindow | None) -> datetime:
+    """A follow-on's due time: moment + offset (days on the calendar in tz), at the window's next opening."""
+    _require_aware(moment=moment)
+    return _open_at(_shift(moment, parse_offset(offset), tz), tz, window)
+
+
 def plan(
     steps: Sequence[tuple[K, StepTiming]],
     *,

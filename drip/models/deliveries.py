@@ -32,7 +32,7 @@ class Delivery(db.Model):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("enrollment_id", "step_id"),
+        UniqueConstraint("enrollment_id", "step_id", "purpose", "attempt"),
         # The dispatcher's query: what is scheduled and due.
         Index("ix_deliveries_status_due_at", "status", "due_at"),
         Index("ix_deliveries_session_step", "session_id", "step_id"),
@@ -45,6 +45,9 @@ class Delivery(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     channel: Mapped[str] = mapped_column(String(10))
+    purpose: Mapped[str] = mapped_column(String(12), default="step", server_default="step")
+    # The re-ask's number (1, 2); 0 for the step itself and its follow-up.
+    attempt: Mapped[int] = mapped_column(default=0, server_default="0")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     attempts: Mapped[int] = mapped_column(default=0)

@@ -54,6 +54,13 @@ class Step(db.Model):
     body: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[str] | None] = mapped_column(JSON)
     if_late: Mapped[str] = mapped_column(String(10), default="skip")  # skip | send
+    # Quiz: the 0-based index of the right choice, the explanation sent with the verdict, and how
+    # long after an unanswered or wrong ask it is asked again (ISO 8601 duration).
+    answer: Mapped[int | None] = mapped_column()
+    explain: Mapped[str | None] = mapped_column(Text)
+    retry_after: Mapped[str | None] = mapped_column(String(40))
+    # {"after": "P2D", "body": ..., "channel": ..., "subject": ...}: sent to those who did not answer.
+    follow_up: Mapped[dict | None] = mapped_column(JSON)
 
     sequence: Mapped[Sequence] = relationship(back_populates="steps")
 

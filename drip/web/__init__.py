@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = [
     "drip.web.dashboard",
     "drip.web.sequences",
     "drip.web.sessions",
+    "drip.web.learning",
     "drip.web.learners",
     "drip.web.outbox",
     "drip.web.board",

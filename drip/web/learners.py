@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from drip.extensions import db
 from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
 from drip.services.learners import imports as learner_import
+from drip.services.learning.follow_ons import quiet_sessions
 from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
 from drip.web.ownership import own_or_404
@@ -79,7 +80,8 @@ def show(learner_id: int):
                                   .order_by(OptOutEvent.created_at.desc())).all()
     sessions = {event["ts"].id: event["ts"] for event in events if event["type"] == "message"}
     return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
-                           source_labels=SOURCE_LABELS, sessions=list(sessions.values()))
+                           source_labels=SOURCE_LABELS, sessions=list(sessions.values()),
+                           quiet=quiet_sessions(learner.id))
 
 
 @bp.get("/import")

@@ -5,12 +5,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
+from drip.domain import messages as compose
 from drip.domain import templates
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
 from drip.services.programs import sequences as service
 from drip.services.programs.starter import add_starter, find_starter
+from drip.web import quiz_form
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
 from drip.web.ownership import own_or_404
@@ -35,14 +37,19 @@ def preview(step: Step) -> dict:
     """The step rendered for the sample learner, signed with the trainer's own name."""
     context = templates.sample_context()
     context["trainer"] = {"name": current_user.name or current_user.email}
+    if step.kind == "quiz":
+        context["reply_hint"] = compose.reply_hint(step.kind, step.channel, step.choices)
     try:
         body = templates.render(step.body, context)
         subject = templates.render(step.subject, context) if step.subject else None
+        follow_up = templates.render(step.follow_up["body"], context) if step.follow_up else None
     except templates.TemplateProblem as problem:
         return {"error": str(problem)}
-    result = {"body": body, "subject": subject}
+    result = {"body": body, "subject": subject, "follow_up": follow_up}
     if step.channel == "sms":
         result["segments"] = templates.sms_segments(body)
+    if step.kind == "quiz":
+        result["verdicts"] = quiz_form.verdict_previews(step.explain)
     return result
 
 

@@ -13,10 +13,12 @@ from drip.models.learners import new_unsubscribe_token
 from drip.services.learners.upsert import normalise_phone
 from drip.services.delivery.send import SendRefused, send_one_off
 from drip.services.programs.sequences import StepInput
+from drip.domain import catalog
+from drip.web import quiz_form
 
 UNITS = ("minutes", "hours", "days", "weeks")
 KIND_LABELS = {
-    "poll": "Poll", "testimonial": "Testimonial", "discussion": "Discussion questions",
+    "poll": "Poll", "quiz": "Quiz question", "testimonial": "Testimonial", "discussion": "Discussion questions",
     "live_prompt": "Live prompt (text your questions)", "practice": "Practice assignment",
     "reminder": "Reminder", "info": "Information",
 }
@@ -37,6 +39,16 @@ class StepForm:
     body: str = ""
     choices: str = ""
     if_late: str = "skip"
+    answer: str = ""
+    explain: str = ""
+    retry_amount: str = "2"
+    retry_unit: str = "days"
+    follow_up: str = ""  # "on" when the step has a follow-up
+    follow_amount: str = "2"
+    follow_unit: str = "days"
+    follow_body: str = ""
+    follow_channel: str = "sms"
+    follow_subject: str = ""
 
     @classmethod
     def blank(cls) -> "StepForm":
@@ -53,6 +65,7 @@ class StepForm:
             amount=str(amount), unit=unit, direction=direction, anchor=step.anchor,
             at=f"{step.local_time:%H:%M}" if step.local_time else "", kind=step.kind, channel=step.channel,
             subject=step.subject or "", body=step.body, choices="\n".join(step.choices or []), if_late=step.if_late,
+            **quiz_form.from_step(step),
         )
 
     @classmethod
@@ -70,13 +83,15 @@ class StepForm:
             offset = offset_from_parts(amount, self.unit, self.direction)
         except ValueError as error:
             errors["offset"] = "give a whole number of minutes, hours, days or weeks" if "invalid literal" in str(error) else str(error)
+        extra, extra_errors = quiz_form.quiz_input(self)
+        errors.update(extra_errors)
         if errors:
             return None, errors
-        choices = [line.strip() for line in self.choices.splitlines() if line.strip()] if self.kind == "poll" else None
+        choices = [line.strip() for line in self.choices.splitlines() if line.strip()] if self.kind in catalog.choice_step_kinds() else None
         item = StepInput(
             kind=self.kind, channel=self.channel, anchor=self.anchor, offset=offset, body=self.body,
             local_time=self.at.strip() or None, subject=self.subject if self.channel == "email" else None,
-            choices=choices, if_late=self.if_late,
+            choices=choices, if_late=self.if_late, **extra,
         )
         return item, {}
 

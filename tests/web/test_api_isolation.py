@@ -22,6 +22,7 @@ CALLS = {
     ("GET", "/sessions/<int:session_id>/questions"): None,
     ("GET", "/sessions/<int:session_id>/replies"): None,
     ("GET", "/sessions/<int:session_id>/poll-results"): None,
+    ("GET", "/sessions/<int:session_id>/quiz-results"): None,
     ("PATCH", "/questions/<int:question_id>"): {"kind": "live_question"},
     ("PATCH", "/replies/<int:reply_id>"): {"kind": "unclassified"},
 }

@@ -55,5 +55,5 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     due = db.session.query(Delivery, Step).join(Step, Step.id == Delivery.step_id).filter(
         Delivery.status == "scheduled", Delivery.due_at <= soon).all()
     kinds = {step.kind for _, step in due}
-    assert kinds == {"poll", "testimonial", "discussion", "live_prompt", "practice", "reminder"}
+    assert kinds == {"poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder"}
     assert {step.channel for _, step in due} == {"sms", "email"}

@@ -11,6 +11,7 @@ from drip.channels.base import OutgoingMessage
 from drip.extensions import db
 from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
 from drip.domain import messages as compose
+from drip.domain import quiz
 from drip.services.programs.enrolment import learner_zone
 
 
@@ -37,6 +38,8 @@ class Parcel:
     session_timezone: str
     join_url: str
     due_at: datetime | None = None
+    purpose: str = "step"
+    follow_up: dict | None = None
 
 
 def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
@@ -45,7 +48,7 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at)
+               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, Delivery.purpose, Step.follow_up)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
@@ -64,10 +67,17 @@ def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
         learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
         join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
         hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
+    body, subject = parcel.body, parcel.subject
+    if parcel.purpose == "follow_up" and parcel.follow_up:
+        body, subject = parcel.follow_up["body"], parcel.follow_up.get("subject")
+    text, subject = compose.render_step(body, subject, ctx)
     config = current_app.config
     if parcel.channel == "sms":
         return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
+    domain = config.get("INBOUND_EMAIL_DOMAIN")
+    links = ""
+    if parcel.kind == "quiz" and parcel.purpose != "follow_up" and parcel.choices and domain:
+        links = quiz.answer_links_html(parcel.choices, f"reply+{parcel.reply_token}@{domain}", subject)
     return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
                                  unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
-                                 config=config)
+                                 config=config, extra_html=links)

@@ -21,7 +21,9 @@ from drip.database import database_now
 from drip.metrics import observe_send
 from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
+from drip.services.delivery.dispatch import lookahead
 from drip.services.inbound import optout
+from drip.services.learning import follow_ons
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
 from drip.services.delivery.rate_limit import SharedRateLimiter
@@ -114,9 +116,12 @@ def _on_local_clock(parcels: list[Parcel]) -> list[Parcel]:
 
 
 def wait_until_due(parcel: Parcel) -> None:
-    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early."""
+    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
+
+    The wait is capped at the lookahead: a delivery due later than that was claimed by a caller with its
+    own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
     if parcel.due_at is not None:
-        delay = (parcel.due_at - utcnow()).total_seconds()
+        delay = min((parcel.due_at - utcnow()).total_seconds(), lookahead())
         if delay > 0:
             time.sleep(delay)
 
@@ -144,6 +149,11 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     if not address:
         reason = "no phone number" if parcel.channel == "sms" else "no email address"
         return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
+    if parcel.purpose != "step":  # a re-ask or follow-up: only if the step went out and is still unanswered
+        held = follow_ons.hold_reason(d)
+        db.session.rollback()
+        if held is not None:
+            return writer.add(outcome(d, "skipped", code=held[0], reason=held[1]))
     try:
         message = build_message(parcel, address)
     except TemplateProblem as problem:

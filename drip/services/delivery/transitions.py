@@ -48,13 +48,15 @@ EXPIRE_LEASE = Transition("expire_lease", ("sending",), ("unknown",))
 REQUEUE = Transition("requeue", ("queued",), ("scheduled",))
 SKIP_OPTED_OUT = Transition("skip_opted_out", ("queued",), ("skipped",))
 CANCEL = Transition("cancel", ("scheduled", "queued"), ("skipped",))
+# A learner's answer makes a pending re-ask or follow-up of that step unneeded.
+SKIP_ANSWERED = Transition("skip_answered", ("scheduled", "queued"), ("skipped",))
 # A step skipped only for being late comes back when its session moves (the caller picks those rows).
 RESCHEDULE = Transition("reschedule", ("scheduled", "queued", "skipped"), ("scheduled", "skipped"))
 # Provider reports move a delivery only up the ranks of catalog.STATUSES, so late or repeated ones change nothing.
 REPORT = Transition("report", ("scheduled", "queued", "sending", "unknown", "sent"),
                     ("sent", "delivered", "failed", "undelivered"))
 TRANSITIONS = (CREATE, QUEUE, START_SENDING, FINISH_SENDING, EXPIRE_LEASE, REQUEUE, SKIP_OPTED_OUT, CANCEL,
-               RESCHEDULE, REPORT)
+               SKIP_ANSWERED, RESCHEDULE, REPORT)
 
 
 def create(*, cancelled: bool, late: bool, late_code: str, late_reason: str, cancelled_code: str,
@@ -131,6 +133,12 @@ def skip_opted_out(learner_ids: list[int], channel: str, *, code: str, reason: s
 def cancel(session_id: int, *, code: str, reason: str, now: datetime) -> int:
     """scheduled or queued → skipped for every delivery of a cancelled session; returns how many."""
     return _run(update(Delivery).where(CANCEL.guard(), Delivery.session_id == session_id)
+                .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now))
+
+
+def skip_answered(*where, code: str, reason: str, now: datetime) -> int:
+    """scheduled or queued → skipped for the re-asks or follow-ups matching `where`, which an answer ended."""
+    return _run(update(Delivery).where(SKIP_ANSWERED.guard(), *where)
                 .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now))
 
 

@@ -19,6 +19,7 @@ from drip.domain.routing import Route, route
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.inbound import lookup
+from drip.services.learning import quizzes  # noqa: F401  (registers the verdict and follow-up hooks)
 from drip.channels.sendgrid_inbound import InboundEmail
 
 ANSWER_KINDS = catalog.learner_reply_kinds()
@@ -113,7 +114,10 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
                              to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
                              received_at=now)
-    return _store(message, decided, learner, now)
+    outcome = _store(message, decided, learner, now)
+    if outcome.kind == "quiz_answer" and outcome.answer and not outcome.duplicate:
+        quizzes.email_verdict(learner.id, outcome.answer)  # by return, the same channel; after the commit
+    return outcome
 
 
 def _store(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime) -> InboundOutcome:

@@ -41,7 +41,8 @@ def step_lines(ts: TrainingSession, steps: list[Step]) -> list[StepLine]:
     """Counts per step and column, with the earliest and latest due time of each step."""
     rows = db.session.execute(
         select(Delivery.step_id, Delivery.status, func.count(), func.min(Delivery.due_at), func.max(Delivery.due_at))
-        .where(Delivery.session_id == ts.id).group_by(Delivery.step_id, Delivery.status)
+        # The step itself: its re-asks and follow-up are counted on the Learning tab.
+        .where(Delivery.session_id == ts.id, Delivery.purpose == "step").group_by(Delivery.step_id, Delivery.status)
     ).all()
     by_step: dict[int, Counter] = defaultdict(Counter)
     due: dict[int, list[datetime]] = defaultdict(list)

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select
 
-from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, plan
+from drip.domain.follow_ups import follow_ons
+from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, later, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
 from drip.services.delivery import transitions
@@ -20,6 +21,7 @@ LATE_ON_ENROL = "late: enrolled after it was due"
 LATE_ON_MOVE = "late: the session moved and it was already due"
 CANCELLED = "cancelled"
 CANCELLED_REASON = "session cancelled"
+Slot = tuple[int, str, int]  # (step id, purpose, attempt): one delivery per slot per enrolment
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,18 @@ class Planner:
         self.now = now
         self.steps: dict[int, Step] = {}
         self._sequences = []
+        # Re-asks and follow-ups: (slot, delay after the step, its sequence's window).
+        self._follow_ons: list[tuple[Slot, str, SendWindow | None]] = []
         for sequence in training_session.sequences:
             steps = [(step.id, timing_of(step)) for step in sequence.steps]
             self.steps.update({step.id: step for step in sequence.steps})
             self._sequences.append((_window(sequence), steps))
+            self._follow_ons += [((step.id, purpose, attempt), delay, _window(sequence))
+                                 for step in sequence.steps
+                                 for purpose, attempt, delay in follow_ons(step.kind, step.retry_after, step.follow_up)]
+        self.slots: list[Slot] = [(step_id, "step", 0) for step_id in self.steps] + [s for s, _, _ in self._follow_ons]
         self._plans: dict[tzinfo, dict[int, PlannedDelivery[int]]] = {}
+        self._slot_plans: dict[tzinfo, dict[Slot, PlannedDelivery[Slot]]] = {}
 
     def for_zone(self, learner_timezone: str | None) -> dict[int, PlannedDelivery[int]]:
         """step id → planned delivery for a learner in this zone."""
@@ -84,14 +93,37 @@ class Planner:
             self._plans[tz] = planned
         return planned
 
+    def slots_for_zone(self, learner_timezone: str | None) -> dict[Slot, PlannedDelivery[Slot]]:
+        """slot → planned delivery: each step, then its re-asks and follow-up, which follow the step."""
+        tz = learner_zone(learner_timezone, self.training_session.timezone)
+        planned = self._slot_plans.get(tz)
+        if planned is None:
+            steps = self.for_zone(learner_timezone)
+            planned = {(step_id, "step", 0): item for step_id, item in steps.items()}
+            for slot, delay, window in self._follow_ons:
+                main = steps[slot[0]]
+                # A skipped step takes its re-asks and follow-up with it; they never pile up late.
+                due = later(main.due_at, delay, tz=tz, window=window)
+                planned[slot] = PlannedDelivery(slot, due, main.status, main.reason)
+            self._slot_plans[tz] = planned
+        return planned
+
+    def channel_of(self, slot: Slot) -> str:
+        """The channel a slot goes out on: a follow-up may use another than its step."""
+        step = self.steps[slot[0]]
+        if slot[1] == "follow_up":
+            return (step.follow_up or {}).get("channel") or step.channel
+        return step.channel
+
 
 def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_timezone: str | None,
-                 step_id: int, *, late_reason: str = LATE_ON_ENROL) -> dict[str, Any]:
+                 slot: Slot, *, late_reason: str = LATE_ON_ENROL) -> dict[str, Any]:
     """The columns of a new delivery (same keys for every row, so one executemany takes them all)."""
-    item = planner.for_zone(learner_timezone)[step_id]
+    item = planner.slots_for_zone(learner_timezone)[slot]
     return {
-        "enrollment_id": enrollment_id, "step_id": step_id, "session_id": planner.training_session.id,
-        "learner_id": learner_id, "channel": planner.steps[step_id].channel, "due_at": item.due_at,
+        "enrollment_id": enrollment_id, "step_id": slot[0], "purpose": slot[1], "attempt": slot[2],
+        "session_id": planner.training_session.id,
+        "learner_id": learner_id, "channel": planner.channel_of(slot), "due_at": item.due_at,
         **transitions.create(cancelled=planner.training_session.status == "cancelled", late=item.status == "skipped",
                              late_code=LATE, late_reason=late_reason, cancelled_code=CANCELLED,
                              cancelled_reason=CANCELLED_REASON),
@@ -156,8 +188,8 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
             select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())
     planner = Planner(training_session, now)
     rows = [
-        delivery_row(planner, enrolled[learner.id], learner.id, learner.timezone, step_id)
-        for learner in new for step_id in planner.steps
+        delivery_row(planner, enrolled[learner.id], learner.id, learner.timezone, slot)
+        for learner in new for slot in planner.slots
     ]
     created = insert_deliveries(rows)
     if commit:

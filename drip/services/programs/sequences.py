@@ -7,14 +7,15 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
 
-from drip.domain import templates
+from drip.domain import catalog, follow_ups, quiz, templates
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
 from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
 from drip.services.programs.sessions import sync_step
 
-KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+KINDS = ("poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+WITH_CHOICES = catalog.choice_step_kinds()
 CHANNELS = ("sms", "email")
 MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
@@ -33,6 +34,10 @@ class StepInput:
     subject: str | None = None
     choices: list[str] | None = None
     if_late: str = "skip"
+    answer: int | None = None
+    explain: str | None = None
+    retry_after: str | None = None
+    follow_up: Mapping[str, Any] | None = None
 
 
 class SequenceInvalid(ValueError):
@@ -84,11 +89,20 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
         if len(sample) > MAX_SMS_CHARACTERS:
             errors["body"] = f"an SMS can be at most {MAX_SMS_CHARACTERS} characters (this one is {len(sample)})"
     choices = [c.strip() for c in (item.choices or []) if isinstance(c, str) and c.strip()]
-    if item.kind == "poll" and not 2 <= len(choices) <= MAX_CHOICES:
-        errors["choices"] = f"a poll needs between 2 and {MAX_CHOICES} choices, one per line"
-    elif item.kind != "poll" and choices:
-        errors["choices"] = "only polls have choices"
-    values["choices"] = choices if item.kind == "poll" else None
+    if item.kind in WITH_CHOICES and not 2 <= len(choices) <= MAX_CHOICES:
+        errors["choices"] = f"a {item.kind} needs between 2 and {MAX_CHOICES} choices, one per line"
+    elif item.kind not in WITH_CHOICES and choices:
+        errors["choices"] = "only polls and quizzes have choices"
+    values["choices"] = choices if item.kind in WITH_CHOICES else None
+    values.update(answer=None, explain=None, retry_after=None)
+    if item.kind == "quiz":
+        quiz_values, quiz_errors = quiz.check(choices, item.answer, item.explain, item.retry_after)
+        values.update(quiz_values)
+        errors.update(quiz_errors)
+    elif item.answer is not None or item.explain or item.retry_after:
+        errors["answer"] = "only quizzes have a right answer, an explanation and re-asks"
+    values["follow_up"], follow_errors = follow_ups.check(item.kind, item.channel, item.follow_up)
+    errors.update(follow_errors)
     return values, errors
 
 
@@ -193,7 +207,8 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
         trainer_id=sequence.trainer_id, name=(name or f"Copy of {sequence.name}")[:200],
         send_window_start=sequence.send_window_start, send_window_end=sequence.send_window_end,
     )
-    columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late")
+    columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late",
+               "answer", "explain", "retry_after", "follow_up")
     copy.steps = [Step(**{c: getattr(step, c) for c in columns}) for step in sequence.steps]
     db.session.add(copy)
     db.session.commit()

@@ -136,18 +136,24 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
     """Bring pending deliveries in line with the session's times and steps; create the missing ones."""
     planner = Planner(ts, now)
     targets = set(planner.steps) if step_ids is None else set(step_ids) & set(planner.steps)
-    query = (select(Delivery.id, Delivery.step_id, Delivery.status, Delivery.due_at, Delivery.channel, Learner.timezone)
+    slots = set(planner.slots)
+    query = (select(Delivery.id, Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt,
+                    Delivery.status, Delivery.due_at, Delivery.channel, Learner.timezone)
              .join(Learner, Learner.id == Delivery.learner_id).where(Delivery.session_id == ts.id, _PENDING))
     if step_ids is not None:
         query = query.where(Delivery.step_id.in_(targets))
+    asked = _asked(ts, {slot[0] for slot in slots if slot[1] != "step"} & targets)
     changes = []
     for row in db.session.execute(query):
-        if row.step_id not in planner.steps:  # its sequence left the session
+        slot = (row.step_id, row.purpose, row.attempt)
+        if slot not in slots:  # its sequence left the session, or the step lost its re-asks or follow-up
             if row.status != "skipped":
                 changes.append(transitions.reschedule_change(row, "skipped", row.due_at, row.channel, REMOVED, REMOVED_REASON, now))
             continue
-        item = planner.for_zone(row.timezone)[row.step_id]
-        channel = planner.steps[row.step_id].channel
+        if row.purpose != "step" and (row.enrollment_id, row.step_id) in asked:
+            continue  # re-asks and follow-ups count from the step actually sent, which no longer moves
+        item = planner.slots_for_zone(row.timezone)[slot]
+        channel = planner.channel_of(slot)
         if item.status == "scheduled":
             if (row.status, row.due_at, row.channel) != ("scheduled", item.due_at, channel):
                 changes.append(transitions.reschedule_change(row, "scheduled", item.due_at, channel, None, None, now))
@@ -157,14 +163,25 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
     return len(changes) + _create_missing(planner, targets, now)
 
 
+def _asked(ts: TrainingSession, step_ids: set[int]) -> set[tuple[int, int]]:
+    """(enrolment, step) pairs whose step already went out: their re-asks and follow-ups stay put."""
+    if not step_ids:
+        return set()
+    return set(tuple(row) for row in db.session.execute(select(Delivery.enrollment_id, Delivery.step_id).where(
+        Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids), Delivery.purpose == "step",
+        Delivery.sent_at.is_not(None))).all())
+
+
 def _create_missing(planner: Planner, step_ids: set[int], now: datetime) -> int:
     ts = planner.training_session
     if not step_ids:
         return 0
-    existing = {(e, s) for e, s in db.session.execute(select(Delivery.enrollment_id, Delivery.step_id).where(
-        Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids)))}
+    existing = set(tuple(row) for row in db.session.execute(
+        select(Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt).where(
+            Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids))).all())
     enrolled = db.session.execute(select(Enrollment.id, Enrollment.learner_id, Learner.timezone)
                                   .join(Learner, Learner.id == Enrollment.learner_id).where(Enrollment.session_id == ts.id))
-    rows = [delivery_row(planner, e.id, e.learner_id, e.timezone, step_id, late_reason=LATE_ON_ADD)
-            for e in enrolled for step_id in sorted(step_ids) if (e.id, step_id) not in existing]
+    slots = sorted(slot for slot in planner.slots if slot[0] in step_ids)
+    rows = [delivery_row(planner, e.id, e.learner_id, e.timezone, slot, late_reason=LATE_ON_ADD)
+            for e in enrolled for slot in slots if (e.id, *slot) not in existing]
     return insert_deliveries(rows)

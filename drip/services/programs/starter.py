@@ -82,6 +82,22 @@ Reply with whatever comes to mind. Thank you for putting the work in.
 {{ trainer.name }}"""
 
 
+_QUIZ_ONE = """Quick check from {{ session.title }}, {{ first_name }}: what makes a new skill stick best?
+{{ reply_hint }}"""
+QUIZ_ONE_CHOICES = ["Re-reading your notes", "Trying it in a real situation within days", "Waiting until you feel ready"]
+_QUIZ_ONE_EXPLAIN = "Using an idea soon, for real, is what makes it stay. Re-reading feels useful but fades fast."
+
+_QUIZ_TWO = """{{ first_name }}, one more from {{ session.title }}: you tried something new and it went badly. What now?
+{{ reply_hint }}"""
+QUIZ_TWO_CHOICES = ["Go back to the old way", "Change one thing and try again", "Wait for the next training"]
+_QUIZ_TWO_EXPLAIN = "A first try rarely lands. Adjust one thing and go again: that is how the skill forms."
+
+_PRACTICE_FOLLOW_UP = {
+    "after": "P3D", "channel": "sms",
+    "body": "Hi {{ first_name }}, how did your practice from {{ session.title }} go? Even a one-line reply helps: what did you try?",
+}
+
+
 def starter_steps() -> list[StepInput]:
     """The steps of "Make training stick", in the order they go out."""
     nine, noon, five_pm = time(9), time(12), time(17)
@@ -93,9 +109,13 @@ def starter_steps() -> list[StepInput]:
                   subject="Three questions before {{ session.title }}"),
         StepInput("live_prompt", "sms", "start", "PT0S", _LIVE, if_late="send"),
         StepInput("practice", "email", "end", "P1D", _PRACTICE, local_time=nine,
-                  subject="Your practice assignment from {{ session.title }}"),
+                  subject="Your practice assignment from {{ session.title }}", follow_up=dict(_PRACTICE_FOLLOW_UP)),
+        StepInput("quiz", "sms", "end", "P2D", _QUIZ_ONE, local_time=noon, choices=list(QUIZ_ONE_CHOICES),
+                  answer=1, explain=_QUIZ_ONE_EXPLAIN, retry_after="P2D"),
         StepInput("reminder", "sms", "end", "P3D", _NUDGE, local_time=noon),
         StepInput("practice", "sms", "end", "P7D", _CHECK_IN, local_time=five_pm),
+        StepInput("quiz", "sms", "end", "P9D", _QUIZ_TWO, local_time=noon, choices=list(QUIZ_TWO_CHOICES),
+                  answer=1, explain=_QUIZ_TWO_EXPLAIN, retry_after="P2D"),
         StepInput("reminder", "sms", "end", "P10D", _SECOND_NUDGE, local_time=nine),
         StepInput("discussion", "email", "end", "P30D", _REFLECTION, local_time=nine,
                   subject="A month on: what has stuck from {{ session.title }}?"),

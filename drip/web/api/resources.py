@@ -22,6 +22,15 @@ class SendWindowOut(BaseModel):
     end: str
 
 
+class FollowUpOut(BaseModel):
+    """The message sent `after` a step to the learners who have not answered it."""
+
+    after: str
+    body: str
+    channel: str
+    subject: str | None
+
+
 class StepOut(BaseModel):
     """A step as stored, with its timing in words."""
 
@@ -36,6 +45,10 @@ class StepOut(BaseModel):
     body: str
     choices: list[str] | None
     if_late: str
+    answer: int | None
+    explain: str | None
+    retry_after: str | None
+    follow_up: FollowUpOut | None
     timing: str
 
     @classmethod
@@ -44,7 +57,8 @@ class StepOut(BaseModel):
         return cls(
             id=step.id, position=step.position, kind=step.kind, channel=step.channel, anchor=step.anchor,
             offset=step.offset, local_time=_hhmm(step.local_time), subject=step.subject, body=step.body,
-            choices=step.choices, if_late=step.if_late,
+            choices=step.choices, if_late=step.if_late, answer=step.answer, explain=step.explain,
+            retry_after=step.retry_after, follow_up=FollowUpOut(**step.follow_up) if step.follow_up else None,
             timing=describe_timing(step.anchor, step.offset, step.local_time),
         )
 
@@ -130,11 +144,14 @@ class DeliveryError(BaseModel):
 
 
 class DeliveryOut(BaseModel):
-    """One step to one learner: when it is due and where it is in its life cycle."""
+    """One step to one learner: when it is due and where it is in its life cycle. `purpose` says
+    whether it is the step itself, a quiz's re-ask (`attempt` 1 or 2) or the follow-up for silence."""
 
     id: int
     learner: LearnerRef
     step: StepRef
+    purpose: Literal["step", "reask", "follow_up"]
+    attempt: int
     channel: str
     due_at: datetime
     status: str
@@ -153,7 +170,7 @@ class DeliveryOut(BaseModel):
         return cls(
             id=delivery.id, learner=LearnerRef.of(delivery.learner),
             step=StepRef(id=step.id, sequence_id=step.sequence_id, position=step.position, kind=step.kind),
-            channel=delivery.channel, due_at=delivery.due_at, status=delivery.status, sent_at=delivery.sent_at,
+            purpose=delivery.purpose, attempt=delivery.attempt, channel=delivery.channel, due_at=delivery.due_at, status=delivery.status, sent_at=delivery.sent_at,
             delivered_at=delivery.delivered_at, provider_message_id=delivery.provider_message_id, error=error,
         )
 

@@ -14,7 +14,7 @@ from drip.domain.schedule import SendWindow
 from drip.models.types import MAX_ID
 
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
-STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+STEP_KINDS = ("poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
 REPLY_KINDS = catalog.learner_reply_kinds()
 DELIVERY_STATUSES = ("scheduled", "queued", "sending", "sent", "delivered", "failed", "undelivered", "skipped", "unknown")
 
@@ -87,6 +87,15 @@ class SendWindowIn(Body):
         return SendWindow(as_time(self.start), as_time(self.end))
 
 
+class FollowUpIn(Body):
+    """A message `after` the step to the learners who have not answered it by then."""
+
+    after: Annotated[Offset, Field(examples=["P2D"])]
+    body: text(1600, 1)
+    channel: Literal["sms", "email"] | None = None
+    subject: text(300) | None = None
+
+
 class StepIn(Body):
     """One message of a sequence; body and subject are Jinja templates."""
 
@@ -99,6 +108,10 @@ class StepIn(Body):
     body: text(10_000, 1)
     choices: Annotated[list[text(200, 1)], Field(max_length=20)] | None = None
     if_late: Literal["skip", "send"] = "skip"
+    answer: Annotated[int, Field(ge=0, le=19, description="Quiz: the 0-based index of the right choice.")] | None = None
+    explain: Annotated[text(500) | None, Field(description="Quiz: sent back with the verdict.")] = None
+    retry_after: Annotated[Offset | None, Field(description="Quiz: re-ask after this long (default P2D).")] = None
+    follow_up: FollowUpIn | None = None
 
 
 class SequenceIn(Body):

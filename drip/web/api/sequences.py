@@ -13,7 +13,7 @@ from drip.web.api.operations import operation
 from drip.web.api.paging import bad_cursor, links
 from drip.web.api.resources import SequenceOut
 from drip.web.api.results import SequenceList
-from drip.web.api.schemas import PageQuery, SequenceIn, SendWindowIn, StepIn, as_time
+from drip.web.api.schemas import FollowUpIn, PageQuery, SequenceIn, SendWindowIn, StepIn, as_time
 
 
 @operation("POST", "/sequences", summary="Create a sequence", body=SequenceIn, response=SequenceOut, status=201)
@@ -22,7 +22,9 @@ def create_sequence_api(body: SequenceIn) -> SequenceOut:
     them with a sample learner: a template that does not render is refused with 422, naming the step."""
     steps = [
         StepInput(kind=s.kind, channel=s.channel, anchor=s.anchor, offset=s.offset, body=s.body,
-                  local_time=as_time(s.local_time), subject=s.subject, choices=s.choices, if_late=s.if_late)
+                  local_time=as_time(s.local_time), subject=s.subject, choices=s.choices, if_late=s.if_late,
+                  answer=s.answer, explain=s.explain, retry_after=s.retry_after,
+                  follow_up=s.follow_up.model_dump() if s.follow_up else None)
         for s in body.steps
     ]
     window = body.send_window.as_window() if body.send_window is not None else None
@@ -50,7 +52,8 @@ def starter_sequence_api() -> SequenceIn:
     steps = [
         StepIn(kind=s.kind, channel=s.channel, anchor=s.anchor, offset=s.offset, body=s.body,
                local_time=s.local_time.strftime("%H:%M") if s.local_time else None,
-               subject=s.subject, choices=s.choices, if_late=s.if_late)
+               subject=s.subject, choices=s.choices, if_late=s.if_late, answer=s.answer, explain=s.explain,
+               retry_after=s.retry_after, follow_up=FollowUpIn(**s.follow_up) if s.follow_up else None)
         for s in starter_steps()
     ]
     return SequenceIn(name=STARTER_NAME, send_window=SendWindowIn(start="08:00", end="21:00"), steps=steps)
