@@ -33,8 +33,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.provider")
     parser.add_argument("--latency", type=float, default=0.15)
     parser.add_argument("--dump", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     options = parser.parse_args(argv)
-    provider = FakeProvider(latency=options.latency).start()
+    provider = FakeProvider(latency=options.latency, host=options.host).start()
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
@@ -42,7 +43,7 @@ def main(argv=None) -> None:
     done.wait()
     provider.stop()
     with provider.lock:
-        accepted = [{"at": m["arrived_at"], "to": m["to"], "delivery_id": m.get("delivery_id")}
+        accepted = [{"at": m["arrived_at"], "to": m["to"], "delivery_id": m.get("delivery_id"), "peer": m["peer_host"]}
                     for m in provider.accepted]
         refused = len(provider.requests) - len(provider.accepted)
     times = os.times()

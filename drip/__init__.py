@@ -33,6 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from drip.cli import init_app as init_cli
 
     init_database(app)
+    from drip.services.delivery.outbox import record as record_outbox
+
+    app.extensions["drip_outbox_record"] = record_outbox  # the outbox channel writes through it, unaware of models
     init_web(app)
     init_cli(app)
     return app

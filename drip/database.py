@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
 
 from drip.extensions import db
@@ -39,6 +39,11 @@ def database_now() -> datetime:
     if is_sqlite():
         return utcnow()
     return db.session.scalar(select(func.now())).astimezone(timezone.utc)
+
+
+def ping() -> None:
+    """One round trip to the database; raises whatever the driver raises when it does not answer."""
+    db.session.execute(text("SELECT 1"))
 
 
 def init_app(app: Flask) -> None:

@@ -24,11 +24,11 @@ class FakeProvider:
 
     def __init__(self, *, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sendgrid_key=SENDGRID_KEY,
                  latency=0.0, failure_rate=0.0, failures=("429", "500", "timeout"), seed=0,
-                 timeout_hold=30.0, retry_after=1, port=0):
+                 timeout_hold=30.0, retry_after=1, port=0, host="127.0.0.1"):
         """Knobs may be changed while running; script entries are consumed first-in, first-out."""
         self.account_sid, self.auth_token, self.sendgrid_key = account_sid, auth_token, sendgrid_key
         self.latency, self.failure_rate, self.failures = latency, failure_rate, tuple(failures)
-        self.timeout_hold, self.retry_after, self.port = timeout_hold, retry_after, port
+        self.timeout_hold, self.retry_after, self.port, self.host = timeout_hold, retry_after, port, host
         self.hang, self.lock, self._rng = False, threading.Lock(), random.Random(seed)
         self.script: deque = deque()  # ("twilio"|"sendgrid", status or "timeout", code/message)
         self.accepted: list[dict] = []  # what a real provider would have taken and sent
@@ -42,9 +42,9 @@ class FakeProvider:
         return f"http://{host}:{port}"
 
     def start(self) -> "FakeProvider":
-        """Listen on 127.0.0.1 and serve from a daemon thread."""
+        """Listen on its host (127.0.0.1 unless told otherwise) and serve from a daemon thread."""
         self._stopping.clear()
-        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server = _Server((self.host, self.port), _Handler)
         self._server.provider = self
         threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
                          name="fake-provider").start()
@@ -98,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         p: FakeProvider = self.server.provider
-        arrived = {"arrived_monotonic": time.monotonic(), "arrived_at": time.time()}
+        arrived = {"arrived_monotonic": time.monotonic(), "arrived_at": time.time(), "peer_host": self.client_address[0]}
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = urlsplit(self.path).path
         twilio = TWILIO_PATH.match(path)

@@ -6,11 +6,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Iterator
 
-from sqlalchemy import insert, select
+from collections.abc import Callable
+from datetime import datetime, timezone
 
 from drip.channels.base import OutgoingMessage, SendResult
-from drip.extensions import db
-from drip.models import Delivery, Learner, OutboxMessage, utcnow
 
 # The trainer a message goes out for: the outbox page shows each trainer their own messages,
 # and a one-off (a test send, a reply) has no delivery to find the trainer through.
@@ -33,22 +32,16 @@ def new_message_id() -> str:
 
 
 class OutboxChannel:
-    """Writes an OutboxMessage row per message; always succeeds unless the database fails."""
+    """Hands each message, as a row, to the `record` callable it is given (the app stores it)."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, record: Callable[[dict], None]):
         self.name = name
+        self._record = record
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        """Record the message in its own short transaction, as a provider would accept it."""
+        """Record the message, as a provider would accept it (a None trainer: the delivery's learner's)."""
         message_id = new_message_id()
         trainer_id = _on_behalf_of.get()
-        if trainer_id is None and message.delivery_id is not None:
-            trainer_id = (
-                select(Learner.trainer_id)
-                .join(Delivery, Delivery.learner_id == Learner.id)
-                .where(Delivery.id == message.delivery_id)
-                .scalar_subquery()
-            )
         headers = dict(message.headers)
         if message.reply_to:  # where the learner's answer would go (the phone simulator replies there)
             headers["Reply-To"] = message.reply_to
@@ -56,9 +49,7 @@ class OutboxChannel:
             "delivery_id": message.delivery_id, "trainer_id": trainer_id, "channel": message.channel,
             "to_address": message.to, "subject": message.subject, "body": message.body,
             "html": message.html, "headers": headers or None,
-            "provider_message_id": message_id, "created_at": utcnow(),
+            "provider_message_id": message_id, "created_at": datetime.now(timezone.utc),
         }
-        # Its own transaction: the caller's session may hold other work that must not commit with it.
-        with db.engine.begin() as connection:
-            connection.execute(insert(OutboxMessage).values(**row))
+        self._record(row)
         return SendResult(provider_message_id=message_id, status="sent")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from drip.channels.base import Channel
+from drip.domain import catalog
 from drip.channels.outbox import OutboxChannel
 
 _lock = threading.Lock()
@@ -47,10 +48,27 @@ def _sendgrid(config: dict[str, Any]) -> Channel:
     )
 
 
-def _build(kind: str, config: dict[str, Any]) -> Channel:
+# Channels beyond SMS and email: name -> a builder taking the app's config (see register()).
+_BUILDERS: dict[str, Any] = {}
+
+
+def register(name: str, builder) -> None:
+    """Make channel `name` (a row of domain/catalog.CHANNELS) send through `builder(config)`'s Channel."""
+    _BUILDERS[name] = builder
+
+
+def unregister(name: str) -> None:
+    """Forget a registered channel (tests that added one)."""
+    _BUILDERS.pop(name, None)
+
+
+def _build(kind: str, app: Flask) -> Channel:
+    config = app.config
+    if kind in _BUILDERS:
+        return _BUILDERS[kind](config)
     provider = config.get("SMS_PROVIDER" if kind == "sms" else "EMAIL_PROVIDER") or "outbox"
     if provider == "outbox":
-        return OutboxChannel(kind)
+        return OutboxChannel(kind, app.extensions["drip_outbox_record"])
     if kind == "sms" and provider == "twilio":
         return _twilio(config)
     if kind == "email" and provider == "sendgrid":
@@ -67,9 +85,9 @@ def _cache(app: Flask) -> dict[str, Any]:
 
 
 def channel_for(kind: str) -> Channel:
-    """The channel for "sms" or "email": the provider when configured, else the outbox."""
-    if kind not in ("sms", "email"):
-        raise ValueError(f"channel must be 'sms' or 'email' (got {kind!r})")
+    """The channel for "sms", "email" or a registered one: the provider when configured, else the outbox."""
+    if catalog.channel(kind) is None:
+        raise ValueError(f"channel must be one of {', '.join(catalog.names(catalog.CHANNELS))} (got {kind!r})")
     app = current_app._get_current_object()
     channels = _cache(app)
     channel = channels.get(kind)
@@ -77,14 +95,14 @@ def channel_for(kind: str) -> Channel:
         with _lock:  # one pooled client per process, even when many sending threads ask at once
             channel = channels.get(kind)
             if channel is None:
-                channel = channels[kind] = _build(kind, app.config)
+                channel = channels[kind] = _build(kind, app)
     return channel
 
 
 def sender_key(kind: str) -> str | None:
     """Who a provider sees as the sender (rate limits are per sending number); None for the outbox."""
     channel = channel_for(kind)
-    if kind == "sms" and not isinstance(channel, OutboxChannel):
+    if catalog.channel(kind).rate_limited and not isinstance(channel, OutboxChannel):
         return getattr(channel, "from_number", None) or getattr(channel, "messaging_service_sid", None)
     return None
 

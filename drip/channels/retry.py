@@ -25,15 +25,18 @@ def send_with_retry(channel: Channel, message: OutgoingMessage, *, max_attempts:
     PermanentSendError (and RecipientOptedOut) propagate at once. A transient error whose request
     may have reached the provider (maybe_sent) is raised at once unless retry_maybe_sent is set,
     because a second SMS cannot be unsent; the caller records the delivery as unknown. A
-    Retry-After longer than cap is raised too: a worker thread should not sleep that long.
+    Retry-After longer than cap is raised too: a worker thread should not sleep that long. The
+    error raised is maybe_sent when any attempt was: a later refused connection does not unsend it.
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
     delays = backoff_delays(max_attempts - 1, base, cap, rng)
+    maybe_sent = False
     for attempt in range(max_attempts):
         try:
             return channel.send(message)
         except TransientSendError as exc:
+            maybe_sent = exc.maybe_sent = maybe_sent or exc.maybe_sent
             if attempt == max_attempts - 1 or (exc.maybe_sent and not retry_maybe_sent):
                 raise
             delay = delays[attempt]

@@ -15,9 +15,11 @@ class StepKind:
 
     name: str
     label: str
+    short_label: str
     colour: str
     reply_kind: str | None = None  # the reply an answer to this step is filed as; None: not awaited
     has_choices: bool = False
+    authorable: bool = True  # a trainer can write it in a sequence (False: routed, not yet written)
 
 
 @dataclass(frozen=True)
@@ -32,11 +34,15 @@ class ReplyKind:
 
 @dataclass(frozen=True)
 class Channel:
-    """A way a step reaches a learner: the address it needs and how it is named."""
+    """A way a step reaches a learner: the address it needs, the opt-out that stops it, its message shape."""
 
     name: str
     label: str
-    address_field: str  # the Learner attribute the channel sends to
+    address_field: str  # the Learner attribute the channel sends to ("phone" or "email")
+    opted_out_field: str  # the Learner attribute set when they opted out of it
+    missing_address: str  # why a delivery is skipped when the learner has no such address
+    shape: str = "text"  # "text" (a body, counted in SMS segments) or "email" (subject, HTML, headers)
+    rate_limited: bool = False  # sends share DRIP_SMS_RATE per sending number
 
 
 @dataclass(frozen=True)
@@ -47,17 +53,18 @@ class Status:
     rank: int
     pending: bool = False  # not yet handed to a provider: moves with the session
     final: bool = False  # Drip never sends it again (a provider callback may still move it up)
+    problem: bool = False  # shown to the trainer as something to look at
 
 
 STEP_KINDS: tuple[StepKind, ...] = (
-    StepKind("poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
-    StepKind("quiz", "Quiz", "#6610f2", reply_kind="quiz_answer", has_choices=True),
-    StepKind("testimonial", "Testimonial", "#fd7e14"),
-    StepKind("discussion", "Discussion questions", "#0aa2c0", reply_kind="discussion_reply"),
-    StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
-    StepKind("practice", "Practice assignment", "#198754", reply_kind="practice_report"),
-    StepKind("reminder", "Reminder", "#d63384"),
-    StepKind("info", "Information", "#0d6efd"),
+    StepKind("poll", "Poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
+    StepKind("quiz", "Quiz", "Quiz", "#6610f2", reply_kind="quiz_answer", has_choices=True),
+    StepKind("testimonial", "Testimonial", "Testimonial", "#fd7e14"),
+    StepKind("discussion", "Discussion questions", "Discussion", "#0aa2c0", reply_kind="discussion_reply"),
+    StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545"),
+    StepKind("practice", "Practice assignment", "Practice", "#198754", reply_kind="practice_report"),
+    StepKind("reminder", "Reminder", "Reminder", "#d63384"),
+    StepKind("info", "Information", "Info", "#0d6efd"),
 )
 
 REPLY_KINDS: tuple[ReplyKind, ...] = (
@@ -70,8 +77,8 @@ REPLY_KINDS: tuple[ReplyKind, ...] = (
 )
 
 CHANNELS: tuple[Channel, ...] = (
-    Channel("sms", "SMS", "phone"),
-    Channel("email", "Email", "email"),
+    Channel("sms", "SMS", "phone", "sms_opted_out_at", "no phone number", rate_limited=True),
+    Channel("email", "Email", "email", "email_opted_out_at", "no email address", shape="email"),
 )
 
 # scheduled → queued → sending → sent → delivered; or failed, undelivered, skipped, unknown.
@@ -81,24 +88,35 @@ STATUSES: tuple[Status, ...] = (
     Status("sending", 2),
     Status("sent", 3),
     Status("delivered", 4, final=True),
-    Status("failed", 4, final=True),
-    Status("undelivered", 4, final=True),
+    Status("failed", 4, final=True, problem=True),
+    Status("undelivered", 4, final=True, problem=True),
     Status("skipped", 4, final=True),
-    Status("unknown", 2, final=True),
+    Status("unknown", 2, final=True, problem=True),
 )
 
-# error_code of a skipped or unknown delivery -> why, in the trainer's words (the default text).
-SKIP_REASONS: dict[str, str] = {
-    "late": "late: enrolled after it was due",
-    "cancelled": "session cancelled",
-    "removed": "its sequence was removed from the session",
-    "opted_out": "learner opted out",
-    "lease": "worker stopped after handing it to the provider; not resent automatically",
-    # Re-asks and follow-ups (issue 11).
-    "answered": "the learner answered the step",
-    "not_asked": "the step itself was not sent",
-    "quiet": "3 asks unanswered: no more follow-ups",
-}
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a delivery was skipped or is unknown: its error_code, and the words the trainer reads."""
+
+    code: str
+    text: str
+
+
+LATE_ON_ENROL = Reason("late", "late: enrolled after it was due")
+LATE_ON_MOVE = Reason("late", "late: the session moved and it was already due")
+LATE_ON_ADD = Reason("late", "late: the step was added after it was due")
+CANCELLED = Reason("cancelled", "session cancelled")
+REMOVED = Reason("removed", "its sequence was removed from the session")
+OPTED_OUT = Reason("opted_out", "learner opted out")
+NO_ADDRESS = Reason("no_address", "no address")  # the text comes from the channel row (missing_address)
+LEASE_EXPIRED = Reason("lease", "worker stopped after handing it to the provider; not resent automatically")
+# Re-asks and follow-ups (issue 11).
+ANSWERED = Reason("answered", "the learner answered the step")
+NOT_ASKED = Reason("not_asked", "the step itself was not sent")
+QUIET = Reason("quiet", "3 asks unanswered: no more follow-ups")
+SKIP_REASONS = (LATE_ON_ENROL, LATE_ON_MOVE, LATE_ON_ADD, CANCELLED, REMOVED, OPTED_OUT, NO_ADDRESS, LEASE_EXPIRED,
+                ANSWERED, NOT_ASKED, QUIET)
 
 # What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
 # follow-up for silence.
@@ -122,6 +140,20 @@ def channel(name: str) -> Channel | None:
     return _CHANNELS.get(name)
 
 
+def add_channel(row: Channel) -> None:
+    """Add a channel row (with its module registered in drip.channels.registry, that is all a channel needs)."""
+    global CHANNELS
+    CHANNELS = tuple(c for c in CHANNELS if c.name != row.name) + (row,)
+    _CHANNELS[row.name] = row
+
+
+def remove_channel(name: str) -> None:
+    """Take a channel row out again (tests that added one)."""
+    global CHANNELS
+    CHANNELS = tuple(c for c in CHANNELS if c.name != name)
+    _CHANNELS.pop(name, None)
+
+
 def status(name: str) -> Status:
     """The delivery status called `name` (KeyError for a word that is not one)."""
     return _STATUSES[name]
@@ -132,14 +164,24 @@ def names(rows) -> tuple[str, ...]:
     return tuple(row.name for row in rows)
 
 
+def learner_reply_kinds() -> tuple[str, ...]:
+    """The reply kinds listed among a session's replies (every kind but the board's live questions)."""
+    return tuple(k.name for k in REPLY_KINDS if k.learner_answer)
+
+
+def statuses_where(flag: str) -> tuple[str, ...]:
+    """The delivery statuses with this flag set ("pending", "final" or "problem"), in life-cycle order."""
+    return tuple(s.name for s in STATUSES if getattr(s, flag))
+
+
+def authorable_step_kinds() -> tuple[str, ...]:
+    """The step kinds a trainer can write in a sequence (the API, the step form, the checks)."""
+    return tuple(k.name for k in STEP_KINDS if k.authorable)
+
+
 def answer_kinds() -> dict[str, str]:
     """Step kinds that await an answer -> the reply kind an answer to each becomes."""
     return {k.name: k.reply_kind for k in STEP_KINDS if k.reply_kind}
-
-
-def learner_reply_kinds() -> tuple[str, ...]:
-    """Reply kinds a learner's message is stored as in replies (all but the live question)."""
-    return tuple(k.name for k in REPLY_KINDS if k.learner_answer)
 
 
 def choice_step_kinds() -> tuple[str, ...]:

@@ -90,12 +90,13 @@ def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, 
     )
 
 
-def sms_message(*, delivery_id: int | None, to: str, text: str, config: Mapping[str, Any]) -> OutgoingMessage:
-    """An SMS whose status callbacks find their delivery through ?d=<id>."""
+def sms_message(*, delivery_id: int | None, to: str, text: str, config: Mapping[str, Any],
+                channel: str = "sms") -> OutgoingMessage:
+    """A text message (an SMS unless `channel` says otherwise) whose status callbacks find their delivery via ?d=<id>."""
     callback = None
     if delivery_id is not None:
         callback = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/twilio/status?d={delivery_id}"
-    return OutgoingMessage(delivery_id=delivery_id, channel="sms", to=to, body=text.strip(), status_callback=callback)
+    return OutgoingMessage(delivery_id=delivery_id, channel=channel, to=to, body=text.strip(), status_callback=callback)
 
 
 def render_step(body: str, subject: str | None, ctx: Mapping[str, Any]) -> tuple[str, str]:

@@ -44,6 +44,11 @@ class SessionWindow:
         """Whether texts now belong on the live board: 15 minutes either side, edges included."""
         return self.starts_at - LIVE_MARGIN <= now <= self.ends_at + LIVE_MARGIN
 
+    def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
+        """Whether this session's live time (with its margins) meets that of a session from starts_at to ends_at."""
+        return (self.starts_at - LIVE_MARGIN <= ends_at + LIVE_MARGIN
+                and self.ends_at + LIVE_MARGIN >= starts_at - LIVE_MARGIN)
+
 
 @dataclass(frozen=True)
 class SentStep:

@@ -7,19 +7,16 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models.learners import Learner
 from drip.models.programs import Enrollment, Step, TrainingSession
 from drip.models.receipts import Pending, pending_index
 from drip.models.types import UTCDateTime, utcnow
 
-# scheduled → queued → sending → sent → delivered; or failed, undelivered, skipped, unknown.
-STATUSES = (
-    "scheduled", "queued", "sending", "sent", "delivered",
-    "failed", "undelivered", "skipped", "unknown",
-)
-PENDING = ("scheduled", "queued")
-FINAL = ("delivered", "failed", "undelivered", "skipped", "unknown")
+STATUSES = catalog.names(catalog.STATUSES)
+PENDING = catalog.statuses_where("pending")
+FINAL = catalog.statuses_where("final")
 
 
 def new_reply_token() -> str:

@@ -111,3 +111,14 @@ def revoke_token(trainer: Trainer, token_id: int) -> bool:
     row.revoked_at = row.revoked_at or utcnow()
     db.session.commit()
     return True
+
+
+def set_contact_line(trainer: Trainer, line: str) -> None:
+    """Save how learners reach the trainer (the answer to HELP); commits."""
+    trainer.contact_line = line
+    db.session.commit()
+
+
+def trainer_by_id(trainer_id: int) -> Trainer | None:
+    """The trainer with this id, or None."""
+    return db.session.get(Trainer, trainer_id)

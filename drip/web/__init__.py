@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from drip.domain import catalog
 from drip.extensions import csrf, db, login_manager
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
@@ -83,9 +84,9 @@ def _csrf_error(error: CSRFError):
 
 @login_manager.user_loader
 def _load_trainer(trainer_id: str):
-    from drip.models import Trainer
+    from drip.services import accounts
 
-    return db.session.get(Trainer, int(trainer_id))
+    return accounts.trainer_by_id(int(trainer_id))
 
 
 def init_app(app: Flask) -> None:
@@ -106,6 +107,27 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_app_endpoints"] = lambda: [
         name for name in app.view_functions if name != "simulator.index" or app.config["SMS_PROVIDER"] == "outbox"]
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["channel_label"] = channel_label
+    app.jinja_env.filters["reply_label"] = reply_label
+    app.jinja_env.filters["step_label"] = step_label
+
+
+def channel_label(name: str) -> str:
+    """A channel as the trainer reads it (domain/catalog.py spells it)."""
+    row = catalog.channel(name)
+    return row.label if row else name
+
+
+def step_label(name: str, short: bool = False) -> str:
+    """A step kind as the trainer reads it; short=True for headings and badges."""
+    row = catalog.step_kind(name)
+    return (row.short_label if short else row.label) if row else name
+
+
+def reply_label(name: str, short: bool = False) -> str:
+    """A reply kind as the trainer reads it; short=True for the tighter badge wording."""
+    row = catalog.reply_kind(name)
+    return (row.short_label if short else row.label) if row else name
 
 
 # (endpoint, label): the admin navigation; an entry shows once its endpoint exists.

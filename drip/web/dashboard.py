@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from sqlalchemy import func, select
 
-from drip.extensions import db
-from drip.models import Learner, Sequence, TrainingSession, utcnow
+from drip.models import utcnow
+from drip.services.pages import admin as pages
 
 bp = Blueprint("dashboard", __name__)
 
@@ -15,14 +14,5 @@ bp = Blueprint("dashboard", __name__)
 def index():
     """Upcoming sessions and the size of the trainer's world."""
     now = utcnow()
-    mine = TrainingSession.trainer_id == current_user.id
-    upcoming = db.session.scalars(
-        select(TrainingSession).where(mine, TrainingSession.ends_at >= now, TrainingSession.status != "cancelled")
-        .order_by(TrainingSession.starts_at).limit(10)
-    ).all()
-    counts = {
-        "sequences": db.session.scalar(select(func.count()).select_from(Sequence).where(Sequence.trainer_id == current_user.id)),
-        "sessions": db.session.scalar(select(func.count()).select_from(TrainingSession).where(mine)),
-        "learners": db.session.scalar(select(func.count()).select_from(Learner).where(Learner.trainer_id == current_user.id)),
-    }
+    upcoming, counts = pages.dashboard(current_user, now)
     return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now)

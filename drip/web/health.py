@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 
+from drip.database import ping
 from drip.extensions import db, redis_store
 
 bp = Blueprint("health", __name__)
@@ -14,7 +14,7 @@ def healthz():
     """200 when the database and Redis answer, 503 naming what is down."""
     checks: dict[str, str] = {}
     try:
-        db.session.execute(text("SELECT 1"))
+        ping()
         checks["database"] = "ok"
     except Exception as error:  # any driver error means "down" here
         db.session.rollback()

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
-from drip.extensions import db
-from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
+from drip.models import Learner, TrainingSession
 from drip.services.learners import imports as learner_import
 from drip.services.learning.follow_ons import quiet_sessions
-from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
+from drip.services.learners.upsert import LearnerInvalid, add_learner, decode_upload, parse_csv, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
 from drip.web.ownership import own_or_404
+from drip.services.learners import search
+from drip.services.learners.timeline import timeline
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 PAGE_SIZE = 50
@@ -33,15 +33,7 @@ def index():
     """Every learner of the trainer, searchable by name, phone or email."""
     q = request.args.get("q", "").strip()[:100]
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    query = select(Learner).where(Learner.trainer_id == current_user.id)
-    if q:
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(Learner.name).like(pattern, escape="\\"),
-                                func.lower(Learner.email).like(pattern, escape="\\"),
-                                Learner.phone.like(pattern, escape="\\")))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    learners = db.session.scalars(query.order_by(func.lower(Learner.name), Learner.id)
-                                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    learners, total = search.search(current_user, q, page=page, page_size=PAGE_SIZE)
     return render_template("learners/index.html", learners=learners, q=q, page=page, total=total,
                            pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
 
@@ -54,8 +46,7 @@ def add():
     except LearnerInvalid as invalid:
         flash("The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()), "danger")
         return redirect(url_for("learners.index"))
-    [(learner, created)] = upsert_learners(current_user, [item])
-    db.session.commit()
+    learner, created = add_learner(current_user, item)
     flash(f"{'Added' if created else 'Updated'} {learner.name}.", "success")
     return redirect(url_for("learners.show", learner_id=learner.id))
 
@@ -64,24 +55,9 @@ def add():
 def show(learner_id: int):
     """A learner's whole timeline across sessions: messages with their status, replies, questions, opt-outs."""
     learner = own_learner(learner_id)
-    deliveries = db.session.execute(
-        select(Delivery, Step, TrainingSession).join(Step, Step.id == Delivery.step_id)
-        .join(TrainingSession, TrainingSession.id == Delivery.session_id)
-        .where(Delivery.learner_id == learner.id).order_by(Delivery.due_at, Delivery.id)).all()
-    events = [{"at": d.sent_at or d.due_at, "type": "message", "delivery": d, "step": s, "ts": ts} for d, s, ts in deliveries]
-    for reply in db.session.scalars(select(Reply).where(Reply.learner_id == learner.id, Reply.trainer_id == current_user.id)):
-        events.append({"at": reply.created_at, "type": "reply", "reply": reply})
-    questions = select(LiveQuestion).join(TrainingSession, TrainingSession.id == LiveQuestion.session_id).where(
-        LiveQuestion.learner_id == learner.id, TrainingSession.trainer_id == current_user.id)
-    for question in db.session.scalars(questions):
-        events.append({"at": question.created_at, "type": "question", "question": question})
-    events.sort(key=lambda event: event["at"])
-    opt_outs = db.session.scalars(select(OptOutEvent).where(OptOutEvent.learner_id == learner.id)
-                                  .order_by(OptOutEvent.created_at.desc())).all()
-    sessions = {event["ts"].id: event["ts"] for event in events if event["type"] == "message"}
+    events, opt_outs, sessions = timeline(learner, current_user)
     return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
-                           source_labels=SOURCE_LABELS, sessions=list(sessions.values()),
-                           quiet=quiet_sessions(learner.id))
+                           source_labels=SOURCE_LABELS, sessions=sessions, quiet=quiet_sessions(learner.id))
 
 
 @bp.get("/import")

@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
-from sqlalchemy import select
 
-from drip.extensions import db
-from drip.models import Learner, Trainer
+from drip.models import Learner
 from drip.services.inbound import optout
+from drip.services.learners import search
+from drip.services import accounts
 
 bp = Blueprint("public", __name__)
 
 
 def _learner(token: str) -> Learner:
-    learner = None
-    if 0 < len(token) <= 64:
-        learner = db.session.scalar(select(Learner).where(Learner.unsubscribe_token == token))
+    learner = search.by_unsubscribe_token(token)
     if learner is None:
         # A learner-facing page, not the admin's error page with its dashboard link.
         abort(make_response(render_template("public/unknown_link.html"), 404))
@@ -26,7 +24,7 @@ def unsubscribe(token: str):
     """Ask the learner to confirm; a GET never unsubscribes (mail scanners follow links)."""
     learner = _learner(token)
     return render_template("public/unsubscribe.html", learner=learner, token=token,
-                           trainer=db.session.get(Trainer, learner.trainer_id),
+                           trainer=accounts.trainer_by_id(learner.trainer_id),
                            done=request.args.get("done"))
 
 
@@ -34,7 +32,7 @@ def unsubscribe(token: str):
 def confirm_unsubscribe(token: str):
     """Stop email to this learner from this trainer."""
     learner = _learner(token)
-    optout.unsubscribe_email(learner, source="unsubscribe_link")
+    optout.learner_unsubscribes(learner, source="unsubscribe_link")
     return redirect(url_for("public.unsubscribe", token=token, done="unsubscribed"), code=303)
 
 
@@ -42,7 +40,7 @@ def confirm_unsubscribe(token: str):
 def resubscribe(token: str):
     """Send email to this learner again."""
     learner = _learner(token)
-    optout.resubscribe_email(learner, source="unsubscribe_link")
+    optout.learner_resubscribes(learner, source="unsubscribe_link")
     return redirect(url_for("public.unsubscribe", token=token, done="resubscribed"), code=303)
 
 
@@ -52,5 +50,5 @@ def one_click(token: str):
     learner = _learner(token)
     # Honoured even without the List-Unsubscribe=One-Click body: a POST is a deliberate act.
     marker = request.form.get("List-Unsubscribe", "")
-    optout.unsubscribe_email(learner, source="one_click", detail=f"List-Unsubscribe={marker}" if marker else "")
+    optout.learner_unsubscribes(learner, source="one_click", detail=f"List-Unsubscribe={marker}" if marker else "")
     return "You are unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}

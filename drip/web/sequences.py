@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from drip.domain import messages as compose
 from drip.domain import templates
@@ -16,6 +15,7 @@ from drip.web import quiz_form
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
 from drip.web.ownership import own_or_404
+from drip.services.pages import admin as pages
 
 bp = Blueprint("sequences", __name__, url_prefix="/sequences")
 
@@ -62,9 +62,7 @@ def _window_from_form() -> dict | None:
 @bp.get("")
 def index():
     """The trainer's sequences, the starter offer and the new-sequence form."""
-    mine = db.session.scalars(
-        select(Sequence).where(Sequence.trainer_id == current_user.id).order_by(Sequence.name, Sequence.id)
-    ).all()
+    mine = pages.trainer_sequences(current_user)
     return render_template("sequences/index.html", sequences=mine, has_starter=find_starter(current_user) is not None)
 
 

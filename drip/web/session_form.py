@@ -7,12 +7,11 @@ from datetime import datetime, timedelta, timezone
 from typing import Mapping
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 
 from drip.domain.keywords import classify_keyword
-from drip.extensions import db
 from drip.models import TrainingSession
 from drip.services.learners.upsert import known_timezone
+from drip.services.programs.sessions import join_keyword_taken
 
 COMMON_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -98,10 +97,4 @@ class SessionForm:
 
 def _keyword_taken(keyword: str, values: Mapping, session_id: int | None) -> bool:
     """Walk-ins text the keyword while a session is live: two live sessions cannot share one."""
-    query = select(TrainingSession).where(TrainingSession.join_keyword == keyword, TrainingSession.status != "cancelled")
-    for other in db.session.scalars(query):
-        overlaps = (other.starts_at - LIVE_MARGIN <= values["ends_at"] + LIVE_MARGIN
-                    and other.ends_at + LIVE_MARGIN >= values["starts_at"] - LIVE_MARGIN)
-        if overlaps and other.id != session_id:
-            return True
-    return False
+    return join_keyword_taken(keyword, values["starts_at"], values["ends_at"], session_id)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from drip.domain.durations import describe_timing
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
+from drip.models import TrainingSession, utcnow
 from drip.services.pages import session_report as report
 from drip.services.board.board import update_settings
 from drip.services.programs.enrolment import enrol
@@ -16,9 +15,9 @@ from drip.services.programs.sessions import SessionInvalid, cancel_session, crea
 from drip.web.ownership import own_or_404
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
+from drip.services.pages import admin as pages
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
-_PENDING = ("scheduled", "queued")
 
 
 def own_session(session_id: int) -> TrainingSession:
@@ -26,12 +25,8 @@ def own_session(session_id: int) -> TrainingSession:
     return own_or_404(TrainingSession, session_id)
 
 
-def _sequences() -> list[Sequence]:
-    return list(db.session.scalars(select(Sequence).where(Sequence.trainer_id == current_user.id).order_by(Sequence.name)))
-
-
 def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
-    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=_sequences(),
+    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=pages.trainer_sequences(current_user),
                            zones=COMMON_ZONES), status
 
 
@@ -39,11 +34,7 @@ def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = Non
 def index():
     """Sessions live now, coming up, and past (cancelled ones among the past)."""
     now = utcnow()
-    mine = db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == current_user.id)
-                              .order_by(TrainingSession.starts_at)).all()
-    counts = dict(db.session.execute(
-        select(Enrollment.session_id, func.count()).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
-        .where(TrainingSession.trainer_id == current_user.id).group_by(Enrollment.session_id)).all())
+    mine, counts = pages.sessions_and_enrolled(current_user)
     groups: dict[str, list] = {"live": [], "upcoming": [], "past": []}
     for ts in mine:
         phase = session_phase(ts, now)
@@ -56,7 +47,7 @@ def index():
 def create():
     """Create a session with its sequences; times are typed in the session's own zone."""
     if request.method == "GET":
-        return _form_page(SessionForm(sequence_ids=[s.id for s in _sequences()][:1]), {})
+        return _form_page(SessionForm(sequence_ids=[s.id for s in pages.trainer_sequences(current_user)][:1]), {})
     form = SessionForm.from_request(request.form)
     values, errors = form.parse()
     if not errors:
@@ -73,11 +64,6 @@ def create():
     return _form_page(form, errors, status=422)
 
 
-def _pending_due(ts: TrainingSession) -> dict[int, tuple]:
-    query = select(Delivery.id, Delivery.status, Delivery.due_at).where(Delivery.session_id == ts.id, Delivery.status.in_(_PENDING))
-    return {row.id: (row.status, row.due_at) for row in db.session.execute(query)}
-
-
 @bp.route("/<int:session_id>/edit", methods=["GET", "POST"])
 def edit(session_id: int):
     """Change or reschedule a session: every message not yet sent moves with it."""
@@ -88,7 +74,7 @@ def edit(session_id: int):
     values, errors = form.parse(session_id=ts.id)
     if errors:
         return _form_page(form, errors, ts, 422)
-    before = _pending_due(ts)
+    before = pages.pending_due(ts)
     keyword = values.pop("join_keyword")
     try:
         update_session(ts, **values)
@@ -97,7 +83,7 @@ def edit(session_id: int):
         return _form_page(form, invalid.errors, ts, 422)
     ts.join_keyword = keyword
     update_settings(ts, acknowledgement=form.acknowledgement)  # commits the keyword too
-    after = _pending_due(ts)
+    after = pages.pending_due(ts)
     moved = sum(1 for key, value in before.items() if key in after and after[key] != value)
     flash(f"Saved. {moved} pending message{'' if moved == 1 else 's'} moved.", "success")
     return redirect(url_for("sessions.show", session_id=ts.id))
@@ -140,7 +126,7 @@ def enrol_existing(session_id: int):
     """Enrol learners the trainer already has."""
     ts = own_session(session_id)
     ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
-    chosen = list(db.session.scalars(select(Learner).where(Learner.id.in_(ids), Learner.trainer_id == current_user.id))) if ids else []
+    chosen = pages.learners_among(current_user, ids)
     if len(chosen) != len(set(ids)):
         abort(404)
     if not chosen:

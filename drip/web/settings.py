@@ -5,14 +5,14 @@ from urllib.parse import quote, urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from drip.channels.base import SendError
-from drip.extensions import db
-from drip.models import ApiToken, Learner
+from drip.models import Learner
 from drip.models.learners import new_unsubscribe_token
 from drip.services import accounts
 from drip.services.inbound import optout
+from drip.services.pages import admin as pages
+from drip.services.learners import search
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -47,8 +47,7 @@ def connection_facts(config) -> dict:
 
 
 def _page(**extra):
-    tokens = db.session.scalars(select(ApiToken).where(ApiToken.trainer_id == current_user.id)
-                                .order_by(ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc())).all()
+    tokens = pages.api_tokens(current_user)
     return render_template("settings/index.html", facts=connection_facts(current_app.config), tokens=tokens,
                            help_preview=optout.help_text(None) if not current_user.contact_line else None,
                            contact_line_max=CONTACT_LINE_MAX, **extra)
@@ -67,8 +66,7 @@ def contact_line():
     if len(line) > CONTACT_LINE_MAX:
         flash(f"Keep the contact line under {CONTACT_LINE_MAX} characters.", "danger")
         return _page(contact_line_draft=line), 422
-    current_user.contact_line = line
-    db.session.commit()
+    accounts.set_contact_line(current_user, line)
     flash("Contact line saved." if line else "Contact line cleared: HELP gets the default answer.", "success")
     return redirect(url_for("settings.index") + "#help")
 
@@ -98,12 +96,9 @@ def _test_recipient(channel: str, raw: str) -> Learner:
 
     if channel == "sms":
         address = normalise_phone(raw, current_app.config["DEFAULT_REGION"])
-        column = Learner.phone
     else:
         address = normalise_email(raw)
-        column = Learner.email
-    known = db.session.scalar(select(Learner).where(Learner.trainer_id == current_user.id, column == address)
-                              .order_by(Learner.id).limit(1))
+    known = search.with_address(current_user, "phone" if channel == "sms" else "email", address)
     return known or Learner(trainer_id=current_user.id, name=current_user.name, phone=address if channel == "sms"
                             else None, email=address if channel == "email" else None,
                             unsubscribe_token=new_unsubscribe_token())

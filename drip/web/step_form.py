@@ -7,6 +7,7 @@ from typing import Mapping
 from flask import current_app
 
 from drip.channels.base import SendError
+from drip.domain import catalog
 from drip.domain.durations import offset_from_parts, parts_from_offset
 from drip.models import Learner, Step, Trainer
 from drip.models.learners import new_unsubscribe_token
@@ -17,11 +18,7 @@ from drip.domain import catalog
 from drip.web import quiz_form
 
 UNITS = ("minutes", "hours", "days", "weeks")
-KIND_LABELS = {
-    "poll": "Poll", "quiz": "Quiz question", "testimonial": "Testimonial", "discussion": "Discussion questions",
-    "live_prompt": "Live prompt (text your questions)", "practice": "Practice assignment",
-    "reminder": "Reminder", "info": "Information",
-}
+KIND_LABELS = {kind.name: kind.label for kind in catalog.STEP_KINDS if kind.authorable}
 
 
 @dataclass

@@ -4,16 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from drip.domain import catalog
 from drip.domain.durations import describe_timing, parse_offset
 from drip.models import Step
 
 WIDTH = 1000
 SESSION_LEFT, SESSION_RIGHT = 430, 570  # the "session" box in the middle of the line
 MARGIN = 30
-KIND_COLOURS = {
-    "poll": "#6f42c1", "testimonial": "#fd7e14", "discussion": "#0aa2c0", "live_prompt": "#dc3545",
-    "practice": "#198754", "reminder": "#d63384", "info": "#0d6efd",
-}
+KIND_COLOURS = {kind.name: kind.colour for kind in catalog.STEP_KINDS}
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ class Marker:
     @property
     def colour(self) -> str:
         """The kind's colour, the same in the legend."""
-        return KIND_COLOURS.get(self.step.kind, "#0d6efd")
+        return KIND_COLOURS.get(self.step.kind, catalog.DEFAULT_COLOUR)
 
 
 def short_label(step: Step) -> str:

@@ -280,3 +280,23 @@ def test_retry_through_random_provider_failures(email, provider):
         send_with_retry(email, mail(n), max_attempts=10, sleep=lambda s: None)
     assert sorted(m["delivery_id"] for m in provider.accepted) == list(range(30))
     assert len(provider.requests) > 30
+
+
+def test_a_retry_after_a_maybe_sent_attempt_stays_maybe_sent():
+    from drip.channels.base import TransientSendError
+    from drip.channels.retry import send_with_retry
+
+    class Flaky:
+        name = "sms"
+
+        def __init__(self):
+            self.errors = [TransientSendError("timeout", "no answer", maybe_sent=True),
+                           TransientSendError("connection", "unreachable")]
+
+        def send(self, message):
+            raise self.errors.pop(0)
+
+    with pytest.raises(TransientSendError) as caught:
+        send_with_retry(Flaky(), None, max_attempts=2, sleep=lambda s: None, retry_maybe_sent=True)
+    # The first request may have been taken: the refused second one must not make it look unsent.
+    assert caught.value.code == "connection" and caught.value.maybe_sent

@@ -8,7 +8,7 @@ from datetime import timedelta
 from drip.extensions import db
 from drip.models import Delivery, LiveQuestion, Reply, Step, TrainingSession, utcnow
 from drip.services.delivery.dispatch import claim_due, new_job_id
-from drip.services.delivery.send import send_batch
+from drip.services.delivery.send import send_claimed
 from drip.services.inbound.receive import receive_sms
 from drip.services.programs.demo import DEMO_SESSION, LIVE_POLL_CHOICES, PAST_SESSION
 from tests.support.inbound_factory import sms_form
@@ -21,7 +21,7 @@ def send_due(now):
     job = new_job_id()
     ids = claim_due(now, job_id=job)
     if ids:
-        send_batch(ids, job)
+        send_claimed(ids, job)
     return ids
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from drip.extensions import db
 from drip.models import Delivery, OutboxMessage, utcnow
 from drip.services.delivery.dispatch import dispatch_due, lookahead
-from drip.services.delivery.send import send_batch
+from drip.services.delivery.send import send_claimed
 from tests.support.delivery_rows import make_delivery, make_learner
 
 
@@ -24,7 +24,7 @@ def test_a_delivery_due_within_a_tick_is_claimed_now_and_sent_at_its_due_time(ap
     db.session.expire_all()
     claimed = db.session.get(Delivery, soon.id)
     assert claimed.status == "queued" and db.session.get(Delivery, later.id).status == "scheduled"
-    assert send_batch([soon.id], claimed.job_id)["sent"] == 1
+    assert send_claimed([soon.id], claimed.job_id)["sent"] == 1
     sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.delivery_id == soon.id))
     assert due <= sent.created_at <= due + timedelta(seconds=0.5)  # on time, never before
 

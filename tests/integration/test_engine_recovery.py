@@ -13,8 +13,8 @@ from drip.services.delivery.dispatch import claim_due, enqueue_batch, new_job_id
 from drip.services.programs.enrolment import enrol
 from drip.services.delivery.recovery import LEASE_REASON, mark_alive, recover
 from drip.services.delivery.batching import record
-from drip.services.delivery.transitions import outcome
-from drip.services.delivery.send import send_batch
+from drip.services.delivery.transitions import MAX_CLAIMS, outcome
+from drip.services.delivery.send import send_claimed
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -56,7 +56,7 @@ def test_queued_without_a_job_in_redis_goes_back_to_scheduled_after_a_grace_peri
     assert recover(NOW + timedelta(seconds=1)).rescheduled == 0  # the enqueue may still be on its way
     assert recover(NOW + timedelta(seconds=10)).rescheduled == 2
     assert {(d.status, d.job_id, d.queued_at) for d in deliveries()} == {("scheduled", None, None)}
-    assert send_batch(ids, job) == {"not_ours": 2}  # the original job, if it ever ran, sends nothing
+    assert send_claimed(ids, job) == {"not_ours": 2}  # the original job, if it ever ran, sends nothing
 
 
 def test_queued_with_a_waiting_job_is_left_alone(app, trainer):
@@ -81,3 +81,15 @@ def test_queued_for_a_failed_job_goes_back(app, trainer):
     enqueue_batch(ids, job)
     redis_store.connection.hset(Job.key_for(job), "status", "failed")
     assert recover(NOW + timedelta(minutes=10)).rescheduled == 2
+
+
+def test_a_send_that_never_reached_the_provider_is_tried_again_then_fails(app, trainer):
+    ids, _ = queued_batch(trainer, 1)
+    db.session.execute(update(Delivery).values(status="sending", attempts=1))
+    db.session.commit()
+    record(db.engine, [outcome(ids[0], "scheduled", code="connection", reason="provider unreachable")])
+    assert deliveries()[0].status == "scheduled"  # the dispatcher claims it again
+    db.session.execute(update(Delivery).values(status="sending", attempts=MAX_CLAIMS))
+    db.session.commit()
+    record(db.engine, [outcome(ids[0], "scheduled", code="connection", reason="provider unreachable")])
+    assert (deliveries()[0].status, deliveries()[0].error_code) == ("failed", "connection")

@@ -11,7 +11,7 @@ from drip.extensions import db
 from drip.models import Delivery, Learner, OutboxMessage
 from drip.services.delivery.dispatch import claim_due, new_job_id
 from drip.services.programs.enrolment import enrol
-from drip.services.delivery.send import SendRefused, send_batch, send_one_off
+from drip.services.delivery.send import SendRefused, send_claimed, send_one_off
 from drip.services.programs.sessions import cancel_session
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 from fakes.provider import FakeProvider
@@ -54,8 +54,8 @@ def providers(app, fake):
 
 def test_outbox_sms_is_rendered_in_the_learners_zone_and_recorded_once(app, trainer):
     ts, learners, ids, job = claimed(trainer, body="Hi {{ first_name }}: {{ session.title }} at {{ session.starts_at }}")
-    assert send_batch(ids, job) == {"not_ours": 0, "sent": 2}
-    assert send_batch(ids, job) == {"not_ours": 2}  # a repeat of the job sends nothing
+    assert send_claimed(ids, job) == {"not_ours": 0, "sent": 2}
+    assert send_claimed(ids, job) == {"not_ours": 2}  # a repeat of the job sends nothing
     outbox = {m.delivery_id: m for m in db.session.scalars(select(OutboxMessage))}
     for d in deliveries(ts.id):
         message = outbox[d.id]
@@ -70,7 +70,7 @@ def test_outbox_email_has_escaped_html_a_footer_and_the_unsubscribe_headers(app,
     ts, learners, ids, job = claimed(trainer, 1, channel="email", body="Hello {{ name }}\n\nJoin: {{ session.join_url }}")
     learners[0].name = "<b>Bob</b> & co"
     db.session.commit()
-    send_batch(ids, job)
+    send_claimed(ids, job)
     message = db.session.scalar(select(OutboxMessage))
     d = deliveries(ts.id)[0]
     token = learners[0].unsubscribe_token
@@ -92,11 +92,12 @@ def test_checks_at_send_time_skip_opted_out_cancelled_and_unreachable_learners(a
 
     ts, learners, ids, job = claimed(trainer, 3)
     optout.opt_out_sms(learners[0].phone, source="sms_keyword")  # skips the queued delivery itself
+    db.session.commit()
     db.session.execute(update(Delivery).where(Delivery.learner_id == learners[0].id).values(status="queued"))
     db.session.execute(update(Learner).where(Learner.id == learners[1].id).values(phone=None))
     db.session.commit()
 
-    assert send_batch(ids, job) == {"not_ours": 0, "skipped": 2, "sent": 1}
+    assert send_claimed(ids, job) == {"not_ours": 0, "skipped": 2, "sent": 1}
     rows = {d.learner_id: d for d in deliveries(ts.id)}
     assert "Opted out of SMS (replied STOP)" in rows[learners[0].id].error_message
     assert (rows[learners[1].id].status, rows[learners[1].id].error_message) == ("skipped", "no phone number")
@@ -105,7 +106,7 @@ def test_checks_at_send_time_skip_opted_out_cancelled_and_unreachable_learners(a
     cancel_session(ts2)
     db.session.execute(update(Delivery).where(Delivery.session_id == ts2.id).values(status="queued", job_id=job2))
     db.session.commit()
-    assert send_batch(ids2, job2) == {"not_ours": 0, "skipped": 1}
+    assert send_claimed(ids2, job2) == {"not_ours": 0, "skipped": 1}
     assert deliveries(ts2.id)[0].error_message == "session cancelled"
 
 
@@ -114,13 +115,13 @@ def test_a_delivery_taken_back_or_claimed_by_another_job_is_not_sent(app, traine
     db.session.execute(update(Delivery).where(Delivery.id == ids[0]).values(status="scheduled", job_id=None))
     db.session.execute(update(Delivery).where(Delivery.id == ids[1]).values(job_id="drip-send-other"))
     db.session.commit()
-    assert send_batch(ids, job) == {"not_ours": 2}
+    assert send_claimed(ids, job) == {"not_ours": 2}
     assert db.session.scalar(select(OutboxMessage.id)) is None
 
 
 def test_twilio_through_the_real_library_with_a_status_callback_per_delivery(providers, trainer, fake):
     ts, learners, ids, job = claimed(trainer, 2)
-    assert send_batch(ids, job)["sent"] == 2
+    assert send_claimed(ids, job)["sent"] == 2
     accepted = {m["delivery_id"]: m for m in fake.accepted}
     for d in deliveries(ts.id):
         message = accepted[d.id]
@@ -132,7 +133,7 @@ def test_twilio_through_the_real_library_with_a_status_callback_per_delivery(pro
 def test_provider_errors_end_as_failed_with_the_reason_and_21610_opts_the_learner_out(providers, trainer, fake):
     ts, learners, ids, job = claimed(trainer, 4)
     fake.script.extend([("twilio", 400, 21211), ("twilio", 400, 21610), ("twilio", 500), ("twilio", "timeout")])
-    outcome = send_batch(ids, job)
+    outcome = send_claimed(ids, job)
     assert outcome == {"not_ours": 0, "failed": 2, "sent": 2}  # the 500 and the timeout were retried
     rows = deliveries(ts.id)
     failed = {d.error_code: d for d in rows if d.status == "failed"}
@@ -146,7 +147,7 @@ def test_provider_errors_end_as_failed_with_the_reason_and_21610_opts_the_learne
 
 def test_sendgrid_through_the_real_library(providers, trainer, fake):
     ts, learners, ids, job = claimed(trainer, 1, channel="email")
-    assert send_batch(ids, job)["sent"] == 1
+    assert send_claimed(ids, job)["sent"] == 1
     mail = next(m for m in fake.accepted if m["provider"] == "sendgrid")
     d = deliveries(ts.id)[0]
     assert mail["delivery_id"] == d.id and mail["reply_to"] == f"reply+{d.reply_token}@in.drip.example.org"
@@ -163,6 +164,7 @@ def test_one_off_messages_honour_opt_outs_and_go_through_the_channel(app, traine
     assert (message.provider_message_id, message.delivery_id, message.trainer_id) == (
         result.provider_message_id, None, trainer.id)
     optout.opt_out_sms(learner.phone, source="sms_keyword")
+    db.session.commit()
     with pytest.raises(SendRefused, match="Opted out of SMS"):
         send_one_off(trainer, learner, "sms", "Again?")
     learner.email = None

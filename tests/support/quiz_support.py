@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, OutboxMessage, utcnow
 from drip.services.delivery.dispatch import claim_due, new_job_id
-from drip.services.delivery.send import send_batch
+from drip.services.delivery.send import send_claimed as send_batch
 from drip.services.programs.sequences import StepInput, create_sequence
 from drip.services.programs.sessions import create_session
 
@@ -51,7 +52,19 @@ def send_due(at: datetime) -> dict[str, int]:
     """Claim what is due at `at` (the test's accelerated clock) and send it as one job would."""
     job = new_job_id()
     ids = claim_due(at, 1000, job_id=job)
-    return send_batch(ids, job) if ids else {}
+    if not ids:
+        return {}
+    # The accelerated clock has decided these are due: no lookahead wait on the wall clock.
+    config = current_app.config
+    saved = config.get("DISPATCH_LOOKAHEAD_SECONDS")
+    config["DISPATCH_LOOKAHEAD_SECONDS"] = 0
+    try:
+        return send_batch(ids, job)
+    finally:
+        if saved is None:
+            config.pop("DISPATCH_LOOKAHEAD_SECONDS")
+        else:
+            config["DISPATCH_LOOKAHEAD_SECONDS"] = saved
 
 
 def texts_to(phone: str) -> list[str]:

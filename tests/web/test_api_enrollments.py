@@ -110,7 +110,7 @@ def test_a_bad_envelope_is_refused(api, session_id, body):
 def test_a_clash_with_a_concurrent_call_is_retried_once(api, session_id, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from drip.web.api import enrollments
+    from drip.services.programs import enrolment as enrollments  # the use case owns the retry
 
     real, calls = enrollments.enrol, []
 
@@ -130,7 +130,7 @@ def test_a_clash_with_a_concurrent_call_is_retried_once(api, session_id, monkeyp
 def test_a_clash_that_persists_answers_409_and_stores_nothing(api, session_id, monkeypatch):
     from sqlalchemy.exc import IntegrityError
 
-    from drip.web.api import enrollments
+    from drip.services.programs import enrolment as enrollments  # the use case owns the retry
 
     def always(*args, **kwargs):
         raise IntegrityError("INSERT INTO enrollments", {}, Exception("UNIQUE constraint failed"))

@@ -125,6 +125,7 @@ def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
 
     make_learner(trainer, phone="+14155552671")
     optout.opt_out_sms("+14155552671", source="sms_keyword")
+    db.session.commit()
     assert _test_send(logged_in, "sms", "+14155552671").startswith("Not sent: Opted out of SMS (replied STOP)")
     assert _test_send(logged_in, "sms", "12").startswith("Not sent:")
     assert _test_send(logged_in, "email", "not-an-address").startswith("Not sent:")

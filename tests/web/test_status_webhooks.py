@@ -209,6 +209,7 @@ def test_replayed_sendgrid_events_change_nothing(client, trainer, signing):
     post_events(client, signing, events)
     from drip.services.inbound import optout
     optout.resubscribe_email(db.session.get(Learner, learner.id))
+    db.session.commit()
     response = post_events(client, signing, events)
     assert response.get_json() == {"stored": 0, "duplicates": 2, "errors": 0}
     db.session.expire_all()

@@ -119,7 +119,7 @@ def twilio_change(params: Mapping[str, str], hint: str | None, at: datetime, *,
     if error_code == "21610":
         phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
         if phone:
-            optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=at, commit=False)
+            optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=at)
     return delivery, change
 
 
@@ -144,7 +144,7 @@ def sendgrid_change(event: dict, at: datetime) -> tuple[Delivery | None, Change 
     address = str(event.get("email") or "").strip()
     if source and address:
         detail = str(event.get("reason") or event.get("status") or "")
-        optout.unsubscribe_email(address, source=source, detail=detail, now=at, commit=False)
+        optout.unsubscribe_email(address, source=source, detail=detail, now=at)
     return delivery, change
 
 

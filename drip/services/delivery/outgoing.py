@@ -8,6 +8,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
 from drip.domain import messages as compose
@@ -16,7 +17,7 @@ from drip.services.programs.enrolment import learner_zone
 
 
 @dataclass(frozen=True)
-class Parcel:
+class DeliveryToSend:
     """Everything a sending thread needs about one delivery, loaded with the batch."""
 
     delivery_id: int
@@ -42,7 +43,7 @@ class Parcel:
     follow_up: dict | None = None
 
 
-def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
+def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
     """The deliveries of a batch this job still owns, with their learner, step, session and trainer."""
     query = (
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
@@ -55,29 +56,30 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         # Only what this job still owns: a reschedule, a cancel or a STOP may have taken some back.
         .where(Delivery.id.in_(delivery_ids), Delivery.status == "queued", Delivery.job_id == claim)
     )
-    parcels = [Parcel(*row) for row in db.session.execute(query)]
+    batch = [DeliveryToSend(*row) for row in db.session.execute(query)]
     db.session.rollback()  # hand the connection back before the slow part
-    return parcels
+    return batch
 
 
-def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
+def build_message(item: DeliveryToSend, address: str) -> OutgoingMessage:
     """The rendered SMS or email for one delivery (TemplateProblem when its body cannot render)."""
-    tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
+    tz = learner_zone(item.learner_timezone, item.session_timezone)
     ctx = compose.context(
-        learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
-        join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
-        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    body, subject = parcel.body, parcel.subject
-    if parcel.purpose == "follow_up" and parcel.follow_up:
-        body, subject = parcel.follow_up["body"], parcel.follow_up.get("subject")
+        learner_name=item.learner_name, session_title=item.session_title, starts_at=item.starts_at,
+        join_url=item.join_url, trainer_name=item.trainer_name, tz=tz,
+        hint=compose.reply_hint(item.kind, item.channel, item.choices))
+    body, subject = item.body, item.subject
+    if item.purpose == "follow_up" and item.follow_up:
+        body, subject = item.follow_up["body"], item.follow_up.get("subject")
     text, subject = compose.render_step(body, subject, ctx)
     config = current_app.config
-    if parcel.channel == "sms":
-        return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
+    if catalog.channel(item.channel).shape == "text":
+        return compose.sms_message(delivery_id=item.delivery_id, to=address, text=text, config=config,
+                                   channel=item.channel)
     domain = config.get("INBOUND_EMAIL_DOMAIN")
     links = ""
-    if parcel.kind == "quiz" and parcel.purpose != "follow_up" and parcel.choices and domain:
-        links = quiz.answer_links_html(parcel.choices, f"reply+{parcel.reply_token}@{domain}", subject)
-    return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
-                                 unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
+    if item.kind == "quiz" and item.purpose != "follow_up" and item.choices and domain:
+        links = quiz.answer_links_html(item.choices, f"reply+{item.reply_token}@{domain}", subject)
+    return compose.email_message(delivery_id=item.delivery_id, to=address, subject=subject, text=text,
+                                 unsubscribe_token=item.unsubscribe_token, reply_token=item.reply_token,
                                  config=config, extra_html=links)

@@ -16,6 +16,7 @@ from rq.job import Job
 from sqlalchemy import and_, or_, select
 
 from drip.database import database_now
+from drip.domain import catalog
 from drip.extensions import db, redis_store
 from drip.models import Delivery
 from drip.services.delivery import transitions
@@ -24,8 +25,7 @@ ALIVE_PREFIX = "drip:worker-alive:"
 ALIVE_TTL_SECONDS = 5  # a worker refreshes its key every second; five missed beats and it is dead
 # A job is enqueued just after its batch is claimed: give it this long to appear in Redis.
 QUEUED_GRACE = timedelta(seconds=5)
-LEASE_EXPIRED = "lease"
-LEASE_REASON = "worker stopped after handing it to the provider; not resent automatically"
+LEASE_EXPIRED, LEASE_REASON = catalog.LEASE_EXPIRED.code, catalog.LEASE_EXPIRED.text
 _WAITING = {"created", "queued", "deferred", "scheduled", "rate_limited"}
 
 

@@ -15,6 +15,7 @@ from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult
 from drip.channels.outbox import sending_for
 from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
+from drip.domain import catalog
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
 from drip.database import database_now
@@ -25,7 +26,7 @@ from drip.services.delivery.dispatch import lookahead
 from drip.services.inbound import optout
 from drip.services.learning import follow_ons
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
-from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
+from drip.services.delivery.outgoing import DeliveryToSend, build_message, load_batch
 from drip.services.delivery.rate_limit import SharedRateLimiter
 from drip.services.delivery.batching import Claimer, OutcomeWriter
 from drip.services.delivery.transitions import outcome
@@ -33,6 +34,8 @@ from drip.services.delivery.transitions import outcome
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
 FLUSH_SECONDS = 0.2
+# How long a batch keeps trying to record its outcomes while the database is away (a restart, a failover).
+OUTCOME_PATIENCE = 60.0
 
 _pool_lock = threading.Lock()
 _pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, size, executor)
@@ -63,123 +66,144 @@ def _threads(size: int) -> ThreadPoolExecutor:
         return _pool[2]
 
 
-def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
+def send_claimed(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
-    parcels = _on_local_clock(load_parcels(delivery_ids, claim))
+    batch = _on_local_clock(load_batch(delivery_ids, claim))
     writer = OutcomeWriter(db.engine)
-    writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
-    if parcels:
-        work: queue.SimpleQueue[Parcel] = queue.SimpleQueue()
-        for parcel in parcels:
-            work.put(parcel)
+    writer.counts["not_ours"] = len(delivery_ids) - len(batch)
+    if batch:
+        work: queue.SimpleQueue[DeliveryToSend] = queue.SimpleQueue()
+        for item in batch:
+            work.put(item)
         size = max(1, int(app.config["SEND_CONCURRENCY"]))
         claimer = Claimer(db.engine, claim)
         try:
             pool = _threads(size)
-            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(parcels)))}
+            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(batch)))}
             while running:
                 done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
                 for future in done:
                     future.result()
-                writer.flush()
+                _flush(writer, patience=0)
         finally:
             claimer.close()
-            writer.flush()  # even when stopped (job timeout, cold shutdown): record what is known
-    writer.flush()
+            _flush(writer, patience=OUTCOME_PATIENCE)  # even when stopped (job timeout, cold shutdown)
+    _flush(writer, patience=OUTCOME_PATIENCE)
     return dict(writer.counts)
 
 
+def _flush(writer: OutcomeWriter, *, patience: float) -> None:
+    """Write the outcomes collected so far, retrying for `patience` seconds while the database is away."""
+    # The messages are with the provider: losing their outcomes to a database restart would leave
+    # them `sending` until the lease turns them `unknown`. The writer keeps what it could not write.
+    deadline = time.monotonic() + patience
+    delay = 0.2
+    while True:
+        try:
+            writer.flush()
+            return
+        except Exception as error:
+            if time.monotonic() >= deadline:
+                if patience:
+                    raise
+                log.warning("writing outcomes failed, kept for the next flush: %s", error)
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
 def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: OutcomeWriter) -> None:
-    """One sending thread: take parcels until none is left."""
+    """One sending thread: take batch until none is left."""
     with app.app_context():
         while True:
             try:
-                parcel = work.get_nowait()
+                item = work.get_nowait()
             except queue.Empty:
                 return
             try:
-                send_parcel(parcel, claimer, writer)
+                send_one(item, claimer, writer)
             except Exception:  # one broken delivery must not stop the batch; if left `sending`, recovery sees it
-                log.exception("sending delivery %s failed unexpectedly", parcel.delivery_id)
+                log.exception("sending delivery %s failed unexpectedly", item.delivery_id)
                 writer.count("error")
                 db.session.rollback()
 
 
-def _on_local_clock(parcels: list[Parcel]) -> list[Parcel]:
-    """The parcels with due times moved onto this machine's clock (due times are the database's)."""
-    if not parcels:
-        return parcels
+def _on_local_clock(batch: list[DeliveryToSend]) -> list[DeliveryToSend]:
+    """The batch with due times moved onto this machine's clock (due times are the database's)."""
+    if not batch:
+        return batch
     offset = database_now() - utcnow()
     db.session.rollback()
-    return [replace(parcel, due_at=parcel.due_at - offset) if parcel.due_at else parcel for parcel in parcels]
+    return [replace(item, due_at=item.due_at - offset) if item.due_at else item for item in batch]
 
 
-def wait_until_due(parcel: Parcel) -> None:
-    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
+def wait_until_due(item: DeliveryToSend) -> None:
+    """Sleep until the delivery is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
 
     The wait is capped at the lookahead: a delivery due later than that was claimed by a caller with its
     own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
-    if parcel.due_at is not None:
-        delay = min((parcel.due_at - utcnow()).total_seconds(), lookahead())
+    if item.due_at is not None:
+        delay = min((item.due_at - utcnow()).total_seconds(), lookahead())
         if delay > 0:
             time.sleep(delay)
 
 
-def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
+def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> str:
     """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
-    wait_until_due(parcel)
-    if parcel.channel == "sms":
-        key = sender_key("sms")
+    wait_until_due(item)
+    kind = catalog.channel(item.channel)
+    if kind.rate_limited:
+        key = sender_key(item.channel)
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
             _limiter(current_app).acquire(key)
-    state = claimer.claim(parcel.delivery_id)
+    state = claimer.claim(item.delivery_id)
     if state is None:
         writer.count("taken")  # someone else has it, or it was taken back
         return "taken"
-    _, session_status, phone, email, sms_out, email_out = state
-    d = parcel.delivery_id
-    if session_status == "cancelled":
+    d = item.delivery_id
+    if state.status == "cancelled":
         return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
-    if (sms_out if parcel.channel == "sms" else email_out) is not None:
-        reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
+    if getattr(state, kind.opted_out_field) is not None:
+        reason = optout.blocked_reason(db.session.get(Learner, item.learner_id), item.channel)
         db.session.rollback()
-        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or "learner opted out"))
-    address = phone if parcel.channel == "sms" else email
+        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or catalog.OPTED_OUT.text))
+    address = getattr(state, kind.address_field)
     if not address:
-        reason = "no phone number" if parcel.channel == "sms" else "no email address"
-        return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
-    if parcel.purpose != "step":  # a re-ask or follow-up: only if the step went out and is still unanswered
+        return writer.add(outcome(d, "skipped", code=catalog.NO_ADDRESS.code, reason=kind.missing_address))
+    if item.purpose != "step":  # a re-ask or follow-up: only if the step went out and is still unanswered
         held = follow_ons.hold_reason(d)
         db.session.rollback()
         if held is not None:
             return writer.add(outcome(d, "skipped", code=held[0], reason=held[1]))
     try:
-        message = build_message(parcel, address)
+        message = build_message(item, address)
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
-    return writer.add(_hand_over(parcel, message, address))
+    return writer.add(_hand_over(item, message, address))
 
 
-def _hand_over(parcel: Parcel, message, address: str) -> dict:
-    d = parcel.delivery_id
+def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
+    d = item.delivery_id
     try:
-        with sending_for(parcel.trainer_id):
+        with sending_for(item.trainer_id):
             started = time.perf_counter()
-            result = _send(channel_for(parcel.channel), message)
+            result = _send(channel_for(item.channel), message)
     except RecipientOptedOut as error:
-        optout.opt_out_sms(address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
+        optout.carrier_opt_out(address, detail=f"Twilio {error.code}: {error.message}")
         return outcome(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
     except PermanentSendError as error:
         return outcome(d, "failed", code=str(error.code), reason=error.message)
     except TransientSendError as error:
+        if error.code == "connection" and not error.maybe_sent:  # no attempt reached the provider: try later
+            return outcome(d, "scheduled", code=str(error.code), reason=f"provider unreachable: {error.message}")
         return outcome(d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}")
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
         return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
     # Outside the try: a metrics failure must never turn a sent message into an unknown one.
-    lateness = (utcnow() - parcel.due_at).total_seconds() if parcel.due_at else None
-    observe_send(parcel.channel, time.perf_counter() - started, lateness)
+    lateness = (utcnow() - item.due_at).total_seconds() if item.due_at else None
+    observe_send(item.channel, time.perf_counter() - started, lateness)
     return outcome(d, "sent", provider_message_id=result.provider_message_id)
 
 

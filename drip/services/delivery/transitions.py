@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, func, or_, update
+from sqlalchemy import Update, and_, bindparam, case, func, or_, update
 
 from drip.domain import catalog
 from drip.extensions import db
@@ -43,7 +43,10 @@ CREATE = Transition("create", (), ("scheduled", "skipped"))
 QUEUE = Transition("queue", ("scheduled",), ("queued",))
 START_SENDING = Transition("start_sending", ("queued",), ("sending",))
 # `unknown` too: the lease may run out before the provider's answer comes, and the answer is worth keeping.
-FINISH_SENDING = Transition("finish_sending", ("sending", "unknown"), ("sent", "failed", "skipped", "unknown"))
+# `scheduled`: the provider was never reached, so a later claim may try again (MAX_CLAIMS times at most).
+FINISH_SENDING = Transition("finish_sending", ("sending", "unknown"),
+                            ("sent", "failed", "skipped", "unknown", "scheduled"))
+MAX_CLAIMS = 5
 EXPIRE_LEASE = Transition("expire_lease", ("sending",), ("unknown",))
 REQUEUE = Transition("requeue", ("queued",), ("scheduled",))
 SKIP_OPTED_OUT = Transition("skip_opted_out", ("queued",), ("skipped",))
@@ -90,10 +93,12 @@ def finish_sending() -> Update:
     # A status callback that got there first has moved the delivery on and keeps it; learning the
     # provider's id and the send time is still worth it then, hence the COALESCEs.
     still_open = FINISH_SENDING.guard()
+    wanted = bindparam("o_status")
+    again = and_(wanted == "scheduled", _t.c.attempts >= MAX_CLAIMS)  # tried enough: it fails
     return (
         update(_t).where(_t.c.id == bindparam("d_id"))
         .values(
-            status=case((still_open, bindparam("o_status")), else_=_t.c.status),
+            status=case((still_open, case((again, "failed"), else_=wanted)), else_=_t.c.status),
             error_code=case((still_open, bindparam("o_code")), else_=_t.c.error_code),
             error_message=case((still_open, bindparam("o_reason")), else_=_t.c.error_message),
             sent_at=func.coalesce(_t.c.sent_at, bindparam("o_sent_at", type_=UTCDateTime())),

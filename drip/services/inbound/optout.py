@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent, Trainer, utcnow
 from drip.services.delivery import transitions
@@ -17,7 +18,7 @@ DEFAULT_HELP = (
     "Drip training messages. Reply STOP to stop texts, START to get them again. "
     "Msg & data rates may apply."
 )
-OPTED_OUT = "opted_out"  # the error_code of a delivery skipped because of an opt-out
+OPTED_OUT = catalog.OPTED_OUT.code  # the error_code of a delivery skipped because of an opt-out
 # How each source reads on the learner page and in a skipped delivery's reason.
 SOURCE_LABELS = {
     "sms_keyword": "replied STOP", "unsubscribe_link": "unsubscribe link", "one_click": "one-click unsubscribe",
@@ -56,8 +57,7 @@ def _skip_queued(learner_ids: list[int], channel: str, reason: str, now: datetim
     return transitions.skip_opted_out(learner_ids, channel, code=OPTED_OUT, reason=reason, now=now)
 
 
-def opt_out_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None,
-                commit: bool = True) -> list[Learner]:
+def opt_out_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None) -> list[Learner]:
     """Stop all SMS to this phone number, for every learner of every trainer; returns those newly opted out."""
     # Carriers opt a number out of our sending number, not out of one trainer's list.
     now = now or utcnow()
@@ -71,12 +71,11 @@ def opt_out_sms(phone: str, *, source: str, detail: str = "", now: datetime | No
         _record(None, "sms", phone, "opt_out", source, detail, now)
     reason = f"Opted out of SMS ({SOURCE_LABELS.get(source, source)})"
     _skip_queued([learner.id for learner in changed], "sms", reason, now)
-    _finish(commit)
+    db.session.flush()
     return changed
 
 
-def opt_in_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None,
-               commit: bool = True) -> list[Learner]:
+def opt_in_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None) -> list[Learner]:
     """Allow SMS to this phone number again (START); returns the learners newly opted back in."""
     now = now or utcnow()
     phone = phone.strip()
@@ -86,12 +85,12 @@ def opt_in_sms(phone: str, *, source: str, detail: str = "", now: datetime | Non
         _record(learner, "sms", phone, "opt_in", source, detail, now)
     if not _learners_with_phone(phone) and _last_action("sms", phone) == "opt_out":
         _record(None, "sms", phone, "opt_in", source, detail, now)
-    _finish(commit)
+    db.session.flush()
     return changed
 
 
 def unsubscribe_email(learner_or_address: Learner | str, *, source: str, detail: str = "",
-                      now: datetime | None = None, commit: bool = True) -> list[Learner]:
+                      now: datetime | None = None) -> list[Learner]:
     """Stop email to one learner (a link) or to every learner with an address (bounce, spam report)."""
     now = now or utcnow()
     if isinstance(learner_or_address, Learner):
@@ -107,19 +106,19 @@ def unsubscribe_email(learner_or_address: Learner | str, *, source: str, detail:
         _record(None, "email", address, "opt_out", source, detail, now)
     reason = f"Unsubscribed from email ({SOURCE_LABELS.get(source, source)})"
     _skip_queued([learner.id for learner in changed], "email", reason, now)
-    _finish(commit)
+    db.session.flush()
     return changed
 
 
 def resubscribe_email(learner: Learner, *, source: str = "unsubscribe_link", detail: str = "",
-                      now: datetime | None = None, commit: bool = True) -> bool:
+                      now: datetime | None = None) -> bool:
     """Send email to this learner again; False when they were not unsubscribed."""
     if learner.email_opted_out_at is None:
         return False
     now = now or utcnow()
     learner.email_opted_out_at = None
     _record(learner, "email", learner.email or "", "opt_in", source, detail, now)
-    _finish(commit)
+    db.session.flush()
     return True
 
 
@@ -171,8 +170,22 @@ def history(learner: Learner) -> list[OptOutEvent]:
     return list(db.session.scalars(query))
 
 
-def _finish(commit: bool) -> None:
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+def learner_unsubscribes(learner: Learner, *, source: str, detail: str = "") -> list[Learner]:
+    """A learner's own unsubscribe (the footer link, one-click): stop their email; commits."""
+    changed = unsubscribe_email(learner, source=source, detail=detail)
+    db.session.commit()
+    return changed
+
+
+def learner_resubscribes(learner: Learner, *, source: str) -> bool:
+    """A learner asks for email again from the unsubscribe page; commits."""
+    changed = resubscribe_email(learner, source=source)
+    db.session.commit()
+    return changed
+
+
+def carrier_opt_out(phone: str, *, detail: str) -> list[Learner]:
+    """The carrier refused a text because the number opted out (Twilio 21610); commits."""
+    changed = opt_out_sms(phone, source="carrier", detail=detail)
+    db.session.commit()
+    return changed

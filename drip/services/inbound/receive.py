@@ -22,7 +22,7 @@ from drip.services.inbound import lookup
 from drip.services.learning import quizzes  # noqa: F401  (registers the verdict and follow-up hooks)
 from drip.channels.sendgrid_inbound import InboundEmail
 
-ANSWER_KINDS = catalog.learner_reply_kinds()
+REPLY_KINDS = catalog.learner_reply_kinds()  # what routing may file a learner's answer as
 
 
 class MalformedInbound(ValueError):
@@ -160,10 +160,10 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
 
     phone = message.from_address
     if decided.kind == "opt_out":
-        optout.opt_out_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        optout.opt_out_sms(phone, source="sms_keyword", detail=message.body[:200], now=now)
         return None, None, None
     if decided.kind == "opt_in":
-        optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now)
         return None, None, None
     if decided.kind == "help":
         return optout.help_text(learner), None, None
@@ -185,7 +185,7 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
         message.session_id = training_session.id if training_session else None
     trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else None)
     message.trainer_id = trainer_id
-    kind = decided.kind if decided.kind in ANSWER_KINDS else "unclassified"
+    kind = decided.kind if decided.kind in REPLY_KINDS else "unclassified"
     reply = Reply(trainer_id=trainer_id, session_id=training_session.id if training_session else None,
                   learner_id=message.learner_id, step_id=decided.step_id, delivery_id=decided.delivery_id,
                   kind=kind, channel=message.channel, body=message.body, choice_index=decided.choice_index,

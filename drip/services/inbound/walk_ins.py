@@ -41,7 +41,7 @@ def join(training_session: TrainingSession, phone: str, *, now: datetime) -> Lea
 
 
 def _enrol(training_session: TrainingSession, learner: Learner, now: datetime) -> None:
-    from drip.services.programs.enrolment import enrol
+    from drip.services.programs.enrolment import add_enrolments
 
     # Inside the inbound message's transaction: the walk-in, the enrolment and the message commit together.
-    enrol(training_session, [learner], source="walk_in", now=now, commit=False)
+    add_enrolments(training_session, [learner], source="walk_in", now=now)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from drip.extensions import db, redis_store
 from drip.models import Trainer, TrainingSession
-from drip.services.programs.enrolment import enrol
+from drip.services.programs.enrolment import add_enrolments
 from drip.services.learners.upsert import CsvPreview, parse_csv, upsert_learners
 
 UPLOAD_TTL = 3600
@@ -103,7 +103,7 @@ def run_import(trainer: Trainer, upload: Upload, *, default_region: str,
         enrolled = 0
         if training_session is not None:
             _report(upload, total, total, "enrolling")
-            enrolled = enrol(training_session, [learner for learner, _ in stored], source="csv", commit=False).created
+            enrolled = add_enrolments(training_session, [learner for learner, _ in stored], source="csv").created
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -16,7 +16,7 @@ from drip.domain.learner_csv import MAX_CSV_ROWS, CsvError, CsvPreview, CsvRow, 
 __all__ = [
     "FIELDS", "LearnerInput", "LearnerInvalid", "validate_learner", "known_timezone", "normalise_phone",
     "normalise_email", "parse_csv", "decode_upload", "CsvPreview", "CsvRow", "CsvError", "MAX_CSV_ROWS",
-    "upsert_learners",
+    "upsert_learners", "add_learner",
 ]
 _LOOKUP_CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
 
@@ -68,6 +68,13 @@ class _Index:
             if learner is not None and not (item.external_id and learner.external_id):
                 return learner
         return None
+
+
+def add_learner(trainer: Trainer, item: LearnerInput) -> tuple[Learner, bool]:
+    """Store one learner a trainer typed in (an existing one with the same phone, email or id is updated); commits."""
+    [(learner, created)] = upsert_learners(trainer, [item])
+    db.session.commit()
+    return learner, created
 
 
 def upsert_learners(trainer: Trainer, inputs: Iterable[LearnerInput]) -> list[tuple[Learner, bool]]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession
 
@@ -15,7 +16,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "scheduled": ("scheduled",), "queued": ("queued", "sending"), "sent": ("sent",), "delivered": ("delivered",),
     "failed": ("failed", "undelivered"), "skipped": ("skipped",), "unknown": ("unknown",),
 }
-PROBLEMS = ("failed", "undelivered", "unknown")
+PROBLEMS = catalog.statuses_where("problem")
 
 
 @dataclass

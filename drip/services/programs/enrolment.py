@@ -9,18 +9,18 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
+from drip.domain import catalog
 from drip.domain.follow_ups import follow_ons
 from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, later, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
 from drip.services.delivery import transitions
 
-LATE = "late"  # error_code of a step skipped because it was already due
-LATE_ON_ENROL = "late: enrolled after it was due"
-LATE_ON_MOVE = "late: the session moved and it was already due"
-CANCELLED = "cancelled"
-CANCELLED_REASON = "session cancelled"
+LATE = catalog.LATE_ON_ENROL.code  # error_code of a step skipped because it was already due
+LATE_ON_ENROL, LATE_ON_MOVE = catalog.LATE_ON_ENROL.text, catalog.LATE_ON_MOVE.text
+CANCELLED, CANCELLED_REASON = catalog.CANCELLED.code, catalog.CANCELLED.text
 Slot = tuple[int, str, int]  # (step id, purpose, attempt): one delivery per slot per enrolment
 
 
@@ -165,8 +165,37 @@ def _copy(connection, table, rows: list[dict[str, Any]]) -> None:
 
 
 def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, source: str = "admin",
-          now: datetime | None = None, commit: bool = True) -> EnrolResult:
-    """Enrol learners in a session and create their deliveries; enrolling again changes nothing."""
+          now: datetime | None = None) -> EnrolResult:
+    """Enrol learners in a session and create their deliveries; enrolling again changes nothing; commits."""
+    result = add_enrolments(training_session, learners, source=source, now=now)
+    db.session.commit()
+    return result
+
+
+class EnrolmentRace(RuntimeError):
+    """Another call stored some of the same learners at the same moment, twice running."""
+
+
+def enrol_inputs(trainer, training_session: TrainingSession, inputs: list, *, source: str) -> tuple[list, set[int]]:
+    """Store checked learner inputs and enrol them, all or nothing; ((learner, created) pairs, ids already enrolled)."""
+    from drip.services.learners.upsert import upsert_learners
+
+    for attempt in (1, 2):
+        try:
+            learners = upsert_learners(trainer, inputs)
+            seen = set(db.session.scalars(select(Enrollment.learner_id)
+                                          .where(Enrollment.session_id == training_session.id)))
+            enrol(training_session, [learner for learner, _ in learners], source=source)
+            return learners, seen
+        except IntegrityError:
+            # A concurrent call stored some of the same learners first; a second pass finds them.
+            db.session.rollback()
+    raise EnrolmentRace("these learners were being enrolled by another call at the same time")
+
+
+def add_enrolments(training_session: TrainingSession, learners: Iterable[Learner], *, source: str = "admin",
+                   now: datetime | None = None) -> EnrolResult:
+    """Enrol learners and create their deliveries inside the caller's transaction (flushes)."""
     now = now or utcnow()
     learners = list(learners)
     if any(learner.id is None for learner in learners):
@@ -192,8 +221,5 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
         for learner in new for slot in planner.slots
     ]
     created = insert_deliveries(rows)
-    if commit:
-        db.session.commit()
-    else:
-        db.session.flush()
+    db.session.flush()
     return EnrolResult(created=len(new), already=len(learners) - len(new), deliveries=created)

@@ -14,9 +14,9 @@ from drip.extensions import db
 from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
 from drip.services.programs.sessions import sync_step
 
-KINDS = ("poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+KINDS = catalog.authorable_step_kinds()
 WITH_CHOICES = catalog.choice_step_kinds()
-CHANNELS = ("sms", "email")
+CHANNELS = catalog.names(catalog.CHANNELS)
 MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
 
@@ -66,7 +66,8 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     """The step's normalised column values, and a reason per field that is wrong."""
     errors: dict[str, str] = {}
     values: dict[str, Any] = {"kind": item.kind, "channel": item.channel, "anchor": item.anchor, "if_late": item.if_late}
-    for key, allowed in (("kind", KINDS), ("channel", CHANNELS), ("anchor", ("start", "end")), ("if_late", ("skip", "send"))):
+    channels = catalog.names(catalog.CHANNELS)  # read now: a channel may have been added since import
+    for key, allowed in (("kind", KINDS), ("channel", channels), ("anchor", ("start", "end")), ("if_late", ("skip", "send"))):
         if values[key] not in allowed:
             errors[key] = f"must be one of {', '.join(allowed)}"
     try:
@@ -79,12 +80,13 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
         errors["local_time"] = str(error)
     body = item.body if isinstance(item.body, str) else ""
     values["body"] = body.strip("\n").replace("\r\n", "\n")
-    subject = (item.subject or "").strip() if item.channel == "email" else None
+    shape = catalog.channel(item.channel).shape if "channel" not in errors else "text"
+    subject = (item.subject or "").strip() if shape == "email" else None
     values["subject"] = subject
     for reason in templates.validate(values["body"], subject=subject):
         key = "subject" if reason.startswith("Subject: ") else "body"
         errors.setdefault(key, reason.removeprefix("Subject: "))
-    if item.channel == "sms" and "body" not in errors:
+    if shape == "text" and "body" not in errors:
         sample = templates.render(values["body"], templates.sample_context())
         if len(sample) > MAX_SMS_CHARACTERS:
             errors["body"] = f"an SMS can be at most {MAX_SMS_CHARACTERS} characters (this one is {len(sample)})"
@@ -170,10 +172,11 @@ def update_sequence(sequence: Sequence, *, name: str, send_window: Any) -> Seque
     window_changed = (sequence.send_window_start, sequence.send_window_end) != (fields["send_window_start"], fields["send_window_end"])
     for key, value in fields.items():
         setattr(sequence, key, value)
-    db.session.commit()
+    db.session.flush()
     if window_changed:
         for step in sequence.steps:
             _sync(step)
+    db.session.commit()  # the sequence and its moved deliveries together
     return sequence
 
 
@@ -188,8 +191,9 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     for key, value in values.items():
         setattr(step, key, value)
     _renumber(sequence)
-    db.session.commit()
+    db.session.flush()
     _sync(step)
+    db.session.commit()  # the step and its moved deliveries together
     return step
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from drip.domain.routing import SessionWindow
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
 from drip.services.delivery import transitions
@@ -14,11 +15,10 @@ from drip.services.programs.enrolment import (
     CANCELLED, CANCELLED_REASON, LATE, LATE_ON_MOVE, Planner, delivery_row, insert_deliveries, zone,
 )
 
-LATE_ON_ADD = "late: the step was added after it was due"
-REMOVED = "removed"
-REMOVED_REASON = "its sequence was removed from the session"
+LATE_ON_ADD = catalog.LATE_ON_ADD.text
+REMOVED, REMOVED_REASON = catalog.REMOVED.code, catalog.REMOVED.text
 # Not yet handed to a worker thread; a step skipped only for being late may come back if the session moves.
-_PENDING = or_(Delivery.status.in_(("scheduled", "queued")), and_(Delivery.status == "skipped", Delivery.error_code == LATE))
+_PENDING = or_(Delivery.status.in_(catalog.statuses_where("pending")), and_(Delivery.status == "skipped", Delivery.error_code == LATE))
 
 
 class SessionInvalid(ValueError):
@@ -110,17 +110,25 @@ def cancel_session(ts: TrainingSession, *, now=None) -> int:
     return skipped
 
 
-def sync_step(step: Step, *, now=None, commit: bool = True) -> int:
-    """After a step is created or edited: move its pending deliveries and create missing ones; returns changes."""
+def sync_step(step: Step, *, now=None) -> int:
+    """After a step is created or edited: move its pending deliveries and create missing ones (flushes)."""
     now = now or utcnow()
     session_ids = select(session_sequences.c.session_id).where(session_sequences.c.sequence_id == step.sequence_id)
     changed = 0
     for ts in db.session.scalars(select(TrainingSession).where(TrainingSession.id.in_(session_ids),
                                                                TrainingSession.status != "cancelled")):
         changed += reconcile(ts, now, step_ids={step.id})
-    if commit:
-        db.session.commit()
+    db.session.flush()
     return changed
+
+
+def join_keyword_taken(keyword: str, starts_at: datetime, ends_at: datetime, session_id: int | None) -> bool:
+    """True when another session live at the same time already uses this join keyword."""
+    query = select(TrainingSession).where(TrainingSession.join_keyword == keyword, TrainingSession.status != "cancelled")
+    for other in db.session.scalars(query):
+        if other.id != session_id and SessionWindow(other.id, other.starts_at, other.ends_at).overlaps(starts_at, ends_at):
+            return True
+    return False
 
 
 def session_phase(ts: TrainingSession, now: datetime) -> str:

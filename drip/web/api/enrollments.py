@@ -7,13 +7,8 @@ from typing import Any
 
 from flask import current_app, request
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-
-from drip.extensions import db
-from drip.models import Enrollment
-from drip.services.programs.enrolment import enrol
-from drip.services.learners.upsert import LearnerInput, LearnerInvalid, upsert_learners, validate_learner
+from drip.services.learners.upsert import LearnerInput, LearnerInvalid, validate_learner
+from drip.services.programs.enrolment import EnrolmentRace, enrol_inputs
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, field_name, invalid_rows, problems
 from drip.web.api.operations import operation
@@ -66,19 +61,11 @@ def enrol_learners_api(session_id: int, body: EnrollmentsIn) -> tuple[Enrollment
     was newly enrolled, 200 when everyone already was. If any row is invalid, nothing is stored and
     the 422 lists each bad row by its 0-based index with an error per field."""
     ts = owned_or_404(session_id)
-    inputs = _checked_rows(body)
-    for attempt in (1, 2):
-        try:
-            learners = upsert_learners(current_trainer(), inputs)
-            seen = set(db.session.scalars(select(Enrollment.learner_id).where(Enrollment.session_id == ts.id)))
-            enrol(ts, [learner for learner, _ in learners], source="api")  # commits learners and enrolments together
-            break
-        except IntegrityError:
-            # A concurrent call stored some of the same learners first; a second pass finds them.
-            db.session.rollback()
-            if attempt == 2:
-                raise ApiError(409, "These learners were being enrolled by another call at the same time; "
-                                    "send the request again.") from None
+    try:
+        learners, seen = enrol_inputs(current_trainer(), ts, _checked_rows(body), source="api")
+    except EnrolmentRace:
+        raise ApiError(409, "These learners were being enrolled by another call at the same time; "
+                            "send the request again.") from None
     rows = []
     for index, (learner, created) in enumerate(learners):
         rows.append(EnrolledRow(index=index, learner_id=learner.id, external_id=learner.external_id,

@@ -14,9 +14,9 @@ from drip.domain.schedule import SendWindow
 from drip.models.types import MAX_ID
 
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
-STEP_KINDS = ("poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+STEP_KINDS = catalog.authorable_step_kinds()
 REPLY_KINDS = catalog.learner_reply_kinds()
-DELIVERY_STATUSES = ("scheduled", "queued", "sending", "sent", "delivered", "failed", "undelivered", "skipped", "unknown")
+DELIVERY_STATUSES = catalog.names(catalog.STATUSES)
 
 
 def _storable(value: str) -> str:
