@@ -14,6 +14,8 @@ EMAIL, PASSWORD = "bench@example.com", "bench password"  # seed.trainer's
 def signed_in(base: str) -> requests.Session:
     """A session signed in through the real login form (CSRF token included)."""
     session = requests.Session()
+    # One connection per open board: a pool as large as the boards a benchmark opens.
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=512))
     page = session.get(base + "/login", timeout=10).text
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
     response = session.post(base + "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
@@ -50,7 +52,9 @@ class Board:
                             return
                         if line.startswith(b"data: "):
                             self._note(json.loads(line[6:]))
-            except (requests.RequestException, ValueError):
+            except Exception:  # noqa: BLE001 - a stream cut (or closed by close()) reconnects, as the page does
+                if self._stop.is_set():
+                    return
                 time.sleep(0.25)
 
     def _note(self, event: dict) -> None:
@@ -59,5 +63,6 @@ class Board:
             self.seen.setdefault(question["body"], now)
 
     def close(self) -> None:
-        """Stop reading (the stream ends at its next event or heartbeat)."""
+        """Stop reading: the reader (a daemon thread) hangs up at the stream's next line, a heartbeat at most."""
+        # Not response.close() from here: it waits for the reader's lock, up to a heartbeat per board.
         self._stop.set()

@@ -47,7 +47,9 @@ def measure(bench: Bench) -> list[Figure]:
                           f"{sum(b.refused for b in boards)}; idle web CPU {idle_cpu[-1]:.1f} % of a core")
                 for board in boards:
                     board.close()
-                time.sleep(1)
+                # The server notices a hung-up stream when it next writes (a heartbeat, 10 s): wait for
+                # that, so the next run starts with no stream of this one left open.
+                time.sleep(11)
             peak = rss.peaks["web"]
     finally:
         web.stop()

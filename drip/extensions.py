@@ -60,8 +60,10 @@ class RedisHolder:
         if self._client is None:
             if not self.url:
                 raise RuntimeError("Redis is not configured: call init_app first")
+            # Each open board stream holds one connection (its subscription): redis-py's default cap
+            # of 100 per process would refuse boards long before the web process's 500 streams.
             self._client = redis.Redis.from_url(
-                self.url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+                self.url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30, max_connections=1000
             )
         return self._client
 

@@ -1,7 +1,7 @@
 """Webhooks stored, applied by workers (issue 14)
 
 Revision ID: i14_webtier
-Revises: cd14907ba832
+Revises: i10_routing
 Create Date: 2026-12-01 08:44:29.964603
 
 """
