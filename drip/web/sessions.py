@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
+from drip.services import learner_search
 from drip.services import session_report as report
 from drip.services.board import update_settings
 from drip.services.enrolment import enrol
@@ -127,25 +128,34 @@ def show(session_id: int):
     steps = [step for sequence in ts.sequences for step in sequence.steps]
     lines = report.step_lines(ts, steps)
     placed = markers(steps)
-    learners, total = report.enrolled(ts)
+    lq, eq = learner_search.clean_query(request.args.get("lq")), learner_search.clean_query(request.args.get("eq"))
+    learners = learner_search.enrolled(ts.id, lq, learner_search.clean_page(request.args.get("lpage", type=int)))
+    candidates = learner_search.candidates(current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=int)))
     endpoints = current_app.view_functions.keys()
     return render_template(
         "sessions/show.html", ts=ts, phase=session_phase(ts, utcnow()), lines=lines, markers=placed,
         legend=legend(placed), counts={line.step.id: line.summary() for line in lines}, columns=list(report.COLUMNS),
-        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, total_learners=total,
-        candidates=report.not_enrolled(ts), has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
+        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, lq=lq, eq=eq,
+        total_learners=report.enrolled_count(ts), candidates=candidates, has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
     )
 
 
 @bp.post("/<int:session_id>/enrol")
 def enrol_existing(session_id: int):
-    """Enrol learners the trainer already has."""
+    """Enrol learners the trainer already has: the ticked ones, or every one matching the picker's search."""
     ts = own_session(session_id)
+    if request.form.get("all_matching"):
+        chosen = learner_search.all_candidates(current_user.id, ts.id, learner_search.clean_query(request.form.get("q")))
+        return _enrolled(ts, chosen)
     ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
     chosen = list(db.session.scalars(select(Learner).where(Learner.id.in_(ids), Learner.trainer_id == current_user.id))) if ids else []
     if len(chosen) != len(set(ids)):
         abort(404)
+    return _enrolled(ts, chosen)
+
+
+def _enrolled(ts: TrainingSession, chosen: list[Learner]):
     if not chosen:
         flash("Choose at least one learner to enrol.", "warning")
     else:
