@@ -10,7 +10,9 @@ from typing import Any
 
 from drip.channels.base import OutgoingMessage
 from drip.domain.templates import render
+from drip.domain.when import starts_in
 
+WALK_IN = "Walk-in"
 _URL = re.compile(r"https?://[^\s<>&\"']+")
 
 
@@ -36,15 +38,30 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
     return ""
 
 
+def sms_number(config: Mapping[str, Any]) -> str:
+    """The number learners text: the Twilio sender, the phone simulator's in outbox mode, else empty."""
+    if config.get("TWILIO_FROM_NUMBER"):
+        return config["TWILIO_FROM_NUMBER"]
+    if config.get("SMS_PROVIDER") == "outbox":
+        from drip.services.simulator import DEFAULT_TO
+
+        return DEFAULT_TO
+    return ""  # a Messaging Service picks the sender from its pool: no single number to print
+
+
 def context(*, learner_name: str, session_title: str, starts_at: datetime, join_url: str, trainer_name: str,
-            tz: tzinfo, hint: str) -> dict[str, Any]:
-    """The names a step body may use (DESIGN.md), for one learner."""
+            tz: tzinfo, hint: str, now: datetime, number: str = "") -> dict[str, Any]:
+    """The names a step body may use (DESIGN.md), for one learner, as of the moment it is sent."""
     name = learner_name or ""
+    # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them as "there".
+    first_name = "there" if name.startswith(WALK_IN) else name.split(" ")[0]
     return {
-        "first_name": name.split(" ")[0],
+        "first_name": first_name,
         "name": name,
-        "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or ""},
+        "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or "",
+                    "starts_in": starts_in(starts_at, now, tz)},
         "trainer": {"name": trainer_name or ""},
+        "sms_number": number,
         "reply_hint": hint,
     }
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select
 
-from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, plan
+from drip.domain.schedule import SESSION_OVER, PlannedDelivery, SendWindow, StepTiming, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
 
@@ -52,7 +52,8 @@ def _window(sequence) -> SendWindow | None:
 
 def timing_of(step: Step) -> StepTiming:
     """A step row's timing as the scheduler wants it."""
-    return StepTiming(step.anchor, step.offset, step.local_time, step.if_late or "skip")
+    return StepTiming(step.anchor, step.offset, step.local_time, step.if_late or "skip",
+                      until_end=step.kind == "live_prompt")
 
 
 class Planner:
@@ -91,6 +92,8 @@ def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_
     status, code, reason = "scheduled", None, None
     if planner.training_session.status == "cancelled":
         status, code, reason = "skipped", CANCELLED, CANCELLED_REASON
+    elif item.reason == SESSION_OVER:
+        status, code, reason = "skipped", SESSION_OVER, SESSION_OVER
     elif item.status == "skipped":
         status, code, reason = "skipped", LATE, late_reason
     return {

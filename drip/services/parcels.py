@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
 from drip.extensions import db
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
+from drip.models import Delivery, Learner, Step, Trainer, TrainingSession, utcnow
 from drip.services import compose
 from drip.services.enrolment import learner_zone
 
@@ -56,13 +56,14 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
     return parcels
 
 
-def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
-    """The rendered SMS or email for one delivery (TemplateProblem when its body cannot render)."""
+def build_message(parcel: Parcel, address: str, now: datetime | None = None) -> OutgoingMessage:
+    """The rendered SMS or email for one delivery, as of now (TemplateProblem when its body cannot render)."""
     tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
     ctx = compose.context(
         learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
         join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
-        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
+        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices), now=now or utcnow(),
+        number=compose.sms_number(current_app.config))
     text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
     config = current_app.config
     if parcel.channel == "sms":

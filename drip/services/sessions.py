@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, or_, select, update
 
 from drip.domain.routing import SessionWindow
+from drip.domain.schedule import SESSION_OVER
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
 from drip.services.enrolment import (
@@ -164,7 +165,9 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
             if (row.status, row.due_at, row.channel) != ("scheduled", item.due_at, channel):
                 changes.append(_change(row, "scheduled", item.due_at, channel, None, None, now))
         elif row.status != "skipped":
-            changes.append(_change(row, "skipped", item.due_at, channel, LATE, LATE_ON_MOVE, now))
+            over = item.reason == SESSION_OVER
+            changes.append(_change(row, "skipped", item.due_at, channel, SESSION_OVER if over else LATE,
+                                   SESSION_OVER if over else LATE_ON_MOVE, now))
     if changes:
         db.session.execute(_MOVE, changes)
     return len(changes) + _create_missing(planner, targets, now)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent, TrainingSession
+from drip.services.compose import WALK_IN
 
 
 def _sms_opted_out_since(phone: str) -> datetime | None:
@@ -20,7 +21,7 @@ def _sms_opted_out_since(phone: str) -> datetime | None:
 
 def walk_in_name(phone: str) -> str:
     """How a walk-in appears to the trainer until they rename them."""
-    return f"Walk-in ···{phone[-4:]}" if len(phone) >= 4 else "Walk-in"
+    return f"{WALK_IN} ···{phone[-4:]}" if len(phone) >= 4 else WALK_IN
 
 
 def join(training_session: TrainingSession, phone: str, *, now: datetime) -> Learner:
