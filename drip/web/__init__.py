@@ -103,6 +103,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_app_endpoints"] = lambda: [
         name for name in app.view_functions if name != "simulator.index" or app.config["SMS_PROVIDER"] == "outbox"]
     app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["phone"] = format_phone
 
 
 # (endpoint, label): the admin navigation; an entry shows once its endpoint exists.
@@ -124,3 +125,14 @@ def format_local(value, tz_name: str | None = None, fmt: str = "%a %d %b %Y, %H:
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(tz_name or "UTC")).strftime(fmt)
+
+
+def format_phone(value: str | None) -> str:
+    """An E.164 number as people read it aloud: "+1 500-555-0006"; anything else unchanged."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value or "", None)
+    except phonenumbers.NumberParseException:
+        return value or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

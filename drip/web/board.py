@@ -10,6 +10,7 @@ from drip.models import TrainingSession, utcnow
 from drip.services import board
 from drip.services.board_stream import BoardStream, StreamRefused
 from drip.services.board_stream import anonymous as anonymous_copy
+from drip.services.compose import sms_number
 
 bp = Blueprint("board", __name__)
 
@@ -33,10 +34,11 @@ def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:
 def _page(template: str, training_session: TrainingSession, *, anonymous: bool = False):
     from drip.services.sessions import session_phase
 
+    now = utcnow()
     return render_template(
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
-        sms_number=current_app.config.get("TWILIO_FROM_NUMBER") or "",
-        phase=session_phase(training_session, utcnow()), opens_at=training_session.starts_at - LIVE_MARGIN,
+        sms_number=sms_number(current_app.config), now=now, phase=session_phase(training_session, now),
+        opens_at=training_session.starts_at - LIVE_MARGIN, closes_at=training_session.ends_at + LIVE_MARGIN,
     )
 
 
