@@ -31,9 +31,13 @@ class Sequence(db.Model):
     send_window_start: Mapped[time | None] = mapped_column(Time)
     send_window_end: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Archived: out of the lists and the new-session form; sessions using it keep it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Only steps not deleted: a deleted step stays in the table so what it sent keeps its history.
     steps: Mapped[list["Step"]] = relationship(
-        back_populates="sequence", order_by="Step.position", cascade="all, delete-orphan"
+        back_populates="sequence", order_by="Step.position", cascade="all, delete-orphan",
+        primaryjoin="and_(Sequence.id == Step.sequence_id, Step.deleted_at.is_(None))",
     )
 
 
@@ -54,6 +58,7 @@ class Step(db.Model):
     body: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[str] | None] = mapped_column(JSON)
     if_late: Mapped[str] = mapped_column(String(10), default="skip")  # skip | send
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sequence: Mapped[Sequence] = relationship(back_populates="steps")
 
@@ -78,6 +83,7 @@ class TrainingSession(db.Model):
     # Projector view: show every question, or only those the trainer approved.
     projector_approved_only: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sequences: Mapped[list[Sequence]] = relationship(secondary=session_sequences)
     enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="training_session")
@@ -94,6 +100,8 @@ class Enrollment(db.Model):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="admin")  # admin csv api walk_in
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Unenrolled: kept, with what was sent, but nothing more goes out and the session no longer lists them.
+    unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     training_session: Mapped[TrainingSession] = relationship(back_populates="enrollments")
     learner: Mapped[Learner] = relationship()
