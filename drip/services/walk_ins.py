@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent, TrainingSession
+from drip.services import suppression
 from drip.services.compose import WALK_IN
 
 
@@ -34,7 +35,7 @@ def join(training_session: TrainingSession, phone: str, *, now: datetime) -> Lea
         learner = Learner(trainer_id=training_session.trainer_id, name=walk_in_name(phone), phone=phone,
                           timezone=training_session.timezone, created_at=now)
         # Joining a board is not consent to texts a STOP refused: Twilio would refuse them anyway.
-        learner.sms_opted_out_at = _sms_opted_out_since(phone)
+        learner.sms_opted_out_at = _sms_opted_out_since(phone) or (now if suppression.is_suppressed("sms", phone) else None)
         db.session.add(learner)
         db.session.flush()
     _enrol(training_session, learner, now)

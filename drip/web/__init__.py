@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = [
     "drip.web.sequences",
     "drip.web.sessions",
     "drip.web.learners",
+    "drip.web.learner_admin",
     "drip.web.outbox",
     "drip.web.board",
     "drip.web.replies",

@@ -22,6 +22,8 @@ CALLS = {
     ("GET", "/sessions/<int:session_id>/questions"): None,
     ("GET", "/sessions/<int:session_id>/replies"): None,
     ("GET", "/sessions/<int:session_id>/poll-results"): None,
+    ("GET", "/learners/<int:learner_id>/export"): None,
+    ("DELETE", "/learners/<int:learner_id>"): None,
 }
 
 
@@ -36,7 +38,8 @@ def theirs(other_api):
     ts = stored_session(other_api.trainer, sequences=[sequence])
     enrolled = other_api.post(f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]})
     assert enrolled.status_code == 201
-    return {"sequence_id": sequence.id, "session_id": ts.id}
+    learner_id = db.session.scalar(db.select(Learner.id).where(Learner.trainer_id == other_api.trainer.id))
+    return {"sequence_id": sequence.id, "session_id": ts.id, "learner_id": learner_id}
 
 
 def _snapshot():
@@ -52,6 +55,7 @@ def _snapshot():
 @pytest.mark.parametrize("method, rule", sorted(CALLS))
 def test_another_trainers_id_is_not_found(api, other_api, theirs, method, rule):
     path = rule.replace("<int:sequence_id>", str(theirs["sequence_id"])).replace("<int:session_id>", str(theirs["session_id"]))
+    path = path.replace("<int:learner_id>", str(theirs["learner_id"]))
     before = _snapshot()
     response = api._call(method, path, json=CALLS[(method, rule)])
     assert response.status_code == 404, response.get_json()
