@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from drip.domain.schedule import SESSION_OVER, PlannedDelivery, SendWindow, StepTiming, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
+from drip.services.learner_edits import reenrol
 
 LATE = "late"  # error_code of a step skipped because it was already due
 LATE_ON_ENROL = "late: enrolled after it was due"
@@ -138,7 +139,10 @@ def _copy(connection, table, rows: list[dict[str, Any]]) -> None:
 
 def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, source: str = "admin",
           now: datetime | None = None, commit: bool = True) -> EnrolResult:
-    """Enrol learners in a session and create their deliveries; enrolling again changes nothing."""
+    """Enrol learners in a session and create their deliveries; enrolling again changes nothing.
+
+    A learner who was unenrolled comes back, with the messages still ahead of them.
+    """
     now = now or utcnow()
     learners = list(learners)
     if any(learner.id is None for learner in learners):
@@ -151,6 +155,7 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
     enrolled = dict(db.session.execute(
         select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())
     new = [learner for learner in learners if learner.id not in enrolled]
+    back = reenrol(session_id, [learner.id for learner in learners if learner.id in enrolled], now)
     if new:
         insert_rows(Enrollment, [
             {"session_id": session_id, "learner_id": learner.id, "source": source, "created_at": now}
@@ -168,4 +173,4 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
         db.session.commit()
     else:
         db.session.flush()
-    return EnrolResult(created=len(new), already=len(learners) - len(new), deliveries=created)
+    return EnrolResult(created=len(new) + back, already=len(learners) - len(new) - back, deliveries=created)

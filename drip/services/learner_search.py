@@ -69,13 +69,14 @@ def learners(trainer_id: int, q: str = "", page: int = 1, size: int = PAGE_SIZE)
 def enrolled(session_id: int, q: str = "", page: int = 1, size: int = PAGE_SIZE) -> Page:
     """(learner, enrollment) pairs of a session matching q, by name."""
     query = _matching(select(Learner, Enrollment).join(Enrollment, Enrollment.learner_id == Learner.id)
-                      .where(Enrollment.session_id == session_id), q)
+                      .where(Enrollment.session_id == session_id, Enrollment.unenrolled_at.is_(None)), q)
     return _page(query, page, size, func.lower(Learner.name), Learner.id)
 
 
 def _candidates(trainer_id: int, session_id: int, q: str) -> Select:
-    taken = select(Enrollment.learner_id).where(Enrollment.session_id == session_id)
-    return _matching(select(Learner).where(Learner.trainer_id == trainer_id, Learner.id.not_in(taken)), q)
+    taken = select(Enrollment.learner_id).where(Enrollment.session_id == session_id, Enrollment.unenrolled_at.is_(None))
+    return _matching(select(Learner).where(Learner.trainer_id == trainer_id, Learner.id.not_in(taken),
+                                           Learner.erased_at.is_(None)), q)
 
 
 def candidates(trainer_id: int, session_id: int, q: str = "", page: int = 1, size: int = 20) -> Page:

@@ -74,4 +74,5 @@ def skipped_reasons(ts: TrainingSession) -> list[tuple[str, int]]:
 
 def enrolled_count(ts: TrainingSession) -> int:
     """How many learners the session has."""
-    return db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.session_id == ts.id)) or 0
+    return db.session.scalar(select(func.count()).select_from(Enrollment).where(
+        Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None))) or 0

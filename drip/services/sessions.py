@@ -185,7 +185,8 @@ def _create_missing(planner: Planner, step_ids: set[int], now: datetime) -> int:
     existing = {(e, s) for e, s in db.session.execute(select(Delivery.enrollment_id, Delivery.step_id).where(
         Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids)))}
     enrolled = db.session.execute(select(Enrollment.id, Enrollment.learner_id, Learner.timezone)
-                                  .join(Learner, Learner.id == Enrollment.learner_id).where(Enrollment.session_id == ts.id))
+                                  .join(Learner, Learner.id == Enrollment.learner_id)
+                                  .where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None)))
     rows = [delivery_row(planner, e.id, e.learner_id, e.timezone, step_id, late_reason=LATE_ON_ADD)
             for e in enrolled for step_id in sorted(step_ids) if (e.id, step_id) not in existing]
     return insert_deliveries(rows)

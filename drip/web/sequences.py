@@ -29,7 +29,7 @@ def own_sequence(sequence_id: int) -> Sequence:
 def own_step(sequence: Sequence, step_id: int) -> Step:
     """A step of this sequence, or 404."""
     step = db.session.get(Step, step_id) if step_id <= MAX_ID else None
-    if step is None or step.sequence_id != sequence.id:
+    if step is None or step.sequence_id != sequence.id or step.deleted_at is not None:
         abort(404)
     return step
 
@@ -151,10 +151,11 @@ def edit_step(sequence_id: int, step_id: int | None = None):
 
 @bp.post("/<int:sequence_id>/steps/<int:step_id>/delete")
 def delete_step(sequence_id: int, step_id: int):
-    """Remove a step and its messages."""
+    """Delete a step; its pending messages are skipped, what it sent stays on record."""
     sequence = own_sequence(sequence_id)
-    service.delete_step(own_step(sequence, step_id))
-    flash("Deleted the step.", "success")
+    skipped = service.delete_step(own_step(sequence, step_id))
+    flash(f"Deleted the step. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent; "
+          "what it sent stays in each learner's history.", "success")
     return redirect(url_for("sequences.show", sequence_id=sequence.id))
 
 

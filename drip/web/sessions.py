@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
-from drip.services import learner_search
+from drip.services import learner_edits, learner_search
 from drip.services import session_report as report
 from drip.services.board import update_settings
 from drip.services.enrolment import enrol
@@ -47,7 +47,8 @@ def index():
                               .order_by(TrainingSession.starts_at)).all()
     counts = dict(db.session.execute(
         select(Enrollment.session_id, func.count()).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
-        .where(TrainingSession.trainer_id == current_user.id).group_by(Enrollment.session_id)).all())
+        .where(TrainingSession.trainer_id == current_user.id, Enrollment.unenrolled_at.is_(None))
+        .group_by(Enrollment.session_id)).all())
     groups: dict[str, list] = {"live": [], "upcoming": [], "past": []}
     for ts in mine:
         phase = session_phase(ts, now)
@@ -177,4 +178,19 @@ def add_learner(session_id: int):
     result = enrol(ts, [learner], source="admin")
     flash(f"{'Added' if created else 'Found'} {learner.name}" + (" and enrolled them." if result.created else ", already enrolled."),
           "success")
+    return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
+
+
+@bp.post("/<int:session_id>/learners/<int:learner_id>/unenrol")
+def unenrol(session_id: int, learner_id: int):
+    """Take a learner out of the session: messages not yet sent are skipped, what was sent stays."""
+    from drip.web.learners import own_learner
+
+    ts, learner = own_session(session_id), own_learner(learner_id)
+    skipped = learner_edits.unenrol(ts, learner)
+    if skipped is None:
+        flash(f"{learner.name} is not enrolled in this session.", "info")
+    else:
+        flash(f"Unenrolled {learner.name}. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent.",
+              "success")
     return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
