@@ -19,6 +19,7 @@ BLUEPRINT_MODULES = [
     "drip.web.sessions",
     "drip.web.learners",
     "drip.web.learner_admin",
+    "drip.web.archive",
     "drip.web.outbox",
     "drip.web.board",
     "drip.web.replies",

@@ -10,6 +10,7 @@ from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
 from drip.services import sequences as service
+from drip.services.archive import archived_count
 from drip.services.starter import add_starter, find_starter
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
@@ -59,9 +60,11 @@ def _window_from_form() -> dict | None:
 def index():
     """The trainer's sequences, the starter offer and the new-sequence form."""
     mine = db.session.scalars(
-        select(Sequence).where(Sequence.trainer_id == current_user.id).order_by(Sequence.name, Sequence.id)
+        select(Sequence).where(Sequence.trainer_id == current_user.id, Sequence.archived_at.is_(None))
+        .order_by(Sequence.name, Sequence.id)
     ).all()
-    return render_template("sequences/index.html", sequences=mine, has_starter=find_starter(current_user) is not None)
+    return render_template("sequences/index.html", sequences=mine, has_starter=find_starter(current_user) is not None,
+                           archived=archived_count(current_user.id))
 
 
 @bp.post("/starter")

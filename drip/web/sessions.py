@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
 from drip.services import learner_edits, learner_search
+from drip.services.archive import archived_count
 from drip.services import session_report as report
 from drip.services.board import update_settings
 from drip.services.enrolment import enrol
@@ -30,31 +31,36 @@ def own_session(session_id: int) -> TrainingSession:
     return ts
 
 
-def _sequences() -> list[Sequence]:
-    return list(db.session.scalars(select(Sequence).where(Sequence.trainer_id == current_user.id).order_by(Sequence.name)))
+def _sequences(ts: TrainingSession | None = None) -> list[Sequence]:
+    """The sequences a session may use: not archived, or already attached to it."""
+    attached = [s.id for s in ts.sequences] if ts else []
+    return list(db.session.scalars(select(Sequence).where(
+        Sequence.trainer_id == current_user.id, or_(Sequence.archived_at.is_(None), Sequence.id.in_(attached)))
+        .order_by(Sequence.name)))
 
 
 def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
-    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=_sequences(),
+    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=_sequences(ts),
                            zones=COMMON_ZONES), status
 
 
 @bp.get("")
 def index():
-    """Sessions live now, coming up, and past (cancelled ones among the past)."""
+    """Sessions live now, coming up, past and cancelled; archived ones are on the archive page."""
     now = utcnow()
-    mine = db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == current_user.id)
+    mine = db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == current_user.id,
+                                                            TrainingSession.archived_at.is_(None))
                               .order_by(TrainingSession.starts_at)).all()
     counts = dict(db.session.execute(
         select(Enrollment.session_id, func.count()).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
         .where(TrainingSession.trainer_id == current_user.id, Enrollment.unenrolled_at.is_(None))
         .group_by(Enrollment.session_id)).all())
-    groups: dict[str, list] = {"live": [], "upcoming": [], "past": []}
+    groups: dict[str, list] = {"live": [], "upcoming": [], "past": [], "cancelled": []}
     for ts in mine:
         phase = session_phase(ts, now)
-        groups["past" if phase == "cancelled" else phase].append((ts, phase))
+        groups[phase].append((ts, phase))
     groups["past"].reverse()
-    return render_template("sessions/index.html", groups=groups, counts=counts)
+    return render_template("sessions/index.html", groups=groups, counts=counts, archived=archived_count(current_user.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -51,3 +51,51 @@ def test_deleting_a_step_skips_its_pending_messages_and_keeps_what_it_sent(logge
     assert history.count('data-testid="learner-timeline"') == 1 and "sent" in history
     assert logged_in.get(f"/sequences/{sequence.id}/steps/{step.id}").status_code == 404
     assert logged_in.get(f"/sequences/{sequence.id}/steps/{sequence.steps[-1].id}").status_code == 200
+
+
+def test_archive_a_sequence_and_a_past_session_then_restore(logged_in, trainer):
+    from datetime import timedelta
+
+    from drip.models import TrainingSession, utcnow
+
+    sequence = stored_sequence(trainer, name="Old programme")
+    upcoming = stored_session(trainer, sequences=[sequence], title="Still to come")
+    past = stored_session(trainer, title="Long done")
+    past.starts_at, past.ends_at = utcnow() - timedelta(days=3), utcnow() - timedelta(days=3) + timedelta(hours=2)
+    db.session.commit()
+    token = csrf_token(logged_in, "/sessions")
+    archived = logged_in.post(f"/sequences/{sequence.id}/archive", data={"csrf_token": token}, follow_redirects=True)
+    assert "Archived “Old programme”" in archived.get_data(as_text=True)
+    assert "Old programme" not in logged_in.get("/sequences").get_data(as_text=True)
+    assert "Old programme" not in logged_in.get("/sessions/new").get_data(as_text=True)
+    assert "Old programme" in logged_in.get(f"/sessions/{upcoming.id}/edit").get_data(as_text=True)  # still attached
+    refused = logged_in.post(f"/sessions/{upcoming.id}/archive", data={"csrf_token": token}, follow_redirects=True)
+    assert "cancel it first" in refused.get_data(as_text=True)
+    assert db.session.get(TrainingSession, upcoming.id).archived_at is None
+    logged_in.post(f"/sessions/{past.id}/archive", data={"csrf_token": token}, follow_redirects=True)
+    listed = logged_in.get("/sessions").get_data(as_text=True)
+    assert "Long done" not in listed and "Archive (2)" in listed
+    archive = logged_in.get("/archive").get_data(as_text=True)
+    assert "Long done" in archive and "Old programme" in archive
+    logged_in.post(f"/sessions/{past.id}/restore", data={"csrf_token": token})
+    assert "Long done" in logged_in.get("/sessions").get_data(as_text=True)
+
+
+def test_a_cancelled_future_session_is_listed_as_cancelled_not_past(logged_in, trainer):
+    from drip.services.sessions import cancel_session
+
+    cancel_session(stored_session(trainer, title="Called off"))
+    page = logged_in.get("/sessions").get_data(as_text=True)
+    assert page.index("Past") < page.index("Cancelled") < page.index("Called off")
+
+
+def test_the_dashboard_keeps_a_session_live_for_15_minutes_after_its_end(logged_in, trainer):
+    from datetime import timedelta
+
+    from drip.models import utcnow
+
+    ts = stored_session(trainer, title="Just ended")
+    ts.starts_at, ts.ends_at = utcnow() - timedelta(hours=2), utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    page = logged_in.get("/").get_data(as_text=True)
+    assert "Just ended" in page and "live now" in page
