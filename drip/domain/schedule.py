@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Generic, Literal, TypeVar
 
+from drip.domain.catalog import SESSION_OVER
 from drip.domain.durations import Offset, parse_offset
 
 UTC = timezone.utc
@@ -46,7 +47,6 @@ class SendWindow:
 
 DEFAULT_WINDOW = SendWindow(time(8), time(21))
 LATE = "late"
-SESSION_OVER = "session over"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from drip.services import archive as service
+from drip.services.programs import archive as service
 from drip.web.sequences import own_sequence
 from drip.web.sessions import own_session
 

@@ -7,10 +7,10 @@ from flask_login import current_user
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import TrainingSession, utcnow
-from drip.services import board
-from drip.services.board_stream import BoardStream, StreamRefused
-from drip.services.board_stream import anonymous as anonymous_copy
-from drip.services.compose import sms_number
+from drip.services.board import board
+from drip.services.board.stream import BoardStream, StreamRefused
+from drip.services.board.stream import anonymous as anonymous_copy
+from drip.channels.registry import sms_number
 
 bp = Blueprint("board", __name__)
 
@@ -32,7 +32,7 @@ def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:
 
 
 def _page(template: str, training_session: TrainingSession, *, anonymous: bool = False):
-    from drip.services.sessions import session_phase
+    from drip.services.programs.sessions import session_phase
 
     now = utcnow()
     return render_template(

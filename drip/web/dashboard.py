@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import Learner, Sequence, TrainingSession, utcnow
-from drip.services.sessions import session_phase
+from drip.services.programs.sessions import session_phase
 
 bp = Blueprint("dashboard", __name__)
 

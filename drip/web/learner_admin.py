@@ -6,8 +6,9 @@ import json
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from drip.services import learner_edits, learner_rights
-from drip.services.learners import LearnerInvalid, validate_learner
+from drip.services.learners import edits as learner_edits
+from drip.services.learners import rights as learner_rights
+from drip.services.learners.upsert import LearnerInvalid, validate_learner
 from drip.web.learners import own_learner
 
 bp = Blueprint("learner_admin", __name__, url_prefix="/learners")

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
-from drip.services import learner_import, learner_search
-from drip.services.learners import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
-from drip.services.optout import SOURCE_LABELS
+from drip.services.learners import imports as learner_import
+from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
+from drip.services.inbound.optout import SOURCE_LABELS
+from drip.services.learners import search as learner_search
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Learner, Trainer
-from drip.services import optout
+from drip.services.inbound import optout
 
 bp = Blueprint("public", __name__)
 

@@ -9,9 +9,9 @@ from drip.domain import templates
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
-from drip.services import sequences as service
-from drip.services.archive import archived_count
-from drip.services.starter import add_starter, find_starter
+from drip.services.programs import sequences as service
+from drip.services.programs.starter import add_starter, find_starter
+from drip.services.programs.archive import archived_count
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
 

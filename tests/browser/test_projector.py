@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from drip.models import utcnow
 from tests.browser.conftest import sign_in
 from tests.browser.test_board import STREAM_OPEN, streams, text  # noqa: F401  (fixture)
-from tests.inbound_factory import enrol, make_learner, make_session
+from tests.support.inbound_factory import enrol, make_learner, make_session
 
 pytestmark = pytest.mark.browser
 

@@ -493,7 +493,7 @@ def test_live_prompt_held_past_the_end_is_skipped_session_over():
     prompt = StepTiming("start", "-PT15M", until_end=True)
     [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=SendWindow(time(8), time(22)),
                      now=local(NY, 2026, 5, 1, 9))
-    assert (planned.status, planned.reason) == ("skipped", "session over")
+    assert (planned.status, planned.reason) == ("skipped", "session_over")
     [planned] = plan([("live", prompt)], **NY_SESSION, tz=NY, window=DEFAULT_WINDOW, now=local(NY, 2026, 5, 1, 9))
     assert (planned.status, planned.reason) == ("scheduled", None)
 
@@ -504,4 +504,4 @@ def test_late_live_prompt_goes_at_once_during_the_session_and_never_after():
     [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=DEFAULT_WINDOW, now=during)
     assert (planned.status, planned.due_at, planned.reason) == ("scheduled", during.astimezone(UTC), "late")
     [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=DEFAULT_WINDOW, now=local(NY, 2026, 5, 12, 13))
-    assert (planned.status, planned.reason) == ("skipped", "session over")
+    assert (planned.status, planned.reason) == ("skipped", "session_over")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Step
-from drip.services.enrolment import enrol
+from drip.services.programs.enrolment import enrol
 from tests.conftest import csrf_token
 from tests.web.test_api_support import stored_sequence, stored_session
 from tests.web.test_sessions import _with_learners
@@ -82,7 +82,7 @@ def test_archive_a_sequence_and_a_past_session_then_restore(logged_in, trainer):
 
 
 def test_a_cancelled_future_session_is_listed_as_cancelled_not_past(logged_in, trainer):
-    from drip.services.sessions import cancel_session
+    from drip.services.programs.sessions import cancel_session
 
     cancel_session(stored_session(trainer, title="Called off"))
     page = logged_in.get("/sessions").get_data(as_text=True)

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from drip.extensions import db
 from drip.models import Enrollment, utcnow
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInput, upsert_learners
-from drip.services.sessions import create_session
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.programs.sessions import create_session
 from tests.conftest import csrf_token
 
 

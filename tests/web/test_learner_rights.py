@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from drip.extensions import db
 from drip.models import AuditEvent, Delivery, InboundMessage, Learner, Reply, SuppressedAddress
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInput, upsert_learners
-from drip.services.optout import opt_out_sms
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.inbound.optout import opt_out_sms
 from tests.conftest import csrf_token
 from tests.web.test_api_support import api, other_api, stored_sequence, stored_session  # noqa: F401
 

@@ -7,8 +7,8 @@ import phonenumbers
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
-from drip.services.demo import DEMO_SEQUENCE, compress, demo_steps
-from drip.services.starter import starter_steps
+from drip.services.programs.demo import DEMO_SEQUENCE, compress, demo_steps
+from drip.services.programs.starter import starter_steps
 
 
 def test_compress_turns_days_into_minutes():

@@ -5,12 +5,12 @@ from datetime import datetime, timedelta, timezone
 
 from drip.extensions import db
 from drip.models import Delivery, Step
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInput, upsert_learners
-from drip.services.parcels import Parcel, build_message
-from drip.services.sequences import StepInput, create_sequence
-from drip.services.sessions import create_session
-from drip.services.starter import add_starter
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.delivery.outgoing import Parcel, build_message
+from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sessions import create_session
+from drip.services.programs.starter import add_starter
 
 UTC = timezone.utc
 

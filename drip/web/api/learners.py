@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from drip.models import Learner
-from drip.services import learner_rights
+from drip.services.learners import rights as learner_rights
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import not_found
 from drip.web.api.operations import operation

@@ -1,0 +1,106 @@
+"""Turning a step into the message a learner receives: context, rendering, email parts and headers."""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, tzinfo
+from types import MappingProxyType
+from typing import Any
+
+from drip.channels.base import OutgoingMessage
+from drip.domain.templates import render
+from drip.domain.when import starts_in
+
+WALK_IN = "Walk-in"
+_URL = re.compile(r"https?://[^\s<>&\"']+")
+
+
+def starts_at_text(moment: datetime, tz: tzinfo) -> str:
+    """A session start in the learner's zone, e.g. "Tue 14 Oct, 9:30 AM EDT"."""
+    local = moment.astimezone(tz)
+    hour = local.hour % 12 or 12
+    return f"{local:%a} {local.day} {local:%b}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
+
+
+def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
+    """How to answer this kind of step; polls list their numbered choices."""
+    if kind == "poll":
+        if choices:
+            return "Reply " + ", ".join(f"{n} for {choice}" for n, choice in enumerate(choices, 1)) + "."
+        return "Reply with your answer."
+    if kind == "practice":
+        return "Reply to tell us how your practice went."
+    if kind == "discussion":
+        return "Reply to share your thoughts."
+    if kind == "live_prompt":
+        return "Text your questions to this number." if channel == "sms" else "Reply with your questions."
+    return ""
+
+
+def context(*, learner_name: str, session_title: str, starts_at: datetime, join_url: str, trainer_name: str,
+            tz: tzinfo, hint: str, now: datetime, number: str = "") -> dict[str, Any]:
+    """The names a step body may use (DESIGN.md), for one learner, as of the moment it is sent."""
+    name = learner_name or ""
+    # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them as "there".
+    first_name = "there" if name.startswith(WALK_IN) else name.split(" ")[0]
+    return {
+        "first_name": first_name,
+        "name": name,
+        "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or "",
+                    "starts_in": starts_in(starts_at, now, tz)},
+        "trainer": {"name": trainer_name or ""},
+        "sms_number": number,
+        "reply_hint": hint,
+    }
+
+
+def text_to_html(text: str) -> str:
+    """Escaped HTML paragraphs of a plain-text body, with its links clickable."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+
+    def paragraph(block: str) -> str:
+        escaped = html.escape(block, quote=True)
+        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        return "<p>" + linked.replace("\n", "<br>\n") + "</p>"
+
+    return "\n".join(paragraph(block) for block in paragraphs)
+
+
+def unsubscribe_headers(base_url: str, token: str, inbound_domain: str) -> dict[str, str]:
+    """RFC 2369/8058 headers: one-click https link, and a mailto when inbound email is set up."""
+    links = [f"<{base_url}/u/{token}/one-click>"]
+    if inbound_domain:
+        links.append(f"<mailto:unsubscribe@{inbound_domain}?subject=unsubscribe-{token}>")
+    return {"List-Unsubscribe": ", ".join(links), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, unsubscribe_token: str,
+                  reply_token: str | None, config: Mapping[str, Any]) -> OutgoingMessage:
+    """An email with text and HTML parts, an unsubscribe footer and the unsubscribe headers."""
+    base, domain = config["PUBLIC_BASE_URL"].rstrip("/"), config.get("INBOUND_EMAIL_DOMAIN") or ""
+    link = f"{base}/u/{unsubscribe_token}"
+    footer_text = f"\n\n--\nTo stop these emails, unsubscribe: {link}\n"
+    footer_html = (f'<p style="font-size:12px;color:#666">You can stop these emails at any time: '
+                   f'<a href="{html.escape(link)}">unsubscribe</a>.</p>')
+    return OutgoingMessage(
+        delivery_id=delivery_id, channel="email", to=to, subject=" ".join(subject.split())[:300],
+        body=text.rstrip() + footer_text, html=text_to_html(text) + "\n" + footer_html,
+        reply_to=f"reply+{reply_token}@{domain}" if domain and reply_token else None,
+        headers=MappingProxyType(unsubscribe_headers(base, unsubscribe_token, domain)),
+    )
+
+
+def sms_message(*, delivery_id: int | None, to: str, text: str, config: Mapping[str, Any]) -> OutgoingMessage:
+    """An SMS whose status callbacks find their delivery through ?d=<id>."""
+    callback = None
+    if delivery_id is not None:
+        callback = f"{config['PUBLIC_BASE_URL'].rstrip('/')}/webhooks/twilio/status?d={delivery_id}"
+    return OutgoingMessage(delivery_id=delivery_id, channel="sms", to=to, body=text.strip(), status_callback=callback)
+
+
+def render_step(body: str, subject: str | None, ctx: Mapping[str, Any]) -> tuple[str, str]:
+    """(text, subject) of a step for one learner; TemplateProblem when it cannot render."""
+    text = render(body, ctx)
+    title = render(subject, ctx) if subject else ctx["session"]["title"]
+    return text, title

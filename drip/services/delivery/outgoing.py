@@ -1,0 +1,74 @@
+"""What a sending thread needs about each delivery of a batch, loaded in one query, and its message."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from drip.channels.base import OutgoingMessage
+from drip.channels.registry import sms_number
+from drip.extensions import db
+from drip.models import Delivery, Learner, Step, Trainer, TrainingSession, utcnow
+from drip.domain import messages as compose
+from drip.services.programs.enrolment import learner_zone
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """Everything a sending thread needs about one delivery, loaded with the batch."""
+
+    delivery_id: int
+    claim: str
+    channel: str
+    reply_token: str
+    learner_id: int
+    learner_name: str
+    learner_timezone: str | None
+    unsubscribe_token: str
+    trainer_id: int
+    trainer_name: str
+    kind: str
+    body: str
+    subject: str | None
+    choices: list | None
+    session_title: str
+    starts_at: datetime
+    session_timezone: str
+    join_url: str
+
+
+def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
+    """The deliveries of a batch this job still owns, with their learner, step, session and trainer."""
+    query = (
+        select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
+               Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
+               Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
+               TrainingSession.timezone, TrainingSession.join_url)
+        .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
+        .join(TrainingSession, TrainingSession.id == Delivery.session_id)
+        .join(Trainer, Trainer.id == TrainingSession.trainer_id)
+        # Only what this job still owns: a reschedule, a cancel or a STOP may have taken some back.
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == "queued", Delivery.job_id == claim)
+    )
+    parcels = [Parcel(*row) for row in db.session.execute(query)]
+    db.session.rollback()  # hand the connection back before the slow part
+    return parcels
+
+
+def build_message(parcel: Parcel, address: str, now: datetime | None = None) -> OutgoingMessage:
+    """The rendered SMS or email for one delivery, as of now (TemplateProblem when its body cannot render)."""
+    tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
+    ctx = compose.context(
+        learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
+        join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
+        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices), now=now or utcnow(),
+        number=sms_number(current_app.config))
+    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
+    config = current_app.config
+    if parcel.channel == "sms":
+        return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
+    return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
+                                 unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
+                                 config=config)
