@@ -68,7 +68,9 @@ def index():
 def create():
     """Create a session with its sequences; times are typed in the session's own zone."""
     if request.method == "GET":
-        return _form_page(SessionForm(sequence_ids=[s.id for s in _sequences()][:1]), {})
+        # Times are typed in the session's zone; most sessions are where the trainer is.
+        return _form_page(SessionForm(sequence_ids=[s.id for s in _sequences()][:1],
+                                      timezone=current_user.timezone or "UTC"), {})
     form = SessionForm.from_request(request.form)
     values, errors = form.parse()
     if not errors:
