@@ -107,6 +107,19 @@ def sample_context() -> dict[str, Any]:
     }
 
 
+def summary(body: str, session_title: str) -> str:
+    """A step body as a trainer skims it in a list: names shown as [first name], never as raw {{ }} code."""
+    ctx = sample_context()
+    ctx.update(first_name="[first name]", name="[name]", trainer={"name": "[trainer]"}, sms_number="[Drip number]",
+               reply_hint="[how to reply]")
+    ctx["session"] = {"title": session_title, "starts_at": "[start time]", "starts_in": "[in N days]",
+                      "join_url": "[join link]"}
+    try:
+        return render(body, ctx)
+    except TemplateProblem:
+        return body
+
+
 def _unknown_names(body: str) -> list[str]:
     """Every unknown variable or field in a body, so a trainer sees all of them at once."""
     ast = _environment(False).parse(body)

@@ -7,7 +7,8 @@ from flask_login import current_user
 from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
 from drip.services.replies import answers as replies
-from drip.services.replies.export import to_csv
+from drip.domain.templates import summary
+from drip.services.replies.export import questions_csv, to_csv
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -27,7 +28,7 @@ def index(session_id: int):
     groups = replies.by_step(training_session)
     everything = [reply for group in groups for reply in group.replies]
     return render_template("replies/index.html", ts=training_session, groups=groups,
-                           senders=replies.senders(everything), describe=_describe,
+                           senders=replies.senders(everything), describe=_describe, summarize=summary,
                            unreviewed=sum(group.unreviewed for group in groups))
 
 
@@ -35,9 +36,19 @@ def index(session_id: int):
 def export(session_id: int):
     """Every reply of the session as a CSV file."""
     training_session = own_session(session_id)
-    filename = f"drip-session-{training_session.id}-replies.csv"
-    return Response("\ufeff" + to_csv(training_session), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return _csv_file(to_csv(training_session), f"drip-session-{training_session.id}-replies.csv")
+
+
+@bp.get("/sessions/<int:session_id>/questions.csv")
+def export_questions(session_id: int):
+    """Every live question of the session, with the trainer's marks, as a CSV file."""
+    training_session = own_session(session_id)
+    return _csv_file(questions_csv(training_session), f"drip-session-{training_session.id}-questions.csv")
+
+
+def _csv_file(text: str, filename: str) -> Response:
+    # The BOM makes Excel read the file as UTF-8 (accents, emoji).
+    return Response("\ufeff" + text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.post("/sessions/<int:session_id>/replies/<int:reply_id>/reviewed")

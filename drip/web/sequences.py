@@ -100,9 +100,10 @@ def show(sequence_id: int):
     )
 
 
-def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200):
+def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200,
+               previewing: bool = False):
     return render_template("sequences/step.html", sequence=sequence, step=step, form=form, errors=errors,
-                           preview=shown, kind_labels=KIND_LABELS), status
+                           preview=shown, kind_labels=KIND_LABELS, previewing=previewing), status
 
 
 @bp.post("/<int:sequence_id>")
@@ -142,7 +143,8 @@ def edit_step(sequence_id: int, step_id: int | None = None):
         values, errors = service.check_step(item)
     if errors or request.form.get("action") == "preview":
         shown = None if errors else preview(Step(**values))
-        return _step_page(sequence, step, form, errors, shown, 200 if shown else 422)
+        return _step_page(sequence, step, form, errors, shown, 200 if shown else 422,
+                          previewing=request.form.get("action") == "preview")
     try:
         service.save_step(sequence, item, step)
     except service.SequenceInvalid as invalid:  # checked above; kept for a race with another edit
