@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, TrainingSession, utcnow
 from drip.domain.learners import LearnerInput, LearnerInvalid
-from drip.services.delivery.withdraw import UNENROLLED, skip_pending
+from drip.domain.catalog import UNENROLLED
+from drip.services.delivery import transitions
 
 
 def update_learner(learner: Learner, item: LearnerInput) -> Learner:
@@ -34,7 +35,7 @@ def unenrol(ts: TrainingSession, learner: Learner, *, now: datetime | None = Non
     if enrollment is None:
         return None
     enrollment.unenrolled_at = now
-    skipped = skip_pending(Delivery.enrollment_id == enrollment.id, reason=UNENROLLED, now=now)
+    skipped = transitions.withdraw(Delivery.enrollment_id == enrollment.id, code=UNENROLLED, now=now)
     db.session.commit()
     return skipped
 
@@ -52,9 +53,5 @@ def reenrol(session_id: int, learner_ids: list[int], now: datetime) -> int:
         return 0
     db.session.execute(update(Enrollment).where(Enrollment.id.in_(back)).values(unenrolled_at=None)
                        .execution_options(synchronize_session=False))
-    db.session.execute(
-        update(Delivery).where(Delivery.enrollment_id.in_(back), Delivery.status == "skipped",
-                               Delivery.error_code == UNENROLLED, Delivery.due_at > now)
-        .values(status="scheduled", error_code=None, error_message=None, updated_at=now)
-        .execution_options(synchronize_session=False))
+    transitions.restore(Delivery.enrollment_id.in_(back), code=UNENROLLED, now=now)
     return len(back)

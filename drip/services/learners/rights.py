@@ -13,7 +13,8 @@ from drip.models import (
 )
 from drip.models.learners import new_unsubscribe_token
 from drip.services.learners import suppression
-from drip.services.delivery.withdraw import ERASED, skip_pending
+from drip.domain.catalog import ERASED
+from drip.services.delivery import transitions
 
 ERASED_NAME = "Erased learner"
 
@@ -92,7 +93,7 @@ def erase_learner(learner: Learner, *, via: str, now: datetime | None = None) ->
         suppression.suppress("sms", learner.phone, now)
     if learner.email_opted_out_at and learner.email:
         suppression.suppress("email", learner.email, now)
-    skipped = skip_pending(Delivery.learner_id == learner.id, reason=ERASED, now=now)
+    skipped = transitions.withdraw(Delivery.learner_id == learner.id, code=ERASED, now=now)
     ids = select(Delivery.id).where(Delivery.learner_id == learner.id).scalar_subquery()
     for statement in (
         update(Reply).where(Reply.learner_id == learner.id).values(body=""),

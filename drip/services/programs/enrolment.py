@@ -15,6 +15,7 @@ from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
 from drip.services.learners.edits import reenrol
+from drip.services.delivery import transitions
 
 LATE = "late"  # error_code of a step skipped because it was already due
 LATE_ON_ENROL = "late: enrolled after it was due"
@@ -91,17 +92,16 @@ def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_
                  step_id: int, *, late_reason: str = LATE_ON_ENROL) -> dict[str, Any]:
     """The columns of a new delivery (same keys for every row, so one executemany takes them all)."""
     item = planner.for_zone(learner_timezone)[step_id]
-    status, code, reason = "scheduled", None, None
-    if planner.training_session.status == "cancelled":
-        status, code, reason = "skipped", CANCELLED, CANCELLED_REASON
-    elif item.reason == SESSION_OVER:
-        status, code, reason = "skipped", SESSION_OVER, SKIP_REASONS[SESSION_OVER]
-    elif item.status == "skipped":
-        status, code, reason = "skipped", LATE, late_reason
+    over = item.reason == SESSION_OVER
     return {
         "enrollment_id": enrollment_id, "step_id": step_id, "session_id": planner.training_session.id,
         "learner_id": learner_id, "channel": planner.steps[step_id].channel, "due_at": item.due_at,
-        "status": status, "error_code": code, "error_message": reason, "updated_at": planner.now,
+        # A live_prompt that would arrive after the end is skipped like a late step, with its own reason.
+        **transitions.create(cancelled=planner.training_session.status == "cancelled", late=item.status == "skipped",
+                             late_code=SESSION_OVER if over else LATE,
+                             late_reason=SKIP_REASONS[SESSION_OVER] if over else late_reason,
+                             cancelled_code=CANCELLED, cancelled_reason=CANCELLED_REASON),
+        "updated_at": planner.now,
     }
 
 

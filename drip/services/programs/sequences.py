@@ -13,7 +13,8 @@ from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
 from drip.models import Delivery, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 from drip.services.programs.sessions import sync_step
-from drip.services.delivery.withdraw import STEP_DELETED, skip_pending
+from drip.domain.catalog import STEP_DELETED
+from drip.services.delivery import transitions
 
 KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
 CHANNELS = ("sms", "email")
@@ -185,7 +186,7 @@ def delete_step(step: Step, *, now: datetime | None = None) -> int:
     now = now or utcnow()
     sequence = step.sequence
     step.deleted_at = now
-    skipped = skip_pending(Delivery.step_id == step.id, reason=STEP_DELETED, now=now)
+    skipped = transitions.withdraw(Delivery.step_id == step.id, code=STEP_DELETED, now=now)
     db.session.flush()
     db.session.expire(sequence, ["steps"])
     _renumber(sequence)
