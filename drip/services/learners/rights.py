@@ -56,7 +56,7 @@ def export_data(learner: Learner) -> dict[str, Any]:
                          "source": e.source, "enrolled_at": _iso(e.created_at), "unenrolled_at": _iso(e.unenrolled_at)}
                         for e, ts in enrolments],
         "messages": [{"delivery_id": d.id, "session_id": d.session_id, "step_kind": step.kind, "channel": d.channel,
-                      "due_at": _iso(d.due_at), "status": d.status, "sent_at": _iso(d.sent_at),
+                      "due_at": _iso(d.due_at), "delivery_status": d.status, "sent_at": _iso(d.sent_at),
                       "text": outbox[d.id].body if d.id in outbox else None} for d, step in deliveries],
         "replies": [{"id": r.id, "session_id": r.session_id, "kind": r.kind, "channel": r.channel, "text": r.body,
                      "received_at": _iso(r.created_at)} for r in replies],
