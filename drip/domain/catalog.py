@@ -18,6 +18,7 @@ class StepKind:
     colour: str
     reply_kind: str | None = None  # the reply an answer to this step is filed as; None: not awaited
     has_choices: bool = False
+    until_end: bool = False  # worthless once the session is over: skipped ("session over"), never sent late
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
     StepKind("testimonial", "Testimonial", "#fd7e14"),
     StepKind("discussion", "Discussion questions", "#0aa2c0", reply_kind="discussion_reply"),
-    StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
+    StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545", until_end=True),
     StepKind("practice", "Practice assignment", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "#d63384"),
     StepKind("info", "Information", "#0d6efd"),
@@ -128,6 +129,12 @@ def status(name: str) -> Status:
 def names(rows) -> tuple[str, ...]:
     """The names of a table's rows, in order."""
     return tuple(row.name for row in rows)
+
+
+def until_end(kind: str) -> bool:
+    """Whether a step of this kind must reach learners before the session ends, or not at all."""
+    row = _STEP_KINDS.get(kind)
+    return bool(row and row.until_end)
 
 
 def answer_kinds() -> dict[str, str]:

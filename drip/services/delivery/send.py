@@ -13,9 +13,10 @@ from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult
 from drip.channels.outbox import sending_for
 from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
+from drip.domain.catalog import SESSION_OVER, SKIP_REASONS, until_end
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
-from drip.models import Learner, Trainer
+from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
 from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
@@ -114,6 +115,9 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     d = parcel.delivery_id
     if session_status == "cancelled":
         return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
+    if until_end(parcel.kind) and parcel.ends_at is not None and utcnow() > parcel.ends_at:
+        # Workers that were down through the session must not invite questions after it (DESIGN.md).
+        return writer.add(outcome(d, "skipped", code=SESSION_OVER, reason=SKIP_REASONS[SESSION_OVER]))
     if (sms_out if parcel.channel == "sms" else email_out) is not None:
         reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
         db.session.rollback()

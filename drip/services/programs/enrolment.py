@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select
 
-from drip.domain.catalog import SESSION_OVER, SKIP_REASONS
+from drip.domain.catalog import SESSION_OVER, SKIP_REASONS, until_end
 from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
@@ -56,7 +56,7 @@ def _window(sequence) -> SendWindow | None:
 def timing_of(step: Step) -> StepTiming:
     """A step row's timing as the scheduler wants it."""
     return StepTiming(step.anchor, step.offset, step.local_time, step.if_late or "skip",
-                      until_end=step.kind == "live_prompt")
+                      until_end=until_end(step.kind))
 
 
 class Planner:
