@@ -52,6 +52,7 @@ def _take_terminal():
         return lambda: None
 
     def give_back() -> None:
+        """Hand the terminal back to the group that had it (make), for the shell to take over."""
         try:
             os.tcsetpgrp(fd, previous)
         except OSError:

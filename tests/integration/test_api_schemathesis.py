@@ -17,6 +17,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from drip.services import accounts
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.programs.enrolment import enrol
 from drip.services.programs.starter import add_starter
 from tests.web.test_api_support import stored_session
 
@@ -35,8 +37,11 @@ def fuzzed(app, trainer):
     token = accounts.create_token(trainer, "schemathesis")
     sequence, _ = add_starter(trainer)
     ts = stored_session(trainer, sequences=[sequence])
+    [(learner, _)] = upsert_learners(trainer, [LearnerInput("Ada Lovelace", "+14155550101")])
+    enrol(ts, [learner])
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    return schema, {"Authorization": f"Bearer {token}"}, {"sequence_id": sequence.id, "session_id": ts.id}
+    ids = {"sequence_id": sequence.id, "session_id": ts.id, "learner_id": learner.id}
+    return schema, {"Authorization": f"Bearer {token}"}, ids
 
 
 def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):
