@@ -16,6 +16,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance, status_code_conformance,
 )
 
+from drip.extensions import db
+from drip.models import LiveQuestion, Reply
 from drip.services import accounts
 from drip.services.learners.upsert import LearnerInput, upsert_learners
 from drip.services.programs.enrolment import enrol
@@ -37,11 +39,22 @@ def fuzzed(app, trainer):
     token = accounts.create_token(trainer, "schemathesis")
     sequence, _ = add_starter(trainer)
     ts = stored_session(trainer, sequences=[sequence])
+    question, reply = _inbound_texts(trainer, ts)
     [(learner, _)] = upsert_learners(trainer, [LearnerInput("Ada Lovelace", "+14155550101")])
     enrol(ts, [learner])
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    ids = {"sequence_id": sequence.id, "session_id": ts.id, "learner_id": learner.id}
+    ids = {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
+           "learner_id": learner.id}
     return schema, {"Authorization": f"Bearer {token}"}, ids
+
+
+def _inbound_texts(trainer, ts):
+    """A live question and a reply of the session, for the re-filing operations."""
+    question = LiveQuestion(session_id=ts.id, body="How?")
+    reply = Reply(trainer_id=trainer.id, session_id=ts.id, kind="unclassified", channel="sms", body="2")
+    db.session.add_all([question, reply])
+    db.session.commit()
+    return question, reply
 
 
 def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):

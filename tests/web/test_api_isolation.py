@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession
+from drip.models import Delivery, Enrollment, Learner, LiveQuestion, Reply, Sequence, TrainingSession
 from drip.web.api.operations import OPERATIONS
 from tests.web.test_api_support import api, other_api, stored_sequence, stored_session  # noqa: F401
 
@@ -24,6 +24,8 @@ CALLS = {
     ("GET", "/sessions/<int:session_id>/poll-results"): None,
     ("GET", "/learners/<int:learner_id>/export"): None,
     ("DELETE", "/learners/<int:learner_id>"): None,
+    ("PATCH", "/questions/<int:question_id>"): {"kind": "live_question"},
+    ("PATCH", "/replies/<int:reply_id>"): {"kind": "unclassified"},
 }
 
 
@@ -39,7 +41,12 @@ def theirs(other_api):
     enrolled = other_api.post(f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]})
     assert enrolled.status_code == 201
     learner_id = db.session.scalar(db.select(Learner.id).where(Learner.trainer_id == other_api.trainer.id))
-    return {"sequence_id": sequence.id, "session_id": ts.id, "learner_id": learner_id}
+    question = LiveQuestion(session_id=ts.id, body="Theirs?")
+    reply = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, kind="unclassified", channel="sms", body="2")
+    db.session.add_all([question, reply])
+    db.session.commit()
+    return {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
+            "learner_id": learner_id}
 
 
 def _snapshot():
@@ -49,13 +56,16 @@ def _snapshot():
         "enrollments": [e.id for e in db.session.scalars(db.select(Enrollment))],
         "deliveries": [(d.id, d.status) for d in db.session.scalars(db.select(Delivery))],
         "sequences": [s.id for s in db.session.scalars(db.select(Sequence))],
+        "questions": [q.id for q in db.session.scalars(db.select(LiveQuestion))],
+        "replies": [(r.id, r.kind) for r in db.session.scalars(db.select(Reply))],
     }
 
 
 @pytest.mark.parametrize("method, rule", sorted(CALLS))
 def test_another_trainers_id_is_not_found(api, other_api, theirs, method, rule):
-    path = rule.replace("<int:sequence_id>", str(theirs["sequence_id"])).replace("<int:session_id>", str(theirs["session_id"]))
-    path = path.replace("<int:learner_id>", str(theirs["learner_id"]))
+    path = rule
+    for name, value in theirs.items():
+        path = path.replace(f"<int:{name}>", str(value))
     before = _snapshot()
     response = api._call(method, path, json=CALLS[(method, rule)])
     assert response.status_code == 404, response.get_json()
