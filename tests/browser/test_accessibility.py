@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from drip.extensions import db
 from drip.models import Learner, LiveQuestion, OutboxMessage, Reply, Sequence, Step, TrainingSession
-from drip.services.programs.demo import DEMO_EMAIL, seed
+from drip.services.programs.demo import DEMO_EMAIL, DEMO_SEQUENCE, DEMO_SESSION, seed
 from tests.browser.a11y import axe_source, describe, violations
 from tests.browser.conftest import sign_in
 from tests.browser.test_board import streams  # noqa: F401  (fixture)
@@ -27,8 +27,8 @@ WIDEST = """width => Array.from(document.querySelectorAll('body *'))
 def admin(app):
     """The demo, plus a reply, a live question and an email in the outbox; returns the pages to visit."""
     list(seed())
-    ts = db.session.query(TrainingSession).one()
-    sequence = db.session.query(Sequence).filter(Sequence.name.like("%demo%")).one()
+    ts = db.session.query(TrainingSession).filter_by(title=DEMO_SESSION).one()
+    sequence = db.session.query(Sequence).filter_by(name=DEMO_SEQUENCE).one()
     step = db.session.query(Step).filter_by(sequence_id=sequence.id, kind="practice").first()
     learner = db.session.query(Learner).first()
     db.session.add_all([
