@@ -102,7 +102,7 @@ def run() -> int:
         port = env.get("PORT", "5000")
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--threads", "8", "--worker-class", "gthread", "--access-logfile", "-", "drip:create_app()"],
+             "--worker-class", "gevent", "--worker-connections", "1000", "--access-logfile", "-", "drip:create_app()"],
             env=env,
         ))
         children.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"], env=env))

@@ -1,7 +1,7 @@
 """admin at real scale: archive, unenrol, erase with suppression hashes, audit log, trainer's zone, soft-deleted steps
 
 Revision ID: i13_admin
-Revises: i10_routing
+Revises: i14_webtier
 Create Date: 2026-12-01 09:00:00
 
 """
@@ -12,7 +12,7 @@ import drip.models.types
 
 
 revision = 'i13_admin'
-down_revision = 'i10_routing'
+down_revision = 'i14_webtier'
 branch_labels = None
 depends_on = None
 

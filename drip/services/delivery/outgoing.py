@@ -37,6 +37,7 @@ class Parcel:
     starts_at: datetime
     session_timezone: str
     join_url: str
+    due_at: datetime | None = None
     ends_at: datetime | None = None
 
 
@@ -46,7 +47,7 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url, TrainingSession.ends_at)
+               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, TrainingSession.ends_at)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
