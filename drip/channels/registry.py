@@ -99,3 +99,14 @@ def close_channels(app: Flask | None = None) -> None:
             if close is not None:
                 close()
         channels.clear()
+
+
+def sms_number(config) -> str:
+    """The number learners text: the Twilio sender, the phone simulator's in outbox mode, else empty."""
+    if config.get("TWILIO_FROM_NUMBER"):
+        return config["TWILIO_FROM_NUMBER"]
+    if config.get("SMS_PROVIDER") == "outbox":
+        from drip.services.simulator import DEFAULT_TO  # the simulator owns the pretend number
+
+        return DEFAULT_TO
+    return ""  # a Messaging Service picks the sender from its pool: no single number to print

@@ -18,6 +18,7 @@ class StepKind:
     colour: str
     reply_kind: str | None = None  # the reply an answer to this step is filed as; None: not awaited
     has_choices: bool = False
+    until_end: bool = False  # worthless once the session is over: skipped ("session over"), never sent late
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("quiz", "Quiz", "#6610f2", reply_kind="quiz_answer", has_choices=True),
     StepKind("testimonial", "Testimonial", "#fd7e14"),
     StepKind("discussion", "Discussion questions", "#0aa2c0", reply_kind="discussion_reply"),
-    StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
+    StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545", until_end=True),
     StepKind("practice", "Practice assignment", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "#d63384"),
     StepKind("info", "Information", "#0d6efd"),
@@ -87,6 +88,10 @@ STATUSES: tuple[Status, ...] = (
     Status("unknown", 2, final=True),
 )
 
+# Skip codes of taking messages back (issue 13): a live_prompt that would arrive after the end,
+# a learner unenrolled or erased, a step deleted.
+SESSION_OVER, UNENROLLED, STEP_DELETED, ERASED = "session_over", "unenrolled", "step_deleted", "erased"
+
 # error_code of a skipped or unknown delivery -> why, in the trainer's words (the default text).
 SKIP_REASONS: dict[str, str] = {
     "late": "late: enrolled after it was due",
@@ -98,6 +103,10 @@ SKIP_REASONS: dict[str, str] = {
     "answered": "the learner answered the step",
     "not_asked": "the step itself was not sent",
     "quiet": "3 asks unanswered: no more follow-ups",
+    SESSION_OVER: "session over",
+    UNENROLLED: "unenrolled",
+    STEP_DELETED: "step deleted",
+    ERASED: "learner erased",
 }
 
 # What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
@@ -130,6 +139,12 @@ def status(name: str) -> Status:
 def names(rows) -> tuple[str, ...]:
     """The names of a table's rows, in order."""
     return tuple(row.name for row in rows)
+
+
+def until_end(kind: str) -> bool:
+    """Whether a step of this kind must reach learners before the session ends, or not at all."""
+    row = _STEP_KINDS.get(kind)
+    return bool(row and row.until_end)
 
 
 def answer_kinds() -> dict[str, str]:

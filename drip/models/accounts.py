@@ -24,6 +24,8 @@ class Trainer(UserMixin, db.Model):
     contact_line: Mapped[str] = mapped_column(Text, default="")
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The zone the admin shows times in; None until set (the browser's zone is offered).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="trainer")

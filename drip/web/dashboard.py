@@ -5,8 +5,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import Learner, Sequence, TrainingSession, utcnow
+from drip.services.programs.sessions import session_phase
 
 bp = Blueprint("dashboard", __name__)
 
@@ -16,8 +18,10 @@ def index():
     """Upcoming sessions and the size of the trainer's world."""
     now = utcnow()
     mine = TrainingSession.trainer_id == current_user.id
+    # Live lasts until 15 minutes after the end, as on the sessions page.
     upcoming = db.session.scalars(
-        select(TrainingSession).where(mine, TrainingSession.ends_at >= now, TrainingSession.status != "cancelled")
+        select(TrainingSession).where(mine, TrainingSession.ends_at >= now - LIVE_MARGIN,
+                                      TrainingSession.status != "cancelled", TrainingSession.archived_at.is_(None))
         .order_by(TrainingSession.starts_at).limit(10)
     ).all()
     counts = {
@@ -25,4 +29,5 @@ def index():
         "sessions": db.session.scalar(select(func.count()).select_from(TrainingSession).where(mine)),
         "learners": db.session.scalar(select(func.count()).select_from(Learner).where(Learner.trainer_id == current_user.id)),
     }
-    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now)
+    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now,
+                           phases={ts.id: session_phase(ts, now) for ts in upcoming})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
@@ -11,10 +11,10 @@ from drip.services.learners import imports as learner_import
 from drip.services.learning.follow_ons import quiet_sessions
 from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
+from drip.services.learners import search as learner_search
 from drip.web.ownership import own_or_404
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
-PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_ROWS = 100
 
@@ -30,20 +30,11 @@ def _own_session(session_id) -> TrainingSession | None:
 
 @bp.get("")
 def index():
-    """Every learner of the trainer, searchable by name, phone or email."""
-    q = request.args.get("q", "").strip()[:100]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    query = select(Learner).where(Learner.trainer_id == current_user.id)
-    if q:
-        pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(or_(func.lower(Learner.name).like(pattern, escape="\\"),
-                                func.lower(Learner.email).like(pattern, escape="\\"),
-                                Learner.phone.like(pattern, escape="\\")))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    learners = db.session.scalars(query.order_by(func.lower(Learner.name), Learner.id)
-                                  .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
-    return render_template("learners/index.html", learners=learners, q=q, page=page, total=total,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    """Every learner of the trainer, searchable by name, phone, email or external id, a page at a time."""
+    q = learner_search.clean_query(request.args.get("q"))
+    found = learner_search.learners(current_user.id, q, learner_search.clean_page(request.args.get("page", type=int)))
+    return render_template("learners/index.html", learners=found.items, q=q, page=found.page, total=found.total,
+                           pages=found.pages)
 
 
 @bp.post("")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from drip.domain.durations import describe_timing
 from drip.extensions import db
@@ -13,6 +13,9 @@ from drip.services.board.board import update_settings
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import LearnerInvalid, upsert_learners, validate_learner
 from drip.services.programs.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.services.learners import edits as learner_edits
+from drip.services.learners import search as learner_search
+from drip.services.programs.archive import archived_count
 from drip.web.ownership import own_or_404
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
@@ -26,37 +29,45 @@ def own_session(session_id: int) -> TrainingSession:
     return own_or_404(TrainingSession, session_id)
 
 
-def _sequences() -> list[Sequence]:
-    return list(db.session.scalars(select(Sequence).where(Sequence.trainer_id == current_user.id).order_by(Sequence.name)))
+def _sequences(ts: TrainingSession | None = None) -> list[Sequence]:
+    """The sequences a session may use: not archived, or already attached to it."""
+    attached = [s.id for s in ts.sequences] if ts else []
+    return list(db.session.scalars(select(Sequence).where(
+        Sequence.trainer_id == current_user.id, or_(Sequence.archived_at.is_(None), Sequence.id.in_(attached)))
+        .order_by(Sequence.name)))
 
 
 def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
-    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=_sequences(),
+    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=_sequences(ts),
                            zones=COMMON_ZONES), status
 
 
 @bp.get("")
 def index():
-    """Sessions live now, coming up, and past (cancelled ones among the past)."""
+    """Sessions live now, coming up, past and cancelled; archived ones are on the archive page."""
     now = utcnow()
-    mine = db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == current_user.id)
+    mine = db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == current_user.id,
+                                                            TrainingSession.archived_at.is_(None))
                               .order_by(TrainingSession.starts_at)).all()
     counts = dict(db.session.execute(
         select(Enrollment.session_id, func.count()).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
-        .where(TrainingSession.trainer_id == current_user.id).group_by(Enrollment.session_id)).all())
-    groups: dict[str, list] = {"live": [], "upcoming": [], "past": []}
+        .where(TrainingSession.trainer_id == current_user.id, Enrollment.unenrolled_at.is_(None))
+        .group_by(Enrollment.session_id)).all())
+    groups: dict[str, list] = {"live": [], "upcoming": [], "past": [], "cancelled": []}
     for ts in mine:
         phase = session_phase(ts, now)
-        groups["past" if phase == "cancelled" else phase].append((ts, phase))
+        groups[phase].append((ts, phase))
     groups["past"].reverse()
-    return render_template("sessions/index.html", groups=groups, counts=counts)
+    return render_template("sessions/index.html", groups=groups, counts=counts, archived=archived_count(current_user.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     """Create a session with its sequences; times are typed in the session's own zone."""
     if request.method == "GET":
-        return _form_page(SessionForm(sequence_ids=[s.id for s in _sequences()][:1]), {})
+        # Times are typed in the session's zone; most sessions are where the trainer is.
+        return _form_page(SessionForm(sequence_ids=[s.id for s in _sequences()][:1],
+                                      timezone=current_user.timezone or "UTC"), {})
     form = SessionForm.from_request(request.form)
     values, errors = form.parse()
     if not errors:
@@ -124,25 +135,34 @@ def show(session_id: int):
     steps = [step for sequence in ts.sequences for step in sequence.steps]
     lines = report.step_lines(ts, steps)
     placed = markers(steps)
-    learners, total = report.enrolled(ts)
+    lq, eq = learner_search.clean_query(request.args.get("lq")), learner_search.clean_query(request.args.get("eq"))
+    learners = learner_search.enrolled(ts.id, lq, learner_search.clean_page(request.args.get("lpage", type=int)))
+    candidates = learner_search.candidates(current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=int)))
     endpoints = current_app.view_functions.keys()
     return render_template(
         "sessions/show.html", ts=ts, phase=session_phase(ts, utcnow()), lines=lines, markers=placed,
         legend=legend(placed), counts={line.step.id: line.summary() for line in lines}, columns=list(report.COLUMNS),
-        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, total_learners=total,
-        candidates=report.not_enrolled(ts), has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
+        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, lq=lq, eq=eq,
+        total_learners=report.enrolled_count(ts), candidates=candidates, has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
     )
 
 
 @bp.post("/<int:session_id>/enrol")
 def enrol_existing(session_id: int):
-    """Enrol learners the trainer already has."""
+    """Enrol learners the trainer already has: the ticked ones, or every one matching the picker's search."""
     ts = own_session(session_id)
+    if request.form.get("all_matching"):
+        chosen = learner_search.all_candidates(current_user.id, ts.id, learner_search.clean_query(request.form.get("q")))
+        return _enrolled(ts, chosen)
     ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
     chosen = list(db.session.scalars(select(Learner).where(Learner.id.in_(ids), Learner.trainer_id == current_user.id))) if ids else []
     if len(chosen) != len(set(ids)):
         abort(404)
+    return _enrolled(ts, chosen)
+
+
+def _enrolled(ts: TrainingSession, chosen: list[Learner]):
     if not chosen:
         flash("Choose at least one learner to enrol.", "warning")
     else:
@@ -164,4 +184,19 @@ def add_learner(session_id: int):
     result = enrol(ts, [learner], source="admin")
     flash(f"{'Added' if created else 'Found'} {learner.name}" + (" and enrolled them." if result.created else ", already enrolled."),
           "success")
+    return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
+
+
+@bp.post("/<int:session_id>/learners/<int:learner_id>/unenrol")
+def unenrol(session_id: int, learner_id: int):
+    """Take a learner out of the session: messages not yet sent are skipped, what was sent stays."""
+    from drip.web.learners import own_learner
+
+    ts, learner = own_session(session_id), own_learner(learner_id)
+    skipped = learner_edits.unenrol(ts, learner)
+    if skipped is None:
+        flash(f"{learner.name} is not enrolled in this session.", "info")
+    else:
+        flash(f"Unenrolled {learner.name}. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent.",
+              "success")
     return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))

@@ -8,8 +8,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
+from drip.channels.registry import sms_number
 from drip.extensions import db
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
+from drip.models import Delivery, Learner, Step, Trainer, TrainingSession, utcnow
 from drip.domain import messages as compose
 from drip.domain import quiz
 from drip.services.programs.enrolment import learner_zone
@@ -40,6 +41,7 @@ class Parcel:
     due_at: datetime | None = None
     purpose: str = "step"
     follow_up: dict | None = None
+    ends_at: datetime | None = None
 
 
 def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
@@ -48,7 +50,8 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, Delivery.purpose, Step.follow_up)
+               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, Delivery.purpose, Step.follow_up,
+               TrainingSession.ends_at)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
@@ -60,13 +63,14 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
     return parcels
 
 
-def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
-    """The rendered SMS or email for one delivery (TemplateProblem when its body cannot render)."""
+def build_message(parcel: Parcel, address: str, now: datetime | None = None) -> OutgoingMessage:
+    """The rendered SMS or email for one delivery, as of now (TemplateProblem when its body cannot render)."""
     tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
     ctx = compose.context(
         learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
         join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
-        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
+        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices), now=now or utcnow(),
+        number=sms_number(current_app.config))
     body, subject = parcel.body, parcel.subject
     if parcel.purpose == "follow_up" and parcel.follow_up:
         body, subject = parcel.follow_up["body"], parcel.follow_up.get("subject")

@@ -15,6 +15,7 @@ from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult
 from drip.channels.outbox import sending_for
 from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
+from drip.domain.catalog import SESSION_OVER, SKIP_REASONS, until_end
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
 from drip.database import database_now
@@ -141,6 +142,9 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     d = parcel.delivery_id
     if session_status == "cancelled":
         return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
+    if until_end(parcel.kind) and parcel.ends_at is not None and utcnow() > parcel.ends_at:
+        # Workers that were down through the session must not invite questions after it (DESIGN.md).
+        return writer.add(outcome(d, "skipped", code=SESSION_OVER, reason=SKIP_REASONS[SESSION_OVER]))
     if (sms_out if parcel.channel == "sms" else email_out) is not None:
         reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
         db.session.rollback()

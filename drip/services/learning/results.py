@@ -90,7 +90,7 @@ def quiz_results(ts: TrainingSession, now: datetime | None = None) -> QuizResult
     learners = db.session.scalars(
         select(Learner)
         .join(Enrollment, Enrollment.learner_id == Learner.id)
-        .where(Enrollment.session_id == ts.id)
+        .where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None))
         .order_by(Learner.name, Learner.id)
     ).all()
     per_learner = [

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from drip.domain.routing import SessionWindow
+from drip.domain.catalog import SESSION_OVER, SKIP_REASONS
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
 from drip.services.delivery import transitions
@@ -158,7 +159,10 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
             if (row.status, row.due_at, row.channel) != ("scheduled", item.due_at, channel):
                 changes.append(transitions.reschedule_change(row, "scheduled", item.due_at, channel, None, None, now))
         elif row.status != "skipped":
-            changes.append(transitions.reschedule_change(row, "skipped", item.due_at, channel, LATE, LATE_ON_MOVE, now))
+            over = item.reason == SESSION_OVER
+            changes.append(transitions.reschedule_change(
+                row, "skipped", item.due_at, channel, SESSION_OVER if over else LATE,
+                SKIP_REASONS[SESSION_OVER] if over else LATE_ON_MOVE, now))
     transitions.reschedule(changes)
     return len(changes) + _create_missing(planner, targets, now)
 
@@ -180,7 +184,8 @@ def _create_missing(planner: Planner, step_ids: set[int], now: datetime) -> int:
         select(Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt).where(
             Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids))).all())
     enrolled = db.session.execute(select(Enrollment.id, Enrollment.learner_id, Learner.timezone)
-                                  .join(Learner, Learner.id == Enrollment.learner_id).where(Enrollment.session_id == ts.id))
+                                  .join(Learner, Learner.id == Enrollment.learner_id)
+                                  .where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None)))
     slots = sorted(slot for slot in planner.slots if slot[0] in step_ids)
     rows = [delivery_row(planner, e.id, e.learner_id, e.timezone, slot, late_reason=LATE_ON_ADD)
             for e in enrolled for slot in slots if (e.id, *slot) not in existing]
