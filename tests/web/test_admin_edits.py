@@ -99,3 +99,25 @@ def test_the_dashboard_keeps_a_session_live_for_15_minutes_after_its_end(logged_
     db.session.commit()
     page = logged_in.get("/").get_data(as_text=True)
     assert "Just ended" in page and "live now" in page
+
+
+def test_while_unenrolled_a_move_leaves_them_alone_and_enrolling_again_follows_the_session_as_it_is(trainer):
+    from datetime import timedelta
+
+    from drip.services.learners.edits import unenrol
+    from drip.services.programs.sequences import delete_step
+    from drip.services.programs.sessions import update_session
+
+    sequence = stored_sequence(trainer)
+    ts = stored_session(trainer, sequences=[sequence])
+    ada, bo = _with_learners(trainer, ts, count=2)
+    unenrol(ts, ada)
+    gone = sequence.steps[0]
+    delete_step(gone)
+    update_session(ts, starts_at=ts.starts_at + timedelta(days=1))
+    assert {(d.status, d.error_code) for d in _deliveries(learner_id=ada.id)} == {("skipped", "unenrolled")}
+    enrol(ts, [ada])
+    mine = {d.step_id: d for d in _deliveries(learner_id=ada.id)}
+    theirs = {d.step_id: d for d in _deliveries(learner_id=bo.id) if d.status == "scheduled"}
+    assert (mine[gone.id].status, mine[gone.id].error_code) == ("skipped", "unenrolled")  # a deleted step stays gone
+    assert {s: d.due_at for s, d in mine.items() if d.status == "scheduled"} == {s: d.due_at for s, d in theirs.items()}

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, TrainingSession, utcnow
+from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
 from drip.domain.learners import LearnerInput, LearnerInvalid
 from drip.domain.catalog import UNENROLLED
 from drip.services.delivery import transitions
@@ -53,5 +53,6 @@ def reenrol(session_id: int, learner_ids: list[int], now: datetime) -> int:
         return 0
     db.session.execute(update(Enrollment).where(Enrollment.id.in_(back)).values(unenrolled_at=None)
                        .execution_options(synchronize_session=False))
-    transitions.restore(Delivery.enrollment_id.in_(back), code=UNENROLLED, now=now)
+    deleted = select(Step.id).where(Step.deleted_at.is_not(None))
+    transitions.restore(Delivery.enrollment_id.in_(back), Delivery.step_id.not_in(deleted), code=UNENROLLED, now=now)
     return len(back)

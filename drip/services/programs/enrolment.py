@@ -202,6 +202,14 @@ def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, sou
         for learner in new for slot in planner.slots
     ]
     created = insert_deliveries(rows)
+    if back:
+        # While they were away the session may have moved or gained steps (re-asks, follow-ups):
+        # what came back follows the session as it is now.
+        from drip.services.programs.sessions import reconcile
+
+        db.session.flush()
+        if training_session.status != "cancelled":
+            reconcile(training_session, now)
     if commit:
         db.session.commit()
     else:

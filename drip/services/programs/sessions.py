@@ -140,7 +140,10 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
     slots = set(planner.slots)
     query = (select(Delivery.id, Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt,
                     Delivery.status, Delivery.due_at, Delivery.channel, Learner.timezone)
-             .join(Learner, Learner.id == Delivery.learner_id).where(Delivery.session_id == ts.id, _PENDING))
+             .join(Learner, Learner.id == Delivery.learner_id).where(Delivery.session_id == ts.id, _PENDING)
+             # An unenrolled learner's late-skipped rows stay skipped: only re-enrolling brings anything back.
+             .where(Delivery.enrollment_id.not_in(select(Enrollment.id).where(
+                 Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_not(None)))))
     if step_ids is not None:
         query = query.where(Delivery.step_id.in_(targets))
     asked = _asked(ts, {slot[0] for slot in slots if slot[1] != "step"} & targets)
