@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from drip.extensions import db
 from drip.models import Learner, LiveQuestion, OutboxMessage, Reply, Sequence, Step, TrainingSession
-from drip.services.programs.demo import DEMO_EMAIL, DEMO_SEQUENCE, DEMO_SESSION, seed
+from drip.services.programs.demo import DEMO_EMAIL, DEMO_SEQUENCE, DEMO_SESSION, demo_password, seed
 from tests.browser.a11y import axe_source, describe, violations
 from tests.browser.conftest import sign_in
 from tests.browser.test_board import streams  # noqa: F401  (fixture)
@@ -60,7 +61,7 @@ def test_every_page_has_no_serious_axe_violation_and_fits_the_screen(app, page, 
     page.set_viewport_size({"width": width, "height": height})
     page.goto(live_server + "/login")
     found = {"sign in": violations(page, source)}
-    sign_in(page, live_server, DEMO_EMAIL, "drip-demo-2026")
+    sign_in(page, live_server, DEMO_EMAIL, demo_password(Path(app.config["INSTANCE_PATH"])))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     too_wide = {}
     for name, path in admin.items():
@@ -78,7 +79,7 @@ def test_every_page_has_no_serious_axe_violation_and_fits_the_screen(app, page, 
 
 def test_the_csv_preview_and_the_board_by_keyboard(app, page, live_server, admin, streams, tmp_path):  # noqa: F811
     source = axe_source()
-    sign_in(page, live_server, DEMO_EMAIL, "drip-demo-2026")
+    sign_in(page, live_server, DEMO_EMAIL, demo_password(Path(app.config["INSTANCE_PATH"])))
     upload = tmp_path / "learners.csv"
     upload.write_text("name,phone,email\nAda Lovelace,+1 415 555 0101,ada@example.com\nNo Contact,,\n")
     page.goto(live_server + "/learners/import")
