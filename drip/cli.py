@@ -44,6 +44,15 @@ def seed_demo() -> None:
         click.echo(line)
 
 
+@drip_cli.command("reset-demo")
+def reset_demo() -> None:
+    """Bring the demo back to its start (only the demo trainer's data is removed)."""
+    from drip.services.programs.demo import reset
+
+    for line in reset():
+        click.echo(line)
+
+
 @drip_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests).")
 def worker(burst: bool) -> None:

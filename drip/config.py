@@ -8,7 +8,9 @@ from typing import Any, Mapping
 
 from dotenv import load_dotenv
 
-DEFAULT_PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+def default_public_base_url(env: Mapping[str, str]) -> str:
+    """The URL the web process answers on when PUBLIC_BASE_URL is unset: it follows PORT."""
+    return f"http://127.0.0.1:{env.get('PORT') or '5000'}"
 
 
 def instance_path() -> Path:
@@ -54,7 +56,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
             env.get("DATABASE_URL") or _default_database_url(folder)
         ),
         "REDIS_URL": env.get("REDIS_URL", ""),
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", DEFAULT_PUBLIC_BASE_URL).rstrip("/"),
+        "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or default_public_base_url(env)).rstrip("/"),
         "SMS_PROVIDER": env.get("DRIP_SMS_PROVIDER") or ("twilio" if twilio_sid else "outbox"),
         "EMAIL_PROVIDER": env.get("DRIP_EMAIL_PROVIDER") or ("sendgrid" if sendgrid_key else "outbox"),
         "TWILIO_ACCOUNT_SID": twilio_sid,

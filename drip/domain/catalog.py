@@ -20,6 +20,7 @@ class StepKind:
     reply_kind: str | None = None  # the reply an answer to this step is filed as; None: not awaited
     has_choices: bool = False
     authorable: bool = True  # a trainer can write it in a sequence (False: routed, not yet written)
+    until_end: bool = False  # worthless once the session is over: skipped ("session over"), never sent late
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("quiz", "Quiz", "Quiz", "#6610f2", reply_kind="quiz_answer", has_choices=True),
     StepKind("testimonial", "Testimonial", "Testimonial", "#fd7e14"),
     StepKind("discussion", "Discussion questions", "Discussion", "#0aa2c0", reply_kind="discussion_reply"),
-    StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545"),
+    StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545", until_end=True),
     StepKind("practice", "Practice assignment", "Practice", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "Reminder", "#d63384"),
     StepKind("info", "Information", "Info", "#0d6efd"),
@@ -115,8 +116,14 @@ LEASE_EXPIRED = Reason("lease", "worker stopped after handing it to the provider
 ANSWERED = Reason("answered", "the learner answered the step")
 NOT_ASKED = Reason("not_asked", "the step itself was not sent")
 QUIET = Reason("quiet", "3 asks unanswered: no more follow-ups")
+# Taking messages back (issue 13): a live_prompt that would arrive after the end, a learner
+# unenrolled or erased, a step deleted.
+SESSION_OVER = Reason("session_over", "session over")
+UNENROLLED = Reason("unenrolled", "unenrolled")
+STEP_DELETED = Reason("step_deleted", "step deleted")
+ERASED = Reason("erased", "learner erased")
 SKIP_REASONS = (LATE_ON_ENROL, LATE_ON_MOVE, LATE_ON_ADD, CANCELLED, REMOVED, OPTED_OUT, NO_ADDRESS, LEASE_EXPIRED,
-                ANSWERED, NOT_ASKED, QUIET)
+                ANSWERED, NOT_ASKED, QUIET, SESSION_OVER, UNENROLLED, STEP_DELETED, ERASED)
 
 # What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
 # follow-up for silence.
@@ -177,6 +184,12 @@ def statuses_where(flag: str) -> tuple[str, ...]:
 def authorable_step_kinds() -> tuple[str, ...]:
     """The step kinds a trainer can write in a sequence (the API, the step form, the checks)."""
     return tuple(k.name for k in STEP_KINDS if k.authorable)
+
+
+def until_end(kind: str) -> bool:
+    """Whether a step of this kind must reach learners before the session ends, or not at all."""
+    row = _STEP_KINDS.get(kind)
+    return bool(row and row.until_end)
 
 
 def answer_kinds() -> dict[str, str]:

@@ -48,6 +48,9 @@ def normalise_phone(raw: str, default_region: str) -> str:
     except phonenumbers.NumberParseException:
         raise ValueError(f"“{raw}” is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
+        if raw.strip().startswith(("+", "00")):  # the country code was given: the region hint would mislead
+            region = phonenumbers.region_code_for_country_code(number.country_code)
+            raise ValueError(f"“{raw}” is not a valid phone number for +{number.country_code} ({region}): check the digits")
         raise ValueError(f"“{raw}” is not a valid phone number (numbers without +country code are read as {default_region})")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from drip.channels.base import OutgoingMessage
 from drip.domain.templates import render
+from drip.domain.when import starts_in
 
+WALK_IN = "Walk-in"
 _URL = re.compile(r"https?://[^\s<>&\"']+")
 
 
@@ -41,14 +43,18 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
 
 
 def context(*, learner_name: str, session_title: str, starts_at: datetime, join_url: str, trainer_name: str,
-            tz: tzinfo, hint: str) -> dict[str, Any]:
-    """The names a step body may use (DESIGN.md), for one learner."""
+            tz: tzinfo, hint: str, now: datetime, number: str = "") -> dict[str, Any]:
+    """The names a step body may use (DESIGN.md), for one learner, as of the moment it is sent."""
     name = learner_name or ""
+    # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them as "there".
+    first_name = "there" if name.startswith(WALK_IN) else name.split(" ")[0]
     return {
-        "first_name": name.split(" ")[0],
+        "first_name": first_name,
         "name": name,
-        "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or ""},
+        "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or "",
+                    "starts_in": starts_in(starts_at, now, tz)},
         "trainer": {"name": trainer_name or ""},
+        "sms_number": number,
         "reply_hint": hint,
     }
 
@@ -60,9 +66,41 @@ def text_to_html(text: str) -> str:
     def paragraph(block: str) -> str:
         escaped = html.escape(block, quote=True)
         linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
-        return "<p>" + linked.replace("\n", "<br>\n") + "</p>"
+        return '<p style="margin:0 0 16px">' + linked.replace("\n", "<br>\n") + "</p>"
 
     return "\n".join(paragraph(block) for block in paragraphs)
+
+
+# One responsive layout for every email: a centred column up to 600 px that becomes the full width on a
+# phone. Tables and inline styles, because that is what mail clients (Outlook, Gmail) honour.
+_EMAIL_LAYOUT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light"><title>{title}</title>
+<style>
+  body {{ margin: 0; padding: 0; background: #f3f4f6; }}
+  a {{ color: #0a58ca; }}
+  @media (max-width: 620px) {{ .drip-outer {{ padding: 0 !important; }} .drip-card {{ border-radius: 0 !important; padding: 20px 16px !important; }} }}
+</style></head>
+<body style="margin:0;padding:0;background:#f3f4f6;">
+<span style="display:none;max-height:0;overflow:hidden;opacity:0;">{preheader}</span>
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f3f4f6;">
+<tr><td class="drip-outer" align="center" style="padding:24px 12px;">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="max-width:600px;">
+<tr><td class="drip-card" style="background:#ffffff;border-radius:12px;padding:28px 32px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:16px;line-height:1.55;color:#1f2937;overflow-wrap:anywhere;">
+{content}
+</td></tr>
+<tr><td style="padding:16px 8px;font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;font-size:13px;line-height:1.5;color:#4b5563;text-align:center;">
+{footer}
+</td></tr>
+</table>
+</td></tr></table>
+</body></html>"""
+
+
+def email_layout(content_html: str, footer_html: str, *, title: str) -> str:
+    """An email's HTML part: the step's paragraphs in the responsive layout, the footer below the card."""
+    preheader = html.escape(re.sub(r"<[^>]+>", " ", content_html).split("\n")[0].strip()[:120])
+    return _EMAIL_LAYOUT.format(title=html.escape(title), preheader=preheader, content=content_html, footer=footer_html)
 
 
 def unsubscribe_headers(base_url: str, token: str, inbound_domain: str) -> dict[str, str]:
@@ -80,11 +118,12 @@ def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, 
     base, domain = config["PUBLIC_BASE_URL"].rstrip("/"), config.get("INBOUND_EMAIL_DOMAIN") or ""
     link = f"{base}/u/{unsubscribe_token}"
     footer_text = f"\n\n--\nTo stop these emails, unsubscribe: {link}\n"
-    footer_html = (f'<p style="font-size:12px;color:#666">You can stop these emails at any time: '
-                   f'<a href="{html.escape(link)}">unsubscribe</a>.</p>')
+    footer_html = (f'<p style="margin:0">You can stop these emails at any time: '
+                   f'<a href="{html.escape(link)}" style="color:#0a58ca">unsubscribe</a>.</p>')
     return OutgoingMessage(
         delivery_id=delivery_id, channel="email", to=to, subject=" ".join(subject.split())[:300],
-        body=text.rstrip() + footer_text, html=text_to_html(text) + extra_html + "\n" + footer_html,
+        body=text.rstrip() + footer_text,
+        html=email_layout(text_to_html(text) + extra_html, footer_html, title=" ".join(subject.split())[:300]),
         reply_to=f"reply+{reply_token}@{domain}" if domain and reply_token else None,
         headers=MappingProxyType(unsubscribe_headers(base, unsubscribe_token, domain)),
     )

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone, tzinfo
 from typing import Generic, Literal, TypeVar
 
+from drip.domain.catalog import SESSION_OVER
 from drip.domain.durations import Offset, parse_offset
 
 UTC = timezone.utc
@@ -45,6 +46,7 @@ class SendWindow:
 
 
 DEFAULT_WINDOW = SendWindow(time(8), time(21))
+LATE = "late"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class StepTiming:
     offset: str
     local_time: time | None = None
     if_late: Literal["skip", "send"] = "skip"
+    # A live_prompt ("text your questions now") is worthless once the session is over.
+    until_end: bool = False
 
     def __post_init__(self) -> None:
         if self.anchor not in ("start", "end"):
@@ -154,6 +158,8 @@ def due_at(
     if timing.local_time is not None:
         day = moment.astimezone(tz).date()
         moment = _instant(datetime.combine(day, timing.local_time), tz)
+    if starts_at <= moment < ends_at:
+        return moment  # the learner is attending at that hour, whatever their send window says
     return _open_at(moment, tz, window)
 
 
@@ -161,6 +167,10 @@ def later(moment: datetime, offset: str, *, tz: tzinfo, window: SendWindow | Non
     """A follow-on's due time: moment + offset (days on the calendar in tz), at the window's next opening."""
     _require_aware(moment=moment)
     return _open_at(_shift(moment, parse_offset(offset), tz), tz, window)
+
+
+def _over(timing: StepTiming, moment: datetime, ends_at: datetime) -> bool:
+    return timing.until_end and moment > ends_at
 
 
 def plan(
@@ -179,14 +189,18 @@ def plan(
     late_sendable = [i for i, (_, timing) in enumerate(steps) if dues[i] < now and timing.if_late == "send"]
     # Steps never pile up: of the late steps allowed to go out, only the most recent one does.
     chosen = max(late_sendable, key=lambda i: (dues[i], i), default=None)
+    # A late step sent during the session goes at once: the window does not hold it either.
+    late_at = now if starts_at <= now < ends_at else _open_at(now, tz, window)
     planned = []
-    for i, (key, _) in enumerate(steps):
-        if dues[i] >= now:
+    for i, (key, timing) in enumerate(steps):
+        if _over(timing, dues[i], ends_at) or (dues[i] < now and i == chosen and _over(timing, late_at, ends_at)):
+            planned.append(PlannedDelivery(key, dues[i], "skipped", SESSION_OVER.code))
+        elif dues[i] >= now:
             planned.append(PlannedDelivery(key, dues[i], "scheduled", None))
         elif i == chosen:
-            planned.append(PlannedDelivery(key, _open_at(now, tz, window), "scheduled", "late"))
+            planned.append(PlannedDelivery(key, late_at, "scheduled", LATE))
         else:
-            planned.append(PlannedDelivery(key, dues[i], "skipped", "late"))
+            planned.append(PlannedDelivery(key, dues[i], "skipped", LATE))
     return planned
 
 

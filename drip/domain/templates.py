@@ -17,8 +17,9 @@ from drip.domain import template_rules
 CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
     "first_name": frozenset(),
     "name": frozenset(),
-    "session": frozenset({"title", "starts_at", "join_url"}),
+    "session": frozenset({"title", "starts_at", "starts_in", "join_url"}),
     "trainer": frozenset({"name"}),
+    "sms_number": frozenset(),
     "reply_hint": frozenset(),
 }
 
@@ -130,11 +131,26 @@ def sample_context() -> dict[str, Any]:
         "session": {
             "title": "Giving Feedback That Lands",
             "starts_at": "Tue 14 Oct, 9:30 AM EDT",
+            "starts_in": "in 6 days",
             "join_url": "https://meet.example.com/feedback-lands",
         },
         "trainer": {"name": "Dana Whitfield"},
+        "sms_number": "+1 555 010 0123",
         "reply_hint": "Reply to this message to answer.",
     }
+
+
+def summary(body: str, session_title: str) -> str:
+    """A step body as a trainer skims it in a list: names shown as [first name], never as raw {{ }} code."""
+    ctx = sample_context()
+    ctx.update(first_name="[first name]", name="[name]", trainer={"name": "[trainer]"}, sms_number="[Drip number]",
+               reply_hint="[how to reply]")
+    ctx["session"] = {"title": session_title, "starts_at": "[start time]", "starts_in": "[in N days]",
+                      "join_url": "[join link]"}
+    try:
+        return render(body, ctx)
+    except TemplateProblem:
+        return body
 
 
 def _unknown_names(body: str) -> list[str]:

@@ -2,7 +2,7 @@
 from drip.models.accounts import ApiToken, Trainer
 from drip.models.deliveries import FINAL, PENDING, STATUSES, Delivery, OutboxMessage, ProviderEvent
 from drip.models.inbound import InboundMessage, LiveQuestion, Reply
-from drip.models.learners import Learner, OptOutEvent
+from drip.models.learners import AuditEvent, Learner, OptOutEvent, SuppressedAddress
 from drip.models.receipts import InboundReceipt
 from drip.models.refilings import Refiling
 from drip.models.programs import Enrollment, Sequence, Step, TrainingSession, session_sequences
@@ -10,7 +10,7 @@ from drip.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "ApiToken", "Trainer", "Delivery", "OutboxMessage", "ProviderEvent", "FINAL", "PENDING", "STATUSES",
-    "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "Enrollment",
-    "Sequence", "Step",
+    "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "AuditEvent",
+    "SuppressedAddress", "Enrollment", "Sequence", "Step",
     "TrainingSession", "session_sequences", "UTCDateTime", "utcnow",
 ]

@@ -26,6 +26,8 @@ class Trainer(UserMixin, db.Model):
     is_operator: Mapped[bool] = mapped_column(default=False)
     # Part of the login cookie: raising it (sign out, password change) ends every session of the trainer.
     session_version: Mapped[int] = mapped_column(default=1)
+    # The zone the admin shows times in; None until set (the browser's zone is offered).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="trainer")

@@ -37,6 +37,8 @@ class Learner(db.Model):
     email_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_unsubscribe_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Erased at the learner's request: personal data and texts gone, the row kept so counts stay.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def first_name(self) -> str:
@@ -56,5 +58,31 @@ class OptOutEvent(db.Model):
     action: Mapped[str] = mapped_column(String(10))  # opt_out | opt_in
     # sms_keyword, unsubscribe_link, one_click, bounce, spamreport, provider_unsubscribe, carrier
     source: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuppressedAddress(db.Model):
+    """An erased learner's opted-out phone or email, kept only as a hash so the opt-out outlives the erasure."""
+
+    __tablename__ = "suppressed_addresses"
+    __table_args__ = (UniqueConstraint("channel", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))  # sms | email
+    address_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of the normalised address
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(db.Model):
+    """Something done to a learner's data at their request (export, erasure), for the trainer to read."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trainer_id: Mapped[int] = mapped_column(ForeignKey("trainers.id", ondelete="CASCADE"), index=True)
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # export | erase
+    via: Mapped[str] = mapped_column(String(10))  # admin | api
     detail: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

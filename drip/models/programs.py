@@ -31,9 +31,13 @@ class Sequence(db.Model):
     send_window_start: Mapped[time | None] = mapped_column(Time)
     send_window_end: Mapped[time | None] = mapped_column(Time)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Archived: out of the lists and the new-session form; sessions using it keep it.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Only steps not deleted: a deleted step stays in the table so what it sent keeps its history.
     steps: Mapped[list["Step"]] = relationship(
-        back_populates="sequence", order_by="Step.position", cascade="all, delete-orphan"
+        back_populates="sequence", order_by="Step.position", cascade="all, delete-orphan",
+        primaryjoin="and_(Sequence.id == Step.sequence_id, Step.deleted_at.is_(None))",
     )
 
 
@@ -61,6 +65,7 @@ class Step(db.Model):
     retry_after: Mapped[str | None] = mapped_column(String(40))
     # {"after": "P2D", "body": ..., "channel": ..., "subject": ...}: sent to those who did not answer.
     follow_up: Mapped[dict | None] = mapped_column(JSON)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sequence: Mapped[Sequence] = relationship(back_populates="steps")
 
@@ -87,6 +92,7 @@ class TrainingSession(db.Model):
     # The poll the projector shows instead of the questions; None: the questions.
     projector_poll_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sequences: Mapped[list[Sequence]] = relationship(secondary=session_sequences)
     enrollments: Mapped[list["Enrollment"]] = relationship(back_populates="training_session")
@@ -103,6 +109,8 @@ class Enrollment(db.Model):
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="admin")  # admin csv api walk_in
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Unenrolled: kept, with what was sent, but nothing more goes out and the session no longer lists them.
+    unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     training_session: Mapped[TrainingSession] = relationship(back_populates="enrollments")
     learner: Mapped[Learner] = relationship()

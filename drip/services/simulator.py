@@ -65,6 +65,15 @@ def drip_number(config) -> str:
     return config.get("TWILIO_FROM_NUMBER") or DEFAULT_TO
 
 
+def sms_number(config) -> str:
+    """The number learners text: the Twilio sender, the phone simulator's in outbox mode, else empty."""
+    if config.get("TWILIO_FROM_NUMBER"):
+        return config["TWILIO_FROM_NUMBER"]
+    if config.get("SMS_PROVIDER") == "outbox":
+        return DEFAULT_TO  # the simulator owns the pretend number
+    return ""  # a Messaging Service picks the sender from its pool: no single number to print
+
+
 def _bubbles(trainer: Trainer, number: str) -> list[Bubble]:
     received = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.channel == "sms", OutboxMessage.to_address == number,

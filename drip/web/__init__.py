@@ -25,6 +25,9 @@ BLUEPRINT_MODULES = [
     "drip.web.sessions",
     "drip.web.learning",
     "drip.web.learners",
+    "drip.web.learner_admin",
+    "drip.web.archive",
+    "drip.web.account",
     "drip.web.outbox",
     "drip.web.board",
     "drip.web.replies",
@@ -123,6 +126,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["channel_label"] = channel_label
     app.jinja_env.filters["reply_label"] = reply_label
     app.jinja_env.filters["step_label"] = step_label
+    app.jinja_env.filters["in_zone"] = format_in_zone
+    app.jinja_env.filters["phone"] = format_phone
 
 
 def channel_label(name: str) -> str:
@@ -157,9 +162,32 @@ NAV_ITEMS = [
 
 
 def format_local(value, tz_name: str | None = None, fmt: str = "%a %d %b %Y, %H:%M %Z") -> str:
-    """Format an aware datetime in a time zone for display."""
-    from zoneinfo import ZoneInfo
+    """An aware datetime as the admin shows it: in the trainer's zone once they chose one (else in tz_name), zone named."""
+    zone = getattr(current_user, "timezone", None) if current_user and current_user.is_authenticated else None
+    if "%H" in fmt and "%Z" not in fmt:
+        fmt += " %Z"  # times are never shown without their zone: trainers and learners live in several
+    return format_in_zone(value, zone or tz_name, fmt)
+
+
+def format_in_zone(value, tz_name: str | None, fmt: str = "%a %d %b %Y, %H:%M %Z") -> str:
+    """An aware datetime in exactly this zone (the room's, a learner's), whoever looks."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(tz_name or "UTC")).strftime(fmt)
+    try:
+        zone = ZoneInfo(tz_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+def format_phone(value: str | None) -> str:
+    """An E.164 number as people read it aloud: "+1 500-555-0006"; anything else unchanged."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(value or "", None)
+    except phonenumbers.NumberParseException:
+        return value or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

@@ -9,6 +9,7 @@ from drip.models import TrainingSession, utcnow
 from drip.services.board import board
 from drip.services.board.stream import BoardStream, StreamRefused
 from drip.services.board.stream import anonymous as anonymous_copy
+from drip.services.simulator import sms_number
 from drip.web.ownership import own_or_404
 
 bp = Blueprint("board", __name__)
@@ -30,10 +31,11 @@ def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:
 def _page(template: str, training_session: TrainingSession, *, anonymous: bool = False):
     from drip.services.programs.sessions import session_phase
 
+    now = utcnow()
     return render_template(
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
-        sms_number=current_app.config.get("TWILIO_FROM_NUMBER") or "",
-        phase=session_phase(training_session, utcnow()), opens_at=training_session.starts_at - LIVE_MARGIN,
+        sms_number=sms_number(current_app.config), now=now, phase=session_phase(training_session, now),
+        opens_at=training_session.starts_at - LIVE_MARGIN, closes_at=training_session.ends_at + LIVE_MARGIN,
     )
 
 

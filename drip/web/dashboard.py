@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from drip.models import utcnow
 from drip.services.pages import admin as pages
+from drip.services.programs.sessions import session_phase
 
 bp = Blueprint("dashboard", __name__)
 
@@ -15,4 +16,5 @@ def index():
     """Upcoming sessions and the size of the trainer's world."""
     now = utcnow()
     upcoming, counts = pages.dashboard(current_user, now)
-    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now)
+    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now,
+                           phases={ts.id: session_phase(ts, now) for ts in upcoming})

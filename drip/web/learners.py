@@ -9,12 +9,11 @@ from drip.services.learners import imports as learner_import
 from drip.services.learning.follow_ons import quiet_sessions
 from drip.services.learners.upsert import LearnerInvalid, add_learner, decode_upload, parse_csv, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
+from drip.services.learners import search as learner_search
 from drip.web.ownership import own_or_404
-from drip.services.learners import search
 from drip.services.learners.timeline import timeline
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
-PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_ROWS = 100
 
@@ -30,12 +29,11 @@ def _own_session(session_id) -> TrainingSession | None:
 
 @bp.get("")
 def index():
-    """Every learner of the trainer, searchable by name, phone or email."""
-    q = request.args.get("q", "").strip()[:100]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
-    learners, total = search.search(current_user, q, page=page, page_size=PAGE_SIZE)
-    return render_template("learners/index.html", learners=learners, q=q, page=page, total=total,
-                           pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1))
+    """Every learner of the trainer, searchable by name, phone, email or external id, a page at a time."""
+    q = learner_search.clean_query(request.args.get("q"))
+    found = learner_search.learners(current_user.id, q, learner_search.clean_page(request.args.get("page", type=int)))
+    return render_template("learners/index.html", learners=found.items, q=q, page=found.page, total=found.total,
+                           pages=found.pages)
 
 
 @bp.post("")

@@ -8,8 +8,9 @@ from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
 from drip.services.board.polls import asked_counts
 from drip.services.replies import answers as replies
+from drip.domain.templates import summary
 from drip.services.replies.refile_reads import last_moves
-from drip.services.replies.export import to_csv
+from drip.services.replies.export import questions_csv, to_csv
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -31,7 +32,7 @@ def index(session_id: int):
     asked = asked_counts(training_session, [group.step.id for group in groups if group.tally is not None])
     return render_template("replies/index.html", ts=training_session, groups=groups,
                            senders=replies.senders(everything), describe=_describe, asked=asked,
-                           moves=last_moves(everything),
+                           moves=last_moves(everything), summarize=summary,
                            unreviewed=sum(group.unreviewed for group in groups))
 
 
@@ -39,9 +40,19 @@ def index(session_id: int):
 def export(session_id: int):
     """Every reply of the session as a CSV file."""
     training_session = own_session(session_id)
-    filename = f"drip-session-{training_session.id}-replies.csv"
-    return Response("\ufeff" + to_csv(training_session), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return _csv_file(to_csv(training_session), f"drip-session-{training_session.id}-replies.csv")
+
+
+@bp.get("/sessions/<int:session_id>/questions.csv")
+def export_questions(session_id: int):
+    """Every live question of the session, with the trainer's marks, as a CSV file."""
+    training_session = own_session(session_id)
+    return _csv_file(questions_csv(training_session), f"drip-session-{training_session.id}-questions.csv")
+
+
+def _csv_file(text: str, filename: str) -> Response:
+    # The BOM makes Excel read the file as UTF-8 (accents, emoji).
+    return Response("\ufeff" + text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.post("/sessions/<int:session_id>/replies/<int:reply_id>/reviewed")

@@ -12,6 +12,7 @@ from drip.models import Sequence, Step
 from drip.services.programs import sequences as service
 from drip.services.programs.starter import add_starter, find_starter
 from drip.web import quiz_form
+from drip.services.programs.archive import archived_count
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
 from drip.web.ownership import own_or_404
@@ -28,7 +29,7 @@ def own_sequence(sequence_id: int) -> Sequence:
 def own_step(sequence: Sequence, step_id: int) -> Step:
     """A step of this sequence, or 404."""
     step = own_or_404(Step, step_id)
-    if step.sequence_id != sequence.id:
+    if step.sequence_id != sequence.id or step.deleted_at is not None:
         abort(404)
     return step
 
@@ -63,7 +64,8 @@ def _window_from_form() -> dict | None:
 def index():
     """The trainer's sequences, the starter offer and the new-sequence form."""
     mine = pages.trainer_sequences(current_user)
-    return render_template("sequences/index.html", sequences=mine, has_starter=find_starter(current_user) is not None)
+    return render_template("sequences/index.html", sequences=mine, has_starter=find_starter(current_user) is not None,
+                           archived=archived_count(current_user.id))
 
 
 @bp.post("/starter")
@@ -99,9 +101,10 @@ def show(sequence_id: int):
     )
 
 
-def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200):
+def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200,
+               previewing: bool = False):
     return render_template("sequences/step.html", sequence=sequence, step=step, form=form, errors=errors,
-                           preview=shown, kind_labels=KIND_LABELS), status
+                           preview=shown, kind_labels=KIND_LABELS, previewing=previewing), status
 
 
 @bp.post("/<int:sequence_id>")
@@ -141,7 +144,8 @@ def edit_step(sequence_id: int, step_id: int | None = None):
         values, errors = service.check_step(item)
     if errors or request.form.get("action") == "preview":
         shown = None if errors else preview(Step(**values))
-        return _step_page(sequence, step, form, errors, shown, 200 if shown else 422)
+        return _step_page(sequence, step, form, errors, shown, 200 if shown else 422,
+                          previewing=request.form.get("action") == "preview")
     try:
         service.save_step(sequence, item, step)
     except service.SequenceInvalid as invalid:  # checked above; kept for a race with another edit
@@ -153,10 +157,11 @@ def edit_step(sequence_id: int, step_id: int | None = None):
 
 @bp.post("/<int:sequence_id>/steps/<int:step_id>/delete")
 def delete_step(sequence_id: int, step_id: int):
-    """Remove a step and its messages."""
+    """Delete a step; its pending messages are skipped, what it sent stays on record."""
     sequence = own_sequence(sequence_id)
-    service.delete_step(own_step(sequence, step_id))
-    flash("Deleted the step.", "success")
+    skipped = service.delete_step(own_step(sequence, step_id))
+    flash(f"Deleted the step. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent; "
+          "what it sent stays in each learner's history.", "success")
     return redirect(url_for("sequences.show", sequence_id=sequence.id))
 
 

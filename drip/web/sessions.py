@@ -6,12 +6,15 @@ from flask_login import current_user
 
 from drip.domain.durations import describe_timing
 from drip.extensions import db
-from drip.models import TrainingSession, utcnow
+from drip.models import Learner, TrainingSession, utcnow
 from drip.services.pages import session_report as report
 from drip.services.board.board import update_settings
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import LearnerInvalid, upsert_learners, validate_learner
 from drip.services.programs.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.services.learners import edits as learner_edits
+from drip.services.learners import search as learner_search
+from drip.services.programs.archive import archived_count
 from drip.web.ownership import own_or_404
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
@@ -26,28 +29,30 @@ def own_session(session_id: int) -> TrainingSession:
 
 
 def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
-    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=pages.trainer_sequences(current_user),
+    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=pages.trainer_sequences(current_user, ts),
                            zones=COMMON_ZONES), status
 
 
 @bp.get("")
 def index():
-    """Sessions live now, coming up, and past (cancelled ones among the past)."""
+    """Sessions live now, coming up, past and cancelled; archived ones are on the archive page."""
     now = utcnow()
     mine, counts = pages.sessions_and_enrolled(current_user)
-    groups: dict[str, list] = {"live": [], "upcoming": [], "past": []}
+    groups: dict[str, list] = {"live": [], "upcoming": [], "past": [], "cancelled": []}
     for ts in mine:
         phase = session_phase(ts, now)
-        groups["past" if phase == "cancelled" else phase].append((ts, phase))
+        groups[phase].append((ts, phase))
     groups["past"].reverse()
-    return render_template("sessions/index.html", groups=groups, counts=counts)
+    return render_template("sessions/index.html", groups=groups, counts=counts, archived=archived_count(current_user.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 def create():
     """Create a session with its sequences; times are typed in the session's own zone."""
     if request.method == "GET":
-        return _form_page(SessionForm(sequence_ids=[s.id for s in pages.trainer_sequences(current_user)][:1]), {})
+        # Times are typed in the session's zone; most sessions are where the trainer is.
+        return _form_page(SessionForm(sequence_ids=[s.id for s in pages.trainer_sequences(current_user)][:1],
+                                      timezone=current_user.timezone or "UTC"), {})
     form = SessionForm.from_request(request.form)
     values, errors = form.parse()
     if not errors:
@@ -110,25 +115,34 @@ def show(session_id: int):
     steps = [step for sequence in ts.sequences for step in sequence.steps]
     lines = report.step_lines(ts, steps)
     placed = markers(steps)
-    learners, total = report.enrolled(ts)
+    lq, eq = learner_search.clean_query(request.args.get("lq")), learner_search.clean_query(request.args.get("eq"))
+    learners = learner_search.enrolled(ts.id, lq, learner_search.clean_page(request.args.get("lpage", type=int)))
+    candidates = learner_search.candidates(current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=int)))
     endpoints = current_app.view_functions.keys()
     return render_template(
         "sessions/show.html", ts=ts, phase=session_phase(ts, utcnow()), lines=lines, markers=placed,
         legend=legend(placed), counts={line.step.id: line.summary() for line in lines}, columns=list(report.COLUMNS),
-        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, total_learners=total,
-        candidates=report.not_enrolled(ts), has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
+        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, lq=lq, eq=eq,
+        total_learners=report.enrolled_count(ts), candidates=candidates, has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
     )
 
 
 @bp.post("/<int:session_id>/enrol")
 def enrol_existing(session_id: int):
-    """Enrol learners the trainer already has."""
+    """Enrol learners the trainer already has: the ticked ones, or every one matching the picker's search."""
     ts = own_session(session_id)
+    if request.form.get("all_matching"):
+        chosen = learner_search.all_candidates(current_user.id, ts.id, learner_search.clean_query(request.form.get("q")))
+        return _enrolled(ts, chosen)
     ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
     chosen = pages.learners_among(current_user, ids)
     if len(chosen) != len(set(ids)):
         abort(404)
+    return _enrolled(ts, chosen)
+
+
+def _enrolled(ts: TrainingSession, chosen: list[Learner]):
     if not chosen:
         flash("Choose at least one learner to enrol.", "warning")
     else:
@@ -150,4 +164,19 @@ def add_learner(session_id: int):
     result = enrol(ts, [learner], source="admin")
     flash(f"{'Added' if created else 'Found'} {learner.name}" + (" and enrolled them." if result.created else ", already enrolled."),
           "success")
+    return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
+
+
+@bp.post("/<int:session_id>/learners/<int:learner_id>/unenrol")
+def unenrol(session_id: int, learner_id: int):
+    """Take a learner out of the session: messages not yet sent are skipped, what was sent stays."""
+    from drip.web.learners import own_learner
+
+    ts, learner = own_session(session_id), own_learner(learner_id)
+    skipped = learner_edits.unenrol(ts, learner)
+    if skipped is None:
+        flash(f"{learner.name} is not enrolled in this session.", "info")
+    else:
+        flash(f"Unenrolled {learner.name}. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent.",
+              "success")
     return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))

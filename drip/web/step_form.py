@@ -14,7 +14,6 @@ from drip.models.learners import new_unsubscribe_token
 from drip.services.learners.upsert import normalise_phone
 from drip.services.delivery.send import SendRefused, send_one_off
 from drip.services.programs.sequences import StepInput
-from drip.domain import catalog
 from drip.web import quiz_form
 
 UNITS = ("minutes", "hours", "days", "weeks")

@@ -14,7 +14,7 @@ def test_a_simulated_text_reaches_the_board_and_the_phone_gets_the_acknowledgeme
         app, page, live_server, live, streams):  # noqa: F811
     sign_in(page, live_server)
     page.goto(f"{live_server}/sessions/{live.id}/board")
-    expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator("#connection")).to_have_text("Up to date")
     phone_page = page.context.new_page()
     phone_page.goto(f"{live_server}/simulator")
     phone = phone_page.locator('[data-number="+14155550101"]')

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from drip.extensions import db
 from drip.models import session_sequences, utcnow
 from tests.browser.conftest import sign_in
+from tests.support.webhook_drain import drain
 from tests.support.inbound_factory import (
     EMAIL_PATH, SMS_PATH, make_learner, make_session, make_step, sent_delivery, sms_form, twilio_signature,
 )
@@ -79,6 +80,7 @@ def test_sms_and_email_practice_reports_appear_without_the_quote(app, page, live
     address = f"reply+{delivery.reply_token}@{DOMAIN}"
     email(live_server, sender="Grace Hopper <grace@example.com>", to=address,
           text_part=GMAIL_TEXT.format(address=address), html_part=GMAIL_HTML.format(address=address))
+    drain()  # the email is stored; a worker would route it
 
     sign_in(page, live_server)
     page.goto(f"{live_server}/sessions/{ts.id}/replies")

@@ -16,6 +16,8 @@ from schemathesis.config._checks import PositiveDataAcceptanceConfig
 from drip.extensions import db
 from drip.models import LiveQuestion, Reply
 from drip.services import accounts
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.programs.enrolment import enrol
 from drip.services.programs.starter import add_starter
 from tests.web.test_api_support import stored_session
 
@@ -34,8 +36,11 @@ def fuzzed(app, trainer):
     sequence, _ = add_starter(trainer)
     ts = stored_session(trainer, sequences=[sequence])
     question, reply = _inbound_texts(trainer, ts)
+    [(learner, _)] = upsert_learners(trainer, [LearnerInput("Ada Lovelace", "+14155550101")])
+    enrol(ts, [learner])
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    ids = {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id}
+    ids = {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
+           "learner_id": learner.id}
     return schema, {"Authorization": f"Bearer {token}"}, ids
 
 

@@ -110,6 +110,19 @@ def test_checks_at_send_time_skip_opted_out_cancelled_and_unreachable_learners(a
     assert deliveries(ts2.id)[0].error_message == "session cancelled"
 
 
+def test_a_live_prompt_picked_up_after_the_session_ended_is_skipped_not_sent_late(app, trainer):
+    from drip.models import Step
+
+    # The session (NOW + 1 h, one hour long) is long over by the time the workers get to it.
+    ts, _, ids, job = claimed(trainer, 1, hours=1)
+    db.session.execute(update(Step).where(Step.id == deliveries(ts.id)[0].step_id).values(kind="live_prompt"))
+    db.session.commit()
+    assert send_claimed(ids, job) == {"not_ours": 0, "skipped": 1}
+    [late] = deliveries(ts.id)
+    assert (late.status, late.error_code, late.error_message) == ("skipped", "session_over", "session over")
+    assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
 def test_a_delivery_taken_back_or_claimed_by_another_job_is_not_sent(app, trainer):
     ts, _, ids, job = claimed(trainer, 2)
     db.session.execute(update(Delivery).where(Delivery.id == ids[0]).values(status="scheduled", job_id=None))

@@ -185,3 +185,14 @@ def test_another_trainers_learners_are_never_matched(app, trainer):
     [(mine, _)] = upsert_learners(trainer, [LearnerInput("Ana", "+12015550123")])
     [(theirs, created)] = upsert_learners(other, [LearnerInput("Ana", "+12015550123")])
     assert created and theirs.id != mine.id and theirs.trainer_id == other.id
+
+
+def test_a_bad_number_with_its_country_code_is_not_explained_with_the_default_region():
+    from drip.domain.learners import normalise_phone
+
+    with pytest.raises(ValueError) as refused:
+        normalise_phone("+44 20 7946 09", "US")
+    assert "+44 (GB)" in str(refused.value) and "read as US" not in str(refused.value)
+    with pytest.raises(ValueError) as refused:
+        normalise_phone("201 555 01", "US")
+    assert "read as US" in str(refused.value)

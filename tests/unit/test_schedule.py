@@ -158,6 +158,13 @@ def test_times_given_in_any_zone_mean_the_same_instant():
 
 
 # --- the send window -----------------------------------------------------------------------------
+AT_END = StepTiming("end", "PT0S")  # a session's end is outside it: the window applies
+
+
+def at_end(moment, tz=NY, window=None):
+    """due_at of a step at the end of a one-hour session ending at moment."""
+    return due(AT_END, moment - timedelta(hours=1), moment, tz=tz, window=window)
+
 
 
 @pytest.mark.parametrize(
@@ -174,33 +181,33 @@ def test_times_given_in_any_zone_mean_the_same_instant():
     ],
 )
 def test_window_edges(wall, expected):
-    starts_at = wall.replace(tzinfo=NY)
-    got = due(StepTiming("start", "PT0S"), starts_at, window=DEFAULT_WINDOW)
+    at = wall.replace(tzinfo=NY)
+    got = due(AT_END, at - timedelta(hours=1), at, window=DEFAULT_WINDOW)
     assert got.astimezone(NY).replace(tzinfo=None) == expected
 
 
 def test_window_start_in_a_gap_moves_forward():
     window = SendWindow(time(2, 30), time(21))
-    got = due(StepTiming("start", "PT0S"), local(NY, 2026, 3, 8, 1), window=window)
+    got = at_end(local(NY, 2026, 3, 8, 1), window=window)
     assert got == datetime(2026, 3, 8, 7, tzinfo=UTC)  # 03:00 EDT
 
 
 def test_window_wholly_inside_a_gap_waits_for_the_next_day():
     window = SendWindow(time(2, 10), time(2, 50))
-    got = due(StepTiming("start", "PT0S"), local(NY, 2026, 3, 8, 1), window=window)
+    got = at_end(local(NY, 2026, 3, 8, 1), window=window)
     assert got.astimezone(NY) == local(NY, 2026, 3, 9, 2, 10)
 
 
 def test_window_opening_on_a_repeated_hour_is_never_earlier():
     window = SendWindow(time(1, 45), time(21))
     unwindowed = local(NY, 2026, 11, 1, 1, 30, fold=1)  # 06:30 UTC
-    got = due(StepTiming("start", "PT0S"), unwindowed, window=window)
+    got = at_end(unwindowed, window=window)
     assert got == datetime(2026, 11, 1, 6, 45, tzinfo=UTC)  # 01:45 EST, not 01:45 EDT
 
 
 def test_window_in_lord_howe_half_hour_change():
     window = SendWindow(time(2, 15), time(3))
-    got = due(StepTiming("start", "PT0S"), local(LORD_HOWE, 2026, 10, 4, 1), tz=LORD_HOWE, window=window)
+    got = at_end(local(LORD_HOWE, 2026, 10, 4, 1), tz=LORD_HOWE, window=window)
     assert got.astimezone(LORD_HOWE).replace(tzinfo=None) == datetime(2026, 10, 4, 2, 30)
 
 
@@ -397,7 +404,7 @@ def check_due(timing, starts_at, ends_at, tz, window):
     assert unwindowed == reference
     got = due_at(timing, starts_at=starts_at, ends_at=ends_at, tz=tz, window=window)
     assert got.tzinfo is UTC and got >= reference
-    if window is None:
+    if window is None or starts_at <= reference < ends_at:  # the window never holds a step during the session
         assert got == reference
         return
     local_time = got.astimezone(tz).time()
@@ -460,9 +467,41 @@ def test_plan_sends_at_most_one_late_step_and_nothing_before_now(timings_, start
     if late_sent:
         assert dues[late_sent[0].key] == max(dues[i] for i in sendable)
         assert late_sent[0].reason == "late"
-        assert window is None or window.contains(late_sent[0].due_at.astimezone(tz).time())
+        during = starts_at <= now < ends_at
+        assert window is None or during or window.contains(late_sent[0].due_at.astimezone(tz).time())
     for p in planned:
         if dues[p.key] >= now:
             assert (p.status, p.due_at, p.reason) == ("scheduled", dues[p.key], None)
         elif p not in late_sent:
             assert (p.status, p.reason) == ("skipped", "late")
+
+
+SYDNEY, KOLKATA = ZoneInfo("Australia/Sydney"), ZoneInfo("Asia/Kolkata")
+NY_SESSION = dict(starts_at=local(NY, 2026, 5, 12, 9), ends_at=local(NY, 2026, 5, 12, 12))
+
+
+@pytest.mark.parametrize("tz", [SYDNEY, KOLKATA])
+def test_send_window_never_holds_a_step_during_the_session(tz):
+    # 09:00 New York is 23:00 Sydney and 18:30 Kolkata; 09:30 is in the night for Sydney.
+    timing = StepTiming("start", "PT30M")
+    got = due_at(timing, **NY_SESSION, tz=tz, window=DEFAULT_WINDOW)
+    assert got == local(NY, 2026, 5, 12, 9, 30).astimezone(UTC)
+
+
+def test_live_prompt_held_past_the_end_is_skipped_session_over():
+    # 15 minutes before a 09:00 New York start is 22:45 Sydney: the window would hold it to 08:00, after the end.
+    prompt = StepTiming("start", "-PT15M", until_end=True)
+    [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=SendWindow(time(8), time(22)),
+                     now=local(NY, 2026, 5, 1, 9))
+    assert (planned.status, planned.reason) == ("skipped", "session_over")
+    [planned] = plan([("live", prompt)], **NY_SESSION, tz=NY, window=DEFAULT_WINDOW, now=local(NY, 2026, 5, 1, 9))
+    assert (planned.status, planned.reason) == ("scheduled", None)
+
+
+def test_late_live_prompt_goes_at_once_during_the_session_and_never_after():
+    prompt = StepTiming("start", "PT0S", if_late="send", until_end=True)
+    during = local(NY, 2026, 5, 12, 10)
+    [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=DEFAULT_WINDOW, now=during)
+    assert (planned.status, planned.due_at, planned.reason) == ("scheduled", during.astimezone(UTC), "late")
+    [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=DEFAULT_WINDOW, now=local(NY, 2026, 5, 12, 13))
+    assert (planned.status, planned.reason) == ("skipped", "session_over")

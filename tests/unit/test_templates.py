@@ -231,3 +231,11 @@ def test_js_counter_counts_like_python():
         assert js[:5] == [count.encoding, count.units, count.segments, count.per_segment, count.remaining], text
     assert json.loads(result.stdout)[1][5] == "160 / 160 · 1 segment · GSM-7"
     assert json.loads(result.stdout)[2][5] == "161 / 306 · 2 segments · GSM-7"
+
+
+def test_summary_shows_names_as_placeholders_never_raw_code():
+    from drip.domain.templates import summary
+
+    text = summary("Hi {{ first_name }}, {{ session.title }} starts {{ session.starts_in }}.", "Feedback")
+    assert text == "Hi [first name], Feedback starts [in N days]."
+    assert summary("Broken {{ first_name", "Feedback") == "Broken {{ first_name"

@@ -23,6 +23,8 @@ CALLS = {
     ("GET", "/sessions/<int:session_id>/replies"): None,
     ("GET", "/sessions/<int:session_id>/poll-results"): None,
     ("GET", "/sessions/<int:session_id>/quiz-results"): None,
+    ("GET", "/learners/<int:learner_id>/export"): None,
+    ("DELETE", "/learners/<int:learner_id>"): None,
     ("PATCH", "/questions/<int:question_id>"): {"kind": "live_question"},
     ("PATCH", "/replies/<int:reply_id>"): {"kind": "unclassified"},
 }
@@ -39,11 +41,13 @@ def theirs(other_api):
     ts = stored_session(other_api.trainer, sequences=[sequence])
     enrolled = other_api.post(f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]})
     assert enrolled.status_code == 201
+    learner_id = db.session.scalar(db.select(Learner.id).where(Learner.trainer_id == other_api.trainer.id))
     question = LiveQuestion(session_id=ts.id, body="Theirs?")
     reply = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, kind="unclassified", channel="sms", body="2")
     db.session.add_all([question, reply])
     db.session.commit()
-    return {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id}
+    return {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
+            "learner_id": learner_id}
 
 
 def _snapshot():

@@ -50,3 +50,24 @@ def test_another_trainers_learning_tab_is_not_found(app, client, trainer):
     accounts.create_trainer("other@example.com", "another password", "Otto Other")
     assert login(client, "other@example.com", "another password").status_code == 302
     assert client.get(f"/sessions/{ts.id}/learning").status_code == 404
+
+
+def test_a_deleted_quiz_keeps_its_results_and_its_re_asks_stop_an_unenrolled_learner_leaves_the_list(app, logged_in, trainer):
+    from drip.extensions import db
+    from drip.models import Step
+    from drip.services.learners.edits import unenrol
+    from drip.services.learning.results import quiz_results
+    from drip.services.programs.sequences import delete_step
+
+    ts = session_with(trainer, [quiz_step()])
+    right, silent, gone = make_learners(trainer, 3)
+    enrol(ts, [right, silent, gone])
+    (quiz,) = rows(silent, "step")
+    send_due(quiz.due_at)
+    post_sms(logged_in, app, "B", sender=right.phone)
+    unenrol(ts, gone)
+    delete_step(db.session.get(Step, quiz.step_id))
+    assert {(d.status, d.error_code) for d in rows(silent, "reask")} == {("skipped", "step_deleted")}
+    results = quiz_results(ts)
+    assert [q.step.id for q in results.quizzes] == [quiz.step_id]
+    assert {r.learner.id for r in results.learners} == {right.id, silent.id}

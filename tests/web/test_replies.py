@@ -134,3 +134,21 @@ def test_another_trainers_replies_are_not_found(app, logged_in, trainer, past):
     assert logged_in.post(f"/sessions/{ts.id}/learners/{stranger.id}/reply",
                           data={"csrf_token": token, "channel": "sms", "body": "hi"}).status_code == 404
     assert "private" not in logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
+
+
+def test_live_questions_export_as_formula_safe_csv(logged_in, trainer):
+    from drip.models import LiveQuestion
+    from tests.support.inbound_factory import enrol, make_learner, make_session
+
+    ts = make_session(trainer)
+    ada = make_learner(trainer, "Ada Lovelace")
+    enrol(ts, ada)
+    db.session.add_all([LiveQuestion(session_id=ts.id, learner_id=ada.id, body="=HYPERLINK(\"http://evil\")", starred=True),
+                        LiveQuestion(session_id=ts.id, learner_id=None, body="Café, or tea?")])
+    db.session.commit()
+    response = logged_in.get(f"/sessions/{ts.id}/questions.csv")
+    assert response.headers["Content-Disposition"].endswith('-questions.csv"')
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffreceived_at_utc,learner,phone,question,answered,starred,hidden,approved")
+    assert "'=HYPERLINK" in text and ",yes," in text and "Café, or tea?" in text and "unknown sender" in text
+    assert "questions.csv" in logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)

@@ -138,6 +138,15 @@ def test_preview_renders_without_saving(logged_in, trainer):
     assert db.session.query(Step).count() == 0
 
 
+def test_preview_of_a_broken_template_says_it_cannot_preview(logged_in, trainer):
+    sequence = _sequence(trainer, steps=[])
+    path = f"/sequences/{sequence.id}/steps/new"
+    response = logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path), action="preview",
+                                                    body="Hello {{ first_name"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Cannot preview this step" in page and "Not saved" not in page
+
+
 def test_delete_and_clone(logged_in, trainer):
     sequence = _sequence(trainer)
     token = _token(logged_in, f"/sequences/{sequence.id}")

@@ -57,3 +57,22 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     kinds = {step.kind for _, step in due}
     assert kinds == {"poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder"}
     assert {step.channel for _, step in due} == {"sms", "email"}
+
+
+def test_reset_demo_brings_the_demo_back_and_leaves_other_trainers_alone(runner, trainer):
+    from drip.services.programs.sequences import create_sequence
+
+    create_sequence(trainer, name="Mine", send_window=None, steps=[])
+    runner.invoke(args=["drip", "seed-demo"])
+    seeded = sorted(t.title for t in db.session.query(TrainingSession))
+    names, learners = {s.name for s in db.session.query(Sequence)}, db.session.query(Learner).count()
+    ts = db.session.query(TrainingSession).filter_by(title="Giving feedback that lands (demo)").one()
+    ts.title = "Renamed by a curious user"
+    db.session.commit()
+    reset = runner.invoke(args=["drip", "reset-demo"])
+    assert reset.exit_code == 0, reset.output
+    assert "Removed the demo trainer" in reset.output and "Created the demo session" in reset.output
+    db.session.expire_all()
+    assert sorted(t.title for t in db.session.query(TrainingSession)) == seeded
+    assert {s.name for s in db.session.query(Sequence)} == names and "Mine" in names
+    assert db.session.query(Learner).count() == learners

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
 from drip.domain import catalog
+from drip.services.simulator import sms_number
 from drip.extensions import db
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
+from drip.models import Delivery, Learner, Step, Trainer, TrainingSession, utcnow
 from drip.domain import messages as compose
 from drip.domain import quiz
 from drip.services.programs.enrolment import learner_zone
@@ -41,6 +42,7 @@ class DeliveryToSend:
     due_at: datetime | None = None
     purpose: str = "step"
     follow_up: dict | None = None
+    ends_at: datetime | None = None
 
 
 def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
@@ -49,7 +51,8 @@ def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, Delivery.purpose, Step.follow_up)
+               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, Delivery.purpose, Step.follow_up,
+               TrainingSession.ends_at)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
@@ -61,13 +64,14 @@ def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
     return batch
 
 
-def build_message(item: DeliveryToSend, address: str) -> OutgoingMessage:
-    """The rendered SMS or email for one delivery (TemplateProblem when its body cannot render)."""
+def build_message(item: DeliveryToSend, address: str, now: datetime | None = None) -> OutgoingMessage:
+    """The rendered SMS or email for one delivery, as of now (TemplateProblem when its body cannot render)."""
     tz = learner_zone(item.learner_timezone, item.session_timezone)
     ctx = compose.context(
         learner_name=item.learner_name, session_title=item.session_title, starts_at=item.starts_at,
         join_url=item.join_url, trainer_name=item.trainer_name, tz=tz,
-        hint=compose.reply_hint(item.kind, item.channel, item.choices))
+        hint=compose.reply_hint(item.kind, item.channel, item.choices), now=now or utcnow(),
+        number=sms_number(current_app.config))
     body, subject = item.body, item.subject
     if item.purpose == "follow_up" and item.follow_up:
         body, subject = item.follow_up["body"], item.follow_up.get("subject")

@@ -164,6 +164,9 @@ def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> s
     d = item.delivery_id
     if state.status == "cancelled":
         return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
+    if catalog.until_end(item.kind) and item.ends_at is not None and utcnow() > item.ends_at:
+        # Workers that were down through the session must not invite questions after it (DESIGN.md).
+        return writer.add(outcome(d, "skipped", code=catalog.SESSION_OVER.code, reason=catalog.SESSION_OVER.text))
     if getattr(state, kind.opted_out_field) is not None:
         reason = optout.blocked_reason(db.session.get(Learner, item.learner_id), item.channel)
         db.session.rollback()

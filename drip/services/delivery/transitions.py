@@ -58,8 +58,12 @@ RESCHEDULE = Transition("reschedule", ("scheduled", "queued", "skipped"), ("sche
 # Provider reports move a delivery only up the ranks of catalog.STATUSES, so late or repeated ones change nothing.
 REPORT = Transition("report", ("scheduled", "queued", "sending", "unknown", "sent"),
                     ("sent", "delivered", "failed", "undelivered"))
+# Messages taken back before they go: a step deleted, a learner unenrolled or erased.
+WITHDRAW = Transition("withdraw", ("scheduled", "queued"), ("skipped",))
+# An unenrolled learner enrolled again: what was withdrawn for the unenrolment and is still ahead comes back.
+RESTORE = Transition("restore", ("skipped",), ("scheduled",))
 TRANSITIONS = (CREATE, QUEUE, START_SENDING, FINISH_SENDING, EXPIRE_LEASE, REQUEUE, SKIP_OPTED_OUT, CANCEL,
-               SKIP_ANSWERED, RESCHEDULE, REPORT)
+               SKIP_ANSWERED, RESCHEDULE, REPORT, WITHDRAW, RESTORE)
 
 
 def create(*, cancelled: bool, late: bool, late_code: str, late_reason: str, cancelled_code: str,
@@ -145,6 +149,20 @@ def skip_answered(*where, code: str, reason: str, now: datetime) -> int:
     """scheduled or queued → skipped for the re-asks or follow-ups matching `where`, which an answer ended."""
     return _run(update(Delivery).where(SKIP_ANSWERED.guard(), *where)
                 .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now))
+
+
+def withdraw(*where, reason: catalog.Reason, now: datetime) -> int:
+    """scheduled or queued → skipped for the rows matching `where`, with the catalog's `reason`."""
+    return _run(update(Delivery).where(WITHDRAW.guard(), *where)
+                .values(status="skipped", error_code=reason.code, error_message=reason.text, job_id=None,
+                        updated_at=now))
+
+
+def restore(*where, reason: catalog.Reason, now: datetime) -> int:
+    """skipped (for `reason`) → scheduled for the rows matching `where` that are not yet due; returns how many."""
+    return _run(update(Delivery).where(RESTORE.guard(), Delivery.error_code == reason.code, Delivery.due_at > now,
+                                       *where)
+                .values(status="scheduled", error_code=None, error_message=None, updated_at=now))
 
 
 def reschedule_change(row, status: str, due_at: datetime, channel: str, code: str | None, reason: str | None,

@@ -39,7 +39,7 @@ def pick_one(candidates: list[Learner], now: datetime) -> Learner | None:
     ids = [learner.id for learner in candidates]
     live = set(db.session.scalars(
         select(Enrollment.learner_id).join(TrainingSession, Enrollment.session_id == TrainingSession.id)
-        .where(Enrollment.learner_id.in_(ids), *_live_filter(now))
+        .where(Enrollment.learner_id.in_(ids), Enrollment.unenrolled_at.is_(None), *_live_filter(now))
     ))
     latest = dict(db.session.execute(
         select(Delivery.learner_id, func.max(Delivery.sent_at))
@@ -87,7 +87,7 @@ def context_for(learner: Learner, now: datetime, *, also_delivery: int | None = 
     """The learner's live-ish sessions and the steps sent to them in the last 14 days (plus a named one)."""
     sessions = db.session.scalars(
         select(TrainingSession).join(Enrollment, Enrollment.session_id == TrainingSession.id)
-        .where(Enrollment.learner_id == learner.id, *_live_filter(now))
+        .where(Enrollment.learner_id == learner.id, Enrollment.unenrolled_at.is_(None), *_live_filter(now))
     ).all()
     recent = Delivery.sent_at >= now - ANSWER_WINDOW
     # An email's reply address names its delivery even when it is older than the answer window.

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent, TrainingSession
+from drip.services.learners import suppression
+from drip.domain.messages import WALK_IN
 
 
 def _sms_opted_out_since(phone: str) -> datetime | None:
@@ -20,7 +22,7 @@ def _sms_opted_out_since(phone: str) -> datetime | None:
 
 def walk_in_name(phone: str) -> str:
     """How a walk-in appears to the trainer until they rename them."""
-    return f"Walk-in ···{phone[-4:]}" if len(phone) >= 4 else "Walk-in"
+    return f"{WALK_IN} ···{phone[-4:]}" if len(phone) >= 4 else WALK_IN
 
 
 def join(training_session: TrainingSession, phone: str, *, now: datetime) -> Learner:
@@ -33,7 +35,7 @@ def join(training_session: TrainingSession, phone: str, *, now: datetime) -> Lea
         learner = Learner(trainer_id=training_session.trainer_id, name=walk_in_name(phone), phone=phone,
                           timezone=training_session.timezone, created_at=now)
         # Joining a board is not consent to texts a STOP refused: Twilio would refuse them anyway.
-        learner.sms_opted_out_at = _sms_opted_out_since(phone)
+        learner.sms_opted_out_at = _sms_opted_out_since(phone) or (now if suppression.is_suppressed("sms", phone) else None)
         db.session.add(learner)
         db.session.flush()
     _enrol(training_session, learner, now)

@@ -7,11 +7,12 @@ from sqlalchemy import String, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from drip.extensions import db
-from drip.models import Learner, Trainer
+from drip.models import Learner, Trainer, utcnow
 from drip.domain.learners import (
     FIELDS, LearnerInput, LearnerInvalid, known_timezone, normalise_email, normalise_phone, validate_learner,
 )
 from drip.domain.learner_csv import MAX_CSV_ROWS, CsvError, CsvPreview, CsvRow, decode_upload, parse_csv
+from drip.services.learners import suppression
 
 __all__ = [
     "FIELDS", "LearnerInput", "LearnerInvalid", "validate_learner", "known_timezone", "normalise_phone",
@@ -95,5 +96,6 @@ def upsert_learners(trainer: Trainer, inputs: Iterable[LearnerInput]) -> list[tu
                 setattr(learner, key, getattr(item, key))
         index.add(learner)
         results.append((learner, created))
+    suppression.apply_to([learner for learner, created in results if created], utcnow())
     db.session.flush()
     return results

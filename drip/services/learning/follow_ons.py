@@ -16,7 +16,7 @@ from drip.domain import catalog
 from drip.domain.follow_ups import FOLLOWED_KINDS, quiet_since, too_soon
 from drip.domain.quiz import DEFAULT_RETRY_AFTER
 from drip.extensions import db
-from drip.models import Delivery, LiveQuestion, Reply, Step, TrainingSession, utcnow
+from drip.models import Delivery, Enrollment, LiveQuestion, Reply, Step, TrainingSession, utcnow
 from drip.services.delivery import transitions
 
 NOT_ASKED = "not_asked"
@@ -96,6 +96,12 @@ def hold_reason(delivery_id: int, now: datetime | None = None) -> tuple[str, str
     if delivery is None or delivery.purpose == "step":
         return None
     step = db.session.get(Step, delivery.step_id)
+    # Deleting a step or unenrolling withdraws these; one claimed meanwhile still must not go.
+    if step is None or step.deleted_at is not None:
+        return catalog.STEP_DELETED.code, catalog.STEP_DELETED.text
+    enrollment = db.session.get(Enrollment, delivery.enrollment_id)
+    if enrollment is not None and enrollment.unenrolled_at is not None:
+        return catalog.UNENROLLED.code, catalog.UNENROLLED.text
     asks = db.session.execute(
         select(Delivery.purpose, Delivery.sent_at).where(
             Delivery.enrollment_id == delivery.enrollment_id,

@@ -42,7 +42,10 @@ class QuizResults:
 
 
 def _quiz_steps(ts: TrainingSession) -> list[Step]:
-    steps = [step for sequence in ts.sequences for step in sequence.steps if step.kind == "quiz"]
+    # Like the replies page: a deleted quiz stays while answers to it remain (history is kept).
+    from drip.services.replies.answers import session_steps
+
+    steps = [step for step in session_steps(ts) if step.kind == "quiz"]
     return sorted(steps, key=lambda step: (step.sequence_id, step.position, step.id))
 
 
@@ -90,7 +93,7 @@ def quiz_results(ts: TrainingSession, now: datetime | None = None) -> QuizResult
     learners = db.session.scalars(
         select(Learner)
         .join(Enrollment, Enrollment.learner_id == Learner.id)
-        .where(Enrollment.session_id == ts.id)
+        .where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None))
         .order_by(Learner.name, Learner.id)
     ).all()
     per_learner = [

@@ -3,26 +3,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from drip.domain import catalog
+from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import ApiToken, Delivery, Enrollment, Learner, OutboxMessage, Sequence, Step, Trainer, TrainingSession
 
 
-def trainer_sequences(trainer: Trainer) -> list[Sequence]:
-    """The trainer's sequences by name."""
-    return list(db.session.scalars(select(Sequence).where(Sequence.trainer_id == trainer.id)
-                                   .order_by(Sequence.name, Sequence.id)))
+def trainer_sequences(trainer: Trainer, ts: TrainingSession | None = None) -> list[Sequence]:
+    """The trainer's sequences by name: those not archived, and those already attached to `ts`."""
+    attached = [s.id for s in ts.sequences] if ts else []
+    return list(db.session.scalars(select(Sequence).where(
+        Sequence.trainer_id == trainer.id, or_(Sequence.archived_at.is_(None), Sequence.id.in_(attached)))
+        .order_by(Sequence.name, Sequence.id)))
 
 
 def sessions_and_enrolled(trainer: Trainer) -> tuple[list[TrainingSession], dict[int, int]]:
-    """The trainer's sessions by start, and how many learners each has enrolled."""
-    sessions = list(db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == trainer.id)
+    """The trainer's sessions not archived, by start, and how many learners each has enrolled (not unenrolled)."""
+    sessions = list(db.session.scalars(select(TrainingSession).where(TrainingSession.trainer_id == trainer.id,
+                                                                     TrainingSession.archived_at.is_(None))
                                        .order_by(TrainingSession.starts_at)))
     counts = dict(db.session.execute(
         select(Enrollment.session_id, func.count()).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
-        .where(TrainingSession.trainer_id == trainer.id).group_by(Enrollment.session_id)).all())
+        .where(TrainingSession.trainer_id == trainer.id, Enrollment.unenrolled_at.is_(None))
+        .group_by(Enrollment.session_id)).all())
     return sessions, counts
 
 
@@ -41,10 +46,13 @@ def learners_among(trainer: Trainer, ids: list[int]) -> list[Learner]:
 
 
 def dashboard(trainer: Trainer, now: datetime) -> tuple[list[TrainingSession], dict[str, int]]:
-    """The next ten sessions not over nor cancelled, and how many sequences, sessions and learners there are."""
+    """The next ten sessions not over (or still live) nor cancelled nor archived, and how many sequences,
+    sessions and learners there are."""
     mine = TrainingSession.trainer_id == trainer.id
+    # Live lasts until 15 minutes after the end, as on the sessions page.
     upcoming = list(db.session.scalars(
-        select(TrainingSession).where(mine, TrainingSession.ends_at >= now, TrainingSession.status != "cancelled")
+        select(TrainingSession).where(mine, TrainingSession.ends_at >= now - LIVE_MARGIN,
+                                      TrainingSession.status != "cancelled", TrainingSession.archived_at.is_(None))
         .order_by(TrainingSession.starts_at).limit(10)))
     counts = {
         "sequences": db.session.scalar(select(func.count()).select_from(Sequence).where(Sequence.trainer_id == trainer.id)),

@@ -41,7 +41,7 @@ def enrolled_counts(session_ids: Iterable[int]) -> dict[int, int]:
     ids = list(session_ids)
     if not ids:
         return {}
-    query = (select(Enrollment.session_id, func.count()).where(Enrollment.session_id.in_(ids))
+    query = (select(Enrollment.session_id, func.count()).where(Enrollment.session_id.in_(ids), Enrollment.unenrolled_at.is_(None))
              .group_by(Enrollment.session_id))
     counts = {session_id: n for session_id, n in db.session.execute(query)}
     return {session_id: counts.get(session_id, 0) for session_id in ids}

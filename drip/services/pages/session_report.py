@@ -74,17 +74,7 @@ def skipped_reasons(ts: TrainingSession) -> list[tuple[str, int]]:
     return [(reason or "no reason recorded", count) for reason, count in db.session.execute(query)]
 
 
-def enrolled(ts: TrainingSession, limit: int = 500) -> tuple[list[tuple[Learner, Enrollment]], int]:
-    """The session's learners by name (up to limit) and how many there are in all."""
-    total = db.session.scalar(select(func.count()).select_from(Enrollment).where(Enrollment.session_id == ts.id)) or 0
-    query = (select(Learner, Enrollment).join(Enrollment, Enrollment.learner_id == Learner.id)
-             .where(Enrollment.session_id == ts.id).order_by(func.lower(Learner.name), Learner.id).limit(limit))
-    return [tuple(row) for row in db.session.execute(query)], total
-
-
-def not_enrolled(ts: TrainingSession, limit: int = 500) -> list[Learner]:
-    """The trainer's other learners, offered for enrolment."""
-    taken = select(Enrollment.learner_id).where(Enrollment.session_id == ts.id)
-    query = (select(Learner).where(Learner.trainer_id == ts.trainer_id, Learner.id.not_in(taken))
-             .order_by(func.lower(Learner.name), Learner.id).limit(limit))
-    return list(db.session.scalars(query))
+def enrolled_count(ts: TrainingSession) -> int:
+    """How many learners the session has."""
+    return db.session.scalar(select(func.count()).select_from(Enrollment).where(
+        Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None))) or 0

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Iterator
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from drip.domain.durations import Offset, parse_offset
 from drip.extensions import db
-from drip.models import Sequence, Trainer, TrainingSession, utcnow
+from drip.models import InboundMessage, Sequence, Trainer, TrainingSession, utcnow
 from drip.services import accounts
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import upsert_learners, validate_learner
@@ -151,6 +151,22 @@ def _past_session(trainer: Trainer) -> Iterator[str]:
     enrol(training_session, learners, source="admin")
     yield (f"Created “{PAST_SESSION}”: {learners[0].name} gets a practice check-in in a minute; answer it on "
            "the Phone simulator to see a practice report.")
+
+
+def reset() -> Iterator[str]:
+    """Bring the demo back to its start: the demo trainer and everything of theirs removed, then seeded anew.
+
+    Only the demo trainer's rows go; other trainers' data is untouched.
+    """
+    trainer = accounts.find_trainer(DEMO_EMAIL)
+    if trainer is not None:
+        # Texts keep no foreign key cascade to their trainer (a stranger's text has none): remove them first.
+        db.session.execute(delete(InboundMessage).where(InboundMessage.trainer_id == trainer.id))
+        db.session.execute(delete(Trainer).where(Trainer.id == trainer.id))  # the database cascades the rest
+        db.session.commit()
+        db.session.expunge_all()
+        yield "Removed the demo trainer and all of their data."
+    yield from seed()
 
 
 def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:

@@ -16,6 +16,7 @@ from drip.domain.follow_ups import follow_ons
 from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, later, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
+from drip.services.learners.edits import reenrol
 from drip.services.delivery import transitions
 
 LATE = catalog.LATE_ON_ENROL.code  # error_code of a step skipped because it was already due
@@ -55,7 +56,8 @@ def _window(sequence) -> SendWindow | None:
 
 def timing_of(step: Step) -> StepTiming:
     """A step row's timing as the scheduler wants it."""
-    return StepTiming(step.anchor, step.offset, step.local_time, step.if_late or "skip")
+    return StepTiming(step.anchor, step.offset, step.local_time, step.if_late or "skip",
+                      until_end=catalog.until_end(step.kind))
 
 
 class Planner:
@@ -120,13 +122,16 @@ def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_
                  slot: Slot, *, late_reason: str = LATE_ON_ENROL) -> dict[str, Any]:
     """The columns of a new delivery (same keys for every row, so one executemany takes them all)."""
     item = planner.slots_for_zone(learner_timezone)[slot]
+    over = item.reason == catalog.SESSION_OVER.code
     return {
         "enrollment_id": enrollment_id, "step_id": slot[0], "purpose": slot[1], "attempt": slot[2],
         "session_id": planner.training_session.id,
         "learner_id": learner_id, "channel": planner.channel_of(slot), "due_at": item.due_at,
+        # A live_prompt that would arrive after the end is skipped like a late step, with its own reason.
         **transitions.create(cancelled=planner.training_session.status == "cancelled", late=item.status == "skipped",
-                             late_code=LATE, late_reason=late_reason, cancelled_code=CANCELLED,
-                             cancelled_reason=CANCELLED_REASON),
+                             late_code=catalog.SESSION_OVER.code if over else LATE,
+                             late_reason=catalog.SESSION_OVER.text if over else late_reason,
+                             cancelled_code=CANCELLED, cancelled_reason=CANCELLED_REASON),
         "updated_at": planner.now,
     }
 
@@ -195,7 +200,10 @@ def enrol_inputs(trainer, training_session: TrainingSession, inputs: list, *, so
 
 def add_enrolments(training_session: TrainingSession, learners: Iterable[Learner], *, source: str = "admin",
                    now: datetime | None = None) -> EnrolResult:
-    """Enrol learners and create their deliveries inside the caller's transaction (flushes)."""
+    """Enrol learners and create their deliveries inside the caller's transaction (flushes).
+
+    A learner who was unenrolled comes back, with the messages still ahead of them.
+    """
     now = now or utcnow()
     learners = list(learners)
     if any(learner.id is None for learner in learners):
@@ -208,6 +216,7 @@ def add_enrolments(training_session: TrainingSession, learners: Iterable[Learner
     enrolled = dict(db.session.execute(
         select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())
     new = [learner for learner in learners if learner.id not in enrolled]
+    back = reenrol(session_id, [learner.id for learner in learners if learner.id in enrolled], now)
     if new:
         insert_rows(Enrollment, [
             {"session_id": session_id, "learner_id": learner.id, "source": source, "created_at": now}
@@ -221,5 +230,13 @@ def add_enrolments(training_session: TrainingSession, learners: Iterable[Learner
         for learner in new for slot in planner.slots
     ]
     created = insert_deliveries(rows)
+    if back:
+        # While they were away the session may have moved or gained steps (re-asks, follow-ups):
+        # what came back follows the session as it is now.
+        from drip.services.programs.sessions import reconcile
+
+        db.session.flush()
+        if training_session.status != "cancelled":
+            reconcile(training_session, now)
     db.session.flush()
-    return EnrolResult(created=len(new), already=len(learners) - len(new), deliveries=created)
+    return EnrolResult(created=len(new) + back, already=len(learners) - len(new) - back, deliveries=created)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Any, Iterable, Mapping
 
 from sqlalchemy import select
@@ -11,8 +11,10 @@ from drip.domain import catalog, follow_ups, quiz, templates
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
-from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
+from drip.models import Delivery, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 from drip.services.programs.sessions import sync_step
+from drip.domain.catalog import STEP_DELETED
+from drip.services.delivery import transitions
 
 KINDS = catalog.authorable_step_kinds()
 WITH_CHOICES = catalog.choice_step_kinds()
@@ -192,12 +194,17 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     return step
 
 
-def delete_step(step: Step) -> None:
-    """Remove a step and, through the foreign key's cascade, every delivery of it."""
+def delete_step(step: Step, *, now: datetime | None = None) -> int:
+    """Delete a step: what it sent stays in each learner's history, what it had not sent is skipped; commits."""
+    now = now or utcnow()
     sequence = step.sequence
-    sequence.steps.remove(step)
+    step.deleted_at = now
+    skipped = transitions.withdraw(Delivery.step_id == step.id, reason=STEP_DELETED, now=now)
+    db.session.flush()
+    db.session.expire(sequence, ["steps"])
     _renumber(sequence)
     db.session.commit()
+    return skipped
 
 
 def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:

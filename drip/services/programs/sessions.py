@@ -159,7 +159,10 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
     slots = set(planner.slots)
     query = (select(Delivery.id, Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt,
                     Delivery.status, Delivery.due_at, Delivery.channel, Learner.timezone)
-             .join(Learner, Learner.id == Delivery.learner_id).where(Delivery.session_id == ts.id, _PENDING))
+             .join(Learner, Learner.id == Delivery.learner_id).where(Delivery.session_id == ts.id, _PENDING)
+             # An unenrolled learner's late-skipped rows stay skipped: only re-enrolling brings anything back.
+             .where(Delivery.enrollment_id.not_in(select(Enrollment.id).where(
+                 Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_not(None)))))
     if step_ids is not None:
         query = query.where(Delivery.step_id.in_(targets))
     asked = _asked(ts, {slot[0] for slot in slots if slot[1] != "step"} & targets)
@@ -178,7 +181,10 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
             if (row.status, row.due_at, row.channel) != ("scheduled", item.due_at, channel):
                 changes.append(transitions.reschedule_change(row, "scheduled", item.due_at, channel, None, None, now))
         elif row.status != "skipped":
-            changes.append(transitions.reschedule_change(row, "skipped", item.due_at, channel, LATE, LATE_ON_MOVE, now))
+            over = item.reason == catalog.SESSION_OVER.code
+            changes.append(transitions.reschedule_change(
+                row, "skipped", item.due_at, channel, catalog.SESSION_OVER.code if over else LATE,
+                catalog.SESSION_OVER.text if over else LATE_ON_MOVE, now))
     transitions.reschedule(changes)
     return len(changes) + _create_missing(planner, targets, now)
 
@@ -200,7 +206,8 @@ def _create_missing(planner: Planner, step_ids: set[int], now: datetime) -> int:
         select(Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt).where(
             Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids))).all())
     enrolled = db.session.execute(select(Enrollment.id, Enrollment.learner_id, Learner.timezone)
-                                  .join(Learner, Learner.id == Enrollment.learner_id).where(Enrollment.session_id == ts.id))
+                                  .join(Learner, Learner.id == Enrollment.learner_id)
+                                  .where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None)))
     slots = sorted(slot for slot in planner.slots if slot[0] in step_ids)
     rows = [delivery_row(planner, e.id, e.learner_id, e.timezone, slot, late_reason=LATE_ON_ADD)
             for e in enrolled for slot in slots if (e.id, *slot) not in existing]

@@ -19,7 +19,7 @@ POLL_CHOICES = [
     "Plenty of time to practise",
 ]
 
-_POLL = """Hi {{ first_name }}, {{ trainer.name }} here. {{ session.title }} is a week away, and I'd like to shape it around you. What do you most want from it? Reply with a number:
+_POLL = """Hi {{ first_name }}, {{ trainer.name }} here. {{ session.title }} starts {{ session.starts_in }}, and I'd like to shape it around you. What do you most want from it? Reply with a number:
 1 Techniques I can use the next day
 2 Handling the tricky situations
 3 The thinking behind it
@@ -29,7 +29,7 @@ _TESTIMONIAL = """{{ first_name }}, something a participant told me after {{ ses
 
 _DISCUSSION = """Hi {{ first_name }},
 
-{{ session.title }} is tomorrow ({{ session.starts_at }}). Before we meet, take five minutes with these questions. There are no wrong answers, and your replies help me spend our time on what matters to you:
+{{ session.title }} starts {{ session.starts_in }} ({{ session.starts_at }}). Before we meet, take five minutes with these questions. There are no wrong answers, and your replies help me spend our time on what matters to you:
 
 1. Think of a recent moment at work where this topic mattered. What happened, and what do you wish you had done differently?
 2. What is one thing you already do well here that others could learn from?
@@ -38,13 +38,13 @@ _DISCUSSION = """Hi {{ first_name }},
 Just reply to this email. A sentence or two per question is plenty, and I read every answer.
 {%- if session.join_url %}
 
-Here is the link for tomorrow: {{ session.join_url }}
+Here is the link to join: {{ session.join_url }}
 {%- endif %}
 
 See you there,
 {{ trainer.name }}"""
 
-_LIVE = """We're starting! {{ first_name }}, if a question comes up during {{ session.title }}, text it to this number. It lands on my screen and I'll pick it up, no question too small.""" + _JOIN
+_LIVE = """Hi {{ first_name }}! {{ session.title }} is starting. If a question comes up, text it to {{ sms_number or "this number" }}. It lands on my screen and I'll pick it up, no question too small.""" + _JOIN
 
 _PRACTICE = """Hi {{ first_name }},
 

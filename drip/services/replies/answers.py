@@ -47,11 +47,13 @@ class StepReplies:
 
 
 def session_steps(training_session: TrainingSession) -> list[Step]:
-    """The steps of the session's sequences, in sequence order."""
+    """The steps of the session's sequences, in sequence order; a deleted step only while replies to it remain."""
+    answered = select(Reply.step_id).where(Reply.session_id == training_session.id, Reply.step_id.is_not(None))
     return list(db.session.scalars(
         select(Step).join(Sequence, Step.sequence_id == Sequence.id)
         .join(session_sequences, session_sequences.c.sequence_id == Sequence.id)
-        .where(session_sequences.c.session_id == training_session.id)
+        .where(session_sequences.c.session_id == training_session.id,
+               or_(Step.deleted_at.is_(None), Step.id.in_(answered)))
         .order_by(Sequence.id, Step.position, Step.id)
     ))
 

@@ -5,7 +5,10 @@ import csv
 import io
 from collections.abc import Iterator
 
-from drip.models import TrainingSession
+from sqlalchemy import select
+
+from drip.extensions import db
+from drip.models import Learner, LiveQuestion, TrainingSession
 from drip.services.replies.answers import by_step
 
 HEADER = ["received_at_utc", "learner", "phone", "email", "step", "step_kind", "kind", "channel", "choice",
@@ -37,10 +40,34 @@ def rows(training_session: TrainingSession) -> Iterator[list[str]]:
             )]
 
 
-def to_csv(training_session: TrainingSession) -> str:
-    """The whole export as text (UTF-8 with a BOM added by the view, so Excel reads accents)."""
+QUESTION_HEADER = ["received_at_utc", "learner", "phone", "question", "answered", "starred", "hidden", "approved"]
+
+
+def question_rows(training_session: TrainingSession) -> Iterator[list[str]]:
+    """One row per live question, in the order they came in."""
+    query = (select(LiveQuestion, Learner).outerjoin(Learner, Learner.id == LiveQuestion.learner_id)
+             .where(LiveQuestion.session_id == training_session.id).order_by(LiveQuestion.created_at, LiveQuestion.id))
+    for question, learner in db.session.execute(query):
+        yield [_cell(value) for value in (
+            question.created_at.strftime("%Y-%m-%d %H:%M:%S"), learner.name if learner else "unknown sender",
+            learner.phone if learner else "", question.body,
+            *("yes" if flag else "no" for flag in (question.answered, question.starred, question.hidden, question.approved)),
+        )]
+
+
+def _csv(header: list[str], lines) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(HEADER)
-    writer.writerows(rows(training_session))
+    writer.writerow(header)
+    writer.writerows(lines)
     return out.getvalue()
+
+
+def to_csv(training_session: TrainingSession) -> str:
+    """The whole export as text (UTF-8 with a BOM added by the view, so Excel reads accents)."""
+    return _csv(HEADER, rows(training_session))
+
+
+def questions_csv(training_session: TrainingSession) -> str:
+    """The session's live questions as CSV text, formula-safe like the replies."""
+    return _csv(QUESTION_HEADER, question_rows(training_session))

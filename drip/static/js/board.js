@@ -18,10 +18,60 @@
   var retryTimer = null;
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content;
 
+  var openTimer = null;
+  var pollTimer = null;
+  var STREAM_PATIENCE = 8000; // a stream not open by then is not coming (busy server, or the browser's per-site connection limit)
+  var POLL_EVERY = 10000;
+
   function setConnection(state, text) {
     if (!connection) return;
-    connection.className = "connection connection-" + state;
+    connection.className = (view === "projector" ? "projector-connection" : "connection") + " connection-" + state;
     connection.textContent = text;
+    // The projector says nothing while all is well: the room needs the session's state, not the socket's.
+    if (view === "projector") connection.hidden = state === "live";
+  }
+
+  function clock() {
+    return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function startPolling() {
+    if (pollTimer) return;
+    pollTimer = setInterval(fetchSnapshot, POLL_EVERY);
+    fetchSnapshot();
+  }
+
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  function armFallback() {
+    if (openTimer) return;
+    openTimer = setTimeout(function () {
+      openTimer = null;
+      if (source) source.close();
+      startPolling();
+      setConnection("waiting", "Live updates unavailable: refreshing every " + POLL_EVERY / 1000 + " s");
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(connect, 30000 + Math.random() * 10000);
+    }, STREAM_PATIENCE);
+  }
+
+  function showPhase() {
+    var body = document.body;
+    var phase = document.getElementById("phase");
+    if (view !== "projector" || !phase) return;
+    var now = Date.now();
+    var current = body.dataset.phase;
+    if (current !== "cancelled") {
+      current = now < Date.parse(body.dataset.opens) ? "upcoming" : now <= Date.parse(body.dataset.closes) ? "live" : "past";
+    }
+    body.dataset.phase = current;
+    phase.textContent = phase.dataset[current];
+    phase.className = "projector-phase phase-" + current;
+    document.getElementById("ask").hidden = current === "past" || current === "cancelled";
+    document.getElementById("ended").hidden = current !== "past";
   }
 
   function apply(event) {
@@ -174,24 +224,41 @@
     return fetch(script.dataset.questions, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) {
         if (response.redirected || response.status === 401) { window.location.reload(); return; }
-        if (response.ok) return response.json().then(apply);
+        if (!response.ok) throw new Error(response.status);
+        return response.json().then(function (data) {
+          apply(data);
+          if (pollTimer) setConnection("waiting", "Live updates unavailable: refreshing every " + POLL_EVERY / 1000 + " s · updated " + clock());
+        });
       })
-      .catch(function () { /* offline: the next reconnection catches up */ });
+      .catch(function () {
+        setConnection("error", "Cannot reach Drip · last tried " + clock() + " · retrying");
+      });
   }
 
   function connect() {
     clearTimeout(retryTimer);
+    if (source) source.close();
     source = new EventSource(script.dataset.events);
-    source.onopen = function () { setConnection("live", "Live"); };
+    armFallback();
+    source.onopen = function () {
+      clearTimeout(openTimer);
+      openTimer = null;
+      stopPolling();
+      setConnection("live", "Up to date");
+    };
     source.onmessage = function (message) { apply(JSON.parse(message.data)); };
     source.onerror = function () {
+      if (pollTimer) return; // already refreshing by hand; the status line says so
       if (source.readyState === EventSource.CLOSED) {
         // Refused (server busy) or signed out: catch up by fetching, then try the stream again.
         setConnection("waiting", "Reconnecting…");
         fetchSnapshot();
+        clearTimeout(openTimer);
+        openTimer = null;
         retryTimer = setTimeout(connect, 2000 + Math.random() * 2000);
       } else {
         setConnection("waiting", "Reconnecting…");
+        armFallback();
       }
     };
   }
@@ -238,6 +305,7 @@
         filter = tab.dataset.filter;
         document.querySelectorAll("[data-filter]").forEach(function (other) {
           other.classList.toggle("active", other === tab);
+          other.setAttribute("aria-pressed", other === tab ? "true" : "false");
         });
         render();
       });
@@ -246,6 +314,8 @@
 
   apply(JSON.parse(document.getElementById("board-snapshot").textContent));
   firstPaint = false;
+  showPhase();
+  setInterval(showPhase, 15000);
   connect();
   window.addEventListener("beforeunload", function () { if (source) source.close(); });
 })();

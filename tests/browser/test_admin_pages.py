@@ -1,0 +1,51 @@
+"""What a trainer sees on the session and learners pages: Cancel asks first; 2,000 learners page and search."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from drip.extensions import db
+from drip.models import TrainingSession
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from tests.browser.conftest import sign_in
+from tests.web.test_api_support import stored_sequence, stored_session
+
+pytestmark = pytest.mark.browser
+
+
+def test_cancel_session_asks_for_confirmation_first(app, trainer, page, live_server):
+    ts = stored_session(trainer, sequences=[stored_sequence(trainer)])
+    errors, dialogs = [], []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/sessions/{ts.id}")
+    page.get_by_label("Cancel this session: no pending message will be sent").check()
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Cancel session").click()
+    expect(page.get_by_role("button", name="Cancel session")).to_be_visible()
+    assert dialogs and "Cancel this session?" in dialogs[0] and not errors  # no "confirm is not a function"
+    db.session.expire_all()
+    assert db.session.get(TrainingSession, ts.id).status == "scheduled"  # dismissed: nothing changed
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel session").click()
+    expect(page.get_by_text(re.compile(r"Cancelled\. \d+ pending messages? will not be sent"))).to_be_visible()
+    db.session.expire_all()
+    assert db.session.get(TrainingSession, ts.id).status == "cancelled"
+
+
+def test_two_thousand_learners_on_a_phone_a_compact_pager_and_search(app, trainer, page, live_server):
+    upsert_learners(trainer, [LearnerInput(f"Learner {i:04d}", f"+1201555{i:04d}") for i in range(2000)])
+    db.session.commit()
+    page.set_viewport_size({"width": 375, "height": 740})
+    sign_in(page, live_server)
+    page.goto(f"{live_server}/learners?page=20")
+    pager = page.get_by_role("navigation", name="Learner pages")
+    expect(pager.get_by_role("link", name="40")).to_be_visible()  # the last page is one tap away
+    assert pager.locator(".page-item").count() <= 11
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376
+    page.get_by_role("searchbox", name="Search learners").fill("555-1234")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("link", name="Learner 1234")).to_be_visible()
+    expect(page.get_by_text("(1)")).to_be_visible()
