@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from drip.domain.durations import Offset, parse_offset
 from drip.extensions import db
-from drip.models import Sequence, Trainer, TrainingSession, utcnow
+from drip.models import Reply, Sequence, Trainer, TrainingSession, utcnow
 from drip.services import accounts
 from drip.services.enrolment import enrol
 from drip.services.learners import upsert_learners, validate_learner
@@ -47,7 +47,8 @@ def compress(offset: str, minutes_per_day: float) -> str:
 def demo_steps(minutes_per_day: float) -> list[StepInput]:
     """The starter steps on a minutes scale: no fixed time of day, since a day lasts minutes."""
     return [StepInput(step.kind, step.channel, step.anchor, compress(step.offset, minutes_per_day), step.body,
-                      local_time=None, subject=step.subject, choices=step.choices, if_late=step.if_late)
+                      local_time=None, subject=step.subject, choices=step.choices, if_late=step.if_late,
+                      source=step.source)
             for step in starter_steps()]
 
 
@@ -83,6 +84,24 @@ def seed() -> Iterator[str]:
     yield f"Sign in at http://127.0.0.1:{os.environ.get('PORT', '5000')} as {DEMO_EMAIL} / {password}"
 
 
+# Two learners' answers to the discussion questions, already approved, so the digest before the
+# session has something to share and the demo shows one arriving.
+DEMO_ANSWERS = [
+    (1, "I gave feedback a week late and it landed as an ambush. Next time: the same day, in private."),
+    (2, "I ask people what they noticed before I say what I noticed. It turns it into a conversation."),
+]
+
+
+def _approved_answers(training_session: TrainingSession, sequence: Sequence, learners: list) -> None:
+    discussion = next(step for step in sequence.steps if step.kind == "discussion")
+    now = utcnow()
+    for index, body in DEMO_ANSWERS:
+        db.session.add(Reply(trainer_id=training_session.trainer_id, session_id=training_session.id,
+                             learner_id=learners[index].id, step_id=discussion.id, kind="discussion_reply",
+                             channel="email", body=body, shared=True, reviewed_at=now, created_at=now))
+    db.session.commit()
+
+
 def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
     starts_at = (utcnow() + STARTS_IN).replace(microsecond=0)
     training_session = create_session(
@@ -93,5 +112,6 @@ def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
     learners = [learner for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region)
                                                                      for row in DEMO_LEARNERS])]
     enrol(training_session, learners, source="admin")
+    _approved_answers(training_session, sequence, learners)
     yield (f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "
            f"with {len(learners)} learners: watch the Outbox page as its steps fall due.")

@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
 from drip.extensions import db
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession
-from drip.services import compose
+from drip.models import Delivery, Learner, Sequence, Step, Trainer, TrainingSession
+from drip.domain import links
+from drip.domain.digests import SOURCE_KINDS, fit_sms
+from drip.services import compose, digests, privacy, reads, testimonials
 from drip.services.enrolment import learner_zone
 
 
@@ -36,6 +38,11 @@ class Parcel:
     starts_at: datetime
     session_timezone: str
     join_url: str
+    step_id: int
+    session_id: int
+    digest_source: str | None
+    source_step_id: int | None
+    digest_by: str
 
 
 def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
@@ -44,8 +51,10 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url)
+               TrainingSession.timezone, TrainingSession.join_url, Step.id, Delivery.session_id, Step.digest_source,
+               Step.source_step_id, Sequence.digest_by)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
+        .join(Sequence, Sequence.id == Step.sequence_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
         # Only what this job still owns: a reschedule, a cancel or a STOP may have taken some back.
@@ -57,16 +66,36 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
 
 
 def build_message(parcel: Parcel, address: str) -> OutgoingMessage:
-    """The rendered SMS or email for one delivery (TemplateProblem when its body cannot render)."""
+    """The rendered SMS or email for one delivery (TemplateProblem, or NothingToShare for an empty digest)."""
     tz = learner_zone(parcel.learner_timezone, parcel.session_timezone)
-    ctx = compose.context(
-        learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
-        join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
-        hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices))
-    text, subject = compose.render_step(parcel.body, parcel.subject, ctx)
+    answers = []
+    if parcel.kind == "digest":
+        answers = digests.answers(parcel.session_id, parcel.digest_source, parcel.source_step_id, parcel.digest_by)
+    quote = testimonials.quote_for(parcel) if parcel.kind == "testimonial" else ""
+
+    def ctx(shown: list) -> dict:
+        return compose.context(
+            learner_name=parcel.learner_name, session_title=parcel.session_title, starts_at=parcel.starts_at,
+            join_url=parcel.join_url, trainer_name=parcel.trainer_name, tz=tz,
+            hint=compose.reply_hint(parcel.kind, parcel.channel, parcel.choices), answers=shown, testimonial=quote)
+
     config = current_app.config
+    track = reads.tracker(config, parcel.delivery_id)
+
+    def text_of(shown: list) -> tuple[str, str]:
+        text, subject = compose.render_step(parcel.body, parcel.subject, ctx(shown))
+        return (links.rewrite(text, track) if track else text), subject
+
+    if parcel.kind == "digest" and parcel.channel == "sms":
+        # An SMS digest keeps to a set number of segments: as many answers as fit, tracked links included.
+        text, _ = fit_sms(answers, lambda shown: text_of(shown)[0])
+        subject = parcel.session_title
+    else:
+        text, subject = text_of(answers)
     if parcel.channel == "sms":
         return compose.sms_message(delivery_id=parcel.delivery_id, to=address, text=text, config=config)
+    if parcel.kind in SOURCE_KINDS:
+        text += "\n\n" + privacy.email_line(config, parcel.delivery_id)
     return compose.email_message(delivery_id=parcel.delivery_id, to=address, subject=subject, text=text,
                                  unsubscribe_token=parcel.unsubscribe_token, reply_token=parcel.reply_token,
                                  config=config)

@@ -17,6 +17,7 @@ from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
 from drip.models import Learner, Trainer
 from drip.services import compose, optout
+from drip.services.digests import NothingToShare
 from drip.services.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.parcels import Parcel, build_message, load_parcels
 from drip.services.rate_limit import SharedRateLimiter
@@ -124,6 +125,8 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
         message = build_message(parcel, address)
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
+    except NothingToShare as empty:
+        return writer.add(outcome(d, "skipped", code="nothing_approved", reason=str(empty)))
     return writer.add(_hand_over(parcel, message, address))
 
 

@@ -8,13 +8,14 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import select
 
 from drip.domain import templates
+from drip.domain.digests import ATTRIBUTIONS, SOURCE_KINDS
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
 from drip.models import Sequence, Step, Trainer, TrainingSession, session_sequences
 from drip.services.sessions import sync_step
 
-KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "digest", "info")
 CHANNELS = ("sms", "email")
 MAX_SMS_CHARACTERS = 1600  # Twilio refuses longer bodies
 MAX_CHOICES = 9  # one digit to reply with
@@ -33,6 +34,9 @@ class StepInput:
     subject: str | None = None
     choices: list[str] | None = None
     if_late: str = "skip"
+    # Digests: "questions", or the source step (an index into the new sequence's steps when creating
+    # one, the id of a step of the same sequence when saving a single step).
+    source: int | str | None = None
 
 
 class SequenceInvalid(ValueError):
@@ -89,7 +93,30 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     elif item.kind != "poll" and choices:
         errors["choices"] = "only polls have choices"
     values["choices"] = choices if item.kind == "poll" else None
+    values["digest_source"] = _digest_source(item, errors)
     return values, errors
+
+
+def _digest_source(item: StepInput, errors: dict[str, str]) -> str | None:
+    """"questions" or "step" for a digest (the step itself is resolved by the caller)."""
+    if item.kind != "digest":
+        if item.source is not None:
+            errors["source"] = "only digests have a source"
+        return None
+    if item.source == "questions":
+        return "questions"
+    if isinstance(item.source, int) and not isinstance(item.source, bool):
+        return "step"
+    errors["source"] = 'a digest needs a source: a discussion or practice step, or "questions"'
+    return None
+
+
+def _source_problem(source: Step | None, digest: Step) -> str | None:
+    if source is None or source is digest:
+        return "must name another step of this sequence"
+    if source.kind not in SOURCE_KINDS:
+        return "must be a discussion or practice step"
+    return None
 
 
 def _window(send_window: SendWindow | Mapping[str, str] | None) -> tuple[time | None, time | None]:
@@ -135,13 +162,23 @@ def _renumber(sequence: Sequence) -> None:
 
 
 def create_sequence(trainer: Trainer, *, name: str, send_window: Any = DEFAULT_WINDOW,
-                    steps: Iterable[StepInput] = ()) -> Sequence:
+                    steps: Iterable[StepInput] = (), digest_by: str = "colleague") -> Sequence:
     """Create a sequence with its steps (all valid, or SequenceInvalid and nothing stored); commits."""
-    fields, checked, errors = _check_sequence(name, send_window, list(steps))
+    items = list(steps)
+    fields, checked, errors = _check_sequence(name, send_window, items)
+    created = [Step(**values) for values in checked]
+    for index, (item, step) in enumerate(zip(items, created)):
+        if step.digest_source == "step":
+            source = created[item.source] if 0 <= item.source < len(created) else None
+            if problem := _source_problem(source, step):
+                errors[f"steps[{index}].source"] = problem
+            step.source_step = source
     if errors:
         raise SequenceInvalid(errors)
-    sequence = Sequence(trainer_id=trainer.id, **fields)
-    sequence.steps = [Step(**values) for values in checked]
+    if digest_by not in ATTRIBUTIONS:
+        raise SequenceInvalid({"digest_by": f"must be one of {', '.join(ATTRIBUTIONS)}"})
+    sequence = Sequence(trainer_id=trainer.id, digest_by=digest_by, **fields)
+    sequence.steps = created
     _renumber(sequence)
     db.session.add(sequence)
     db.session.commit()
@@ -168,11 +205,17 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     values, errors = check_step(item)
     if errors:
         raise SequenceInvalid(errors)
+    source = None
+    if values["digest_source"] == "step":
+        source = next((s for s in sequence.steps if s.id == item.source), None)
+        if problem := _source_problem(source, step):
+            raise SequenceInvalid({"source": problem})
     if step is None:
         step = Step(sequence=sequence)
         db.session.add(step)
     for key, value in values.items():
         setattr(step, key, value)
+    step.source_step = source
     _renumber(sequence)
     db.session.commit()
     _sync(step)
@@ -193,8 +236,13 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
         trainer_id=sequence.trainer_id, name=(name or f"Copy of {sequence.name}")[:200],
         send_window_start=sequence.send_window_start, send_window_end=sequence.send_window_end,
     )
-    columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late")
+    columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late",
+               "digest_source")
+    copy.digest_by = sequence.digest_by
     copy.steps = [Step(**{c: getattr(step, c) for c in columns}) for step in sequence.steps]
+    twins = dict(zip(sequence.steps, copy.steps))
+    for original, twin in twins.items():
+        twin.source_step = twins.get(original.source_step)  # a digest of the copy shares the copy's answers
     db.session.add(copy)
     db.session.commit()
     return copy

@@ -22,6 +22,13 @@ class SendWindowOut(BaseModel):
     end: str
 
 
+def _source(step: Step) -> int | str | None:
+    """A digest's source as a request would give it: "questions", or the source step's position."""
+    if step.digest_source == "questions":
+        return "questions"
+    return step.source_step.position if step.source_step is not None else None
+
+
 class StepOut(BaseModel):
     """A step as stored, with its timing in words."""
 
@@ -36,6 +43,7 @@ class StepOut(BaseModel):
     body: str
     choices: list[str] | None
     if_late: str
+    source: int | str | None = None  # digests: the position of the source step, or "questions"
     timing: str
 
     @classmethod
@@ -44,7 +52,7 @@ class StepOut(BaseModel):
         return cls(
             id=step.id, position=step.position, kind=step.kind, channel=step.channel, anchor=step.anchor,
             offset=step.offset, local_time=_hhmm(step.local_time), subject=step.subject, body=step.body,
-            choices=step.choices, if_late=step.if_late,
+            choices=step.choices, if_late=step.if_late, source=_source(step),
             timing=describe_timing(step.anchor, step.offset, step.local_time),
         )
 
@@ -55,6 +63,7 @@ class SequenceOut(BaseModel):
     id: int
     name: str
     send_window: SendWindowOut | None
+    digest_by: str = "colleague"
     steps: list[StepOut]
     created_at: datetime
 
@@ -64,7 +73,7 @@ class SequenceOut(BaseModel):
         window = None
         if sequence.send_window_start is not None and sequence.send_window_end is not None:
             window = SendWindowOut(start=_hhmm(sequence.send_window_start), end=_hhmm(sequence.send_window_end))
-        return cls(id=sequence.id, name=sequence.name, send_window=window,
+        return cls(id=sequence.id, name=sequence.name, send_window=window, digest_by=sequence.digest_by,
                    steps=[StepOut.of(step) for step in sequence.steps], created_at=sequence.created_at)
 
 

@@ -13,7 +13,7 @@ from drip.domain.schedule import SendWindow
 
 MAX_ID = 2**31 - 1  # the largest id the database's integer columns hold
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
-STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "info")
+STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "digest", "info")
 REPLY_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
 DELIVERY_STATUSES = ("scheduled", "queued", "sending", "sent", "delivered", "failed", "undelivered", "skipped", "unknown")
 
@@ -98,12 +98,16 @@ class StepIn(Body):
     body: text(10_000, 1)
     choices: Annotated[list[text(200, 1)], Field(max_length=20)] | None = None
     if_late: Literal["skip", "send"] = "skip"
+    source: Annotated[int, Field(ge=0, le=49)] | Literal["questions"] | None = Field(
+        default=None, description='Digests: the index of a discussion or practice step in `steps`, or "questions".')
 
 
 class SequenceIn(Body):
     """A new sequence; send_window null means steps go out at any hour."""
 
     name: text(200, 1)
+    digest_by: Annotated[Literal["first_name", "colleague"], Field(
+        description='How digests attribute answers: the first name, or "a colleague".')] = "colleague"
     send_window: SendWindowIn | None = Field(default_factory=lambda: SendWindowIn(start="08:00", end="21:00"))
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=50)]
 
