@@ -12,6 +12,7 @@ from drip.extensions import db
 from drip.models import Delivery, Enrollment, Reply
 
 PURPOSE = "private"
+CONFIRMED = "Done: your answers will not be shared with the group. Your trainer still reads them."
 KEYWORDS = ("PRIVATE", "KEEP PRIVATE", "DONT SHARE", "DON'T SHARE")
 
 

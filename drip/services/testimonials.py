@@ -11,7 +11,7 @@ from drip.models import Reply, Testimonial, TestimonialShown, Trainer, TrainingS
 
 ASK = "May I share your words with the next group, first name only? Reply YES"
 CONSENT_WINDOW = timedelta(days=14)  # a YES this long after the question no longer answers it
-CONSENT_WORDS = ("YES", "Y", "YES!", "YES PLEASE", "OK", "SURE")
+CONSENT_WORDS = ("YES", "Y", "OK", "SURE", "YEP", "YEAH")
 THANKS = "Thank you! Your words will encourage the next group."
 
 
@@ -55,8 +55,9 @@ def pending_for(learner_id: int, now: datetime) -> Testimonial | None:
 
 
 def is_consent(body: str) -> bool:
-    """Whether a reply says yes."""
-    return " ".join(body.upper().split()).strip(".! ") in CONSENT_WORDS
+    """Whether a reply says yes (its first word: an email answer often goes on after it)."""
+    words = body.upper().replace(",", " ").split()
+    return bool(words) and words[0].strip(".!") in CONSENT_WORDS
 
 
 def consent(testimonial: Testimonial, now: datetime) -> None:

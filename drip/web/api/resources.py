@@ -199,10 +199,11 @@ class ReplyOut(BaseModel):
     choice_index: int | None
     created_at: datetime
     reviewed_at: datetime | None
+    shared: bool = False  # approved by the trainer for a digest
 
     @classmethod
     def of(cls, reply: Reply) -> ReplyOut:
         """The response for one reply."""
         return cls(id=reply.id, kind=reply.kind, channel=reply.channel, body=reply.body,
                    learner=LearnerRef.of(reply.learner), step_id=reply.step_id, choice_index=reply.choice_index,
-                   created_at=reply.created_at, reviewed_at=reply.reviewed_at)
+                   created_at=reply.created_at, reviewed_at=reply.reviewed_at, shared=reply.shared)

@@ -1,0 +1,92 @@
+"""Read tracking end to end: links rewritten at send time, clicks through /l/, engagement states in the API."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from drip.extensions import db
+from drip.models import Delivery, DeliveryRead, OutboxMessage, Reply
+from drip.services.dispatch import claim_due, new_job_id
+from drip.services.enrolment import enrol
+from drip.services.sending import send_batch
+from tests.engine_factory import make_learners, make_sequence, make_session
+from tests.integration.test_engine_sending import LATER, NOW
+from tests.web.test_api_support import api_for
+
+BODY = "Hi {{ first_name }}, the slides: https://slides.example.com/deck?id=7. Join: {{ session.join_url }}"
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148 Safari/604.1"
+
+
+def _sent(trainer, count=3):
+    sequence = make_sequence(trainer, ["PT0S"], body=BODY)
+    ts = make_session(trainer, [sequence], NOW + timedelta(hours=1))
+    learners = make_learners(trainer, count)
+    enrol(ts, learners, now=NOW)
+    job = new_job_id()
+    assert send_batch(claim_due(LATER, 100, job_id=job), job)["sent"] == count
+    # The learners read a minute after the message went out: later than a scanner would.
+    for delivery in db.session.scalars(select(Delivery)):
+        delivery.sent_at -= timedelta(minutes=1)
+    db.session.commit()
+    bodies = {m.delivery_id: m.body for m in db.session.scalars(select(OutboxMessage))}
+    by_learner = {d.learner_id: bodies[d.id] for d in db.session.scalars(select(Delivery))}
+    return ts, learners, by_learner
+
+
+def _paths(body: str) -> list[str]:
+    return re.findall(r"http://127\.0\.0\.1:5000(/l/[\w-]+)", body)
+
+
+def test_links_go_out_tracked_and_lead_to_the_original(app, client, trainer):
+    ts, learners, bodies = _sent(trainer, 1)
+    body = bodies[learners[0].id]
+    assert "slides.example.com" not in body and "meet.example.com" not in body
+    first, second = _paths(body)
+    assert body.count("/l/") == 2 and body.index(first) < body.index(second)
+    answer = client.get(first, headers={"User-Agent": BROWSER})
+    assert answer.status_code == 302 and answer.headers["Location"] == "https://slides.example.com/deck?id=7"
+    assert client.get(second, headers={"User-Agent": BROWSER}).headers["Location"] == "https://meet.example.com/x"
+    # One click recorded per delivery, however many links or clicks.
+    assert db.session.scalar(select(db.func.count()).select_from(DeliveryRead)) == 1
+    forged = first[:-3] + ("aaa" if not first.endswith("aaa") else "bbb")
+    assert client.get(forged, headers={"User-Agent": BROWSER}).status_code == 404
+
+
+def test_reader_active_silent_and_a_scanner_changes_nothing(app, client, trainer):
+    ts, (reader, talker, quiet), bodies = _sent(trainer, 3)
+    api = api_for(client, trainer)
+    before = api.get(f"/sessions/{ts.id}/engagement").get_json()
+    assert before["states"] == {"active": 0, "reader": 0, "silent": 3, "opted_out": 0}
+
+    # A link scanner: HEAD, a scanner agent, and an instant GET without cookie.
+    scanner = app.test_client()
+    link = _paths(bodies[quiet.id])[0]
+    assert scanner.head(link, headers={"User-Agent": BROWSER}).status_code == 302
+    assert scanner.get(link, headers={"User-Agent": "Mozilla/5.0 (compatible; Proofpoint URL Defense)"}).status_code == 302
+    after_scan = api.get(f"/sessions/{ts.id}/engagement").get_json()
+    assert after_scan == before
+    flags = set(db.session.scalars(select(DeliveryRead.flag)))
+    assert flags == {"head", "scanner_agent"}  # kept, flagged
+
+    assert app.test_client().get(_paths(bodies[reader.id])[0], headers={"User-Agent": BROWSER}).status_code == 302
+    delivery = db.session.scalar(select(Delivery).where(Delivery.learner_id == talker.id))
+    db.session.add(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=talker.id, step_id=delivery.step_id,
+                         kind="unclassified", channel="sms", body="Thanks!"))
+    db.session.commit()
+
+    found = api.get(f"/sessions/{ts.id}/engagement").get_json()
+    states = {row["learner_id"]: row["state"] for row in found["learners"]}
+    assert states == {reader.id: "reader", talker.id: "active", quiet.id: "silent"}
+    assert found["states"] == {"active": 1, "reader": 1, "silent": 1, "opted_out": 0}
+    [step] = found["steps"]
+    assert (step["sent"], step["clicked"], step["opened"], step["replied"]) == (3, 1, 0, 1)
+    assert all(row["received"] == 1 for row in found["learners"])
+
+
+def test_tracking_off_leaves_links_alone(app, trainer):
+    app.config["TRACK_LINKS"] = False
+    _, learners, bodies = _sent(trainer, 1)
+    assert "https://slides.example.com/deck?id=7" in bodies[learners[0].id]
+    assert "/l/" not in bodies[learners[0].id]
