@@ -90,3 +90,30 @@ def test_tracking_off_leaves_links_alone(app, trainer):
     _, learners, bodies = _sent(trainer, 1)
     assert "https://slides.example.com/deck?id=7" in bodies[learners[0].id]
     assert "/l/" not in bodies[learners[0].id]
+
+
+def test_sendgrid_opens_and_clicks_count_as_reads_but_machine_opens_do_not(app, trainer):
+    from drip.services.status import apply_sendgrid_events
+
+    sequence = make_sequence(trainer, ["PT0S"], channel="email", body="Hello {{ first_name }}")
+    ts = make_session(trainer, [sequence], NOW + timedelta(hours=1))
+    opener, prefetched, clicker = make_learners(trainer, 3)
+    enrol(ts, [opener, prefetched, clicker], now=NOW)
+    job = new_job_id()
+    send_batch(claim_due(LATER, 100, job_id=job), job)
+    ids = {d.learner_id: d.id for d in db.session.scalars(select(Delivery))}
+    events = [
+        {"event": "open", "delivery_id": str(ids[opener.id]), "sg_event_id": "e1", "useragent": BROWSER},
+        {"event": "open", "delivery_id": str(ids[opener.id]), "sg_event_id": "e2", "useragent": BROWSER},
+        {"event": "open", "delivery_id": str(ids[prefetched.id]), "sg_event_id": "e3", "sg_machine_open": True},
+        {"event": "click", "delivery_id": str(ids[clicker.id]), "sg_event_id": "e4", "useragent": BROWSER,
+         "url": "https://example.com"},
+    ]
+    assert apply_sendgrid_events(events).applied == 4
+    assert apply_sendgrid_events(events[:1]).duplicates == 1
+    found = api_for(app.test_client(), trainer).get(f"/sessions/{ts.id}/engagement").get_json()
+    states = {row["learner_id"]: row["state"] for row in found["learners"]}
+    assert states == {opener.id: "reader", prefetched.id: "silent", clicker.id: "reader"}
+    [step] = found["steps"]
+    assert (step["opened"], step["clicked"]) == (1, 1)
+    assert db.session.scalar(select(db.func.count()).select_from(DeliveryRead)) == 3  # repeats counted once
