@@ -50,6 +50,7 @@ class StepFunnel:
     opened: int
     clicked: int
     replied: int
+    read: int  # opened or clicked, each learner once
     engaged: int  # read or replied, each learner once
 
     def rate(self) -> float:

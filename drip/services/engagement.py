@@ -81,6 +81,7 @@ def of_session(ts: TrainingSession) -> SessionEngagement:
         rows.append(LearnerEngagement(learner, facts, state(facts)))
     funnels = [StepFunnel(step.id, step.kind, step.channel, len(sent[step.id]), len(delivered[step.id]),
                           len(opened[step.id]), len(clicked[step.id]), len(replied[step.id]),
+                          len(opened[step.id] | clicked[step.id]),
                           len(sent[step.id] & (opened[step.id] | clicked[step.id] | replied[step.id])))
                for step in steps if step.id in sent]
     return SessionEngagement(rows, funnels, tally(row.facts for row in rows))

@@ -72,6 +72,12 @@ def pool(trainer: Trainer) -> list[Testimonial]:
                                    .order_by(Testimonial.status.desc(), Testimonial.asked_at.desc())))
 
 
+def asked_for(training_session: TrainingSession) -> dict[int, str]:
+    """reply id → testimonial status, for the replies of one session the trainer asked about."""
+    return dict(db.session.execute(select(Testimonial.reply_id, Testimonial.status).where(
+        Testimonial.session_id == training_session.id, Testimonial.reply_id.is_not(None))).all())
+
+
 def quote_for(parcel) -> str:
     """A consented quote from an earlier cohort for this reader, never their own nor one they saw; "" if none.
 

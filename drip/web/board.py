@@ -7,7 +7,7 @@ from flask_login import current_user
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import TrainingSession, utcnow
-from drip.services import board
+from drip.services import after_session, board
 from drip.services.board_stream import BoardStream, StreamRefused
 from drip.services.board_stream import anonymous as anonymous_copy
 
@@ -37,6 +37,7 @@ def _page(template: str, training_session: TrainingSession, *, anonymous: bool =
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
         sms_number=current_app.config.get("TWILIO_FROM_NUMBER") or "",
         phase=session_phase(training_session, utcnow()), opens_at=training_session.starts_at - LIVE_MARGIN,
+        after_questions=after_session.open_questions(training_session),
     )
 
 

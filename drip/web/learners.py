@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
+from drip.services import engagement
 from drip.services import learner_import
 from drip.services.learners import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
 from drip.services.optout import SOURCE_LABELS
@@ -87,7 +88,8 @@ def show(learner_id: int):
                                   .order_by(OptOutEvent.created_at.desc())).all()
     sessions = {event["ts"].id: event["ts"] for event in events if event["type"] == "message"}
     return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
-                           source_labels=SOURCE_LABELS, sessions=list(sessions.values()))
+                           source_labels=SOURCE_LABELS, sessions=list(sessions.values()),
+                           engagement_rows=engagement.of_learner(learner))
 
 
 @bp.get("/import")

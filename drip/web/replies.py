@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
-from drip.services import replies
+from drip.services import replies, testimonials
 from drip.services.replies_export import to_csv
 from drip.web.board import own_session
 
@@ -28,7 +28,8 @@ def index(session_id: int):
     everything = [reply for group in groups for reply in group.replies]
     return render_template("replies/index.html", ts=training_session, groups=groups,
                            senders=replies.senders(everything), describe=_describe,
-                           unreviewed=sum(group.unreviewed for group in groups))
+                           unreviewed=sum(group.unreviewed for group in groups),
+                           asked=testimonials.asked_for(training_session))
 
 
 @bp.get("/sessions/<int:session_id>/replies.csv")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from drip.domain import templates
+from drip.domain.digests import SMS_SEGMENT_LIMIT, fit_sms
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
@@ -43,6 +44,8 @@ def preview(step: Step) -> dict:
         subject = templates.render(step.subject, context) if step.subject else None
     except templates.TemplateProblem as problem:
         return {"error": str(problem)}
+    if step.kind == "digest" and step.channel == "sms":  # as sent: only the answers that fit
+        body, _ = fit_sms(context["answers"], lambda shown: templates.render(step.body, {**context, "answers": shown}))
     result = {"body": body, "subject": subject}
     if step.channel == "sms":
         result["segments"] = templates.sms_segments(body)
@@ -99,7 +102,7 @@ def show(sequence_id: int):
 
 def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200):
     return render_template("sequences/step.html", sequence=sequence, step=step, form=form, errors=errors,
-                           preview=shown, kind_labels=KIND_LABELS), status
+                           preview=shown, kind_labels=KIND_LABELS, digest_segments=SMS_SEGMENT_LIMIT), status
 
 
 @bp.post("/<int:sequence_id>")

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
+from drip.services import engagement
 from drip.services import session_report as report
 from drip.services.board import update_settings
 from drip.services.enrolment import enrol
@@ -135,6 +136,7 @@ def show(session_id: int):
         problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, total_learners=total,
         candidates=report.not_enrolled(ts), has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
+        engagement=engagement.of_session(ts),
     )
 
 

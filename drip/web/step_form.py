@@ -18,7 +18,7 @@ UNITS = ("minutes", "hours", "days", "weeks")
 KIND_LABELS = {
     "poll": "Poll", "testimonial": "Testimonial", "discussion": "Discussion questions",
     "live_prompt": "Live prompt (text your questions)", "practice": "Practice assignment",
-    "reminder": "Reminder", "info": "Information",
+    "reminder": "Reminder", "digest": "Digest (approved answers to the group)", "info": "Information",
 }
 
 
@@ -37,6 +37,7 @@ class StepForm:
     body: str = ""
     choices: str = ""
     if_late: str = "skip"
+    source: str = ""  # digests: a step id of this sequence, or "questions"
 
     @classmethod
     def blank(cls) -> "StepForm":
@@ -53,6 +54,7 @@ class StepForm:
             amount=str(amount), unit=unit, direction=direction, anchor=step.anchor,
             at=f"{step.local_time:%H:%M}" if step.local_time else "", kind=step.kind, channel=step.channel,
             subject=step.subject or "", body=step.body, choices="\n".join(step.choices or []), if_late=step.if_late,
+            source="questions" if step.digest_source == "questions" else str(step.source_step_id or ""),
         )
 
     @classmethod
@@ -76,9 +78,15 @@ class StepForm:
         item = StepInput(
             kind=self.kind, channel=self.channel, anchor=self.anchor, offset=offset, body=self.body,
             local_time=self.at.strip() or None, subject=self.subject if self.channel == "email" else None,
-            choices=choices, if_late=self.if_late,
+            choices=choices, if_late=self.if_late, source=self._source(),
         )
         return item, {}
+
+    def _source(self) -> int | str | None:
+        if self.kind != "digest":
+            return None
+        value = self.source.strip()
+        return int(value) if value.isdigit() and len(value) < 10 else (value or None)
 
 
 def test_send(trainer: Trainer, step: Step, rendered: dict, phone: str) -> tuple[bool, str]:
