@@ -1,0 +1,125 @@
+"""Approving answers for digests (page and API), testimonial consent, answers after the session, privacy links."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from drip.extensions import db
+from drip import models
+from drip.models import Delivery, LiveQuestion, OutboxMessage, Reply, session_sequences, utcnow
+from drip.services import accounts, digests
+from tests.conftest import csrf_token
+from tests.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
+from tests.web.test_api_support import api_for
+
+
+def _past_with_answers(trainer, count=3, kind="discussion"):
+    ts = make_session(trainer, starts_at=utcnow() - timedelta(days=1, hours=3))
+    step = make_step(trainer, kind, body="What went well?")
+    db.session.execute(session_sequences.insert(), [{"session_id": ts.id, "sequence_id": step.sequence_id}])
+    db.session.commit()
+    replies = []
+    for n in range(count):
+        learner = make_learner(trainer, f"Learner{n} Surname", phone=f"+1415555030{n}")
+        sent_delivery(ts, learner, step)
+        replies.append(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, step_id=step.id,
+                             kind="discussion_reply" if kind == "discussion" else "practice_report", channel="sms",
+                             body=f"<i>Answer {n}</i>", created_at=utcnow()))
+    db.session.add_all(replies)
+    db.session.commit()
+    return ts, step, replies
+
+
+def test_one_click_and_bulk_approval_on_the_replies_page(app, logged_in, trainer):
+    ts, step, (a, b, c) = _past_with_answers(trainer)
+    page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
+    assert "Share in digest" in page and "&lt;i&gt;Answer 0&lt;/i&gt;" in page
+    token = csrf_token(logged_in, f"/sessions/{ts.id}/replies")
+    assert logged_in.post(f"/sessions/{ts.id}/replies/{a.id}/shared", data={"shared": "1"}).status_code == 400  # no CSRF
+    assert logged_in.post(f"/sessions/{ts.id}/replies/{a.id}/shared",
+                          data={"shared": "1", "csrf_token": token}).status_code == 302
+    bulk = logged_in.post(f"/sessions/{ts.id}/replies/shared",
+                          data={"reply_ids": [str(b.id), str(c.id)], "csrf_token": token}, follow_redirects=True)
+    assert "2 answers approved for the digest." in bulk.get_data(as_text=True)
+    db.session.expire_all()
+    assert [r.shared for r in (a, b, c)] == [True, True, True]
+    logged_in.post(f"/sessions/{ts.id}/replies/{c.id}/shared", data={"shared": "0", "csrf_token": token})
+    db.session.expire_all()
+    assert db.session.get(Reply, c.id).shared is False
+
+
+def test_patch_shared_through_the_api_is_owned_and_checked(app, client, trainer):
+    ts, step, (a, vote) = _past_with_answers(trainer, 2)
+    vote.kind = "poll_vote"
+    db.session.commit()
+    api = api_for(client, trainer)
+    answer = api.patch(f"/replies/{a.id}", json={"shared": True})
+    assert answer.status_code == 200 and answer.get_json()["shared"] is True
+    assert api.patch(f"/replies/{vote.id}", json={"shared": True}).status_code == 422
+    assert api.patch(f"/replies/{a.id}", json={"shared": "yes"}).status_code == 422
+    other = accounts.create_trainer("other@example.com", "another long password", "Other")
+    assert api_for(app.test_client(), other).patch(f"/replies/{a.id}", json={"shared": False}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Reply, a.id).shared is True and db.session.get(Reply, vote.id).shared is False
+
+
+def test_asking_for_a_testimonial_and_the_yes_that_adds_it_to_the_pool(app, logged_in, client, trainer):
+    ts, step, (report,) = _past_with_answers(trainer, 1, kind="practice")
+    api = api_for(app.test_client(), trainer)
+    asked = api.post(f"/replies/{report.id}/testimonial")
+    assert asked.status_code == 201 and asked.get_json()["status"] == "asked"
+    question = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "+14155550300")).one()
+    assert question.body.startswith("May I share your words with the next group, first name only? Reply YES")
+    assert api.get("/testimonials").get_json()["items"][0]["status"] == "asked"
+    post_sms(logged_in, app, "Yes", sender="+14155550300")
+    pool = api.get("/testimonials").get_json()["items"]
+    assert [(t["status"], t["by"], t["quote"]) for t in pool] == [("consented", "Learner0", "<i>Answer 0</i>")]
+    page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
+    assert "testimonial: yes" in page
+    assert db.session.scalar(select(db.func.count()).select_from(models.Testimonial)) == 1
+
+
+def test_answers_after_the_session_feed_a_questions_digest_anonymously(app, logged_in, trainer):
+    ts = make_session(trainer, starts_at=utcnow() - timedelta(days=1, hours=3))
+    asker = make_learner(trainer, "Asker Person")
+    open_q = LiveQuestion(session_id=ts.id, learner_id=asker.id, body="How do I start <hard> talks?")
+    done = LiveQuestion(session_id=ts.id, learner_id=asker.id, body="Answered in the room", answered=True)
+    db.session.add_all([open_q, done])
+    db.session.commit()
+    board = logged_in.get(f"/sessions/{ts.id}/board").get_data(as_text=True)
+    assert "Answer after the session" in board and "How do I start &lt;hard&gt; talks?" in board
+    assert "Answered in the room" not in board.split("Answer after the session")[1].split("</section>")[0]
+    token = csrf_token(logged_in, f"/sessions/{ts.id}/board")
+    saved = logged_in.post(f"/sessions/{ts.id}/board/questions/{open_q.id}/answer",
+                           data={"answer": "Start with what you noticed.", "csrf_token": token}, follow_redirects=True)
+    assert "Answer saved." in saved.get_data(as_text=True)
+    found = digests.answers(ts.id, "questions", None, "first_name")
+    assert found == [{"text": "How do I start <hard> talks? — Start with what you noticed.", "by": "a colleague",
+                      "question": "How do I start <hard> talks?", "answer": "Start with what you noticed."}]
+    too_long = logged_in.post(f"/sessions/{ts.id}/board/questions/{open_q.id}/answer",
+                              data={"answer": "x" * 2001, "csrf_token": token}, follow_redirects=True)
+    assert "Not saved" in too_long.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LiveQuestion, open_q.id).answer == "Start with what you noticed."
+
+
+def test_the_privacy_link_asks_first_and_then_keeps_answers_out(app, client, trainer):
+    from drip.services import privacy
+
+    ts, step, (a,) = _past_with_answers(trainer, 1)
+    a.shared = True
+    db.session.commit()
+    delivery_id = db.session.scalar(select(Delivery.id).where(Delivery.session_id == ts.id))
+    line = privacy.email_line(app.config, delivery_id)
+    path = line.split("127.0.0.1:5000")[1]
+    assert client.get(path).status_code == 200  # a GET (a mail scanner) changes nothing
+    assert len(digests.answers(ts.id, "step", step.id, "colleague")) == 1
+    assert client.post(path).status_code == 303
+    try:
+        digests.answers(ts.id, "step", step.id, "colleague")
+        raise AssertionError("a private learner's answer was quoted")
+    except digests.NothingToShare:
+        pass
+    assert client.get(path[:-2] + "xx").status_code == 404
+
