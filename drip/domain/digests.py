@@ -44,10 +44,16 @@ def question_answers(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
 
 def fit_sms(items: Sequence[dict[str, str]], render: Callable[[list[dict[str, str]]], str],
             limit: int = SMS_SEGMENT_LIMIT) -> tuple[str, int]:
-    """The SMS rendered with as many answers as fit in `limit` segments (at least one), and how many."""
+    """The SMS rendered with as many answers as fit in `limit` segments (at least one, shortened if need be)."""
     count = len(items)
     text = render(list(items))
     while count > 1 and sms_segments(text).segments > limit:
         count -= 1
         text = render(list(items[:count]))
+    if count == 1 and sms_segments(text).segments > limit:
+        # One long answer (an email reply, say): cut it rather than send a message Twilio would refuse.
+        first = dict(items[0])
+        while len(first["text"]) > 20 and sms_segments(text).segments > limit:
+            first["text"] = first["text"][: int(len(first["text"]) * 0.9)].rstrip() + "…"
+            text = render([first])
     return text, count
