@@ -35,8 +35,25 @@ def fuzzed(app, trainer):
     token = accounts.create_token(trainer, "schemathesis")
     sequence, _ = add_starter(trainer)
     ts = stored_session(trainer, sequences=[sequence])
+    reply = _practice_report(trainer, ts)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    return schema, {"Authorization": f"Bearer {token}"}, {"sequence_id": sequence.id, "session_id": ts.id}
+    return schema, {"Authorization": f"Bearer {token}"}, {"sequence_id": sequence.id, "session_id": ts.id,
+                                                          "reply_id": reply.id}
+
+
+def _practice_report(trainer, ts):
+    """A learner's practice report in the session, for the reply operations (sharing, testimonials)."""
+    from drip.extensions import db
+    from drip.models import Learner, Reply
+
+    learner = Learner(trainer_id=trainer.id, name="Ada Lovelace", phone="+14155550177")
+    db.session.add(learner)
+    db.session.flush()
+    reply = Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, kind="practice_report",
+                  channel="sms", body="It went well.")
+    db.session.add(reply)
+    db.session.commit()
+    return reply
 
 
 def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):

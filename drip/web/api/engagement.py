@@ -131,7 +131,7 @@ def list_testimonials_api() -> TestimonialList:
 
 
 @operation("POST", "/replies/<int:reply_id>/testimonial", summary="Ask to use a reply as a testimonial",
-           response=TestimonialOut, status=201, errors=(404, 422, 502))
+           response=TestimonialOut, status=201, errors=(404, 422))
 def ask_testimonial_api(reply_id: int) -> TestimonialOut:
     """Ask the author of a practice report, by the channel they used, whether it may be quoted to the next
     group (first name only). The quote joins the pool only once they reply YES."""
@@ -141,5 +141,6 @@ def ask_testimonial_api(reply_id: int) -> TestimonialOut:
     except testimonials.CannotAsk as error:
         raise ApiError(422, str(error), error="Cannot ask") from None
     except SendError as error:
-        raise ApiError(502, f"the question could not be sent: {error}", error="Not sent") from None
+        # The API answers 4xx only (DESIGN.md); nothing is stored, so the call can simply be repeated.
+        raise ApiError(422, f"the question could not be sent: {error}", error="Not sent") from None
     return TestimonialOut.of(row)
