@@ -17,7 +17,7 @@ from bench.fleet import BASELINE_QUEUE, ProviderProcess, drip_workers, gunicorn,
 from bench.procs import Child, RssSampler, tree_cpu_seconds
 from bench.provider import FROM_NUMBER, twilio_env
 from drip.models import utcnow
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
 BASELINE_BODY = "Hi Learner, one minute of practice for Feedback that lands: try the model answer today."
 

@@ -1,6 +1,6 @@
 """3. Enrolment: N learners from a CSV into a 10-step sequence (N x 10 deliveries), in seconds.
 
-Drip: the CSV import a trainer's upload runs (drip/services/learner_import.run_import: parse_csv,
+Drip: the CSV import a trainer's upload runs (drip/services/learners/imports.run_import: parse_csv,
 upsert_learners in chunks, enrolment.enrol, one commit). Baseline: the same parse_csv and the same
 due times, but one ORM object per learner, enrolment and delivery (session.add each, one commit at
 the end), on fewer learners, extrapolated linearly to N.
@@ -33,9 +33,9 @@ def csv_text(count: int) -> str:
 def ten_step_session(steps: int = 10) -> tuple[Trainer, TrainingSession]:
     """The bench trainer, the starter sequence padded to `steps` steps, a session in 30 days using it."""
     from bench.seed import trainer
-    from drip.services.sequences import StepInput, create_sequence
-    from drip.services.sessions import create_session
-    from drip.services.starter import starter_steps
+    from drip.services.programs.sequences import StepInput, create_sequence
+    from drip.services.programs.sessions import create_session
+    from drip.services.programs.starter import starter_steps
 
     owner = trainer()
     items = starter_steps()
@@ -58,7 +58,7 @@ def _deliveries() -> int:
 
 def drip_run(bench: Bench, count: int, steps: int) -> dict:
     """Import `count` learners through the product's CSV import; seconds and deliveries made."""
-    from drip.services.learner_import import keep_upload, run_import
+    from drip.services.learners.imports import keep_upload, run_import
 
     bench.stack.reset()
     with bench.stack.app().app_context():
@@ -75,8 +75,8 @@ def drip_run(bench: Bench, count: int, steps: int) -> dict:
 
 def baseline_run(bench: Bench, count: int, steps: int) -> dict:
     """The same file, one ORM object per row, committed once at the end."""
-    from drip.services.enrolment import Planner
-    from drip.services.learners import parse_csv
+    from drip.services.programs.enrolment import Planner
+    from drip.services.learners.upsert import parse_csv
 
     bench.stack.reset()
     with bench.stack.app().app_context():

@@ -27,7 +27,7 @@ from bench.procs import RssSampler, tree_cpu_seconds
 from bench.provider import FROM_NUMBER, twilio_env
 from bench.stack import PUBLIC_BASE_URL, ROOT, VENV_BIN
 from drip.models import utcnow
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
 PATH = "/webhooks/twilio/sms"
 CONNECTIONS = 16  # gunicorn's 2 workers x 8 threads

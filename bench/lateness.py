@@ -18,7 +18,7 @@ from bench.fleet import BASELINE_QUEUE, ProviderProcess, drip_workers, rq_worker
 from bench.procs import Child
 from bench.provider import FROM_NUMBER, twilio_env
 from drip.models import utcnow
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
 
 def schedule(count: int, spread: float, lead: float) -> list[datetime]:

@@ -19,7 +19,7 @@ from bench.fleet import BASELINE_QUEUE, drip_workers, rq_workers, wait_registere
 from bench.procs import Child
 from bench.provider import FROM_NUMBER
 from drip.models import utcnow
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
 MB = 1024 * 1024
 
@@ -45,7 +45,7 @@ def _settled(bench: Bench, seconds: float = 1.5) -> tuple[int, int]:
 def drip_redis(bench: Bench) -> dict:
     """Redis bytes with workers idle, then with the scheduled deliveries in the database."""
     from bench.enrolment import csv_text, ten_step_session
-    from drip.services.learner_import import keep_upload, run_import
+    from drip.services.learners.imports import keep_upload, run_import
 
     stack, sizes = bench.stack, bench.sizes
     stack.reset()

@@ -1,4 +1,4 @@
-"""The fake provider (tests.fakes.provider.FakeProvider) in its own process, plus its arrival times.
+"""The fake provider (fakes.provider.FakeProvider) in its own process, plus its arrival times.
 
 Run as `python -m bench.provider --latency 0.15 --dump arrivals.json`: it prints its URL, serves
 until SIGTERM, then writes one record per accepted message (wall-clock arrival, recipient,
@@ -14,8 +14,8 @@ import sys
 import threading
 from pathlib import Path
 
-from tests.fakes.provider import FakeProvider
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+from fakes.provider import FakeProvider
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
 FROM_NUMBER = "+15005550006"  # any E.164 sender: the fake only checks that one is given
 

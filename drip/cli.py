@@ -37,7 +37,7 @@ def create_token(email: str, name: str) -> None:
 @drip_cli.command("seed-demo")
 def seed_demo() -> None:
     """Create the demo trainer, starter sequence and a session (once)."""
-    from drip.services.demo import seed
+    from drip.services.programs.demo import seed
 
     for line in seed():
         click.echo(line)
@@ -55,8 +55,8 @@ def worker(burst: bool) -> None:
 @drip_cli.command("dispatch")
 def dispatch() -> None:
     """Run one recovery pass and one dispatch tick now (workers do this on their own)."""
-    from drip.services.dispatch import dispatch_due
-    from drip.services.recovery import recover
+    from drip.services.delivery.dispatch import dispatch_due
+    from drip.services.delivery.recovery import recover
 
     recovered = recover()
     handed = dispatch_due()

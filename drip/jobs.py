@@ -43,6 +43,6 @@ def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a batch of deliveries claimed by the dispatcher for this job."""
     with _application().app_context():
         _forget_inherited_connections()
-        from drip.services.sending import send_batch as send
+        from drip.services.delivery.send import send_batch as send
 
         return send(delivery_ids, claim)

@@ -46,7 +46,7 @@ class Dispatcher:
             thread.join(timeout=5)
 
     def _beat(self) -> None:
-        from drip.services.recovery import mark_alive
+        from drip.services.delivery.recovery import mark_alive
 
         # Its own thread, so a slow database never makes a live worker look dead.
         while not self._stop.is_set():
@@ -57,8 +57,8 @@ class Dispatcher:
             self._stop.wait(HEARTBEAT_SECONDS)
 
     def _dispatch(self) -> None:
-        from drip.services.dispatch import dispatch_due
-        from drip.services.recovery import recover
+        from drip.services.delivery.dispatch import dispatch_due
+        from drip.services.delivery.recovery import recover
 
         with self.app.app_context():
             interval = float(self.app.config["DISPATCH_INTERVAL_SECONDS"])
@@ -106,8 +106,8 @@ def run_worker(*, burst: bool = False) -> None:
     """Work the send queue until stopped, dispatching and recovering meanwhile."""
     from drip.channels.registry import close_channels
     from drip.jobs import mark_connections_owned
-    from drip.services.dispatch import dispatch_due
-    from drip.services.recovery import mark_dead, recover
+    from drip.services.delivery.dispatch import dispatch_due
+    from drip.services.delivery.recovery import mark_dead, recover
 
     app = current_app._get_current_object()
     worker = worker_class(app)([SEND_QUEUE], connection=redis_store.connection)

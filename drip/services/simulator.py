@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, OutboxMessage, Trainer, utcnow
-from drip.services.inbound import sms_webhook_token
+from drip.services.inbound.receive import sms_webhook_token
 
 WEBHOOK_PATH = "/webhooks/twilio/sms"
 DEFAULT_TO = "+15005550006"  # Twilio's magic test number: the "Drip number" when none is configured

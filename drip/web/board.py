@@ -7,9 +7,10 @@ from flask_login import current_user
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import TrainingSession, utcnow
-from drip.services import after_session, board
-from drip.services.board_stream import BoardStream, StreamRefused
-from drip.services.board_stream import anonymous as anonymous_copy
+from drip.services.board import board
+from drip.services.board.stream import BoardStream, StreamRefused
+from drip.services.board.stream import anonymous as anonymous_copy
+from drip.services.board import after_session
 
 bp = Blueprint("board", __name__)
 
@@ -31,7 +32,7 @@ def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:
 
 
 def _page(template: str, training_session: TrainingSession, *, anonymous: bool = False):
-    from drip.services.sessions import session_phase
+    from drip.services.programs.sessions import session_phase
 
     return render_template(
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),

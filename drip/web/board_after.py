@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
-from drip.services import after_session
+from drip.services.board import after_session
 from drip.web.board import own_session
 
 bp = Blueprint("board_after", __name__)

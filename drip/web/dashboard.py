@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from drip.extensions import db
 from drip.models import Learner, Sequence, TrainingSession, utcnow
-from drip.services import engagement
+from drip.services.pages import engagement
 
 bp = Blueprint("dashboard", __name__)
 

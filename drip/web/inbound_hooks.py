@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from drip.channels.twilio_sms import verify_twilio_signature
-from drip.services import inbound
-from drip.services.inbound_email import Attachment, MalformedEmail, parse_inbound
+from drip.services.inbound import receive as inbound
+from drip.channels.sendgrid_inbound import Attachment, MalformedEmail, parse_inbound
 
 bp = Blueprint("webhooks_inbound", __name__, url_prefix="/webhooks")
 _logger = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ from sqlalchemy import func, or_, select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Step, TrainingSession
-from drip.services import engagement
-from drip.services import learner_import
-from drip.services.learners import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
-from drip.services.optout import SOURCE_LABELS
+from drip.services.learners import imports as learner_import
+from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
+from drip.services.inbound.optout import SOURCE_LABELS
+from drip.services.pages import engagement
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 PAGE_SIZE = 50

@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Learner, Trainer
-from drip.services import optout, privacy, reads
+from drip.services.inbound import optout
+from drip.services.delivery import reads
+from drip.services.replies import privacy
 
 bp = Blueprint("public", __name__)
 SEEN_COOKIE = "drip_seen"

@@ -6,8 +6,9 @@ from flask_login import current_user
 
 from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
-from drip.services import replies, testimonials
-from drip.services.replies_export import to_csv
+from drip.services.replies import answers as replies
+from drip.services.replies.export import to_csv
+from drip.services.replies import testimonials
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -84,7 +85,7 @@ def thread(session_id: int, learner_id: int):
 @bp.post("/sessions/<int:session_id>/learners/<int:learner_id>/reply")
 def send_reply(session_id: int, learner_id: int):
     """Answer a learner by SMS or email, through the same channels as the steps."""
-    from drip.services.sending import SendRefused
+    from drip.services.delivery.send import SendRefused
 
     training_session = own_session(session_id)
     learner = _learner_or_404(training_session, learner_id)

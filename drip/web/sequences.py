@@ -10,8 +10,8 @@ from drip.domain.digests import SMS_SEGMENT_LIMIT, fit_sms
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
-from drip.services import sequences as service
-from drip.services.starter import add_starter, find_starter
+from drip.services.programs import sequences as service
+from drip.services.programs.starter import add_starter, find_starter
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from drip.domain.keywords import classify_keyword
 from drip.extensions import db
 from drip.models import TrainingSession
-from drip.services.learners import known_timezone
+from drip.services.learners.upsert import known_timezone
 
 COMMON_ZONES = (
     "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",

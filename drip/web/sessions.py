@@ -8,12 +8,12 @@ from sqlalchemy import func, select
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, TrainingSession, utcnow
-from drip.services import engagement
-from drip.services import session_report as report
-from drip.services.board import update_settings
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInvalid, upsert_learners, validate_learner
-from drip.services.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.services.pages import session_report as report
+from drip.services.board.board import update_settings
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInvalid, upsert_learners, validate_learner
+from drip.services.programs.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.services.pages import engagement
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
 

@@ -11,7 +11,8 @@ from drip.channels.base import SendError
 from drip.extensions import db
 from drip.models import ApiToken, Learner
 from drip.models.learners import new_unsubscribe_token
-from drip.services import accounts, optout
+from drip.services import accounts
+from drip.services.inbound import optout
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
@@ -93,7 +94,7 @@ def revoke_token(token_id: int):
 
 def _test_recipient(channel: str, raw: str) -> Learner:
     """The trainer's learner with this address (so their opt-outs count), else a stand-in never saved."""
-    from drip.services.learner_checks import normalise_email, normalise_phone
+    from drip.domain.learners import normalise_email, normalise_phone
 
     if channel == "sms":
         address = normalise_phone(raw, current_app.config["DEFAULT_REGION"])
@@ -112,7 +113,7 @@ def _test_recipient(channel: str, raw: str) -> Learner:
 def test_send(channel: str):
     """Send a test SMS or email through the active provider and show what it answered."""
     from drip.channels.registry import ChannelNotConfigured
-    from drip.services.sending import SendRefused, send_one_off
+    from drip.services.delivery.send import SendRefused, send_one_off
 
     raw = request.form.get("to", "").strip()
     outcome = {"ok": False}

@@ -5,7 +5,8 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from drip.channels.base import SendError
-from drip.services import replies, sharing, testimonials
+from drip.services.replies import answers as replies
+from drip.services.replies import sharing, testimonials
 from drip.web.board import own_session
 
 bp = Blueprint("sharing", __name__)

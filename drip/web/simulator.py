@@ -5,7 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 
 from drip.services import simulator
-from drip.services.inbound_lookup import normalise_sender_phone
+from drip.services.inbound.lookup import normalise_sender_phone
 
 bp = Blueprint("simulator", __name__)
 

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from drip.channels.sendgrid_email import verify_sendgrid_event
 from drip.channels.twilio_sms import verify_twilio_signature
-from drip.services import status
+from drip.services.delivery import callbacks as status
 
 bp = Blueprint("webhooks_status", __name__, url_prefix="/webhooks")
 

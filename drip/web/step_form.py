@@ -10,9 +10,9 @@ from drip.channels.base import SendError
 from drip.domain.durations import offset_from_parts, parts_from_offset
 from drip.models import Learner, Step, Trainer
 from drip.models.learners import new_unsubscribe_token
-from drip.services.learners import normalise_phone
-from drip.services.sending import SendRefused, send_one_off
-from drip.services.sequences import StepInput
+from drip.services.learners.upsert import normalise_phone
+from drip.services.delivery.send import SendRefused, send_one_off
+from drip.services.programs.sequences import StepInput
 
 UNITS = ("minutes", "hours", "days", "weeks")
 KIND_LABELS = {

@@ -7,9 +7,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from drip.services import board_stream
+from drip.services.board import stream as board_stream
 from tests.browser.conftest import sign_in
-from tests.inbound_factory import SMS_PATH, enrol, make_learner, make_session, sms_form, twilio_signature
+from tests.support.inbound_factory import SMS_PATH, enrol, make_learner, make_session, sms_form, twilio_signature
 
 pytestmark = pytest.mark.browser
 XSS = "<script>alert(1)</script>"

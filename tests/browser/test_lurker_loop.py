@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from drip.extensions import db
 from drip.models import DeliveryRead, LiveQuestion, Reply, session_sequences, utcnow
 from tests.browser.conftest import sign_in
-from tests.inbound_factory import make_learner, make_session, make_step, sent_delivery
+from tests.support.inbound_factory import make_learner, make_session, make_step, sent_delivery
 from tests.web.test_api_support import api_for
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from drip.extensions import db
 from drip.models import session_sequences, utcnow
 from tests.browser.conftest import sign_in
-from tests.inbound_factory import (
+from tests.support.inbound_factory import (
     EMAIL_PATH, SMS_PATH, make_learner, make_session, make_step, sent_delivery, sms_form, twilio_signature,
 )
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from drip.services import accounts
-from drip.services.starter import add_starter
+from drip.services.programs.starter import add_starter
 from tests.web.test_api_support import stored_session
 
 # Schemathesis' other default checks judge API design choices we made on purpose: valid-looking

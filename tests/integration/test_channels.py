@@ -15,8 +15,8 @@ from drip.channels.base import (
 from drip.channels.retry import backoff_delays, send_with_retry
 from drip.channels.sendgrid_email import SendGridEmail
 from drip.channels.twilio_sms import TwilioSms
-from tests.fakes.provider import FakeProvider
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
+from fakes.provider import FakeProvider
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
 
 ONE_CLICK = {
     "List-Unsubscribe": "<https://drip.example/u/tok>, <mailto:unsubscribe+tok@drip.example>",

@@ -43,8 +43,8 @@ def test_dispatch_hands_due_deliveries_to_the_queue(runner, trainer):
 
     from drip.models import Delivery, utcnow
     from drip.queues import send_queue
-    from drip.services.enrolment import enrol
-    from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
+    from drip.services.programs.enrolment import enrol
+    from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
     session_row = make_session(trainer, [make_sequence(trainer, ["PT0S", "P1D"])], utcnow() + timedelta(hours=2))
     enrol(session_row, make_learners(trainer, 3))

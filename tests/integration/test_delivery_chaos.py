@@ -1,6 +1,6 @@
 """Acceptance: thousands of messages through real worker processes against a flaky fake provider.
 
-The real twilio and sendgrid libraries talk HTTP to tests/fakes/provider.py, which fails 20% of
+The real twilio and sendgrid libraries talk HTTP to fakes/provider.py, which fails 20% of
 requests at random (429, 500, timeouts). Every delivery must end sent/delivered or failed with
 a reason, and the provider must have accepted each message exactly once.
 """
@@ -27,10 +27,10 @@ from twilio.request_validator import RequestValidator
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, utcnow
-from tests.delivery_rows import make_session
-from tests.engine_workers import descendants, kill_all
-from tests.fakes.provider import FakeProvider
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
+from tests.support.delivery_rows import make_session
+from tests.support.engine_workers import descendants, kill_all
+from fakes.provider import FakeProvider
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
 
 pytestmark = pytest.mark.slow
 
@@ -251,7 +251,7 @@ def _signed_stop(client, phone: str) -> None:
 
 
 def test_stop_after_queuing_and_before_sending_sends_nothing(live, client, trainer, fake, app_config, tmp_path):
-    from drip.services.dispatch import dispatch_due
+    from drip.services.delivery.dispatch import dispatch_due
 
     fake.failure_rate = 0.0
     training_session = make_session(trainer, channel="sms")

@@ -7,14 +7,14 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, OutboxMessage, Reply, Step, utcnow
-from drip.services import sharing, testimonials
-from drip.services.dispatch import claim_due, new_job_id
-from drip.services.enrolment import enrol
-from drip.services.sending import send_batch
-from drip.services.sequences import StepInput, create_sequence
-from drip.services.sessions import create_session
-from tests.engine_factory import make_learners
-from tests.inbound_factory import post_sms
+from drip.services.replies import sharing, testimonials
+from drip.services.delivery.dispatch import claim_due, new_job_id
+from drip.services.programs.enrolment import enrol
+from drip.services.delivery.send import send_batch
+from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sessions import create_session
+from tests.support.engine_factory import make_learners
+from tests.support.inbound_factory import post_sms
 from tests.integration.test_engine_sending import NOW
 
 DIGEST = "Three of you tried this:{% for a in answers %}\n- {{ a.text }} ({{ a.by }}){% endfor %}"

@@ -14,10 +14,10 @@ from sqlalchemy import update
 from drip.extensions import db
 from drip.models import Delivery
 from drip.queues import send_queue
-from drip.services import dispatch
-from drip.services.dispatch import claim_due, dispatch_due
-from drip.services.enrolment import enrol
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
+from drip.services.delivery import dispatch
+from drip.services.delivery.dispatch import claim_due, dispatch_due
+from drip.services.programs.enrolment import enrol
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -80,7 +80,7 @@ CLAIMER = """
 import json, sys
 from datetime import datetime, timezone
 from drip import create_app
-from drip.services.dispatch import claim_due
+from drip.services.delivery.dispatch import claim_due
 app = create_app(json.loads(sys.argv[1]))
 claimed = []
 with app.app_context():

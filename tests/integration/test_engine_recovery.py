@@ -8,13 +8,13 @@ from sqlalchemy import update
 
 from drip.extensions import db, redis_store
 from drip.models import Delivery
-from drip.services import recovery
-from drip.services.dispatch import claim_due, enqueue_batch, new_job_id
-from drip.services.enrolment import enrol
-from drip.services.recovery import LEASE_REASON, mark_alive, recover
-from drip.services.send_io import outcome, record
-from drip.services.sending import send_batch
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
+from drip.services.delivery import recovery
+from drip.services.delivery.dispatch import claim_due, enqueue_batch, new_job_id
+from drip.services.programs.enrolment import enrol
+from drip.services.delivery.recovery import LEASE_REASON, mark_alive, recover
+from drip.services.delivery.batching import outcome, record
+from drip.services.delivery.send import send_batch
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 

@@ -9,13 +9,13 @@ from sqlalchemy import select, update
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, OutboxMessage
-from drip.services.dispatch import claim_due, new_job_id
-from drip.services.enrolment import enrol
-from drip.services.sending import SendRefused, send_batch, send_one_off
-from drip.services.sessions import cancel_session
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
-from tests.fakes.provider import FakeProvider
-from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
+from drip.services.delivery.dispatch import claim_due, new_job_id
+from drip.services.programs.enrolment import enrol
+from drip.services.delivery.send import SendRefused, send_batch, send_one_off
+from drip.services.programs.sessions import cancel_session
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
+from fakes.provider import FakeProvider
+from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 LATER = NOW + timedelta(days=2)
@@ -90,7 +90,7 @@ def test_outbox_email_has_escaped_html_a_footer_and_the_unsubscribe_headers(app,
 
 
 def test_checks_at_send_time_skip_opted_out_cancelled_and_unreachable_learners(app, trainer):
-    from drip.services import optout
+    from drip.services.inbound import optout
 
     ts, learners, ids, job = claimed(trainer, 3)
     optout.opt_out_sms(learners[0].phone, source="sms_keyword")  # skips the queued delivery itself
@@ -157,7 +157,7 @@ def test_sendgrid_through_the_real_library(providers, trainer, fake):
 
 
 def test_one_off_messages_honour_opt_outs_and_go_through_the_channel(app, trainer):
-    from drip.services import optout
+    from drip.services.inbound import optout
 
     learner = make_learners(trainer, 1)[0]
     result = send_one_off(trainer, learner, "sms", "Thanks for your question!")

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from drip.extensions import db
 from drip.models import InboundMessage, OutboxMessage, Reply, utcnow
-from drip.services.inbound import receive_email
-from drip.services.inbound_email import Attachment, MalformedEmail, parse_inbound
-from tests.inbound_factory import GMAIL_REPLY, inbound_parse_form, make_learner, make_session, make_step, sent_delivery
+from drip.services.inbound.receive import receive_email
+from drip.channels.sendgrid_inbound import Attachment, MalformedEmail, parse_inbound
+from tests.support.inbound_factory import GMAIL_REPLY, inbound_parse_form, make_learner, make_session, make_step, sent_delivery
 
 DOMAIN = "inbound.example.com"
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from drip.extensions import db, redis_store
 from drip.models import Enrollment, InboundMessage, Learner, LiveQuestion, OptOutEvent, Reply, utcnow
-from drip.services import board
-from drip.services.inbound import MalformedInbound, receive_sms, sms_webhook_token
-from tests.inbound_factory import enrol, make_learner, make_session, make_step, sent_delivery, sms_form
+from drip.services.board import board
+from drip.services.inbound.receive import MalformedInbound, receive_sms, sms_webhook_token
+from tests.support.inbound_factory import enrol, make_learner, make_session, make_step, sent_delivery, sms_form
 
 PHONE = "+14155550101"
 

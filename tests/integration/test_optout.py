@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, OptOutEvent
-from drip.services import accounts, optout
-from tests.delivery_rows import make_delivery, make_learner, make_session
+from drip.services import accounts
+from drip.services.inbound import optout
+from tests.support.delivery_rows import make_delivery, make_learner, make_session
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis as redis_lib
 
-from drip.services.rate_limit import SharedRateLimiter
+from drip.services.delivery.rate_limit import SharedRateLimiter
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/15"
 # Thread wake-up jitter when judging 1-second windows from client clocks: on a loaded 2-core

@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, DeliveryRead, OutboxMessage, Reply
-from drip.services.dispatch import claim_due, new_job_id
-from drip.services.enrolment import enrol
-from drip.services.sending import send_batch
-from tests.engine_factory import make_learners, make_sequence, make_session
+from drip.services.delivery.dispatch import claim_due, new_job_id
+from drip.services.programs.enrolment import enrol
+from drip.services.delivery.send import send_batch
+from tests.support.engine_factory import make_learners, make_sequence, make_session
 from tests.integration.test_engine_sending import LATER, NOW
 from tests.web.test_api_support import api_for
 
@@ -93,7 +93,7 @@ def test_tracking_off_leaves_links_alone(app, trainer):
 
 
 def test_sendgrid_opens_and_clicks_count_as_reads_but_machine_opens_do_not(app, trainer):
-    from drip.services.status import apply_sendgrid_events
+    from drip.services.delivery.callbacks import apply_sendgrid_events
 
     sequence = make_sequence(trainer, ["PT0S"], channel="email", body="Hello {{ first_name }}")
     ts = make_session(trainer, [sequence], NOW + timedelta(hours=1))

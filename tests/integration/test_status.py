@@ -7,8 +7,8 @@ import pytest
 
 from drip.extensions import db
 from drip.models import Delivery
-from drip.services import status
-from tests.delivery_rows import make_delivery, make_learner
+from drip.services.delivery import callbacks as status
+from tests.support.delivery_rows import make_delivery, make_learner
 
 FORWARD = ["queued", "sending", "sent", "delivered"]
 FINAL = ["delivered", "undelivered", "failed"]

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, OutboxMessage, utcnow
-from drip.services.enrolment import enrol
-from drip.services.sessions import update_session
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
-from tests.engine_workers import Workers, settled, twilio_settings, wait_for, worker_env
-from tests.fakes.provider import FakeProvider
+from drip.services.programs.enrolment import enrol
+from drip.services.programs.sessions import update_session
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
+from tests.support.engine_workers import Workers, settled, twilio_settings, wait_for, worker_env
+from fakes.provider import FakeProvider
 
 pytestmark = pytest.mark.slow
 LEAD = timedelta(seconds=31)  # the first step (-PT30S) falls due a second after the sessions are created

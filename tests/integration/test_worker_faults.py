@@ -8,10 +8,10 @@ import pytest
 
 from drip.extensions import db, redis_store
 from drip.models import Delivery
-from drip.services.enrolment import enrol
-from tests.engine_factory import deliveries, make_learners, make_sequence, make_session
-from tests.engine_workers import Workers, settled, twilio_settings, wait_for, worker_env
-from tests.fakes.provider import FakeProvider
+from drip.services.programs.enrolment import enrol
+from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
+from tests.support.engine_workers import Workers, settled, twilio_settings, wait_for, worker_env
+from fakes.provider import FakeProvider
 
 pytestmark = pytest.mark.slow
 COUNT = 400

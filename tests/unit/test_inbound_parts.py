@@ -1,9 +1,9 @@
 """Pure pieces of the inbound side: the projector's anonymous copy, CSV cells, the webhook token."""
 from __future__ import annotations
 
-from drip.services.board_stream import anonymous
-from drip.services.inbound import sms_webhook_token
-from drip.services.replies_export import _cell
+from drip.services.board.stream import anonymous
+from drip.services.inbound.receive import sms_webhook_token
+from drip.services.replies.export import _cell
 
 
 def test_the_projector_copy_has_no_name_and_no_hidden_text():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drip.services.learners import (
+from drip.services.learners.upsert import (
     MAX_CSV_ROWS, LearnerInput, LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner,
 )
 
@@ -106,7 +106,7 @@ def test_a_value_outside_the_header_is_refused():
 
 
 def test_too_many_rows_is_refused(monkeypatch):
-    monkeypatch.setattr("drip.services.learner_csv.MAX_CSV_ROWS", 3)
+    monkeypatch.setattr("drip.domain.learner_csv.MAX_CSV_ROWS", 3)
     text = "name,email\n" + "".join(f"L{i},l{i}@example.com\n" for i in range(5))
     preview = parse_csv(text, default_region="US")
     assert any("more than 3" in e.message for e in preview.errors)

@@ -5,7 +5,7 @@ import pytest
 
 from drip.extensions import db
 from drip.models import Sequence
-from drip.services.starter import STARTER_NAME, starter_steps
+from drip.services.programs.starter import STARTER_NAME, starter_steps
 from tests.web.test_api_support import api, other_api, poll_step, sms_step, stored_sequence  # noqa: F401
 
 

@@ -9,7 +9,7 @@ import pytest
 from drip.extensions import db
 from drip.models import Trainer, TrainingSession
 from drip.services import accounts
-from drip.services.sequences import StepInput, create_sequence
+from drip.services.programs.sequences import StepInput, create_sequence
 
 SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=14)
 

@@ -8,9 +8,9 @@ import pytest
 
 from drip.extensions import db
 from drip.models import LiveQuestion
-from drip.services import board_stream
+from drip.services.board import stream as board_stream
 from tests.conftest import csrf_token
-from tests.inbound_factory import enrol, make_learner, make_session, post_sms
+from tests.support.inbound_factory import enrol, make_learner, make_session, post_sms
 
 
 @pytest.fixture()

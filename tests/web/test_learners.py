@@ -8,10 +8,10 @@ from datetime import timedelta
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, OptOutEvent, Reply, utcnow
 from drip.services import accounts
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInput, upsert_learners
-from drip.services.sequences import StepInput, create_sequence
-from drip.services.sessions import create_session
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sessions import create_session
 from tests.conftest import csrf_token, login
 
 GOOD = "name,phone,email,timezone,external_id\nAna Lima,+1 201 555 0123,ana@example.com,America/New_York,A1\nBen Okafor,,ben@example.com,,\n"

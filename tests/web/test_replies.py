@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import OutboxMessage, Reply, session_sequences, utcnow
-from drip.services.replies import thread_for
+from drip.services.replies.answers import thread_for
 from tests.conftest import csrf_token
-from tests.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
+from tests.support.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
 
 CHOICES = ["Giving feedback", "Receiving feedback", "Both"]
 

@@ -8,7 +8,7 @@ import pytest
 from drip.extensions import db
 from drip.models import Learner, Sequence, Step
 from drip.services import accounts
-from drip.services.sequences import StepInput, create_sequence
+from drip.services.programs.sequences import StepInput, create_sequence
 from tests.conftest import csrf_token, login
 
 
@@ -218,9 +218,9 @@ def test_editing_a_step_moves_the_messages_of_sessions_using_it(logged_in, train
     from datetime import timedelta
 
     from drip.models import Delivery, utcnow
-    from drip.services.enrolment import enrol
-    from drip.services.learners import LearnerInput, upsert_learners
-    from drip.services.sessions import create_session
+    from drip.services.programs.enrolment import enrol
+    from drip.services.learners.upsert import LearnerInput, upsert_learners
+    from drip.services.programs.sessions import create_session
 
     sequence = _sequence(trainer)
     start = utcnow().replace(second=0, microsecond=0) + timedelta(days=20)
@@ -245,7 +245,7 @@ def test_editing_a_step_moves_the_messages_of_sessions_using_it(logged_in, train
 def test_send_window_survives_create_and_clone(trainer, window):
     from datetime import time
 
-    from drip.services.sequences import clone_sequence
+    from drip.services.programs.sequences import clone_sequence
 
     step = StepInput("info", "sms", "start", "-P1D", "Hi {{ first_name }}")
     original = create_sequence(trainer, name="Night owls", send_window=window, steps=[step])

@@ -7,8 +7,8 @@ import phonenumbers
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
-from drip.services.demo import DEMO_SEQUENCE, compress, demo_steps
-from drip.services.starter import starter_steps
+from drip.services.programs.demo import DEMO_SEQUENCE, compress, demo_steps
+from drip.services.programs.starter import starter_steps
 
 
 def test_compress_turns_days_into_minutes():
@@ -54,7 +54,7 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     assert kinds == {"poll", "testimonial", "discussion", "digest", "live_prompt", "practice", "reminder"}
     assert {step.channel for _, step in due} == {"sms", "email"}
     # The digest before the session has approved answers to share, so the demo shows one arriving.
-    from drip.services.digests import answers
+    from drip.services.replies.digests import answers
 
     digest = next(step for _, step in due if step.kind == "digest" and step.digest_source == "step")
     assert len(answers(ts.id, digest.digest_source, digest.source_step_id, demo.digest_by)) == 2

@@ -9,10 +9,10 @@ import pytest
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, TrainingSession, utcnow
 from drip.services import accounts
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInput, upsert_learners
-from drip.services.sequences import StepInput, create_sequence
-from drip.services.sessions import create_session
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInput, upsert_learners
+from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sessions import create_session
 from tests.conftest import csrf_token, login
 
 PARIS = ZoneInfo("Europe/Paris")

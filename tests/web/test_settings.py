@@ -120,8 +120,8 @@ def test_test_sms_and_email_land_in_the_outbox(logged_in, trainer):
 
 
 def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
-    from drip.services import optout
-    from tests.delivery_rows import make_learner
+    from drip.services.inbound import optout
+    from tests.support.delivery_rows import make_learner
 
     make_learner(trainer, phone="+14155552671")
     optout.opt_out_sms("+14155552671", source="sms_keyword")
@@ -132,8 +132,8 @@ def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
 
 def test_test_sms_through_twilio_shows_the_providers_answer(logged_in, app):
     from drip.channels.registry import close_channels
-    from tests.fakes.provider import FakeProvider
-    from tests.fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
+    from fakes.provider import FakeProvider
+    from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
     with FakeProvider() as fake:
         app.config.update(SMS_PROVIDER="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from drip.extensions import db
 from drip import models
 from drip.models import Delivery, LiveQuestion, OutboxMessage, Reply, session_sequences, utcnow
-from drip.services import accounts, digests
+from drip.services import accounts
+from drip.services.replies import digests
 from tests.conftest import csrf_token
-from tests.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
+from tests.support.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
 from tests.web.test_api_support import api_for
 
 
@@ -105,7 +106,7 @@ def test_answers_after_the_session_feed_a_questions_digest_anonymously(app, logg
 
 
 def test_the_privacy_link_asks_first_and_then_keeps_answers_out(app, client, trainer):
-    from drip.services import privacy
+    from drip.services.replies import privacy
 
     ts, step, (a,) = _past_with_answers(trainer, 1)
     a.shared = True

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from drip.extensions import db
 from drip.models import InboundMessage, LiveQuestion, OutboxMessage, utcnow
 from tests.conftest import csrf_token
-from tests.inbound_factory import enrol, make_learner, make_session
+from tests.support.inbound_factory import enrol, make_learner, make_session
 
 
 def test_only_in_outbox_mode(app, logged_in):

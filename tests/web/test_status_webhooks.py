@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from drip.extensions import db
 from drip.models import Delivery, Learner, OptOutEvent, ProviderEvent
-from tests.delivery_rows import make_delivery, make_learner, make_session
+from tests.support.delivery_rows import make_delivery, make_learner, make_session
 
 AUTH_TOKEN = "status-test-auth-token"
 BASE = "https://drip.example.org"
@@ -202,7 +202,7 @@ def test_replayed_sendgrid_events_change_nothing(client, trainer, signing):
     delivery = make_delivery(learner, channel="email", provider_message_id="msgA", status="sent")
     events = [_sg("delivered", delivery), _sg("spamreport", delivery)]
     post_events(client, signing, events)
-    from drip.services import optout
+    from drip.services.inbound import optout
     optout.resubscribe_email(db.session.get(Learner, learner.id))
     response = post_events(client, signing, events)
     assert response.get_json() == {"applied": 0, "duplicates": 2, "errors": 0}

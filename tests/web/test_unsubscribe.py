@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent
-from drip.services import optout
-from tests.delivery_rows import make_learner
+from drip.services.inbound import optout
+from tests.support.delivery_rows import make_learner
 
 
 def _events():

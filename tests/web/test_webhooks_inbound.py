@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from drip.extensions import db
 from drip.models import InboundMessage, LiveQuestion, Reply
-from tests.inbound_factory import (
+from tests.support.inbound_factory import (
     EMAIL_PATH, SMS_PATH, enrol, inbound_parse_form, make_learner, make_session, make_step, post_sms,
     sent_delivery, sms_form, twilio_signature,
 )

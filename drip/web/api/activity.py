@@ -1,8 +1,8 @@
 """What happened in a session: deliveries, live questions, replies and poll results."""
 from __future__ import annotations
 
-from drip.services import api_reads
-from drip.services.api_pages import CursorInvalid
+from drip.services.pages import api_reads
+from drip.services.pages.paging import CursorInvalid
 from drip.web.api.operations import operation
 from drip.web.api.paging import bad_cursor, links
 from drip.web.api.resources import DeliveryOut, QuestionOut, ReplyOut

@@ -7,7 +7,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from drip.channels.base import SendError
-from drip.services import engagement, sharing, testimonials
+from drip.services.pages import engagement
+from drip.services.replies import sharing, testimonials
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, not_found
 from drip.web.api.operations import operation

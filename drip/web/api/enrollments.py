@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from drip.extensions import db
 from drip.models import Enrollment
-from drip.services.enrolment import enrol
-from drip.services.learners import LearnerInput, LearnerInvalid, upsert_learners, validate_learner
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import LearnerInput, LearnerInvalid, upsert_learners, validate_learner
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, field_name, invalid_rows, problems
 from drip.web.api.operations import operation

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from drip.services.api_pages import CursorInvalid, Page
+from drip.services.pages.paging import CursorInvalid, Page
 from drip.web.api.errors import ApiError
 from drip.web.api.schemas import FieldProblem
 

@@ -1,10 +1,10 @@
 """POST/GET /sequences, GET /sequences/{id} and the starter payload."""
 from __future__ import annotations
 
-from drip.services import api_reads
-from drip.services.api_pages import CursorInvalid
-from drip.services.sequences import SequenceInvalid, StepInput, create_sequence
-from drip.services.starter import STARTER_NAME, starter_steps
+from drip.services.pages import api_reads
+from drip.services.pages.paging import CursorInvalid
+from drip.services.programs.sequences import SequenceInvalid, StepInput, create_sequence
+from drip.services.programs.starter import STARTER_NAME, starter_steps
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import invalid_fields, not_found
 from drip.web.api.operations import operation

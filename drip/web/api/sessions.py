@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from drip.models import TrainingSession, utcnow
-from drip.services import api_reads
-from drip.services import sessions as sessions_service
-from drip.services.api_pages import CursorInvalid
+from drip.services.pages import api_reads
+from drip.services.programs import sessions as sessions_service
+from drip.services.pages.paging import CursorInvalid
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, invalid_fields, not_found
 from drip.web.api.operations import operation

@@ -1,0 +1,180 @@
+"""Sending: a claimed batch of deliveries, SEND_CONCURRENCY at a time, and one-off messages."""
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+from flask import Flask, current_app
+
+from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult, TransientSendError
+from drip.channels.outbox import sending_for
+from drip.channels.registry import channel_for, sender_key
+from drip.channels.retry import send_with_retry
+from drip.domain.templates import TemplateProblem
+from drip.extensions import db, redis_store
+from drip.models import Learner, Trainer
+from drip.domain import messages as compose
+from drip.services.inbound import optout
+from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
+from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
+from drip.services.delivery.rate_limit import SharedRateLimiter
+from drip.services.delivery.batching import Claimer, OutcomeWriter, outcome
+from drip.services.replies.digests import NothingToShare
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
+FLUSH_SECONDS = 0.2
+
+_pool_lock = threading.Lock()
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, size, executor)
+
+
+class SendRefused(Exception):
+    """A one-off message that must not go out (opted out, no address)."""
+
+
+def _limiter(app: Flask) -> SharedRateLimiter:
+    """The SMS rate limiter of this app, on its current Redis client."""
+    connection = redis_store.connection
+    cached = app.extensions.get("drip_sms_limiter")
+    if cached is None or cached[0] is not connection:
+        cached = (connection, SharedRateLimiter(connection, float(app.config.get("SMS_RATE") or 0)))
+        app.extensions["drip_sms_limiter"] = cached
+    return cached[1]
+
+
+def _threads(size: int) -> ThreadPoolExecutor:
+    """The process's sending threads, kept between batches (starting 64 threads per batch costs)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[:2] != (os.getpid(), size):
+            if _pool is not None and _pool[0] == os.getpid():
+                _pool[2].shutdown(wait=False)  # resized: let the old threads end
+            _pool = (os.getpid(), size, ThreadPoolExecutor(size, thread_name_prefix="drip-send"))
+        return _pool[2]
+
+
+def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
+    """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
+    app = current_app._get_current_object()
+    parcels = load_parcels(delivery_ids, claim)
+    writer = OutcomeWriter(db.engine)
+    writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
+    if parcels:
+        work: queue.SimpleQueue[Parcel] = queue.SimpleQueue()
+        for parcel in parcels:
+            work.put(parcel)
+        size = max(1, int(app.config["SEND_CONCURRENCY"]))
+        claimer = Claimer(db.engine, claim)
+        try:
+            pool = _threads(size)
+            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(parcels)))}
+            while running:
+                done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    future.result()
+                writer.flush()
+        finally:
+            claimer.close()
+            writer.flush()  # even when stopped (job timeout, cold shutdown): record what is known
+    writer.flush()
+    return dict(writer.counts)
+
+
+def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: OutcomeWriter) -> None:
+    """One sending thread: take parcels until none is left."""
+    with app.app_context():
+        while True:
+            try:
+                parcel = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                send_parcel(parcel, claimer, writer)
+            except Exception:  # one broken delivery must not stop the batch; if left `sending`, recovery sees it
+                log.exception("sending delivery %s failed unexpectedly", parcel.delivery_id)
+                writer.count("error")
+                db.session.rollback()
+
+
+def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
+    """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
+    if parcel.channel == "sms":
+        key = sender_key("sms")
+        if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
+            _limiter(current_app).acquire(key)
+    state = claimer.claim(parcel.delivery_id)
+    if state is None:
+        writer.count("taken")  # someone else has it, or it was taken back
+        return "taken"
+    _, session_status, phone, email, sms_out, email_out = state
+    d = parcel.delivery_id
+    if session_status == "cancelled":
+        return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
+    if (sms_out if parcel.channel == "sms" else email_out) is not None:
+        reason = optout.blocked_reason(db.session.get(Learner, parcel.learner_id), parcel.channel)
+        db.session.rollback()
+        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or "learner opted out"))
+    address = phone if parcel.channel == "sms" else email
+    if not address:
+        reason = "no phone number" if parcel.channel == "sms" else "no email address"
+        return writer.add(outcome(d, "skipped", code="no_address", reason=reason))
+    try:
+        message = build_message(parcel, address)
+    except TemplateProblem as problem:
+        return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
+    except NothingToShare as empty:
+        return writer.add(outcome(d, "skipped", code="nothing_approved", reason=str(empty)))
+    return writer.add(_hand_over(parcel, message, address))
+
+
+def _hand_over(parcel: Parcel, message, address: str) -> dict:
+    d = parcel.delivery_id
+    try:
+        with sending_for(parcel.trainer_id):
+            result = _send(channel_for(parcel.channel), message)
+    except RecipientOptedOut as error:
+        optout.opt_out_sms(address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
+        return outcome(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
+    except PermanentSendError as error:
+        return outcome(d, "failed", code=str(error.code), reason=error.message)
+    except TransientSendError as error:
+        return outcome(d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}")
+    except Exception as error:  # an unexpected client error: it may or may not have left
+        log.exception("delivery %s: unexpected error while sending", d)
+        return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
+    return outcome(d, "sent", provider_message_id=result.provider_message_id)
+
+
+def _send(channel, message) -> SendResult:
+    # Timeouts are retried like 429s and 5xx (issue 4, "Errors"): the providers offer no idempotency
+    # key, so a request that reached them before the timeout could go out twice; we accept that
+    # rare duplicate rather than drop messages a slow answer left in doubt.
+    return send_with_retry(channel, message, max_attempts=MAX_ATTEMPTS, retry_maybe_sent=True)
+
+
+def send_one_off(trainer: Trainer, learner: Learner, channel: str, body: str, *, subject: str | None = None) -> SendResult:
+    """Send a message that belongs to no step (a test send, a trainer's reply); SendRefused or SendError."""
+    if channel not in ("sms", "email"):
+        raise ValueError(f"channel must be 'sms' or 'email' (got {channel!r})")
+    if not body or not body.strip():
+        raise SendRefused("the message is empty")
+    if optout.sms_blocked(learner) if channel == "sms" else optout.email_blocked(learner):
+        raise SendRefused(optout.blocked_reason(learner, channel) or f"learner opted out of {channel}")
+    address = learner.phone if channel == "sms" else learner.email
+    if not address:
+        raise SendRefused("the learner has no phone number" if channel == "sms" else "the learner has no email address")
+    config = current_app.config
+    if channel == "sms":
+        message = compose.sms_message(delivery_id=None, to=address, text=body, config=config)
+        if key := sender_key("sms"):
+            _limiter(current_app).acquire(key)
+    else:
+        message = compose.email_message(
+            delivery_id=None, to=address, subject=subject or f"A message from {trainer.name or 'your trainer'}",
+            text=body, unsubscribe_token=learner.unsubscribe_token, reply_token=None, config=config)
+    with sending_for(trainer.id):
+        return _send(channel_for(channel), message)

@@ -1,0 +1,175 @@
+"""Who sent an inbound message, and what routing needs to know about them, loaded from the database."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from drip.domain.routing import ANSWER_WINDOW, LIVE_MARGIN, LearnerContext, SentStep, SessionWindow
+from drip.extensions import db
+from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession
+
+SENT = ("sent", "delivered")
+
+
+def normalise_sender_phone(raw: str, default_region: str) -> str:
+    """The sender's number in E.164 when it parses; otherwise the trimmed text, so nothing is dropped."""
+    from drip.services.learners.upsert import normalise_phone
+
+    raw = (raw or "").strip()
+    try:
+        return normalise_phone(raw, default_region)
+    except ValueError:
+        return raw
+
+
+def _live_filter(now: datetime):
+    """SQL conditions for a session that is live now (SessionWindow.is_live, in the database)."""
+    return (
+        TrainingSession.status != "cancelled",
+        TrainingSession.starts_at <= now + LIVE_MARGIN,
+        TrainingSession.ends_at >= now - LIVE_MARGIN,
+    )
+
+
+def _pick(candidates: list[Learner], now: datetime) -> Learner | None:
+    """Several trainers' learners share this address: enrolled in a live session first, then latest delivery."""
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    ids = [learner.id for learner in candidates]
+    live = set(db.session.scalars(
+        select(Enrollment.learner_id).join(TrainingSession, Enrollment.session_id == TrainingSession.id)
+        .where(Enrollment.learner_id.in_(ids), *_live_filter(now))
+    ))
+    latest = dict(db.session.execute(
+        select(Delivery.learner_id, func.max(Delivery.sent_at))
+        .where(Delivery.learner_id.in_(ids), Delivery.sent_at.is_not(None)).group_by(Delivery.learner_id)
+    ).all())
+    floor = datetime.min.replace(tzinfo=now.tzinfo)
+
+    def rank(learner: Learner):
+        sent = latest.get(learner.id)
+        if sent is not None and sent.tzinfo is None:  # raw aggregate from SQLite comes back naive UTC
+            sent = sent.replace(tzinfo=now.tzinfo)
+        return (learner.id in live, sent or floor, learner.id)
+
+    return max(candidates, key=rank)
+
+
+def learner_by_phone(phone: str, now: datetime) -> Learner | None:
+    """The learner a text from this number comes from (see _pick when several trainers share it)."""
+    if not phone:
+        return None
+    return _pick(list(db.session.scalars(select(Learner).where(Learner.phone == phone))), now)
+
+
+def learner_by_email(address: str, now: datetime) -> Learner | None:
+    """The learner an email from this address comes from (see _pick when several trainers share it)."""
+    if not address:
+        return None
+    query = select(Learner).where(func.lower(Learner.email) == address.strip().lower())
+    return _pick(list(db.session.scalars(query)), now)
+
+
+def _window(ts: TrainingSession) -> SessionWindow:
+    return SessionWindow(ts.id, ts.starts_at, ts.ends_at, ts.join_keyword)
+
+
+def context_for(learner: Learner, now: datetime, *, also_delivery: int | None = None) -> LearnerContext:
+    """The learner's live-ish sessions and the steps sent to them in the last 14 days (plus a named one)."""
+    sessions = db.session.scalars(
+        select(TrainingSession).join(Enrollment, Enrollment.session_id == TrainingSession.id)
+        .where(Enrollment.learner_id == learner.id, *_live_filter(now))
+    ).all()
+    recent = Delivery.sent_at >= now - ANSWER_WINDOW
+    # An email's reply address names its delivery even when it is older than the answer window.
+    named = Delivery.id == also_delivery if also_delivery is not None else None
+    rows = db.session.execute(
+        select(Delivery, Step).join(Step, Delivery.step_id == Step.id)
+        .where(Delivery.learner_id == learner.id, Delivery.sent_at.is_not(None),
+               or_(recent, named) if named is not None else recent)
+    ).all()
+    steps = [
+        SentStep(delivery.id, step.id, delivery.session_id, step.kind, delivery.channel, delivery.sent_at,
+                 tuple(step.choices or ()))
+        for delivery, step in rows
+    ]
+    return LearnerContext(
+        learner_id=learner.id, sessions=[_window(ts) for ts in sessions], recent_steps=steps,
+        sms_opted_out=learner.sms_opted_out_at is not None,
+    )
+
+
+def joinable_sessions(now: datetime) -> list[SessionWindow]:
+    """Every live session with a join keyword: walk-ins may text it."""
+    rows = db.session.scalars(
+        select(TrainingSession).where(TrainingSession.join_keyword.is_not(None), TrainingSession.join_keyword != "",
+                                      *_live_filter(now))
+    ).all()
+    return [_window(ts) for ts in rows]
+
+
+def nearest_session(now: datetime, *, learner_id: int | None = None) -> TrainingSession | None:
+    """Where an unplaced message is shown: the live session, else the closest in time within 14 days.
+
+    A learner's message looks only at their own sessions; a stranger's at every trainer's.
+    """
+    query = select(TrainingSession).where(
+        TrainingSession.status != "cancelled",
+        TrainingSession.starts_at <= now + ANSWER_WINDOW, TrainingSession.ends_at >= now - ANSWER_WINDOW,
+    )
+    if learner_id is not None:
+        query = query.join(Enrollment, Enrollment.session_id == TrainingSession.id).where(
+            Enrollment.learner_id == learner_id)
+    near = db.session.scalars(query).all()
+
+    def distance(ts: TrainingSession) -> timedelta:
+        if _window(ts).is_live(now):
+            return timedelta(0)
+        return min(abs(ts.starts_at - now), abs(ts.ends_at - now))
+
+    return min(near, key=lambda ts: (distance(ts), -ts.id), default=None)
+
+
+def delivery_by_reply_token(addresses: list[str], domain: str) -> Delivery | None:
+    """The delivery a `reply+TOKEN@domain` address in To/envelope names, if any."""
+    for address in addresses:
+        local, _, host = address.strip().strip("<>").lower().rpartition("@")
+        if not local.startswith("reply+") or (domain and host != domain.lower()):
+            continue
+        token = local[len("reply+"):]
+        delivery = db.session.scalar(select(Delivery).where(Delivery.reply_token == token))
+        if delivery is not None:
+            return delivery
+    return None
+
+
+def delivery_by_message_ids(message_ids: list[str]) -> Delivery | None:
+    """The delivery an In-Reply-To/References Message-ID points at (SendGrid ids or outbox ids)."""
+    from drip.models import OutboxMessage
+
+    # The newest reference is last in References; In-Reply-To is put first by the caller.
+    for message_id in message_ids:
+        full = message_id.strip().strip("<>")
+        local = full.split("@", 1)[0]
+        if not local:
+            continue
+        # SendGrid's Message-ID is <X-Message-Id@host>; its events say "X-Message-Id.filter...".
+        delivery = db.session.scalar(
+            select(Delivery).where(or_(Delivery.provider_message_id.in_([full, local]),
+                                       Delivery.provider_message_id.like(_escape_like(local) + ".%", escape="\\")))
+            .order_by(Delivery.id.desc()).limit(1)
+        )
+        if delivery is not None:
+            return delivery
+        outbox = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.provider_message_id.in_([full, local]),
+                                        OutboxMessage.delivery_id.is_not(None)).limit(1)
+        )
+        if outbox is not None:
+            return db.session.get(Delivery, outbox.delivery_id)
+    return None
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

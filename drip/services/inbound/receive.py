@@ -1,0 +1,200 @@
+"""Record an inbound SMS or email, route it (domain.routing) and store what it became.
+
+Every message is kept as an InboundMessage, whoever sent it. A repeated provider id changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from drip.domain.routing import Route, route
+from drip.extensions import db
+from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
+from drip.services.inbound import lookup
+from drip.channels.sendgrid_inbound import InboundEmail
+
+ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
+
+
+class MalformedInbound(ValueError):
+    """The webhook body lacks what every inbound message has (an id and a sender)."""
+
+
+@dataclass(frozen=True)
+class InboundOutcome:
+    """What became of one inbound message; `answer` is the SMS to send back, if any."""
+
+    kind: str
+    duplicate: bool = False
+    answer: str | None = None
+    inbound_id: int | None = None
+    question_id: int | None = None
+    reply_id: int | None = None
+
+
+def sms_webhook_token(config: Mapping) -> str:
+    """The token Twilio webhooks are signed with: TWILIO_AUTH_TOKEN, or in outbox mode one derived from SECRET_KEY."""
+    if config.get("TWILIO_AUTH_TOKEN"):
+        return config["TWILIO_AUTH_TOKEN"]
+    if config.get("SMS_PROVIDER") == "outbox" and config.get("SECRET_KEY"):
+        # The simulator signs with it, so the webhook is never open, even without a Twilio account.
+        key = str(config["SECRET_KEY"]).encode()
+        return hmac.new(key, b"drip simulated twilio auth token", hashlib.sha256).hexdigest()
+    return ""
+
+
+def _scrub(value):
+    """The value without NUL characters, which PostgreSQL text and JSON columns refuse."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_scrub(key): _scrub(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _already(channel: str, provider_id: str) -> InboundMessage | None:
+    return db.session.scalar(select(InboundMessage).where(
+        InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_id))
+
+
+def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> InboundOutcome:
+    """Handle one Twilio inbound SMS (its POSTed form): keywords, walk-ins, live questions, replies."""
+    now = now or utcnow()
+    form = _scrub(dict(form))
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    sender = (form.get("From") or "").strip()
+    if not sid or not sender or len(sid) > 300:
+        raise MalformedInbound("MessageSid and From are required")
+    if (seen := _already("sms", sid)) is not None:
+        return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
+    body = form.get("Body") or ""
+    phone = lookup.normalise_sender_phone(sender, current_app.config["DEFAULT_REGION"])
+    learner = lookup.learner_by_phone(phone, now)
+    context = lookup.context_for(learner, now) if learner else None
+    decided = route(body, channel="sms", context=context, now=now, joinable_sessions=lookup.joinable_sessions(now))
+    message = InboundMessage(channel="sms", provider_message_id=sid, from_address=phone[:254],
+                             to_address=(form.get("To") or "")[:254], body=body, raw=dict(form), received_at=now)
+    return _store(message, decided, learner, now)
+
+
+def receive_email(email: InboundEmail, *, now: datetime | None = None) -> InboundOutcome:
+    """Handle one inbound email: the step through its reply address, else its references, else the learner."""
+    now = now or utcnow()
+    email = replace(email, **{name: _scrub(getattr(email, name)) for name in (
+        "message_id", "from_address", "to_addresses", "subject", "text", "full_text", "reply_ids", "raw")})
+    if (seen := _already("email", email.message_id)) is not None:
+        return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
+    delivery = (lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
+                or lookup.delivery_by_message_ids(email.reply_ids))
+    # The reply address names the learner even when they answer from another mailbox.
+    learner = db.session.get(Learner, delivery.learner_id) if delivery else lookup.learner_by_email(email.from_address, now)
+    context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
+    decided = route(email.text, channel="email", context=context, now=now,
+                    replied_delivery_id=delivery.id if delivery else None)
+    if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
+        decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
+    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
+                             to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
+                             received_at=now)
+    return _store(message, decided, learner, now)
+
+
+def _store(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime) -> InboundOutcome:
+    """Apply the route, commit once, then tell the board; a concurrent repeat is a duplicate."""
+    message.routed_as = decided.kind
+    message.learner_id = learner.id if learner else None
+    message.trainer_id = learner.trainer_id if learner else None
+    message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
+    from drip.services.board import board
+
+    try:
+        db.session.add(message)
+        db.session.flush()
+        answer, question, reply = _apply(message, decided, learner, now)
+        db.session.flush()
+        # Everything the answer and the board need is read now: after the commit each of these
+        # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
+        event = (question.session_id, board.question_event(question)) if question is not None else None
+        outcome = InboundOutcome(message.routed_as, answer=answer, inbound_id=message.id,
+                                 question_id=question.id if question else None, reply_id=reply.id if reply else None)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        seen = _already(message.channel, message.provider_message_id)
+        if seen is None:
+            raise
+        return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
+    if event is not None:
+        board.publish_event(*event)
+    return outcome
+
+
+def _consent_or_privacy(message: InboundMessage, learner: Learner, now: datetime) -> str | None:
+    """A YES to a pending testimonial question, or PRIVATE: applied, and the text to answer; else None."""
+    from drip.services.replies import privacy, testimonials
+
+    if testimonials.is_consent(message.body) and (pending := testimonials.pending_for(learner.id, now)):
+        testimonials.consent(pending, now)
+        message.routed_as = "testimonial_consent"
+        return testimonials.THANKS
+    if privacy.is_keyword(message.body):
+        session_id = privacy.latest_answer_session(learner.id, now) or message.session_id
+        if session_id and privacy.keep_private(session_id, learner.id):
+            message.routed_as, message.session_id = "keep_private", session_id
+            return privacy.CONFIRMED
+    return None
+
+
+def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
+    """The route's effect: opt-out, help, walk-in, live question or reply. Returns (answer, question, reply)."""
+    from drip.services.inbound import optout
+    from drip.services.inbound import walk_ins
+
+    phone = message.from_address
+    if learner is not None and decided.kind != "opt_out" and (answered := _consent_or_privacy(message, learner, now)):
+        if decided.kind == "opt_in":  # YES is also the SMS opt-in keyword: still honoured, harmless when opted in
+            optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        return answered, None, None
+    if decided.kind == "opt_out":
+        optout.opt_out_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        return None, None, None
+    if decided.kind == "opt_in":
+        optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now, commit=False)
+        return None, None, None
+    if decided.kind == "help":
+        return optout.help_text(learner), None, None
+    training_session = db.session.get(TrainingSession, decided.session_id) if decided.session_id else None
+    if decided.kind == "join" and training_session is not None:
+        joined = walk_ins.join(training_session, phone, now=now)
+        message.learner_id, message.trainer_id = joined.id, joined.trainer_id
+        return (f"You're in for {training_session.title}. Text your questions to this number "
+                "and they go straight to the board."), None, None
+    if decided.kind == "live_question" and training_session is not None:
+        question = LiveQuestion(session_id=training_session.id, learner_id=message.learner_id, body=message.body,
+                                inbound_message_id=message.id, created_at=now)
+        db.session.add(question)
+        db.session.flush()
+        return (training_session.acknowledgement or "").strip() or None, question, None
+    if training_session is None and decided.kind == "unclassified":
+        # Kept and shown: on the sender's nearest session, or a stranger's on the session nearest in time.
+        training_session = lookup.nearest_session(now, learner_id=learner.id if learner else None)
+        message.session_id = training_session.id if training_session else None
+    trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else None)
+    message.trainer_id = trainer_id
+    kind = decided.kind if decided.kind in ANSWER_KINDS else "unclassified"
+    reply = Reply(trainer_id=trainer_id, session_id=training_session.id if training_session else None,
+                  learner_id=message.learner_id, step_id=decided.step_id, delivery_id=decided.delivery_id,
+                  kind=kind, channel=message.channel, body=message.body, choice_index=decided.choice_index,
+                  inbound_message_id=message.id, created_at=now)
+    db.session.add(reply)
+    db.session.flush()
+    return None, None, reply

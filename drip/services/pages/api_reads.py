@@ -1,0 +1,108 @@
+"""What the JSON API reads: a trainer's own rows only, a page at a time."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from drip.extensions import db
+from drip.models import Delivery, Enrollment, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession
+from drip.services.pages.paging import Page, paginate
+from drip.services.replies.answers import LEARNER_KINDS, PollTally, session_replies, session_steps, tally
+
+
+
+def owned_session(trainer: Trainer, session_id: int) -> TrainingSession | None:
+    """The trainer's session with this id; None for another trainer's, as for a missing one."""
+    ts = db.session.get(TrainingSession, session_id)
+    return ts if ts is not None and ts.trainer_id == trainer.id else None
+
+
+def owned_sequence(trainer: Trainer, sequence_id: int) -> Sequence | None:
+    """The trainer's sequence with this id; None for another trainer's, as for a missing one."""
+    sequence = db.session.get(Sequence, sequence_id)
+    return sequence if sequence is not None and sequence.trainer_id == trainer.id else None
+
+
+def missing_sequences(trainer: Trainer, sequence_ids: Iterable[int]) -> list[int]:
+    """The ids among `sequence_ids` that are not sequences of this trainer."""
+    wanted = set(sequence_ids)
+    if not wanted:
+        return []
+    found = set(db.session.scalars(select(Sequence.id).where(Sequence.trainer_id == trainer.id, Sequence.id.in_(wanted))))
+    return sorted(wanted - found)
+
+
+def sequences(trainer: Trainer, *, limit: int, cursor: str | None) -> Page[Sequence]:
+    """The trainer's sequences, oldest first, with their steps."""
+    query = select(Sequence).where(Sequence.trainer_id == trainer.id).options(selectinload(Sequence.steps))
+    return paginate(query, (Sequence.id,), limit=limit, cursor=cursor)
+
+
+def sessions(trainer: Trainer, *, limit: int, cursor: str | None) -> Page[TrainingSession]:
+    """The trainer's sessions, oldest first."""
+    query = (select(TrainingSession).where(TrainingSession.trainer_id == trainer.id)
+             .options(selectinload(TrainingSession.sequences)))
+    return paginate(query, (TrainingSession.id,), limit=limit, cursor=cursor)
+
+
+def enrolled_counts(session_ids: Iterable[int]) -> dict[int, int]:
+    """How many learners are enrolled in each session."""
+    ids = list(session_ids)
+    if not ids:
+        return {}
+    query = (select(Enrollment.session_id, func.count()).where(Enrollment.session_id.in_(ids))
+             .group_by(Enrollment.session_id))
+    counts = {session_id: n for session_id, n in db.session.execute(query)}
+    return {session_id: counts.get(session_id, 0) for session_id in ids}
+
+
+def deliveries(ts: TrainingSession, *, status: str | None, step_id: int | None,
+               limit: int, cursor: str | None) -> Page[Delivery]:
+    """The session's deliveries by due time, optionally of one status or one step."""
+    query = (select(Delivery).where(Delivery.session_id == ts.id)
+             .options(joinedload(Delivery.learner), joinedload(Delivery.step)))
+    if status is not None:
+        query = query.where(Delivery.status == status)
+    if step_id is not None:
+        query = query.where(Delivery.step_id == step_id)
+    return paginate(query, (Delivery.due_at, Delivery.id), limit=limit, cursor=cursor)
+
+
+def questions(ts: TrainingSession, *, limit: int, cursor: str | None) -> Page[LiveQuestion]:
+    """The session's live questions in the order they came in."""
+    query = select(LiveQuestion).where(LiveQuestion.session_id == ts.id).options(joinedload(LiveQuestion.learner))
+    return paginate(query, (LiveQuestion.id,), limit=limit, cursor=cursor)
+
+
+def replies(ts: TrainingSession, *, kind: str | None, limit: int, cursor: str | None) -> Page[Reply]:
+    """The session's learner replies (not the trainer's answers), optionally of one kind."""
+    kinds = (kind,) if kind else LEARNER_KINDS
+    query = (select(Reply).where(Reply.session_id == ts.id, Reply.kind.in_(kinds))
+             .options(joinedload(Reply.learner)))
+    return paginate(query, (Reply.id,), limit=limit, cursor=cursor)
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """One poll step, its tally (each learner's latest recognised vote), and answers that matched no choice."""
+
+    step: Step
+    tally: PollTally
+    unmatched: int
+
+
+def poll_results(ts: TrainingSession) -> list[PollResult]:
+    """The votes on each poll step of the session, counted as the replies page counts them."""
+    polls = [step for step in session_steps(ts) if step.kind == "poll"]
+    if not polls:
+        return []
+    votes = [reply for reply in session_replies(ts) if reply.kind == "poll_vote"]
+    results = []
+    for step in polls:
+        answers = [reply for reply in votes if reply.step_id == step.id]
+        unmatched = sum(1 for reply in answers if reply.choice_index is None)
+        results.append(PollResult(step, tally(step, answers), unmatched))
+    return results

@@ -1,0 +1,117 @@
+"""The demo a new user sees after `make run`: a trainer, the starter sequence, and a session about to start.
+
+The demo session runs a compressed copy of the starter sequence (each day of offset becomes
+DEMO_MINUTES_PER_DAY minutes), so every kind of step reaches the outbox within ten minutes.
+Seeding again keeps everything and creates only what is missing.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Iterator
+
+from flask import current_app
+from sqlalchemy import select
+
+from drip.domain.durations import Offset, parse_offset
+from drip.extensions import db
+from drip.models import Reply, Sequence, Trainer, TrainingSession, utcnow
+from drip.services import accounts
+from drip.services.programs.enrolment import enrol
+from drip.services.learners.upsert import upsert_learners, validate_learner
+from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sessions import create_session
+from drip.services.programs.starter import STARTER_NAME, add_starter, starter_steps
+
+DEMO_EMAIL = "demo@drip.local"
+DEMO_SEQUENCE = f"{STARTER_NAME} (demo: days are minutes)"
+DEMO_SESSION = "Giving feedback that lands (demo)"
+STARTS_IN = timedelta(minutes=5)
+LASTS = timedelta(minutes=1)
+# 555-01xx numbers are reserved for fiction in North America; 0491 570 xxx in Australia.
+DEMO_LEARNERS = [
+    {"name": "Maya Okafor", "phone": "+1 202 555 0143", "email": "maya@example.com", "timezone": "America/New_York"},
+    {"name": "Leo Martin", "phone": "+1 212 555 0199", "email": "leo@example.com", "timezone": "America/New_York"},
+    {"name": "Priya Raman", "phone": "+1 312 555 0142", "email": "priya@example.com", "timezone": "America/Chicago"},
+    {"name": "Sam Taylor", "phone": "+61 491 570 156", "email": "sam@example.com", "timezone": "Australia/Sydney"},
+]
+
+
+def compress(offset: str, minutes_per_day: float) -> str:
+    """An offset with each day turned into `minutes_per_day` minutes (hours and minutes shrink alike)."""
+    parsed = parse_offset(offset)
+    seconds = round((parsed.days * 86400 + parsed.seconds) * minutes_per_day * 60 / 86400)
+    return str(Offset(parsed.negative, 0, seconds))
+
+
+def demo_steps(minutes_per_day: float) -> list[StepInput]:
+    """The starter steps on a minutes scale: no fixed time of day, since a day lasts minutes."""
+    return [StepInput(step.kind, step.channel, step.anchor, compress(step.offset, minutes_per_day), step.body,
+                      local_time=None, subject=step.subject, choices=step.choices, if_late=step.if_late,
+                      source=step.source)
+            for step in starter_steps()]
+
+
+def _named(model, trainer: Trainer, column, value):
+    return db.session.scalars(select(model).where(model.trainer_id == trainer.id, column == value)).first()
+
+
+def _trainer(password: str) -> tuple[Trainer, bool]:
+    trainer = accounts.find_trainer(DEMO_EMAIL)
+    if trainer is not None:
+        return trainer, False
+    trainer = accounts.create_trainer(DEMO_EMAIL, password, "Dana Whitfield")
+    trainer.contact_line = "Questions? Reply here or email demo@drip.local."
+    db.session.commit()
+    return trainer, True
+
+
+def seed() -> Iterator[str]:
+    """Create whatever part of the demo is missing and say how to sign in; running again changes nothing."""
+    password = os.environ.get("DRIP_DEMO_PASSWORD", "drip-demo-2026")
+    trainer, created = _trainer(password)
+    if created:
+        yield "Seeded the demo trainer."
+    if add_starter(trainer)[1]:
+        yield f"Added the starter sequence “{STARTER_NAME}”."
+    minutes_per_day = float(current_app.config.get("DEMO_MINUTES_PER_DAY", 1))
+    demo_sequence = _named(Sequence, trainer, Sequence.name, DEMO_SEQUENCE)
+    if demo_sequence is None:
+        demo_sequence = create_sequence(trainer, name=DEMO_SEQUENCE, send_window=None, steps=demo_steps(minutes_per_day))
+        yield f"Added “{DEMO_SEQUENCE}” ({minutes_per_day:g} minute{'' if minutes_per_day == 1 else 's'} per day)."
+    if _named(TrainingSession, trainer, TrainingSession.title, DEMO_SESSION) is None:
+        yield from _demo_session(trainer, demo_sequence)
+    yield f"Sign in at http://127.0.0.1:{os.environ.get('PORT', '5000')} as {DEMO_EMAIL} / {password}"
+
+
+# Two learners' answers to the discussion questions, already approved, so the digest before the
+# session has something to share and the demo shows one arriving.
+DEMO_ANSWERS = [
+    (1, "I gave feedback a week late and it landed as an ambush. Next time: the same day, in private."),
+    (2, "I ask people what they noticed before I say what I noticed. It turns it into a conversation."),
+]
+
+
+def _approved_answers(training_session: TrainingSession, sequence: Sequence, learners: list) -> None:
+    discussion = next(step for step in sequence.steps if step.kind == "discussion")
+    now = utcnow()
+    for index, body in DEMO_ANSWERS:
+        db.session.add(Reply(trainer_id=training_session.trainer_id, session_id=training_session.id,
+                             learner_id=learners[index].id, step_id=discussion.id, kind="discussion_reply",
+                             channel="email", body=body, shared=True, reviewed_at=now, created_at=now))
+    db.session.commit()
+
+
+def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
+    starts_at = (utcnow() + STARTS_IN).replace(microsecond=0)
+    training_session = create_session(
+        trainer, title=DEMO_SESSION, starts_at=starts_at, ends_at=starts_at + LASTS, timezone="America/New_York",
+        join_url="https://meet.example.com/feedback-demo", sequence_ids=[sequence.id], join_keyword="DEMO",
+    )
+    region = current_app.config.get("DEFAULT_REGION", "US")
+    learners = [learner for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region)
+                                                                     for row in DEMO_LEARNERS])]
+    enrol(training_session, learners, source="admin")
+    _approved_answers(training_session, sequence, learners)
+    yield (f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "
+           f"with {len(learners)} learners: watch the Outbox page as its steps fall due.")
