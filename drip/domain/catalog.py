@@ -56,6 +56,8 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
     StepKind("practice", "Practice assignment", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "#d63384"),
+    # Shares approved answers of a discussion or practice step (or questions answered afterwards).
+    StepKind("digest", "Digest (approved answers to the group)", "#20c997"),
     StepKind("info", "Information", "#0d6efd"),
 )
 
@@ -92,6 +94,7 @@ SKIP_REASONS: dict[str, str] = {
     "removed": "its sequence was removed from the session",
     "opted_out": "learner opted out",
     "lease": "worker stopped after handing it to the provider; not resent automatically",
+    "nothing_approved": "nothing approved to share",
 }
 
 DEFAULT_COLOUR = "#0d6efd"

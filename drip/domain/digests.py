@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from drip.domain.catalog import SKIP_REASONS
 from drip.domain.templates import sms_segments
 
 SOURCES = ("step", "questions")
@@ -11,7 +12,7 @@ ATTRIBUTIONS = ("first_name", "colleague")
 ANONYMOUS = "a colleague"
 SMS_SEGMENT_LIMIT = 4  # an SMS digest keeps to this many billed segments; emails carry every answer
 SOURCE_KINDS = ("discussion", "practice")  # the steps a digest may share answers of
-NOTHING_APPROVED = "nothing approved to share"
+NOTHING_APPROVED = SKIP_REASONS["nothing_approved"]
 
 
 @dataclass(frozen=True)
