@@ -58,3 +58,23 @@ def fit_sms(items: Sequence[dict[str, str]], render: Callable[[list[dict[str, st
             first["text"] = first["text"][: int(len(first["text"]) * 0.9)].rstrip() + "…"
             text = render([first])
     return text, count
+
+
+def digest_source(kind: str, source: object) -> tuple[str | None, str | None]:
+    """("questions" | "step" | None, a problem or None) for a step's `source` field."""
+    if kind != "digest":
+        return None, ("only digests have a source" if source is not None else None)
+    if source == "questions":
+        return "questions", None
+    if isinstance(source, int) and not isinstance(source, bool):
+        return "step", None
+    return None, 'a digest needs a source: a discussion or practice step, or "questions"'
+
+
+def source_problem(source, digest) -> str | None:
+    """Why `source` (a step, or None) cannot feed the digest step `digest`; None when it can."""
+    if source is None or source is digest:
+        return "must name another step of this sequence"
+    if source.kind not in SOURCE_KINDS:
+        return "must be a discussion or practice step"
+    return None

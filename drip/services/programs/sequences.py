@@ -8,7 +8,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import select
 
 from drip.domain import templates
-from drip.domain.digests import ATTRIBUTIONS, SOURCE_KINDS
+from drip.domain.digests import ATTRIBUTIONS, digest_source, source_problem
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
@@ -93,30 +93,10 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     elif item.kind != "poll" and choices:
         errors["choices"] = "only polls have choices"
     values["choices"] = choices if item.kind == "poll" else None
-    values["digest_source"] = _digest_source(item, errors)
+    values["digest_source"], problem = digest_source(item.kind, item.source)
+    if problem:
+        errors["source"] = problem
     return values, errors
-
-
-def _digest_source(item: StepInput, errors: dict[str, str]) -> str | None:
-    """"questions" or "step" for a digest (the step itself is resolved by the caller)."""
-    if item.kind != "digest":
-        if item.source is not None:
-            errors["source"] = "only digests have a source"
-        return None
-    if item.source == "questions":
-        return "questions"
-    if isinstance(item.source, int) and not isinstance(item.source, bool):
-        return "step"
-    errors["source"] = 'a digest needs a source: a discussion or practice step, or "questions"'
-    return None
-
-
-def _source_problem(source: Step | None, digest: Step) -> str | None:
-    if source is None or source is digest:
-        return "must name another step of this sequence"
-    if source.kind not in SOURCE_KINDS:
-        return "must be a discussion or practice step"
-    return None
 
 
 def _window(send_window: SendWindow | Mapping[str, str] | None) -> tuple[time | None, time | None]:
@@ -170,7 +150,7 @@ def create_sequence(trainer: Trainer, *, name: str, send_window: Any = DEFAULT_W
     for index, (item, step) in enumerate(zip(items, created)):
         if step.digest_source == "step":
             source = created[item.source] if 0 <= item.source < len(created) else None
-            if problem := _source_problem(source, step):
+            if problem := source_problem(source, step):
                 errors[f"steps[{index}].source"] = problem
             step.source_step = source
     if errors:
@@ -208,7 +188,7 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     source = None
     if values["digest_source"] == "step":
         source = next((s for s in sequence.steps if s.id == item.source), None)
-        if problem := _source_problem(source, step):
+        if problem := source_problem(source, step):
             raise SequenceInvalid({"source": problem})
     if step is None:
         step = Step(sequence=sequence)
