@@ -138,3 +138,24 @@ def test_a_testimonial_reaches_the_next_cohort_only_after_yes_and_never_its_auth
     enrol(ts4, newcomers[:1], now=NOW)
     _send(quote4, ts4.starts_at)
     assert _bodies(quote4) == {newcomers[0].id: "No quote yet."}
+
+
+def test_discussion_emails_carry_the_privacy_link_and_clones_keep_their_digest_source(app, client, trainer):
+    from drip.services.programs.sequences import clone_sequence
+
+    sequence, ts = _program(trainer)
+    discussion, digest, _ = sorted(sequence.steps, key=lambda s: s.position)
+    [ada] = make_learners(trainer, 1)
+    enrol(ts, [ada], now=NOW)
+    _send(discussion)
+    body = _bodies(discussion)[ada.id]
+    assert "Rather not have your answer shared with the group? http://127.0.0.1:5000/p/" in body
+    path = "/p/" + body.split("/p/")[1].split()[0]
+    assert client.post(path).status_code == 303
+    _answer(ts, ada, discussion, "Mine, kept private.")
+    assert _send(digest) == {"not_ours": 0, "skipped": 1}  # the only approved answer is private
+
+    copy = clone_sequence(sequence)
+    copied_discussion, copied_digest, _ = sorted(copy.steps, key=lambda s: s.position)
+    assert copied_digest.source_step_id == copied_discussion.id != discussion.id
+    assert copy.digest_by == "first_name"

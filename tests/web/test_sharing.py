@@ -59,6 +59,7 @@ def test_patch_shared_through_the_api_is_owned_and_checked(app, client, trainer)
     assert answer.status_code == 200 and answer.get_json()["shared"] is True
     assert api.patch(f"/replies/{vote.id}", json={"shared": True}).status_code == 422
     assert api.patch(f"/replies/{a.id}", json={"shared": "yes"}).status_code == 422
+    assert api.patch(f"/replies/{a.id}", json={}).status_code == 422
     other = accounts.create_trainer("other@example.com", "another long password", "Other")
     assert api_for(app.test_client(), other).patch(f"/replies/{a.id}", json={"shared": False}).status_code == 404
     db.session.expire_all()
@@ -124,3 +125,20 @@ def test_the_privacy_link_asks_first_and_then_keeps_answers_out(app, client, tra
         pass
     assert client.get(path[:-2] + "xx").status_code == 404
 
+
+
+def test_the_learner_page_shows_states_and_the_dashboard_lists_falling_sessions(app, logged_in, trainer):
+    from drip.models import Step
+
+    ts, step, replies = _past_with_answers(trainer, 4)
+    later = Step(sequence_id=step.sequence_id, kind="reminder", channel="sms", anchor="end", offset="P2D",
+                 body="Nudge", position=1)
+    db.session.add(later)
+    db.session.commit()
+    for reply in replies:  # everyone answered the first step, nobody read or answered the second
+        sent_delivery(ts, reply.learner, later)
+    page = logged_in.get(f"/learners/{replies[0].learner_id}").get_data(as_text=True)
+    assert 'data-state="active"' in page
+    dashboard = logged_in.get("/").get_data(as_text=True)
+    assert "Engagement falling" in dashboard and "latest step: 0 of 4 read or replied" in dashboard
+    assert 'data-testid="falling"' in logged_in.get(f"/sessions/{ts.id}").get_data(as_text=True)

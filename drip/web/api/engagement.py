@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from drip.channels.base import SendError
 from drip.services.pages import engagement
@@ -52,9 +52,15 @@ class EngagementOut(BaseModel):
 
 
 class ReplyPatch(Body):
-    """Changes to a reply: `shared` approves it for a digest (or withdraws it)."""
+    """Changes to a reply: `shared` approves it for a digest (or withdraws it); a field left out stays."""
 
-    shared: bool
+    shared: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> ReplyPatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        return self
 
 
 class TestimonialOut(BaseModel):
@@ -120,7 +126,8 @@ def patch_reply_api(reply_id: int, body: ReplyPatch) -> ReplyOut:
     """`{"shared": true}` approves a discussion reply or practice report for the digests of its session
     (`false` withdraws it). A digest quotes only approved answers, never a private or opted-out learner's."""
     reply = _reply_or_404(reply_id)
-    apply_shared(reply, body.shared)
+    if body.shared is not None:
+        apply_shared(reply, body.shared)
     return ReplyOut.of(reply)
 
 
