@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 # The same shape compose.text_to_html links, minus trailing punctuation a sentence puts after a URL.
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-_SIGNATURE_CHARS = 10  # 60 bits: unguessable, yet short enough for an SMS
+_SIGNATURE_CHARS = 12  # base32: 60 bits, unguessable yet short enough for an SMS, and never a "-"
 # A link followed this soon after the message went out, without a cookie, is a mail or SMS scanner.
 SCANNER_DELAY = timedelta(seconds=10)
 SCANNER_AGENTS = (
@@ -37,7 +37,7 @@ def _b36(number: int) -> str:
 
 def _signature(secret: str, payload: str, purpose: str) -> str:
     mac = hmac.new(secret.encode(), f"drip {purpose} {payload}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).decode()[:_SIGNATURE_CHARS]
+    return base64.b32encode(mac).decode().lower()[:_SIGNATURE_CHARS]
 
 
 def token(secret: str, delivery_id: int, link_id: int, purpose: str = "link") -> str:
