@@ -142,3 +142,20 @@ def test_the_learner_page_shows_states_and_the_dashboard_lists_falling_sessions(
     dashboard = logged_in.get("/").get_data(as_text=True)
     assert "Engagement falling" in dashboard and "latest step: 0 of 4 read or replied" in dashboard
     assert 'data-testid="falling"' in logged_in.get(f"/sessions/{ts.id}").get_data(as_text=True)
+
+
+def test_an_email_yes_consents_too(app, client, trainer):
+    from tests.support.inbound_factory import EMAIL_PATH, inbound_parse_form
+
+    app.config.update(SENDGRID_INBOUND_SECRET="s3cret", INBOUND_EMAIL_DOMAIN="inbound.example.com")
+    ts, step, (report,) = _past_with_answers(trainer, 1, kind="practice")
+    report.channel = "email"
+    report.learner.email = "ada@example.com"
+    db.session.commit()
+    api = api_for(app.test_client(), trainer)
+    assert api.post(f"/replies/{report.id}/testimonial").status_code == 201
+    asked = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "ada@example.com")).one()
+    assert asked.subject == "May we share your words?"
+    form = inbound_parse_form(text="Yes, happy for you to share it.\n\nOn Tue, Tess wrote:\n> May I share", subject="Re: May we share your words?")
+    assert client.post(EMAIL_PATH + "?token=s3cret", data=form, content_type="multipart/form-data").status_code == 200
+    assert [t["status"] for t in api.get("/testimonials").get_json()["items"]] == ["consented"]
