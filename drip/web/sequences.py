@@ -110,7 +110,8 @@ def update(sequence_id: int):
     """Rename the sequence or change its send window."""
     sequence = own_sequence(sequence_id)
     try:
-        service.update_sequence(sequence, name=request.form.get("name", ""), send_window=_window_from_form())
+        service.update_sequence(sequence, name=request.form.get("name", ""), send_window=_window_from_form(),
+                                digest_by=request.form.get("digest_by"))
     except service.SequenceInvalid as invalid:
         db.session.rollback()
         flash(f"Nothing was changed: {'; '.join(invalid.errors.values())}.", "danger")

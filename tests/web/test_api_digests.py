@@ -61,3 +61,18 @@ def test_the_step_editor_saves_a_digest_and_shows_the_sms_segment_limit(app, log
     db.session.expire_all()
     digest = db.session.query(Step).filter_by(kind="digest").one()
     assert (digest.digest_source, digest.source_step_id) == ("step", practice.id)
+
+
+def test_the_sequence_page_sets_how_digests_attribute_answers(app, logged_in, trainer):
+    from drip.services.programs.sequences import StepInput, create_sequence
+
+    sequence = create_sequence(trainer, name="Attribution", steps=[StepInput("practice", "sms", "end", "P1D", "How?")])
+    assert sequence.digest_by == "colleague"  # anonymous unless the trainer chooses names
+    token = csrf_token(logged_in, f"/sequences/{sequence.id}")
+    form = {"csrf_token": token, "name": "Attribution", "digest_by": "first_name"}
+    assert logged_in.post(f"/sequences/{sequence.id}", data=form).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Sequence, sequence.id).digest_by == "first_name"
+    logged_in.post(f"/sequences/{sequence.id}", data={**form, "digest_by": "full_name"})
+    db.session.expire_all()
+    assert db.session.get(Sequence, sequence.id).digest_by == "first_name"

@@ -165,11 +165,15 @@ def create_sequence(trainer: Trainer, *, name: str, send_window: Any = DEFAULT_W
     return sequence
 
 
-def update_sequence(sequence: Sequence, *, name: str, send_window: Any) -> Sequence:
-    """Rename a sequence or change its send window; pending deliveries follow the new window."""
+def update_sequence(sequence: Sequence, *, name: str, send_window: Any, digest_by: str | None = None) -> Sequence:
+    """Rename a sequence, change its send window or its digests' attribution; pending deliveries follow the window."""
     fields, _, errors = _check_sequence(name, send_window, [])
+    if digest_by is not None and digest_by not in ATTRIBUTIONS:
+        errors["digest_by"] = f"must be one of {', '.join(ATTRIBUTIONS)}"
     if errors:
         raise SequenceInvalid(errors)
+    if digest_by is not None:
+        sequence.digest_by = digest_by
     window_changed = (sequence.send_window_start, sequence.send_window_end) != (fields["send_window_start"], fields["send_window_end"])
     for key, value in fields.items():
         setattr(sequence, key, value)
