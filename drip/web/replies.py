@@ -8,7 +8,7 @@ from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
 from drip.services.replies import answers as replies
 from drip.services.replies.export import to_csv
-from drip.services.replies import testimonials
+from drip.services.replies import privacy, testimonials
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -30,7 +30,8 @@ def index(session_id: int):
     return render_template("replies/index.html", ts=training_session, groups=groups,
                            senders=replies.senders(everything), describe=_describe,
                            unreviewed=sum(group.unreviewed for group in groups),
-                           asked=testimonials.asked_for(training_session))
+                           asked=testimonials.asked_for(training_session),
+                           private=privacy.private_learners(training_session.id))
 
 
 @bp.get("/sessions/<int:session_id>/replies.csv")

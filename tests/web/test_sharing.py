@@ -10,7 +10,7 @@ from drip import models
 from drip.models import Delivery, LiveQuestion, OutboxMessage, Reply, session_sequences, utcnow
 from drip.services import accounts
 from drip.services.replies import digests
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 from tests.support.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
 from tests.web.test_api_support import api_for
 
@@ -118,6 +118,8 @@ def test_the_privacy_link_asks_first_and_then_keeps_answers_out(app, client, tra
     assert client.get(path).status_code == 200  # a GET (a mail scanner) changes nothing
     assert len(digests.answers(ts.id, "step", step.id, "colleague")) == 1
     assert client.post(path).status_code == 303
+    login(client)
+    assert f'data-private="{a.id}"' in client.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
     try:
         digests.answers(ts.id, "step", step.id, "colleague")
         raise AssertionError("a private learner's answer was quoted")

@@ -39,6 +39,12 @@ def keep_private(session_id: int, learner_id: int) -> bool:
     return True
 
 
+def private_learners(session_id: int) -> set[int]:
+    """The learners of a session who asked that their answers never be quoted."""
+    return set(db.session.scalars(select(Enrollment.learner_id).where(
+        Enrollment.session_id == session_id, Enrollment.answers_private.is_(True))))
+
+
 def confirm_link(delivery: Delivery) -> None:
     """The learner confirmed on the privacy page: their answers in that session stay private; commits."""
     keep_private(delivery.session_id, delivery.learner_id)
