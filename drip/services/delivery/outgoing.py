@@ -9,12 +9,12 @@ from sqlalchemy import select
 
 from drip.channels.base import OutgoingMessage
 from drip.extensions import db
-from drip.models import Delivery, Learner, Sequence, Step, Trainer, TrainingSession
-from drip.domain import messages as compose
-from drip.services.programs.enrolment import learner_zone
 from drip.domain import links
+from drip.domain import messages as compose
 from drip.domain.digests import SOURCE_KINDS, fit_sms
+from drip.models import Delivery, Learner, Sequence, Step, Trainer, TrainingSession
 from drip.services.delivery import reads
+from drip.services.programs.enrolment import learner_zone
 from drip.services.replies import digests, privacy, testimonials
 
 
