@@ -159,3 +159,29 @@ def test_discussion_emails_carry_the_privacy_link_and_clones_keep_their_digest_s
     copied_discussion, copied_digest, _ = sorted(copy.steps, key=lambda s: s.position)
     assert copied_digest.source_step_id == copied_discussion.id != discussion.id
     assert copy.digest_by == "first_name"
+
+
+def test_a_questions_digest_sends_the_answered_questions_to_everyone_enrolled(app, trainer):
+    from drip.models import LiveQuestion
+    from drip.services.board import after_session
+
+    steps = [StepInput("digest", "sms", "end", "P1D", DIGEST, source="questions")]
+    sequence = create_sequence(trainer, name="Questions digest", send_window=None, steps=steps)
+    starts = NOW + timedelta(days=1)
+    ts = create_session(trainer, title="Feedback", starts_at=starts, ends_at=starts + timedelta(hours=1),
+                        timezone="UTC", sequence_ids=[sequence.id])
+    [digest] = sequence.steps
+    asker, reader, gone = make_learners(trainer, 3)
+    enrol(ts, [asker, reader, gone], now=NOW)
+    db.session.get(Learner, gone.id).sms_opted_out_at = utcnow()
+    answered = LiveQuestion(session_id=ts.id, learner_id=asker.id, body="What if they get defensive?")
+    unanswered = LiveQuestion(session_id=ts.id, learner_id=asker.id, body="Left for later")
+    db.session.add_all([answered, unanswered])
+    db.session.commit()
+    after_session.answer(answered, "Pause, and ask what they heard.")
+    assert _send(digest) == {"not_ours": 0, "sent": 2, "skipped": 1}
+    bodies = _bodies(digest)
+    assert set(bodies) == {asker.id, reader.id}
+    for body in bodies.values():
+        assert "- What if they get defensive? — Pause, and ask what they heard. (a colleague)" in body
+        assert "Left for later" not in body and "Learner" not in body
