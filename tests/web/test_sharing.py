@@ -79,6 +79,8 @@ def test_asking_for_a_testimonial_and_the_yes_that_adds_it_to_the_pool(app, logg
     assert [(t["status"], t["by"], t["quote"]) for t in pool] == [("consented", "Learner0", "<i>Answer 0</i>")]
     page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
     assert "testimonial: yes" in page
+    dashboard = logged_in.get("/").get_data(as_text=True)
+    assert "1 agreed · 0 awaiting a YES" in dashboard and "“&lt;i&gt;Answer 0&lt;/i&gt;” " in dashboard
     assert db.session.scalar(select(db.func.count()).select_from(models.Testimonial)) == 1
 
 
