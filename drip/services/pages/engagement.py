@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
 from drip.domain.engagement import LearnerFacts, StepFunnel, falling, state, tally
 from drip.extensions import db
-from drip.models import Delivery, DeliveryRead, Enrollment, Learner, LiveQuestion, Reply, TrainingSession
+from drip.models import Delivery, DeliveryRead, Enrollment, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.replies.answers import LEARNER_KINDS, session_steps
 
 HANDED_OVER = ("sent", "delivered", "undelivered")  # the provider had it: it counts as sent
 RECEIVED = ("sent", "delivered")
+RECENT = timedelta(days=60)  # the dashboard looks at sessions that ended within this
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,16 @@ def of_session(ts: TrainingSession) -> SessionEngagement:
     return SessionEngagement(rows, funnels, tally(row.facts for row in rows))
 
 
-def falling_sessions(trainer_id: int, limit: int = 5) -> list[tuple[TrainingSession, SessionEngagement]]:
-    """The trainer's sessions (not cancelled, with messages sent) whose engagement is falling, latest first."""
+def falling_sessions(trainer_id: int, limit: int = 5, *, now: datetime | None = None) -> list[tuple[TrainingSession, SessionEngagement]]:
+    """The trainer's recent sessions (not cancelled, messages sent) whose engagement is falling, latest first."""
+    # Only sessions still sending follow-ups are worth a look, and the dashboard must stay quick.
+    since = (now or utcnow()) - RECENT
     recent = db.session.scalars(select(TrainingSession).where(
         TrainingSession.trainer_id == trainer_id, TrainingSession.status != "cancelled",
+        TrainingSession.ends_at >= since,
         select(Delivery.id).where(Delivery.session_id == TrainingSession.id,
                                   Delivery.status.in_(HANDED_OVER)).exists())
-        .order_by(TrainingSession.starts_at.desc()).limit(20)).all()
+        .order_by(TrainingSession.starts_at.desc()).limit(10)).all()
     found = []
     for ts in recent:
         engagement = of_session(ts)
