@@ -1,11 +1,14 @@
 """Database engine settings that depend on the backend."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 
 from drip.extensions import db
+from drip.models.types import utcnow
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -22,6 +25,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def is_sqlite() -> bool:
     """True when the bound database is SQLite (no SKIP LOCKED, one writer at a time)."""
     return db.engine.dialect.name == "sqlite"
+
+
+def database_clock():
+    """Now, as the database sees it: PostgreSQL's now() in SQL, the local clock on SQLite (one machine)."""
+    # Workers on many machines decide what is due and how old a claim is: one clock, the database's,
+    # keeps a worker whose clock runs ahead from sending early or expiring another's lease.
+    return utcnow() if is_sqlite() else func.now()
+
+
+def database_now() -> datetime:
+    """Now by the database's clock, as an aware UTC datetime (one round trip on PostgreSQL)."""
+    if is_sqlite():
+        return utcnow()
+    return db.session.scalar(select(func.now())).astimezone(timezone.utc)
 
 
 def init_app(app: Flask) -> None:

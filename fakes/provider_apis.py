@@ -108,7 +108,6 @@ def _sendgrid_problem(mail) -> tuple[str, str] | None:
     headers = mail.get("headers") or {}
     unsubscribe = headers.get("List-Unsubscribe", "")
     types = [c.get("type") for c in mail.get("content") or []]
-    custom = {**mail.get("custom_args", {}), **(people[0].get("custom_args", {}) if people else {})}
     rules = [
         (people and all(p.get("to") and p["to"][0].get("email") for p in people),
          "personalizations", "The personalizations field is required and must have at least "

@@ -7,8 +7,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import redis as redis_lib
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 

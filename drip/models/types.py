@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+MAX_ID = 2**31 - 1  # the largest id the integer primary keys hold; a larger one exists nowhere
+
 
 class UTCDateTime(TypeDecorator):
     """An aware UTC datetime on every backend (SQLite keeps no offset, so we store naive UTC)."""

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
@@ -10,6 +9,7 @@ from drip.models import TrainingSession, utcnow
 from drip.services.board import board
 from drip.services.board.stream import BoardStream, StreamRefused
 from drip.services.board.stream import anonymous as anonymous_copy
+from drip.web.ownership import own_or_404
 from drip.services.board import after_session
 
 bp = Blueprint("board", __name__)
@@ -17,10 +17,7 @@ bp = Blueprint("board", __name__)
 
 def own_session(session_id: int) -> TrainingSession:
     """The signed-in trainer's session, or 404 (another trainer's id is not found either)."""
-    training_session = db.session.get(TrainingSession, session_id)
-    if training_session is None or training_session.trainer_id != current_user.id:
-        abort(404)
-    return training_session
+    return own_or_404(TrainingSession, session_id)
 
 
 def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:

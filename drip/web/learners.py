@@ -10,30 +10,22 @@ from drip.models import Delivery, Learner, LiveQuestion, OptOutEvent, Reply, Ste
 from drip.services.learners import imports as learner_import
 from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
+from drip.web.ownership import own_or_404
 from drip.services.pages import engagement
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 PAGE_SIZE = 50
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 PREVIEW_ROWS = 100
-MAX_ID = 2**31 - 1  # larger ids in a URL exist nowhere; asking the database would overflow
 
 
 def own_learner(learner_id: int) -> Learner:
     """The signed-in trainer's learner, or 404 (also for another trainer's)."""
-    learner = db.session.get(Learner, learner_id) if learner_id <= MAX_ID else None
-    if learner is None or learner.trainer_id != current_user.id:
-        abort(404)
-    return learner
+    return own_or_404(Learner, learner_id)
 
 
 def _own_session(session_id) -> TrainingSession | None:
-    if session_id in (None, ""):
-        return None
-    ts = db.session.get(TrainingSession, int(session_id)) if str(session_id).isdigit() and len(str(session_id)) < 10 else None
-    if ts is None or ts.trainer_id != current_user.id:
-        abort(404)
-    return ts
+    return None if session_id in (None, "") else own_or_404(TrainingSession, session_id)
 
 
 @bp.get("")

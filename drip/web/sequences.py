@@ -14,23 +14,20 @@ from drip.services.programs import sequences as service
 from drip.services.programs.starter import add_starter, find_starter
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
+from drip.web.ownership import own_or_404
 
 bp = Blueprint("sequences", __name__, url_prefix="/sequences")
-MAX_ID = 2**31 - 1  # larger ids in a URL exist nowhere; asking the database would overflow
 
 
 def own_sequence(sequence_id: int) -> Sequence:
     """The signed-in trainer's sequence, or 404 (also for another trainer's)."""
-    sequence = db.session.get(Sequence, sequence_id) if sequence_id <= MAX_ID else None
-    if sequence is None or sequence.trainer_id != current_user.id:
-        abort(404)
-    return sequence
+    return own_or_404(Sequence, sequence_id)
 
 
 def own_step(sequence: Sequence, step_id: int) -> Step:
     """A step of this sequence, or 404."""
-    step = db.session.get(Step, step_id) if step_id <= MAX_ID else None
-    if step is None or step.sequence_id != sequence.id:
+    step = own_or_404(Step, step_id)
+    if step.sequence_id != sequence.id:
         abort(404)
     return step
 

@@ -13,21 +13,18 @@ from drip.services.board.board import update_settings
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import LearnerInvalid, upsert_learners, validate_learner
 from drip.services.programs.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.web.ownership import own_or_404
 from drip.services.pages import engagement
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
 _PENDING = ("scheduled", "queued")
-MAX_ID = 2**31 - 1  # larger ids in a URL exist nowhere; asking the database would overflow
 
 
 def own_session(session_id: int) -> TrainingSession:
     """The signed-in trainer's session, or 404 (also for another trainer's)."""
-    ts = db.session.get(TrainingSession, session_id) if session_id <= MAX_ID else None
-    if ts is None or ts.trainer_id != current_user.id:
-        abort(404)
-    return ts
+    return own_or_404(TrainingSession, session_id)
 
 
 def _sequences() -> list[Sequence]:

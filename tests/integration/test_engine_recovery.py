@@ -12,7 +12,8 @@ from drip.services.delivery import recovery
 from drip.services.delivery.dispatch import claim_due, enqueue_batch, new_job_id
 from drip.services.programs.enrolment import enrol
 from drip.services.delivery.recovery import LEASE_REASON, mark_alive, recover
-from drip.services.delivery.batching import outcome, record
+from drip.services.delivery.batching import record
+from drip.services.delivery.transitions import outcome
 from drip.services.delivery.send import send_batch
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 

@@ -109,15 +109,11 @@ def test_stop_skips_queued_sms_but_leaves_later_steps_for_start(app, trainer):
     assert db.session.get(Delivery, sent.id).status == "sent"
 
 
-def test_skip_if_blocked_marks_a_claimed_delivery(app, trainer):
+def test_the_reason_a_learner_is_blocked_is_in_the_trainers_words(app, trainer):
     learner = make_learner(trainer)
-    delivery = make_delivery(learner, status="sending")
-    assert optout.skip_if_blocked(delivery) is False
+    assert optout.blocked_reason(learner, "sms") is None
     optout.opt_out_sms(learner.phone, source="sms_keyword", now=NOW)
-    assert optout.skip_if_blocked(delivery) is True
-    db.session.commit()
-    assert delivery.status == "skipped"
-    assert delivery.error_message == "Opted out of SMS (replied STOP) on 2026-03-02 09:30 UTC"
+    assert optout.blocked_reason(learner, "sms") == "Opted out of SMS (replied STOP) on 2026-03-02 09:30 UTC"
 
 
 def test_email_unsubscribe_does_not_touch_sms_deliveries(app, trainer):

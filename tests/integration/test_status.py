@@ -1,4 +1,4 @@
-"""advance(): the forward-only rule for every pair of statuses."""
+"""transitions.report(): the forward-only rule of provider reports, for every pair of statuses."""
 from __future__ import annotations
 
 import itertools
@@ -8,6 +8,7 @@ import pytest
 from drip.extensions import db
 from drip.models import Delivery
 from drip.services.delivery import callbacks as status
+from drip.services.delivery.transitions import report
 from tests.support.delivery_rows import make_delivery, make_learner
 
 FORWARD = ["queued", "sending", "sent", "delivered"]
@@ -17,9 +18,9 @@ FINAL = ["delivered", "undelivered", "failed"]
 @pytest.mark.parametrize("start,target", list(itertools.product(
     ["scheduled", "queued", "sending", "unknown", "sent", "delivered", "undelivered", "failed", "skipped"],
     ["sent", "delivered", "undelivered", "failed"])))
-def test_advance_moves_only_forward(app, trainer, start, target):
+def test_report_moves_only_forward(app, trainer, start, target):
     delivery = make_delivery(make_learner(trainer), status=start)
-    moved = status.advance(delivery.id, target)
+    moved = report(delivery.id, target)
     db.session.commit()
     db.session.expire_all()
     now = db.session.get(Delivery, delivery.id).status
@@ -28,15 +29,15 @@ def test_advance_moves_only_forward(app, trainer, start, target):
     assert now == (target if expected else start)
 
 
-def test_advance_keeps_the_first_sent_time_and_the_provider_id(app, trainer):
+def test_report_keeps_the_first_sent_time_and_the_provider_id(app, trainer):
     delivery = make_delivery(make_learner(trainer), status="sending", provider_message_id="SMfirst")
-    status.advance(delivery.id, "sent", provider_message_id="SMother")
+    report(delivery.id, "sent", provider_message_id="SMother")
     db.session.commit()
     db.session.expire_all()
     row = db.session.get(Delivery, delivery.id)
     first_sent = row.sent_at
     assert row.provider_message_id == "SMfirst"
-    status.advance(delivery.id, "delivered")
+    report(delivery.id, "delivered")
     db.session.commit()
     db.session.expire_all()
     row = db.session.get(Delivery, delivery.id)

@@ -1,7 +1,6 @@
 """The sequences pages: list, starter, editor, steps in the trainer's words, refusals."""
 from __future__ import annotations
 
-import re
 
 import pytest
 

@@ -1,7 +1,7 @@
 """The sessions pages: lists, create in local time, reschedule, cancel, the session page, refusals."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -12,12 +12,12 @@ import queue
 import threading
 from collections import Counter
 from concurrent.futures import Future
-from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, Row
 
-from drip.models import Delivery, Learner, TrainingSession, UTCDateTime, utcnow
+from drip.models import Delivery, Learner, TrainingSession, utcnow
+from drip.services.delivery.transitions import finish_sending, start_sending
 
 log = logging.getLogger(__name__)
 _t = Delivery.__table__
@@ -29,31 +29,12 @@ def _about(column, key, foreign):
 
 # queued → sending for this job only; reads back what may have changed since the batch was
 # loaded: the session's state, the learner's address and opt-outs.
-CLAIM = (
-    update(_t).where(_t.c.id.in_(bindparam("ids", expanding=True)), _t.c.status == "queued",
-                     _t.c.job_id == bindparam("job"))
-    .values(status="sending", sending_at=bindparam("now", type_=UTCDateTime()), attempts=_t.c.attempts + 1,
-            updated_at=bindparam("now", type_=UTCDateTime()))
-    .returning(_t.c.id, _about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
-               *[_about(column, Learner.id, _t.c.learner_id) for column in (
-                   Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)])
-)
-
-# Only `sending` (or `unknown`, when the lease ran out before the answer came) takes an outcome: a
-# status callback that got there first has moved the delivery on, and keeps it. Learning the
-# provider's id and the send time is still worth it then, hence the COALESCEs.
-_OPEN = or_(_t.c.status == "sending", _t.c.status == "unknown")  # not IN: executemany refuses expanding IN
-RECORD = (
-    update(_t).where(_t.c.id == bindparam("d_id"))
-    .values(
-        status=case((_OPEN, bindparam("o_status")), else_=_t.c.status),
-        error_code=case((_OPEN, bindparam("o_code")), else_=_t.c.error_code),
-        error_message=case((_OPEN, bindparam("o_reason")), else_=_t.c.error_message),
-        sent_at=func.coalesce(_t.c.sent_at, bindparam("o_sent_at", type_=UTCDateTime())),
-        provider_message_id=func.coalesce(_t.c.provider_message_id, bindparam("o_message_id")),
-        updated_at=bindparam("o_now", type_=UTCDateTime()),
-    )
-)
+_FRESH = (_about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
+          *[_about(column, Learner.id, _t.c.learner_id) for column in (
+              Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)])
+CLAIM = start_sending(*_FRESH)
+CLAIM_ON_DATABASE_CLOCK = start_sending(*_FRESH, clock=func.now())  # PostgreSQL: sending_at by its clock
+RECORD = finish_sending()
 
 
 class Claimer:
@@ -86,6 +67,7 @@ class Claimer:
     def _run(self) -> None:
         # Autocommit: each claim is a single statement, one round trip, visible at once.
         engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        claim = CLAIM if engine.dialect.name == "sqlite" else CLAIM_ON_DATABASE_CLOCK
         connection = None
         while True:
             first = self._requests.get()
@@ -101,7 +83,7 @@ class Claimer:
             if batch:
                 try:
                     connection = connection or engine.connect()
-                    rows = connection.execute(CLAIM, {"ids": [i for i, _ in batch], "job": self.job, "now": utcnow()})
+                    rows = connection.execute(claim, {"ids": [i for i, _ in batch], "job": self.job, "now": utcnow()})
                     found = {row.id: row for row in rows}
                     for delivery_id, future in batch:
                         future.set_result(found.get(delivery_id))
@@ -117,14 +99,6 @@ class Claimer:
                 if connection is not None:
                     connection.close()
                 return
-
-
-def outcome(delivery_id: int, status: str, *, code: str | None = None, reason: str | None = None,
-            provider_message_id: str | None = None, now: datetime | None = None) -> dict:
-    """One outcome, as RECORD's parameters."""
-    now = now or utcnow()
-    return {"d_id": delivery_id, "o_status": status, "o_code": code, "o_reason": reason,
-            "o_sent_at": now if status == "sent" else None, "o_message_id": provider_message_id, "o_now": now}
 
 
 def record(engine: Engine, outcomes: list[dict]) -> None:

@@ -12,19 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from drip.extensions import db
 from drip.models import Delivery, ProviderEvent, utcnow
+from drip.services.delivery.transitions import report
 from drip.services.inbound import optout
 from drip.services.delivery import reads
 
 _logger = logging.getLogger(__name__)
 
-# Each status outranks those before it; the last three are final and never change again.
-RANK = {"scheduled": 0, "queued": 1, "sending": 2, "unknown": 2, "sent": 3,
-        "delivered": 4, "undelivered": 4, "failed": 4}
 # Twilio's MessageStatus in Drip's words: anything short of delivered means Twilio has the message.
 TWILIO_STATUS = {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
                  "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
@@ -58,28 +56,6 @@ class EventsResult:
     errors: int = 0
 
 
-def advance(delivery_id: int, status: str, *, now: datetime | None = None, error_code: str | None = None,
-            error_message: str | None = None, provider_message_id: str | None = None) -> bool:
-    """Move a delivery forward to `status` unless it is already there or beyond; True when it moved."""
-    # One conditional UPDATE, so two callbacks racing in two web processes cannot go backwards.
-    now = now or utcnow()
-    earlier = [name for name, rank in RANK.items() if rank < RANK[status]]
-    values: dict = {"status": status, "updated_at": now}
-    if status in ("sent", "delivered"):
-        values["sent_at"] = func.coalesce(Delivery.sent_at, now)
-    if status == "delivered":
-        values["delivered_at"] = now
-    if error_code is not None or error_message is not None:
-        values.update(error_code=error_code, error_message=error_message)
-    if provider_message_id:
-        values["provider_message_id"] = func.coalesce(Delivery.provider_message_id, provider_message_id)
-    result = db.session.execute(
-        update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(earlier)).values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)
-
-
 def apply_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None = None,
                         now: datetime | None = None) -> bool:
     """Apply one Twilio status callback; False when it was a repeat. Raises MalformedCallback."""
@@ -96,7 +72,7 @@ def apply_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None 
         if delivery is not None and status:
             message = TWILIO_ERRORS.get(error_code or "", f"Twilio error {error_code}") if error_code else None
             failing = status in ("failed", "undelivered")
-            advance(delivery.id, status, now=now, provider_message_id=sid,
+            report(delivery.id, status, now=now, provider_message_id=sid,
                     error_code=error_code if failing else None, error_message=message if failing else None)
         if error_code == "21610":
             phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
@@ -136,7 +112,7 @@ def _apply_sendgrid_event(event: dict, now: datetime) -> bool:
         if delivery is not None and status:
             failing = status in ("failed", "undelivered")
             reason = str(event.get("reason") or event.get("response") or name)[:1000]
-            advance(delivery.id, status, now=now, provider_message_id=message_id.split(".")[0] or None,
+            report(delivery.id, status, now=now, provider_message_id=message_id.split(".")[0] or None,
                     error_code=str(event.get("status") or name)[:40] if failing else None,
                     error_message=reason if failing else None)
         if delivery is not None and name in READ_EVENTS:

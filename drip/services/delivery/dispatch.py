@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from drip.database import is_sqlite
+from drip.database import database_clock, is_sqlite
 from drip.extensions import db
-from drip.models import Delivery, utcnow
+from drip.models import Delivery
 from drip.queues import send_queue
+from drip.services.delivery import transitions
 
 log = logging.getLogger(__name__)
 # Batches waiting in Redis beyond this are not topped up: what is due stays `scheduled` in the
@@ -35,10 +36,7 @@ def _claim_postgresql(now: datetime, limit: int, job_id: str) -> list[int]:
             .order_by(Delivery.due_at).limit(limit).with_for_update(skip_locked=True)
         ).scalars())
         if ids:
-            connection.execute(
-                update(Delivery).where(Delivery.id.in_(ids), Delivery.status == "scheduled")
-                .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
-            )
+            connection.execute(transitions.queue(ids, job_id=job_id, now=now))
     return ids
 
 
@@ -59,10 +57,7 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
             ids = list(connection.execute(
-                update(Delivery).where(Delivery.id.in_(due), Delivery.status == "scheduled")
-                .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
-                .returning(Delivery.id)
-            ).scalars())
+                transitions.queue(due, job_id=job_id, now=now).returning(Delivery.id)).scalars())
             connection.commit()
         except BaseException:
             connection.rollback()
@@ -72,7 +67,7 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
 
 def claim_due(now: datetime | None = None, limit: int | None = None, *, job_id: str | None = None) -> list[int]:
     """Move up to `limit` due deliveries from scheduled to queued for one job; returns their ids."""
-    now = now or utcnow()
+    now = now if now is not None else database_clock()  # due by the database's clock, not this machine's
     limit = limit or current_app.config["DISPATCH_BATCH_SIZE"]
     job_id = job_id or new_job_id()
     claim = _claim_sqlite if is_sqlite() else _claim_postgresql
@@ -106,7 +101,7 @@ def dispatch_due(now: datetime | None = None, *, max_batches: int | None = None)
         if queue.count >= MAX_WAITING_JOBS:
             break  # workers are busy: leave the rest scheduled, the next tick tops the queue up
         job_id = new_job_id()
-        ids = claim_due(now or utcnow(), batch_size, job_id=job_id)
+        ids = claim_due(now, batch_size, job_id=job_id)
         if not ids:
             break
         # If Redis refuses the job, the batch stays `queued` with a job that does not exist;

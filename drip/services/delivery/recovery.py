@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from rq.job import Job
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select
 
+from drip.database import database_now
 from drip.extensions import db, redis_store
-from drip.models import Delivery, utcnow
+from drip.models import Delivery
+from drip.services.delivery import transitions
 
 ALIVE_PREFIX = "drip:worker-alive:"
 ALIVE_TTL_SECONDS = 5  # a worker refreshes its key every second; five missed beats and it is dead
@@ -72,11 +74,7 @@ def expire_sending(now: datetime, lease_seconds: float) -> int:
     expired = and_(Delivery.status == "sending", Delivery.sending_at < now - timedelta(seconds=lease_seconds))
     if db.session.scalar(select(Delivery.id).where(expired).limit(1)) is None:
         return 0  # the usual case: no write, so no write lock taken on SQLite
-    result = db.session.execute(
-        update(Delivery).where(expired)
-        .values(status="unknown", error_code=LEASE_EXPIRED, error_message=LEASE_REASON, updated_at=now)
-        .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return transitions.expire_lease(expired, code=LEASE_EXPIRED, reason=LEASE_REASON, now=now)
 
 
 def reschedule_orphans(now: datetime) -> int:
@@ -88,17 +86,12 @@ def reschedule_orphans(now: datetime) -> int:
     if not dead and not db.session.scalar(select(Delivery.id).where(
             Delivery.status == "queued", old, Delivery.job_id.is_(None)).limit(1)):
         return 0
-    result = db.session.execute(
-        update(Delivery).where(Delivery.status == "queued", old,
-                               or_(Delivery.job_id.in_(dead), Delivery.job_id.is_(None)))
-        .values(status="scheduled", job_id=None, queued_at=None, updated_at=now)
-        .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return transitions.requeue(old, or_(Delivery.job_id.in_(dead), Delivery.job_id.is_(None)), now=now)
 
 
 def recover(now: datetime | None = None, *, lease_seconds: float | None = None) -> Recovered:
     """One recovery pass; safe to run from any number of workers at once."""
-    now = now or utcnow()
+    now = now or database_now()  # leases and grace measured on the clock that stamped them
     lease = current_app.config["SENDING_LEASE_SECONDS"] if lease_seconds is None else lease_seconds
     unknown = expire_sending(now, lease)
     db.session.commit()

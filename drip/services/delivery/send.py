@@ -21,7 +21,8 @@ from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
 from drip.services.delivery.rate_limit import SharedRateLimiter
-from drip.services.delivery.batching import Claimer, OutcomeWriter, outcome
+from drip.services.delivery.batching import Claimer, OutcomeWriter
+from drip.services.delivery.transitions import outcome
 from drip.services.replies.digests import NothingToShare
 
 log = logging.getLogger(__name__)

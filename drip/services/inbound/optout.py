@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from drip.extensions import db
-from drip.models import Delivery, Learner, OptOutEvent, Trainer, utcnow
+from drip.models import Learner, OptOutEvent, Trainer, utcnow
+from drip.services.delivery import transitions
 
 DEFAULT_HELP = (
     "Drip training messages. Reply STOP to stop texts, START to get them again. "
@@ -52,12 +53,7 @@ def _skip_queued(learner_ids: list[int], channel: str, reason: str, now: datetim
     """Mark deliveries already handed to the queue as skipped, so a worker picking them up sends nothing."""
     if not learner_ids:
         return 0
-    result = db.session.execute(
-        update(Delivery)
-        .where(Delivery.learner_id.in_(learner_ids), Delivery.channel == channel, Delivery.status == "queued")
-        .values(status="skipped", error_code=OPTED_OUT, error_message=reason, updated_at=now)
-    )
-    return result.rowcount or 0
+    return transitions.skip_opted_out(learner_ids, channel, code=OPTED_OUT, reason=reason, now=now)
 
 
 def opt_out_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None,
@@ -160,20 +156,6 @@ def blocked_reason(learner: Learner, channel: str) -> str | None:
                                          OptOutEvent.action == "opt_out")
         .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc()).limit(1))
     return f"{what} ({SOURCE_LABELS.get(source, source or 'unknown')}) on {when:%Y-%m-%d %H:%M} UTC"
-
-
-def skip_if_blocked(delivery: Delivery, *, now: datetime | None = None) -> bool:
-    """Mark a delivery skipped (with the reason) when its learner opted out; the caller commits."""
-    # Call after claiming, right before handing to the provider: a STOP may have arrived since queuing.
-    learner = db.session.get(Learner, delivery.learner_id)
-    reason = blocked_reason(learner, delivery.channel) if learner else "Learner deleted"
-    if reason is None:
-        return False
-    delivery.status = "skipped"
-    delivery.error_code = OPTED_OUT
-    delivery.error_message = reason
-    delivery.updated_at = now or utcnow()
-    return True
 
 
 def unsubscribe_links(learner: Learner, public_base_url: str) -> tuple[str, str]:

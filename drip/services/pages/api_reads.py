@@ -14,18 +14,6 @@ from drip.services.replies.answers import LEARNER_KINDS, PollTally, session_repl
 
 
 
-def owned_session(trainer: Trainer, session_id: int) -> TrainingSession | None:
-    """The trainer's session with this id; None for another trainer's, as for a missing one."""
-    ts = db.session.get(TrainingSession, session_id)
-    return ts if ts is not None and ts.trainer_id == trainer.id else None
-
-
-def owned_sequence(trainer: Trainer, sequence_id: int) -> Sequence | None:
-    """The trainer's sequence with this id; None for another trainer's, as for a missing one."""
-    sequence = db.session.get(Sequence, sequence_id)
-    return sequence if sequence is not None and sequence.trainer_id == trainer.id else None
-
-
 def missing_sequences(trainer: Trainer, sequence_ids: Iterable[int]) -> list[int]:
     """The ids among `sequence_ids` that are not sequences of this trainer."""
     wanted = set(sequence_ids)

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from drip.domain.schedule import PlannedDelivery, SendWindow, StepTiming, plan
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
+from drip.services.delivery import transitions
 
 LATE = "late"  # error_code of a step skipped because it was already due
 LATE_ON_ENROL = "late: enrolled after it was due"
@@ -88,15 +89,13 @@ def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_
                  step_id: int, *, late_reason: str = LATE_ON_ENROL) -> dict[str, Any]:
     """The columns of a new delivery (same keys for every row, so one executemany takes them all)."""
     item = planner.for_zone(learner_timezone)[step_id]
-    status, code, reason = "scheduled", None, None
-    if planner.training_session.status == "cancelled":
-        status, code, reason = "skipped", CANCELLED, CANCELLED_REASON
-    elif item.status == "skipped":
-        status, code, reason = "skipped", LATE, late_reason
     return {
         "enrollment_id": enrollment_id, "step_id": step_id, "session_id": planner.training_session.id,
         "learner_id": learner_id, "channel": planner.steps[step_id].channel, "due_at": item.due_at,
-        "status": status, "error_code": code, "error_message": reason, "updated_at": planner.now,
+        **transitions.create(cancelled=planner.training_session.status == "cancelled", late=item.status == "skipped",
+                             late_code=LATE, late_reason=late_reason, cancelled_code=CANCELLED,
+                             cancelled_reason=CANCELLED_REASON),
+        "updated_at": planner.now,
     }
 
 

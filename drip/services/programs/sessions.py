@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, or_, select
 
 from drip.domain.routing import SessionWindow
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
+from drip.services.delivery import transitions
 from drip.services.programs.enrolment import (
     CANCELLED, CANCELLED_REASON, LATE, LATE_ON_MOVE, Planner, delivery_row, insert_deliveries, zone,
 )
@@ -104,13 +105,9 @@ def cancel_session(ts: TrainingSession, *, now=None) -> int:
     """Cancel a session: every pending delivery is skipped; returns how many."""
     now = now or utcnow()
     ts.status = "cancelled"
-    result = db.session.execute(
-        update(Delivery).where(Delivery.session_id == ts.id, Delivery.status.in_(("scheduled", "queued")))
-        .values(status="skipped", error_code=CANCELLED, error_message=CANCELLED_REASON, job_id=None, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    skipped = transitions.cancel(ts.id, code=CANCELLED, reason=CANCELLED_REASON, now=now)
     db.session.commit()
-    return result.rowcount or 0
+    return skipped
 
 
 def sync_step(step: Step, *, now=None, commit: bool = True) -> int:
@@ -135,15 +132,6 @@ def session_phase(ts: TrainingSession, now: datetime) -> str:
     return "upcoming" if now < ts.starts_at else "past"
 
 
-_MOVE = (
-    update(Delivery.__table__)
-    .where(Delivery.__table__.c.id == bindparam("d_id"), Delivery.__table__.c.status == bindparam("old_status"))
-    .values(status=bindparam("new_status"), due_at=bindparam("new_due"), channel=bindparam("new_channel"),
-            error_code=bindparam("new_code"), error_message=bindparam("new_reason"), job_id=None, queued_at=None,
-            updated_at=bindparam("now"))
-)
-
-
 def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = None) -> int:
     """Bring pending deliveries in line with the session's times and steps; create the missing ones."""
     planner = Planner(ts, now)
@@ -156,23 +144,17 @@ def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = No
     for row in db.session.execute(query):
         if row.step_id not in planner.steps:  # its sequence left the session
             if row.status != "skipped":
-                changes.append(_change(row, "skipped", row.due_at, row.channel, REMOVED, REMOVED_REASON, now))
+                changes.append(transitions.reschedule_change(row, "skipped", row.due_at, row.channel, REMOVED, REMOVED_REASON, now))
             continue
         item = planner.for_zone(row.timezone)[row.step_id]
         channel = planner.steps[row.step_id].channel
         if item.status == "scheduled":
             if (row.status, row.due_at, row.channel) != ("scheduled", item.due_at, channel):
-                changes.append(_change(row, "scheduled", item.due_at, channel, None, None, now))
+                changes.append(transitions.reschedule_change(row, "scheduled", item.due_at, channel, None, None, now))
         elif row.status != "skipped":
-            changes.append(_change(row, "skipped", item.due_at, channel, LATE, LATE_ON_MOVE, now))
-    if changes:
-        db.session.execute(_MOVE, changes)
+            changes.append(transitions.reschedule_change(row, "skipped", item.due_at, channel, LATE, LATE_ON_MOVE, now))
+    transitions.reschedule(changes)
     return len(changes) + _create_missing(planner, targets, now)
-
-
-def _change(row, status, due_at, channel, code, reason, now) -> dict:
-    return {"d_id": row.id, "old_status": row.status, "new_status": status, "new_due": due_at,
-            "new_channel": channel, "new_code": code, "new_reason": reason, "now": now}
 
 
 def _create_missing(planner: Planner, step_ids: set[int], now: datetime) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
+from drip.models.types import MAX_ID
 from drip.web.api.errors import ApiError, invalid
 
 MAX_BODY_BYTES = 2_000_000  # a thousand learners fit in a fraction of this
@@ -88,7 +89,7 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
         @functools.wraps(view)
         def handler(**path: int) -> Response:
             for name, value in path.items():
-                if value > 2**31 - 1:  # beyond any stored id; the database would refuse to compare
+                if value > MAX_ID:  # beyond any stored id; the database would refuse to compare
                     raise ApiError(404, f"No such {name.removesuffix('_id')}.")
             kwargs: dict = dict(path)
             if query is not None:

@@ -10,8 +10,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import SendWindow
+from drip.models.types import MAX_ID
 
-MAX_ID = 2**31 - 1  # the largest id the database's integer columns hold
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
 STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "digest", "info")
 REPLY_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")

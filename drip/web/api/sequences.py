@@ -1,7 +1,9 @@
 """POST/GET /sequences, GET /sequences/{id} and the starter payload."""
 from __future__ import annotations
 
+from drip.models import Sequence
 from drip.services.pages import api_reads
+from drip.services.ownership import owned
 from drip.services.pages.paging import CursorInvalid
 from drip.services.programs.sequences import SequenceInvalid, StepInput, create_sequence
 from drip.services.programs.starter import STARTER_NAME, starter_steps
@@ -59,7 +61,7 @@ def starter_sequence_api() -> SequenceIn:
 @operation("GET", "/sequences/<int:sequence_id>", summary="Get a sequence", response=SequenceOut)
 def get_sequence_api(sequence_id: int) -> SequenceOut:
     """One sequence with its steps in the order they go out."""
-    sequence = api_reads.owned_sequence(current_trainer(), sequence_id)
+    sequence = owned(Sequence, sequence_id, current_trainer())
     if sequence is None:
         raise not_found("sequence")
     return SequenceOut.of(sequence)

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 
 from drip.models import TrainingSession, utcnow
 from drip.services.pages import api_reads
+from drip.services.ownership import owned
 from drip.services.programs import sessions as sessions_service
 from drip.services.pages.paging import CursorInvalid
 from drip.web.api.auth import current_trainer
@@ -25,7 +26,7 @@ def session_out(ts: TrainingSession, enrolled: int | None = None) -> SessionOut:
 
 def owned_or_404(session_id: int) -> TrainingSession:
     """The token's trainer's session, or a 404 (also for another trainer's session)."""
-    ts = api_reads.owned_session(current_trainer(), session_id)
+    ts = owned(TrainingSession, session_id, current_trainer())
     if ts is None:
         raise not_found("session")
     return ts

@@ -1,0 +1,181 @@
+"""The only code that writes a delivery's status: one function per transition of the life cycle.
+
+scheduled → queued → sending → sent → delivered, or failed, undelivered, skipped, unknown (DESIGN.md).
+Each transition names the statuses it moves from, and its UPDATE matches only rows still in one of
+them: a move the life cycle forbids cannot be written, and a writer that lost a race finds nothing to
+move. tests/integration/test_transitions.py fails when any other module writes a status.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Update, bindparam, case, func, or_, update
+
+from drip.domain import catalog
+from drip.extensions import db
+from drip.models import Delivery, UTCDateTime, utcnow
+
+_t = Delivery.__table__
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A move of the life cycle: the statuses it leaves and those it may reach."""
+
+    name: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+
+    def guard(self):
+        """The WHERE clause that matches only rows this transition may move (OR: executemany refuses IN)."""
+        return or_(*[_t.c.status == status for status in self.sources])
+
+    def check(self, target: str) -> str:
+        """`target` if this transition may reach it; ValueError otherwise."""
+        if target not in self.targets:
+            raise ValueError(f"{self.name} cannot move a delivery to {target!r}")
+        return target
+
+
+CREATE = Transition("create", (), ("scheduled", "skipped"))
+QUEUE = Transition("queue", ("scheduled",), ("queued",))
+START_SENDING = Transition("start_sending", ("queued",), ("sending",))
+# `unknown` too: the lease may run out before the provider's answer comes, and the answer is worth keeping.
+FINISH_SENDING = Transition("finish_sending", ("sending", "unknown"), ("sent", "failed", "skipped", "unknown"))
+EXPIRE_LEASE = Transition("expire_lease", ("sending",), ("unknown",))
+REQUEUE = Transition("requeue", ("queued",), ("scheduled",))
+SKIP_OPTED_OUT = Transition("skip_opted_out", ("queued",), ("skipped",))
+CANCEL = Transition("cancel", ("scheduled", "queued"), ("skipped",))
+# A step skipped only for being late comes back when its session moves (the caller picks those rows).
+RESCHEDULE = Transition("reschedule", ("scheduled", "queued", "skipped"), ("scheduled", "skipped"))
+# Provider reports move a delivery only up the ranks of catalog.STATUSES, so late or repeated ones change nothing.
+REPORT = Transition("report", ("scheduled", "queued", "sending", "unknown", "sent"),
+                    ("sent", "delivered", "failed", "undelivered"))
+TRANSITIONS = (CREATE, QUEUE, START_SENDING, FINISH_SENDING, EXPIRE_LEASE, REQUEUE, SKIP_OPTED_OUT, CANCEL,
+               RESCHEDULE, REPORT)
+
+
+def create(*, cancelled: bool, late: bool, late_code: str, late_reason: str, cancelled_code: str,
+           cancelled_reason: str) -> dict[str, Any]:
+    """The status columns of a new delivery: scheduled, or skipped when its session is cancelled or it is late."""
+    if cancelled:
+        return {"status": CREATE.check("skipped"), "error_code": cancelled_code, "error_message": cancelled_reason}
+    if late:
+        return {"status": CREATE.check("skipped"), "error_code": late_code, "error_message": late_reason}
+    return {"status": CREATE.check("scheduled"), "error_code": None, "error_message": None}
+
+
+def queue(ids, *, job_id: str, now) -> Update:
+    """scheduled → queued for one send job: the dispatcher's claim of these ids (a list or a subquery)."""
+    return (update(Delivery).where(Delivery.id.in_(ids), QUEUE.guard())
+            .values(status="queued", queued_at=now, job_id=job_id, updated_at=now))
+
+
+def start_sending(*returning, clock=None) -> Update:
+    """queued → sending for one job (parameters ids, job, now), returning the id and `returning` columns."""
+    # `clock` (the database's now()) stamps sending_at instead of the `now` parameter: leases compare it.
+    when = bindparam("now", type_=UTCDateTime()) if clock is None else clock
+    return (update(_t).where(_t.c.id.in_(bindparam("ids", expanding=True)), START_SENDING.guard(),
+                             _t.c.job_id == bindparam("job"))
+            .values(status="sending", sending_at=when, attempts=_t.c.attempts + 1, updated_at=when)
+            .returning(_t.c.id, *returning))
+
+
+def finish_sending() -> Update:
+    """sending (or unknown) → the send's outcome, for an executemany of outcome() rows."""
+    # A status callback that got there first has moved the delivery on and keeps it; learning the
+    # provider's id and the send time is still worth it then, hence the COALESCEs.
+    still_open = FINISH_SENDING.guard()
+    return (
+        update(_t).where(_t.c.id == bindparam("d_id"))
+        .values(
+            status=case((still_open, bindparam("o_status")), else_=_t.c.status),
+            error_code=case((still_open, bindparam("o_code")), else_=_t.c.error_code),
+            error_message=case((still_open, bindparam("o_reason")), else_=_t.c.error_message),
+            sent_at=func.coalesce(_t.c.sent_at, bindparam("o_sent_at", type_=UTCDateTime())),
+            provider_message_id=func.coalesce(_t.c.provider_message_id, bindparam("o_message_id")),
+            updated_at=bindparam("o_now", type_=UTCDateTime()),
+        )
+    )
+
+
+def outcome(delivery_id: int, status: str, *, code: str | None = None, reason: str | None = None,
+            provider_message_id: str | None = None, now: datetime | None = None) -> dict:
+    """One send's outcome, as finish_sending()'s parameters."""
+    now = now or utcnow()
+    return {"d_id": delivery_id, "o_status": FINISH_SENDING.check(status), "o_code": code, "o_reason": reason,
+            "o_sent_at": now if status == "sent" else None, "o_message_id": provider_message_id, "o_now": now}
+
+
+def expire_lease(*where, code: str, reason: str, now: datetime) -> int:
+    """sending → unknown for the rows matching `where` (sending longer than the lease); returns how many."""
+    return _run(update(Delivery).where(EXPIRE_LEASE.guard(), *where)
+                .values(status="unknown", error_code=code, error_message=reason, updated_at=now))
+
+
+def requeue(*where, now: datetime) -> int:
+    """queued → scheduled for the rows matching `where` (their job will never run); returns how many."""
+    return _run(update(Delivery).where(REQUEUE.guard(), *where)
+                .values(status="scheduled", job_id=None, queued_at=None, updated_at=now))
+
+
+def skip_opted_out(learner_ids: list[int], channel: str, *, code: str, reason: str, now: datetime) -> int:
+    """queued → skipped for these learners' deliveries on a channel they left; returns how many."""
+    return _run(update(Delivery).where(SKIP_OPTED_OUT.guard(), Delivery.learner_id.in_(learner_ids),
+                                       Delivery.channel == channel)
+                .values(status="skipped", error_code=code, error_message=reason, updated_at=now))
+
+
+def cancel(session_id: int, *, code: str, reason: str, now: datetime) -> int:
+    """scheduled or queued → skipped for every delivery of a cancelled session; returns how many."""
+    return _run(update(Delivery).where(CANCEL.guard(), Delivery.session_id == session_id)
+                .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now))
+
+
+def reschedule_change(row, status: str, due_at: datetime, channel: str, code: str | None, reason: str | None,
+                      now: datetime) -> dict:
+    """One pending delivery's new status, due time and channel, as reschedule()'s parameters."""
+    if row.status not in RESCHEDULE.sources:
+        raise ValueError(f"reschedule cannot move a {row.status!r} delivery")
+    return {"d_id": row.id, "old_status": row.status, "new_status": RESCHEDULE.check(status), "new_due": due_at,
+            "new_channel": channel, "new_code": code, "new_reason": reason, "now": now}
+
+
+_RESCHEDULE = (
+    update(_t).where(_t.c.id == bindparam("d_id"), _t.c.status == bindparam("old_status"))
+    .values(status=bindparam("new_status"), due_at=bindparam("new_due"), channel=bindparam("new_channel"),
+            error_code=bindparam("new_code"), error_message=bindparam("new_reason"), job_id=None, queued_at=None,
+            updated_at=bindparam("now"))
+)
+
+
+def reschedule(changes: list[dict]) -> None:
+    """Apply reschedule_change() rows; a row whose status changed since it was read is left alone."""
+    if changes:
+        db.session.execute(_RESCHEDULE, changes)
+
+
+def report(delivery_id: int, status: str, *, now: datetime | None = None, error_code: str | None = None,
+           error_message: str | None = None, provider_message_id: str | None = None) -> bool:
+    """A provider's report: move up to `status` unless already there or beyond; True when it moved."""
+    # One conditional UPDATE, so two callbacks racing in two web processes cannot go backwards.
+    now = now or utcnow()
+    rank = catalog.status(REPORT.check(status)).rank
+    earlier = [name for name in REPORT.sources if catalog.status(name).rank < rank]
+    values: dict = {"status": status, "updated_at": now}
+    if status in ("sent", "delivered"):
+        values["sent_at"] = func.coalesce(Delivery.sent_at, now)
+    if status == "delivered":
+        values["delivered_at"] = now
+    if error_code is not None or error_message is not None:
+        values.update(error_code=error_code, error_message=error_message)
+    if provider_message_id:
+        values["provider_message_id"] = func.coalesce(Delivery.provider_message_id, provider_message_id)
+    return bool(_run(update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(earlier)).values(**values)))
+
+
+def _run(statement: Update) -> int:
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    return result.rowcount or 0
