@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Reply, Trainer
+from drip.models.types import MAX_ID
+from drip.services.ownership import owned
 
 SHAREABLE = ("discussion_reply", "practice_report")
 
@@ -17,8 +19,8 @@ class NotShareable(ValueError):
 
 def owned_reply(trainer: Trainer, reply_id: int) -> Reply | None:
     """The trainer's learner reply with this id; None for another trainer's, as for a missing one."""
-    reply = db.session.get(Reply, reply_id)
-    return reply if reply is not None and reply.trainer_id == trainer.id and reply.kind != "trainer_reply" else None
+    reply = owned(Reply, reply_id, trainer)
+    return reply if reply is not None and reply.kind != "trainer_reply" else None
 
 
 def set_shared(replies: Iterable[Reply], shared: bool) -> int:
@@ -35,7 +37,7 @@ def set_shared(replies: Iterable[Reply], shared: bool) -> int:
 
 def session_replies(session_id: int, reply_ids: Iterable[int]) -> list[Reply]:
     """The learner replies of a session among these ids (others are ignored)."""
-    ids = [i for i in reply_ids if 0 < i <= 2**31 - 1]
+    ids = [i for i in reply_ids if 0 < i <= MAX_ID]
     if not ids:
         return []
     return list(db.session.scalars(select(Reply).where(Reply.session_id == session_id, Reply.id.in_(ids),
