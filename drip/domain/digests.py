@@ -12,6 +12,7 @@ ATTRIBUTIONS = ("first_name", "colleague")
 ANONYMOUS = "a colleague"
 SMS_SEGMENT_LIMIT = 4  # an SMS digest keeps to this many billed segments; emails carry every answer
 SOURCE_KINDS = ("discussion", "practice")  # the steps a digest may share answers of
+QUOTABLE = ("discussion_reply", "practice_report")  # the replies to them, which a trainer may approve
 NOTHING_APPROVED = SKIP_REASONS["nothing_approved"]
 
 

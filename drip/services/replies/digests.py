@@ -7,7 +7,6 @@ from drip.domain import digests
 from drip.extensions import db
 from drip.models import Enrollment, Learner, LiveQuestion, Reply
 
-ANSWER_KINDS = ("discussion_reply", "practice_report")
 
 
 class NothingToShare(Exception):
@@ -36,7 +35,7 @@ def _candidates(session_id: int, step_id: int) -> list[digests.Candidate]:
                Enrollment.answers_private)
         .join(Learner, Learner.id == Reply.learner_id)
         .outerjoin(Enrollment, and_(Enrollment.session_id == Reply.session_id, Enrollment.learner_id == Reply.learner_id))
-        .where(Reply.session_id == session_id, Reply.step_id == step_id, Reply.kind.in_(ANSWER_KINDS),
+        .where(Reply.session_id == session_id, Reply.step_id == step_id, Reply.kind.in_(digests.QUOTABLE),
                Reply.shared.is_(True))
         .order_by(Reply.created_at, Reply.id))
     return [digests.Candidate(text=body, first_name=(name or "").split(" ")[0], shared=shared, private=bool(private),

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from drip.domain import links
+from drip.domain.digests import QUOTABLE
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Reply
 
@@ -59,5 +60,5 @@ def is_keyword(body: str) -> bool:
 def latest_answer_session(learner_id: int, now: datetime) -> int | None:
     """The session of the learner's most recent discussion reply or practice report, if any."""
     return db.session.scalar(select(Reply.session_id).where(
-        Reply.learner_id == learner_id, Reply.kind.in_(("discussion_reply", "practice_report")),
+        Reply.learner_id == learner_id, Reply.kind.in_(QUOTABLE),
         Reply.created_at <= now).order_by(Reply.created_at.desc(), Reply.id.desc()).limit(1))

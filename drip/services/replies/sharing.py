@@ -5,12 +5,13 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from drip.domain.digests import QUOTABLE
 from drip.extensions import db
 from drip.models import Reply, Trainer
 from drip.models.types import MAX_ID
 from drip.services.ownership import owned
 
-SHAREABLE = ("discussion_reply", "practice_report")
+SHAREABLE = QUOTABLE
 
 
 class NotShareable(ValueError):
