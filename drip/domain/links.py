@@ -48,6 +48,8 @@ def token(secret: str, delivery_id: int, link_id: int, purpose: str = "link") ->
 
 def parse_token(secret: str, value: str, purpose: str = "link") -> tuple[int, int] | None:
     """(delivery_id, link_id) of a genuine token (signed for this purpose), else None."""
+    # Mail clients and our own HTML part may take a sentence's full stop into the link: it is never part of it.
+    value = value.rstrip(".,;:!?)]'\"")
     parts = value.split("-")
     if len(value) > 60 or len(parts) != 3 or not all(parts):
         return None

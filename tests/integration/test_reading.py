@@ -117,3 +117,16 @@ def test_sendgrid_opens_and_clicks_count_as_reads_but_machine_opens_do_not(app, 
     [step] = found["steps"]
     assert (step["opened"], step["clicked"]) == (1, 1)
     assert db.session.scalar(select(db.func.count()).select_from(DeliveryRead)) == 3  # repeats counted once
+
+
+def test_the_links_of_an_emails_html_part_are_tracked_and_work(app, client, trainer):
+    sequence = make_sequence(trainer, ["PT0S"], channel="email", body="Read https://slides.example.com/deck.")
+    ts = make_session(trainer, [sequence], NOW + timedelta(hours=1))
+    enrol(ts, make_learners(trainer, 1), now=NOW)
+    job = new_job_id()
+    send_batch(claim_due(LATER, 100, job_id=job), job)
+    message = db.session.scalar(select(OutboxMessage))
+    [href] = re.findall(r'<a href="http://127\.0\.0\.1:5000(/l/[^"]+)"', message.html)
+    assert "slides.example.com" not in message.html and "slides.example.com" not in message.body
+    answer = client.get(href, headers={"User-Agent": BROWSER})
+    assert answer.status_code == 302 and answer.headers["Location"] == "https://slides.example.com/deck"

@@ -19,6 +19,7 @@ def test_tokens_round_trip_and_refuse_forgeries_and_other_purposes():
     assert links.parse_token("secret", value, "private") is None
     d, l, sig = value.split("-")
     assert links.parse_token("secret", f"{d}-{links._b36(8)}-{sig}") is None
+    assert links.parse_token("secret", value + ".") == (123456, 7)  # a sentence's full stop taken into the link
     assert links.parse_token("secret", "not-a-token") is None and links.parse_token("secret", "x" * 80) is None
 
 
