@@ -11,7 +11,8 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from email.utils import getaddresses, parseaddr
 
-from drip.domain.reply_text import html_to_text, visible_reply
+from drip.domain.html_text import html_to_text
+from drip.domain.reply_text import visible_reply
 
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _MAX_ID = 300  # the width of inbound_messages.provider_message_id

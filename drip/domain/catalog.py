@@ -51,6 +51,7 @@ class Status:
 
 STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("poll", "Poll", "#6f42c1", reply_kind="poll_vote", has_choices=True),
+    StepKind("quiz", "Quiz", "#6610f2", reply_kind="quiz_answer", has_choices=True),
     StepKind("testimonial", "Testimonial", "#fd7e14"),
     StepKind("discussion", "Discussion questions", "#0aa2c0", reply_kind="discussion_reply"),
     StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
@@ -66,6 +67,7 @@ REPLY_KINDS: tuple[ReplyKind, ...] = (
     ReplyKind("practice_report", "Practice report", "Practice report"),
     ReplyKind("discussion_reply", "Discussion reply", "Discussion reply"),
     ReplyKind("poll_vote", "Poll vote", "Vote"),
+    ReplyKind("quiz_answer", "Quiz answer", "Quiz answer"),
     ReplyKind("unclassified", "Message", "Unclassified"),
 )
 
@@ -128,6 +130,16 @@ def names(rows) -> tuple[str, ...]:
 def answer_kinds() -> dict[str, str]:
     """Step kinds that await an answer -> the reply kind an answer to each becomes."""
     return {k.name: k.reply_kind for k in STEP_KINDS if k.reply_kind}
+
+
+def learner_reply_kinds() -> tuple[str, ...]:
+    """Reply kinds a learner's message is stored as in replies (all but the live question)."""
+    return tuple(k.name for k in REPLY_KINDS if k.learner_answer)
+
+
+def choice_step_kinds() -> tuple[str, ...]:
+    """Step kinds answered by picking one of their choices (poll, quiz)."""
+    return tuple(k.name for k in STEP_KINDS if k.has_choices)
 
 
 _STEP_KINDS = {k.name: k for k in STEP_KINDS}

@@ -1,33 +1,34 @@
 """Which kind an inbound SMS or email reply is, given what the learner was sent (DESIGN.md, "Reply routing").
 
 Pure: the caller loads the learner's sessions and recent steps, strips quoted history from emails
-(reply_text.visible_reply) and passes aware datetimes; route() only decides.
+(reply_text.visible_reply) and passes aware datetimes; route() only decides, in DESIGN.md's order:
+keywords, an answer to the poll or quiz it fits, the live board, the latest step awaiting answers,
+unclassified.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from drip.domain import catalog
+from drip.domain.choices import parse_choice
 from drip.domain.keywords import classify_keyword, normalize_keyword
 
 RouteKind = Literal[
     "opt_out", "opt_in", "help", "live_question", "join",
-    "poll_vote", "practice_report", "discussion_reply", "unclassified",
+    "poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified",
 ]
 
 LIVE_MARGIN = timedelta(minutes=15)
 ANSWER_WINDOW = timedelta(days=14)
-# Step kinds that await answers, and what an answer to each becomes.
-ANSWER_KINDS: dict[str, RouteKind] = {
-    "poll": "poll_vote",
-    "practice": "practice_report",
-    "discussion": "discussion_reply",
-}
+# A poll or quiz catches a matching text for this long after it was sent, even on the live board.
+CHOICE_WINDOW = timedelta(hours=1)
+# Step kinds that await answers, and what an answer to each becomes (poll → poll_vote, ...).
+ANSWER_KINDS: dict[str, str] = catalog.answer_kinds()
+CHOICE_KINDS = catalog.choice_step_kinds()
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class SessionWindow:
 
 @dataclass(frozen=True)
 class SentStep:
-    """One step already sent to the learner (one delivery)."""
+    """One step already sent to the learner (one delivery); `answered`: they already picked a choice."""
 
     delivery_id: int
     step_id: int
@@ -55,6 +56,7 @@ class SentStep:
     channel: str
     sent_at: datetime
     choices: tuple[str, ...] = ()
+    answered: bool = False
 
     def awaits_answers(self, now: datetime) -> bool:
         """Whether a reply now can still answer this step."""
@@ -71,6 +73,11 @@ class LearnerContext:
     # None when unknown: then opt-in keywords always opt in. False lets a "YES" from someone who
     # never opted out reach the poll it probably answers.
     sms_opted_out: bool | None = None
+
+    def live_session(self, now: datetime) -> SessionWindow | None:
+        """The session whose board texts go to now: the most recently started live one."""
+        live = [window for window in self.sessions if window.is_live(now)]
+        return max(live, key=lambda window: (window.starts_at, window.session_id), default=None)
 
 
 @dataclass(frozen=True)
@@ -105,23 +112,75 @@ def route(
         return Route("join", session_id=joined.session_id)
     if context is None:
         return Route("unclassified")
-    live = [window for window in context.sessions if window.is_live(now)]
-    if live:
-        current = max(live, key=lambda window: (window.starts_at, window.session_id))
-        return Route("live_question", session_id=current.session_id)
-    step = _answered_step(context.recent_steps, now, replied_delivery_id)
-    if step is None:
-        return Route("unclassified")
-    refs = {"session_id": step.session_id, "delivery_id": step.delivery_id, "step_id": step.step_id}
-    if not step.awaits_answers(now):
-        return Route("unclassified", **refs)
-    if step.kind == "poll":
-        choice = parse_poll_answer(body, step.choices)
-        # Not a recognisable vote: kept as a reply attached to the poll, so the trainer still sees it.
+    named = _named_step(context, replied_delivery_id)
+    if named is not None:
+        return _answer_named(body, named, context, now)
+    fitting = _fitting_choice(body, context, now)
+    if fitting is not None:
+        return fitting
+    live = context.live_session(now)
+    if live is not None:
+        return Route("live_question", session_id=live.session_id)
+    waiting = [step for step in context.recent_steps if step.awaits_answers(now)]
+    latest = max(waiting, key=_recency, default=None)
+    return _answer(body, latest) if latest is not None else Route("unclassified")
+
+
+def _recency(step: SentStep) -> tuple[datetime, int]:
+    return step.sent_at, step.delivery_id
+
+
+def _refs(step: SentStep) -> dict:
+    return {"session_id": step.session_id, "delivery_id": step.delivery_id, "step_id": step.step_id}
+
+
+def _answer(body: str, step: SentStep) -> Route:
+    """What a reply to this step becomes; a poll or quiz reply that picks no choice is kept beside it."""
+    kind = ANSWER_KINDS.get(step.kind)
+    if kind is None:
+        return Route("unclassified", **_refs(step))
+    if step.kind in CHOICE_KINDS:
+        choice = parse_choice(body, step.choices)
         if choice is None:
-            return Route("unclassified", **refs)
-        return Route("poll_vote", choice_index=choice, **refs)
-    return Route(ANSWER_KINDS[step.kind], **refs)
+            return Route("unclassified", **_refs(step))
+        return Route(kind, choice_index=choice, **_refs(step))
+    return Route(kind, **_refs(step))
+
+
+def _named_step(context: LearnerContext, delivery_id: int | None) -> SentStep | None:
+    if delivery_id is None:
+        return None
+    return next((step for step in context.recent_steps if step.delivery_id == delivery_id), None)
+
+
+def _answer_named(body: str, step: SentStep, context: LearnerContext, now: datetime) -> Route:
+    """An email's reply address names its step: the reply answers it, however old it is."""
+    if step.kind in ANSWER_KINDS:
+        return _answer(body, step)
+    live = context.live_session(now)
+    # A reply to the "text your questions" email, or to any other step, while its session is live.
+    if live is not None and live.session_id == step.session_id:
+        return Route("live_question", session_id=live.session_id)
+    return Route("unclassified", **_refs(step))
+
+
+def _fitting_choice(body: str, context: LearnerContext, now: datetime) -> Route | None:
+    """A vote or quiz answer to the most recent unanswered poll or quiz, sent lately, whose choice the text is."""
+    live = context.live_session(now)
+
+    def recent(step: SentStep) -> bool:
+        if now - step.sent_at <= CHOICE_WINDOW:
+            return True
+        # Asked during the live session: the whole session long, votes still count.
+        return live is not None and step.session_id == live.session_id and step.sent_at >= live.starts_at - LIVE_MARGIN
+
+    candidates = [step for step in context.recent_steps
+                  if step.kind in CHOICE_KINDS and not step.answered and step.sent_at <= now and recent(step)]
+    for step in sorted(candidates, key=_recency, reverse=True):
+        choice = parse_choice(body, step.choices)
+        if choice is not None:
+            return Route(ANSWER_KINDS[step.kind], choice_index=choice, **_refs(step))
+    return None
 
 
 def _joined_session(
@@ -134,62 +193,3 @@ def _joined_session(
         if window.join_keyword and normalize_keyword(window.join_keyword) == text and window.is_live(now)
     ]
     return max(matches, key=lambda window: (window.starts_at, window.session_id), default=None)
-
-
-def _answered_step(
-    steps: Sequence[SentStep], now: datetime, replied_delivery_id: int | None
-) -> SentStep | None:
-    """The step a reply answers: the one its reply address names, else the latest awaiting answers."""
-    if replied_delivery_id is not None:
-        named = next((step for step in steps if step.delivery_id == replied_delivery_id), None)
-        if named is not None:
-            return named
-    waiting = [step for step in steps if step.awaits_answers(now)]
-    return max(waiting, key=lambda step: (step.sent_at, step.delivery_id), default=None)
-
-
-_NUMBER_WORDS = {
-    word: value
-    for value, word in enumerate("one two three four five six seven eight nine ten".split(), start=1)
-}
-_NUMBER = re.compile(r"(?:(?:option|choice|number)\s*)?(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")")
-_NUMBER_AND_TEXT = re.compile(r"(\d{1,3})\s*[.):-]?\s+(.+)")
-_EDGE_NOISE = re.compile(r"^[\W_]+|[\W_]+$")
-
-
-def _plain(text: str) -> str:
-    """Text as compared with choices: folded case, single spaces, no punctuation around it."""
-    text = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-    return _EDGE_NOISE.sub("", text)
-
-
-def _as_number(text: str) -> int | None:
-    match = _NUMBER.fullmatch(text)
-    if match is None:
-        return None
-    token = match.group(1)
-    return int(token) if token.isdigit() else _NUMBER_WORDS[token]
-
-
-def parse_poll_answer(body: str, choices: Sequence[str]) -> int | None:
-    """The 0-based choice a poll reply picks (number, number word, choice text or prefix), else None."""
-    answer = _plain(body)
-    if not answer or not choices:
-        return None
-    options = [_plain(choice) for choice in choices]
-    number = _as_number(answer)
-    # Numbers are positions, as the reply hint tells learners ("reply 1, 2 or 3").
-    if number is not None and 1 <= number <= len(choices):
-        return number - 1
-    if answer in options:
-        return options.index(answer)
-    # A copied option line ("2. Delegation") counts only when its number and text agree.
-    pair = _NUMBER_AND_TEXT.fullmatch(answer)
-    if pair and 1 <= (position := int(pair.group(1))) <= len(choices):
-        if _plain(pair.group(2)) == options[position - 1]:
-            return position - 1
-    if number is None and sum(ch.isalpha() for ch in answer) >= 3:
-        starting = [index for index, option in enumerate(options) if option.startswith(answer)]
-        if len(starting) == 1:
-            return starting[0]
-    return None

@@ -71,7 +71,7 @@ class Reply(db.Model):
     step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"), index=True)
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
-    # practice_report | discussion_reply | poll_vote | unclassified | trainer_reply
+    # practice_report | discussion_reply | poll_vote | quiz_answer | unclassified | trainer_reply
     kind: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(10))
     body: Mapped[str] = mapped_column(Text, default="")

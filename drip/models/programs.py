@@ -47,7 +47,7 @@ class Step(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[str] = mapped_column(String(20))  # poll testimonial discussion live_prompt practice reminder info
+    kind: Mapped[str] = mapped_column(String(20))  # poll quiz testimonial discussion live_prompt practice reminder digest info
     channel: Mapped[str] = mapped_column(String(10))  # sms | email
     anchor: Mapped[str] = mapped_column(String(10))  # start | end
     offset: Mapped[str] = mapped_column(String(40))  # signed ISO 8601 duration
@@ -83,6 +83,8 @@ class TrainingSession(db.Model):
     acknowledgement: Mapped[str] = mapped_column(Text, default="Thanks, your question is on the board.")
     # Projector view: show every question, or only those the trainer approved.
     projector_approved_only: Mapped[bool] = mapped_column(default=False)
+    # The poll the projector shows instead of the questions; None: the questions.
+    projector_poll_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     sequences: Mapped[list[Sequence]] = relationship(secondary=session_sequences)

@@ -6,7 +6,9 @@ from flask_login import current_user
 
 from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
+from drip.services.board.polls import asked_counts
 from drip.services.replies import answers as replies
+from drip.services.replies.refile_reads import last_moves
 from drip.services.replies.export import to_csv
 from drip.services.replies import privacy, testimonials
 from drip.web.board import own_session
@@ -27,10 +29,12 @@ def index(session_id: int):
     training_session = own_session(session_id)
     groups = replies.by_step(training_session)
     everything = [reply for group in groups for reply in group.replies]
+    asked = asked_counts(training_session, [group.step.id for group in groups if group.tally is not None])
     return render_template("replies/index.html", ts=training_session, groups=groups,
-                           senders=replies.senders(everything), describe=_describe,
+                           senders=replies.senders(everything), describe=_describe, asked=asked,
+                           moves=last_moves(everything),
                            unreviewed=sum(group.unreviewed for group in groups),
-                           asked=testimonials.asked_for(training_session),
+                           testimonial_asked=testimonials.asked_for(training_session),
                            private=privacy.private_learners(training_session.id))
 
 

@@ -1,7 +1,7 @@
 """Issue 12, the lurker loop: read tracking, digests, answers after the session, testimonials
 
 Revision ID: i12_lurker
-Revises: cd14907ba832
+Revises: i10_routing
 Create Date: 2026-12-01 08:42:49.780721
 
 """
@@ -13,7 +13,7 @@ import drip.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'i12_lurker'
-down_revision = 'cd14907ba832'
+down_revision = 'i10_routing'
 branch_labels = None
 depends_on = None
 

@@ -16,6 +16,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance, status_code_conformance,
 )
 
+from drip.extensions import db
+from drip.models import LiveQuestion, Reply
 from drip.services import accounts
 from drip.services.programs.starter import add_starter
 from tests.web.test_api_support import stored_session
@@ -35,25 +37,19 @@ def fuzzed(app, trainer):
     token = accounts.create_token(trainer, "schemathesis")
     sequence, _ = add_starter(trainer)
     ts = stored_session(trainer, sequences=[sequence])
-    reply = _practice_report(trainer, ts)
+    question, reply = _inbound_texts(trainer, ts)
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    return schema, {"Authorization": f"Bearer {token}"}, {"sequence_id": sequence.id, "session_id": ts.id,
-                                                          "reply_id": reply.id}
+    ids = {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id}
+    return schema, {"Authorization": f"Bearer {token}"}, ids
 
 
-def _practice_report(trainer, ts):
-    """A learner's practice report in the session, for the reply operations (sharing, testimonials)."""
-    from drip.extensions import db
-    from drip.models import Learner, Reply
-
-    learner = Learner(trainer_id=trainer.id, name="Ada Lovelace", phone="+14155550177")
-    db.session.add(learner)
-    db.session.flush()
-    reply = Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, kind="practice_report",
-                  channel="sms", body="It went well.")
-    db.session.add(reply)
+def _inbound_texts(trainer, ts):
+    """A live question and a reply of the session, for the re-filing operations."""
+    question = LiveQuestion(session_id=ts.id, body="How?")
+    reply = Reply(trainer_id=trainer.id, session_id=ts.id, kind="unclassified", channel="sms", body="2")
+    db.session.add_all([question, reply])
     db.session.commit()
-    return reply
+    return question, reply
 
 
 def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):

@@ -115,3 +115,22 @@ def inbound_parse_form(*, text: str = GMAIL_REPLY, sender: str = "Ada Lovelace <
         "charsets": '{"to":"UTF-8","text":"UTF-8","subject":"UTF-8","from":"UTF-8"}',
         "SPF": "pass", "sender_ip": "209.85.220.41", "attachments": "0",
     }
+
+
+def session_with_steps(trainer, steps: list[Step], *, starts_at: datetime, hours: float = 1,
+                       title: str = "Live one") -> TrainingSession:
+    """A session whose one sequence holds `steps` (in that order), so its pages and polls see them."""
+    sequence = Sequence(trainer_id=trainer.id, name=f"{title} steps")
+    for position, step in enumerate(steps):
+        step.position = position
+        sequence.steps.append(step)
+    ts = TrainingSession(trainer_id=trainer.id, title=title, starts_at=starts_at,
+                         ends_at=starts_at + timedelta(hours=hours), timezone="UTC", sequences=[sequence])
+    db.session.add_all([sequence, ts])
+    db.session.commit()
+    return ts
+
+
+def sms_step(kind: str, offset: str, body: str = "Step body", *, anchor: str = "start", choices=None) -> Step:
+    """An SMS step, not yet in a sequence (session_with_steps puts it in one)."""
+    return Step(kind=kind, channel="sms", anchor=anchor, offset=offset, body=body, choices=choices)

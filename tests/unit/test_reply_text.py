@@ -2,7 +2,8 @@
 
 import pytest
 
-from drip.domain.reply_text import html_to_text, visible_reply
+from drip.domain.html_text import html_to_text
+from drip.domain.reply_text import visible_reply
 
 # mail-parser-reply passes re.sub's count positionally, which Python 3.13 deprecates; harmless here.
 pytestmark = pytest.mark.filterwarnings("ignore:'count' is passed as positional argument:DeprecationWarning")
@@ -211,3 +212,45 @@ def test_html_to_text_hides_scripts_and_decodes_entities():
 
 def test_html_lists_and_preformatted_text():
     assert html_to_text("<ul><li>one</li><li>two</li></ul><pre>a\n  b</pre>") == "- one\n- two\na\n  b"
+
+
+# --- properties: what the learner wrote outside the quotes is never lost ---------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = st.lists(st.sampled_from(["I", "tried", "it", "with", "my", "team", "twice", "and", "it", "worked",
+                                   "Ça", "marché", "gut", "bien", "2", "B", "🙂", "today", "next", "time"]),
+                  min_size=1, max_size=12).map(" ".join)
+_ATTRIBUTIONS = [
+    "On Tue, Mar 4, 2025 at 9:00 AM Dana <reply+abc@in.drip.example> wrote:",
+    "Le mar. 4 mars 2025 à 09:00, Dana <reply+abc@in.drip.example> a écrit :",
+    "Am 04.03.25 um 09:00 schrieb Dana:",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(lines=st.lists(_WORDS, min_size=1, max_size=4), attribution=st.sampled_from(_ATTRIBUTIONS),
+       below=st.booleans())
+def test_the_learners_lines_survive_above_or_below_the_quote(lines, attribution, below):
+    said = "\n".join(lines)
+    quote = f"{attribution}\n> Hi Ana, how did it go?\n> Dana"
+    body = f"{quote}\n\n{said}\n" if below else f"{said}\n\n{quote}\n"
+    kept = visible_reply(body)
+    assert kept, body
+    for line in lines:
+        assert line.strip() in kept
+    assert "Hi Ana, how did it go?" not in kept
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_gives_text_and_never_raises(text):
+    assert isinstance(visible_reply(text), str)
+
+
+@settings(max_examples=150, deadline=None)
+@given(paragraphs=st.lists(st.lists(_WORDS, min_size=1, max_size=3).map("\n".join), min_size=1, max_size=3))
+def test_a_reply_that_quotes_nothing_is_kept_whole(paragraphs):
+    body = "\n\n".join(paragraphs)
+    assert visible_reply(body) == body.strip()

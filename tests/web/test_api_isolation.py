@@ -5,7 +5,7 @@ import pytest
 
 from drip.extensions import db
 from drip import models
-from drip.models import Delivery, Enrollment, Learner, Reply, Sequence, TrainingSession
+from drip.models import Delivery, Enrollment, Learner, LiveQuestion, Reply, Sequence, TrainingSession
 from drip.web.api.operations import OPERATIONS
 from tests.web.test_api_support import api, other_api, stored_sequence, stored_session  # noqa: F401
 
@@ -23,8 +23,9 @@ CALLS = {
     ("GET", "/sessions/<int:session_id>/questions"): None,
     ("GET", "/sessions/<int:session_id>/replies"): None,
     ("GET", "/sessions/<int:session_id>/poll-results"): None,
+    ("PATCH", "/questions/<int:question_id>"): {"kind": "live_question"},
+    ("PATCH", "/replies/<int:reply_id>"): {"kind": "unclassified"},
     ("GET", "/sessions/<int:session_id>/engagement"): None,
-    ("PATCH", "/replies/<int:reply_id>"): {"shared": True},
     ("POST", "/replies/<int:reply_id>/testimonial"): None,
 }
 
@@ -40,12 +41,14 @@ def theirs(other_api):
     ts = stored_session(other_api.trainer, sequences=[sequence])
     enrolled = other_api.post(f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]})
     assert enrolled.status_code == 201
+    question = LiveQuestion(session_id=ts.id, body="Theirs?")
     vic = db.session.scalars(db.select(Learner).where(Learner.trainer_id == other_api.trainer.id)).one()
-    report = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, learner_id=vic.id, kind="practice_report",
-                   channel="sms", body="It went well.")
-    db.session.add(report)
+    # A practice report of theirs: it can be re-filed, shared and asked about (by its owner only).
+    reply = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, learner_id=vic.id, kind="practice_report",
+                  channel="sms", body="It went well.")
+    db.session.add_all([question, reply])
     db.session.commit()
-    return {"sequence_id": sequence.id, "session_id": ts.id, "reply_id": report.id}
+    return {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id}
 
 
 def _snapshot():
@@ -55,15 +58,17 @@ def _snapshot():
         "enrollments": [e.id for e in db.session.scalars(db.select(Enrollment))],
         "deliveries": [(d.id, d.status) for d in db.session.scalars(db.select(Delivery))],
         "sequences": [s.id for s in db.session.scalars(db.select(Sequence))],
-        "replies": [(r.id, r.shared) for r in db.session.scalars(db.select(Reply))],
+        "questions": [q.id for q in db.session.scalars(db.select(LiveQuestion))],
+        "replies": [(r.id, r.kind, r.shared) for r in db.session.scalars(db.select(Reply))],
         "testimonials": db.session.scalar(db.select(db.func.count()).select_from(models.Testimonial)),
     }
 
 
 @pytest.mark.parametrize("method, rule", sorted(CALLS))
 def test_another_trainers_id_is_not_found(api, other_api, theirs, method, rule):
-    path = rule.replace("<int:sequence_id>", str(theirs["sequence_id"])).replace("<int:session_id>", str(theirs["session_id"]))
-    path = path.replace("<int:reply_id>", str(theirs["reply_id"]))
+    path = rule
+    for name, value in theirs.items():
+        path = path.replace(f"<int:{name}>", str(value))
     before = _snapshot()
     response = api._call(method, path, json=CALLS[(method, rule)])
     assert response.status_code == 404, response.get_json()

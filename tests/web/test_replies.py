@@ -40,7 +40,7 @@ def test_replies_grouped_by_step_with_a_poll_tally(app, logged_in, trainer, past
     post_sms(logged_in, app, "<b>It went well</b>", sender=ada.phone)
     page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
     assert "&lt;b&gt;It went well&lt;/b&gt;" in page and "<b>It went well" not in page
-    assert "4</span> learners voted" in page
+    assert "4</span> of the 5 learners asked voted · 80% response rate" in page
     assert page.index("What do you want to practise?") < page.index("no idea") < page.index("It went well")
     rows = [line for line in page.splitlines() if 'class="tally-votes"' in line]
     assert [row.split('class="tally-votes">')[1].split("<")[0] for row in rows] == ["1", "2", "1"]
@@ -53,7 +53,7 @@ def test_a_changed_vote_counts_once(app, logged_in, trainer, past):
     post_sms(logged_in, app, "1", sender=ada.phone)
     post_sms(logged_in, app, "3", sender=ada.phone)
     page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
-    assert "1</span> learner voted" in page
+    assert "1</span> of the 1 learner asked voted · 100% response rate" in page
 
 
 def test_mark_reviewed_and_unmark(app, logged_in, trainer, past):

@@ -7,7 +7,7 @@ import phonenumbers
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
-from drip.services.programs.demo import DEMO_SEQUENCE, compress, demo_steps
+from drip.services.programs.demo import DEMO_SEQUENCE, DEMO_SESSION, LIVE_POLL, PAST_SEQUENCE, PAST_SESSION, compress, demo_steps
 from drip.services.programs.starter import starter_steps
 
 
@@ -19,9 +19,11 @@ def test_compress_turns_days_into_minutes():
     assert compress("P1D", 0.5) == "PT30S"
 
 
-def test_demo_steps_mirror_the_starter():
+def test_demo_steps_mirror_the_starter_with_a_live_poll():
     demo, starter = demo_steps(1), starter_steps()
-    assert [(d.kind, d.channel, d.anchor) for d in demo] == [(s.kind, s.channel, s.anchor) for s in starter]
+    assert LIVE_POLL in demo  # asked a minute into the session, for the projector's chart
+    rest = [step for step in demo if step is not LIVE_POLL]
+    assert [(d.kind, d.channel, d.anchor) for d in rest] == [(s.kind, s.channel, s.anchor) for s in starter]
     assert all(d.local_time is None for d in demo)
 
 
@@ -36,14 +38,16 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     assert counts == {model: db.session.query(model).count() for model in counts}
 
     names = {s.name for s in db.session.query(Sequence)}
-    assert names == {"Make training stick", DEMO_SEQUENCE}
+    assert names == {"Make training stick", DEMO_SEQUENCE, PAST_SEQUENCE}
     demo = db.session.query(Sequence).filter_by(name=DEMO_SEQUENCE).one()
     assert demo.send_window_start is None
-    ts = db.session.query(TrainingSession).one()
+    ts = db.session.query(TrainingSession).filter_by(title=DEMO_SESSION).one()
     assert timedelta(minutes=3) < ts.starts_at - utcnow() < timedelta(minutes=6)
+    past = db.session.query(TrainingSession).filter_by(title=PAST_SESSION).one()
+    assert past.ends_at < utcnow() - timedelta(minutes=15)  # its answers are not live questions
 
     learners = db.session.query(Learner).all()
-    assert 3 <= len(learners) <= 4
+    assert 4 <= len(learners) <= 5
     assert all(phonenumbers.is_valid_number(phonenumbers.parse(l.phone)) for l in learners)
     assert all(l.email.endswith("@example.com") for l in learners)
 

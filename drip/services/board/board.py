@@ -55,9 +55,12 @@ def questions(training_session: TrainingSession) -> list[dict]:
 
 
 def snapshot(training_session: TrainingSession) -> dict:
-    """The whole board in one event: questions and the projector setting."""
-    return {"type": "snapshot", "questions": questions(training_session),
-            "projector_approved_only": training_session.projector_approved_only}
+    """The whole board in one event: questions, poll charts and what the projector shows."""
+    from drip.services.board import polls as live_polls
+
+    return {"type": "snapshot", "questions": questions(training_session), "polls": live_polls.charts(training_session),
+            "projector_approved_only": training_session.projector_approved_only,
+            "projector_poll": training_session.projector_poll_step_id}
 
 
 def _publish(session_id: int, event: dict) -> None:
@@ -85,6 +88,11 @@ def publish_question(question: LiveQuestion) -> None:
     publish_event(question.session_id, question_event(question))
 
 
+def removal_event(question_id: int) -> dict:
+    """The board event for a question that left the board (re-filed as a reply)."""
+    return {"type": "question_removed", "id": question_id}
+
+
 def find_question(training_session: TrainingSession, question_id: int) -> LiveQuestion | None:
     """A question of this session, or None (another session's id is not found)."""
     question = db.session.get(LiveQuestion, question_id)
@@ -109,5 +117,6 @@ def update_settings(training_session: TrainingSession, *, projector_approved_onl
     if acknowledgement is not None:
         training_session.acknowledgement = acknowledgement.replace("\x00", "").strip()[:500]
     db.session.commit()
-    _publish(training_session.id, {"type": "settings",
-                                   "projector_approved_only": training_session.projector_approved_only})
+    from drip.services.board.polls import settings_event
+
+    _publish(training_session.id, settings_event(training_session))

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from drip.domain.routing import ANSWER_WINDOW, LIVE_MARGIN, LearnerContext, SentStep, SessionWindow
+from drip.domain.routing import ANSWER_KINDS, ANSWER_WINDOW, CHOICE_KINDS, LIVE_MARGIN, LearnerContext, SentStep, SessionWindow
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession
+from drip.models import Delivery, Enrollment, Learner, Reply, Step, TrainingSession
 
 SENT = ("sent", "delivered")
 
@@ -89,15 +89,27 @@ def context_for(learner: Learner, now: datetime, *, also_delivery: int | None = 
         .where(Delivery.learner_id == learner.id, Delivery.sent_at.is_not(None),
                or_(recent, named) if named is not None else recent)
     ).all()
+    answered = _answered_deliveries([delivery.id for delivery, step in rows if step.kind in CHOICE_KINDS])
     steps = [
         SentStep(delivery.id, step.id, delivery.session_id, step.kind, delivery.channel, delivery.sent_at,
-                 tuple(step.choices or ()))
+                 tuple(step.choices or ()), answered=delivery.id in answered)
         for delivery, step in rows
     ]
     return LearnerContext(
         learner_id=learner.id, sessions=[_window(ts) for ts in sessions], recent_steps=steps,
         sms_opted_out=learner.sms_opted_out_at is not None,
     )
+
+
+def _answered_deliveries(delivery_ids: list[int]) -> set[int]:
+    """The polls and quizzes (deliveries) among these that the learner already picked a choice on."""
+    if not delivery_ids:
+        return set()
+    kinds = [ANSWER_KINDS[kind] for kind in CHOICE_KINDS]
+    return set(db.session.scalars(
+        select(Reply.delivery_id).where(Reply.delivery_id.in_(delivery_ids), Reply.kind.in_(kinds),
+                                        Reply.choice_index.is_not(None))
+    ))
 
 
 def joinable_sessions(now: datetime) -> list[SessionWindow]:

@@ -14,13 +14,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from drip.domain import catalog
 from drip.domain.routing import Route, route
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, TrainingSession, utcnow
 from drip.services.inbound import lookup
 from drip.channels.sendgrid_inbound import InboundEmail
 
-ANSWER_KINDS = ("poll_vote", "practice_report", "discussion_reply", "unclassified")
+ANSWER_KINDS = catalog.learner_reply_kinds()
 
 
 class MalformedInbound(ValueError):
@@ -100,6 +101,7 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
     decided = route(email.text, channel="email", context=context, now=now,
                     replied_delivery_id=delivery.id if delivery else None)
+    # The reply address named a delivery routing could not use (not sent, or another learner's): keep the link.
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
         decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
     message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
@@ -114,7 +116,7 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
     message.learner_id = learner.id if learner else None
     message.trainer_id = learner.trainer_id if learner else None
     message.session_id, message.delivery_id = decided.session_id, decided.delivery_id
-    from drip.services.board import board
+    from drip.services.board import board, polls
 
     try:
         db.session.add(message)
@@ -124,6 +126,7 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
         # Everything the answer and the board need is read now: after the commit each of these
         # attributes would cost a SELECT (expire on commit), on the webhook's hot path.
         event = (question.session_id, board.question_event(question)) if question is not None else None
+        vote = (reply.session_id, reply.step_id) if reply is not None and reply.kind == "poll_vote" else None
         outcome = InboundOutcome(message.routed_as, answer=answer, inbound_id=message.id,
                                  question_id=question.id if question else None, reply_id=reply.id if reply else None)
         db.session.commit()
@@ -135,6 +138,9 @@ def _store(message: InboundMessage, decided: Route, learner: Learner | None, now
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     if event is not None:
         board.publish_event(*event)
+    if vote is not None and all(vote):
+        # Counted after the commit, so the chart includes every vote committed so far.
+        polls.publish_poll(*vote)
     return outcome
 
 
@@ -156,8 +162,7 @@ def _consent_or_privacy(message: InboundMessage, learner: Learner, now: datetime
 
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
     """The route's effect: opt-out, help, walk-in, live question or reply. Returns (answer, question, reply)."""
-    from drip.services.inbound import optout
-    from drip.services.inbound import walk_ins
+    from drip.services.inbound import answer_hooks, optout, walk_ins
 
     phone = message.from_address
     if learner is not None and decided.kind != "opt_out" and (answered := _consent_or_privacy(message, learner, now)):
@@ -197,4 +202,4 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
                   inbound_message_id=message.id, created_at=now)
     db.session.add(reply)
     db.session.flush()
-    return None, None, reply
+    return answer_hooks.run(reply, now), None, reply

@@ -87,10 +87,12 @@ def poll_results(ts: TrainingSession) -> list[PollResult]:
     polls = [step for step in session_steps(ts) if step.kind == "poll"]
     if not polls:
         return []
-    votes = [reply for reply in session_replies(ts) if reply.kind == "poll_vote"]
+    replies = session_replies(ts)
     results = []
     for step in polls:
-        answers = [reply for reply in votes if reply.step_id == step.id]
-        unmatched = sum(1 for reply in answers if reply.choice_index is None)
-        results.append(PollResult(step, tally(step, answers), unmatched))
+        answers = [reply for reply in replies if reply.step_id == step.id]
+        # Routing keeps a poll answer that picks no choice beside the poll, as an unclassified reply.
+        unmatched = sum(1 for reply in answers if reply.kind == "unclassified" or reply.choice_index is None)
+        votes = [reply for reply in answers if reply.kind == "poll_vote"]
+        results.append(PollResult(step, tally(step, votes), unmatched))
     return results

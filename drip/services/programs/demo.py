@@ -1,12 +1,17 @@
 """The demo a new user sees after `make run`: a trainer, the starter sequence, and a session about to start.
 
 The demo session runs a compressed copy of the starter sequence (each day of offset becomes
-DEMO_MINUTES_PER_DAY minutes), so every kind of step reaches the outbox within ten minutes.
-Seeding again keeps everything and creates only what is missing.
+DEMO_MINUTES_PER_DAY minutes) plus a poll asked during the session, so every kind of step
+reaches the outbox within ten minutes. The interest poll goes out at launch, minutes before the
+session: a vote still counts (routing: a poll sent within the hour). The demo learners are on the
+live board until 15 minutes after the end, so a second, finished session ("last week's group")
+sends its practice check-in a minute after launch: answering it on the phone simulator shows a
+practice report within the ten minutes. Seeding again keeps everything and creates only what is missing.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import timedelta
 from typing import Iterator
 
@@ -26,8 +31,22 @@ from drip.services.programs.starter import STARTER_NAME, add_starter, starter_st
 DEMO_EMAIL = "demo@drip.local"
 DEMO_SEQUENCE = f"{STARTER_NAME} (demo: days are minutes)"
 DEMO_SESSION = "Giving feedback that lands (demo)"
-STARTS_IN = timedelta(minutes=5)
-LASTS = timedelta(minutes=1)
+STARTS_IN = timedelta(minutes=4)
+LASTS = timedelta(minutes=2)
+LIVE_POLL_CHOICES = ["Ask before telling", "Describe the impact", "Agree a next step"]
+_LIVE_POLL = """Quick poll, {{ first_name }}: which will you try first this week? Reply 1, 2 or 3:
+1 Ask before telling
+2 Describe the impact
+3 Agree a next step"""
+# Not compressed: a minute after the start, inside the (two-minute) session.
+LIVE_POLL = StepInput("poll", "sms", "start", "PT1M", _LIVE_POLL, local_time=None, choices=LIVE_POLL_CHOICES)
+PAST_SESSION = "Giving feedback that lands (demo: last week's group)"
+PAST_SEQUENCE = "Demo: practice check-in after the session"
+PAST_ENDED = timedelta(minutes=20)  # past the 15-minute live window, so answers are not live questions
+_CHECK_IN = """Hi {{ first_name }}, {{ trainer.name }} here. It's been a week since {{ session.title }}: what did you try, and how did it go? Just reply to this text."""
+PAST_LEARNERS = [
+    {"name": "Jo Park", "phone": "+1 202 555 0178", "email": "jo@example.com", "timezone": "America/New_York"},
+]
 # 555-01xx numbers are reserved for fiction in North America; 0491 570 xxx in Australia.
 DEMO_LEARNERS = [
     {"name": "Maya Okafor", "phone": "+1 202 555 0143", "email": "maya@example.com", "timezone": "America/New_York"},
@@ -45,11 +64,22 @@ def compress(offset: str, minutes_per_day: float) -> str:
 
 
 def demo_steps(minutes_per_day: float) -> list[StepInput]:
-    """The starter steps on a minutes scale: no fixed time of day, since a day lasts minutes."""
-    return [StepInput(step.kind, step.channel, step.anchor, compress(step.offset, minutes_per_day), step.body,
-                      local_time=None, subject=step.subject, choices=step.choices, if_late=step.if_late,
-                      source=step.source)
-            for step in starter_steps()]
+    """The starter steps on a minutes scale (no fixed time of day, since a day lasts minutes), and the live poll."""
+    steps = [StepInput(step.kind, step.channel, step.anchor, compress(step.offset, minutes_per_day), step.body,
+                       local_time=None, subject=step.subject, choices=step.choices, if_late=step.if_late,
+                       source=step.source)
+             for step in starter_steps()]
+    after_prompt = next(index for index, step in enumerate(steps) if step.kind == "live_prompt") + 1
+    # A digest's source is an index into the list: those after the inserted poll move by one.
+    steps = [replace(step, source=step.source + 1) if isinstance(step.source, int) and step.source >= after_prompt
+             else step for step in steps]
+    return [*steps[:after_prompt], LIVE_POLL, *steps[after_prompt:]]
+
+
+def past_steps() -> list[StepInput]:
+    """Last week's group gets one practice check-in, 21 minutes after their session ended (a minute after launch)."""
+    due = PAST_ENDED + timedelta(minutes=1)
+    return [StepInput("practice", "sms", "end", f"PT{int(due.total_seconds() // 60)}M", _CHECK_IN, local_time=None)]
 
 
 def _named(model, trainer: Trainer, column, value):
@@ -81,6 +111,8 @@ def seed() -> Iterator[str]:
         yield f"Added “{DEMO_SEQUENCE}” ({minutes_per_day:g} minute{'' if minutes_per_day == 1 else 's'} per day)."
     if _named(TrainingSession, trainer, TrainingSession.title, DEMO_SESSION) is None:
         yield from _demo_session(trainer, demo_sequence)
+    if _named(TrainingSession, trainer, TrainingSession.title, PAST_SESSION) is None:
+        yield from _past_session(trainer)
     yield f"Sign in at http://127.0.0.1:{os.environ.get('PORT', '5000')} as {DEMO_EMAIL} / {password}"
 
 
@@ -102,15 +134,33 @@ def _approved_answers(training_session: TrainingSession, sequence: Sequence, lea
     db.session.commit()
 
 
+def _learners(trainer: Trainer, rows: list[dict]) -> list:
+    region = current_app.config.get("DEFAULT_REGION", "US")
+    return [learner for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region)
+                                                                 for row in rows])]
+
+
+def _past_session(trainer: Trainer) -> Iterator[str]:
+    sequence = _named(Sequence, trainer, Sequence.name, PAST_SEQUENCE) or create_sequence(
+        trainer, name=PAST_SEQUENCE, send_window=None, steps=past_steps())
+    ends_at = (utcnow() - PAST_ENDED).replace(microsecond=0)
+    training_session = create_session(
+        trainer, title=PAST_SESSION, starts_at=ends_at - LASTS, ends_at=ends_at, timezone="America/New_York",
+        sequence_ids=[sequence.id],
+    )
+    learners = _learners(trainer, PAST_LEARNERS)
+    enrol(training_session, learners, source="admin")
+    yield (f"Created “{PAST_SESSION}”: {learners[0].name} gets a practice check-in in a minute; answer it on "
+           "the Phone simulator to see a practice report.")
+
+
 def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
     starts_at = (utcnow() + STARTS_IN).replace(microsecond=0)
     training_session = create_session(
         trainer, title=DEMO_SESSION, starts_at=starts_at, ends_at=starts_at + LASTS, timezone="America/New_York",
         join_url="https://meet.example.com/feedback-demo", sequence_ids=[sequence.id], join_keyword="DEMO",
     )
-    region = current_app.config.get("DEFAULT_REGION", "US")
-    learners = [learner for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region)
-                                                                     for row in DEMO_LEARNERS])]
+    learners = _learners(trainer, DEMO_LEARNERS)
     enrol(training_session, learners, source="admin")
     _approved_answers(training_session, sequence, learners)
     yield (f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "

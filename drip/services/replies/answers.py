@@ -8,10 +8,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 
-LEARNER_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
+LEARNER_KINDS = catalog.learner_reply_kinds()
 
 
 @dataclass
@@ -101,7 +102,7 @@ def by_step(training_session: TrainingSession) -> list[StepReplies]:
     extra = [db.session.get(Step, step_id) for step_id in grouped if step_id is not None and step_id not in known]
     groups = []
     for step in steps + [step for step in extra if step is not None]:
-        if step.kind in ("poll", "practice", "discussion") or grouped.get(step.id):
+        if step.kind in catalog.answer_kinds() or grouped.get(step.id):
             group = StepReplies(step, grouped.get(step.id, []))
             if step.kind == "poll":
                 group.tally = tally(step, group.replies)

@@ -1,10 +1,13 @@
-// The live board and the projector: questions pushed by server-sent events, marks sent with fetch.
+// The live board and the projector: questions and poll charts pushed by server-sent events, marks,
+// moves and the projector switch sent with fetch.
 // Learner text only ever reaches the page through textContent, never as HTML.
 (function () {
   "use strict";
   var script = document.currentScript;
   var view = script.dataset.view; // "board" or "projector"
   var questions = new Map();
+  var polls = new Map(); // poll step id -> chart data
+  var projectorPoll = null; // the poll the projector shows instead of the questions
   var approvedOnly = false;
   var filter = "open";
   var list = document.getElementById("questions");
@@ -26,13 +29,36 @@
       questions.clear();
       nodes.forEach(function (node, id) { if (!event.questions.some(function (q) { return q.id === id; })) nodes.delete(id); });
       event.questions.forEach(function (q) { questions.set(q.id, q); });
+      polls.clear();
+      (event.polls || []).forEach(function (p) { polls.set(p.step_id, p); });
       approvedOnly = !!event.projector_approved_only;
+      projectorPoll = event.projector_poll || null;
     } else if (event.type === "question") {
       questions.set(event.question.id, event.question);
+    } else if (event.type === "question_removed") {
+      questions.delete(event.id);
+      nodes.delete(event.id);
+    } else if (event.type === "poll") {
+      // Charts are counted on any web process: one counted earlier may arrive later; keep the newest.
+      var shown = polls.get(event.poll.step_id);
+      if (!(shown && event.poll.version && shown.version > event.poll.version)) polls.set(event.poll.step_id, event.poll);
     } else if (event.type === "settings") {
       approvedOnly = !!event.projector_approved_only;
+      if ("projector_poll" in event) projectorPoll = event.projector_poll || null;
     }
     render();
+    renderPolls();
+  }
+
+  var pollArea = document.getElementById("polls");
+
+  function renderPolls() {
+    if (!pollArea || !window.DripPolls) return;
+    var shown = window.DripPolls.render(pollArea, polls, projectorPoll, view);
+    if (view === "projector") {
+      list.hidden = shown;
+      if (shown) empty.hidden = true;
+    }
   }
 
   function shownOnBoard(q) {
@@ -70,6 +96,7 @@
     node.classList.toggle("is-starred", q.starred);
     node.classList.toggle("is-hidden", q.hidden);
     if (view === "board") {
+      fillRefile(node);
       node.querySelector(".question-who").textContent = q.learner_name;
       node.querySelector(".question-time").textContent = q.time;
       var flags = node.querySelector(".question-flags");
@@ -89,6 +116,27 @@
       });
     }
     return node;
+  }
+
+  var refileOptions = JSON.parse((document.getElementById("refile-options") || {}).textContent || "[]");
+  var post = function (url, body) { return window.DripActions.post(url, body, csrf); };
+  var fillRefile = function (node) { window.DripActions.fillRefile(node, refileOptions); };
+
+  function refile(id, target) {
+    post(script.dataset.refile.replace(/\/0\/refile$/, "/" + id + "/refile"), { target: target })
+      .then(function () {
+        questions.delete(id);
+        nodes.delete(id);
+        render();
+        setConnection("live", "Moved");
+      })
+      .catch(function () { setConnection("error", "Could not move, try again"); });
+  }
+
+  function project(stepId) {
+    post(script.dataset.projector, { poll: stepId })
+      .then(function (event) { apply(event); })
+      .catch(function () { setConnection("error", "Could not switch the projector"); });
   }
 
   var labels = {
@@ -154,14 +202,7 @@
     var before = q[name];
     q[name] = value;
     render();
-    fetch(url, {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
-      body: JSON.stringify({ mark: name, value: value })
-    }).then(function (response) {
-      if (!response.ok) throw new Error(response.status);
-      return response.json();
-    }).then(function (saved) {
+    post(url, { mark: name, value: value }).then(function (saved) {
       questions.set(saved.id, saved);
       render();
     }).catch(function () {
@@ -173,11 +214,25 @@
 
   if (view === "board") {
     list.addEventListener("click", function (event) {
+      var go = event.target.closest("[data-refile-go]");
+      if (go) {
+        var card = go.closest("[data-id]");
+        refile(Number(card.dataset.id), card.querySelector("[data-refile]").value);
+        return;
+      }
       var button = event.target.closest("[data-mark]");
       if (!button) return;
       var id = Number(button.closest("[data-id]").dataset.id);
       mark(id, button.dataset.mark, !questions.get(id)[button.dataset.mark]);
     });
+    if (pollArea) {
+      pollArea.addEventListener("click", function (event) {
+        var button = event.target.closest("[data-project]");
+        if (!button) return;
+        var stepId = Number(button.dataset.project);
+        project(projectorPoll === stepId ? null : stepId);
+      });
+    }
     document.querySelectorAll("[data-filter]").forEach(function (tab) {
       tab.addEventListener("click", function () {
         filter = tab.dataset.filter;

@@ -1,10 +1,10 @@
-"""Engagement, sharing replies for digests, and testimonials."""
+"""Engagement, approving replies for digests (PATCH /replies/{id} in refile.py calls apply_shared), testimonials."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
 from drip.channels.base import SendError
 from drip.services.pages import engagement
@@ -12,8 +12,6 @@ from drip.services.replies import sharing, testimonials
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, not_found
 from drip.web.api.operations import operation
-from drip.web.api.resources import ReplyOut
-from drip.web.api.schemas import Body
 from drip.web.api.sessions import owned_or_404
 
 
@@ -49,18 +47,6 @@ class EngagementOut(BaseModel):
     falling: bool
     steps: list[StepEngagementOut]
     learners: list[LearnerEngagementOut]
-
-
-class ReplyPatch(Body):
-    """Changes to a reply: `shared` approves it for a digest (or withdraws it); a field left out stays."""
-
-    shared: bool | None = None
-
-    @model_validator(mode="after")
-    def _something(self) -> ReplyPatch:
-        if not self.model_fields_set:
-            raise ValueError("give at least one field to change")
-        return self
 
 
 class TestimonialOut(BaseModel):
@@ -118,17 +104,6 @@ def apply_shared(reply, shared: bool) -> None:
         sharing.set_shared([reply], shared)
     except sharing.NotShareable as error:
         raise ApiError(422, str(error), error="Invalid request body") from None
-
-
-@operation("PATCH", "/replies/<int:reply_id>", summary="Change a reply", body=ReplyPatch, response=ReplyOut,
-           errors=(404, 422))
-def patch_reply_api(reply_id: int, body: ReplyPatch) -> ReplyOut:
-    """`{"shared": true}` approves a discussion reply or practice report for the digests of its session
-    (`false` withdraws it). A digest quotes only approved answers, never a private or opted-out learner's."""
-    reply = _reply_or_404(reply_id)
-    if body.shared is not None:
-        apply_shared(reply, body.shared)
-    return ReplyOut.of(reply)
 
 
 @operation("GET", "/testimonials", summary="List testimonials", response=TestimonialList)

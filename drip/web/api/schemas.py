@@ -8,13 +8,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from drip.domain import catalog
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import SendWindow
 from drip.models.types import MAX_ID
 
 MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
 STEP_KINDS = ("poll", "testimonial", "discussion", "live_prompt", "practice", "reminder", "digest", "info")
-REPLY_KINDS = ("practice_report", "discussion_reply", "poll_vote", "unclassified")
+REPLY_KINDS = catalog.learner_reply_kinds()
 DELIVERY_STATUSES = ("scheduled", "queued", "sending", "sent", "delivered", "failed", "undelivered", "skipped", "unknown")
 
 

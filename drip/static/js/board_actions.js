@@ -1,0 +1,35 @@
+// What the board sends back to the server: JSON posts with the CSRF header, and the select of
+// kinds a question can be filed as (option texts through textContent only).
+(function () {
+  "use strict";
+
+  function post(url, body, csrf) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      if (!response.ok) throw new Error(response.status);
+      return response.json();
+    });
+  }
+
+  function fillRefile(node, groups) {
+    var select = node.querySelector("[data-refile]");
+    if (!select || select.options.length) return;
+    groups.forEach(function (group) {
+      var optgroup = document.createElement("optgroup");
+      optgroup.label = group.label;
+      group.options.forEach(function (option) {
+        if (option.value === "live_question") return; // it is one already
+        var choice = document.createElement("option");
+        choice.value = option.value;
+        choice.textContent = option.label;
+        optgroup.appendChild(choice);
+      });
+      select.appendChild(optgroup);
+    });
+  }
+
+  window.DripActions = { post: post, fillRefile: fillRefile };
+})();

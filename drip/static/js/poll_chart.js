@@ -1,0 +1,83 @@
+// Poll bar charts for the board and the projector: counts and percentages, redrawn on every vote.
+// Learner-supplied text (choices are the trainer's, but still) only reaches the page through textContent.
+(function () {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function draw(container, poll) {
+    var top = Math.max.apply(null, poll.choices.map(function (c) { return c.votes; }).concat([0]));
+    var chart = container.querySelector('[data-poll="' + poll.step_id + '"]');
+    if (!chart) {
+      chart = el("div", "poll-chart-live");
+      chart.dataset.poll = poll.step_id;
+      chart.appendChild(el("div", "poll-question"));
+      chart.appendChild(el("div", "poll-rows"));
+      chart.appendChild(el("div", "poll-summary"));
+      container.appendChild(chart);
+    }
+    chart.querySelector(".poll-question").textContent = poll.question;
+    var rows = chart.querySelector(".poll-rows");
+    rows.replaceChildren();
+    poll.choices.forEach(function (choice) {
+      var row = el("div", "tally-row");
+      row.dataset.choice = choice.index;
+      row.appendChild(el("div", "tally-label", (choice.index + 1) + ". " + choice.text));
+      var track = el("div", "tally-track");
+      track.setAttribute("role", "img");
+      track.setAttribute("aria-label", choice.votes + " votes, " + choice.percent + "%");
+      var bar = el("div", "tally-bar" + (top && choice.votes === top ? " is-top" : ""));
+      bar.style.width = choice.percent + "%";
+      track.appendChild(bar);
+      row.appendChild(track);
+      var count = el("div", "tally-count");
+      count.appendChild(el("strong", "tally-votes", String(choice.votes)));
+      count.appendChild(document.createTextNode(" "));
+      count.appendChild(el("span", "tally-percent", choice.percent + "%"));
+      row.appendChild(count);
+      rows.appendChild(row);
+    });
+    chart.querySelector(".poll-summary").textContent =
+      poll.voters + " of " + poll.asked + " voted" +
+      (poll.asked ? " (" + Math.round(100 * poll.voters / poll.asked) + "%)" : "");
+    return chart;
+  }
+
+  // The projector shows the chosen poll instead of the questions; the board lists every poll,
+  // each with a button that puts it on the projector (or takes it off). Returns whether a poll is shown.
+  function render(area, polls, projectorPoll, view) {
+    if (view === "projector") {
+      var shown = projectorPoll && polls.get(projectorPoll);
+      area.hidden = !shown;
+      if (shown) {
+        Array.from(area.children).forEach(function (c) { if (c.dataset.poll !== String(projectorPoll)) c.remove(); });
+        draw(area, shown);
+      }
+      return !!shown;
+    }
+    var none = document.getElementById("polls-empty");
+    if (none) none.hidden = polls.size > 0;
+    polls.forEach(function (poll) {
+      var chart = draw(area, poll);
+      var button = chart.querySelector("[data-project]");
+      if (!button) {
+        button = el("button", "btn btn-sm btn-outline-primary mt-2");
+        button.type = "button";
+        button.dataset.project = poll.step_id;
+        chart.appendChild(button);
+      }
+      var on = projectorPoll === poll.step_id;
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+      button.classList.toggle("active", on);
+      button.textContent = on ? "On the projector: show questions instead" : "Show on the projector";
+    });
+    return false;
+  }
+
+  window.DripPolls = { draw: draw, render: render };
+})();
