@@ -19,15 +19,20 @@ class Sizes:
     runs: int = 3
     dispatch_messages: int = 20_000
     dispatch_baseline_messages: int = 300
+    celery_messages: int = 5_000
     lateness_messages: int = 10_000
     lateness_spread: float = 60.0
     lateness_baseline_messages: int = 300
     enrol_learners: int = 10_000
     enrol_steps: int = 10
     enrol_baseline_learners: int = 1_000
-    ingest_seconds: float = 30.0
-    ingest_fixed_seconds: float = 20.0
+    ingest_seconds: float = 15.0
+    ingest_fixed_seconds: float = 10.0
     ingest_fixed_rate: float = 300.0
+    storm_callbacks: int = 10_000
+    storm_questions: int = 20
+    streams: int = 200
+    peers: bool = True  # the second baselines (in-request design, Celery); the quick run skips them
     memory_learners: int = 10_000  # x enrol_steps deliveries scheduled
     memory_baseline_jobs: int = 10_000
     workers: int = 2
@@ -35,9 +40,10 @@ class Sizes:
 
 
 # One worker each: process start-ups are most of a quick run's time, and one shows every code path.
-QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, lateness_messages=300,
+QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, celery_messages=200, lateness_messages=300,
               lateness_spread=3.0, lateness_baseline_messages=10, enrol_learners=300, enrol_baseline_learners=60,
-              ingest_seconds=2.0, ingest_fixed_seconds=1.5, memory_learners=200, memory_baseline_jobs=500, workers=1)
+              ingest_seconds=2.0, ingest_fixed_seconds=1.5, memory_learners=200, memory_baseline_jobs=500, workers=1,
+              storm_callbacks=600, storm_questions=3, streams=20, peers=False)
 
 
 def sizes_for(quick: bool, runs: int | None) -> Sizes:
@@ -90,6 +96,9 @@ class Figure:
     target: str = ""
     meets: Callable[[float, float], bool] | None = None  # (value, baseline) -> met?
     note: str = ""
+    # A second baseline measured in the same run (the design being replaced), shown after the first.
+    second_runs: list[float] = field(default_factory=list)
+    second_label: str = ""
 
     @property
     def value(self) -> float:
@@ -132,6 +141,8 @@ def table(figures: list[Figure], runs: int) -> str:
         if f.baseline_runs and not math.isnan(f.baseline) and f.baseline and not math.isnan(f.value):
             ratio = f" ({f.value / f.baseline:.2g}x)" if abs(f.value / f.baseline) >= 0.01 else ""
         baseline = f"{fmt(f.baseline, f.unit)} {f.baseline_label}".strip() if f.baseline_runs else f.baseline_label
+        if f.second_runs:
+            baseline = f"{baseline}; {fmt(median(f.second_runs), f.unit)} {f.second_label}".strip("; ")
         name = f"{f.name}" + (f" [{f.note}]" if f.note else "")
         rows.append([f.section, name, fmt(f.value, f.unit) + ratio, baseline or "-", f.target or "-",
                      f.verdict or "-"])

@@ -121,10 +121,20 @@ def send_sms_path() -> str:
     return "bench.baseline_jobs.send_sms"
 
 
+def celery_run(bench: Bench, count: int) -> dict:
+    """One Celery run: `count` tasks due now on thread-pool workers."""
+    from bench import celery_runs
+
+    done = celery_runs.run(bench, count)
+    arrivals = [m["at"] for m in done["record"]["accepted"]]
+    return {"rate": rate(arrivals), "cpu_per_1000": done["cpu"] / max(len(arrivals), 1) * 1000,
+            "arrived": len(arrivals), "redis_intact": done["intact"]}
+
+
 def measure(bench: Bench) -> list[Figure]:
-    """Runs Drip and the baseline `runs` times each; returns the rows of section 1."""
+    """Runs Drip and the baselines `runs` times each; returns the rows of section 1."""
     sizes = bench.sizes
-    drip, base = [], []
+    drip, base, celery = [], [], []
     for run in range(sizes.runs):
         bench.say(f"dispatch: Drip run {run + 1}/{sizes.runs}, {sizes.dispatch_messages:,} messages")
         drip.append(drip_run(bench, sizes.dispatch_messages))
@@ -133,18 +143,25 @@ def measure(bench: Bench) -> list[Figure]:
         bench.say(f"dispatch: baseline run {run + 1}/{sizes.runs}, {sizes.dispatch_baseline_messages:,} messages")
         base.append(baseline_run(bench, sizes.dispatch_baseline_messages))
         bench.say(f"  -> {base[-1]['rate']:.1f} msg/s, {base[-1]['cpu_per_1000']:.1f} CPU s/1000")
-    bench.extras["dispatch"] = {"drip": drip, "baseline": base}
+        if sizes.peers:
+            bench.say(f"dispatch: Celery run {run + 1}/{sizes.runs}, {sizes.celery_messages:,} messages")
+            celery.append(celery_run(bench, sizes.celery_messages))
+            bench.say(f"  -> {celery[-1]['rate']:.1f} msg/s, {celery[-1]['cpu_per_1000']:.2f} CPU s/1000")
+    bench.extras["dispatch"] = {"drip": drip, "baseline": base, "celery": celery}
     note = "" if all(r["complete"] and r["arrived"] == sizes.dispatch_messages for r in drip) else \
         "INCOMPLETE: " + ", ".join(f"{r['arrived']} arrived" for r in drip)
-    if not all(r["redis_intact"] for r in drip + base):
+    if not all(r["redis_intact"] for r in drip + base + celery):
         note = (note + "; " if note else "") + "Redis DB flushed by another process during a run"
     label = f"(plain RQ, {sizes.dispatch_baseline_messages:,} msgs)"
+    peer = f"(Celery, threads x{sizes.workers}, {sizes.celery_messages:,} msgs)"
     return [
         Figure("1", f"dispatch rate, {sizes.dispatch_messages:,} msgs", "msg/s", [r["rate"] for r in drip],
-               [r["rate"] for r in base], label, ">= 300 and >= 5x baseline",
-               lambda v, b: v >= 300 and v >= 5 * b, note),
+               [r["rate"] for r in base], label, ">= 300 and >= 5x baseline, ahead of Celery",
+               lambda v, b: v >= 300 and v >= 5 * b and (not celery or v > median([r["rate"] for r in celery])), note,
+               [r["rate"] for r in celery], peer),
         Figure("1", "worker CPU per 1,000 msgs", "s", [r["cpu_per_1000"] for r in drip],
-               [r["cpu_per_1000"] for r in base], label,
+               [r["cpu_per_1000"] for r in base], label, second_runs=[r["cpu_per_1000"] for r in celery],
+               second_label=peer,
                note=f"fake provider, own process: {median([r['provider_cpu'] for r in drip]) / sizes.dispatch_messages * 1000:.2f} s/1000"),
     ]
 

@@ -90,10 +90,20 @@ def baseline_run(bench: Bench, count: int) -> dict:
             "redis_intact": intact}
 
 
+def celery_run(bench: Bench, count: int) -> dict:
+    """One Celery run: one task per message with `eta` at its due time."""
+    from bench import celery_runs
+
+    due = schedule(count, bench.sizes.lateness_spread, lead=3.0 + count / 2000)
+    done = celery_runs.run(bench, count, due)
+    return {**lateness(done["record"], {seed.phone(i): when for i, when in enumerate(due)}),
+            "redis_intact": done["intact"]}
+
+
 def measure(bench: Bench) -> list[Figure]:
-    """Runs Drip and the baseline `runs` times each; returns the rows of section 2."""
+    """Runs Drip and the baselines `runs` times each; returns the rows of section 2."""
     sizes = bench.sizes
-    drip, base = [], []
+    drip, base, celery = [], [], []
     for run in range(sizes.runs):
         bench.say(f"lateness: Drip run {run + 1}/{sizes.runs}, {sizes.lateness_messages:,} over {sizes.lateness_spread:.0f} s")
         drip.append(drip_run(bench, sizes.lateness_messages))
@@ -101,16 +111,25 @@ def measure(bench: Bench) -> list[Figure]:
         bench.say(f"lateness: baseline run {run + 1}/{sizes.runs}, {sizes.lateness_baseline_messages:,} messages")
         base.append(baseline_run(bench, sizes.lateness_baseline_messages))
         bench.say(f"  -> {base[-1]}")
-    bench.extras["lateness"] = {"drip": drip, "baseline": base}
+        if sizes.peers:
+            bench.say(f"lateness: Celery run {run + 1}/{sizes.runs}, {sizes.lateness_messages:,} messages, eta tasks")
+            celery.append(celery_run(bench, sizes.lateness_messages))
+            bench.say(f"  -> {celery[-1]}")
+    bench.extras["lateness"] = {"drip": drip, "baseline": base, "celery": celery}
     bad = [r for r in drip if r["missing"] or r["duplicates"] or not r["complete"]]
     note = "; ".join(f"{r['missing']} missing, {r['duplicates']} twice" for r in bad)
-    if not all(r["redis_intact"] for r in drip + base):
+    if not all(r["redis_intact"] for r in drip + base + celery):
         note = (note + "; " if note else "") + "Redis DB flushed by another process during a run"
     label = f"(RQ enqueue_at, {sizes.lateness_baseline_messages:,} msgs)"
     size = f"{sizes.lateness_messages:,} msgs over {sizes.lateness_spread:.0f} s"
+    peer = f"(Celery eta, {sizes.lateness_messages:,} msgs)"
+    missed = sum(r["missing"] + r["duplicates"] for r in celery)
     return [
-        Figure("2", f"lateness p50, {size}", "s", [r["p50"] for r in drip], [r["p50"] for r in base], label),
+        Figure("2", f"lateness p50, {size}", "s", [r["p50"] for r in drip], [r["p50"] for r in base], label,
+               second_runs=[r["p50"] for r in celery], second_label=peer),
         Figure("2", "lateness p99", "s", [r["p99"] for r in drip], [r["p99"] for r in base], label,
-               "p99 <= 1 s", lambda v, b: v <= 1.0, note),
-        Figure("2", "lateness max", "s", [r["max"] for r in drip], [r["max"] for r in base], label),
+               "p99 <= 1 s", lambda v, b: v <= 1.0, note, [r["p99"] for r in celery], peer),
+        Figure("2", "lateness max", "s", [r["max"] for r in drip], [r["max"] for r in base], label,
+               note=f"Celery: {missed} missing or twice" if missed else "",
+               second_runs=[r["max"] for r in celery], second_label=peer),
     ]

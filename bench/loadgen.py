@@ -24,7 +24,8 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[max(0, -(-len(ordered) * p // 100) - 1)] if ordered else float("nan")
 
 
-def run(url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, connections: int) -> dict:
+def run(url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, connections: int,
+        path: str = PATH) -> dict:
     """Drive the load; return the summary."""
     parts = urlsplit(url)
     total = int(rate * seconds) if rate else len(lines)
@@ -44,7 +45,7 @@ def run(url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, 
                 time.sleep(due - time.monotonic())
             signature, body = lines[i % len(lines)]
             try:
-                conn.request("POST", PATH, body, {"Content-Type": "application/x-www-form-urlencoded",
+                conn.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded",
                                                   "X-Twilio-Signature": signature})
                 response = conn.getresponse()
                 response.read()
@@ -80,11 +81,12 @@ def main(argv=None) -> None:
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--rate", type=float, default=0.0, help="requests per second; 0 = closed loop")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--path", default=PATH, help="the webhook path the bodies are signed for")
     options = parser.parse_args(argv)
     with open(options.bodies) as file:
         lines = [tuple(line.rstrip("\n").split("\t", 1)) for line in file]
     print(json.dumps(run(options.url, lines, seconds=options.seconds, rate=options.rate,
-                         connections=options.connections)), flush=True)
+                         connections=options.connections, path=options.path)), flush=True)
 
 
 if __name__ == "__main__":

@@ -108,8 +108,8 @@ def measure(bench: Bench) -> list[Figure]:
         bench.say(f"  -> Drip {drip[-1]}, RQ scheduler {base[-1]}")
     bench.extras["memory"] = {"drip": drip, "baseline": base}
     factor = scheduled / sizes.memory_baseline_jobs
-    trivial = [r["peak_rss"] / MB for r in bench.extras.get("ingest", {}).get("baseline", []) if "peak_rss" in r]
-    web_under_load = [r["peak_rss"] / MB for r in bench.extras.get("ingest", {}).get("drip", []) if "peak_rss" in r]
+    trivial = [r["peak_rss"] / MB for r in bench.extras.get("ingest", {}).get("sms/trivial", []) if "peak_rss" in r]
+    web_under_load = [r["peak_rss"] / MB for r in bench.extras.get("ingest", {}).get("sms/drip", []) if "peak_rss" in r]
     return [
         Figure("5", "worker peak RSS during (1), largest worker incl. children", "MB",
                [r["peaks"]["worker"] / MB for r in dispatch["drip"]],

@@ -17,8 +17,9 @@ from bench.common import Bench, Figure, sizes_for, table
 from bench.procs import MachineLoad, stop_all
 from bench.stack import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Stack
 
-MEASUREMENTS = ("dispatch", "lateness", "enrolment", "ingest", "memory")
-SECTIONS = {"dispatch": "1", "lateness": "2", "enrolment": "3", "ingest": "4", "memory": "5"}
+MEASUREMENTS = ("dispatch", "lateness", "enrolment", "ingest", "memory", "storm", "streams")
+SECTIONS = {"dispatch": "1", "lateness": "2", "enrolment": "3", "ingest": "4", "memory": "5", "storm": "6",
+            "streams": "7"}
 
 
 def parse(argv) -> argparse.Namespace:

@@ -1,9 +1,10 @@
 -- wrk script: POST pre-signed Twilio webhook bodies, each once, in file order.
--- Usage: wrk ... -s bench/wrk_bodies.lua URL -- BODIES_FILE (lines: signature TAB body)
+-- Usage: wrk ... -s bench/wrk_bodies.lua URL -- BODIES_FILE [PATH] (lines: signature TAB body)
 local sigs, bodies, i = {}, {}, 0
 local path = "/webhooks/twilio/sms"
 
 init = function(args)
+  if args[2] then path = args[2] end
   for line in io.lines(args[1]) do
     local tab = string.find(line, "\t", 1, true)
     sigs[#sigs + 1] = string.sub(line, 1, tab - 1)

@@ -18,6 +18,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.load(config))
     Path(app.config["INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
 
+    from drip import metrics
+
+    metrics.init_app(app)  # first: it chooses where prometheus_client keeps this process's values
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)

@@ -85,6 +85,13 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "RECOVERY_INTERVAL_SECONDS": float(env.get("DRIP_RECOVERY_INTERVAL", "5")),
         # simple: jobs run in the worker process (threads, pooled connections); fork: RQ's work horse per job.
         "WORKER_CLASS": env.get("DRIP_WORKER_CLASS", "simple"),
+        # stored (default): webhooks store and acknowledge, workers apply. inline: the former in-request
+        # design, kept only as the benchmark's second baseline.
+        # Bearer token of GET /metrics; unset, /metrics answers 404.
+        "METRICS_TOKEN": env.get("DRIP_METRICS_TOKEN", ""),
+        # How long a worker holds stored webhooks it claimed; a killed worker's claims expire after it.
+        "WEBHOOK_LEASE_SECONDS": float(env.get("DRIP_WEBHOOK_LEASE_SECONDS", "10")),
+        "WEBHOOK_MODE": env.get("DRIP_WEBHOOKS", "stored"),
         "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
         # JSON API calls allowed per token in each window of seconds; 0 turns the limit off.
         "API_RATE_LIMIT": int(env.get("DRIP_API_RATE_LIMIT", "120")),

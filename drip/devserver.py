@@ -27,7 +27,7 @@ def main() -> int:
     port = env.get("PORT", "5000")
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "8", "--worker-class", "gthread", "--access-logfile", "-", "drip:create_app()"],
+         "--worker-class", "gevent", "--worker-connections", "1000", "--access-logfile", "-", "drip:create_app()"],
         env=env,
     )
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"], env=env)

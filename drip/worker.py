@@ -1,4 +1,5 @@
-"""The worker process: an RQ worker with the scheduler on, plus the dispatcher and recovery loops.
+"""The worker process: an RQ worker with the scheduler on, the dispatcher and recovery loops, and the
+threads that apply stored webhooks (drip.appliers).
 
 Any number of workers may run at once, on any number of machines: each one dispatches (claims
 are exclusive in the database), each one recovers (recovery is idempotent), all send.
@@ -109,21 +110,27 @@ def run_worker(*, burst: bool = False) -> None:
     from drip.services.delivery.dispatch import dispatch_due
     from drip.services.delivery.recovery import mark_dead, recover
 
+    from drip.appliers import Appliers
+
     app = current_app._get_current_object()
     worker = worker_class(app)([SEND_QUEUE], connection=redis_store.connection)
     dispatcher = Dispatcher(app, worker.name)
     worker.fork_guard = dispatcher.fork_guard
+    appliers = Appliers(app, dispatcher.fork_guard if issubclass(worker_class(app), ForkingWorker) else None)
     configure_mappers()  # now, before any thread: configuring later takes a lock a fork could inherit
     try:
         with app.app_context():
             mark_connections_owned()
             if burst:  # tests and one-shot runs: hand over what is due now, send it, stop
                 recover()
+                appliers.drain()
                 dispatch_due()
             else:
                 dispatcher.start()
+                appliers.start()
             worker.work(with_scheduler=True, burst=burst)
     finally:
+        appliers.stop()
         dispatcher.stop()
         try:
             mark_dead(worker.name)

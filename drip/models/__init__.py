@@ -3,6 +3,7 @@ from drip.models.accounts import ApiToken, Trainer
 from drip.models.deliveries import FINAL, PENDING, STATUSES, Delivery, OutboxMessage, ProviderEvent
 from drip.models.inbound import InboundMessage, LiveQuestion, Reply
 from drip.models.learners import Learner, OptOutEvent
+from drip.models.receipts import InboundReceipt
 from drip.models.refilings import Refiling
 from drip.models.reads import DeliveryRead, TrackedLink
 from drip.models.programs import Enrollment, Sequence, Step, TrainingSession, session_sequences
@@ -11,7 +12,7 @@ from drip.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "ApiToken", "Trainer", "Delivery", "OutboxMessage", "ProviderEvent", "FINAL", "PENDING", "STATUSES",
-    "InboundMessage", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "Enrollment", "Sequence", "Step",
-    "TrainingSession", "session_sequences", "DeliveryRead", "TrackedLink", "Testimonial",
-    "TestimonialShown", "UTCDateTime", "utcnow",
+    "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "Enrollment",
+    "Sequence", "Step",
+    "TrainingSession", "session_sequences", "DeliveryRead", "TrackedLink", "Testimonial", "TestimonialShown", "UTCDateTime", "utcnow",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from drip.extensions import db
 from drip.models.learners import Learner
 from drip.models.programs import Enrollment, Step, TrainingSession
+from drip.models.receipts import Pending, pending_index
 from drip.models.types import UTCDateTime, utcnow
 
 # scheduled → queued → sending → sent → delivered; or failed, undelivered, skipped, unknown.
@@ -82,11 +83,11 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class ProviderEvent(db.Model):
-    """A status callback or event already applied, so a repeat changes nothing."""
+class ProviderEvent(Pending, db.Model):
+    """A status callback or event as it arrived (stored once, so a repeat changes nothing), applied by a worker."""
 
     __tablename__ = "provider_events"
-    __table_args__ = (UniqueConstraint("provider", "event_id"),)
+    __table_args__ = (UniqueConstraint("provider", "event_id"), pending_index("provider_events"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider: Mapped[str] = mapped_column(String(20))  # twilio | sendgrid
@@ -94,4 +95,4 @@ class ProviderEvent(db.Model):
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
     event: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)  # when it arrived

@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from drip.extensions import db
 from drip.models import InboundMessage, Learner, OutboxMessage, Trainer, utcnow
+from drip.services.inbound.apply import route_now
 from drip.services.inbound.receive import sms_webhook_token
 
 WEBHOOK_PATH = "/webhooks/twilio/sms"
@@ -106,6 +107,9 @@ def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
     if response.status_code != 200:
         raise RuntimeError(f"the webhook answered {response.status_code}: {response.get_data(as_text=True)[:200]}")
     answers = [message.text or "" for message in ElementTree.fromstring(response.get_data()).iter("Message")]
+    # A worker would route the stored text within a second; the simulator does it now, so the phone
+    # the next page shows has the text and any answer sent by API (the outbox) on it already.
+    route_now()
     for answer in answers:
         # Twilio would text the TwiML answer to the learner: the outbox keeps what it would have sent.
         db.session.add(OutboxMessage(trainer_id=trainer.id, channel="sms", to_address=number, body=answer,

@@ -14,6 +14,7 @@ from drip.extensions import csrf, db, login_manager
 BLUEPRINT_MODULES = [
     "drip.web.auth",
     "drip.web.health",
+    "drip.web.metrics",
     "drip.web.dashboard",
     "drip.web.sequences",
     "drip.web.sessions",

@@ -8,8 +8,9 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from drip.channels.twilio_sms import verify_twilio_signature
-from drip.services.inbound import receive as inbound
 from drip.channels.sendgrid_inbound import Attachment, MalformedEmail, parse_inbound
+from drip.services.inbound import receive as inbound
+from drip.services.webhooks import intake
 
 bp = Blueprint("webhooks_inbound", __name__, url_prefix="/webhooks")
 _logger = logging.getLogger(__name__)
@@ -30,13 +31,16 @@ def _twiml(answer: str | None) -> Response:
 
 @bp.post("/twilio/sms")
 def twilio_sms():
-    """A learner texted us: verify Twilio's signature, route the text, answer in TwiML."""
+    """A learner texted us: verify Twilio's signature, store the text (or answer it now, in TwiML)."""
     form = request.form  # werkzeug reads an unparseable body as an empty form: then the signature fails
     token = inbound.sms_webhook_token(current_app.config)
     if not verify_twilio_signature(token, called_url(), form, request.headers.get("X-Twilio-Signature")):
         abort(403, "Missing or invalid X-Twilio-Signature.")
     try:
-        outcome = inbound.receive_sms(form.to_dict())
+        if current_app.config["WEBHOOK_MODE"] == "inline":
+            outcome = inbound.receive_sms(form.to_dict())
+        else:
+            outcome = intake.store_sms(form.to_dict())
     except inbound.MalformedInbound as error:
         abort(400, str(error))
     return _twiml(None if outcome.duplicate else outcome.answer)
@@ -65,12 +69,14 @@ def _noted_attachments() -> list[Attachment]:
 
 @bp.post("/sendgrid/inbound")
 def sendgrid_inbound():
-    """A learner answered an email: check the shared secret, keep the new text, route it."""
+    """A learner answered an email: check the shared secret, keep the new text for a worker to route."""
     if not _sendgrid_caller_ok():
         abort(403, "Missing or wrong inbound secret.")
     try:
         email = parse_inbound(request.form.to_dict(), _noted_attachments())
     except MalformedEmail as error:
         abort(400, str(error))
-    outcome = inbound.receive_email(email)
-    return jsonify(kind=outcome.kind, duplicate=outcome.duplicate), 200
+    if current_app.config["WEBHOOK_MODE"] == "inline":
+        outcome = inbound.receive_email(email)
+        return jsonify(kind=outcome.kind, duplicate=outcome.duplicate), 200
+    return jsonify(stored=True, duplicate=not intake.store_email(email)), 200

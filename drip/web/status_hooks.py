@@ -8,6 +8,8 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from drip.channels.sendgrid_email import verify_sendgrid_event
 from drip.channels.twilio_sms import verify_twilio_signature
 from drip.services.delivery import callbacks as status
+from drip.services.delivery import callbacks_inline as status_inline
+from drip.services.webhooks import intake
 
 bp = Blueprint("webhooks_status", __name__, url_prefix="/webhooks")
 
@@ -23,7 +25,7 @@ def called_url() -> str:
 
 @bp.post("/twilio/status")
 def twilio_status():
-    """Twilio reports a message's progress: queued, sent, delivered, undelivered, failed."""
+    """Twilio reports a message's progress (queued, sent, delivered, ...): stored for a worker to apply."""
     try:
         form = request.form
     except Exception:  # werkzeug refuses some bodies outright (too large, broken encoding): nothing is signed
@@ -31,8 +33,10 @@ def twilio_status():
     signature = request.headers.get("X-Twilio-Signature")
     if not verify_twilio_signature(current_app.config["TWILIO_AUTH_TOKEN"], called_url(), form, signature):
         abort(403, "Missing or invalid X-Twilio-Signature.")
+    inline = current_app.config["WEBHOOK_MODE"] == "inline"
     try:
-        status.apply_twilio_status(form.to_dict(), delivery_hint=request.args.get("d"))
+        (status_inline.apply_twilio_status if inline else intake.store_twilio_status)(
+            form.to_dict(), delivery_hint=request.args.get("d"))
     except status.MalformedCallback as exc:
         abort(400, str(exc))
     return "", 204
@@ -40,7 +44,7 @@ def twilio_status():
 
 @bp.post("/sendgrid/events")
 def sendgrid_events():
-    """SendGrid reports what became of each email, in signed batches."""
+    """SendGrid reports what became of each email, in signed batches: stored for a worker to apply."""
     payload = request.get_data(cache=False)
     key = current_app.config["SENDGRID_EVENT_PUBLIC_KEY"]
     headers = request.headers
@@ -54,5 +58,8 @@ def sendgrid_events():
         abort(400, "The body must be a JSON array of events.")
     if not isinstance(events, list):
         abort(400, "The body must be a JSON array of events.")
-    result = status.apply_sendgrid_events(events)
-    return jsonify(applied=result.applied, duplicates=result.duplicates, errors=result.errors)
+    if current_app.config["WEBHOOK_MODE"] == "inline":
+        result = status_inline.apply_sendgrid_events(events)
+        return jsonify(applied=result.applied, duplicates=result.duplicates, errors=result.errors)
+    stored = intake.store_sendgrid_events(events)
+    return jsonify(stored=stored.stored, duplicates=stored.duplicates, errors=stored.errors)

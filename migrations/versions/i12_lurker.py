@@ -1,7 +1,7 @@
 """Issue 12, the lurker loop: read tracking, digests, answers after the session, testimonials
 
 Revision ID: i12_lurker
-Revises: i10_routing
+Revises: i14_webtier
 Create Date: 2026-12-01 08:42:49.780721
 
 """
@@ -13,7 +13,7 @@ import drip.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'i12_lurker'
-down_revision = 'i10_routing'
+down_revision = 'i14_webtier'
 branch_labels = None
 depends_on = None
 

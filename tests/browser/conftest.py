@@ -27,11 +27,16 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture()
 def live_server(app):
-    """Serve the test app on a free port in a background thread; yields its base URL."""
+    """Serve the test app on a free port in a background thread, with a worker's appliers; yields its base URL."""
+    from drip.appliers import Appliers
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    appliers = Appliers(app)  # what a worker does with the stored webhooks: route texts, apply callbacks
+    appliers.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    appliers.stop()
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()

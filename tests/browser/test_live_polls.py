@@ -45,6 +45,7 @@ def test_the_projector_charts_votes_as_they_arrive(app, page, live_server, live_
     projector.goto(f"{live_server}/sessions/{ts.id}/projector")
     expect(projector.locator("#connection")).to_have_text("Live")
     expect(projector.locator("#polls")).to_contain_text("Which will you try first?")
+    expect(projector.locator(".poll-how")).to_have_text("Text a number from 1 to 2, or a letter from A to B")
     expect(projector.locator("#questions")).to_be_hidden()
     timings = []
     for phone, choice, expected in [

@@ -19,8 +19,10 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow  # starts workers, gunicorn and the fake provider: about a minute (process start-ups)
 
 SECTIONS = ("| 1 | dispatch rate", "| 1 | worker CPU", "| 2 | lateness p99", "| 3 | enrolment",
-            "| 4 | webhook ingest", "| 4 | ingest p99 at", "| 4 | ingest errors", "| 5 | worker peak RSS",
-            "| 5 | web peak RSS", "| 5 | Redis growth")
+            "| 4 | status callbacks, max", "| 4 | status callbacks p99 at 300", "| 4 | status callbacks errors",
+            "| 4 | status callbacks: web CPU", "| 4 | inbound SMS, max", "| 4 | inbound SMS p99 at 300",
+            "| 4 | inbound SMS: stored ones applied", "| 5 | worker peak RSS", "| 5 | web peak RSS",
+            "| 5 | Redis growth", "| 6 | storm of", "| 7 | p99 at 300 req/s with", "| 7 | board streams refused")
 
 
 def _bench_urls(database_url: str, redis_url: str, tmp_path: Path) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from twilio.request_validator import RequestValidator
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, utcnow
+from tests.support.webhook_drain import wait_applied
 from tests.support.delivery_rows import make_session
 from tests.support.engine_workers import descendants, kill_all
 from fakes.provider import FakeProvider
@@ -233,7 +234,7 @@ def report_deliveries(client, fake) -> None:
         response = client.post("/webhooks/sendgrid/events", data=body, content_type="application/json", headers={
             "X-Twilio-Email-Event-Webhook-Signature": signature, "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600"})
         assert response.get_json()["errors"] == 0
-    db.session.rollback()
+    wait_applied()  # stored by the webhooks; applied here or by a worker still running
     counts = dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
     counts.pop("failed", None)  # never accepted, so never reported on
     assert counts == {"delivered": len(fake.accepted)}

@@ -7,9 +7,10 @@ import pytest
 
 from drip.extensions import db
 from drip.models import Delivery
-from drip.services.delivery import callbacks as status
 from drip.services.delivery.transitions import report
+from drip.services.webhooks import intake
 from tests.support.delivery_rows import make_delivery, make_learner
+from tests.support.webhook_drain import drain
 
 FORWARD = ["queued", "sending", "sent", "delivered"]
 FINAL = ["delivered", "undelivered", "failed"]
@@ -46,14 +47,16 @@ def test_report_keeps_the_first_sent_time_and_the_provider_id(app, trainer):
 
 def test_unknown_twilio_status_is_recorded_without_a_change(app, trainer):
     delivery = make_delivery(make_learner(trainer), status="sent", provider_message_id="SM1")
-    assert status.apply_twilio_status({"MessageSid": "SM1", "MessageStatus": "partially_delivered"}) is True
-    assert status.apply_twilio_status({"MessageSid": "SM1", "MessageStatus": "partially_delivered"}) is False
+    assert intake.store_twilio_status({"MessageSid": "SM1", "MessageStatus": "partially_delivered"}) is True
+    assert intake.store_twilio_status({"MessageSid": "SM1", "MessageStatus": "partially_delivered"}) is False
+    assert drain() == 1
     db.session.expire_all()
     assert db.session.get(Delivery, delivery.id).status == "sent"
 
 
 def test_callback_for_a_message_drip_does_not_know_is_kept(app):
-    assert status.apply_twilio_status({"MessageSid": "SMnobody", "MessageStatus": "delivered"}) is True
+    assert intake.store_twilio_status({"MessageSid": "SMnobody", "MessageStatus": "delivered"}) is True
+    assert drain() == 1
     from drip.models import ProviderEvent
     event = db.session.scalar(db.select(ProviderEvent))
     assert (event.delivery_id, event.event_id) == (None, "SMnobody:delivered")

@@ -9,6 +9,7 @@ from twilio.request_validator import RequestValidator
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
 from drip.services.inbound.receive import sms_webhook_token
+from tests.support.webhook_drain import drain
 
 SMS_PATH = "/webhooks/twilio/sms"
 EMAIL_PATH = "/webhooks/sendgrid/inbound"
@@ -84,10 +85,13 @@ def twilio_signature(app, form: dict, path: str = SMS_PATH) -> str:
     return RequestValidator(token).compute_signature(app.config["PUBLIC_BASE_URL"] + path, form)
 
 
-def post_sms(client, app, body: str, sender: str = "+14155550101", sid: str | None = None):
-    """POST a correctly signed inbound SMS through the test client."""
+def post_sms(client, app, body: str, sender: str = "+14155550101", sid: str | None = None, *, apply: bool = True):
+    """POST a correctly signed inbound SMS through the test client; then, unless told not to, route it as a worker would."""
     form = sms_form(body, sender, sid)
-    return client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    response = client.post(SMS_PATH, data=form, headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    if apply:
+        drain()
+    return response
 
 
 GMAIL_REPLY = """Tried the SBI model with my team lead today. Went much better than last time.

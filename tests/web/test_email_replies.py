@@ -18,6 +18,7 @@ from tests.support.inbound_factory import (
     make_step,
     sent_delivery,
 )
+from tests.support.webhook_drain import drain
 
 SECRET = "inbound-secret"
 DOMAIN = "inbound.example.com"
@@ -43,6 +44,7 @@ def post(client, delivery, name):
         to=f"reply+{delivery.reply_token}@{DOMAIN}",
     )
     assert client.post(EMAIL_PATH + f"?token={SECRET}", data=form).status_code == 200
+    drain()  # what a worker does next
     return db.session.scalars(select(Reply).order_by(Reply.id.desc())).first()
 
 

@@ -14,6 +14,7 @@ from twilio.request_validator import RequestValidator
 from drip.extensions import db
 from drip.models import Delivery, Learner, OptOutEvent, ProviderEvent
 from tests.support.delivery_rows import make_delivery, make_learner, make_session
+from tests.support.webhook_drain import drain
 
 AUTH_TOKEN = "status-test-auth-token"
 BASE = "https://drip.example.org"
@@ -37,8 +38,10 @@ def post_twilio(client, params: dict, *, query: str = "", token: str = AUTH_TOKE
     if signature is None:
         signature = RequestValidator(token).compute_signature(BASE + path, params)
     headers = {"X-Twilio-Signature": signature} if signature else {}
-    return client.post(path, data=urlencode(params), headers=headers,
-                       content_type="application/x-www-form-urlencoded")
+    response = client.post(path, data=urlencode(params), headers=headers,
+                           content_type="application/x-www-form-urlencoded")
+    drain()  # what a worker does next
+    return response
 
 
 def post_events(client, private_key, events, *, body: bytes | None = None, timestamp: str = "1767225600"):
@@ -47,7 +50,9 @@ def post_events(client, private_key, events, *, body: bytes | None = None, times
     signature = private_key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
     headers = {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
                "X-Twilio-Email-Event-Webhook-Timestamp": timestamp}
-    return client.post("/webhooks/sendgrid/events", data=body, headers=headers, content_type="application/json")
+    response = client.post("/webhooks/sendgrid/events", data=body, headers=headers, content_type="application/json")
+    drain()  # what a worker does next
+    return response
 
 
 def _status(delivery_id):
@@ -175,7 +180,7 @@ def test_sendgrid_events_update_deliveries_and_suppress_addresses(client, traine
               _sg("bounce", bounced, reason="550 5.1.1 no such user", status="5.1.1", type="bounce")]
     response = post_events(client, signing, events)
     assert response.status_code == 200
-    assert response.get_json() == {"applied": 6, "duplicates": 0, "errors": 0}
+    assert response.get_json() == {"stored": 6, "duplicates": 0, "errors": 0}
     db.session.expire_all()
     assert _status(delivered.id) == "delivered"
     row = db.session.get(Delivery, bounced.id)
@@ -205,7 +210,7 @@ def test_replayed_sendgrid_events_change_nothing(client, trainer, signing):
     from drip.services.inbound import optout
     optout.resubscribe_email(db.session.get(Learner, learner.id))
     response = post_events(client, signing, events)
-    assert response.get_json() == {"applied": 0, "duplicates": 2, "errors": 0}
+    assert response.get_json() == {"stored": 0, "duplicates": 2, "errors": 0}
     db.session.expire_all()
     assert db.session.get(Learner, learner.id).email_opted_out_at is None  # the replayed report did not re-apply
 
@@ -215,7 +220,7 @@ def test_one_bad_event_does_not_fail_the_batch(client, trainer, signing):
     events = ["not an event", {"no": "name"}, _sg("delivered", delivery)]
     response = post_events(client, signing, events)
     assert response.status_code == 200
-    assert response.get_json() == {"applied": 1, "duplicates": 0, "errors": 2}
+    assert response.get_json() == {"stored": 1, "duplicates": 0, "errors": 2}
     assert _status(delivery.id) == "delivered"
 
 

@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from drip.extensions import db
-from drip.models import InboundMessage, LiveQuestion, Reply
+from drip.models import InboundMessage, InboundReceipt, LiveQuestion, OutboxMessage, Reply
 from tests.support.inbound_factory import (
     EMAIL_PATH, SMS_PATH, enrol, inbound_parse_form, make_learner, make_session, make_step, post_sms,
     sent_delivery, sms_form, twilio_signature,
 )
+from tests.support.webhook_drain import drain
 
 SECRET = "inbound-secret-for-tests"
 
@@ -22,14 +23,25 @@ def stored() -> int:
     return db.session.scalar(select(func.count()).select_from(InboundMessage))
 
 
-def test_a_signed_text_during_a_session_answers_with_the_acknowledgement(app, client, trainer):
+def test_a_signed_text_during_a_session_is_stored_then_routed_and_acknowledged_by_api(app, client, trainer):
     ts = make_session(trainer)
     ts.acknowledgement = "Thanks - your question is on the board"
     enrol(ts, make_learner(trainer))
-    response = post_sms(client, app, "What about remote teams?")
-    assert response.status_code == 200 and response.mimetype == "application/xml"
-    assert "<Message>Thanks - your question is on the board</Message>" in response.get_data(as_text=True)
+    response = post_sms(client, app, "What about remote teams?", apply=False)
+    # Stored and acknowledged: an empty TwiML, nothing routed yet.
+    assert response.status_code == 200 and response.get_data(as_text=True).endswith("<Response />")
+    assert stored() == 0 and db.session.scalar(select(func.count()).select_from(InboundReceipt)) == 1
+    drain()  # what a worker does next
     assert db.session.scalar(select(LiveQuestion.body)) == "What about remote teams?"
+    answer = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == "+14155550101"))
+    assert answer.body == "Thanks - your question is on the board" and answer.trainer_id == trainer.id
+
+
+def test_help_is_answered_in_the_twiml(app, client, trainer):
+    make_learner(trainer)
+    response = post_sms(client, app, "HELP", apply=False)
+    assert "<Message>" in response.get_data(as_text=True)
+    assert stored() == 1  # routed in the request
 
 
 def test_stop_answers_an_empty_twiml(app, client, trainer):
@@ -122,7 +134,9 @@ def post_email(client, form, *, token=SECRET, auth=None, files=None):
     for name, (content, filename, mimetype) in (files or {}).items():
         data[name] = (io.BytesIO(content), filename, mimetype)
     path = EMAIL_PATH + (f"?token={token}" if token else "")
-    return client.post(path, data=data, auth=auth, content_type="multipart/form-data")
+    response = client.post(path, data=data, auth=auth, content_type="multipart/form-data")
+    drain()  # what a worker does next
+    return response
 
 
 @pytest.fixture()
@@ -157,7 +171,7 @@ def test_a_gmail_reply_becomes_a_practice_report_without_its_quote(email_app, cl
     form = inbound_parse_form(to=f"reply+{delivery.reply_token}@inbound.example.com")
     files = {"attachment1": (b"%PDF-1.4 notes", "notes.pdf", "application/pdf")}
     response = post_email(client, form | {"attachments": "1"}, files=files)
-    assert response.status_code == 200 and response.json["kind"] == "practice_report"
+    assert response.status_code == 200 and response.json == {"stored": True, "duplicate": False}
     reply = db.session.scalar(select(Reply))
     assert reply.body.startswith("Tried the SBI model") and "wrote:" not in reply.body
     raw = db.session.scalar(select(InboundMessage.raw))

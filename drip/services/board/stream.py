@@ -1,7 +1,8 @@
 """Server-sent events for the live board, fed by the session's Redis pub/sub channel.
 
-Under gunicorn's gthread workers each open stream holds one thread, so a process serves at most
-BOARD_STREAMS_PER_PROCESS of them (503 beyond: the page falls back to fetching and retries), and
+Under gunicorn's gevent workers (the Procfile) each open stream is a greenlet, so a process serves
+GREEN_STREAMS_PER_PROCESS of them; under threaded workers each holds a thread, so a process serves
+at most BOARD_STREAMS_PER_PROCESS (503 beyond: the page falls back to fetching and retries), and
 every stream ends after BOARD_STREAM_SECONDS (shorter than gunicorn's 30 s graceful timeout, so a
 restart never waits on a board); EventSource reconnects by itself and the first event of every
 connection is a full snapshot, so nothing published in between is lost. A heartbeat comment every
@@ -18,9 +19,22 @@ from collections.abc import Callable, Iterator
 import redis
 
 from drip.extensions import redis_store
+from drip.metrics import stream_closed, stream_opened
 from drip.services.board.board import channel_name
 
 DEFAULTS = {"BOARD_STREAMS_PER_PROCESS": 4, "BOARD_STREAM_SECONDS": 25.0, "BOARD_HEARTBEAT_SECONDS": 10.0}
+# Under gunicorn's gevent workers (the Procfile's web) a stream is a greenlet waiting on its Redis
+# socket, not a thread: a process holds hundreds (each one Redis connection and ~100 KB).
+GREEN_STREAMS_PER_PROCESS = 500
+
+
+def green() -> bool:
+    """True in a gevent-patched process (gunicorn -k gevent), where a waiting stream holds no thread."""
+    try:
+        from gevent import monkey
+    except ImportError:
+        return False
+    return monkey.is_module_patched("socket")
 _logger = logging.getLogger(__name__)
 
 
@@ -83,8 +97,11 @@ class BoardStream:
 
     def __init__(self, session_id: int, snapshot: Callable[[], dict], *, anonymous: bool, config) -> None:
         settings = {key: config.get(key, default) for key, default in DEFAULTS.items()}
+        if "BOARD_STREAMS_PER_PROCESS" not in config:
+            settings["BOARD_STREAMS_PER_PROCESS"] = GREEN_STREAMS_PER_PROCESS if green() else 4
         if not slots.take(int(settings["BOARD_STREAMS_PER_PROCESS"])):
             raise StreamRefused()
+        stream_opened()
         self._closed = False
         self._pubsub = None
         try:
@@ -146,3 +163,4 @@ class BoardStream:
             except (redis.RedisError, OSError):
                 pass
         slots.give_back()
+        stream_closed()

@@ -1,7 +1,8 @@
 """What providers tell us after sending: Twilio status callbacks and SendGrid events.
 
 A delivery only ever moves forward, so callbacks arriving out of order or twice change nothing
-they should not; each provider event is recorded once in ProviderEvent, which makes repeats no-ops.
+they should not. Webhooks store each provider event once in ProviderEvent (services/webhooks/intake),
+which makes repeats no-ops; workers turn them into changes here and apply them (delivery/apply_callbacks).
 """
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
+from drip.domain import catalog
 from drip.extensions import db
-from drip.models import Delivery, ProviderEvent, utcnow
-from drip.services.delivery.transitions import report
+from drip.models import Delivery
+from drip.services.delivery.transitions import report, report_many
 from drip.services.inbound import optout
 from drip.services.delivery import reads
 
@@ -47,110 +48,117 @@ class MalformedCallback(ValueError):
     """The provider's request lacks what every callback carries."""
 
 
-@dataclass
-class EventsResult:
-    """What became of a batch of provider events."""
-
-    applied: int = 0
-    duplicates: int = 0
-    errors: int = 0
-
-
-def apply_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None = None,
-                        now: datetime | None = None) -> bool:
-    """Apply one Twilio status callback; False when it was a repeat. Raises MalformedCallback."""
+def twilio_event_key(params: Mapping[str, str]) -> tuple[str, str]:
+    """(MessageSid, reported status) of a Twilio status callback; MalformedCallback when either is missing."""
     sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
     reported = (params.get("MessageStatus") or params.get("SmsStatus") or "").strip().lower()
     if not sid or not reported or len(sid) > 64 or len(reported) > 30:
         raise MalformedCallback("MessageSid and MessageStatus are required.")
-    now = now or utcnow()
+    return sid, reported
+
+
+def twilio_error(error_code: str | None) -> str | None:
+    """What a Twilio error code means, in words."""
+    return TWILIO_ERRORS.get(error_code or "", f"Twilio error {error_code}") if error_code else None
+
+
+def sendgrid_event_id(event: dict) -> str:
+    """The id that makes a repeated SendGrid event recognisable: sg_event_id, else a digest of the event."""
+    return str(event.get("sg_event_id") or "") or _digest(event)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A move forward one provider event asks of one delivery."""
+
+    delivery_id: int
+    status: str
+    at: datetime
+    error_code: str | None = None
+    error_message: str | None = None
+    provider_message_id: str | None = None
+
+
+def apply_changes(changes: list[Change]) -> int:
+    """Apply many changes: the plain ones (no error, no new id) in one UPDATE per status; returns how many moved."""
+    plain: dict[str, list[Change]] = {}
+    moved = 0
+    for change in changes:
+        if change.error_code or change.error_message or change.provider_message_id:
+            moved += apply_change(change)
+        else:
+            plain.setdefault(change.status, []).append(change)
+    for name, group in plain.items():
+        # The latest arrival among them dates the move: the same second for a batch, at most a lease apart.
+        moved += report_many([change.delivery_id for change in group], name, now=max(c.at for c in group))
+    return moved
+
+
+def apply_change(change: Change) -> bool:
+    """Move the delivery forward as the change says (never backwards); True when it moved."""
+    return report(change.delivery_id, change.status, now=change.at, error_code=change.error_code,
+                  error_message=change.error_message, provider_message_id=change.provider_message_id)
+
+
+def rank(status: str) -> int:
+    """Where a status stands in the life cycle (catalog): a delivery only moves to a higher rank."""
+    return catalog.status(status).rank
+
+
+def twilio_change(params: Mapping[str, str], hint: str | None, at: datetime, *,
+                  by_sid: Mapping[str, Delivery] | None = None) -> tuple[Delivery | None, Change | None]:
+    """The delivery a Twilio callback is about and the change it asks; opts the number out on error 21610."""
+    sid, reported = twilio_event_key(params)
     error_code = (params.get("ErrorCode") or "").strip() or None
-
-    def apply() -> None:
-        delivery = _twilio_delivery(sid, delivery_hint)
-        status = TWILIO_STATUS.get(reported)
-        if delivery is not None and status:
-            message = TWILIO_ERRORS.get(error_code or "", f"Twilio error {error_code}") if error_code else None
-            failing = status in ("failed", "undelivered")
-            report(delivery.id, status, now=now, provider_message_id=sid,
-                    error_code=error_code if failing else None, error_message=message if failing else None)
-        if error_code == "21610":
-            phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
-            if phone:
-                optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=now, commit=False)
-        return delivery
-
-    return _once("twilio", f"{sid}:{reported}", reported, dict(params), apply)
+    delivery = twilio_delivery(sid, hint, by_sid=by_sid)
+    status = TWILIO_STATUS.get(reported)
+    change = None
+    if delivery is not None and status:
+        failing = status in ("failed", "undelivered")
+        change = Change(delivery.id, status, at, error_code=error_code if failing else None,
+                        error_message=twilio_error(error_code) if failing else None,
+                        provider_message_id=None if delivery.provider_message_id == sid else sid)
+    if error_code == "21610":
+        phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
+        if phone:
+            optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=at, commit=False)
+    return delivery, change
 
 
-def apply_sendgrid_events(events: list, *, now: datetime | None = None) -> EventsResult:
-    """Apply a SendGrid Event Webhook batch; a bad event is logged and skipped, never fails the rest."""
-    result = EventsResult()
-    for event in events:
-        try:
-            if not isinstance(event, dict) or not isinstance(event.get("event"), str):
-                raise MalformedCallback("an event must be an object with an 'event' name")
-            if _apply_sendgrid_event(event, now or utcnow()):
-                result.applied += 1
-            else:
-                result.duplicates += 1
-        except Exception:  # noqa: BLE001 - one bad event must not lose the others
-            db.session.rollback()
-            _logger.exception("SendGrid event not applied: %r", event)
-            result.errors += 1
-    return result
-
-
-def _apply_sendgrid_event(event: dict, now: datetime) -> bool:
+def sendgrid_change(event: dict, at: datetime) -> tuple[Delivery | None, Change | None]:
+    """The delivery a SendGrid event is about and the change it asks; suppresses the address when SendGrid does."""
     name = event["event"]
-    event_id = str(event.get("sg_event_id") or "") or _digest(event)
     message_id = str(event.get("sg_message_id") or "")
-
-    def apply() -> Delivery | None:
-        delivery = _sendgrid_delivery(event.get("delivery_id"), message_id)
-        status = SENDGRID_STATUS.get(name)
-        if delivery is not None and status:
-            failing = status in ("failed", "undelivered")
-            reason = str(event.get("reason") or event.get("response") or name)[:1000]
-            report(delivery.id, status, now=now, provider_message_id=message_id.split(".")[0] or None,
-                    error_code=str(event.get("status") or name)[:40] if failing else None,
-                    error_message=reason if failing else None)
-        if delivery is not None and name in READ_EVENTS:
-            reads.record_sendgrid(delivery, event, now)
-        source = SENDGRID_SUPPRESSING.get(name)
-        if name == "bounce" and event.get("type") == "blocked":
-            source = None  # a block is about our sending reputation, not the address
-        if name == "dropped" and event.get("reason") in DROPPED_FOR_ADDRESS:
-            source = "dropped"
-        address = str(event.get("email") or "").strip()
-        if source and address:
-            detail = str(event.get("reason") or event.get("status") or "")
-            optout.unsubscribe_email(address, source=source, detail=detail, now=now, commit=False)
-        return delivery
-
-    return _once("sendgrid", event_id, name, event, apply)
+    delivery = sendgrid_delivery(event.get("delivery_id"), message_id)
+    status = SENDGRID_STATUS.get(name)
+    change = None
+    if delivery is not None and status:
+        failing = status in ("failed", "undelivered")
+        reason = str(event.get("reason") or event.get("response") or name)[:1000]
+        change = Change(delivery.id, status, at, error_code=str(event.get("status") or name)[:40] if failing else None,
+                        error_message=reason if failing else None,
+                        provider_message_id=message_id.split(".")[0] or None)
+    if delivery is not None and name in READ_EVENTS:
+        reads.record_sendgrid(delivery, event, at)
+    source = SENDGRID_SUPPRESSING.get(name)
+    if name == "bounce" and event.get("type") == "blocked":
+        source = None  # a block is about our sending reputation, not the address
+    if name == "dropped" and event.get("reason") in DROPPED_FOR_ADDRESS:
+        source = "dropped"
+    address = str(event.get("email") or "").strip()
+    if source and address:
+        detail = str(event.get("reason") or event.get("status") or "")
+        optout.unsubscribe_email(address, source=source, detail=detail, now=at, commit=False)
+    return delivery, change
 
 
-def _once(provider: str, event_id: str, name: str, payload: dict, apply) -> bool:
-    """Run `apply` and record the event in one transaction, unless the event was seen before."""
-    seen = select(ProviderEvent.id).where(ProviderEvent.provider == provider, ProviderEvent.event_id == event_id)
-    if db.session.scalar(seen) is not None:
-        return False
-    delivery = apply()
-    db.session.add(ProviderEvent(provider=provider, event_id=event_id[:200], event=name[:40], payload=payload,
-                                 delivery_id=delivery.id if delivery else None))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()  # the same event, applied at the same moment by another process
-        return False
-    return True
-
-
-def _twilio_delivery(sid: str, hint: str | None) -> Delivery | None:
-    """The SMS delivery of this MessageSid; the `d` hint only finds one whose sid was never recorded."""
-    delivery = db.session.scalar(select(Delivery).where(Delivery.provider_message_id == sid,
-                                                        Delivery.channel == "sms"))
+def twilio_delivery(sid: str, hint: str | None, *, by_sid: Mapping[str, Delivery] | None = None) -> Delivery | None:
+    """The SMS delivery of this MessageSid (`by_sid`: preloaded); the `d` hint only finds one whose sid was never recorded."""
+    if by_sid is not None:
+        delivery = by_sid.get(sid)
+    else:
+        delivery = db.session.scalar(select(Delivery).where(Delivery.provider_message_id == sid,
+                                                            Delivery.channel == "sms"))
     if delivery is not None:
         return delivery if not hint or hint == str(delivery.id) else None
     if hint and hint.isdigit():
@@ -161,7 +169,7 @@ def _twilio_delivery(sid: str, hint: str | None) -> Delivery | None:
     return None
 
 
-def _sendgrid_delivery(delivery_id, message_id: str) -> Delivery | None:
+def sendgrid_delivery(delivery_id, message_id: str) -> Delivery | None:
     """The email delivery named by the event's custom arg, checked against SendGrid's message id."""
     x_message_id = message_id.split(".")[0]
     if delivery_id is None or not str(delivery_id).isdigit():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -27,12 +27,12 @@ def new_job_id() -> str:
     return "drip-send-" + uuid.uuid4().hex
 
 
-def _claim_postgresql(now: datetime, limit: int, job_id: str) -> list[int]:
+def _claim_postgresql(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
     with db.engine.begin() as connection:
         # SKIP LOCKED: rows another dispatcher is claiming right now are passed over, not waited for;
         # FOR UPDATE re-checks status='scheduled' on the newest row version once locked.
         ids = list(connection.execute(
-            select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= now)
+            select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
             .order_by(Delivery.due_at).limit(limit).with_for_update(skip_locked=True)
         ).scalars())
         if ids:
@@ -40,16 +40,16 @@ def _claim_postgresql(now: datetime, limit: int, job_id: str) -> list[int]:
     return ids
 
 
-def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
+def _claim_sqlite(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
     # SQLite has one writer at a time. BEGIN IMMEDIATE takes the write lock before anything is read,
     # so the subquery sees every committed claim and no other claim can run until we commit; the
     # outer status='scheduled' re-checks each row in the same statement. Two claims therefore
     # cannot both move a row out of `scheduled`, whichever processes or threads run them.
-    due = (select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= now)
+    due = (select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
            .order_by(Delivery.due_at).limit(limit).scalar_subquery())
     with db.engine.connect() as connection:
         # Most ticks find nothing due: look first without taking the write lock the web process needs.
-        anything_due = select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= now).limit(1)
+        anything_due = select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= due_by).limit(1)
         found = connection.execute(anything_due).first()
         connection.rollback()  # end the read before BEGIN IMMEDIATE
         if found is None:
@@ -65,13 +65,21 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str) -> list[int]:
     return sorted(ids)
 
 
-def claim_due(now: datetime | None = None, limit: int | None = None, *, job_id: str | None = None) -> list[int]:
-    """Move up to `limit` due deliveries from scheduled to queued for one job; returns their ids."""
+def claim_due(now: datetime | None = None, limit: int | None = None, *, job_id: str | None = None,
+              ahead: float = 0.0) -> list[int]:
+    """Move up to `limit` deliveries due by now (+ `ahead` seconds) from scheduled to queued for one job."""
     now = now if now is not None else database_clock()  # due by the database's clock, not this machine's
     limit = limit or current_app.config["DISPATCH_BATCH_SIZE"]
     job_id = job_id or new_job_id()
     claim = _claim_sqlite if is_sqlite() else _claim_postgresql
-    return claim(now, limit, job_id)
+    return claim(now, limit, job_id, now + timedelta(seconds=ahead) if ahead else now)
+
+
+def lookahead() -> float:
+    """Seconds ahead of due a tick claims: one tick and a margin, so each send waits for its due time
+    in its sending thread (send.wait_until_due) instead of for the next tick (up to a tick late)."""
+    config = current_app.config
+    return float(config.get("DISPATCH_LOOKAHEAD_SECONDS", 2 * float(config["DISPATCH_INTERVAL_SECONDS"])))
 
 
 def job_timeout(count: int) -> int:
@@ -101,7 +109,7 @@ def dispatch_due(now: datetime | None = None, *, max_batches: int | None = None)
         if queue.count >= MAX_WAITING_JOBS:
             break  # workers are busy: leave the rest scheduled, the next tick tops the queue up
         job_id = new_job_id()
-        ids = claim_due(now, batch_size, job_id=job_id)
+        ids = claim_due(now, batch_size, job_id=job_id, ahead=0.0 if now is not None else lookahead())
         if not ids:
             break
         # If Redis refuses the job, the batch stays `queued` with a job that does not exist;

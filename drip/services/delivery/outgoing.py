@@ -45,6 +45,7 @@ class Parcel:
     digest_source: str | None
     source_step_id: int | None
     digest_by: str
+    due_at: datetime | None = None
 
 
 def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
@@ -54,7 +55,7 @@ def load_parcels(delivery_ids: list[int], claim: str) -> list[Parcel]:
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
                TrainingSession.timezone, TrainingSession.join_url, Step.id, Delivery.session_id, Step.digest_source,
-               Step.source_step_id, Sequence.digest_by)
+               Step.source_step_id, Sequence.digest_by, Delivery.due_at)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
         .join(Sequence, Sequence.id == Step.sequence_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)

@@ -5,6 +5,8 @@ import logging
 import os
 import queue
 import threading
+import time
+from dataclasses import replace
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app
@@ -15,8 +17,11 @@ from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
 from drip.domain.templates import TemplateProblem
 from drip.extensions import db, redis_store
-from drip.models import Learner, Trainer
+from drip.database import database_now
+from drip.metrics import observe_send
+from drip.models import Learner, Trainer, utcnow
 from drip.domain import messages as compose
+from drip.services.delivery.dispatch import lookahead
 from drip.services.inbound import optout
 from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
@@ -61,7 +66,7 @@ def _threads(size: int) -> ThreadPoolExecutor:
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
     app = current_app._get_current_object()
-    parcels = load_parcels(delivery_ids, claim)
+    parcels = _on_local_clock(load_parcels(delivery_ids, claim))
     writer = OutcomeWriter(db.engine)
     writer.counts["not_ours"] = len(delivery_ids) - len(parcels)
     if parcels:
@@ -101,8 +106,29 @@ def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: Outcom
                 db.session.rollback()
 
 
+def _on_local_clock(parcels: list[Parcel]) -> list[Parcel]:
+    """The parcels with due times moved onto this machine's clock (due times are the database's)."""
+    if not parcels:
+        return parcels
+    offset = database_now() - utcnow()
+    db.session.rollback()
+    return [replace(parcel, due_at=parcel.due_at - offset) if parcel.due_at else parcel for parcel in parcels]
+
+
+def wait_until_due(parcel: Parcel) -> None:
+    """Sleep until the parcel is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
+
+    The wait is capped at the lookahead: a delivery due later than that was claimed by a caller with its
+    own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
+    if parcel.due_at is not None:
+        delay = min((parcel.due_at - utcnow()).total_seconds(), lookahead())
+        if delay > 0:
+            time.sleep(delay)
+
+
 def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
     """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
+    wait_until_due(parcel)
     if parcel.channel == "sms":
         key = sender_key("sms")
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
@@ -136,6 +162,7 @@ def _hand_over(parcel: Parcel, message, address: str) -> dict:
     d = parcel.delivery_id
     try:
         with sending_for(parcel.trainer_id):
+            started = time.perf_counter()
             result = _send(channel_for(parcel.channel), message)
     except RecipientOptedOut as error:
         optout.opt_out_sms(address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
@@ -147,6 +174,9 @@ def _hand_over(parcel: Parcel, message, address: str) -> dict:
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
         return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
+    # Outside the try: a metrics failure must never turn a sent message into an unknown one.
+    lateness = (utcnow() - parcel.due_at).total_seconds() if parcel.due_at else None
+    observe_send(parcel.channel, time.perf_counter() - started, lateness)
     return outcome(d, "sent", provider_message_id=result.provider_message_id)
 
 

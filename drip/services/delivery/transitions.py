@@ -160,20 +160,29 @@ def reschedule(changes: list[dict]) -> None:
 def report(delivery_id: int, status: str, *, now: datetime | None = None, error_code: str | None = None,
            error_message: str | None = None, provider_message_id: str | None = None) -> bool:
     """A provider's report: move up to `status` unless already there or beyond; True when it moved."""
-    # One conditional UPDATE, so two callbacks racing in two web processes cannot go backwards.
-    now = now or utcnow()
-    rank = catalog.status(REPORT.check(status)).rank
-    earlier = [name for name in REPORT.sources if catalog.status(name).rank < rank]
-    values: dict = {"status": status, "updated_at": now}
-    if status in ("sent", "delivered"):
-        values["sent_at"] = func.coalesce(Delivery.sent_at, now)
-    if status == "delivered":
-        values["delivered_at"] = now
+    values: dict = {}
     if error_code is not None or error_message is not None:
         values.update(error_code=error_code, error_message=error_message)
     if provider_message_id:
         values["provider_message_id"] = func.coalesce(Delivery.provider_message_id, provider_message_id)
-    return bool(_run(update(Delivery).where(Delivery.id == delivery_id, Delivery.status.in_(earlier)).values(**values)))
+    return bool(_report([delivery_id], status, now or utcnow(), values))
+
+
+def report_many(delivery_ids: list[int], status: str, *, now: datetime | None = None) -> int:
+    """The same report for many deliveries in one UPDATE (a worker's coalesced batch); how many moved."""
+    return _report(delivery_ids, status, now or utcnow(), {})
+
+
+def _report(delivery_ids: list[int], status: str, now: datetime, extra: dict) -> int:
+    # One conditional UPDATE, so two callbacks racing in two processes cannot go backwards.
+    rank = catalog.status(REPORT.check(status)).rank
+    earlier = [name for name in REPORT.sources if catalog.status(name).rank < rank]
+    values: dict = {"status": status, "updated_at": now, **extra}
+    if status in ("sent", "delivered"):
+        values["sent_at"] = func.coalesce(Delivery.sent_at, now)
+    if status == "delivered":
+        values["delivered_at"] = now
+    return _run(update(Delivery).where(Delivery.id.in_(delivery_ids), Delivery.status.in_(earlier)).values(**values))
 
 
 def _run(statement: Update) -> int:

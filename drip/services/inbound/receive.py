@@ -51,14 +51,14 @@ def sms_webhook_token(config: Mapping) -> str:
     return ""
 
 
-def _scrub(value):
+def scrub(value):
     """The value without NUL characters, which PostgreSQL text and JSON columns refuse."""
     if isinstance(value, str):
         return value.replace("\x00", "")
     if isinstance(value, dict):
-        return {_scrub(key): _scrub(item) for key, item in value.items()}
+        return {scrub(key): scrub(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_scrub(item) for item in value]
+        return [scrub(item) for item in value]
     return value
 
 
@@ -67,14 +67,20 @@ def _already(channel: str, provider_id: str) -> InboundMessage | None:
         InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_id))
 
 
+def sms_message_id(form: Mapping[str, str]) -> str:
+    """The MessageSid of an inbound SMS form; MalformedInbound without it or without a sender."""
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    if not sid or not (form.get("From") or "").strip() or len(sid) > 300:
+        raise MalformedInbound("MessageSid and From are required")
+    return sid
+
+
 def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> InboundOutcome:
     """Handle one Twilio inbound SMS (its POSTed form): keywords, walk-ins, live questions, replies."""
     now = now or utcnow()
-    form = _scrub(dict(form))
-    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    form = scrub(dict(form))
+    sid = sms_message_id(form)
     sender = (form.get("From") or "").strip()
-    if not sid or not sender or len(sid) > 300:
-        raise MalformedInbound("MessageSid and From are required")
     if (seen := _already("sms", sid)) is not None:
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     body = form.get("Body") or ""
@@ -90,7 +96,7 @@ def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> Inbo
 def receive_email(email: InboundEmail, *, now: datetime | None = None) -> InboundOutcome:
     """Handle one inbound email: the step through its reply address, else its references, else the learner."""
     now = now or utcnow()
-    email = replace(email, **{name: _scrub(getattr(email, name)) for name in (
+    email = replace(email, **{name: scrub(getattr(email, name)) for name in (
         "message_id", "from_address", "to_addresses", "subject", "text", "full_text", "reply_ids", "raw")})
     if (seen := _already("email", email.message_id)) is not None:
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)

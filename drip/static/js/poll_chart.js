@@ -56,7 +56,11 @@
       area.hidden = !shown;
       if (shown) {
         Array.from(area.children).forEach(function (c) { if (c.dataset.poll !== String(projectorPoll)) c.remove(); });
-        draw(area, shown);
+        var chart = draw(area, shown);
+        var how = chart.querySelector(".poll-how") || chart.insertBefore(el("div", "poll-how"), chart.children[1]);
+        var last = shown.choices.length;
+        how.textContent = "Text a number from 1 to " + last + ", or a letter from A to " +
+          String.fromCharCode(64 + Math.min(last, 26));
       }
       return !!shown;
     }

@@ -1,0 +1,148 @@
+"""Store and acknowledge: a verified webhook becomes one INSERT keyed by the provider's id, and a wake-up.
+
+Applying status changes and routing replies is the workers' job (delivery/apply_callbacks,
+inbound/apply): under a storm of status callbacks the web only pays for the insert, so it keeps
+answering in about a millisecond. The row is the queue's truth: the Redis wake-up only saves the
+workers a poll, so losing it (Redis flushed, a worker killed) delays a webhook, never loses it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import redis
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from drip.domain.in_request import routed_in_request
+from drip.extensions import db, redis_store
+from drip.models import InboundReceipt, ProviderEvent, utcnow
+from drip.channels.sendgrid_inbound import InboundEmail
+from drip.services.delivery import callbacks as status
+from drip.services.inbound import lookup as inbound_lookup
+from drip.services.inbound import receive as inbound
+
+_logger = logging.getLogger(__name__)
+WAKE_KEYS = {"inbound": "drip:wake:inbound", "callbacks": "drip:wake:callbacks"}
+HINT_KEY = "drip_delivery_hint"  # the `d` query parameter of a status callback, kept beside Twilio's fields
+_JOIN_CACHE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a webhook stored: how many new rows, how many repeats, how many refused items."""
+
+    stored: int = 0
+    duplicates: int = 0
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class SmsIntake:
+    """An inbound SMS stored for a worker, or answered in the request (`answer` goes back in the TwiML)."""
+
+    answer: str | None = None
+    duplicate: bool = False
+
+
+def _insert_new(model, rows: list[dict]) -> int:
+    """INSERT the rows, skipping those whose provider id is stored already; returns how many were new."""
+    if not rows:
+        return 0
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    # Core, and the rows as parameters: one cached statement (a VALUES list of literals compiles anew
+    # each time, ~0.4 ms, a third of the request). RETURNING counts what was new on every driver.
+    statement = dialect.insert(model.__table__).on_conflict_do_nothing().returning(model.__table__.c.id)
+    connection = db.session.connection()
+    if len(rows) == 1:
+        return len(connection.execute(statement, rows[0]).all())
+    return len(connection.execute(statement, rows).all())
+
+
+def wake(lane: str) -> None:
+    """Tell the workers of a lane ("inbound", "callbacks") that rows wait; failing that, they poll."""
+    try:
+        with redis_store.connection.pipeline(transaction=False) as pipe:
+            pipe.lpush(WAKE_KEYS[lane], 1)
+            pipe.ltrim(WAKE_KEYS[lane], 0, 0)  # one pending wake-up is enough, however many rows
+            pipe.execute()
+    except redis.RedisError as error:
+        _logger.warning("wake-up for the %s lane not sent (workers will poll): %s", lane, error)
+
+
+def _commit_and_wake(lane: str, stored: int) -> None:
+    db.session.commit()
+    if stored:
+        wake(lane)
+
+
+def store_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None = None,
+                        now: datetime | None = None) -> bool:
+    """Store one Twilio status callback; False when it is a repeat. Raises status.MalformedCallback."""
+    sid, reported = status.twilio_event_key(params)
+    payload = dict(params)
+    if delivery_hint:
+        payload[HINT_KEY] = delivery_hint
+    row = {"provider": "twilio", "event_id": f"{sid}:{reported}", "event": reported, "payload": payload,
+           "created_at": now or utcnow(), "attempts": 0}
+    stored = _insert_new(ProviderEvent, [row])
+    _commit_and_wake("callbacks", stored)
+    return bool(stored)
+
+
+def store_sendgrid_events(events: list, *, now: datetime | None = None) -> Stored:
+    """Store a SendGrid Event Webhook batch, one row per event; an event that is not one is counted and skipped."""
+    now = now or utcnow()
+    rows: dict[str, dict] = {}
+    errors = 0
+    for event in events:
+        if not isinstance(event, dict) or not isinstance(event.get("event"), str):
+            _logger.warning("SendGrid event refused (not an object with an 'event' name): %r", event)
+            errors += 1
+            continue
+        event = inbound.scrub(event)
+        event_id = status.sendgrid_event_id(event)[:200]
+        rows.setdefault(event_id, {"provider": "sendgrid", "event_id": event_id, "event": event["event"][:40],
+                                   "payload": event, "created_at": now, "attempts": 0})
+    stored = _insert_new(ProviderEvent, list(rows.values()))
+    _commit_and_wake("callbacks", stored)
+    return Stored(stored=stored, duplicates=len(events) - errors - stored, errors=errors)
+
+
+def _join_keywords(now: datetime) -> list[str]:
+    """Join keywords of the sessions a stranger may join now, cached a moment per process."""
+    cache = current_app.extensions.setdefault("drip_join_keywords", {"at": -1e9, "keywords": []})
+    if time.monotonic() - cache["at"] > _JOIN_CACHE_SECONDS:
+        windows = inbound_lookup.joinable_sessions(now)
+        cache["keywords"] = [window.join_keyword for window in windows if window.join_keyword]
+        cache["at"] = time.monotonic()
+    return cache["keywords"]
+
+
+def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsIntake:
+    """Route in the request what needs it now (domain.in_request), answering in TwiML; store the rest for a worker."""
+    now = now or utcnow()
+    form = inbound.scrub(dict(form))
+    sid = inbound.sms_message_id(form)
+    body = form.get("Body") or ""
+    if routed_in_request(body, _join_keywords(now)):
+        outcome = inbound.receive_sms(form, now=now)
+        return SmsIntake(answer=None if outcome.duplicate else outcome.answer, duplicate=outcome.duplicate)
+    row = {"channel": "sms", "provider_message_id": sid, "payload": form, "received_at": now, "attempts": 0}
+    stored = _insert_new(InboundReceipt, [row])
+    _commit_and_wake("inbound", stored)
+    return SmsIntake(duplicate=not stored)
+
+
+def store_email(email: InboundEmail, *, now: datetime | None = None) -> bool:
+    """Store one parsed inbound email for a worker to route; False when it is a repeat."""
+    payload = inbound.scrub(dataclasses.asdict(email))
+    row = {"channel": "email", "provider_message_id": payload["message_id"], "payload": payload,
+           "received_at": now or utcnow(), "attempts": 0}
+    stored = _insert_new(InboundReceipt, [row])
+    _commit_and_wake("inbound", stored)
+    return bool(stored)

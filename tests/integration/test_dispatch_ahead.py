@@ -1,0 +1,36 @@
+"""The dispatcher claims a tick ahead and each send waits for its due time: on time, never early."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from drip.extensions import db
+from drip.models import Delivery, OutboxMessage, utcnow
+from drip.services.delivery.dispatch import dispatch_due, lookahead
+from drip.services.delivery.send import send_batch
+from tests.support.delivery_rows import make_delivery, make_learner
+
+
+def test_a_delivery_due_within_a_tick_is_claimed_now_and_sent_at_its_due_time(app, trainer):
+    learner = make_learner(trainer)
+    due = utcnow() + timedelta(seconds=0.6)
+    soon = make_delivery(learner, status="scheduled")
+    later = make_delivery(make_learner(trainer, phone="+14155550199"), status="scheduled")
+    soon.due_at, later.due_at = due, utcnow() + timedelta(seconds=30)
+    db.session.commit()
+    assert lookahead() == 1.0  # two ticks of the default 0.5 s
+    assert dispatch_due() == 1  # only the one due within the look-ahead
+    db.session.expire_all()
+    claimed = db.session.get(Delivery, soon.id)
+    assert claimed.status == "queued" and db.session.get(Delivery, later.id).status == "scheduled"
+    assert send_batch([soon.id], claimed.job_id)["sent"] == 1
+    sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.delivery_id == soon.id))
+    assert due <= sent.created_at <= due + timedelta(seconds=0.5)  # on time, never before
+
+
+def test_an_explicit_now_claims_only_what_is_due_by_then(app, trainer):
+    learner = make_learner(trainer)
+    make_delivery(learner, status="scheduled").due_at = utcnow() + timedelta(seconds=0.6)
+    db.session.commit()
+    assert dispatch_due(utcnow()) == 0
