@@ -57,6 +57,8 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("live_prompt", "Live prompt (text your questions)", "#dc3545"),
     StepKind("practice", "Practice assignment", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "#d63384"),
+    # Shares approved answers of a discussion or practice step (or questions answered afterwards).
+    StepKind("digest", "Digest (approved answers to the group)", "#20c997"),
     StepKind("info", "Information", "#0d6efd"),
 )
 
@@ -98,6 +100,7 @@ SKIP_REASONS: dict[str, str] = {
     "answered": "the learner answered the step",
     "not_asked": "the step itself was not sent",
     "quiet": "3 asks unanswered: no more follow-ups",
+    "nothing_approved": "nothing approved to share",
 }
 
 # What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the

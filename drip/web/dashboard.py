@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from drip.extensions import db
 from drip.models import Learner, Sequence, TrainingSession, utcnow
+from drip.services.pages import engagement
+from drip.services.replies import testimonials
 
 bp = Blueprint("dashboard", __name__)
 
@@ -25,4 +27,6 @@ def index():
         "sessions": db.session.scalar(select(func.count()).select_from(TrainingSession).where(mine)),
         "learners": db.session.scalar(select(func.count()).select_from(Learner).where(Learner.trainer_id == current_user.id)),
     }
-    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now)
+    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now,
+                           falling=engagement.falling_sessions(current_user.id),
+                           testimonials=testimonials.pool(current_user))

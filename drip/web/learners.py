@@ -12,6 +12,7 @@ from drip.services.learning.follow_ons import quiet_sessions
 from drip.services.learners.upsert import LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
 from drip.web.ownership import own_or_404
+from drip.services.pages import engagement
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 PAGE_SIZE = 50
@@ -81,7 +82,7 @@ def show(learner_id: int):
     sessions = {event["ts"].id: event["ts"] for event in events if event["type"] == "message"}
     return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
                            source_labels=SOURCE_LABELS, sessions=list(sessions.values()),
-                           quiet=quiet_sessions(learner.id))
+                           quiet=quiet_sessions(learner.id), engagement_rows=engagement.of_learner(learner))
 
 
 @bp.get("/import")

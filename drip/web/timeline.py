@@ -12,7 +12,7 @@ SESSION_LEFT, SESSION_RIGHT = 430, 570  # the "session" box in the middle of the
 MARGIN = 30
 KIND_COLOURS = {
     "poll": "#6f42c1", "testimonial": "#fd7e14", "discussion": "#0aa2c0", "live_prompt": "#dc3545",
-    "practice": "#198754", "reminder": "#d63384", "info": "#0d6efd",
+    "practice": "#198754", "reminder": "#d63384", "digest": "#20c997", "info": "#0d6efd",
 }
 
 

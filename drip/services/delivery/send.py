@@ -29,6 +29,7 @@ from drip.services.delivery.outgoing import Parcel, build_message, load_parcels
 from drip.services.delivery.rate_limit import SharedRateLimiter
 from drip.services.delivery.batching import Claimer, OutcomeWriter
 from drip.services.delivery.transitions import outcome
+from drip.services.replies.digests import NothingToShare
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
@@ -158,6 +159,8 @@ def send_parcel(parcel: Parcel, claimer: Claimer, writer: OutcomeWriter) -> str:
         message = build_message(parcel, address)
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
+    except NothingToShare as empty:
+        return writer.add(outcome(d, "skipped", code="nothing_approved", reason=str(empty)))
     return writer.add(_hand_over(parcel, message, address))
 
 
