@@ -64,6 +64,8 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545"),
     StepKind("practice", "Practice assignment", "Practice", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "Reminder", "#d63384"),
+    # Shares approved answers of a discussion or practice step (or questions answered afterwards).
+    StepKind("digest", "Digest (approved answers to the group)", "Digest", "#20c997"),
     StepKind("info", "Information", "Info", "#0d6efd"),
 )
 
@@ -115,8 +117,10 @@ LEASE_EXPIRED = Reason("lease", "worker stopped after handing it to the provider
 ANSWERED = Reason("answered", "the learner answered the step")
 NOT_ASKED = Reason("not_asked", "the step itself was not sent")
 QUIET = Reason("quiet", "3 asks unanswered: no more follow-ups")
+# Digests (issue 12).
+NOTHING_APPROVED = Reason("nothing_approved", "nothing approved to share")
 SKIP_REASONS = (LATE_ON_ENROL, LATE_ON_MOVE, LATE_ON_ADD, CANCELLED, REMOVED, OPTED_OUT, NO_ADDRESS, LEASE_EXPIRED,
-                ANSWERED, NOT_ASKED, QUIET)
+                ANSWERED, NOT_ASKED, QUIET, NOTHING_APPROVED)
 
 # What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
 # follow-up for silence.

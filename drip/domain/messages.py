@@ -41,10 +41,12 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
 
 
 def context(*, learner_name: str, session_title: str, starts_at: datetime, join_url: str, trainer_name: str,
-            tz: tzinfo, hint: str) -> dict[str, Any]:
+            tz: tzinfo, hint: str, answers: Sequence[Mapping[str, str]] = (), testimonial: str = "") -> dict[str, Any]:
     """The names a step body may use (DESIGN.md), for one learner."""
     name = learner_name or ""
     return {
+        "answers": list(answers),
+        "testimonial": testimonial,
         "first_name": name.split(" ")[0],
         "name": name,
         "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or ""},

@@ -10,6 +10,7 @@ from drip.services.board import board
 from drip.services.board.stream import BoardStream, StreamRefused
 from drip.services.board.stream import anonymous as anonymous_copy
 from drip.web.ownership import own_or_404
+from drip.services.board import after_session
 
 bp = Blueprint("board", __name__)
 
@@ -34,6 +35,7 @@ def _page(template: str, training_session: TrainingSession, *, anonymous: bool =
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
         sms_number=current_app.config.get("TWILIO_FROM_NUMBER") or "",
         phase=session_phase(training_session, utcnow()), opens_at=training_session.starts_at - LIVE_MARGIN,
+        after_questions=after_session.open_questions(training_session),
     )
 
 

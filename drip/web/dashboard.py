@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from drip.models import utcnow
 from drip.services.pages import admin as pages
+from drip.services.pages import engagement
+from drip.services.replies import testimonials
 
 bp = Blueprint("dashboard", __name__)
 
@@ -15,4 +17,6 @@ def index():
     """Upcoming sessions and the size of the trainer's world."""
     now = utcnow()
     upcoming, counts = pages.dashboard(current_user, now)
-    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now)
+    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now,
+                           falling=engagement.falling_sessions(current_user.id),
+                           testimonials=testimonials.pool(current_user))

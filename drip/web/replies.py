@@ -10,6 +10,7 @@ from drip.services.board.polls import asked_counts
 from drip.services.replies import answers as replies
 from drip.services.replies.refile_reads import last_moves
 from drip.services.replies.export import to_csv
+from drip.services.replies import privacy, testimonials
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -32,7 +33,9 @@ def index(session_id: int):
     return render_template("replies/index.html", ts=training_session, groups=groups,
                            senders=replies.senders(everything), describe=_describe, asked=asked,
                            moves=last_moves(everything),
-                           unreviewed=sum(group.unreviewed for group in groups))
+                           unreviewed=sum(group.unreviewed for group in groups),
+                           testimonial_asked=testimonials.asked_for(training_session),
+                           private=privacy.private_learners(training_session.id))
 
 
 @bp.get("/sessions/<int:session_id>/replies.csv")

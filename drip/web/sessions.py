@@ -13,6 +13,7 @@ from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import LearnerInvalid, upsert_learners, validate_learner
 from drip.services.programs.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
 from drip.web.ownership import own_or_404
+from drip.services.pages import engagement
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
 from drip.services.pages import admin as pages
@@ -118,6 +119,7 @@ def show(session_id: int):
         problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, total_learners=total,
         candidates=report.not_enrolled(ts), has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
+        engagement=engagement.of_session(ts),
     )
 
 
