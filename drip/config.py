@@ -72,6 +72,8 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "INBOUND_EMAIL_DOMAIN": env.get("DRIP_INBOUND_EMAIL_DOMAIN", ""),
         "SMS_RATE": float(env.get("DRIP_SMS_RATE", "1")),
         "DEFAULT_REGION": env.get("DRIP_DEFAULT_REGION", "US").upper(),
+        # Links in step bodies go out as /l/ tracked links, so reading can be measured.
+        "TRACK_LINKS": env.get("DRIP_TRACK_LINKS", "1").strip().lower() not in ("0", "false", "no", "off"),
         # How long a delivery may stay `sending` before we call it `unknown`: longer
         # than a send with all its retries can take.
         "SENDING_LEASE_SECONDS": float(env.get("DRIP_SENDING_LEASE_SECONDS", "300")),

@@ -65,6 +65,8 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("live_prompt", "Live prompt (text your questions)", "Live prompt", "#dc3545", until_end=True),
     StepKind("practice", "Practice assignment", "Practice", "#198754", reply_kind="practice_report"),
     StepKind("reminder", "Reminder", "Reminder", "#d63384"),
+    # Shares approved answers of a discussion or practice step (or questions answered afterwards).
+    StepKind("digest", "Digest (approved answers to the group)", "Digest", "#20c997"),
     StepKind("info", "Information", "Info", "#0d6efd"),
 )
 
@@ -122,8 +124,10 @@ SESSION_OVER = Reason("session_over", "session over")
 UNENROLLED = Reason("unenrolled", "unenrolled")
 STEP_DELETED = Reason("step_deleted", "step deleted")
 ERASED = Reason("erased", "learner erased")
+# Digests (issue 12).
+NOTHING_APPROVED = Reason("nothing_approved", "nothing approved to share")
 SKIP_REASONS = (LATE_ON_ENROL, LATE_ON_MOVE, LATE_ON_ADD, CANCELLED, REMOVED, OPTED_OUT, NO_ADDRESS, LEASE_EXPIRED,
-                ANSWERED, NOT_ASKED, QUIET, SESSION_OVER, UNENROLLED, STEP_DELETED, ERASED)
+                ANSWERED, NOT_ASKED, QUIET, SESSION_OVER, UNENROLLED, STEP_DELETED, ERASED, NOTHING_APPROVED)
 
 # What a delivery is to its step (Delivery.purpose): the step itself, a quiz's re-ask, or the
 # follow-up for silence.

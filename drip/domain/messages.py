@@ -43,12 +43,15 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
 
 
 def context(*, learner_name: str, session_title: str, starts_at: datetime, join_url: str, trainer_name: str,
-            tz: tzinfo, hint: str, now: datetime, number: str = "") -> dict[str, Any]:
+            tz: tzinfo, hint: str, now: datetime, number: str = "",
+            answers: Sequence[Mapping[str, str]] = (), testimonial: str = "") -> dict[str, Any]:
     """The names a step body may use (DESIGN.md), for one learner, as of the moment it is sent."""
     name = learner_name or ""
     # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them as "there".
     first_name = "there" if name.startswith(WALK_IN) else name.split(" ")[0]
     return {
+        "answers": list(answers),
+        "testimonial": testimonial,
         "first_name": first_name,
         "name": name,
         "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or "",

@@ -21,6 +21,9 @@ CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
     "trainer": frozenset({"name"}),
     "sms_number": frozenset(),
     "reply_hint": frozenset(),
+    # Digests: the approved answers, [{text, by}]; testimonial steps: a consented quote, or "".
+    "answers": frozenset(),
+    "testimonial": frozenset(),
 }
 
 # A trainer's body runs once per learner inside the workers: one bad template must not be able
@@ -137,6 +140,9 @@ def sample_context() -> dict[str, Any]:
         "trainer": {"name": "Dana Whitfield"},
         "sms_number": "+1 555 010 0123",
         "reply_hint": "Reply to this message to answer.",
+        "answers": [{"text": "I asked my team what they needed first, and they told me.", "by": "Sam"},
+                    {"text": "Shorter feedback, sooner: it worked.", "by": "a colleague"}],
+        "testimonial": "The practice texts kept me at it. I use the feedback model every week. (Jo)",
     }
 
 

@@ -5,12 +5,15 @@ from drip.models.inbound import InboundMessage, LiveQuestion, Reply
 from drip.models.learners import AuditEvent, Learner, OptOutEvent, SuppressedAddress
 from drip.models.receipts import InboundReceipt
 from drip.models.refilings import Refiling
+from drip.models.reads import DeliveryRead, TrackedLink
 from drip.models.programs import Enrollment, Sequence, Step, TrainingSession, session_sequences
+from drip.models.testimonials import Testimonial, TestimonialShown
 from drip.models.types import UTCDateTime, utcnow
 
 __all__ = [
     "ApiToken", "Trainer", "Delivery", "OutboxMessage", "ProviderEvent", "FINAL", "PENDING", "STATUSES",
     "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "AuditEvent",
     "SuppressedAddress", "Enrollment", "Sequence", "Step",
-    "TrainingSession", "session_sequences", "UTCDateTime", "utcnow",
+    "TrainingSession", "session_sequences", "DeliveryRead", "TrackedLink", "Testimonial", "TestimonialShown",
+    "UTCDateTime", "utcnow",
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drip.extensions import db
@@ -53,6 +53,9 @@ class LiveQuestion(db.Model):
     starred: Mapped[bool] = mapped_column(default=False)
     hidden: Mapped[bool] = mapped_column(default=False)
     approved: Mapped[bool] = mapped_column(default=False)
+    # The trainer's answer, written on the board after the session; a `questions` digest sends it.
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_after_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     learner: Mapped[Learner | None] = relationship()
@@ -77,6 +80,8 @@ class Reply(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     choice_index: Mapped[int | None] = mapped_column()
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Approved by the trainer for a digest to the cohort.
+    shared: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     learner: Mapped[Learner | None] = relationship()

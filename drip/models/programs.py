@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, Time, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drip.extensions import db
@@ -30,6 +30,8 @@ class Sequence(db.Model):
     # 08:00-21:00 default is the services' choice, and a default here would override an explicit None.
     send_window_start: Mapped[time | None] = mapped_column(Time)
     send_window_end: Mapped[time | None] = mapped_column(Time)
+    # How digests attribute answers: "first_name", or "colleague" (anonymous, the default).
+    digest_by: Mapped[str] = mapped_column(String(20), default="colleague", server_default="colleague")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Archived: out of the lists and the new-session form; sessions using it keep it.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -66,8 +68,12 @@ class Step(db.Model):
     # {"after": "P2D", "body": ..., "channel": ..., "subject": ...}: sent to those who did not answer.
     follow_up: Mapped[dict | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Digests: "step" (answers to source_step) or "questions" (live questions answered afterwards).
+    digest_source: Mapped[str | None] = mapped_column(String(20))
+    source_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
 
     sequence: Mapped[Sequence] = relationship(back_populates="steps")
+    source_step: Mapped["Step | None"] = relationship(remote_side=[id], foreign_keys=[source_step_id])
 
 
 class TrainingSession(db.Model):
@@ -108,6 +114,8 @@ class Enrollment(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="admin")  # admin csv api walk_in
+    # The learner asked (PRIVATE, or the link in an email) that digests never quote them here.
+    answers_private: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Unenrolled: kept, with what was sent, but nothing more goes out and the session no longer lists them.
     unenrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,6 +11,7 @@ from drip.services.board.stream import BoardStream, StreamRefused
 from drip.services.board.stream import anonymous as anonymous_copy
 from drip.services.simulator import sms_number
 from drip.web.ownership import own_or_404
+from drip.services.board import after_session
 
 bp = Blueprint("board", __name__)
 
@@ -36,6 +37,7 @@ def _page(template: str, training_session: TrainingSession, *, anonymous: bool =
         template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
         sms_number=sms_number(current_app.config), now=now, phase=session_phase(training_session, now),
         opens_at=training_session.starts_at - LIVE_MARGIN, closes_at=training_session.ends_at + LIVE_MARGIN,
+        after_questions=after_session.open_questions(training_session),
     )
 
 

@@ -7,6 +7,8 @@ from flask_login import current_user
 from drip.models import utcnow
 from drip.services.pages import admin as pages
 from drip.services.programs.sessions import session_phase
+from drip.services.pages import engagement
+from drip.services.replies import testimonials
 
 bp = Blueprint("dashboard", __name__)
 
@@ -17,4 +19,6 @@ def index():
     now = utcnow()
     upcoming, counts = pages.dashboard(current_user, now)
     return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now,
-                           phases={ts.id: session_phase(ts, now) for ts in upcoming})
+                           phases={ts.id: session_phase(ts, now) for ts in upcoming},
+                           falling=engagement.falling_sessions(current_user.id),
+                           testimonials=testimonials.pool(current_user))

@@ -12,6 +12,7 @@ from drip.services.inbound.optout import SOURCE_LABELS
 from drip.services.learners import search as learner_search
 from drip.web.ownership import own_or_404
 from drip.services.learners.timeline import timeline
+from drip.services.pages import engagement
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -55,7 +56,8 @@ def show(learner_id: int):
     learner = own_learner(learner_id)
     events, opt_outs, sessions = timeline(learner, current_user)
     return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
-                           source_labels=SOURCE_LABELS, sessions=sessions, quiet=quiet_sessions(learner.id))
+                           source_labels=SOURCE_LABELS, sessions=sessions, quiet=quiet_sessions(learner.id),
+                           engagement_rows=engagement.of_learner(learner))
 
 
 @bp.get("/import")

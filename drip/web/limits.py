@@ -13,6 +13,8 @@ BODY_LIMITS: tuple[tuple[str, int], ...] = (
     ("/webhooks/sendgrid/events", 4 * MB),  # SendGrid batches events into one JSON array
     ("/api/", 2 * MB),  # a thousand learners fit in a fraction of this
     ("/learners/import", 11 * MB),  # a 10 MB CSV plus the multipart envelope
+    ("/l/", 4 * KB),  # a tracked link is a GET: no body to speak of
+    ("/p/", 16 * KB),  # keeping answers private: a CSRF token and nothing else
 )
 FORM_LIMIT = 512 * KB  # every other form: an email step body is at most 100 KB
 

@@ -11,6 +11,7 @@ from drip.services.replies import answers as replies
 from drip.domain.templates import summary
 from drip.services.replies.refile_reads import last_moves
 from drip.services.replies.export import questions_csv, to_csv
+from drip.services.replies import privacy, testimonials
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -33,7 +34,9 @@ def index(session_id: int):
     return render_template("replies/index.html", ts=training_session, groups=groups,
                            senders=replies.senders(everything), describe=_describe, asked=asked,
                            moves=last_moves(everything), summarize=summary,
-                           unreviewed=sum(group.unreviewed for group in groups))
+                           unreviewed=sum(group.unreviewed for group in groups),
+                           testimonial_asked=testimonials.asked_for(training_session),
+                           private=privacy.private_learners(training_session.id))
 
 
 @bp.get("/sessions/<int:session_id>/replies.csv")

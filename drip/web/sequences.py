@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from drip.domain import catalog
 from drip.domain import messages as compose
 from drip.domain import templates
+from drip.domain.digests import SMS_SEGMENT_LIMIT, fit_sms
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
@@ -46,6 +48,8 @@ def preview(step: Step) -> dict:
         follow_up = templates.render(step.follow_up["body"], context) if step.follow_up else None
     except templates.TemplateProblem as problem:
         return {"error": str(problem)}
+    if step.kind == "digest" and catalog.channel(step.channel).shape == "text":  # as sent: only the answers that fit
+        body, _ = fit_sms(context["answers"], lambda shown: templates.render(step.body, {**context, "answers": shown}))
     result = {"body": body, "subject": subject, "follow_up": follow_up}
     if step.channel == "sms":
         result["segments"] = templates.sms_segments(body)
@@ -104,7 +108,8 @@ def show(sequence_id: int):
 def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200,
                previewing: bool = False):
     return render_template("sequences/step.html", sequence=sequence, step=step, form=form, errors=errors,
-                           preview=shown, kind_labels=KIND_LABELS, previewing=previewing), status
+                           preview=shown, kind_labels=KIND_LABELS, previewing=previewing,
+                           digest_segments=SMS_SEGMENT_LIMIT), status
 
 
 @bp.post("/<int:sequence_id>")
@@ -112,7 +117,8 @@ def update(sequence_id: int):
     """Rename the sequence or change its send window."""
     sequence = own_sequence(sequence_id)
     try:
-        service.update_sequence(sequence, name=request.form.get("name", ""), send_window=_window_from_form())
+        service.update_sequence(sequence, name=request.form.get("name", ""), send_window=_window_from_form(),
+                                digest_by=request.form.get("digest_by"))
     except service.SequenceInvalid as invalid:
         db.session.rollback()
         flash(f"Nothing was changed: {'; '.join(invalid.errors.values())}.", "danger")

@@ -16,6 +16,7 @@ from drip.services.learners import edits as learner_edits
 from drip.services.learners import search as learner_search
 from drip.services.programs.archive import archived_count
 from drip.web.ownership import own_or_404
+from drip.services.pages import engagement
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
 from drip.services.pages import admin as pages
@@ -125,6 +126,7 @@ def show(session_id: int):
         problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, lq=lq, eq=eq,
         total_learners=report.enrolled_count(ts), candidates=candidates, has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
+        engagement=engagement.of_session(ts),
     )
 
 

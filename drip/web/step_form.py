@@ -45,6 +45,7 @@ class StepForm:
     follow_body: str = ""
     follow_channel: str = "sms"
     follow_subject: str = ""
+    source: str = ""  # digests: a step id of this sequence, or "questions"
 
     @classmethod
     def blank(cls) -> "StepForm":
@@ -62,6 +63,7 @@ class StepForm:
             at=f"{step.local_time:%H:%M}" if step.local_time else "", kind=step.kind, channel=step.channel,
             subject=step.subject or "", body=step.body, choices="\n".join(step.choices or []), if_late=step.if_late,
             **quiz_form.from_step(step),
+            source="questions" if step.digest_source == "questions" else str(step.source_step_id or ""),
         )
 
     @classmethod
@@ -87,9 +89,15 @@ class StepForm:
         item = StepInput(
             kind=self.kind, channel=self.channel, anchor=self.anchor, offset=offset, body=self.body,
             local_time=self.at.strip() or None, subject=self.subject if self.channel == "email" else None,
-            choices=choices, if_late=self.if_late, **extra,
+            choices=choices, if_late=self.if_late, source=self._source(), **extra,
         )
         return item, {}
+
+    def _source(self) -> int | str | None:
+        if self.kind != "digest":
+            return None
+        value = self.source.strip()
+        return int(value) if value.isdigit() and len(value) < 10 else (value or None)
 
 
 def test_send(trainer: Trainer, step: Step, rendered: dict, phone: str) -> tuple[bool, str]:

@@ -93,6 +93,11 @@ def test_a_bomb_stored_before_the_rules_is_refused_at_send(app, channel):
         starts_at=datetime(2030, 1, 1, tzinfo=timezone.utc),
         session_timezone="UTC",
         join_url="",
+        step_id=1,
+        session_id=1,
+        digest_source=None,
+        source_step_id=None,
+        digest_by="first_name",
     )
     started = time.monotonic()
     with pytest.raises(TemplateProblem):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from drip.extensions import db
+from drip import models
 from drip.models import Delivery, Enrollment, Learner, LiveQuestion, Reply, Sequence, TrainingSession
 from drip.web.api.operations import OPERATIONS
 from tests.web.test_api_support import api, other_api, stored_sequence, stored_session  # noqa: F401
@@ -27,6 +28,8 @@ CALLS = {
     ("DELETE", "/learners/<int:learner_id>"): None,
     ("PATCH", "/questions/<int:question_id>"): {"kind": "live_question"},
     ("PATCH", "/replies/<int:reply_id>"): {"kind": "unclassified"},
+    ("GET", "/sessions/<int:session_id>/engagement"): None,
+    ("POST", "/replies/<int:reply_id>/testimonial"): None,
 }
 
 
@@ -43,7 +46,10 @@ def theirs(other_api):
     assert enrolled.status_code == 201
     learner_id = db.session.scalar(db.select(Learner.id).where(Learner.trainer_id == other_api.trainer.id))
     question = LiveQuestion(session_id=ts.id, body="Theirs?")
-    reply = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, kind="unclassified", channel="sms", body="2")
+    vic = db.session.scalars(db.select(Learner).where(Learner.trainer_id == other_api.trainer.id)).one()
+    # A practice report of theirs: it can be re-filed, shared and asked about (by its owner only).
+    reply = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, learner_id=vic.id, kind="practice_report",
+                  channel="sms", body="It went well.")
     db.session.add_all([question, reply])
     db.session.commit()
     return {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
@@ -58,7 +64,8 @@ def _snapshot():
         "deliveries": [(d.id, d.status) for d in db.session.scalars(db.select(Delivery))],
         "sequences": [s.id for s in db.session.scalars(db.select(Sequence))],
         "questions": [q.id for q in db.session.scalars(db.select(LiveQuestion))],
-        "replies": [(r.id, r.kind) for r in db.session.scalars(db.select(Reply))],
+        "replies": [(r.id, r.kind, r.shared) for r in db.session.scalars(db.select(Reply))],
+        "testimonials": db.session.scalar(db.select(db.func.count()).select_from(models.Testimonial)),
     }
 
 

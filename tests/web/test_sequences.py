@@ -45,9 +45,9 @@ def test_list_offers_the_starter_then_adds_it_once(logged_in, trainer):
     assert "already have the starter" in again.get_data(as_text=True)
     assert db.session.query(Sequence).count() == 1
     starter = db.session.query(Sequence).one()
-    assert starter.name == "Make training stick" and len(starter.steps) == 11
+    assert starter.name == "Make training stick" and len(starter.steps) == 13  # two quizzes, two digests
     kinds = {step.kind for step in starter.steps}
-    assert kinds == {"poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder"}
+    assert kinds == {"poll", "quiz", "testimonial", "discussion", "digest", "live_prompt", "practice", "reminder"}
     page = logged_in.get(f"/sequences/{starter.id}").get_data(as_text=True)
     assert "7 days before start at 10:00" in page and "session" in page and "<svg" in page
     assert "Tess Trainer" in page  # the preview is signed with the trainer's own name

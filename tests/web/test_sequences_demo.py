@@ -55,8 +55,13 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     due = db.session.query(Delivery, Step).join(Step, Step.id == Delivery.step_id).filter(
         Delivery.status == "scheduled", Delivery.due_at <= soon).all()
     kinds = {step.kind for _, step in due}
-    assert kinds == {"poll", "quiz", "testimonial", "discussion", "live_prompt", "practice", "reminder"}
+    assert kinds == {"poll", "quiz", "testimonial", "discussion", "digest", "live_prompt", "practice", "reminder"}
     assert {step.channel for _, step in due} == {"sms", "email"}
+    # The digest before the session has approved answers to share, so the demo shows one arriving.
+    from drip.services.replies.digests import answers
+
+    digest = next(step for _, step in due if step.kind == "digest" and step.digest_source == "step")
+    assert len(answers(ts.id, digest.digest_source, digest.source_step_id, demo.digest_by)) == 2
 
 
 def test_reset_demo_brings_the_demo_back_and_leaves_other_trainers_alone(runner, trainer):

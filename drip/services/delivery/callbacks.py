@@ -20,6 +20,7 @@ from drip.extensions import db
 from drip.models import Delivery
 from drip.services.delivery.transitions import report, report_many
 from drip.services.inbound import optout
+from drip.services.delivery import reads
 
 _logger = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ SENDGRID_STATUS = {"processed": "sent", "delivered": "delivered", "bounce": "und
 # Events after which SendGrid itself will not mail the address again: mirror that as an unsubscribe.
 SENDGRID_SUPPRESSING = {"bounce": "bounce", "spamreport": "spamreport", "unsubscribe": "provider_unsubscribe",
                         "group_unsubscribe": "provider_unsubscribe"}
+READ_EVENTS = ("open", "click")  # counted as reads of the delivery (issue 12)
 DROPPED_FOR_ADDRESS = {"Bounced Address", "Spam Reporting Address", "Unsubscribed Address", "Invalid"}
 
 
@@ -136,6 +138,8 @@ def sendgrid_change(event: dict, at: datetime) -> tuple[Delivery | None, Change 
         change = Change(delivery.id, status, at, error_code=str(event.get("status") or name)[:40] if failing else None,
                         error_message=reason if failing else None,
                         provider_message_id=message_id.split(".")[0] or None)
+    if delivery is not None and name in READ_EVENTS:
+        reads.record_sendgrid(delivery, event, at)
     source = SENDGRID_SUPPRESSING.get(name)
     if name == "bounce" and event.get("type") == "blocked":
         source = None  # a block is about our sending reputation, not the address

@@ -11,10 +11,14 @@ from drip.channels.base import OutgoingMessage
 from drip.domain import catalog
 from drip.services.simulator import sms_number
 from drip.extensions import db
-from drip.models import Delivery, Learner, Step, Trainer, TrainingSession, utcnow
+from drip.domain import links
 from drip.domain import messages as compose
 from drip.domain import quiz
+from drip.domain.digests import SOURCE_KINDS, fit_sms
+from drip.models import Delivery, Learner, Sequence, Step, Trainer, TrainingSession, utcnow
+from drip.services.delivery import reads
 from drip.services.programs.enrolment import learner_zone
+from drip.services.replies import digests, privacy, testimonials
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,11 @@ class DeliveryToSend:
     starts_at: datetime
     session_timezone: str
     join_url: str
+    step_id: int
+    session_id: int
+    digest_source: str | None
+    source_step_id: int | None
+    digest_by: str
     due_at: datetime | None = None
     purpose: str = "step"
     follow_up: dict | None = None
@@ -51,9 +60,11 @@ def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
         select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
                Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
                Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url, Delivery.due_at, Delivery.purpose, Step.follow_up,
+               TrainingSession.timezone, TrainingSession.join_url, Step.id, Delivery.session_id, Step.digest_source,
+               Step.source_step_id, Sequence.digest_by, Delivery.due_at, Delivery.purpose, Step.follow_up,
                TrainingSession.ends_at)
         .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
+        .join(Sequence, Sequence.id == Step.sequence_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
         # Only what this job still owns: a reschedule, a cancel or a STOP may have taken some back.
@@ -65,25 +76,48 @@ def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
 
 
 def build_message(item: DeliveryToSend, address: str, now: datetime | None = None) -> OutgoingMessage:
-    """The rendered SMS or email for one delivery, as of now (TemplateProblem when its body cannot render)."""
+    """The rendered SMS or email for one delivery, as of now (TemplateProblem, or NothingToShare for an
+    empty digest)."""
     tz = learner_zone(item.learner_timezone, item.session_timezone)
-    ctx = compose.context(
-        learner_name=item.learner_name, session_title=item.session_title, starts_at=item.starts_at,
-        join_url=item.join_url, trainer_name=item.trainer_name, tz=tz,
-        hint=compose.reply_hint(item.kind, item.channel, item.choices), now=now or utcnow(),
-        number=sms_number(current_app.config))
-    body, subject = item.body, item.subject
+    answers = []
+    if item.kind == "digest":
+        answers = digests.answers(item.session_id, item.digest_source, item.source_step_id, item.digest_by)
+    quote = testimonials.quote_for(item) if item.kind == "testimonial" else ""
+    at, number = now or utcnow(), sms_number(current_app.config)
+
+    def ctx(shown: list) -> dict:
+        return compose.context(
+            learner_name=item.learner_name, session_title=item.session_title, starts_at=item.starts_at,
+            join_url=item.join_url, trainer_name=item.trainer_name, tz=tz,
+            hint=compose.reply_hint(item.kind, item.channel, item.choices), now=at, number=number,
+            answers=shown, testimonial=quote)
+
+    body, step_subject = item.body, item.subject
     if item.purpose == "follow_up" and item.follow_up:
-        body, subject = item.follow_up["body"], item.follow_up.get("subject")
-    text, subject = compose.render_step(body, subject, ctx, sms=catalog.channel(item.channel).shape == "text")
+        body, step_subject = item.follow_up["body"], item.follow_up.get("subject")
     config = current_app.config
-    if catalog.channel(item.channel).shape == "text":
+    track = reads.tracker(config, item.delivery_id)
+    sms = catalog.channel(item.channel).shape == "text"
+
+    def text_of(shown: list) -> tuple[str, str]:
+        rendered, title = compose.render_step(body, step_subject, ctx(shown), sms=sms)
+        return (links.rewrite(rendered, track) if track else rendered), title
+
+    if item.kind == "digest" and sms:
+        # An SMS digest keeps to a set number of segments: as many answers as fit, tracked links included.
+        text, _ = fit_sms(answers, lambda shown: text_of(shown)[0])
+        subject = item.session_title
+    else:
+        text, subject = text_of(answers)
+    if sms:
         return compose.sms_message(delivery_id=item.delivery_id, to=address, text=text, config=config,
                                    channel=item.channel)
     domain = config.get("INBOUND_EMAIL_DOMAIN")
-    links = ""
+    answer_links = ""
     if item.kind == "quiz" and item.purpose != "follow_up" and item.choices and domain:
-        links = quiz.answer_links_html(item.choices, f"reply+{item.reply_token}@{domain}", subject)
+        answer_links = quiz.answer_links_html(item.choices, f"reply+{item.reply_token}@{domain}", subject)
+    if item.kind in SOURCE_KINDS:
+        text += "\n\n" + privacy.email_line(config, item.delivery_id)
     return compose.email_message(delivery_id=item.delivery_id, to=address, subject=subject, text=text,
                                  unsubscribe_token=item.unsubscribe_token, reply_token=item.reply_token,
-                                 config=config, extra_html=links)
+                                 config=config, extra_html=answer_links)

@@ -30,6 +30,7 @@ from drip.services.delivery.outgoing import DeliveryToSend, build_message, load_
 from drip.services.delivery.rate_limit import SharedRateLimiter
 from drip.services.delivery.batching import Claimer, OutcomeWriter
 from drip.services.delivery.transitions import outcome
+from drip.services.replies.digests import NothingToShare
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
@@ -183,6 +184,8 @@ def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> s
         message = build_message(item, address)
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
+    except NothingToShare as empty:
+        return writer.add(outcome(d, "skipped", code=catalog.NOTHING_APPROVED.code, reason=str(empty)))
     return writer.add(_hand_over(item, message, address))
 
 

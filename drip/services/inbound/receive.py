@@ -173,7 +173,7 @@ def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: dat
                 events.append((question.session_id, board.question_event(question)))
             if reply is not None and reply.kind == "poll_vote" and reply.session_id and reply.step_id:
                 votes.append((reply.session_id, reply.step_id))
-            outcome = outcome or InboundOutcome(decided.kind, answer=answer, inbound_id=message.id,
+            outcome = outcome or InboundOutcome(message.routed_as, answer=answer, inbound_id=message.id,
                                                 question_id=question.id if question else None,
                                                 reply_id=reply.id if reply else None)
         db.session.commit()
@@ -192,11 +192,31 @@ def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: dat
     return outcome
 
 
+def _consent_or_privacy(message: InboundMessage, learner: Learner, now: datetime) -> str | None:
+    """A YES to a pending testimonial question, or PRIVATE: applied, and the text to answer; else None."""
+    from drip.services.replies import privacy, testimonials
+
+    if testimonials.is_consent(message.body) and (pending := testimonials.pending_for(learner.id, now)):
+        testimonials.consent(pending, now)
+        message.routed_as = "testimonial_consent"
+        return testimonials.THANKS
+    if privacy.is_keyword(message.body):
+        session_id = privacy.latest_answer_session(learner.id, now) or message.session_id
+        if session_id and privacy.keep_private(session_id, learner.id):
+            message.routed_as, message.session_id = "keep_private", session_id
+            return privacy.CONFIRMED
+    return None
+
+
 def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now: datetime):
     """The route's effect: opt-out, help, walk-in, live question or reply. Returns (answer, question, reply)."""
     from drip.services.inbound import answer_hooks, optout, walk_ins
 
     phone = message.from_address
+    if learner is not None and decided.kind != "opt_out" and (answered := _consent_or_privacy(message, learner, now)):
+        if decided.kind == "opt_in":  # YES is also the SMS opt-in keyword: still honoured, harmless when opted in
+            optout.opt_in_sms(phone, source="sms_keyword", detail=message.body[:200], now=now)
+        return answered, None, None
     if decided.kind == "opt_out":
         optout.opt_out_sms(phone, source="sms_keyword", detail=message.body[:200], now=now)
         return None, None, None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Iterator
@@ -21,7 +22,7 @@ from sqlalchemy import delete, select
 
 from drip.domain.durations import Offset, parse_offset
 from drip.extensions import db
-from drip.models import InboundMessage, Sequence, Trainer, TrainingSession, utcnow
+from drip.models import InboundMessage, Reply, Sequence, Trainer, TrainingSession, utcnow
 from drip.services import accounts
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import upsert_learners, validate_learner
@@ -71,9 +72,13 @@ def demo_steps(minutes_per_day: float) -> list[StepInput]:
                        answer=step.answer, explain=step.explain,
                        retry_after=compress(step.retry_after, minutes_per_day) if step.retry_after else None,
                        follow_up={**step.follow_up, "after": compress(step.follow_up["after"], minutes_per_day)}
-                       if step.follow_up else None)
+                       if step.follow_up else None,
+                       source=step.source)
              for step in starter_steps()]
     after_prompt = next(index for index, step in enumerate(steps) if step.kind == "live_prompt") + 1
+    # A digest's source is an index into the list: those after the inserted poll move by one.
+    steps = [replace(step, source=step.source + 1) if isinstance(step.source, int) and step.source >= after_prompt
+             else step for step in steps]
     return [*steps[:after_prompt], LIVE_POLL, *steps[after_prompt:]]
 
 
@@ -133,6 +138,24 @@ def seed() -> Iterator[str]:
     yield f"Sign in at http://127.0.0.1:{os.environ.get('PORT', '5000')} as {DEMO_EMAIL} / {password}"
 
 
+# Two learners' answers to the discussion questions, already approved, so the digest before the
+# session has something to share and the demo shows one arriving.
+DEMO_ANSWERS = [
+    (1, "I gave feedback a week late and it landed as an ambush. Next time: the same day, in private."),
+    (2, "I ask people what they noticed before I say what I noticed. It turns it into a conversation."),
+]
+
+
+def _approved_answers(training_session: TrainingSession, sequence: Sequence, learners: list) -> None:
+    discussion = next(step for step in sequence.steps if step.kind == "discussion")
+    now = utcnow()
+    for index, body in DEMO_ANSWERS:
+        db.session.add(Reply(trainer_id=training_session.trainer_id, session_id=training_session.id,
+                             learner_id=learners[index].id, step_id=discussion.id, kind="discussion_reply",
+                             channel="email", body=body, shared=True, reviewed_at=now, created_at=now))
+    db.session.commit()
+
+
 def _learners(trainer: Trainer, rows: list[dict]) -> list:
     region = current_app.config.get("DEFAULT_REGION", "US")
     return [learner for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region)
@@ -177,5 +200,6 @@ def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
     )
     learners = _learners(trainer, DEMO_LEARNERS)
     enrol(training_session, learners, source="admin")
+    _approved_answers(training_session, sequence, learners)
     yield (f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "
            f"with {len(learners)} learners: watch the Outbox page as its steps fall due.")

@@ -8,6 +8,7 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import select
 
 from drip.domain import catalog, follow_ups, quiz, templates
+from drip.domain.digests import ATTRIBUTIONS, digest_source, source_problem
 from drip.domain.durations import parse_offset
 from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
@@ -39,6 +40,9 @@ class StepInput:
     explain: str | None = None
     retry_after: str | None = None
     follow_up: Mapping[str, Any] | None = None
+    # Digests: "questions", or the source step (an index into the new sequence's steps when creating
+    # one, the id of a step of the same sequence when saving a single step).
+    source: int | str | None = None
 
 
 class SequenceInvalid(ValueError):
@@ -102,6 +106,9 @@ def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
         errors["answer"] = "only quizzes have a right answer, an explanation and re-asks"
     values["follow_up"], follow_errors = follow_ups.check(item.kind, item.channel, item.follow_up)
     errors.update(follow_errors)
+    values["digest_source"], problem = digest_source(item.kind, item.source)
+    if problem:
+        errors["source"] = problem
     return values, errors
 
 
@@ -148,24 +155,38 @@ def _renumber(sequence: Sequence) -> None:
 
 
 def create_sequence(trainer: Trainer, *, name: str, send_window: Any = DEFAULT_WINDOW,
-                    steps: Iterable[StepInput] = ()) -> Sequence:
+                    steps: Iterable[StepInput] = (), digest_by: str = "colleague") -> Sequence:
     """Create a sequence with its steps (all valid, or SequenceInvalid and nothing stored); commits."""
-    fields, checked, errors = _check_sequence(name, send_window, list(steps))
+    items = list(steps)
+    fields, checked, errors = _check_sequence(name, send_window, items)
+    created = [Step(**values) for values in checked]
+    for index, (item, step) in enumerate(zip(items, created)):
+        if step.digest_source == "step":
+            source = created[item.source] if 0 <= item.source < len(created) else None
+            if problem := source_problem(source, step):
+                errors[f"steps[{index}].source"] = problem
+            step.source_step = source
     if errors:
         raise SequenceInvalid(errors)
-    sequence = Sequence(trainer_id=trainer.id, **fields)
-    sequence.steps = [Step(**values) for values in checked]
+    if digest_by not in ATTRIBUTIONS:
+        raise SequenceInvalid({"digest_by": f"must be one of {', '.join(ATTRIBUTIONS)}"})
+    sequence = Sequence(trainer_id=trainer.id, digest_by=digest_by, **fields)
+    sequence.steps = created
     _renumber(sequence)
     db.session.add(sequence)
     db.session.commit()
     return sequence
 
 
-def update_sequence(sequence: Sequence, *, name: str, send_window: Any) -> Sequence:
-    """Rename a sequence or change its send window; pending deliveries follow the new window."""
+def update_sequence(sequence: Sequence, *, name: str, send_window: Any, digest_by: str | None = None) -> Sequence:
+    """Rename a sequence, change its send window or its digests' attribution; pending deliveries follow the window."""
     fields, _, errors = _check_sequence(name, send_window, [])
+    if digest_by is not None and digest_by not in ATTRIBUTIONS:
+        errors["digest_by"] = f"must be one of {', '.join(ATTRIBUTIONS)}"
     if errors:
         raise SequenceInvalid(errors)
+    if digest_by is not None:
+        sequence.digest_by = digest_by
     window_changed = (sequence.send_window_start, sequence.send_window_end) != (fields["send_window_start"], fields["send_window_end"])
     for key, value in fields.items():
         setattr(sequence, key, value)
@@ -182,11 +203,17 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     values, errors = check_step(item)
     if errors:
         raise SequenceInvalid(errors)
+    source = None
+    if values["digest_source"] == "step":
+        source = next((s for s in sequence.steps if s.id == item.source), None)
+        if problem := source_problem(source, step):
+            raise SequenceInvalid({"source": problem})
     if step is None:
         step = Step(sequence=sequence)
         db.session.add(step)
     for key, value in values.items():
         setattr(step, key, value)
+    step.source_step = source
     _renumber(sequence)
     db.session.flush()
     _sync(step)
@@ -214,8 +241,12 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
         send_window_start=sequence.send_window_start, send_window_end=sequence.send_window_end,
     )
     columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late",
-               "answer", "explain", "retry_after", "follow_up")
+               "answer", "explain", "retry_after", "follow_up", "digest_source")
+    copy.digest_by = sequence.digest_by
     copy.steps = [Step(**{c: getattr(step, c) for c in columns}) for step in sequence.steps]
+    twins = dict(zip(sequence.steps, copy.steps))
+    for original, twin in twins.items():
+        twin.source_step = twins.get(original.source_step)  # a digest of the copy shares the copy's answers
     db.session.add(copy)
     db.session.commit()
     return copy

@@ -25,7 +25,7 @@ _POLL = """Hi {{ first_name }}, {{ trainer.name }} here. {{ session.title }} sta
 3 The thinking behind it
 4 Plenty of time to practise"""
 
-_TESTIMONIAL = """{{ first_name }}, something a participant told me after {{ session.title }} last time: "I tried one idea in a meeting the very next morning, and the whole conversation went differently." Bring one real situation you're facing; we'll work on it together. See you {{ session.starts_at }}."""
+_TESTIMONIAL = """{{ first_name }}, something a participant told me after {{ session.title }} last time: {% if testimonial %}{{ testimonial }}{% else %}"I tried one idea in a meeting the very next morning, and the whole conversation went differently."{% endif %} Bring one real situation you're facing; we'll work on it together. See you {{ session.starts_at }}."""
 
 _DISCUSSION = """Hi {{ first_name }},
 
@@ -43,6 +43,20 @@ Here is the link to join: {{ session.join_url }}
 
 See you there,
 {{ trainer.name }}"""
+
+_DISCUSSION_DIGEST = """Hi {{ first_name }},
+
+Before we meet, here is what some of you said about the questions I sent yesterday:
+{% for answer in answers %}
+- "{{ answer.text }}" ({{ answer.by }})
+{%- endfor %}
+
+Reading each other's answers is half the value. See you {{ session.starts_at }}.
+{{ trainer.name }}"""
+
+_PRACTICE_DIGEST = """{{ first_name }}, {{ answers | length }} of you tried it this week:{% for answer in answers %}
+- "{{ answer.text }}" ({{ answer.by }}){% endfor %}
+Your turn next?"""
 
 _LIVE = """Hi {{ first_name }}! {{ session.title }} is starting. If a question comes up, text it to {{ sms_number or "this number" }}. It lands on my screen and I'll pick it up, no question too small.""" + _JOIN
 
@@ -107,12 +121,16 @@ def starter_steps() -> list[StepInput]:
         StepInput("testimonial", "sms", "start", "-P3D", _TESTIMONIAL, local_time=noon),
         StepInput("discussion", "email", "start", "-P1D", _DISCUSSION, local_time=nine,
                   subject="Three questions before {{ session.title }}"),
+        # Digests quote only answers the trainer approved; with none approved they are skipped.
+        StepInput("digest", "email", "start", "-PT2H", _DISCUSSION_DIGEST, source=2,
+                  subject="What others said before {{ session.title }}"),
         StepInput("live_prompt", "sms", "start", "PT0S", _LIVE, if_late="send"),
         StepInput("practice", "email", "end", "P1D", _PRACTICE, local_time=nine,
                   subject="Your practice assignment from {{ session.title }}", follow_up=dict(_PRACTICE_FOLLOW_UP)),
         StepInput("quiz", "sms", "end", "P2D", _QUIZ_ONE, local_time=noon, choices=list(QUIZ_ONE_CHOICES),
                   answer=1, explain=_QUIZ_ONE_EXPLAIN, retry_after="P2D"),
         StepInput("reminder", "sms", "end", "P3D", _NUDGE, local_time=noon),
+        StepInput("digest", "sms", "end", "P5D", _PRACTICE_DIGEST, local_time=noon, source=5),
         StepInput("practice", "sms", "end", "P7D", _CHECK_IN, local_time=five_pm),
         StepInput("quiz", "sms", "end", "P9D", _QUIZ_TWO, local_time=noon, choices=list(QUIZ_TWO_CHOICES),
                   answer=1, explain=_QUIZ_TWO_EXPLAIN, retry_after="P2D"),

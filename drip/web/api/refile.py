@@ -9,6 +9,7 @@ from pydantic import Field
 from drip.models import LiveQuestion
 from drip.services.replies import refile, refile_reads
 from drip.web.api.auth import current_trainer
+from drip.web.api.engagement import apply_shared
 from drip.web.api.errors import invalid_fields, not_found
 from drip.web.api.operations import operation
 from drip.web.api.resources import QuestionOut, ReplyOut
@@ -35,9 +36,11 @@ class RefileFields(Body):
 
 
 class ReplyPatch(RefileFields):
-    """A change to a learner's reply: `kind` re-files it (live_question moves it onto the board)."""
+    """A change to a learner's reply: `kind` re-files it (live_question moves it onto the board), `shared` approves it."""
 
     kind: Kind | None = None
+    shared: Annotated[bool | None, Field(description="Approve a discussion reply or practice report for the "
+                                                     "session's digests (false withdraws it).")] = None
     session_id: Annotated[
         Id | None, Field(description="For a reply tied to no session yet: the session it goes to.")
     ] = None
@@ -77,13 +80,19 @@ def _refile_reply(reply, body: ReplyPatch):
 )
 def patch_reply_api(reply_id: int, body: ReplyPatch):
     """Re-file a learner's reply with `{kind}` (and `step_id`, `choice_index` for a vote). Tallies follow.
+    `{shared: true}` approves a discussion reply or practice report for its session's digests (a digest
+    quotes only approved answers, never a private or opted-out learner's); `false` withdraws it.
     It stays a reply (200, the reply) or, with `live_question`, moves onto the session's board
     (201, the new question; the reply's id no longer exists). Every move is recorded."""
     reply = refile_reads.owned_reply(current_trainer(), reply_id)
     if reply is None:
         raise not_found("reply")
-    if body.kind is None:
+    if body.kind is None and body.shared is None:
         raise invalid_fields({"kind": "say what to change"})
+    if body.shared is not None:
+        apply_shared(reply, body.shared)
+    if body.kind is None:
+        return ReplyOut.of(reply)
     moved = _refile_reply(reply, body)
     return (_refiled(moved), 201) if isinstance(moved, LiveQuestion) else _refiled(moved)
 

@@ -31,6 +31,13 @@ class FollowUpOut(BaseModel):
     subject: str | None
 
 
+def _source(step: Step) -> int | str | None:
+    """A digest's source as a request would give it: "questions", or the source step's position."""
+    if step.digest_source == "questions":
+        return "questions"
+    return step.source_step.position if step.source_step is not None else None
+
+
 class StepOut(BaseModel):
     """A step as stored, with its timing in words."""
 
@@ -49,6 +56,7 @@ class StepOut(BaseModel):
     explain: str | None
     retry_after: str | None
     follow_up: FollowUpOut | None
+    source: int | str | None = None  # digests: the position of the source step, or "questions"
     timing: str
 
     @classmethod
@@ -59,6 +67,7 @@ class StepOut(BaseModel):
             offset=step.offset, local_time=_hhmm(step.local_time), subject=step.subject, body=step.body,
             choices=step.choices, if_late=step.if_late, answer=step.answer, explain=step.explain,
             retry_after=step.retry_after, follow_up=FollowUpOut(**step.follow_up) if step.follow_up else None,
+            source=_source(step),
             timing=describe_timing(step.anchor, step.offset, step.local_time),
         )
 
@@ -69,6 +78,7 @@ class SequenceOut(BaseModel):
     id: int
     name: str
     send_window: SendWindowOut | None
+    digest_by: str = "colleague"
     steps: list[StepOut]
     created_at: datetime
 
@@ -78,7 +88,7 @@ class SequenceOut(BaseModel):
         window = None
         if sequence.send_window_start is not None and sequence.send_window_end is not None:
             window = SendWindowOut(start=_hhmm(sequence.send_window_start), end=_hhmm(sequence.send_window_end))
-        return cls(id=sequence.id, name=sequence.name, send_window=window,
+        return cls(id=sequence.id, name=sequence.name, send_window=window, digest_by=sequence.digest_by,
                    steps=[StepOut.of(step) for step in sequence.steps], created_at=sequence.created_at)
 
 
@@ -207,10 +217,11 @@ class ReplyOut(BaseModel):
     choice_index: int | None
     created_at: datetime
     reviewed_at: datetime | None
+    shared: bool = False  # approved by the trainer for a digest
 
     @classmethod
     def of(cls, reply: Reply) -> ReplyOut:
         """The response for one reply."""
         return cls(id=reply.id, kind=reply.kind, channel=reply.channel, body=reply.body,
                    learner=LearnerRef.of(reply.learner), step_id=reply.step_id, choice_index=reply.choice_index,
-                   created_at=reply.created_at, reviewed_at=reply.reviewed_at)
+                   created_at=reply.created_at, reviewed_at=reply.reviewed_at, shared=reply.shared)

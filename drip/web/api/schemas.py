@@ -129,12 +129,16 @@ class StepIn(Body):
     explain: Annotated[text(500) | None, Field(description="Quiz: sent back with the verdict.")] = None
     retry_after: Annotated[Offset | None, Field(description="Quiz: re-ask after this long (default P2D).")] = None
     follow_up: FollowUpIn | None = None
+    source: Annotated[int, Field(ge=0, le=49)] | Literal["questions"] | None = Field(
+        default=None, description='Digests: the index of a discussion or practice step in `steps`, or "questions".')
 
 
 class SequenceIn(Body):
     """A new sequence; send_window null means steps go out at any hour."""
 
     name: text(200, 1)
+    digest_by: Annotated[Literal["first_name", "colleague"], Field(
+        description='How digests attribute answers: the first name, or "a colleague".')] = "colleague"
     send_window: SendWindowIn | None = Field(default_factory=lambda: SendWindowIn(start="08:00", end="21:00"))
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=50)]
 
