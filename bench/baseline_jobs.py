@@ -5,6 +5,7 @@ the baseline differs from Drip only in how work reaches the sender: a forked wor
 message instead of a claimed batch sent by a thread pool. It writes nothing to the database,
 which favours the baseline (Drip records `sending` and `sent` per delivery).
 """
+
 from __future__ import annotations
 
 from drip.channels.base import OutgoingMessage

@@ -1,4 +1,5 @@
 """A trainer's board as a benchmark sees it: signed in over HTTP, the board's event stream read in a thread."""
+
 from __future__ import annotations
 
 import json
@@ -17,9 +18,15 @@ def signed_in(base: str) -> requests.Session:
     # One connection per open board: a pool as large as the boards a benchmark opens.
     session.mount("http://", requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=512))
     page = session.get(base + "/login", timeout=10).text
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(r'value="([^"]+)"[^>]*name="csrf_token"', page)
-    response = session.post(base + "/login", data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
-                            allow_redirects=False, timeout=10)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', page
+    )
+    response = session.post(
+        base + "/login",
+        data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
+        allow_redirects=False,
+        timeout=10,
+    )
     if response.status_code != 302:
         raise RuntimeError(f"bench login failed: {response.status_code}")
     return session
@@ -59,7 +66,7 @@ class Board:
 
     def _note(self, event: dict) -> None:
         now = time.monotonic()
-        for question in ([event["question"]] if "question" in event else event.get("questions", [])):
+        for question in [event["question"]] if "question" in event else event.get("questions", []):
             self.seen.setdefault(question["body"], now)
 
     def close(self) -> None:

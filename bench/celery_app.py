@@ -4,6 +4,7 @@ Twilio send through the same client class Drip uses, a thread pool per worker, R
 At its best: each pool thread keeps its twilio client (as Drip's sending threads do), results are
 ignored, and a done counter in Redis (one INCR) is all a task writes.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,13 @@ from drip.channels.twilio_sms import TwilioSms
 BROKER = os.environ.get("BENCH_CELERY_BROKER", "redis://127.0.0.1:6379/13")
 DONE_KEY = "bench:celery:done"
 app = Celery("bench", broker=BROKER)
-app.conf.update(task_ignore_result=True, broker_connection_retry_on_startup=True, worker_hijack_root_logger=False,
-                worker_prefetch_multiplier=4, task_default_queue="bench-celery")
+app.conf.update(
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    worker_prefetch_multiplier=4,
+    task_default_queue="bench-celery",
+)
 _local = threading.local()
 _counter = redis.Redis.from_url(BROKER)
 

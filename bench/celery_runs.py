@@ -1,6 +1,7 @@
 """The Celery baseline's runs for dispatch (1) and lateness (2): `celery worker --pool threads`, as many
 workers as Drip's and the same total concurrency (DRIP_SEND_CONCURRENCY threads each), Redis broker.
 """
+
 from __future__ import annotations
 
 import time
@@ -21,10 +22,33 @@ BODY = "Hi Learner, one minute of practice for Feedback that lands: try the mode
 def celery_workers(bench: Bench, count: int) -> list[Child]:
     """`count` Celery workers, thread pools of CONCURRENCY, ready to take tasks."""
     env = bench.stack.env(BENCH_CELERY_BROKER=bench.stack.redis_url)
-    workers = [Child(f"celery-{i}-{time.monotonic_ns()}", [
-        str(VENV_BIN / "celery"), "-A", "bench.celery_app", "worker", "--pool", "threads", "--concurrency",
-        str(CONCURRENCY), "--loglevel", "INFO", "--without-gossip", "--without-mingle", "-n", f"bench{i}@%h",
-        "-Q", "bench-celery"], env=env, cwd=ROOT, log_dir=bench.workdir) for i in range(count)]
+    workers = [
+        Child(
+            f"celery-{i}-{time.monotonic_ns()}",
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "bench.celery_app",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(CONCURRENCY),
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                f"bench{i}@%h",
+                "-Q",
+                "bench-celery",
+            ],
+            env=env,
+            cwd=ROOT,
+            log_dir=bench.workdir,
+        )
+        for i in range(count)
+    ]
 
     def ready():
         for worker in workers:
@@ -52,8 +76,12 @@ def run(bench: Bench, count: int, due: list[datetime] | None = None) -> dict:
             send_sms.apply_async(args, eta=due[i] if due else None)
         spread = (due[-1].timestamp() - time.time()) if due else 0
         deadline = max(120.0, count / 20) + max(spread, 0)
-        wait_until(lambda: [w.check() for w in workers] and int(stack.redis().get(DONE_KEY) or 0) >= count,
-                   timeout=deadline, interval=0.25, what="Celery tasks done")
+        wait_until(
+            lambda: [w.check() for w in workers] and int(stack.redis().get(DONE_KEY) or 0) >= count,
+            timeout=deadline,
+            interval=0.25,
+            what="Celery tasks done",
+        )
         cpu = sum(tree_cpu_seconds(w.pid) for w in workers) - cpu_before
     finally:
         for worker in workers:

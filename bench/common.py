@@ -1,4 +1,5 @@
 """What every measurement shares: sizes, the run context, statistics and the figures of the table."""
+
 from __future__ import annotations
 
 import math
@@ -40,10 +41,26 @@ class Sizes:
 
 
 # One worker each: process start-ups are most of a quick run's time, and one shows every code path.
-QUICK = Sizes(runs=1, dispatch_messages=600, dispatch_baseline_messages=20, celery_messages=200, lateness_messages=300,
-              lateness_spread=3.0, lateness_baseline_messages=10, enrol_learners=300, enrol_baseline_learners=60,
-              ingest_seconds=2.0, ingest_fixed_seconds=1.5, memory_learners=200, memory_baseline_jobs=500, workers=1,
-              storm_callbacks=600, storm_questions=3, streams=20, peers=False)
+QUICK = Sizes(
+    runs=1,
+    dispatch_messages=600,
+    dispatch_baseline_messages=20,
+    celery_messages=200,
+    lateness_messages=300,
+    lateness_spread=3.0,
+    lateness_baseline_messages=10,
+    enrol_learners=300,
+    enrol_baseline_learners=60,
+    ingest_seconds=2.0,
+    ingest_fixed_seconds=1.5,
+    memory_learners=200,
+    memory_baseline_jobs=500,
+    workers=1,
+    storm_callbacks=600,
+    storm_questions=3,
+    streams=20,
+    peers=False,
+)
 
 
 def sizes_for(quick: bool, runs: int | None) -> Sizes:
@@ -127,8 +144,15 @@ def fmt(value: float, unit: str = "") -> str:
     if not unit and float(value).is_integer():
         return f"{int(value):,}"
     magnitude = abs(value)
-    text = f"{value:,.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}" \
-        if magnitude >= 0.1 or magnitude == 0 else f"{value:.3f}"
+    text = (
+        f"{value:,.0f}"
+        if magnitude >= 100
+        else f"{value:.1f}"
+        if magnitude >= 10
+        else f"{value:.2f}"
+        if magnitude >= 0.1 or magnitude == 0
+        else f"{value:.3f}"
+    )
     return f"{text} {unit}".strip()
 
 
@@ -144,6 +168,5 @@ def table(figures: list[Figure], runs: int) -> str:
         if f.second_runs:
             baseline = f"{baseline}; {fmt(median(f.second_runs), f.unit)} {f.second_label}".strip("; ")
         name = f"{f.name}" + (f" [{f.note}]" if f.note else "")
-        rows.append([f.section, name, fmt(f.value, f.unit) + ratio, baseline or "-", f.target or "-",
-                     f.verdict or "-"])
+        rows.append([f.section, name, fmt(f.value, f.unit) + ratio, baseline or "-", f.target or "-", f.verdict or "-"])
     return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)

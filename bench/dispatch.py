@@ -5,6 +5,7 @@ sends). Baseline: plain RQ, one job per message on RQ's default forking Worker x
 per second from the first to the last arrival at the provider; worker CPU seconds per 1,000 messages
 (the workers and all their children, measured from when they are ready to when the last is sent).
 """
+
 from __future__ import annotations
 
 import time
@@ -78,10 +79,17 @@ def drip_run(bench: Bench, count: int, *, with_web: bool = True, on_ready=None) 
             child.stop()
         record = provider.stop()
     arrivals = [m["at"] for m in record["accepted"]]
-    return {"rate": rate(arrivals), "cpu_per_1000": cpu / max(len(arrivals), 1) * 1000, "arrived": len(arrivals),
-            "distinct": len({m["to"] for m in record["accepted"]}), "complete": complete, "statuses": statuses,
-            "peaks": dict(rss.peaks), "provider_cpu": record["cpu_seconds"],
-            "redis_intact": intact}
+    return {
+        "rate": rate(arrivals),
+        "cpu_per_1000": cpu / max(len(arrivals), 1) * 1000,
+        "arrived": len(arrivals),
+        "distinct": len({m["to"] for m in record["accepted"]}),
+        "complete": complete,
+        "statuses": statuses,
+        "peaks": dict(rss.peaks),
+        "provider_cpu": record["cpu_seconds"],
+        "redis_intact": intact,
+    }
 
 
 def baseline_run(bench: Bench, count: int) -> dict:
@@ -96,11 +104,16 @@ def baseline_run(bench: Bench, count: int) -> dict:
         cpu_before = _cpu(workers)
         queue = Queue(BASELINE_QUEUE, connection=stack.redis())
         with RssSampler({"worker": [w.pid for w in workers]}) as rss:
-            queue.enqueue_many([
-                Queue.prepare_data(send_sms_path(), args=(provider.url, ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
-                                                          seed.phone(i), BASELINE_BODY), result_ttl=3600)
-                for i in range(count)
-            ])
+            queue.enqueue_many(
+                [
+                    Queue.prepare_data(
+                        send_sms_path(),
+                        args=(provider.url, ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, seed.phone(i), BASELINE_BODY),
+                        result_ttl=3600,
+                    )
+                    for i in range(count)
+                ]
+            )
             done = lambda: count - queue.finished_job_registry.count - queue.failed_job_registry.count  # noqa: E731
             complete = _wait(bench, workers, done, time.monotonic() + max(120.0, count * 2.0))
             cpu = _cpu(workers) - cpu_before
@@ -111,9 +124,16 @@ def baseline_run(bench: Bench, count: int) -> dict:
             child.stop()
         record = provider.stop()
     arrivals = [m["at"] for m in record["accepted"]]
-    return {"rate": rate(arrivals), "cpu_per_1000": cpu / max(len(arrivals), 1) * 1000, "arrived": len(arrivals),
-            "complete": complete, "failed": failed, "peaks": dict(rss.peaks), "provider_cpu": record["cpu_seconds"],
-            "redis_intact": intact}
+    return {
+        "rate": rate(arrivals),
+        "cpu_per_1000": cpu / max(len(arrivals), 1) * 1000,
+        "arrived": len(arrivals),
+        "complete": complete,
+        "failed": failed,
+        "peaks": dict(rss.peaks),
+        "provider_cpu": record["cpu_seconds"],
+        "redis_intact": intact,
+    }
 
 
 def send_sms_path() -> str:
@@ -127,8 +147,12 @@ def celery_run(bench: Bench, count: int) -> dict:
 
     done = celery_runs.run(bench, count)
     arrivals = [m["at"] for m in done["record"]["accepted"]]
-    return {"rate": rate(arrivals), "cpu_per_1000": done["cpu"] / max(len(arrivals), 1) * 1000,
-            "arrived": len(arrivals), "redis_intact": done["intact"]}
+    return {
+        "rate": rate(arrivals),
+        "cpu_per_1000": done["cpu"] / max(len(arrivals), 1) * 1000,
+        "arrived": len(arrivals),
+        "redis_intact": done["intact"],
+    }
 
 
 def measure(bench: Bench) -> list[Figure]:
@@ -138,8 +162,10 @@ def measure(bench: Bench) -> list[Figure]:
     for run in range(sizes.runs):
         bench.say(f"dispatch: Drip run {run + 1}/{sizes.runs}, {sizes.dispatch_messages:,} messages")
         drip.append(drip_run(bench, sizes.dispatch_messages))
-        bench.say(f"  -> {drip[-1]['rate']:.0f} msg/s, {drip[-1]['cpu_per_1000']:.2f} CPU s/1000, "
-                  f"arrived {drip[-1]['arrived']}, statuses {drip[-1]['statuses']}")
+        bench.say(
+            f"  -> {drip[-1]['rate']:.0f} msg/s, {drip[-1]['cpu_per_1000']:.2f} CPU s/1000, "
+            f"arrived {drip[-1]['arrived']}, statuses {drip[-1]['statuses']}"
+        )
         bench.say(f"dispatch: baseline run {run + 1}/{sizes.runs}, {sizes.dispatch_baseline_messages:,} messages")
         base.append(baseline_run(bench, sizes.dispatch_baseline_messages))
         bench.say(f"  -> {base[-1]['rate']:.1f} msg/s, {base[-1]['cpu_per_1000']:.1f} CPU s/1000")
@@ -148,21 +174,38 @@ def measure(bench: Bench) -> list[Figure]:
             celery.append(celery_run(bench, sizes.celery_messages))
             bench.say(f"  -> {celery[-1]['rate']:.1f} msg/s, {celery[-1]['cpu_per_1000']:.2f} CPU s/1000")
     bench.extras["dispatch"] = {"drip": drip, "baseline": base, "celery": celery}
-    note = "" if all(r["complete"] and r["arrived"] == sizes.dispatch_messages for r in drip) else \
-        "INCOMPLETE: " + ", ".join(f"{r['arrived']} arrived" for r in drip)
+    note = (
+        ""
+        if all(r["complete"] and r["arrived"] == sizes.dispatch_messages for r in drip)
+        else "INCOMPLETE: " + ", ".join(f"{r['arrived']} arrived" for r in drip)
+    )
     if not all(r["redis_intact"] for r in drip + base + celery):
         note = (note + "; " if note else "") + "Redis DB flushed by another process during a run"
     label = f"(plain RQ, {sizes.dispatch_baseline_messages:,} msgs)"
     peer = f"(Celery, threads x{sizes.workers}, {sizes.celery_messages:,} msgs)"
     return [
-        Figure("1", f"dispatch rate, {sizes.dispatch_messages:,} msgs", "msg/s", [r["rate"] for r in drip],
-               [r["rate"] for r in base], label, ">= 300 and >= 5x baseline, ahead of Celery",
-               lambda v, b: v >= 300 and v >= 5 * b and (not celery or v > median([r["rate"] for r in celery])), note,
-               [r["rate"] for r in celery], peer),
-        Figure("1", "worker CPU per 1,000 msgs", "s", [r["cpu_per_1000"] for r in drip],
-               [r["cpu_per_1000"] for r in base], label, second_runs=[r["cpu_per_1000"] for r in celery],
-               second_label=peer,
-               note=f"fake provider, own process: {median([r['provider_cpu'] for r in drip]) / sizes.dispatch_messages * 1000:.2f} s/1000"),
+        Figure(
+            "1",
+            f"dispatch rate, {sizes.dispatch_messages:,} msgs",
+            "msg/s",
+            [r["rate"] for r in drip],
+            [r["rate"] for r in base],
+            label,
+            ">= 300 and >= 5x baseline, ahead of Celery",
+            lambda v, b: v >= 300 and v >= 5 * b and (not celery or v > median([r["rate"] for r in celery])),
+            note,
+            [r["rate"] for r in celery],
+            peer,
+        ),
+        Figure(
+            "1",
+            "worker CPU per 1,000 msgs",
+            "s",
+            [r["cpu_per_1000"] for r in drip],
+            [r["cpu_per_1000"] for r in base],
+            label,
+            second_runs=[r["cpu_per_1000"] for r in celery],
+            second_label=peer,
+            note=f"fake provider, own process: {median([r['provider_cpu'] for r in drip]) / sizes.dispatch_messages * 1000:.2f} s/1000",
+        ),
     ]
-
-

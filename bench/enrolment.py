@@ -5,6 +5,7 @@ upsert_learners in chunks, enrolment.enrol, one commit). Baseline: the same pars
 due times, but one ORM object per learner, enrolment and delivery (session.add each, one commit at
 the end), on fewer learners, extrapolated linearly to N.
 """
+
 from __future__ import annotations
 
 import time
@@ -25,8 +26,10 @@ def csv_text(count: int) -> str:
     from bench.seed import phone
 
     lines = ["external_id,name,phone,email,timezone"]
-    lines += [f"HR-{i:06d},Learner {i} Example,{phone(i)},learner{i}@example.com,{ZONES[i % len(ZONES)]}"
-              for i in range(count)]
+    lines += [
+        f"HR-{i:06d},Learner {i} Example,{phone(i)},learner{i}@example.com,{ZONES[i % len(ZONES)]}"
+        for i in range(count)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -40,13 +43,26 @@ def ten_step_session(steps: int = 10) -> tuple[Trainer, TrainingSession]:
     owner = trainer()
     items = starter_steps()
     while len(items) < steps:
-        items.append(StepInput("reminder", "sms", "end", f"P{14 * len(items)}D",
-                               "{{ first_name }}, one more practice round: what worked since last time?",
-                               local_time=clock(9)))
+        items.append(
+            StepInput(
+                "reminder",
+                "sms",
+                "end",
+                f"P{14 * len(items)}D",
+                "{{ first_name }}, one more practice round: what worked since last time?",
+                local_time=clock(9),
+            )
+        )
     sequence = create_sequence(owner, name="Bench sequence", steps=items[:steps])
     starts_at = (utcnow() + timedelta(days=30)).replace(microsecond=0)
-    ts = create_session(owner, title="Feedback that lands", starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
-                        timezone="Europe/London", sequence_ids=[sequence.id])
+    ts = create_session(
+        owner,
+        title="Feedback that lands",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=3),
+        timezone="Europe/London",
+        sequence_ids=[sequence.id],
+    )
     return owner, ts
 
 
@@ -86,14 +102,28 @@ def baseline_run(bench: Bench, count: int, steps: int) -> dict:
         preview = parse_csv(text, default_region="US")
         planner = Planner(ts, utcnow())  # the same due times as Drip's
         for item in preview.learners:
-            learner = Learner(trainer_id=owner.id, name=item.name, phone=item.phone, email=item.email,
-                              timezone=item.timezone, external_id=item.external_id)
+            learner = Learner(
+                trainer_id=owner.id,
+                name=item.name,
+                phone=item.phone,
+                email=item.email,
+                timezone=item.timezone,
+                external_id=item.external_id,
+            )
             enrollment = Enrollment(training_session=ts, learner=learner, source="csv")
             db.session.add_all([learner, enrollment])
             for step_id, planned in planner.for_zone(item.timezone).items():
-                db.session.add(Delivery(enrollment=enrollment, step_id=step_id, training_session=ts, learner=learner,
-                                        channel=planner.steps[step_id].channel, due_at=planned.due_at,
-                                        status="scheduled" if planned.status != "skipped" else "skipped"))
+                db.session.add(
+                    Delivery(
+                        enrollment=enrollment,
+                        step_id=step_id,
+                        training_session=ts,
+                        learner=learner,
+                        channel=planner.steps[step_id].channel,
+                        due_at=planned.due_at,
+                        status="scheduled" if planned.status != "skipped" else "skipped",
+                    )
+                )
         db.session.commit()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         return {"seconds": seconds, "cpu": cpu, "deliveries": _deliveries()}
@@ -113,11 +143,30 @@ def measure(bench: Bench) -> list[Figure]:
         bench.say(f"  -> {base[-1]}")
     bench.stack.reset()
     bench.extras["enrolment"] = {"drip": drip, "baseline": base}
-    note = "" if all(r["deliveries"] == n * steps for r in drip) else \
-        "WRONG COUNT: " + ", ".join(str(r["deliveries"]) for r in drip)
+    note = (
+        ""
+        if all(r["deliveries"] == n * steps for r in drip)
+        else "WRONG COUNT: " + ", ".join(str(r["deliveries"]) for r in drip)
+    )
     label = f"(ORM one by one, {m:,} learners x{n / m:g} extrapolated)"
-    return [Figure("3", f"enrolment, {n:,} learners -> {n * steps:,} deliveries", "s", [r["seconds"] for r in drip],
-                   [r["seconds"] * n / m for r in base], label, "<= 10 s and >= 10x faster",
-                   lambda v, b: v <= 10 and b >= 10 * v, note),
-            Figure("3", "enrolment CPU in the app process (PostgreSQL's not included)", "s", [r["cpu"] for r in drip],
-                   [r["cpu"] * n / m for r in base], label)]
+    return [
+        Figure(
+            "3",
+            f"enrolment, {n:,} learners -> {n * steps:,} deliveries",
+            "s",
+            [r["seconds"] for r in drip],
+            [r["seconds"] * n / m for r in base],
+            label,
+            "<= 10 s and >= 10x faster",
+            lambda v, b: v <= 10 and b >= 10 * v,
+            note,
+        ),
+        Figure(
+            "3",
+            "enrolment CPU in the app process (PostgreSQL's not included)",
+            "s",
+            [r["cpu"] for r in drip],
+            [r["cpu"] * n / m for r in base],
+            label,
+        ),
+    ]

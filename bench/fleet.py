@@ -1,4 +1,5 @@
 """Starting the processes a measurement needs: fake provider, Drip or plain-RQ workers, gunicorn."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,15 @@ class ProviderProcess:
 
     def __init__(self, bench: Bench, name: str = "provider"):
         self.dump = bench.workdir / f"{name}-{time.monotonic_ns()}.json"
-        argv = [str(VENV_BIN / "python"), "-m", "bench.provider", "--latency", str(bench.sizes.provider_latency),
-                "--dump", str(self.dump)]
+        argv = [
+            str(VENV_BIN / "python"),
+            "-m",
+            "bench.provider",
+            "--latency",
+            str(bench.sizes.provider_latency),
+            "--dump",
+            str(self.dump),
+        ]
         self.child = Child(name, argv, env=bench.stack.env(), cwd=ROOT, log_dir=bench.workdir, stdout_pipe=True)
         ready, _, _ = select.select([self.child.popen.stdout], [], [], 20)
         line = self.child.popen.stdout.readline().decode().strip() if ready else ""
@@ -52,16 +60,34 @@ def drip_workers(bench: Bench, env: dict[str, str], count: int) -> list[Child]:
 
 def rq_workers(bench: Bench, env: dict[str, str], count: int, *, scheduler: bool = False) -> list[Child]:
     """Plain `rq worker` (RQ's default forking Worker) on the baseline queue."""
-    argv = [str(VENV_BIN / "rq"), "worker", "--url", bench.stack.redis_url, "--path", str(ROOT),
-            "-c", "bench.baseline_settings", BASELINE_QUEUE]
+    argv = [
+        str(VENV_BIN / "rq"),
+        "worker",
+        "--url",
+        bench.stack.redis_url,
+        "--path",
+        str(ROOT),
+        "-c",
+        "bench.baseline_settings",
+        BASELINE_QUEUE,
+    ]
     if scheduler:
         argv.append("--with-scheduler")
-    return [Child(f"rq-worker-{i}", argv + ["--name", f"bench-rq-{i}-{time.monotonic_ns()}"], env=env, cwd=ROOT,
-                  log_dir=bench.workdir) for i in range(count)]
+    return [
+        Child(
+            f"rq-worker-{i}",
+            argv + ["--name", f"bench-rq-{i}-{time.monotonic_ns()}"],
+            env=env,
+            cwd=ROOT,
+            log_dir=bench.workdir,
+        )
+        for i in range(count)
+    ]
 
 
 def wait_registered(bench: Bench, children: list[Child], timeout: float = 60) -> None:
     """Wait until every worker process has registered with RQ (it is then taking jobs)."""
+
     def ready():
         for child in children:
             child.check()

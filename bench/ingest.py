@@ -9,6 +9,7 @@ former in-request design (DRIP_WEBHOOKS=inline: each webhook applied or routed i
 Max throughput: wrk (one thread, 16 connections; the Python client if wrk is absent). Fixed rate:
 bench.loadgen, latency from each request's due time. Web CPU: gunicorn's tree over the max run.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,12 +51,26 @@ class Bodies:
         if self.kind == "status":
             # Each message reports sent, then delivered; past the seeded messages, unknown ones (still stored).
             sid = self.sids[i // 2] if i // 2 < len(self.sids) else "SM" + uuid.uuid4().hex
-            return {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "MessageStatus": ("sent", "delivered")[i % 2],
-                    "To": self.phones[(i // 2) % len(self.phones)], "From": FROM_NUMBER, "ApiVersion": "2010-04-01"}
+            return {
+                "MessageSid": sid,
+                "SmsSid": sid,
+                "AccountSid": ACCOUNT_SID,
+                "MessageStatus": ("sent", "delivered")[i % 2],
+                "To": self.phones[(i // 2) % len(self.phones)],
+                "From": FROM_NUMBER,
+                "ApiVersion": "2010-04-01",
+            }
         sid = "SM" + uuid.uuid4().hex
-        return {"MessageSid": sid, "SmsSid": sid, "AccountSid": ACCOUNT_SID, "From": self.phones[i % len(self.phones)],
-                "To": FROM_NUMBER, "Body": f"Question {i}: how do I give feedback to someone senior?",
-                "NumMedia": "0", "NumSegments": "1"}
+        return {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": ACCOUNT_SID,
+            "From": self.phones[i % len(self.phones)],
+            "To": FROM_NUMBER,
+            "Body": f"Question {i}: how do I give feedback to someone senior?",
+            "NumMedia": "0",
+            "NumSegments": "1",
+        }
 
     def file(self, count: int) -> Path:
         """The next `count` bodies, never handed out before (`sent` gives back those a run did not post)."""
@@ -75,8 +90,20 @@ class Bodies:
 
 def wrk(base: str, bodies: Path, seconds: float, path: str) -> dict:
     """Closed-loop maximum with wrk; its own CPU from wait4."""
-    argv = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
-            "-s", str(ROOT / "bench" / "wrk_bodies.lua"), base + path, "--", str(bodies), path]
+    argv = [
+        "wrk",
+        "-t1",
+        f"-c{CONNECTIONS}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "5s",
+        "-s",
+        str(ROOT / "bench" / "wrk_bodies.lua"),
+        base + path,
+        "--",
+        str(bodies),
+        path,
+    ]
     with open(bodies.with_suffix(".wrk.out"), "w+") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
@@ -88,19 +115,45 @@ def wrk(base: str, bodies: Path, seconds: float, path: str) -> dict:
     line = next((l for l in text.splitlines() if l.startswith("WRK_JSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk failed: {text[-500:]}")
-    data = json.loads(line[len("WRK_JSON "):])
+    data = json.loads(line[len("WRK_JSON ") :])
     duration = data["duration_us"] / 1e6
     errors = sum(data[k] for k in ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts"))
-    return {"rate": data["requests"] / duration, "p50": data["p50_us"] / 1e6, "p99": data["p99_us"] / 1e6,
-            "errors": errors, "requests": data["requests"], "client_cpu": (usage.ru_utime + usage.ru_stime) / duration,
-            "client": "wrk"}
+    return {
+        "rate": data["requests"] / duration,
+        "p50": data["p50_us"] / 1e6,
+        "p99": data["p99_us"] / 1e6,
+        "errors": errors,
+        "requests": data["requests"],
+        "client_cpu": (usage.ru_utime + usage.ru_stime) / duration,
+        "client": "wrk",
+    }
 
 
-def loadgen(base: str, bodies: Path, seconds: float, rate: float = 0.0, *, path: str = PATHS["sms"],
-            connections: int | None = None) -> dict:
+def loadgen(
+    base: str,
+    bodies: Path,
+    seconds: float,
+    rate: float = 0.0,
+    *,
+    path: str = PATHS["sms"],
+    connections: int | None = None,
+) -> dict:
     """bench.loadgen in its own process: a fixed rate, or closed loop when rate is 0."""
-    argv = [str(VENV_BIN / "python"), "-m", "bench.loadgen", base, str(bodies), "--seconds", str(seconds),
-            "--rate", str(rate), "--connections", str(connections or (32 if rate else CONNECTIONS)), "--path", path]
+    argv = [
+        str(VENV_BIN / "python"),
+        "-m",
+        "bench.loadgen",
+        base,
+        str(bodies),
+        "--seconds",
+        str(seconds),
+        "--rate",
+        str(rate),
+        "--connections",
+        str(connections or (32 if rate else CONNECTIONS)),
+        "--path",
+        path,
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=seconds + 60, check=True)
     data = json.loads(done.stdout.strip().splitlines()[-1])
     return {**data, "client_cpu": data["cpu_seconds"] / data["seconds"], "client": "python"}
@@ -113,8 +166,10 @@ def backlog(bench: Bench) -> int:
     from sqlalchemy import func, select
 
     with bench.stack.app().app_context():
-        count = sum(db.session.scalar(select(func.count()).select_from(model).where(model.applied_at.is_(None))) or 0
-                    for model in LANES.values())
+        count = sum(
+            db.session.scalar(select(func.count()).select_from(model).where(model.applied_at.is_(None))) or 0
+            for model in LANES.values()
+        )
         db.session.remove()
     return count
 
@@ -132,8 +187,9 @@ def drain_rate(bench: Bench, env: dict) -> float:
     return pending / (time.monotonic() - started)
 
 
-def serve_and_load(bench: Bench, env: dict, bodies: Bodies, *, name: str, app_spec: str | None = None,
-                   worker: bool = False) -> list[dict]:
+def serve_and_load(
+    bench: Bench, env: dict, bodies: Bodies, *, name: str, app_spec: str | None = None, worker: bool = False
+) -> list[dict]:
     """Start gunicorn, warm up, then `runs` x (max throughput, fixed rate); peak RSS of its tree.
 
     No worker runs meanwhile: on 2 shared cores one routing texts would take CPU from the web, so the
@@ -147,21 +203,31 @@ def serve_and_load(bench: Bench, env: dict, bodies: Bodies, *, name: str, app_sp
             for _ in range(sizes.runs):
                 heavy = bodies.file(int(sizes.ingest_seconds * MAX_RATE_GUESS[bodies.kind]))
                 cpu_before = tree_cpu_seconds(web.pid)
-                peak = wrk(base, heavy, sizes.ingest_seconds, path) if shutil.which("wrk") else \
-                    loadgen(base, heavy, sizes.ingest_seconds, path=path)
+                peak = (
+                    wrk(base, heavy, sizes.ingest_seconds, path)
+                    if shutil.which("wrk")
+                    else loadgen(base, heavy, sizes.ingest_seconds, path=path)
+                )
                 # CPU per request does not depend on what else the machine is doing, unlike req/s
                 peak["server_cpu_ms"] = (tree_cpu_seconds(web.pid) - cpu_before) / max(peak["requests"], 1) * 1000
                 bodies.sent(peak["requests"])
                 time.sleep(1.0)
-                fixed = loadgen(base, bodies.file(int(sizes.ingest_fixed_seconds * sizes.ingest_fixed_rate) + 100),
-                                sizes.ingest_fixed_seconds, rate=sizes.ingest_fixed_rate, path=path)
+                fixed = loadgen(
+                    base,
+                    bodies.file(int(sizes.ingest_fixed_seconds * sizes.ingest_fixed_rate) + 100),
+                    sizes.ingest_fixed_seconds,
+                    rate=sizes.ingest_fixed_rate,
+                    path=path,
+                )
                 if worker:
                     peak["applied_rate"] = drain_rate(bench, env)
                 runs.append({"max": peak, "fixed": fixed})
-                bench.say(f"  {name}: {peak['rate']:.0f} req/s p99 {peak['p99'] * 1000:.1f} ms "
-                          f"cpu {peak['server_cpu_ms']:.2f} ms errors {peak['errors']}; at "
-                          f"{sizes.ingest_fixed_rate:.0f}/s p99 {fixed['p99'] * 1000:.1f} ms errors {fixed['errors']}"
-                          + (f"; applied {peak['applied_rate']:.0f}/s" if worker else ""))
+                bench.say(
+                    f"  {name}: {peak['rate']:.0f} req/s p99 {peak['p99'] * 1000:.1f} ms "
+                    f"cpu {peak['server_cpu_ms']:.2f} ms errors {peak['errors']}; at "
+                    f"{sizes.ingest_fixed_rate:.0f}/s p99 {fixed['p99'] * 1000:.1f} ms errors {fixed['errors']}"
+                    + (f"; applied {peak['applied_rate']:.0f}/s" if worker else "")
+                )
                 for leftover in bench.workdir.glob("bodies-*"):
                     leftover.unlink()
             runs[-1]["peak_rss"] = rss.peaks["web"]
@@ -182,8 +248,13 @@ def _seed(bench: Bench, count: int):
         ids = db.session.scalars(db.select(Delivery.id).order_by(Delivery.id)).all()
         sids = [f"SM{delivery_id:032x}" for delivery_id in ids]
         for start in range(0, len(ids), 5000):
-            db.session.execute(update(Delivery), [{"id": i, "status": "sent", "provider_message_id": sid}
-                                                  for i, sid in zip(ids[start:start + 5000], sids[start:start + 5000])])
+            db.session.execute(
+                update(Delivery),
+                [
+                    {"id": i, "status": "sent", "provider_message_id": sid}
+                    for i, sid in zip(ids[start : start + 5000], sids[start : start + 5000])
+                ],
+            )
         db.session.commit()
         db.session.remove()
     return [number for _, _, number in who.enrollments], sids
@@ -205,11 +276,13 @@ def measure(bench: Bench) -> list[Figure]:
         results[(kind, "inline")] = []
         if sizes.peers:
             bench.say(f"ingest {kind}: second baseline, the in-request design")
-            results[(kind, "inline")] = serve_and_load(bench, {**env, "DRIP_WEBHOOKS": "inline"}, bodies,
-                                                       name=f"web-{kind}-inline")
+            results[(kind, "inline")] = serve_and_load(
+                bench, {**env, "DRIP_WEBHOOKS": "inline"}, bodies, name=f"web-{kind}-inline"
+            )
         bench.say(f"ingest {kind}: baseline, trivial Flask endpoint")
-        results[(kind, "trivial")] = serve_and_load(bench, env, bodies, name=f"web-{kind}-trivial",
-                                                    app_spec="bench.trivial_app:create_app()")
+        results[(kind, "trivial")] = serve_and_load(
+            bench, env, bodies, name=f"web-{kind}-trivial", app_spec="bench.trivial_app:create_app()"
+        )
     bench.extras["ingest"] = {f"{k}/{d}": v for (k, d), v in results.items()}
     stack.reset()
     return [row for kind in ("status", "sms") for row in _figures(sizes, kind, results)]
@@ -224,20 +297,61 @@ def _figures(sizes, kind: str, results: dict) -> list[Figure]:
     rate = sizes.ingest_fixed_rate
 
     def row(name, unit, pick, goal="", meets=None, note=""):
-        return Figure("4", name, unit, [pick(r) for r in drip], [pick(r) for r in trivial], label, goal, meets,
-                      note, [pick(r) for r in inline], second)
+        return Figure(
+            "4",
+            name,
+            unit,
+            [pick(r) for r in drip],
+            [pick(r) for r in trivial],
+            label,
+            goal,
+            meets,
+            note,
+            [pick(r) for r in inline],
+            second,
+        )
 
     return [
-        row(f"{what}, max ({client}, {CONNECTIONS} conns, {sizes.ingest_seconds:.0f} s)", "req/s",
-            lambda r: r["max"]["rate"], f">= {target:,}", lambda v, b: v >= target),
+        row(
+            f"{what}, max ({client}, {CONNECTIONS} conns, {sizes.ingest_seconds:.0f} s)",
+            "req/s",
+            lambda r: r["max"]["rate"],
+            f">= {target:,}",
+            lambda v, b: v >= target,
+        ),
         row(f"{what} p99 at max", "ms", lambda r: r["max"]["p99"] * 1000),
-        row(f"{what} p99 at {rate:.0f} req/s (fixed rate, {sizes.ingest_fixed_seconds:.0f} s)", "ms",
-            lambda r: r["fixed"]["p99"] * 1000, "<= 50 ms", lambda v, b: v <= 50),
-        Figure("4", f"{what} errors (all runs)", "", [sum(r["max"]["errors"] + r["fixed"]["errors"] for r in drip)],
-               [sum(r["max"]["errors"] + r["fixed"]["errors"] for r in trivial)], label, "0", lambda v, b: v == 0,
-               "", [sum(r["max"]["errors"] + r["fixed"]["errors"] for r in inline)] if inline else [], second),
-        row(f"{what}: web CPU per request at max", "ms", lambda r: r["max"]["server_cpu_ms"], "<= 1.5 ms",
-            lambda v, b: v <= 1.5),
-        Figure("4", f"{what}: stored ones applied by one worker (after the load)", "/s",
-               [r["max"]["applied_rate"] for r in drip], note="the in-request design applies them in the request"),
+        row(
+            f"{what} p99 at {rate:.0f} req/s (fixed rate, {sizes.ingest_fixed_seconds:.0f} s)",
+            "ms",
+            lambda r: r["fixed"]["p99"] * 1000,
+            "<= 50 ms",
+            lambda v, b: v <= 50,
+        ),
+        Figure(
+            "4",
+            f"{what} errors (all runs)",
+            "",
+            [sum(r["max"]["errors"] + r["fixed"]["errors"] for r in drip)],
+            [sum(r["max"]["errors"] + r["fixed"]["errors"] for r in trivial)],
+            label,
+            "0",
+            lambda v, b: v == 0,
+            "",
+            [sum(r["max"]["errors"] + r["fixed"]["errors"] for r in inline)] if inline else [],
+            second,
+        ),
+        row(
+            f"{what}: web CPU per request at max",
+            "ms",
+            lambda r: r["max"]["server_cpu_ms"],
+            "<= 1.5 ms",
+            lambda v, b: v <= 1.5,
+        ),
+        Figure(
+            "4",
+            f"{what}: stored ones applied by one worker (after the load)",
+            "/s",
+            [r["max"]["applied_rate"] for r in drip],
+            note="the in-request design applies them in the request",
+        ),
     ]

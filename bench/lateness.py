@@ -4,6 +4,7 @@ Drip: deliveries rows with their due times, 2 workers whose dispatchers claim wh
 RQ's own scheduler, `enqueue_at` per message, 2 forking workers `--with-scheduler` (fewer messages:
 a forking worker cannot sustain Drip's rate, and a backlog would measure throughput, not timing).
 """
+
 from __future__ import annotations
 
 import time
@@ -35,9 +36,14 @@ def lateness(record: dict, due_by_phone: dict[str, datetime]) -> dict:
         if due is not None and message["to"] not in seen:
             seen.add(message["to"])
             late.append(message["at"] - due.timestamp())
-    return {"p50": percentile(late, 50), "p99": percentile(late, 99), "max": max(late, default=float("nan")),
-            "min": min(late, default=float("nan")), "missing": len(due_by_phone) - len(seen),
-            "duplicates": len(record["accepted"]) - len(seen)}
+    return {
+        "p50": percentile(late, 50),
+        "p99": percentile(late, 99),
+        "max": max(late, default=float("nan")),
+        "min": min(late, default=float("nan")),
+        "missing": len(due_by_phone) - len(seen),
+        "duplicates": len(record["accepted"]) - len(seen),
+    }
 
 
 def drip_run(bench: Bench, count: int) -> dict:
@@ -77,8 +83,17 @@ def baseline_run(bench: Bench, count: int) -> dict:
         queue = Queue(BASELINE_QUEUE, connection=stack.redis())
         due = schedule(count, sizes.lateness_spread, lead=3.0)
         for i, when in enumerate(due):
-            queue.enqueue_at(when, send_sms_path(), provider.url, ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
-                             seed.phone(i), BASELINE_BODY, result_ttl=3600)
+            queue.enqueue_at(
+                when,
+                send_sms_path(),
+                provider.url,
+                ACCOUNT_SID,
+                AUTH_TOKEN,
+                FROM_NUMBER,
+                seed.phone(i),
+                BASELINE_BODY,
+                result_ttl=3600,
+            )
         done = lambda: count - queue.finished_job_registry.count - queue.failed_job_registry.count  # noqa: E731
         complete = _wait(bench, workers, done, time.monotonic() + sizes.lateness_spread + 120)
         intact = stack.redis_intact()
@@ -86,8 +101,11 @@ def baseline_run(bench: Bench, count: int) -> dict:
         for child in workers:
             child.stop()
         record = provider.stop()
-    return {**lateness(record, {seed.phone(i): when for i, when in enumerate(due)}), "complete": complete,
-            "redis_intact": intact}
+    return {
+        **lateness(record, {seed.phone(i): when for i, when in enumerate(due)}),
+        "complete": complete,
+        "redis_intact": intact,
+    }
 
 
 def celery_run(bench: Bench, count: int) -> dict:
@@ -96,8 +114,10 @@ def celery_run(bench: Bench, count: int) -> dict:
 
     due = schedule(count, bench.sizes.lateness_spread, lead=3.0 + count / 2000)
     done = celery_runs.run(bench, count, due)
-    return {**lateness(done["record"], {seed.phone(i): when for i, when in enumerate(due)}),
-            "redis_intact": done["intact"]}
+    return {
+        **lateness(done["record"], {seed.phone(i): when for i, when in enumerate(due)}),
+        "redis_intact": done["intact"],
+    }
 
 
 def measure(bench: Bench) -> list[Figure]:
@@ -105,7 +125,9 @@ def measure(bench: Bench) -> list[Figure]:
     sizes = bench.sizes
     drip, base, celery = [], [], []
     for run in range(sizes.runs):
-        bench.say(f"lateness: Drip run {run + 1}/{sizes.runs}, {sizes.lateness_messages:,} over {sizes.lateness_spread:.0f} s")
+        bench.say(
+            f"lateness: Drip run {run + 1}/{sizes.runs}, {sizes.lateness_messages:,} over {sizes.lateness_spread:.0f} s"
+        )
         drip.append(drip_run(bench, sizes.lateness_messages))
         bench.say(f"  -> {drip[-1]}")
         bench.say(f"lateness: baseline run {run + 1}/{sizes.runs}, {sizes.lateness_baseline_messages:,} messages")
@@ -125,11 +147,38 @@ def measure(bench: Bench) -> list[Figure]:
     peer = f"(Celery eta, {sizes.lateness_messages:,} msgs)"
     missed = sum(r["missing"] + r["duplicates"] for r in celery)
     return [
-        Figure("2", f"lateness p50, {size}", "s", [r["p50"] for r in drip], [r["p50"] for r in base], label,
-               second_runs=[r["p50"] for r in celery], second_label=peer),
-        Figure("2", "lateness p99", "s", [r["p99"] for r in drip], [r["p99"] for r in base], label,
-               "p99 <= 1 s", lambda v, b: v <= 1.0, note, [r["p99"] for r in celery], peer),
-        Figure("2", "lateness max", "s", [r["max"] for r in drip], [r["max"] for r in base], label,
-               note=f"Celery: {missed} missing or twice" if missed else "",
-               second_runs=[r["max"] for r in celery], second_label=peer),
+        Figure(
+            "2",
+            f"lateness p50, {size}",
+            "s",
+            [r["p50"] for r in drip],
+            [r["p50"] for r in base],
+            label,
+            second_runs=[r["p50"] for r in celery],
+            second_label=peer,
+        ),
+        Figure(
+            "2",
+            "lateness p99",
+            "s",
+            [r["p99"] for r in drip],
+            [r["p99"] for r in base],
+            label,
+            "p99 <= 1 s",
+            lambda v, b: v <= 1.0,
+            note,
+            [r["p99"] for r in celery],
+            peer,
+        ),
+        Figure(
+            "2",
+            "lateness max",
+            "s",
+            [r["max"] for r in drip],
+            [r["max"] for r in base],
+            label,
+            note=f"Celery: {missed} missing or twice" if missed else "",
+            second_runs=[r["max"] for r in celery],
+            second_label=peer,
+        ),
     ]

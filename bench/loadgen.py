@@ -5,6 +5,7 @@ bodies (lines `signature<TAB>body`) to URL, each once, and prints one JSON line:
 p50/p99/max latency and its own CPU seconds. At a fixed rate, latency counts from the moment each
 request was due, so a slow server cannot hide its queueing (no coordinated omission).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[max(0, -(-len(ordered) * p // 100) - 1)] if ordered else float("nan")
 
 
-def run(url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, connections: int,
-        path: str = PATH) -> dict:
+def run(
+    url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, connections: int, path: str = PATH
+) -> dict:
     """Drive the load; return the summary."""
     parts = urlsplit(url)
     total = int(rate * seconds) if rate else len(lines)
@@ -45,8 +47,12 @@ def run(url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, 
                 time.sleep(due - time.monotonic())
             signature, body = lines[i % len(lines)]
             try:
-                conn.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded",
-                                                  "X-Twilio-Signature": signature})
+                conn.request(
+                    "POST",
+                    path,
+                    body,
+                    {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+                )
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -68,9 +74,17 @@ def run(url: str, lines: list[tuple[str, str]], *, seconds: float, rate: float, 
     latencies = [lat for lat, _ in results]
     errors = sum(1 for _, status in results if not 200 <= status < 300)
     cpu = os.times()
-    return {"requests": len(results), "errors": errors, "seconds": elapsed, "rate": len(results) / elapsed,
-            "p50": _percentile(latencies, 50), "p99": _percentile(latencies, 99), "max": max(latencies, default=0.0),
-            "cpu_seconds": cpu.user + cpu.system, "wrapped": len(results) > len(lines)}
+    return {
+        "requests": len(results),
+        "errors": errors,
+        "seconds": elapsed,
+        "rate": len(results) / elapsed,
+        "p50": _percentile(latencies, 50),
+        "p99": _percentile(latencies, 99),
+        "max": max(latencies, default=0.0),
+        "cpu_seconds": cpu.user + cpu.system,
+        "wrapped": len(results) > len(lines),
+    }
 
 
 def main(argv=None) -> None:
@@ -85,8 +99,19 @@ def main(argv=None) -> None:
     options = parser.parse_args(argv)
     with open(options.bodies) as file:
         lines = [tuple(line.rstrip("\n").split("\t", 1)) for line in file]
-    print(json.dumps(run(options.url, lines, seconds=options.seconds, rate=options.rate,
-                         connections=options.connections, path=options.path)), flush=True)
+    print(
+        json.dumps(
+            run(
+                options.url,
+                lines,
+                seconds=options.seconds,
+                rate=options.rate,
+                connections=options.connections,
+                path=options.path,
+            )
+        ),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ Redis database (MEMORY USAGE of each key; the server's used_memory is shared wit
 with workers running and nothing scheduled, then with N x 10 deliveries scheduled 30 days ahead.
 Baseline: RQ's scheduler holding `enqueue_at` jobs (fewer, extrapolated to the same count).
 """
+
 from __future__ import annotations
 
 import time
@@ -29,7 +30,7 @@ def redis_bytes(client) -> int:
     total, keys = 0, list(client.scan_iter(count=1000))
     for start in range(0, len(keys), 1000):
         pipe = client.pipeline(transaction=False)
-        for key in keys[start:start + 1000]:
+        for key in keys[start : start + 1000]:
             pipe.memory_usage(key, samples=0)
         total += sum(size or 0 for size in pipe.execute())
     return total
@@ -56,8 +57,12 @@ def drip_redis(bench: Bench) -> dict:
         empty = _settled(bench)
         with stack.app().app_context():
             owner, ts = ten_step_session(sizes.enrol_steps)
-            result = run_import(owner, keep_upload(owner, csv_text(sizes.memory_learners), session_id=ts.id),
-                                default_region="US", training_session=ts)
+            result = run_import(
+                owner,
+                keep_upload(owner, csv_text(sizes.memory_learners), session_id=ts.id),
+                default_region="US",
+                training_session=ts,
+            )
             assert result.ok, result.preview.errors[:3]
         full = _settled(bench)
         for child in workers:
@@ -66,8 +71,12 @@ def drip_redis(bench: Bench) -> dict:
         for child in workers:
             child.stop()
     stack.reset()
-    return {"empty": empty[0], "scheduled": full[0], "growth": full[0] - empty[0],
-            "used_memory_growth": full[1] - empty[1]}
+    return {
+        "empty": empty[0],
+        "scheduled": full[0],
+        "growth": full[0] - empty[0],
+        "used_memory_growth": full[1] - empty[1],
+    }
 
 
 def baseline_redis(bench: Bench, jobs: int) -> dict:
@@ -81,15 +90,27 @@ def baseline_redis(bench: Bench, jobs: int) -> dict:
         empty = _settled(bench)
         queue, when = Queue(BASELINE_QUEUE, connection=stack.redis()), utcnow() + timedelta(days=30)
         for i in range(jobs):
-            queue.enqueue_at(when, send_sms_path(), "http://127.0.0.1:9", ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER,
-                             f"+1415{2000000 + i:07d}", BASELINE_BODY)
+            queue.enqueue_at(
+                when,
+                send_sms_path(),
+                "http://127.0.0.1:9",
+                ACCOUNT_SID,
+                AUTH_TOKEN,
+                FROM_NUMBER,
+                f"+1415{2000000 + i:07d}",
+                BASELINE_BODY,
+            )
         full = _settled(bench)
     finally:
         for child in workers:
             child.stop()
     stack.flush_redis()
-    return {"empty": empty[0], "scheduled": full[0], "growth": full[0] - empty[0],
-            "used_memory_growth": full[1] - empty[1]}
+    return {
+        "empty": empty[0],
+        "scheduled": full[0],
+        "growth": full[0] - empty[0],
+        "used_memory_growth": full[1] - empty[1],
+    }
 
 
 def measure(bench: Bench) -> list[Figure]:
@@ -111,17 +132,34 @@ def measure(bench: Bench) -> list[Figure]:
     trivial = [r["peak_rss"] / MB for r in bench.extras.get("ingest", {}).get("sms/trivial", []) if "peak_rss" in r]
     web_under_load = [r["peak_rss"] / MB for r in bench.extras.get("ingest", {}).get("sms/drip", []) if "peak_rss" in r]
     return [
-        Figure("5", "worker peak RSS during (1), largest worker incl. children", "MB",
-               [r["peaks"]["worker"] / MB for r in dispatch["drip"]],
-               [r["peaks"]["worker"] / MB for r in dispatch["baseline"]], "(plain RQ worker)"),
-        Figure("5", "web peak RSS during (1), gunicorn master + workers", "MB",
-               [r["peaks"].get("web", 0) / MB for r in dispatch["drip"]], trivial, "(trivial Flask under load, (4))",
-               note=f"under ingest load (4): {median(web_under_load):.0f} MB" if web_under_load else ""),
-        Figure("5", f"Redis growth, {scheduled:,} deliveries scheduled vs none", "MB",
-               [r["growth"] / MB for r in drip], [r["growth"] * factor / MB for r in base],
-               f"(RQ enqueue_at, {sizes.memory_baseline_jobs:,} jobs x{factor:g})", "flat (< 1 MB)",
-               lambda v, b: v < 1.0,
-               note=f"idle workers' keys: {median([r['empty'] for r in drip]) / 1024:.0f} KB; server used_memory "
-                    f"growth (shared, noisy): Drip {median([r['used_memory_growth'] for r in drip]) / MB:.2f} MB, "
-                    f"RQ {median([r['used_memory_growth'] for r in base]) * factor / MB:.0f} MB"),
+        Figure(
+            "5",
+            "worker peak RSS during (1), largest worker incl. children",
+            "MB",
+            [r["peaks"]["worker"] / MB for r in dispatch["drip"]],
+            [r["peaks"]["worker"] / MB for r in dispatch["baseline"]],
+            "(plain RQ worker)",
+        ),
+        Figure(
+            "5",
+            "web peak RSS during (1), gunicorn master + workers",
+            "MB",
+            [r["peaks"].get("web", 0) / MB for r in dispatch["drip"]],
+            trivial,
+            "(trivial Flask under load, (4))",
+            note=f"under ingest load (4): {median(web_under_load):.0f} MB" if web_under_load else "",
+        ),
+        Figure(
+            "5",
+            f"Redis growth, {scheduled:,} deliveries scheduled vs none",
+            "MB",
+            [r["growth"] / MB for r in drip],
+            [r["growth"] * factor / MB for r in base],
+            f"(RQ enqueue_at, {sizes.memory_baseline_jobs:,} jobs x{factor:g})",
+            "flat (< 1 MB)",
+            lambda v, b: v < 1.0,
+            note=f"idle workers' keys: {median([r['empty'] for r in drip]) / 1024:.0f} KB; server used_memory "
+            f"growth (shared, noisy): Drip {median([r['used_memory_growth'] for r in drip]) / MB:.2f} MB, "
+            f"RQ {median([r['used_memory_growth'] for r in base]) * factor / MB:.0f} MB",
+        ),
     ]

@@ -1,4 +1,5 @@
 """Child processes of a benchmark: own process group, measured through /proc, always stopped."""
+
 from __future__ import annotations
 
 import atexit
@@ -34,14 +35,20 @@ def wait_until(condition: Callable[[], object], *, timeout: float, interval: flo
 class Child:
     """One child process in its own session, its output in a log file; stop() ends its whole group."""
 
-    def __init__(self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path, log_dir: Path,
-                 stdout_pipe: bool = False):
+    def __init__(
+        self, name: str, argv: list[str], *, env: dict[str, str], cwd: Path, log_dir: Path, stdout_pipe: bool = False
+    ):
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "wb")
         self.popen = subprocess.Popen(
-            argv, env=env, cwd=cwd, start_new_session=True, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE if stdout_pipe else self._log, stderr=self._log,
+            argv,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if stdout_pipe else self._log,
+            stderr=self._log,
         )
         self.pid = self.popen.pid
         _running.append(self)
@@ -100,7 +107,7 @@ def _stat_fields(pid: int) -> list[str] | None:
         data = Path(f"/proc/{pid}/stat").read_text()
     except (FileNotFoundError, ProcessLookupError):
         return None
-    return data[data.rindex(")") + 2:].split()  # fields from 3 (state) on
+    return data[data.rindex(")") + 2 :].split()  # fields from 3 (state) on
 
 
 def _all_parents() -> dict[int, int]:
@@ -187,6 +194,9 @@ class MachineLoad:
         """Seconds elapsed, cores busy on average, cores used by processes outside this tree, load average."""
         (t0, busy0, own0), (t1, busy1, own1) = self.start, self._now()
         span = max(t1 - t0, 1e-9)
-        return {"seconds": span, "busy_cores": (busy1 - busy0) / span,
-                "other_cores": max(0.0, (busy1 - busy0) - (own1 - own0)) / span,
-                "loadavg": float(Path("/proc/loadavg").read_text().split()[0])}
+        return {
+            "seconds": span,
+            "busy_cores": (busy1 - busy0) / span,
+            "other_cores": max(0.0, (busy1 - busy0) - (own1 - own0)) / span,
+            "loadavg": float(Path("/proc/loadavg").read_text().split()[0]),
+        }

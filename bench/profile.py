@@ -4,6 +4,7 @@ Attaches py-spy (`pip install py-spy` into the venv; not a project dependency) t
 (or a gunicorn worker for ingest), then prints where the samples fell: by own time and by inclusive
 time. The collapsed stacks stay in the given --out file for a flame graph.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,22 @@ def py_spy(pid: int, seconds: float, out: Path, *, subprocesses: bool = False) -
     binary = shutil.which("py-spy", path=str(VENV_BIN)) or shutil.which("py-spy")
     if not binary:
         raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
-    argv = [binary, "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", "200",
-            "--format", "raw", "--output", str(out), "--nonblocking", "--gil"]
+    argv = [
+        binary,
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(int(seconds)),
+        "--rate",
+        "200",
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--nonblocking",
+        "--gil",
+    ]
     if subprocesses:
         argv.append("--subprocesses")
     return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -38,8 +53,11 @@ def summary(collapsed: Path, top: int = 30) -> str:
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():
             continue
-        frames = [f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].split("/")[-1] + ")"
-                  for f in stack.split(";") if f and not f.startswith(("process ", "thread "))]
+        frames = [
+            f.split(" (")[0] + " (" + f.split(" (")[-1].split(":")[0].split("/")[-1] + ")"
+            for f in stack.split(";")
+            if f and not f.startswith(("process ", "thread "))
+        ]
         if not frames:
             continue
         n = int(count)

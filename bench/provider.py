@@ -4,6 +4,7 @@ Run as `python -m bench.provider --latency 0.15 --dump arrivals.json`: it prints
 until SIGTERM, then writes one record per accepted message (wall-clock arrival, recipient,
 delivery id) and its own CPU time to the dump file. Its CPU is thus never counted with the workers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,11 @@ FROM_NUMBER = "+15005550006"  # any E.164 sender: the fake only checks that one 
 def twilio_env(url: str) -> dict[str, str]:
     """Environment that points Drip's real twilio client at the fake."""
     return {
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER, "TWILIO_API_BASE": url, "DRIP_SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "TWILIO_API_BASE": url,
+        "DRIP_SMS_PROVIDER": "twilio",
     }
 
 
@@ -43,8 +47,10 @@ def main(argv=None) -> None:
     done.wait()
     provider.stop()
     with provider.lock:
-        accepted = [{"at": m["arrived_at"], "to": m["to"], "delivery_id": m.get("delivery_id"), "peer": m["peer_host"]}
-                    for m in provider.accepted]
+        accepted = [
+            {"at": m["arrived_at"], "to": m["to"], "delivery_id": m.get("delivery_id"), "peer": m["peer_host"]}
+            for m in provider.accepted
+        ]
         refused = len(provider.requests) - len(provider.accepted)
     times = os.times()
     dump = {"accepted": accepted, "refused": refused, "cpu_seconds": times.user + times.system}

@@ -1,4 +1,5 @@
 """`python -m bench.run [--quick]`: every measurement, then one table of figures beside their baselines."""
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,15 @@ from bench.procs import MachineLoad, stop_all
 from bench.stack import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Stack
 
 MEASUREMENTS = ("dispatch", "lateness", "enrolment", "ingest", "memory", "storm", "streams")
-SECTIONS = {"dispatch": "1", "lateness": "2", "enrolment": "3", "ingest": "4", "memory": "5", "storm": "6",
-            "streams": "7"}
+SECTIONS = {
+    "dispatch": "1",
+    "lateness": "2",
+    "enrolment": "3",
+    "ingest": "4",
+    "memory": "5",
+    "storm": "6",
+    "streams": "7",
+}
 
 
 def parse(argv) -> argparse.Namespace:
@@ -27,9 +35,14 @@ def parse(argv) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each (CI)")
     parser.add_argument("--runs", type=int, help="runs per figure (default 3, quick 1)")
-    parser.add_argument("--only", default=",".join(MEASUREMENTS), help="comma-separated subset of " + ", ".join(MEASUREMENTS))
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
-                        help="PostgreSQL database created and dropped for the run, or sqlite:///file")
+    parser.add_argument(
+        "--only", default=",".join(MEASUREMENTS), help="comma-separated subset of " + ", ".join(MEASUREMENTS)
+    )
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE_URL,
+        help="PostgreSQL database created and dropped for the run, or sqlite:///file",
+    )
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL, help="Redis database flushed between runs")
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     parser.add_argument("--keep-workdir", action="store_true", help="keep process logs and scratch files")
@@ -69,8 +82,16 @@ def main(argv=None) -> int:
             except Exception as error:  # one broken measurement must not hide the others
                 traceback.print_exc()
                 broken.append(name)
-                figures.append(Figure(SECTIONS[name], name, "", [], note=f"FAILED: {error}".splitlines()[0][:160],
-                                      meets=lambda v, b: False))
+                figures.append(
+                    Figure(
+                        SECTIONS[name],
+                        name,
+                        "",
+                        [],
+                        note=f"FAILED: {error}".splitlines()[0][:160],
+                        meets=lambda v, b: False,
+                    )
+                )
             loads[name] = load.summary()
     finally:
         stop_all()
@@ -81,27 +102,51 @@ def main(argv=None) -> int:
                 bench.say(f"logs kept in {workdir}")
             else:
                 shutil.rmtree(workdir, ignore_errors=True)
-    print(f"\nDrip benchmarks, {time.strftime('%Y-%m-%d')}, {'quick' if options.quick else 'full'} run "
-          f"({time.monotonic() - began:.0f} s)\n")
+    print(
+        f"\nDrip benchmarks, {time.strftime('%Y-%m-%d')}, {'quick' if options.quick else 'full'} run "
+        f"({time.monotonic() - began:.0f} s)\n"
+    )
     print(table(figures, sizes.runs))
-    print("\nMachine during each measurement (2 cores; 'others' = processes outside this benchmark's tree,"
-          " PostgreSQL and Redis included):")
+    print(
+        "\nMachine during each measurement (2 cores; 'others' = processes outside this benchmark's tree,"
+        " PostgreSQL and Redis included):"
+    )
     for name, load in loads.items():
-        print(f"- {SECTIONS[name]} {name}: {load['seconds']:.0f} s, {load['busy_cores']:.2f} cores busy, "
-              f"others {load['other_cores']:.2f} cores, load average {load['loadavg']:.1f}")
+        print(
+            f"- {SECTIONS[name]} {name}: {load['seconds']:.0f} s, {load['busy_cores']:.2f} cores busy, "
+            f"others {load['other_cores']:.2f} cores, load average {load['loadavg']:.1f}"
+        )
     if options.json:
-        options.json.write_text(json.dumps({"sizes": sizes.__dict__, "extras": bench.extras,
-                                            "loads": loads,
-                                            "figures": [_raw(f) for f in figures]}, indent=1, default=str))
+        options.json.write_text(
+            json.dumps(
+                {
+                    "sizes": sizes.__dict__,
+                    "extras": bench.extras,
+                    "loads": loads,
+                    "figures": [_raw(f) for f in figures],
+                },
+                indent=1,
+                default=str,
+            )
+        )
     missed = [f for f in figures if f.verdict == "MISS"]
     return 1 if broken or (options.strict and missed) else 0
 
 
 def _raw(figure: Figure) -> dict:
     clean = lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else v  # noqa: E731
-    return {"section": figure.section, "name": figure.name, "unit": figure.unit, "runs": figure.runs,
-            "baseline_runs": figure.baseline_runs, "value": clean(figure.value), "baseline": clean(figure.baseline),
-            "target": figure.target, "verdict": figure.verdict, "note": figure.note}
+    return {
+        "section": figure.section,
+        "name": figure.name,
+        "unit": figure.unit,
+        "runs": figure.runs,
+        "baseline_runs": figure.baseline_runs,
+        "value": clean(figure.value),
+        "baseline": clean(figure.baseline),
+        "target": figure.target,
+        "verdict": figure.verdict,
+        "note": figure.note,
+    }
 
 
 if __name__ == "__main__":

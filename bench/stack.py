@@ -1,4 +1,5 @@
 """The database and Redis a benchmark runs against: created, migrated, emptied, dropped; child environments."""
+
 from __future__ import annotations
 
 import os
@@ -117,9 +118,14 @@ class Stack:
     def config(self, **overrides) -> dict:
         """Configuration for an in-process app on the benchmark database and Redis."""
         return {
-            "SQLALCHEMY_DATABASE_URI": self.sqlalchemy_url, "REDIS_URL": self.redis_url,
-            "INSTANCE_PATH": str(self.instance), "SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-            "SMS_PROVIDER": "outbox", "EMAIL_PROVIDER": "outbox", **overrides,
+            "SQLALCHEMY_DATABASE_URI": self.sqlalchemy_url,
+            "REDIS_URL": self.redis_url,
+            "INSTANCE_PATH": str(self.instance),
+            "SECRET_KEY": SECRET_KEY,
+            "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+            "SMS_PROVIDER": "outbox",
+            "EMAIL_PROVIDER": "outbox",
+            **overrides,
         }
 
     def app(self):
@@ -132,12 +138,22 @@ class Stack:
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment for a web or worker process on this stack (provider settings in `extra`)."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TWILIO_", "SENDGRID_", "DRIP_")) and k not in ("DATABASE_URL", "REDIS_URL")}
-        env.update({
-            "DATABASE_URL": self.database_url, "REDIS_URL": self.redis_url, "DRIP_INSTANCE_PATH": str(self.instance),
-            "SECRET_KEY": SECRET_KEY, "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "DRIP_SMS_RATE": "0",
-            "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}", "PYTHONUNBUFFERED": "1",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TWILIO_", "SENDGRID_", "DRIP_")) and k not in ("DATABASE_URL", "REDIS_URL")
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.redis_url,
+                "DRIP_INSTANCE_PATH": str(self.instance),
+                "SECRET_KEY": SECRET_KEY,
+                "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+                "DRIP_SMS_RATE": "0",
+                "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(extra)
         return env

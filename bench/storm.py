@@ -2,6 +2,7 @@
 question every half second; each question's time from its webhook to the trainer's open board (the
 SSE stream, through gunicorn). Drip (stored, one worker applying) beside the in-request design.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -23,13 +24,22 @@ from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
 
 def _text(base: str, phone: str, body: str) -> None:
-    params = {"MessageSid": "SM" + uuid.uuid4().hex, "AccountSid": ACCOUNT_SID, "From": phone, "To": FROM_NUMBER,
-              "Body": body}
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": ACCOUNT_SID,
+        "From": phone,
+        "To": FROM_NUMBER,
+        "Body": body,
+    }
     signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_BASE_URL + ingest.PATHS["sms"], params)
     parts = urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    connection.request("POST", ingest.PATHS["sms"], urlencode(params), {
-        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+    connection.request(
+        "POST",
+        ingest.PATHS["sms"],
+        urlencode(params),
+        {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+    )
     connection.getresponse().read()
     connection.close()
 
@@ -48,8 +58,10 @@ def one_storm(bench: Bench, env: dict, bodies: ingest.Bodies, phone: str, sessio
             raise RuntimeError("the board stream did not open")
         storm_file = bodies.file(sizes.storm_callbacks)
         result: dict = {}
-        storm = threading.Thread(target=lambda: result.update(ingest.loadgen(
-            base, storm_file, 600, path=ingest.PATHS["status"])), daemon=True)
+        storm = threading.Thread(
+            target=lambda: result.update(ingest.loadgen(base, storm_file, 600, path=ingest.PATHS["status"])),
+            daemon=True,
+        )
         storm.start()
         time.sleep(0.5)  # the storm is on
         asked = {}
@@ -58,11 +70,15 @@ def one_storm(bench: Bench, env: dict, bodies: ingest.Bodies, phone: str, sessio
             asked[body] = time.monotonic()
             _text(base, phone, body)
             time.sleep(0.5)
-        wait_until(lambda: all(b in board.seen for b in asked), timeout=120, interval=0.1, what="questions on the board")
+        wait_until(
+            lambda: all(b in board.seen for b in asked), timeout=120, interval=0.1, what="questions on the board"
+        )
         storm.join(600)
         latencies = [board.seen[b] - at for b, at in asked.items()]
-        bench.say(f"  storm ({'stored' if worker else 'in-request'}): callbacks {result.get('rate', 0):.0f}/s, "
-                  f"question on board p50 {percentile(latencies, 50) * 1000:.0f} ms max {max(latencies) * 1000:.0f} ms")
+        bench.say(
+            f"  storm ({'stored' if worker else 'in-request'}): callbacks {result.get('rate', 0):.0f}/s, "
+            f"question on board p50 {percentile(latencies, 50) * 1000:.0f} ms max {max(latencies) * 1000:.0f} ms"
+        )
         return {"latencies": latencies, "storm": result}
     finally:
         if board is not None:
@@ -87,19 +103,48 @@ def measure(bench: Bench) -> list[Figure]:
     bodies = ingest.Bodies("status", phones, sids, bench.workdir)
     bench.say(f"storm: {sizes.storm_callbacks:,} callbacks, {sizes.storm_questions} questions, {sizes.runs} runs each")
     drip = [one_storm(bench, env, bodies, phones[0], session_id, worker=True) for _ in range(sizes.runs)]
-    inline = [one_storm(bench, {**env, "DRIP_WEBHOOKS": "inline"}, bodies, phones[1], session_id, worker=False)
-              for _ in range(sizes.runs if sizes.peers else 0)]
+    inline = [
+        one_storm(bench, {**env, "DRIP_WEBHOOKS": "inline"}, bodies, phones[1], session_id, worker=False)
+        for _ in range(sizes.runs if sizes.peers else 0)
+    ]
     bench.extras["storm"] = {"drip": drip, "inline": inline}
     stack.reset()
     label = "(in-request design)"
     return [
-        Figure("6", f"storm of {sizes.storm_callbacks:,} callbacks: each question webhook -> board, worst", "ms",
-               [max(r["latencies"]) * 1000 for r in drip], [max(r["latencies"]) * 1000 for r in inline], label,
-               "<= 1,000 ms", lambda v, b: v <= 1000),
-        Figure("6", "storm: question webhook -> board, p50", "ms", [percentile(r["latencies"], 50) * 1000 for r in drip],
-               [percentile(r["latencies"], 50) * 1000 for r in inline], label),
-        Figure("6", "storm: callbacks accepted", "req/s", [r["storm"]["rate"] for r in drip],
-               [r["storm"]["rate"] for r in inline], label),
-        Figure("6", "storm: callback errors (all runs)", "", [sum(r["storm"]["errors"] for r in drip)],
-               [sum(r["storm"]["errors"] for r in inline)] if inline else [], label, "0", lambda v, b: v == 0),
+        Figure(
+            "6",
+            f"storm of {sizes.storm_callbacks:,} callbacks: each question webhook -> board, worst",
+            "ms",
+            [max(r["latencies"]) * 1000 for r in drip],
+            [max(r["latencies"]) * 1000 for r in inline],
+            label,
+            "<= 1,000 ms",
+            lambda v, b: v <= 1000,
+        ),
+        Figure(
+            "6",
+            "storm: question webhook -> board, p50",
+            "ms",
+            [percentile(r["latencies"], 50) * 1000 for r in drip],
+            [percentile(r["latencies"], 50) * 1000 for r in inline],
+            label,
+        ),
+        Figure(
+            "6",
+            "storm: callbacks accepted",
+            "req/s",
+            [r["storm"]["rate"] for r in drip],
+            [r["storm"]["rate"] for r in inline],
+            label,
+        ),
+        Figure(
+            "6",
+            "storm: callback errors (all runs)",
+            "",
+            [sum(r["storm"]["errors"] for r in drip)],
+            [sum(r["storm"]["errors"] for r in inline)] if inline else [],
+            label,
+            "0",
+            lambda v, b: v == 0,
+        ),
     ]

@@ -1,6 +1,7 @@
 """7. Open boards cost little: inbound SMS webhooks at a fixed 300 req/s, p99 with no board open and
 with 200 board streams open (signed in, through gunicorn as the Procfile runs it), same run.
 """
+
 from __future__ import annotations
 
 import time
@@ -42,9 +43,11 @@ def measure(bench: Bench) -> list[Figure]:
                 time.sleep(5)  # idle streams: heartbeats only
                 idle_cpu.append((tree_cpu_seconds(web.pid) - cpu) / 5 * 100)
                 with_streams.append(ingest.loadgen(base, bodies.file(int(rate * seconds) + 100), seconds, rate=rate))
-                bench.say(f"  streams: p99 {without[-1]['p99'] * 1000:.1f} ms without, "
-                          f"{with_streams[-1]['p99'] * 1000:.1f} ms with {len(boards)} open; refused "
-                          f"{sum(b.refused for b in boards)}; idle web CPU {idle_cpu[-1]:.1f} % of a core")
+                bench.say(
+                    f"  streams: p99 {without[-1]['p99'] * 1000:.1f} ms without, "
+                    f"{with_streams[-1]['p99'] * 1000:.1f} ms with {len(boards)} open; refused "
+                    f"{sum(b.refused for b in boards)}; idle web CPU {idle_cpu[-1]:.1f} % of a core"
+                )
                 for board in boards:
                     board.close()
                 # The server notices a hung-up stream when it next writes (a heartbeat, 10 s): wait for
@@ -57,13 +60,37 @@ def measure(bench: Bench) -> list[Figure]:
     stack.reset()
     label = "(no board open)"
     return [
-        Figure("7", f"p99 at {rate:.0f} req/s with {sizes.streams} board streams open", "ms",
-               [r["p99"] * 1000 for r in with_streams], [r["p99"] * 1000 for r in without], label,
-               "within 20 % of no boards", lambda v, b: v <= b * 1.2 or v - b <= 2.0),
-        Figure("7", f"web CPU with {sizes.streams} idle streams open", "% core", idle_cpu,
-               note=f"web peak RSS {peak / 2**20:.0f} MB (before: {rss_before / 2**20:.0f} MB)"),
-        Figure("7", "board streams refused", "", [float(sum(b.refused for b in boards))], target="0",
-               meets=lambda v, b: v == 0),
-        Figure("7", "webhook errors with streams open (all runs)", "", [float(sum(r["errors"] for r in with_streams))],
-               target="0", meets=lambda v, b: v == 0),
+        Figure(
+            "7",
+            f"p99 at {rate:.0f} req/s with {sizes.streams} board streams open",
+            "ms",
+            [r["p99"] * 1000 for r in with_streams],
+            [r["p99"] * 1000 for r in without],
+            label,
+            "within 20 % of no boards",
+            lambda v, b: v <= b * 1.2 or v - b <= 2.0,
+        ),
+        Figure(
+            "7",
+            f"web CPU with {sizes.streams} idle streams open",
+            "% core",
+            idle_cpu,
+            note=f"web peak RSS {peak / 2**20:.0f} MB (before: {rss_before / 2**20:.0f} MB)",
+        ),
+        Figure(
+            "7",
+            "board streams refused",
+            "",
+            [float(sum(b.refused for b in boards))],
+            target="0",
+            meets=lambda v, b: v == 0,
+        ),
+        Figure(
+            "7",
+            "webhook errors with streams open (all runs)",
+            "",
+            [float(sum(r["errors"] for r in with_streams))],
+            target="0",
+            meets=lambda v, b: v == 0,
+        ),
     ]

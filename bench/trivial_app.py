@@ -1,4 +1,5 @@
 """The ingest baseline: a trivial Flask app answering the webhook paths (empty TwiML, 204) (the ceiling)."""
+
 from __future__ import annotations
 
 from flask import Flask, Response

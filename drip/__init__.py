@@ -1,4 +1,5 @@
 """Drip: sequences of short emails and SMS that make training stick."""
+
 from __future__ import annotations
 
 from pathlib import Path

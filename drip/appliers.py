@@ -6,6 +6,7 @@ lane works through callbacks 500 at a time. Each lane sleeps on its Redis wake-u
 the database when none comes (a lost wake-up, Redis flushed or down), so a stored webhook is always
 applied; `receipts.claim` makes it safe for any number of workers.
 """
+
 from __future__ import annotations
 
 import contextlib

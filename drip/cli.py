@@ -1,4 +1,5 @@
 """`flask drip ...` commands for operators."""
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """The one place environment variables are read."""
+
 from __future__ import annotations
 
 import os
@@ -7,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from dotenv import load_dotenv
+
 
 def default_public_base_url(env: Mapping[str, str]) -> str:
     """The URL the web process answers on when PUBLIC_BASE_URL is unset: it follows PORT."""
@@ -37,9 +39,9 @@ def _default_database_url(folder: Path) -> str:
 def _normalise_database_url(url: str) -> str:
     """Accept the postgres:// URLs PaaS hosts hand out and use the psycopg 3 driver."""
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -52,9 +54,7 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     sendgrid_key = env.get("SENDGRID_API_KEY", "")
     config: dict[str, Any] = {
         "INSTANCE_PATH": str(folder),
-        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(
-            env.get("DATABASE_URL") or _default_database_url(folder)
-        ),
+        "SQLALCHEMY_DATABASE_URI": _normalise_database_url(env.get("DATABASE_URL") or _default_database_url(folder)),
         "REDIS_URL": env.get("REDIS_URL", ""),
         "PUBLIC_BASE_URL": (env.get("PUBLIC_BASE_URL") or default_public_base_url(env)).rstrip("/"),
         "SMS_PROVIDER": env.get("DRIP_SMS_PROVIDER") or ("twilio" if twilio_sid else "outbox"),

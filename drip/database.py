@@ -1,4 +1,5 @@
 """Database engine settings that depend on the backend."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -5,6 +5,7 @@ die beside the web process mid-request and print tracebacks. So the processes ru
 their own, under a runner, and this foreground process only asks the runner to stop them in order:
 web and worker first, the embedded Valkey last.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,9 @@ def main() -> int:
         return run()
     signal.signal(signal.SIGTERM, _interrupt)
     give_back = _take_terminal()
-    runner = subprocess.Popen([sys.executable, "-m", "drip.devserver"], env={**os.environ, RUNNER: "1"},
-                              start_new_session=True)
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "drip.devserver"], env={**os.environ, RUNNER: "1"}, start_new_session=True
+    )
     try:
         return runner.wait()
     except KeyboardInterrupt:
@@ -102,11 +104,27 @@ def run() -> int:
         _flask("db", "upgrade", env=env)
         _flask("drip", "seed-demo", env=env)
         port = env.get("PORT", "5000")
-        children.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--worker-class", "gevent", "--worker-connections", "1000", "--access-logfile", "-", "drip:create_app()"],
-            env=env,
-        ))
+        children.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "2",
+                    "--worker-class",
+                    "gevent",
+                    "--worker-connections",
+                    "1000",
+                    "--access-logfile",
+                    "-",
+                    "drip:create_app()",
+                ],
+                env=env,
+            )
+        )
         children.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"], env=env))
         print(f"\nDrip is running on http://127.0.0.1:{port}  (Ctrl-C stops it)\n", flush=True)
         while all(child.poll() is None for child in children):

@@ -1,4 +1,5 @@
 """The embedded Valkey server used when no REDIS_URL is configured."""
+
 from __future__ import annotations
 
 import fcntl

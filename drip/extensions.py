@@ -1,4 +1,5 @@
 """Extensions created once, unbound; `create_app` binds them."""
+
 from __future__ import annotations
 
 from typing import Any

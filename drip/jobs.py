@@ -1,4 +1,5 @@
 """RQ entry points: an app context, then a service call."""
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@ restart. prometheus_client picks its multiprocess value class when it is first i
 PROMETHEUS_MULTIPROC_DIR: `init_app` sets that first (instance/metrics unless set), so nothing in
 Drip imports prometheus_client at module level.
 """
+
 from __future__ import annotations
 
 import functools
@@ -68,16 +69,33 @@ def _define() -> SimpleNamespace:
     from prometheus_client import Gauge, Histogram
 
     return SimpleNamespace(
-        send_latency=Histogram("drip_send_latency_seconds", "Time the provider took to accept one message.",
-                               ["channel"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)),
-        lateness=Histogram("drip_delivery_lateness_seconds", "When a message was handed to the provider, minus when it was due.",
-                           ["channel"], buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600)),
-        webhook_latency=Histogram("drip_webhook_latency_seconds", "Time the web process spent on one webhook request.",
-                                  ["webhook"], buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)),
-        apply_delay=Histogram("drip_webhook_apply_delay_seconds", "From a webhook's arrival to a worker applying it.",
-                              ["lane"], buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)),
-        streams=Gauge("drip_board_streams_open", "Board and projector event streams open now.",
-                      multiprocess_mode="livesum"),
+        send_latency=Histogram(
+            "drip_send_latency_seconds",
+            "Time the provider took to accept one message.",
+            ["channel"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        ),
+        lateness=Histogram(
+            "drip_delivery_lateness_seconds",
+            "When a message was handed to the provider, minus when it was due.",
+            ["channel"],
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+        ),
+        webhook_latency=Histogram(
+            "drip_webhook_latency_seconds",
+            "Time the web process spent on one webhook request.",
+            ["webhook"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        ),
+        apply_delay=Histogram(
+            "drip_webhook_apply_delay_seconds",
+            "From a webhook's arrival to a worker applying it.",
+            ["lane"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300),
+        ),
+        streams=Gauge(
+            "drip_board_streams_open", "Board and projector event streams open now.", multiprocess_mode="livesum"
+        ),
     )
 
 

@@ -1,4 +1,5 @@
 """The RQ queues Drip uses."""
+
 from __future__ import annotations
 
 from rq import Queue

@@ -4,6 +4,7 @@ threads that apply stored webhooks (drip.appliers).
 Any number of workers may run at once, on any number of machines: each one dispatches (claims
 are exclusive in the database), each one recovers (recovery is idempotent), all send.
 """
+
 from __future__ import annotations
 
 import logging

@@ -14,17 +14,38 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from fakes.provider_apis import (
-    ACCOUNT_SID, AUTH_TOKEN, SENDGRID_KEY, SENDGRID_PATH, TWILIO_PATH, basic_auth,
-    forced_error, sendgrid_error, sendgrid_send, twilio_create, twilio_error,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    SENDGRID_KEY,
+    SENDGRID_PATH,
+    TWILIO_PATH,
+    basic_auth,
+    forced_error,
+    sendgrid_error,
+    sendgrid_send,
+    twilio_create,
+    twilio_error,
 )
 
 
 class FakeProvider:
     """Threaded fake of both providers; knobs: latency, failure_rate, script, hang."""
 
-    def __init__(self, *, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, sendgrid_key=SENDGRID_KEY,
-                 latency=0.0, failure_rate=0.0, failures=("429", "500", "timeout"), seed=0,
-                 timeout_hold=30.0, retry_after=1, port=0, host="127.0.0.1"):
+    def __init__(
+        self,
+        *,
+        account_sid=ACCOUNT_SID,
+        auth_token=AUTH_TOKEN,
+        sendgrid_key=SENDGRID_KEY,
+        latency=0.0,
+        failure_rate=0.0,
+        failures=("429", "500", "timeout"),
+        seed=0,
+        timeout_hold=30.0,
+        retry_after=1,
+        port=0,
+        host="127.0.0.1",
+    ):
         """Knobs may be changed while running; script entries are consumed first-in, first-out."""
         self.account_sid, self.auth_token, self.sendgrid_key = account_sid, auth_token, sendgrid_key
         self.latency, self.failure_rate, self.failures = latency, failure_rate, tuple(failures)
@@ -46,8 +67,7 @@ class FakeProvider:
         self._stopping.clear()
         self._server = _Server((self.host, self.port), _Handler)
         self._server.provider = self
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True,
-                         name="fake-provider").start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True, name="fake-provider").start()
         return self
 
     def stop(self) -> None:
@@ -98,14 +118,25 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         p: FakeProvider = self.server.provider
-        arrived = {"arrived_monotonic": time.monotonic(), "arrived_at": time.time(), "peer_host": self.client_address[0]}
+        arrived = {
+            "arrived_monotonic": time.monotonic(),
+            "arrived_at": time.time(),
+            "peer_host": self.client_address[0],
+        }
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         path = urlsplit(self.path).path
         twilio = TWILIO_PATH.match(path)
         provider = "twilio" if twilio else "sendgrid" if path == SENDGRID_PATH else None
-        record = {"provider": provider, "method": "POST", "path": self.path, "body": raw,
-                  "headers": dict(self.headers), "peer": self.client_address, "outcome": None,
-                  **arrived}
+        record = {
+            "provider": provider,
+            "method": "POST",
+            "path": self.path,
+            "body": raw,
+            "headers": dict(self.headers),
+            "peer": self.client_address,
+            "outcome": None,
+            **arrived,
+        }
         with p.lock:
             p.requests.append(record)
         if provider is None:
@@ -177,9 +208,17 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv=None) -> None:
     """Run the fake standalone, print its URL, serve until interrupted."""
     parser = argparse.ArgumentParser(prog="python -m fakes.provider")
-    options = {"--port": 0, "--latency": 0.0, "--failure-rate": 0.0, "--seed": 0,
-               "--timeout-hold": 30.0, "--retry-after": 1, "--account-sid": ACCOUNT_SID,
-               "--auth-token": AUTH_TOKEN, "--sendgrid-key": SENDGRID_KEY}
+    options = {
+        "--port": 0,
+        "--latency": 0.0,
+        "--failure-rate": 0.0,
+        "--seed": 0,
+        "--timeout-hold": 30.0,
+        "--retry-after": 1,
+        "--account-sid": ACCOUNT_SID,
+        "--auth-token": AUTH_TOKEN,
+        "--sendgrid-key": SENDGRID_KEY,
+    }
     for flag, default in options.items():
         parser.add_argument(flag, type=type(default), default=default)
     provider = FakeProvider(**vars(parser.parse_args(argv))).start()
@@ -191,8 +230,7 @@ def main(argv=None) -> None:
     except KeyboardInterrupt:
         pass
     provider.stop()
-    print(f"accepted {len(provider.accepted)} of {len(provider.requests)} requests",
-          file=sys.stderr)
+    print(f"accepted {len(provider.accepted)} of {len(provider.requests)} requests", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -32,8 +32,12 @@ TWILIO_ERRORS = {
 
 def twilio_error(status: int, code: int | None) -> dict:
     """Twilio's JSON error body; code None for a generic error."""
-    return {"code": code, "message": TWILIO_ERRORS.get(code, f"Error {code or status}"),
-            "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status}
+    return {
+        "code": code,
+        "message": TWILIO_ERRORS.get(code, f"Error {code or status}"),
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
 
 
 def forced_error(provider: str, status: int, detail, retry_after) -> tuple[dict, dict]:
@@ -55,25 +59,54 @@ def twilio_create(form: dict, account_sid: str) -> tuple[int, dict, dict | None]
     """(status, JSON body, accepted record or None) for a Messages.json POST."""
     to, body = form.get("To"), form.get("Body")
     sender, service = form.get("From"), form.get("MessagingServiceSid")
-    for broken, code in ((not to, 21604), (not body, 21602), (not (sender or service), 21603),
-                         (not E164.match(to or ""), 21211)):
+    for broken, code in (
+        (not to, 21604),
+        (not body, 21602),
+        (not (sender or service), 21603),
+        (not E164.match(to or ""), 21211),
+    ):
         if broken:
             return 400, twilio_error(400, code), None
     sid, now = "SM" + uuid.uuid4().hex, format_datetime(datetime.now(timezone.utc))
     callback = form.get("StatusCallback")
     d = parse_qs(urlsplit(callback).query).get("d", [None])[0] if callback else None
-    accepted = {"provider": "twilio", "sid": sid, "to": to, "body": body, "from": sender,
-                "messaging_service_sid": service, "status_callback": callback,
-                "delivery_id": as_id(d)}
+    accepted = {
+        "provider": "twilio",
+        "sid": sid,
+        "to": to,
+        "body": body,
+        "from": sender,
+        "messaging_service_sid": service,
+        "status_callback": callback,
+        "delivery_id": as_id(d),
+    }
     uri = f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json"
-    return 201, {
-        "sid": sid, "account_sid": account_sid, "to": to, "from": sender, "body": body,
-        "messaging_service_sid": service, "status": "queued", "direction": "outbound-api",
-        "api_version": "2010-04-01", "num_segments": "1", "num_media": "0", "price": None,
-        "price_unit": "USD", "error_code": None, "error_message": None, "date_created": now,
-        "date_updated": now, "date_sent": None, "uri": uri,
-        "subresource_uris": {"media": uri[: -len(".json")] + "/Media.json"},
-    }, accepted
+    return (
+        201,
+        {
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": to,
+            "from": sender,
+            "body": body,
+            "messaging_service_sid": service,
+            "status": "queued",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "num_segments": "1",
+            "num_media": "0",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "uri": uri,
+            "subresource_uris": {"media": uri[: -len(".json")] + "/Media.json"},
+        },
+        accepted,
+    )
 
 
 def sendgrid_error(message: str, field: str | None = None) -> dict:
@@ -92,14 +125,23 @@ def sendgrid_send(mail) -> tuple[int, dict | None, dict | None]:
     content = {c["type"]: c["value"] for c in mail["content"]}
     person = mail["personalizations"][0]
     custom = {**mail.get("custom_args", {}), **person.get("custom_args", {})}
-    return 202, None, {
-        "provider": "sendgrid", "message_id": secrets.token_urlsafe(16),
-        "to": person["to"][0]["email"], "from": mail["from"]["email"],
-        "subject": mail.get("subject"), "body": content["text/plain"],
-        "html": content["text/html"], "reply_to": (mail.get("reply_to") or {}).get("email"),
-        "custom_args": custom, "headers": mail.get("headers", {}),
-        "delivery_id": as_id(custom["delivery_id"]) if "delivery_id" in custom else None,
-    }
+    return (
+        202,
+        None,
+        {
+            "provider": "sendgrid",
+            "message_id": secrets.token_urlsafe(16),
+            "to": person["to"][0]["email"],
+            "from": mail["from"]["email"],
+            "subject": mail.get("subject"),
+            "body": content["text/plain"],
+            "html": content["text/html"],
+            "reply_to": (mail.get("reply_to") or {}).get("email"),
+            "custom_args": custom,
+            "headers": mail.get("headers", {}),
+            "delivery_id": as_id(custom["delivery_id"]) if "delivery_id" in custom else None,
+        },
+    )
 
 
 def _sendgrid_problem(mail) -> tuple[str, str] | None:
@@ -109,18 +151,22 @@ def _sendgrid_problem(mail) -> tuple[str, str] | None:
     unsubscribe = headers.get("List-Unsubscribe", "")
     types = [c.get("type") for c in mail.get("content") or []]
     rules = [
-        (people and all(p.get("to") and p["to"][0].get("email") for p in people),
-         "personalizations", "The personalizations field is required and must have at least "
-                             "one personalization with a to address."),
+        (
+            people and all(p.get("to") and p["to"][0].get("email") for p in people),
+            "personalizations",
+            "The personalizations field is required and must have at least one personalization with a to address.",
+        ),
         ((mail.get("from") or {}).get("email"), "from", "The from object must be provided."),
         (mail.get("subject"), "subject", "The subject is required."),
-        (types[:2] == ["text/plain", "text/html"], "content",
-         "Content must have text/plain first, then text/html."),
+        (types[:2] == ["text/plain", "text/html"], "content", "Content must have text/plain first, then text/html."),
         # Drip's own rule, checked here: every email carries a one-click https unsubscribe
         # (the mailto link exists only when an inbound email domain is configured).
         ("<https://" in unsubscribe, "headers", "List-Unsubscribe must carry an https link."),
-        (headers.get("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click", "headers",
-         "List-Unsubscribe-Post must be List-Unsubscribe=One-Click."),
+        (
+            headers.get("List-Unsubscribe-Post") == "List-Unsubscribe=One-Click",
+            "headers",
+            "List-Unsubscribe-Post must be List-Unsubscribe=One-Click.",
+        ),
     ]
     return next(((message, field) for ok, field, message in rules if not ok), None)
 

@@ -1,4 +1,5 @@
 """Alembic environment: runs migrations on the engine of the current Flask app."""
+
 import logging
 from logging.config import fileConfig
 

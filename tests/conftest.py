@@ -1,4 +1,5 @@
 """Fixtures: the real database and Redis from the environment, else SQLite and embedded Valkey."""
+
 from __future__ import annotations
 
 import os

@@ -50,8 +50,9 @@ class TransientSendError(SendError):
     (a read timeout, a connection dropped mid-answer): resending could text the learner twice.
     """
 
-    def __init__(self, code: int | str | None, message: str, retry_after: float | None = None,
-                 *, maybe_sent: bool = False):
+    def __init__(
+        self, code: int | str | None, message: str, retry_after: float | None = None, *, maybe_sent: bool = False
+    ):
         super().__init__(code, message)
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent

@@ -1,4 +1,5 @@
 """The local outbox: a channel that records each message instead of handing it to a provider."""
+
 from __future__ import annotations
 
 import secrets
@@ -46,10 +47,16 @@ class OutboxChannel:
         if message.reply_to:  # where the learner's answer would go (the phone simulator replies there)
             headers["Reply-To"] = message.reply_to
         row = {
-            "delivery_id": message.delivery_id, "trainer_id": trainer_id, "channel": message.channel,
-            "to_address": message.to, "subject": message.subject, "body": message.body,
-            "html": message.html, "headers": headers or None,
-            "provider_message_id": message_id, "created_at": datetime.now(timezone.utc),
+            "delivery_id": message.delivery_id,
+            "trainer_id": trainer_id,
+            "channel": message.channel,
+            "to_address": message.to,
+            "subject": message.subject,
+            "body": message.body,
+            "html": message.html,
+            "headers": headers or None,
+            "provider_message_id": message_id,
+            "created_at": datetime.now(timezone.utc),
         }
         self._record(row)
         return SendResult(provider_message_id=message_id, status="sent")

@@ -1,4 +1,5 @@
 """Which channel sends SMS and which sends email, chosen by configuration, one instance per process."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,8 @@ def _twilio(config: dict[str, Any]) -> Channel:
     if missing:
         raise ChannelNotConfigured(f"SMS provider twilio needs {', '.join(missing)}")
     return TwilioSms(
-        config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
+        config["TWILIO_ACCOUNT_SID"],
+        config["TWILIO_AUTH_TOKEN"],
         from_number=config.get("TWILIO_FROM_NUMBER") or None,
         messaging_service_sid=config.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         api_base=config.get("TWILIO_API_BASE") or "https://api.twilio.com",
@@ -42,7 +44,8 @@ def _sendgrid(config: dict[str, Any]) -> Channel:
     if missing:
         raise ChannelNotConfigured(f"email provider sendgrid needs {', '.join(missing)}")
     return SendGridEmail(
-        config["SENDGRID_API_KEY"], config["SENDGRID_FROM_EMAIL"],
+        config["SENDGRID_API_KEY"],
+        config["SENDGRID_FROM_EMAIL"],
         api_host=config.get("SENDGRID_API_HOST") or "https://api.sendgrid.com",
         timeout=float(config.get("PROVIDER_TIMEOUT_SECONDS") or 10),
     )

@@ -9,17 +9,25 @@ from collections.abc import Callable
 from drip.channels.base import Channel, OutgoingMessage, SendResult, TransientSendError
 
 
-def backoff_delays(attempts: int, base: float = 0.5, cap: float = 30,
-                   rng: Callable[[], float] = random.random) -> list[float]:
+def backoff_delays(
+    attempts: int, base: float = 0.5, cap: float = 30, rng: Callable[[], float] = random.random
+) -> list[float]:
     """Delays before each of `attempts` retries: uniform in [0, min(cap, base * 2**n)]."""
     # Full jitter spreads workers that failed together, so they do not retry in lockstep.
     return [rng() * min(cap, base * 2**n) for n in range(attempts)]
 
 
-def send_with_retry(channel: Channel, message: OutgoingMessage, *, max_attempts: int = 5,
-                    sleep: Callable[[float], None] = time.sleep,
-                    rng: Callable[[], float] = random.random, base: float = 0.5,
-                    cap: float = 30, retry_maybe_sent: bool = False) -> SendResult:
+def send_with_retry(
+    channel: Channel,
+    message: OutgoingMessage,
+    *,
+    max_attempts: int = 5,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: Callable[[], float] = random.random,
+    base: float = 0.5,
+    cap: float = 30,
+    retry_maybe_sent: bool = False,
+) -> SendResult:
     """Send, retrying TransientSendError; after max_attempts the last TransientSendError is raised.
 
     PermanentSendError (and RecipientOptedOut) propagate at once. A transient error whose request

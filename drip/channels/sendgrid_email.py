@@ -32,8 +32,7 @@ class SendGridEmail:
 
     name = "email"
 
-    def __init__(self, api_key: str, from_email: str, *, api_host: str = DEFAULT_API_HOST,
-                 timeout: float = 10.0):
+    def __init__(self, api_key: str, from_email: str, *, api_host: str = DEFAULT_API_HOST, timeout: float = 10.0):
         self.from_email = from_email
         self.timeout = timeout
         self._api = SendGridAPIClient(api_key, host=api_host.rstrip("/"))
@@ -71,8 +70,7 @@ class SendGridEmail:
             raise TransientSendError("connection", f"Could not reach SendGrid: {exc}") from exc
         except (OSError, http.client.HTTPException) as exc:
             # A timeout or a dropped connection while waiting for the answer: it may have landed.
-            raise TransientSendError("timeout", f"SendGrid did not answer: {exc!r}",
-                                     maybe_sent=True) from exc
+            raise TransientSendError("timeout", f"SendGrid did not answer: {exc!r}", maybe_sent=True) from exc
         message_id = response.headers.get("X-Message-Id")
         if not message_id:
             raise TransientSendError(response.status_code, "SendGrid answered without X-Message-Id")
@@ -102,8 +100,9 @@ def _text_to_html(text: str) -> str:
     return "<p>" + html.escape(text).replace("\n", "<br>\n") + "</p>"
 
 
-def verify_sendgrid_event(public_key_pem_or_base64: str | None, payload: bytes,
-                          signature_b64: str | None, timestamp: str | None) -> bool:
+def verify_sendgrid_event(
+    public_key_pem_or_base64: str | None, payload: bytes, signature_b64: str | None, timestamp: str | None
+) -> bool:
     """True when the Event Webhook's ECDSA P-256 SHA-256 signature of timestamp+payload holds."""
     if not (public_key_pem_or_base64 and signature_b64 and timestamp) or payload is None:
         return False

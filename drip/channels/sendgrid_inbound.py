@@ -1,4 +1,5 @@
 """SendGrid Inbound Parse posts translated into one InboundEmail (parsed or "Send Raw" mode)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,21 @@ from drip.domain.sender_auth import sender_verified
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _MAX_ID = 300  # the width of inbound_messages.provider_message_id
 # Fields kept in InboundMessage.raw; attachment contents never are.
-_RAW_FIELDS = ("from", "to", "cc", "subject", "envelope", "headers", "SPF", "dkim", "sender_ip",
-               "spam_score", "charsets", "attachments", "attachment-info")
+_RAW_FIELDS = (
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "envelope",
+    "headers",
+    "SPF",
+    "dkim",
+    "sender_ip",
+    "spam_score",
+    "charsets",
+    "attachments",
+    "attachment-info",
+)
 _MAX_RAW_TEXT = 20_000
 
 
@@ -121,10 +135,17 @@ def parse_inbound(form: Mapping[str, str], files: Sequence[Attachment] = ()) -> 
     raw["attachment_list"] = [vars(attachment) for attachment in attachments]
     return InboundEmail(
         message_id=_message_id(str(headers.get("Message-ID") or ""), sender, to, subject, full_text),
-        from_address=sender, to_addresses=to, subject=subject, text=visible_reply(full_text),
-        full_text=full_text, reply_ids=_reply_ids(headers), attachments=attachments, raw=raw,
-        sender_verified=sender_verified(sender, spf=form.get("SPF") or "", dkim=form.get("dkim") or "",
-                                        envelope=form.get("envelope") or ""),
+        from_address=sender,
+        to_addresses=to,
+        subject=subject,
+        text=visible_reply(full_text),
+        full_text=full_text,
+        reply_ids=_reply_ids(headers),
+        attachments=attachments,
+        raw=raw,
+        sender_verified=sender_verified(
+            sender, spf=form.get("SPF") or "", dkim=form.get("dkim") or "", envelope=form.get("envelope") or ""
+        ),
     )
 
 

@@ -36,8 +36,7 @@ _logger = logging.getLogger(__name__)
 class PooledTwilioHttpClient(HttpClient):
     """A thread-safe twilio HttpClient: one pooled requests Session, optionally another origin."""
 
-    def __init__(self, api_base: str = DEFAULT_API_BASE, timeout: float = 10.0,
-                 pool_size: int = POOL_SIZE):
+    def __init__(self, api_base: str = DEFAULT_API_BASE, timeout: float = 10.0, pool_size: int = POOL_SIZE):
         super().__init__(logger=_logger, is_async=False, timeout=timeout)
         api_base = api_base.rstrip("/")
         # twilio builds https://api.twilio.com/... URLs; another base replaces that origin.
@@ -49,12 +48,19 @@ class PooledTwilioHttpClient(HttpClient):
         self.session.mount("http://", adapter)
         self._local = threading.local()
 
-    def request(self, method, url, params=None, data=None, headers=None, auth=None,
-                timeout=None, allow_redirects=False) -> Response:
+    def request(
+        self, method, url, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ) -> Response:
         """Send one request through the shared Session and return twilio's Response."""
         response = self.session.request(
-            method.upper(), self._rebase(url), params=params, data=data, headers=headers,
-            auth=auth, timeout=timeout or self.timeout, allow_redirects=allow_redirects,
+            method.upper(),
+            self._rebase(url),
+            params=params,
+            data=data,
+            headers=headers,
+            auth=auth,
+            timeout=timeout or self.timeout,
+            allow_redirects=allow_redirects,
         )
         # Per-thread, because TwilioRestException does not carry headers (we need Retry-After).
         self._local.headers = response.headers
@@ -78,16 +84,22 @@ class TwilioSms:
 
     name = "sms"
 
-    def __init__(self, account_sid: str, auth_token: str, *, from_number: str | None = None,
-                 messaging_service_sid: str | None = None, api_base: str = DEFAULT_API_BASE,
-                 timeout: float = 10.0):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        from_number: str | None = None,
+        messaging_service_sid: str | None = None,
+        api_base: str = DEFAULT_API_BASE,
+        timeout: float = 10.0,
+    ):
         if not (from_number or messaging_service_sid):
             raise ValueError("TwilioSms needs from_number or messaging_service_sid")
         self.from_number = from_number
         self.messaging_service_sid = messaging_service_sid
         self.http_client = PooledTwilioHttpClient(api_base, timeout)
-        self._client = Client(account_sid, auth_token, http_client=self.http_client,
-                              environment=_NO_ENVIRONMENT)
+        self._client = Client(account_sid, auth_token, http_client=self.http_client, environment=_NO_ENVIRONMENT)
         # Resolve the lazily built resource chain once, before threads share it.
         self._messages = self._client.api.v2010.account.messages
 
@@ -105,12 +117,14 @@ class TwilioSms:
         except (TwilioRestException, TwilioServiceException) as exc:
             raise self._map_rest_error(exc) from exc
         except requests.Timeout as exc:
-            raise TransientSendError("timeout", f"Twilio did not answer in time: {exc}",
-                                     maybe_sent=_may_have_arrived(exc)) from exc
+            raise TransientSendError(
+                "timeout", f"Twilio did not answer in time: {exc}", maybe_sent=_may_have_arrived(exc)
+            ) from exc
         except requests.RequestException as exc:
             # Connection refused or reset, a response cut short: the provider may be back soon.
-            raise TransientSendError("connection", f"Could not reach Twilio: {exc}",
-                                     maybe_sent=_may_have_arrived(exc)) from exc
+            raise TransientSendError(
+                "connection", f"Could not reach Twilio: {exc}", maybe_sent=_may_have_arrived(exc)
+            ) from exc
         return SendResult(provider_message_id=created.sid, status=created.status or "queued")
 
     def close(self) -> None:
@@ -119,8 +133,7 @@ class TwilioSms:
 
     def _map_rest_error(self, exc: TwilioRestException | TwilioServiceException):
         # TwilioServiceException is the newer RFC 9457 error shape; it carries detail, not msg.
-        text = _clean(getattr(exc, "msg", None) or getattr(exc, "detail", None)
-                      or getattr(exc, "title", None))
+        text = _clean(getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", None))
         status, code = int(exc.status), exc.code or exc.status
         if code == OPTED_OUT:
             return RecipientOptedOut(code, text)
@@ -153,5 +166,4 @@ def _clean(msg) -> str:
     # twilio prefixes the API's own message with its operation name.
     text = str(msg or "")
     prefix = "Unable to create record: "
-    return text[len(prefix):] if text.startswith(prefix) else text
-
+    return text[len(prefix) :] if text.startswith(prefix) else text

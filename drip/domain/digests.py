@@ -1,4 +1,5 @@
 """Digests: which approved answers a cohort sees, how they are attributed, and what fits in an SMS."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -40,12 +41,21 @@ def answers(candidates: Iterable[Candidate], attribution: str) -> list[dict[str,
 
 def question_answers(pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     """The `answers` of a `questions` digest: each question with the trainer's answer; askers stay anonymous."""
-    return [{"text": f"{' '.join(q.split())} — {' '.join(a.split())}", "question": " ".join(q.split()),
-             "answer": " ".join(a.split()), "by": ANONYMOUS} for q, a in pairs if a and a.strip()]
+    return [
+        {
+            "text": f"{' '.join(q.split())} — {' '.join(a.split())}",
+            "question": " ".join(q.split()),
+            "answer": " ".join(a.split()),
+            "by": ANONYMOUS,
+        }
+        for q, a in pairs
+        if a and a.strip()
+    ]
 
 
-def fit_sms(items: Sequence[dict[str, str]], render: Callable[[list[dict[str, str]]], str],
-            limit: int = SMS_SEGMENT_LIMIT) -> tuple[str, int]:
+def fit_sms(
+    items: Sequence[dict[str, str]], render: Callable[[list[dict[str, str]]], str], limit: int = SMS_SEGMENT_LIMIT
+) -> tuple[str, int]:
     """The SMS rendered with as many answers as fit in `limit` segments (at least one, shortened if need be)."""
     count = len(items)
     text = render(list(items))

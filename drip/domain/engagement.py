@@ -1,4 +1,5 @@
 """Engagement of a session's learners: who is active, reading, silent or gone; the funnel per step."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

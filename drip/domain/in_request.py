@@ -16,6 +16,7 @@ is stored in the request and routed by a worker within a second; an answer routi
 live question's acknowledgement) is then sent through the SMS API instead of TwiML.
 Pure: no Flask, no database; the caller passes the join keywords of the sessions open now.
 """
+
 from __future__ import annotations
 
 import re

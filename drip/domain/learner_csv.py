@@ -1,4 +1,5 @@
 """Reading a learners CSV into a preview: every row checked, every problem with its row number."""
+
 from __future__ import annotations
 
 import csv
@@ -118,7 +119,9 @@ def _parse_csv(text: str, default_region: str) -> CsvPreview:
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= MAX_CSV_ROWS:
-            errors.append(CsvError(None, None, f"The file has more than {MAX_CSV_ROWS:,} learners; split it into smaller files."))
+            errors.append(
+                CsvError(None, None, f"The file has more than {MAX_CSV_ROWS:,} learners; split it into smaller files.")
+            )
             break
         rows.append(_check_row(number, columns, cells, default_region, seen))
         errors.extend(CsvError(number, f, message) for f, message in rows[-1].errors.items())

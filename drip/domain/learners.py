@@ -1,4 +1,5 @@
 """Checking one learner's fields: name, phone (E.164), email, time zone, external id."""
+
 from __future__ import annotations
 
 import functools
@@ -8,6 +9,7 @@ from typing import Any, Mapping
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+
 FIELDS = ("name", "phone", "email", "timezone", "external_id")
 _MAX_LENGTH = {"name": 200, "phone": 40, "email": 254, "timezone": 64, "external_id": 200}
 
@@ -50,8 +52,12 @@ def normalise_phone(raw: str, default_region: str) -> str:
     if not phonenumbers.is_valid_number(number):
         if raw.strip().startswith(("+", "00")):  # the country code was given: the region hint would mislead
             region = phonenumbers.region_code_for_country_code(number.country_code)
-            raise ValueError(f"“{raw}” is not a valid phone number for +{number.country_code} ({region}): check the digits")
-        raise ValueError(f"“{raw}” is not a valid phone number (numbers without +country code are read as {default_region})")
+            raise ValueError(
+                f"“{raw}” is not a valid phone number for +{number.country_code} ({region}): check the digits"
+            )
+        raise ValueError(
+            f"“{raw}” is not a valid phone number (numbers without +country code are read as {default_region})"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -104,6 +110,9 @@ def validate_learner(data: Mapping[str, Any], *, default_region: str) -> Learner
     if errors:
         raise LearnerInvalid(errors)
     return LearnerInput(
-        name=values["name"], phone=phone, email=email, timezone=timezone,
+        name=values["name"],
+        phone=phone,
+        email=email,
+        timezone=timezone,
         external_id=values["external_id"] or None,
     )

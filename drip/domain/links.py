@@ -1,4 +1,5 @@
 """Tracked links: finding URLs in a message, signed /l/ tokens, and telling scanners from learners."""
+
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,28 @@ _SIGNATURE_CHARS = 12  # base32: 60 bits, unguessable yet short enough for an SM
 # A link followed this soon after the message went out, without a cookie, is a mail or SMS scanner.
 SCANNER_DELAY = timedelta(seconds=10)
 SCANNER_AGENTS = (
-    "bot", "crawler", "spider", "preview", "scanner", "proofpoint", "mimecast", "barracuda", "safelinks",
-    "urldefense", "facebookexternalhit", "whatsapp", "slackbot", "twitterbot", "skypeuripreview",
-    "googleimageproxy", "yahoomailproxy", "headlesschrome", "python-requests", "curl/", "wget/", "go-http-client",
+    "bot",
+    "crawler",
+    "spider",
+    "preview",
+    "scanner",
+    "proofpoint",
+    "mimecast",
+    "barracuda",
+    "safelinks",
+    "urldefense",
+    "facebookexternalhit",
+    "whatsapp",
+    "slackbot",
+    "twitterbot",
+    "skypeuripreview",
+    "googleimageproxy",
+    "yahoomailproxy",
+    "headlesschrome",
+    "python-requests",
+    "curl/",
+    "wget/",
+    "go-http-client",
 )
 
 
@@ -62,8 +82,9 @@ def parse_token(secret: str, value: str, purpose: str = "link") -> tuple[int, in
         return None
 
 
-def scanner_flag(*, method: str, user_agent: str, has_cookie: bool, sent_at: datetime | None,
-                 now: datetime) -> str | None:
+def scanner_flag(
+    *, method: str, user_agent: str, has_cookie: bool, sent_at: datetime | None, now: datetime
+) -> str | None:
     """Why a click looks like a link scanner or a preview (kept, never counted as a read); None for a person."""
     if method.upper() == "HEAD":
         return "head"

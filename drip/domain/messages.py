@@ -1,4 +1,5 @@
 """Turning a step into the message a learner receives: context, rendering, email parts and headers."""
+
 from __future__ import annotations
 
 import html
@@ -42,9 +43,20 @@ def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
     return ""
 
 
-def context(*, learner_name: str, session_title: str, starts_at: datetime, join_url: str, trainer_name: str,
-            tz: tzinfo, hint: str, now: datetime, number: str = "",
-            answers: Sequence[Mapping[str, str]] = (), testimonial: str = "") -> dict[str, Any]:
+def context(
+    *,
+    learner_name: str,
+    session_title: str,
+    starts_at: datetime,
+    join_url: str,
+    trainer_name: str,
+    tz: tzinfo,
+    hint: str,
+    now: datetime,
+    number: str = "",
+    answers: Sequence[Mapping[str, str]] = (),
+    testimonial: str = "",
+) -> dict[str, Any]:
     """The names a step body may use (DESIGN.md), for one learner, as of the moment it is sent."""
     name = learner_name or ""
     # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them as "there".
@@ -54,8 +66,12 @@ def context(*, learner_name: str, session_title: str, starts_at: datetime, join_
         "testimonial": testimonial,
         "first_name": first_name,
         "name": name,
-        "session": {"title": session_title, "starts_at": starts_at_text(starts_at, tz), "join_url": join_url or "",
-                    "starts_in": starts_in(starts_at, now, tz)},
+        "session": {
+            "title": session_title,
+            "starts_at": starts_at_text(starts_at, tz),
+            "join_url": join_url or "",
+            "starts_in": starts_in(starts_at, now, tz),
+        },
         "trainer": {"name": trainer_name or ""},
         "sms_number": number,
         "reply_hint": hint,
@@ -114,17 +130,31 @@ def unsubscribe_headers(base_url: str, token: str, inbound_domain: str) -> dict[
     return {"List-Unsubscribe": ", ".join(links), "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, unsubscribe_token: str,
-                  reply_token: str | None, config: Mapping[str, Any], extra_html: str = "") -> OutgoingMessage:
+def email_message(
+    *,
+    delivery_id: int | None,
+    to: str,
+    subject: str,
+    text: str,
+    unsubscribe_token: str,
+    reply_token: str | None,
+    config: Mapping[str, Any],
+    extra_html: str = "",
+) -> OutgoingMessage:
     """An email with text and HTML parts (extra_html, already safe, before the footer), an unsubscribe
     footer and the unsubscribe headers."""
     base, domain = config["PUBLIC_BASE_URL"].rstrip("/"), config.get("INBOUND_EMAIL_DOMAIN") or ""
     link = f"{base}/u/{unsubscribe_token}"
     footer_text = f"\n\n--\nTo stop these emails, unsubscribe: {link}\n"
-    footer_html = (f'<p style="margin:0">You can stop these emails at any time: '
-                   f'<a href="{html.escape(link)}" style="color:#0a58ca">unsubscribe</a>.</p>')
+    footer_html = (
+        f'<p style="margin:0">You can stop these emails at any time: '
+        f'<a href="{html.escape(link)}" style="color:#0a58ca">unsubscribe</a>.</p>'
+    )
     return OutgoingMessage(
-        delivery_id=delivery_id, channel="email", to=to, subject=" ".join(subject.split())[:300],
+        delivery_id=delivery_id,
+        channel="email",
+        to=to,
+        subject=" ".join(subject.split())[:300],
         body=text.rstrip() + footer_text,
         html=email_layout(text_to_html(text) + extra_html, footer_html, title=" ".join(subject.split())[:300]),
         reply_to=f"reply+{reply_token}@{domain}" if domain and reply_token else None,
@@ -132,8 +162,9 @@ def email_message(*, delivery_id: int | None, to: str, subject: str, text: str, 
     )
 
 
-def sms_message(*, delivery_id: int | None, to: str, text: str, config: Mapping[str, Any],
-                channel: str = "sms") -> OutgoingMessage:
+def sms_message(
+    *, delivery_id: int | None, to: str, text: str, config: Mapping[str, Any], channel: str = "sms"
+) -> OutgoingMessage:
     """A text message (an SMS unless `channel` says otherwise) whose status callbacks find their delivery via ?d=<id>."""
     callback = None
     if delivery_id is not None:

@@ -58,7 +58,9 @@ def _without_signatures(lines: list[str]) -> list[str]:
 _SIGN_OFF = re.compile(
     r"^(?:merci|danke|gracias|grazie|obrigad[oa]|bedankt|dank je|tack|tak|dzięki|dziękuję|cheers|thanks|thank you|"
     r"best|regards|saludos|un saludo|grüße|gruß|liebe grüße|cordialement|bises|groetjes|ciao|a presto|atentamente|"
-    r"abraços|abrazos|hälsningar|mvh)\b[\w\s!,.]{0,20}$", re.IGNORECASE)
+    r"abraços|abrazos|hälsningar|mvh)\b[\w\s!,.]{0,20}$",
+    re.IGNORECASE,
+)
 
 
 def _without_sign_off(text: str) -> str:
@@ -119,7 +121,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[-*•])\s")
 def _question(paragraph: list[str]) -> list[str]:
     """The quoted lines an answer refers to: the paragraph above it, from its last numbered item on."""
     items = [index for index, line in enumerate(paragraph) if _LIST_ITEM.match(line)]
-    return paragraph[items[-1]:] if items else paragraph
+    return paragraph[items[-1] :] if items else paragraph
 
 
 def _interleaved(rest: list[str]) -> bool:
@@ -137,8 +139,7 @@ def _fallback(lines: list[str], start: HistoryStart) -> str:
     """Every unquoted line but the attribution: kept when the splitting found nothing the learner wrote."""
     if start.style != "quoted":
         return ""
-    kept = [line for index, line in enumerate(lines)
-            if not is_quoted(line) and not start.line <= index < start.end]
+    kept = [line for index, line in enumerate(lines) if not is_quoted(line) and not start.line <= index < start.end]
     return _tidy(_without_signatures(kept))
 
 
@@ -148,10 +149,10 @@ def visible_reply(text: str) -> str:
         return ""
     lines = text[:_MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
     start = history_start(lines)
-    top = lines if start is None else lines[:start.line]
+    top = lines if start is None else lines[: start.line]
     segments = [_library_clean(_tidy(_without_signatures(top)))]
     if start is not None and start.style == "quoted":
-        rest = lines[start.end:]
+        rest = lines[start.end :]
         with_context = _interleaved(rest)
         for context, block in _answers(rest):
             answer = _tidy(_without_signatures(block))

@@ -18,8 +18,16 @@ from drip.domain.choices import parse_choice
 from drip.domain.keywords import classify_keyword, normalize_keyword
 
 RouteKind = Literal[
-    "opt_out", "opt_in", "help", "live_question", "join",
-    "poll_vote", "quiz_answer", "practice_report", "discussion_reply", "unclassified",
+    "opt_out",
+    "opt_in",
+    "help",
+    "live_question",
+    "join",
+    "poll_vote",
+    "quiz_answer",
+    "practice_report",
+    "discussion_reply",
+    "unclassified",
 ]
 
 LIVE_MARGIN = timedelta(minutes=15)
@@ -46,8 +54,10 @@ class SessionWindow:
 
     def overlaps(self, starts_at: datetime, ends_at: datetime) -> bool:
         """Whether this session's live time (with its margins) meets that of a session from starts_at to ends_at."""
-        return (self.starts_at - LIVE_MARGIN <= ends_at + LIVE_MARGIN
-                and self.ends_at + LIVE_MARGIN >= starts_at - LIVE_MARGIN)
+        return (
+            self.starts_at - LIVE_MARGIN <= ends_at + LIVE_MARGIN
+            and self.ends_at + LIVE_MARGIN >= starts_at - LIVE_MARGIN
+        )
 
 
 @dataclass(frozen=True)
@@ -179,8 +189,11 @@ def _fitting_choice(body: str, context: LearnerContext, now: datetime) -> Route 
         # Asked during the live session: the whole session long, votes still count.
         return live is not None and step.session_id == live.session_id and step.sent_at >= live.starts_at - LIVE_MARGIN
 
-    candidates = [step for step in context.recent_steps
-                  if step.kind in CHOICE_KINDS and not step.answered and step.sent_at <= now and recent(step)]
+    candidates = [
+        step
+        for step in context.recent_steps
+        if step.kind in CHOICE_KINDS and not step.answered and step.sent_at <= now and recent(step)
+    ]
     for step in sorted(candidates, key=_recency, reverse=True):
         choice = parse_choice(body, step.choices)
         if choice is not None:
@@ -188,13 +201,12 @@ def _fitting_choice(body: str, context: LearnerContext, now: datetime) -> Route 
     return None
 
 
-def _joined_session(
-    body: str, sessions: Sequence[SessionWindow], now: datetime
-) -> SessionWindow | None:
+def _joined_session(body: str, sessions: Sequence[SessionWindow], now: datetime) -> SessionWindow | None:
     """The live session whose join keyword is the whole message, if any."""
     text = normalize_keyword(body)
     matches = [
-        window for window in sessions
+        window
+        for window in sessions
         if window.join_keyword and normalize_keyword(window.join_keyword) == text and window.is_live(now)
     ]
     return max(matches, key=lambda window: (window.starts_at, window.session_id), default=None)

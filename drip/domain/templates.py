@@ -140,8 +140,10 @@ def sample_context() -> dict[str, Any]:
         "trainer": {"name": "Dana Whitfield"},
         "sms_number": "+1 555 010 0123",
         "reply_hint": "Reply to this message to answer.",
-        "answers": [{"text": "I asked my team what they needed first, and they told me.", "by": "Sam"},
-                    {"text": "Shorter feedback, sooner: it worked.", "by": "a colleague"}],
+        "answers": [
+            {"text": "I asked my team what they needed first, and they told me.", "by": "Sam"},
+            {"text": "Shorter feedback, sooner: it worked.", "by": "a colleague"},
+        ],
         "testimonial": "The practice texts kept me at it. I use the feedback model every week. (Jo)",
     }
 
@@ -149,10 +151,19 @@ def sample_context() -> dict[str, Any]:
 def summary(body: str, session_title: str) -> str:
     """A step body as a trainer skims it in a list: names shown as [first name], never as raw {{ }} code."""
     ctx = sample_context()
-    ctx.update(first_name="[first name]", name="[name]", trainer={"name": "[trainer]"}, sms_number="[Drip number]",
-               reply_hint="[how to reply]")
-    ctx["session"] = {"title": session_title, "starts_at": "[start time]", "starts_in": "[in N days]",
-                      "join_url": "[join link]"}
+    ctx.update(
+        first_name="[first name]",
+        name="[name]",
+        trainer={"name": "[trainer]"},
+        sms_number="[Drip number]",
+        reply_hint="[how to reply]",
+    )
+    ctx["session"] = {
+        "title": session_title,
+        "starts_at": "[start time]",
+        "starts_in": "[in N days]",
+        "join_url": "[join link]",
+    }
     try:
         return render(body, ctx)
     except TemplateProblem:

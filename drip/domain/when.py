@@ -1,4 +1,5 @@
 """Times in words, as a learner reads them: "in 6 days", "tomorrow at 09:00", "in 20 minutes"."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo

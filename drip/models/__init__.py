@@ -1,4 +1,5 @@
 """Typed ORM rows; business rules live in domain/ and services/."""
+
 from drip.models.accounts import ApiToken, Trainer
 from drip.models.deliveries import FINAL, PENDING, STATUSES, Delivery, OutboxMessage, ProviderEvent
 from drip.models.inbound import InboundMessage, LiveQuestion, Reply
@@ -11,9 +12,32 @@ from drip.models.testimonials import Testimonial, TestimonialShown
 from drip.models.types import UTCDateTime, utcnow
 
 __all__ = [
-    "ApiToken", "Trainer", "Delivery", "OutboxMessage", "ProviderEvent", "FINAL", "PENDING", "STATUSES",
-    "InboundMessage", "InboundReceipt", "LiveQuestion", "Reply", "Refiling", "Learner", "OptOutEvent", "AuditEvent",
-    "SuppressedAddress", "Enrollment", "Sequence", "Step",
-    "TrainingSession", "session_sequences", "DeliveryRead", "TrackedLink", "Testimonial", "TestimonialShown",
-    "UTCDateTime", "utcnow",
+    "ApiToken",
+    "Trainer",
+    "Delivery",
+    "OutboxMessage",
+    "ProviderEvent",
+    "FINAL",
+    "PENDING",
+    "STATUSES",
+    "InboundMessage",
+    "InboundReceipt",
+    "LiveQuestion",
+    "Reply",
+    "Refiling",
+    "Learner",
+    "OptOutEvent",
+    "AuditEvent",
+    "SuppressedAddress",
+    "Enrollment",
+    "Sequence",
+    "Step",
+    "TrainingSession",
+    "session_sequences",
+    "DeliveryRead",
+    "TrackedLink",
+    "Testimonial",
+    "TestimonialShown",
+    "UTCDateTime",
+    "utcnow",
 ]

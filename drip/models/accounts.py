@@ -1,4 +1,5 @@
 """Trainers and their API tokens."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Deliveries (one message to one learner for one step) and the local outbox."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """What learners send back: raw inbound messages, live questions and replies."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Learners and their opt-out history."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Sequences of steps, training sessions and enrolments."""
+
 from __future__ import annotations
 
 from datetime import datetime, time
@@ -38,7 +39,9 @@ class Sequence(db.Model):
 
     # Only steps not deleted: a deleted step stays in the table so what it sent keeps its history.
     steps: Mapped[list["Step"]] = relationship(
-        back_populates="sequence", order_by="Step.position", cascade="all, delete-orphan",
+        back_populates="sequence",
+        order_by="Step.position",
+        cascade="all, delete-orphan",
         primaryjoin="and_(Sequence.id == Step.sequence_id, Step.deleted_at.is_(None))",
     )
 
@@ -51,7 +54,9 @@ class Step(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     sequence_id: Mapped[int] = mapped_column(ForeignKey("sequences.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[str] = mapped_column(String(20))  # poll quiz testimonial discussion live_prompt practice reminder digest info
+    kind: Mapped[str] = mapped_column(
+        String(20)
+    )  # poll quiz testimonial discussion live_prompt practice reminder digest info
     channel: Mapped[str] = mapped_column(String(10))  # sms | email
     anchor: Mapped[str] = mapped_column(String(10))  # start | end
     offset: Mapped[str] = mapped_column(String(40))  # signed ISO 8601 duration
@@ -122,4 +127,3 @@ class Enrollment(db.Model):
 
     training_session: Mapped[TrainingSession] = relationship(back_populates="enrollments")
     learner: Mapped[Learner] = relationship()
-

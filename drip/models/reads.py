@@ -1,4 +1,5 @@
 """Read tracking: the links Drip rewrote, and each open or click of a delivery."""
+
 from __future__ import annotations
 
 from datetime import datetime

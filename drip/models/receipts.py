@@ -1,4 +1,5 @@
 """Webhooks stored as they arrived, applied later by a worker: the database row is the queue's truth."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Testimonials: a learner's practice report the trainer asked to quote, and who was shown which."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The signed-in trainer's own account: checking a password change (services.accounts makes it), the time zone."""
+
 from __future__ import annotations
 
 from werkzeug.security import check_password_hash

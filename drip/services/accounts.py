@@ -1,4 +1,5 @@
 """Trainer accounts: creation, password login with throttling, sessions that end, API tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,12 @@ def create_trainer(email: str, password: str, name: str = "", *, operator: bool 
     if db.session.scalar(select(Trainer).where(func.lower(Trainer.email) == email)):
         raise AccountError(f"A trainer with the email {email} already exists.")
     check_password(password, email=email, name=name)
-    trainer = Trainer(email=email, name=name or email.split("@")[0], password_hash=generate_password_hash(password),
-                      is_operator=operator)
+    trainer = Trainer(
+        email=email,
+        name=name or email.split("@")[0],
+        password_hash=generate_password_hash(password),
+        is_operator=operator,
+    )
     db.session.add(trainer)
     db.session.commit()
     return trainer
@@ -82,8 +87,9 @@ def session_matches(trainer: Trainer | None, version: str) -> bool:
 def end_sessions(trainer: Trainer) -> None:
     """End every signed-in session of the trainer (sign out, password change): old cookies stop working."""
     # One UPDATE, so two requests ending sessions at once both count.
-    db.session.execute(update(Trainer).where(Trainer.id == trainer.id)
-                       .values(session_version=Trainer.session_version + 1))
+    db.session.execute(
+        update(Trainer).where(Trainer.id == trainer.id).values(session_version=Trainer.session_version + 1)
+    )
     db.session.commit()
     db.session.refresh(trainer)
 

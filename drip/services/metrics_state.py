@@ -1,4 +1,5 @@
 """What `/metrics` reads from the database and Redis at each scrape: true whichever process answers."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -18,29 +19,43 @@ class StateCollector:
         """Yield the gauge families, read now."""
         from prometheus_client.core import GaugeMetricFamily
 
-        deliveries = GaugeMetricFamily("drip_deliveries", "Deliveries by status and channel.",
-                                       labels=["status", "channel"])
+        deliveries = GaugeMetricFamily(
+            "drip_deliveries", "Deliveries by status and channel.", labels=["status", "channel"]
+        )
         for status, channel, count in db.session.execute(
-                select(Delivery.status, Delivery.channel, func.count()).group_by(Delivery.status, Delivery.channel)):
+            select(Delivery.status, Delivery.channel, func.count()).group_by(Delivery.status, Delivery.channel)
+        ):
             deliveries.add_metric([status, channel], count)
         yield deliveries
         now = utcnow()
-        backlog = GaugeMetricFamily("drip_webhook_backlog", "Webhooks stored but not yet applied by a worker.",
-                                    labels=["lane"])
-        oldest = GaugeMetricFamily("drip_webhook_oldest_unapplied_seconds",
-                                   "Age of the oldest webhook not yet applied (0 when none).", labels=["lane"])
+        backlog = GaugeMetricFamily(
+            "drip_webhook_backlog", "Webhooks stored but not yet applied by a worker.", labels=["lane"]
+        )
+        oldest = GaugeMetricFamily(
+            "drip_webhook_oldest_unapplied_seconds",
+            "Age of the oldest webhook not yet applied (0 when none).",
+            labels=["lane"],
+        )
         for lane, model in LANES.items():
-            count, first = db.session.execute(select(func.count(), func.min(_ARRIVED[lane]))
-                                              .where(model.applied_at.is_(None))).one()
+            count, first = db.session.execute(
+                select(func.count(), func.min(_ARRIVED[lane])).where(model.applied_at.is_(None))
+            ).one()
             backlog.add_metric([lane], count or 0)
             oldest.add_metric([lane], (now - first).total_seconds() if first else 0.0)
         yield backlog
         yield oldest
-        due = db.session.scalar(select(func.count()).select_from(Delivery)
-                                .where(Delivery.status == "scheduled", Delivery.due_at <= now)) or 0
+        due = (
+            db.session.scalar(
+                select(func.count()).select_from(Delivery).where(Delivery.status == "scheduled", Delivery.due_at <= now)
+            )
+            or 0
+        )
         db.session.rollback()
-        depth = GaugeMetricFamily("drip_queue_depth", "Work waiting: deliveries due and not yet claimed (due), "
-                                  "send batches waiting in RQ (rq).", labels=["queue"])
+        depth = GaugeMetricFamily(
+            "drip_queue_depth",
+            "Work waiting: deliveries due and not yet claimed (due), send batches waiting in RQ (rq).",
+            labels=["queue"],
+        )
         depth.add_metric(["due"], due)
         yield from self._redis(depth)
 

@@ -1,4 +1,5 @@
 """Whose row is it: a trainer reaches only their own sessions, sequences, steps and learners."""
+
 from __future__ import annotations
 
 from typing import TypeVar

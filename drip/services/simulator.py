@@ -7,6 +7,7 @@ it works the same under gunicorn with any number of workers, needs no thread fre
 loopback HTTP call, and does not depend on PUBLIC_BASE_URL being reachable from the server itself
 (behind a tunnel or proxy it often is not). The signature is still computed over PUBLIC_BASE_URL.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -31,9 +32,9 @@ MAX_MESSAGES = 60
 # What Twilio itself answers to STOP and START (Drip answers HELP); shown so the simulator tells the truth.
 TWILIO_ANSWERS = {
     "opt_out": "You have successfully been unsubscribed. You will not receive any more messages from this number. "
-               "Reply START to resubscribe.",
+    "Reply START to resubscribe.",
     "opt_in": "You have successfully been re-subscribed to messages from this number. Reply HELP for help. "
-              "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
+    "Reply STOP to unsubscribe. Msg&Data Rates May Apply.",
 }
 
 
@@ -76,62 +77,94 @@ def sms_number(config) -> str:
 
 def _bubbles(trainer: Trainer, number: str) -> list[Bubble]:
     received = db.session.scalars(
-        select(OutboxMessage).where(OutboxMessage.channel == "sms", OutboxMessage.to_address == number,
-                                    OutboxMessage.trainer_id == trainer.id)
-        .order_by(OutboxMessage.created_at.desc()).limit(MAX_MESSAGES)
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == "sms", OutboxMessage.to_address == number, OutboxMessage.trainer_id == trainer.id
+        )
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(MAX_MESSAGES)
     ).all()
     sent = db.session.scalars(
-        select(InboundMessage).where(InboundMessage.channel == "sms", InboundMessage.from_address == number,
-                                     InboundMessage.trainer_id == trainer.id)
-        .order_by(InboundMessage.received_at.desc()).limit(MAX_MESSAGES)
+        select(InboundMessage)
+        .where(
+            InboundMessage.channel == "sms",
+            InboundMessage.from_address == number,
+            InboundMessage.trainer_id == trainer.id,
+        )
+        .order_by(InboundMessage.received_at.desc())
+        .limit(MAX_MESSAGES)
     ).all()
-    bubbles = [Bubble(m.created_at, True, m.body) for m in received] + [Bubble(m.received_at, False, m.body) for m in sent]
+    bubbles = [Bubble(m.created_at, True, m.body) for m in received] + [
+        Bubble(m.received_at, False, m.body) for m in sent
+    ]
     return sorted(bubbles, key=lambda bubble: bubble.at)[-MAX_MESSAGES:]
 
 
 def phones(trainer: Trainer, *, also: str | None = None) -> list[Phone]:
     """The trainer's learners with a phone, most recently texted first (plus one more number if asked)."""
-    last_text = (select(OutboxMessage.to_address, func.max(OutboxMessage.created_at).label("at"))
-                 .where(OutboxMessage.channel == "sms", OutboxMessage.trainer_id == trainer.id)
-                 .group_by(OutboxMessage.to_address).subquery())
-    learners = db.session.execute(
-        select(Learner).outerjoin(last_text, last_text.c.to_address == Learner.phone)
-        .where(Learner.trainer_id == trainer.id, Learner.phone.is_not(None), Learner.phone != "")
-        .order_by(last_text.c.at.desc().nulls_last(), Learner.name).limit(MAX_PHONES)
-    ).scalars().all()
+    last_text = (
+        select(OutboxMessage.to_address, func.max(OutboxMessage.created_at).label("at"))
+        .where(OutboxMessage.channel == "sms", OutboxMessage.trainer_id == trainer.id)
+        .group_by(OutboxMessage.to_address)
+        .subquery()
+    )
+    learners = (
+        db.session.execute(
+            select(Learner)
+            .outerjoin(last_text, last_text.c.to_address == Learner.phone)
+            .where(Learner.trainer_id == trainer.id, Learner.phone.is_not(None), Learner.phone != "")
+            .order_by(last_text.c.at.desc().nulls_last(), Learner.name)
+            .limit(MAX_PHONES)
+        )
+        .scalars()
+        .all()
+    )
     shown = [Phone(learner.phone, learner.name, learner.id, _bubbles(trainer, learner.phone)) for learner in learners]
     if also and all(phone.number != also for phone in shown):
         owner = db.session.scalar(select(Learner).where(Learner.trainer_id == trainer.id, Learner.phone == also))
-        shown.insert(0, Phone(also, owner.name if owner else "Another phone", owner.id if owner else None,
-                              _bubbles(trainer, also)))
+        shown.insert(
+            0,
+            Phone(also, owner.name if owner else "Another phone", owner.id if owner else None, _bubbles(trainer, also)),
+        )
     return shown
 
 
 def directory(trainer: Trainer) -> list[tuple[str, str]]:
     """Every phone number among the trainer's learners and walk-ins, with its name, by name."""
     rows = db.session.execute(
-        select(Learner.phone, Learner.name).where(Learner.trainer_id == trainer.id, Learner.phone.is_not(None),
-                                                  Learner.phone != "").order_by(Learner.name, Learner.phone)
+        select(Learner.phone, Learner.name)
+        .where(Learner.trainer_id == trainer.id, Learner.phone.is_not(None), Learner.phone != "")
+        .order_by(Learner.name, Learner.phone)
     ).all()
     return list(dict((phone, name) for phone, name in rows).items())
 
 
 def check_number(trainer: Trainer, number: str) -> None:
     """Refuse a number any other trainer's learner has: texting as it would act on their data (STOP is global)."""
-    foreign = db.session.scalar(select(func.count()).select_from(Learner).where(
-        Learner.phone == number, Learner.trainer_id != trainer.id))
+    foreign = db.session.scalar(
+        select(func.count()).select_from(Learner).where(Learner.phone == number, Learner.trainer_id != trainer.id)
+    )
     if foreign:
-        raise NotYourNumber(f"{number} belongs to another trainer's learner: the simulator texts only as your "
-                            "learners and new numbers.")
+        raise NotYourNumber(
+            f"{number} belongs to another trainer's learner: the simulator texts only as your learners and new numbers."
+        )
 
 
 def signed_form(app: Flask, number: str, body: str, trainer: Trainer) -> tuple[dict[str, str], str]:
     """The form Twilio would POST for this text, scoped to the trainer, and its X-Twilio-Signature."""
     sid = "SM" + secrets.token_hex(16)
     form = {
-        "MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + secrets.token_hex(16),
-        "From": number, "To": drip_number(app.config), "Body": body, "NumMedia": "0", "NumSegments": "1",
-        "SmsStatus": "received", "ApiVersion": "2010-04-01",
+        "MessageSid": sid,
+        "SmsMessageSid": sid,
+        "SmsSid": sid,
+        "AccountSid": "AC" + secrets.token_hex(16),
+        "From": number,
+        "To": drip_number(app.config),
+        "Body": body,
+        "NumMedia": "0",
+        "NumSegments": "1",
+        "SmsStatus": "received",
+        "ApiVersion": "2010-04-01",
         # Signed with the rest, so only Drip can set it: the text stays within this trainer's data.
         SIMULATOR_FIELD: str(trainer.id),
     }
@@ -159,8 +192,16 @@ def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
         answers = [TWILIO_ANSWERS[classify_keyword(body)]]
     for answer in answers:
         # Twilio would text the TwiML answer to the learner: the outbox keeps what it would have sent.
-        db.session.add(OutboxMessage(trainer_id=trainer.id, channel="sms", to_address=number, body=answer,
-                                     headers={"X-Drip-Source": "twiml-answer"},
-                                     provider_message_id="OB" + secrets.token_hex(16), created_at=utcnow()))
+        db.session.add(
+            OutboxMessage(
+                trainer_id=trainer.id,
+                channel="sms",
+                to_address=number,
+                body=answer,
+                headers={"X-Drip-Source": "twiml-answer"},
+                provider_message_id="OB" + secrets.token_hex(16),
+                created_at=utcnow(),
+            )
+        )
     db.session.commit()
     return answers

@@ -1,4 +1,5 @@
 """Blueprints, the login wall and error pages."""
+
 from __future__ import annotations
 
 from importlib import import_module
@@ -123,7 +124,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["nav_items"] = NAV_ITEMS
     # The phone simulator answers 404 unless SMS go to the outbox, so the nav leaves it out then.
     app.jinja_env.globals["current_app_endpoints"] = lambda: [
-        name for name in app.view_functions if name != "simulator.index" or app.config["SMS_PROVIDER"] == "outbox"]
+        name for name in app.view_functions if name != "simulator.index" or app.config["SMS_PROVIDER"] == "outbox"
+    ]
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["channel_label"] = channel_label
     app.jinja_env.filters["reply_label"] = reply_label

@@ -1,4 +1,5 @@
 """The trainer's account page: change password, the time zone every admin page shows."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for

@@ -1,4 +1,5 @@
 """Archive and restore sequences and sessions; the archive page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for

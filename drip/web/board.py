@@ -1,4 +1,5 @@
 """The live question board and projector view."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -34,9 +35,14 @@ def _page(template: str, training_session: TrainingSession, *, anonymous: bool =
 
     now = utcnow()
     return render_template(
-        template, ts=training_session, snapshot=_snapshot(training_session, anonymous=anonymous),
-        sms_number=sms_number(current_app.config), now=now, phase=session_phase(training_session, now),
-        opens_at=training_session.starts_at - LIVE_MARGIN, closes_at=training_session.ends_at + LIVE_MARGIN,
+        template,
+        ts=training_session,
+        snapshot=_snapshot(training_session, anonymous=anonymous),
+        sms_number=sms_number(current_app.config),
+        now=now,
+        phase=session_phase(training_session, now),
+        opens_at=training_session.starts_at - LIVE_MARGIN,
+        closes_at=training_session.ends_at + LIVE_MARGIN,
         after_questions=after_session.open_questions(training_session),
     )
 
@@ -59,14 +65,19 @@ def events(session_id: int):
     training_session = own_session(session_id)
     anonymous = request.args.get("view") == "projector"
     try:
-        stream = BoardStream(training_session.id, lambda: board.snapshot(training_session),
-                             anonymous=anonymous, config=current_app.config)
+        stream = BoardStream(
+            training_session.id,
+            lambda: board.snapshot(training_session),
+            anonymous=anonymous,
+            config=current_app.config,
+        )
     except StreamRefused:
         return Response("busy\n", status=503, headers={"Retry-After": "2"}, mimetype="text/plain")
     # Free the database connection now: the stream only needs Redis.
     db.session.remove()
-    return Response(stream, mimetype="text/event-stream",
-                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return Response(
+        stream, mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @bp.get("/sessions/<int:session_id>/board/questions")
@@ -84,7 +95,7 @@ def mark(session_id: int, question_id: int):
         abort(404)
     data = request.get_json(silent=True) or {}
     if data.get("mark") not in board.MARKS or not isinstance(data.get("value"), bool):
-        abort(400, f"Send {{\"mark\": one of {', '.join(board.MARKS)}, \"value\": true|false}}.")
+        abort(400, f'Send {{"mark": one of {", ".join(board.MARKS)}, "value": true|false}}.')
     board.mark(question, data["mark"], data["value"])
     learner = question.learner
     return jsonify(board.question_data(question, training_session, learner))

@@ -1,4 +1,5 @@
 """The board after the session: a text field per question the room did not get to."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for

@@ -1,4 +1,5 @@
 """The trainer's landing page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template
@@ -18,7 +19,12 @@ def index():
     """Upcoming sessions and the size of the trainer's world."""
     now = utcnow()
     upcoming, counts = pages.dashboard(current_user, now)
-    return render_template("dashboard.html", upcoming=upcoming, counts=counts, now=now,
-                           phases={ts.id: session_phase(ts, now) for ts in upcoming},
-                           falling=engagement.falling_sessions(current_user.id),
-                           testimonials=testimonials.pool(current_user))
+    return render_template(
+        "dashboard.html",
+        upcoming=upcoming,
+        counts=counts,
+        now=now,
+        phases={ts.id: session_phase(ts, now) for ts in upcoming},
+        falling=engagement.falling_sessions(current_user.id),
+        testimonials=testimonials.pool(current_user),
+    )

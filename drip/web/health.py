@@ -1,4 +1,5 @@
 """Liveness for load balancers and operators."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify

@@ -1,4 +1,5 @@
 """Inbound webhooks: Twilio SMS and SendGrid Inbound Parse. Each authenticates its caller, then delegates."""
+
 from __future__ import annotations
 
 import hmac

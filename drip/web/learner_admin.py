@@ -1,4 +1,5 @@
 """A learner's details and data rights in the admin: edit, export as JSON, erase; the audit log."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,9 @@ def edit(learner_id: int):
         return render_template("learners/edit.html", learner=learner, form=learner_form(learner), errors={})
     form = {field: request.form.get(field, "") for field in ("name", "phone", "email", "timezone", "external_id")}
     try:
-        learner_edits.update_learner(learner, validate_learner(form, default_region=current_app.config["DEFAULT_REGION"]))
+        learner_edits.update_learner(
+            learner, validate_learner(form, default_region=current_app.config["DEFAULT_REGION"])
+        )
     except LearnerInvalid as invalid:
         return render_template("learners/edit.html", learner=learner, form=form, errors=invalid.errors), 422
     flash(f"Saved {learner.name}.", "success")
@@ -42,8 +45,11 @@ def export(learner_id: int):
     """Everything Drip holds about the learner, as a JSON download (recorded in the audit log)."""
     learner = own_learner(learner_id)
     data = learner_rights.export_learner(learner, via="admin")
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="learner-{learner.id}.json"'})
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="learner-{learner.id}.json"'},
+    )
 
 
 @bp.post("/<int:learner_id>/erase")
@@ -56,8 +62,11 @@ def erase(learner_id: int):
         flash("Type ERASE to confirm: nothing was erased.", "warning")
     else:
         skipped = learner_rights.erase_learner(learner, via="admin")
-        flash(f"Erased. Their details and texts are gone; {skipped} pending message{'' if skipped == 1 else 's'} "
-              "will not be sent.", "success")
+        flash(
+            f"Erased. Their details and texts are gone; {skipped} pending message{'' if skipped == 1 else 's'} "
+            "will not be sent.",
+            "success",
+        )
     return redirect(url_for("learners.show", learner_id=learner.id))
 
 

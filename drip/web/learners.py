@@ -1,4 +1,5 @@
 """Learners: search, add one, import a CSV with a preview, and each learner's whole timeline."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -33,8 +34,9 @@ def index():
     """Every learner of the trainer, searchable by name, phone, email or external id, a page at a time."""
     q = learner_search.clean_query(request.args.get("q"))
     found = learner_search.learners(current_user.id, q, learner_search.clean_page(request.args.get("page", type=int)))
-    return render_template("learners/index.html", learners=found.items, q=q, page=found.page, total=found.total,
-                           pages=found.pages)
+    return render_template(
+        "learners/index.html", learners=found.items, q=q, page=found.page, total=found.total, pages=found.pages
+    )
 
 
 @bp.post("")
@@ -43,7 +45,10 @@ def add():
     try:
         item = validate_learner(request.form, default_region=current_app.config["DEFAULT_REGION"])
     except LearnerInvalid as invalid:
-        flash("The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()), "danger")
+        flash(
+            "The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()),
+            "danger",
+        )
         return redirect(url_for("learners.index"))
     learner, created = add_learner(current_user, item)
     flash(f"{'Added' if created else 'Updated'} {learner.name}.", "success")
@@ -55,9 +60,16 @@ def show(learner_id: int):
     """A learner's whole timeline across sessions: messages with their status, replies, questions, opt-outs."""
     learner = own_learner(learner_id)
     events, opt_outs, sessions = timeline(learner, current_user)
-    return render_template("learners/show.html", learner=learner, events=events, opt_outs=opt_outs,
-                           source_labels=SOURCE_LABELS, sessions=sessions, quiet=quiet_sessions(learner.id),
-                           engagement_rows=engagement.of_learner(learner))
+    return render_template(
+        "learners/show.html",
+        learner=learner,
+        events=events,
+        opt_outs=opt_outs,
+        source_labels=SOURCE_LABELS,
+        sessions=sessions,
+        quiet=quiet_sessions(learner.id),
+        engagement_rows=engagement.of_learner(learner),
+    )
 
 
 @bp.get("/import")
@@ -80,16 +92,27 @@ def upload():
         return redirect(url_for("learners.import_form", session_id=ts.id if ts else None))
     text = decode_upload(data)
     preview = parse_csv(text, default_region=current_app.config["DEFAULT_REGION"])
-    kept = learner_import.keep_upload(current_user, text, filename=file.filename, session_id=ts.id if ts else None) if preview.ok else None
+    kept = (
+        learner_import.keep_upload(current_user, text, filename=file.filename, session_id=ts.id if ts else None)
+        if preview.ok
+        else None
+    )
     return _preview_page(preview, ts, kept.id if kept else None, file.filename)
 
 
 def _preview_page(preview, ts, upload_id, filename, status=None):
     bad = [row for row in preview.rows if row.errors]
     shown = bad[:500] if bad else preview.rows[:PREVIEW_ROWS]
-    return render_template("learners/preview.html", preview=preview, ts=ts, upload_id=upload_id, filename=filename,
-                           shown=shown, bad_count=len(bad), file_errors=[e for e in preview.errors if e.row is None]), \
-        status or (200 if preview.ok else 422)
+    return render_template(
+        "learners/preview.html",
+        preview=preview,
+        ts=ts,
+        upload_id=upload_id,
+        filename=filename,
+        shown=shown,
+        bad_count=len(bad),
+        file_errors=[e for e in preview.errors if e.row is None],
+    ), status or (200 if preview.ok else 422)
 
 
 @bp.post("/import/<upload_id>")
@@ -99,8 +122,9 @@ def confirm(upload_id: str):
     if stored is None:
         abort(404)
     ts = _own_session(stored.session_id)
-    result = learner_import.run_import(current_user, stored, default_region=current_app.config["DEFAULT_REGION"],
-                                       training_session=ts)
+    result = learner_import.run_import(
+        current_user, stored, default_region=current_app.config["DEFAULT_REGION"], training_session=ts
+    )
     if not result.ok:  # the rules changed since the preview; show why and store nothing
         return _preview_page(result.preview, ts, None, stored.filename)
     message = f"Imported {len(result.preview.learners)} learners ({result.created} new, {result.updated} updated)"

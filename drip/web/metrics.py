@@ -1,4 +1,5 @@
 """`GET /metrics`: Prometheus text format, behind DRIP_METRICS_TOKEN (404 while it is unset)."""
+
 from __future__ import annotations
 
 import hmac
@@ -20,8 +21,12 @@ def scrape():
         abort(404)
     given = request.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        return Response("Bearer token required.\n", status=401, mimetype="text/plain",
-                        headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return Response(
+            "Bearer token required.\n",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
     from drip.metrics import forget_dead
@@ -32,5 +37,8 @@ def scrape():
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry, path=folder)
     registry.register(StateCollector())
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return Response(
+        generate_latest(registry),
+        mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+        headers={"Content-Type": CONTENT_TYPE_LATEST},
+    )

@@ -1,4 +1,5 @@
 """The local outbox: messages the outbox channel recorded instead of sending, newest first."""
+
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
@@ -21,5 +22,6 @@ def index():
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     template = "outbox/_messages.html" if request.args.get("partial") else "outbox/index.html"
-    return render_template(template, rows=rows, channel=channel, before=before, more=more,
-                           oldest=rows[-1][0].id if rows else None)
+    return render_template(
+        template, rows=rows, channel=channel, before=before, more=more, oldest=rows[-1][0].id if rows else None
+    )

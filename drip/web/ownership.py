@@ -1,4 +1,5 @@
 """The signed-in trainer's own rows, or 404: another trainer's id is as missing as a made-up one."""
+
 from __future__ import annotations
 
 from typing import TypeVar

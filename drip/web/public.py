@@ -1,4 +1,5 @@
 """Public learner pages: unsubscribe by link, RFC 8058 one-click, tracked links and keeping answers private."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
@@ -26,9 +27,13 @@ def _learner(token: str) -> Learner:
 def unsubscribe(token: str):
     """Ask the learner to confirm; a GET never unsubscribes (mail scanners follow links)."""
     learner = _learner(token)
-    return render_template("public/unsubscribe.html", learner=learner, token=token,
-                           trainer=accounts.trainer_by_id(learner.trainer_id),
-                           done=request.args.get("done"))
+    return render_template(
+        "public/unsubscribe.html",
+        learner=learner,
+        token=token,
+        trainer=accounts.trainer_by_id(learner.trainer_id),
+        done=request.args.get("done"),
+    )
 
 
 @bp.post("/u/<token>")
@@ -60,14 +65,18 @@ def one_click(token: str):
 @bp.route("/l/<token>", methods=["GET", "HEAD"])
 def tracked_link(token: str):
     """A tracked link: record the click (scanners flagged) and send the learner on with a 302."""
-    url = reads.follow(token, secret=str(current_app.config["SECRET_KEY"]), method=request.method,
-                       user_agent=request.headers.get("User-Agent", ""), has_cookie=SEEN_COOKIE in request.cookies)
+    url = reads.follow(
+        token,
+        secret=str(current_app.config["SECRET_KEY"]),
+        method=request.method,
+        user_agent=request.headers.get("User-Agent", ""),
+        has_cookie=SEEN_COOKIE in request.cookies,
+    )
     if url is None:
         abort(make_response(render_template("public/unknown_link.html"), 404))
     response = redirect(url, code=302)
     # Scanners rarely keep cookies: a second click that carries this one comes from a person.
-    response.set_cookie(SEEN_COOKIE, "1", max_age=365 * 86400, httponly=True, samesite="Lax",
-                        secure=request.is_secure)
+    response.set_cookie(SEEN_COOKIE, "1", max_age=365 * 86400, httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 

@@ -1,4 +1,5 @@
 """Practice reports, discussion replies and poll results; the trainer's replies to a learner."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -31,12 +32,19 @@ def index(session_id: int):
     groups = replies.by_step(training_session)
     everything = [reply for group in groups for reply in group.replies]
     asked = asked_counts(training_session, [group.step.id for group in groups if group.tally is not None])
-    return render_template("replies/index.html", ts=training_session, groups=groups,
-                           senders=replies.senders(everything), describe=_describe, asked=asked,
-                           moves=last_moves(everything), summarize=summary,
-                           unreviewed=sum(group.unreviewed for group in groups),
-                           testimonial_asked=testimonials.asked_for(training_session),
-                           private=privacy.private_learners(training_session.id))
+    return render_template(
+        "replies/index.html",
+        ts=training_session,
+        groups=groups,
+        senders=replies.senders(everything),
+        describe=_describe,
+        asked=asked,
+        moves=last_moves(everything),
+        summarize=summary,
+        unreviewed=sum(group.unreviewed for group in groups),
+        testimonial_asked=testimonials.asked_for(training_session),
+        private=privacy.private_learners(training_session.id),
+    )
 
 
 @bp.get("/sessions/<int:session_id>/replies.csv")
@@ -55,7 +63,9 @@ def export_questions(session_id: int):
 
 def _csv_file(text: str, filename: str) -> Response:
     # The BOM makes Excel read the file as UTF-8 (accents, emoji).
-    return Response("\ufeff" + text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        "\ufeff" + text, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @bp.post("/sessions/<int:session_id>/replies/<int:reply_id>/reviewed")
@@ -94,8 +104,12 @@ def thread(session_id: int, learner_id: int):
     """The exchange with one learner in this session, and a box to answer them."""
     training_session = own_session(session_id)
     learner = _learner_or_404(training_session, learner_id)
-    return render_template("replies/thread.html", ts=training_session, learner=learner,
-                           entries=replies.thread_for(learner, session_id=training_session.id))
+    return render_template(
+        "replies/thread.html",
+        ts=training_session,
+        learner=learner,
+        entries=replies.thread_for(learner, session_id=training_session.id),
+    )
 
 
 @bp.post("/sessions/<int:session_id>/learners/<int:learner_id>/reply")

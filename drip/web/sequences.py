@@ -1,4 +1,5 @@
 """Sequences and their steps: list, edit in the trainer's words, preview, test-send, clone."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -68,16 +69,24 @@ def _window_from_form() -> dict | None:
 def index():
     """The trainer's sequences, the starter offer and the new-sequence form."""
     mine = pages.trainer_sequences(current_user)
-    return render_template("sequences/index.html", sequences=mine, has_starter=find_starter(current_user) is not None,
-                           archived=archived_count(current_user.id))
+    return render_template(
+        "sequences/index.html",
+        sequences=mine,
+        has_starter=find_starter(current_user) is not None,
+        archived=archived_count(current_user.id),
+    )
 
 
 @bp.post("/starter")
 def starter():
     """Add "Make training stick" to the trainer's sequences (once)."""
     sequence, created = add_starter(current_user)
-    flash("Added the starter sequence. Edit any step to make it yours." if created
-          else "You already have the starter sequence.", "success" if created else "info")
+    flash(
+        "Added the starter sequence. Edit any step to make it yours."
+        if created
+        else "You already have the starter sequence.",
+        "success" if created else "info",
+    )
     return redirect(url_for("sequences.show", sequence_id=sequence.id))
 
 
@@ -85,7 +94,9 @@ def starter():
 def create():
     """Create an empty sequence and go straight to adding steps."""
     try:
-        sequence = service.create_sequence(current_user, name=request.form.get("name", ""), send_window=_window_from_form())
+        sequence = service.create_sequence(
+            current_user, name=request.form.get("name", ""), send_window=_window_from_form()
+        )
     except service.SequenceInvalid as invalid:
         flash(f"The sequence was not created: {'; '.join(invalid.errors.values())}.", "danger")
         return redirect(url_for("sequences.index"))
@@ -99,17 +110,37 @@ def show(sequence_id: int):
     sequence = own_sequence(sequence_id)
     placed = markers(sequence.steps)
     return render_template(
-        "sequences/show.html", sequence=sequence, steps=sequence.steps, markers=placed, legend=legend(placed),
-        previews={step.id: preview(step) for step in sequence.steps}, describe_timing=describe_timing,
+        "sequences/show.html",
+        sequence=sequence,
+        steps=sequence.steps,
+        markers=placed,
+        legend=legend(placed),
+        previews={step.id: preview(step) for step in sequence.steps},
+        describe_timing=describe_timing,
         sessions=service.sessions_using(sequence),
     )
 
 
-def _step_page(sequence: Sequence, step: Step | None, form: StepForm, errors: dict, shown: dict | None, status: int = 200,
-               previewing: bool = False):
-    return render_template("sequences/step.html", sequence=sequence, step=step, form=form, errors=errors,
-                           preview=shown, kind_labels=KIND_LABELS, previewing=previewing,
-                           digest_segments=SMS_SEGMENT_LIMIT), status
+def _step_page(
+    sequence: Sequence,
+    step: Step | None,
+    form: StepForm,
+    errors: dict,
+    shown: dict | None,
+    status: int = 200,
+    previewing: bool = False,
+):
+    return render_template(
+        "sequences/step.html",
+        sequence=sequence,
+        step=step,
+        form=form,
+        errors=errors,
+        preview=shown,
+        kind_labels=KIND_LABELS,
+        previewing=previewing,
+        digest_segments=SMS_SEGMENT_LIMIT,
+    ), status
 
 
 @bp.post("/<int:sequence_id>")
@@ -117,8 +148,12 @@ def update(sequence_id: int):
     """Rename the sequence or change its send window."""
     sequence = own_sequence(sequence_id)
     try:
-        service.update_sequence(sequence, name=request.form.get("name", ""), send_window=_window_from_form(),
-                                digest_by=request.form.get("digest_by"))
+        service.update_sequence(
+            sequence,
+            name=request.form.get("name", ""),
+            send_window=_window_from_form(),
+            digest_by=request.form.get("digest_by"),
+        )
     except service.SequenceInvalid as invalid:
         db.session.rollback()
         flash(f"Nothing was changed: {'; '.join(invalid.errors.values())}.", "danger")
@@ -150,8 +185,15 @@ def edit_step(sequence_id: int, step_id: int | None = None):
         values, errors = service.check_step(item)
     if errors or request.form.get("action") == "preview":
         shown = None if errors else preview(Step(**values))
-        return _step_page(sequence, step, form, errors, shown, 200 if shown else 422,
-                          previewing=request.form.get("action") == "preview")
+        return _step_page(
+            sequence,
+            step,
+            form,
+            errors,
+            shown,
+            200 if shown else 422,
+            previewing=request.form.get("action") == "preview",
+        )
     try:
         service.save_step(sequence, item, step)
     except service.SequenceInvalid as invalid:  # checked above; kept for a race with another edit
@@ -166,8 +208,11 @@ def delete_step(sequence_id: int, step_id: int):
     """Delete a step; its pending messages are skipped, what it sent stays on record."""
     sequence = own_sequence(sequence_id)
     skipped = service.delete_step(own_step(sequence, step_id))
-    flash(f"Deleted the step. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent; "
-          "what it sent stays in each learner's history.", "success")
+    flash(
+        f"Deleted the step. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent; "
+        "what it sent stays in each learner's history.",
+        "success",
+    )
     return redirect(url_for("sequences.show", sequence_id=sequence.id))
 
 
@@ -183,4 +228,3 @@ def send_test(sequence_id: int, step_id: int):
         ok, message = test_send(current_user, step, rendered, request.form.get("phone", ""))
         flash(message, "success" if ok else "danger")
     return redirect(url_for("sequences.show", sequence_id=sequence.id, _anchor=f"step-{step.id}"))
-

@@ -1,4 +1,5 @@
 """The session form: local date-times in a chosen zone, sequences, join keyword, acknowledgement."""
+
 from __future__ import annotations
 
 import re
@@ -14,13 +15,43 @@ from drip.services.learners.upsert import known_timezone
 from drip.services.programs.sessions import join_keyword_taken
 
 COMMON_ZONES = (
-    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-    "America/Anchorage", "Pacific/Honolulu", "America/Toronto", "America/Vancouver", "America/Mexico_City",
-    "America/Sao_Paulo", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin",
-    "Europe/Madrid", "Europe/Rome", "Europe/Amsterdam", "Europe/Stockholm", "Europe/Warsaw", "Europe/Athens",
-    "Africa/Johannesburg", "Africa/Lagos", "Africa/Nairobi", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
-    "Asia/Hong_Kong", "Asia/Tokyo", "Asia/Seoul", "Australia/Perth", "Australia/Brisbane", "Australia/Sydney",
-    "Australia/Lord_Howe", "Pacific/Auckland", "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Toronto",
+    "America/Vancouver",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Amsterdam",
+    "Europe/Stockholm",
+    "Europe/Warsaw",
+    "Europe/Athens",
+    "Africa/Johannesburg",
+    "Africa/Lagos",
+    "Africa/Nairobi",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Hong_Kong",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Australia/Perth",
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Australia/Lord_Howe",
+    "Pacific/Auckland",
+    "UTC",
 )
 _KEYWORD = re.compile(r"[A-Z0-9]{2,20}")
 LIVE_MARGIN = timedelta(minutes=15)
@@ -60,15 +91,27 @@ class SessionForm:
     def from_session(cls, ts: TrainingSession) -> "SessionForm":
         """The form filled from a stored session, times in its own zone."""
         tz = ZoneInfo(ts.timezone)
-        return cls(ts.title, f"{ts.starts_at.astimezone(tz):%Y-%m-%dT%H:%M}", f"{ts.ends_at.astimezone(tz):%Y-%m-%dT%H:%M}",
-                   ts.timezone, ts.join_url, [s.id for s in ts.sequences], ts.join_keyword or "", ts.acknowledgement)
+        return cls(
+            ts.title,
+            f"{ts.starts_at.astimezone(tz):%Y-%m-%dT%H:%M}",
+            f"{ts.ends_at.astimezone(tz):%Y-%m-%dT%H:%M}",
+            ts.timezone,
+            ts.join_url,
+            [s.id for s in ts.sequences],
+            ts.join_keyword or "",
+            ts.acknowledgement,
+        )
 
     @classmethod
     def from_request(cls, form) -> "SessionForm":
         """The form as submitted (a werkzeug MultiDict)."""
         ids = [int(v) for v in form.getlist("sequence_ids") if v.isdigit() and len(v) < 10]
-        return cls(*(form.get(k, "").strip()[:2000] for k in ("title", "starts", "ends", "timezone", "join_url")),
-                   ids, form.get("join_keyword", "").strip()[:40], form.get("acknowledgement", "").strip()[:500])
+        return cls(
+            *(form.get(k, "").strip()[:2000] for k in ("title", "starts", "ends", "timezone", "join_url")),
+            ids,
+            form.get("join_keyword", "").strip()[:40],
+            form.get("acknowledgement", "").strip()[:500],
+        )
 
     def parse(self, *, session_id: int | None = None) -> tuple[dict, dict[str, str]]:
         """Service arguments and a reason per field that is wrong."""
@@ -76,7 +119,12 @@ class SessionForm:
         zone = known_timezone(self.timezone) if self.timezone else None
         if zone is None:
             errors["timezone"] = f"“{self.timezone}” is not a known time zone (use a name like Europe/Paris)"
-        values: dict = {"title": self.title, "timezone": zone, "join_url": self.join_url, "sequence_ids": self.sequence_ids}
+        values: dict = {
+            "title": self.title,
+            "timezone": zone,
+            "join_url": self.join_url,
+            "sequence_ids": self.sequence_ids,
+        }
         for key, text in (("starts_at", self.starts), ("ends_at", self.ends)):
             try:
                 values[key] = local_to_utc(text, zone) if zone else None

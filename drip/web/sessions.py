@@ -1,4 +1,5 @@
 """Training sessions: upcoming, live and past; create, reschedule, cancel; the session page."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,7 +12,13 @@ from drip.services.pages import session_report as report
 from drip.services.board.board import update_settings
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import LearnerInvalid, upsert_learners, validate_learner
-from drip.services.programs.sessions import SessionInvalid, cancel_session, create_session, session_phase, update_session
+from drip.services.programs.sessions import (
+    SessionInvalid,
+    cancel_session,
+    create_session,
+    session_phase,
+    update_session,
+)
 from drip.services.learners import edits as learner_edits
 from drip.services.learners import search as learner_search
 from drip.services.programs.archive import archived_count
@@ -30,8 +37,14 @@ def own_session(session_id: int) -> TrainingSession:
 
 
 def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
-    return render_template("sessions/form.html", form=form, errors=errors, ts=ts, sequences=pages.trainer_sequences(current_user, ts),
-                           zones=COMMON_ZONES), status
+    return render_template(
+        "sessions/form.html",
+        form=form,
+        errors=errors,
+        ts=ts,
+        sequences=pages.trainer_sequences(current_user, ts),
+        zones=COMMON_ZONES,
+    ), status
 
 
 @bp.get("")
@@ -44,7 +57,9 @@ def index():
         phase = session_phase(ts, now)
         groups[phase].append((ts, phase))
     groups["past"].reverse()
-    return render_template("sessions/index.html", groups=groups, counts=counts, archived=archived_count(current_user.id))
+    return render_template(
+        "sessions/index.html", groups=groups, counts=counts, archived=archived_count(current_user.id)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -52,8 +67,13 @@ def create():
     """Create a session with its sequences; times are typed in the session's own zone."""
     if request.method == "GET":
         # Times are typed in the session's zone; most sessions are where the trainer is.
-        return _form_page(SessionForm(sequence_ids=[s.id for s in pages.trainer_sequences(current_user)][:1],
-                                      timezone=current_user.timezone or "UTC"), {})
+        return _form_page(
+            SessionForm(
+                sequence_ids=[s.id for s in pages.trainer_sequences(current_user)][:1],
+                timezone=current_user.timezone or "UTC",
+            ),
+            {},
+        )
     form = SessionForm.from_request(request.form)
     values, errors = form.parse()
     if not errors:
@@ -118,13 +138,28 @@ def show(session_id: int):
     placed = markers(steps)
     lq, eq = learner_search.clean_query(request.args.get("lq")), learner_search.clean_query(request.args.get("eq"))
     learners = learner_search.enrolled(ts.id, lq, learner_search.clean_page(request.args.get("lpage", type=int)))
-    candidates = learner_search.candidates(current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=int)))
+    candidates = learner_search.candidates(
+        current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=int))
+    )
     endpoints = current_app.view_functions.keys()
     return render_template(
-        "sessions/show.html", ts=ts, phase=session_phase(ts, utcnow()), lines=lines, markers=placed,
-        legend=legend(placed), counts={line.step.id: line.summary() for line in lines}, columns=list(report.COLUMNS),
-        problems=report.problems(ts), skipped=report.skipped_reasons(ts), learners=learners, lq=lq, eq=eq,
-        total_learners=report.enrolled_count(ts), candidates=candidates, has_board="board.show" in endpoints, has_replies="replies.index" in endpoints,
+        "sessions/show.html",
+        ts=ts,
+        phase=session_phase(ts, utcnow()),
+        lines=lines,
+        markers=placed,
+        legend=legend(placed),
+        counts={line.step.id: line.summary() for line in lines},
+        columns=list(report.COLUMNS),
+        problems=report.problems(ts),
+        skipped=report.skipped_reasons(ts),
+        learners=learners,
+        lq=lq,
+        eq=eq,
+        total_learners=report.enrolled_count(ts),
+        candidates=candidates,
+        has_board="board.show" in endpoints,
+        has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
         engagement=engagement.of_session(ts),
     )
@@ -135,7 +170,9 @@ def enrol_existing(session_id: int):
     """Enrol learners the trainer already has: the ticked ones, or every one matching the picker's search."""
     ts = own_session(session_id)
     if request.form.get("all_matching"):
-        chosen = learner_search.all_candidates(current_user.id, ts.id, learner_search.clean_query(request.form.get("q")))
+        chosen = learner_search.all_candidates(
+            current_user.id, ts.id, learner_search.clean_query(request.form.get("q"))
+        )
         return _enrolled(ts, chosen)
     ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
     chosen = pages.learners_among(current_user, ids)
@@ -160,12 +197,18 @@ def add_learner(session_id: int):
     try:
         item = validate_learner(request.form, default_region=current_app.config["DEFAULT_REGION"])
     except LearnerInvalid as invalid:
-        flash("The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()), "danger")
+        flash(
+            "The learner was not added: " + "; ".join(f"{k.replace('_', ' ')} {v}" for k, v in invalid.errors.items()),
+            "danger",
+        )
         return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
     [(learner, created)] = upsert_learners(current_user, [item])
     result = enrol(ts, [learner], source="admin")
-    flash(f"{'Added' if created else 'Found'} {learner.name}" + (" and enrolled them." if result.created else ", already enrolled."),
-          "success")
+    flash(
+        f"{'Added' if created else 'Found'} {learner.name}"
+        + (" and enrolled them." if result.created else ", already enrolled."),
+        "success",
+    )
     return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))
 
 
@@ -179,6 +222,8 @@ def unenrol(session_id: int, learner_id: int):
     if skipped is None:
         flash(f"{learner.name} is not enrolled in this session.", "info")
     else:
-        flash(f"Unenrolled {learner.name}. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent.",
-              "success")
+        flash(
+            f"Unenrolled {learner.name}. {skipped} pending message{'' if skipped == 1 else 's'} will not be sent.",
+            "success",
+        )
     return redirect(url_for("sessions.show", session_id=ts.id, _anchor="learners"))

@@ -1,4 +1,5 @@
 """Trainer settings: providers, webhook URLs to paste, test sends, HELP contact line, API tokens."""
+
 from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
@@ -31,13 +32,18 @@ def connection_facts(config, *, operator: bool = False) -> dict:
     inbound = f"{base}/webhooks/sendgrid/inbound"
     parts = urlsplit(base)
     return {
-        "sms_provider": config["SMS_PROVIDER"], "email_provider": config["EMAIL_PROVIDER"],
-        "from_number": config.get("TWILIO_FROM_NUMBER"), "messaging_service": config.get("TWILIO_MESSAGING_SERVICE_SID"),
-        "from_email": config.get("SENDGRID_FROM_EMAIL"), "inbound_domain": config.get("INBOUND_EMAIL_DOMAIN"),
-        "twilio_api_base": config.get("TWILIO_API_BASE"), "sendgrid_api_host": config.get("SENDGRID_API_HOST"),
+        "sms_provider": config["SMS_PROVIDER"],
+        "email_provider": config["EMAIL_PROVIDER"],
+        "from_number": config.get("TWILIO_FROM_NUMBER"),
+        "messaging_service": config.get("TWILIO_MESSAGING_SERVICE_SID"),
+        "from_email": config.get("SENDGRID_FROM_EMAIL"),
+        "inbound_domain": config.get("INBOUND_EMAIL_DOMAIN"),
+        "twilio_api_base": config.get("TWILIO_API_BASE"),
+        "sendgrid_api_host": config.get("SENDGRID_API_HOST"),
         "twilio_token_set": bool(config.get("TWILIO_AUTH_TOKEN")),
         "event_key_set": bool(config.get("SENDGRID_EVENT_PUBLIC_KEY")),
-        "inbound_secret_set": bool(config.get("SENDGRID_INBOUND_SECRET")), "operator": operator,
+        "inbound_secret_set": bool(config.get("SENDGRID_INBOUND_SECRET")),
+        "operator": operator,
         "base_url": base,
         "unreachable": host in ("127.0.0.1", "localhost", "::1") or host.endswith(".local"),
         "not_https": parts.scheme != "https",
@@ -46,17 +52,24 @@ def connection_facts(config, *, operator: bool = False) -> dict:
         "events_url": f"{base}/webhooks/sendgrid/events",
         "inbound_url": inbound,
         "inbound_token_url": f"{inbound}?token={quote(secret, safe='')}" if secret else "",
-        "inbound_basic_url": (f"{parts.scheme}://drip:{quote(secret, safe='')}@{parts.netloc}{parts.path}"
-                              f"/webhooks/sendgrid/inbound") if secret else "",
+        "inbound_basic_url": (
+            f"{parts.scheme}://drip:{quote(secret, safe='')}@{parts.netloc}{parts.path}/webhooks/sendgrid/inbound"
+        )
+        if secret
+        else "",
     }
 
 
 def _page(**extra):
     tokens = pages.api_tokens(current_user)
-    return render_template("settings/index.html", facts=connection_facts(current_app.config, operator=current_user.is_operator),
-                           tokens=tokens,
-                           help_preview=optout.help_text(None) if not current_user.contact_line else None,
-                           contact_line_max=CONTACT_LINE_MAX, **extra)
+    return render_template(
+        "settings/index.html",
+        facts=connection_facts(current_app.config, operator=current_user.is_operator),
+        tokens=tokens,
+        help_preview=optout.help_text(None) if not current_user.contact_line else None,
+        contact_line_max=CONTACT_LINE_MAX,
+        **extra,
+    )
 
 
 @bp.get("/")
@@ -104,9 +117,13 @@ def _test_recipient(channel: str, raw: str) -> Learner:
     else:
         address = normalise_email(raw)
     known = search.with_address(current_user, "phone" if channel == "sms" else "email", address)
-    return known or Learner(trainer_id=current_user.id, name=current_user.name, phone=address if channel == "sms"
-                            else None, email=address if channel == "email" else None,
-                            unsubscribe_token=new_unsubscribe_token())
+    return known or Learner(
+        trainer_id=current_user.id,
+        name=current_user.name,
+        phone=address if channel == "sms" else None,
+        email=address if channel == "email" else None,
+        unsubscribe_token=new_unsubscribe_token(),
+    )
 
 
 @bp.post("/test/<any(sms, email):channel>")
@@ -119,14 +136,19 @@ def test_send(channel: str):
     outcome = {"ok": False}
     try:
         learner = _test_recipient(channel, raw)
-        body = (f"Test from Drip: {current_user.name}'s text messages reach this phone."
-                if channel == "sms" else
-                f"This is a test email from Drip. {current_user.name}'s emails reach this inbox.")
+        body = (
+            f"Test from Drip: {current_user.name}'s text messages reach this phone."
+            if channel == "sms"
+            else f"This is a test email from Drip. {current_user.name}'s emails reach this inbox."
+        )
         result = send_one_off(current_user, learner, channel, body, subject="Drip test email")
         provider = current_app.config["SMS_PROVIDER" if channel == "sms" else "EMAIL_PROVIDER"]
         where = "It is in the outbox." if provider == "outbox" else f"{provider} accepted it."
-        outcome = {"ok": True, "text": f"Test {channel.upper() if channel == 'sms' else 'email'} sent to "
-                                       f"{learner.phone or learner.email}. {where} Message id {result.provider_message_id}."}
+        outcome = {
+            "ok": True,
+            "text": f"Test {channel.upper() if channel == 'sms' else 'email'} sent to "
+            f"{learner.phone or learner.email}. {where} Message id {result.provider_message_id}.",
+        }
     except (ValueError, SendRefused, ChannelNotConfigured) as problem:
         outcome["text"] = f"Not sent: {problem}"
     except SendError as error:

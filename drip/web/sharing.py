@@ -1,4 +1,5 @@
 """The replies page's approval for digests (one click, and bulk) and "Ask to use as a testimonial"."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for

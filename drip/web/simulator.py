@@ -1,4 +1,5 @@
 """The phone simulator (outbox mode only)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -23,8 +24,10 @@ def index():
     """Each learner's texts as a phone screen, with a box to answer as them."""
     also = request.args.get("number") or None
     return render_template(
-        "simulator/index.html", phones=simulator.phones(current_user, also=also),
-        drip_number=simulator.drip_number(current_app.config), focus=also,
+        "simulator/index.html",
+        phones=simulator.phones(current_user, also=also),
+        drip_number=simulator.drip_number(current_app.config),
+        focus=also,
         directory=simulator.directory(current_user),
         emails=simulator_email.answerable(current_user) if _email_outbox() else None,
     )

@@ -1,4 +1,5 @@
 """Provider status webhooks: Twilio status callbacks and the SendGrid Event Webhook."""
+
 from __future__ import annotations
 
 import json
@@ -36,7 +37,8 @@ def twilio_status():
     inline = current_app.config["WEBHOOK_MODE"] == "inline"
     try:
         (status_inline.apply_twilio_status if inline else intake.store_twilio_status)(
-            form.to_dict(), delivery_hint=request.args.get("d"))
+            form.to_dict(), delivery_hint=request.args.get("d")
+        )
     except status.MalformedCallback as exc:
         abort(400, str(exc))
     return "", 204
@@ -49,8 +51,9 @@ def sendgrid_events():
     key = current_app.config["SENDGRID_EVENT_PUBLIC_KEY"]
     headers = request.headers
     # Without a configured key nothing can be verified, so nothing is accepted.
-    if not key or not verify_sendgrid_event(key, payload, headers.get(SENDGRID_SIGNATURE),
-                                            headers.get(SENDGRID_TIMESTAMP)):
+    if not key or not verify_sendgrid_event(
+        key, payload, headers.get(SENDGRID_SIGNATURE), headers.get(SENDGRID_TIMESTAMP)
+    ):
         abort(403, "Missing or invalid Event Webhook signature.")
     try:
         events = json.loads(payload)

@@ -1,4 +1,5 @@
 """The step form in the trainer's words ("7 days before start at 09:00"), and the test send."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -59,9 +60,17 @@ class StepForm:
         if unit == "weeks":  # trainers say "7 days before", as the step list does
             amount, unit = amount * 7, "days"
         return cls(
-            amount=str(amount), unit=unit, direction=direction, anchor=step.anchor,
-            at=f"{step.local_time:%H:%M}" if step.local_time else "", kind=step.kind, channel=step.channel,
-            subject=step.subject or "", body=step.body, choices="\n".join(step.choices or []), if_late=step.if_late,
+            amount=str(amount),
+            unit=unit,
+            direction=direction,
+            anchor=step.anchor,
+            at=f"{step.local_time:%H:%M}" if step.local_time else "",
+            kind=step.kind,
+            channel=step.channel,
+            subject=step.subject or "",
+            body=step.body,
+            choices="\n".join(step.choices or []),
+            if_late=step.if_late,
             **quiz_form.from_step(step),
             source="questions" if step.digest_source == "questions" else str(step.source_step_id or ""),
         )
@@ -80,16 +89,32 @@ class StepForm:
             amount = int(self.amount.strip())
             offset = offset_from_parts(amount, self.unit, self.direction)
         except ValueError as error:
-            errors["offset"] = "give a whole number of minutes, hours, days or weeks" if "invalid literal" in str(error) else str(error)
+            errors["offset"] = (
+                "give a whole number of minutes, hours, days or weeks"
+                if "invalid literal" in str(error)
+                else str(error)
+            )
         extra, extra_errors = quiz_form.quiz_input(self)
         errors.update(extra_errors)
         if errors:
             return None, errors
-        choices = [line.strip() for line in self.choices.splitlines() if line.strip()] if self.kind in catalog.choice_step_kinds() else None
+        choices = (
+            [line.strip() for line in self.choices.splitlines() if line.strip()]
+            if self.kind in catalog.choice_step_kinds()
+            else None
+        )
         item = StepInput(
-            kind=self.kind, channel=self.channel, anchor=self.anchor, offset=offset, body=self.body,
-            local_time=self.at.strip() or None, subject=self.subject if self.channel == "email" else None,
-            choices=choices, if_late=self.if_late, source=self._source(), **extra,
+            kind=self.kind,
+            channel=self.channel,
+            anchor=self.anchor,
+            offset=offset,
+            body=self.body,
+            local_time=self.at.strip() or None,
+            subject=self.subject if self.channel == "email" else None,
+            choices=choices,
+            if_late=self.if_late,
+            source=self._source(),
+            **extra,
         )
         return item, {}
 
@@ -103,8 +128,12 @@ class StepForm:
 def test_send(trainer: Trainer, step: Step, rendered: dict, phone: str) -> tuple[bool, str]:
     """Send a rendered step to the trainer (email to their login, SMS to the phone they typed)."""
     # A learner that is never stored: the trainer as the recipient of their own step.
-    me = Learner(trainer_id=trainer.id, name=trainer.name or trainer.email, email=trainer.email,
-                 unsubscribe_token=new_unsubscribe_token())
+    me = Learner(
+        trainer_id=trainer.id,
+        name=trainer.name or trainer.email,
+        email=trainer.email,
+        unsubscribe_token=new_unsubscribe_token(),
+    )
     if step.channel == "sms":
         try:
             me.phone = normalise_phone(phone.strip(), current_app.config["DEFAULT_REGION"])

@@ -1,4 +1,5 @@
 """The timeline picture: steps as markers on a line, before and after the session in the middle."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -82,8 +83,10 @@ def markers(steps: Iterable[Step]) -> list[Marker]:
     placed: list[Marker] = []
     for phase, group in by_phase.items():
         for step, x in zip(group, _spread(len(group), *spans[phase])):
-            title = f"{step.kind.replace('_', ' ')} by {step.channel.upper() if step.channel == 'sms' else 'email'}, " \
-                    f"{describe_timing(step.anchor, step.offset, step.local_time)}"
+            title = (
+                f"{step.kind.replace('_', ' ')} by {step.channel.upper() if step.channel == 'sms' else 'email'}, "
+                f"{describe_timing(step.anchor, step.offset, step.local_time)}"
+            )
             # Inside the session box the word "session" sits below, so those labels go above.
             above = phase == "during" or len(placed) % 2 == 0
             placed.append(Marker(step, x, short_label(step), title, phase, above))

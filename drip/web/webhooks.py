@@ -1,4 +1,5 @@
 """Provider webhooks: Twilio and SendGrid."""
+
 from __future__ import annotations
 
 from flask import Blueprint

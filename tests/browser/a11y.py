@@ -1,4 +1,5 @@
 """axe-core in the browser tests: inject the npm package's axe.min.js into a page and fail on serious violations."""
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """Every page a person uses, in a real browser: no serious or critical axe-core violation, and readable at
 375 px wide (nothing wider than the phone). Seeded like a trainer's real admin: the demo, replies, questions."""
+
 from __future__ import annotations
 
 import re
@@ -32,31 +33,69 @@ def admin(app):
     sequence = db.session.query(Sequence).filter_by(name=DEMO_SEQUENCE).one()
     step = db.session.query(Step).filter_by(sequence_id=sequence.id, kind="practice").first()
     learner = db.session.query(Learner).first()
-    db.session.add_all([
-        Reply(trainer_id=ts.trainer_id, session_id=ts.id, learner_id=learner.id, step_id=step.id, kind="practice_report",
-              channel="email", body="I tried the SBI model with my team <b>and</b> it worked."),
-        LiveQuestion(session_id=ts.id, learner_id=learner.id, body="How do I give feedback upwards?"),
-        OutboxMessage(trainer_id=ts.trainer_id, channel="email", to_address=learner.email, subject="Practice",
-                      body="Hi Maya", html="<p>Hi Maya</p>", provider_message_id="OB-a11y"),
-    ])
+    db.session.add_all(
+        [
+            Reply(
+                trainer_id=ts.trainer_id,
+                session_id=ts.id,
+                learner_id=learner.id,
+                step_id=step.id,
+                kind="practice_report",
+                channel="email",
+                body="I tried the SBI model with my team <b>and</b> it worked.",
+            ),
+            LiveQuestion(session_id=ts.id, learner_id=learner.id, body="How do I give feedback upwards?"),
+            OutboxMessage(
+                trainer_id=ts.trainer_id,
+                channel="email",
+                to_address=learner.email,
+                subject="Practice",
+                body="Hi Maya",
+                html="<p>Hi Maya</p>",
+                provider_message_id="OB-a11y",
+            ),
+        ]
+    )
     db.session.commit()
     return {
-        "sign in": "/login", "dashboard": "/", "sequences": "/sequences", "sequence": f"/sequences/{sequence.id}",
-        "step editor": f"/sequences/{sequence.id}/steps/{step.id}", "new step": f"/sequences/{sequence.id}/steps/new",
-        "sessions": "/sessions", "new session": "/sessions/new", "session": f"/sessions/{ts.id}",
-        "edit session": f"/sessions/{ts.id}/edit", "board": f"/sessions/{ts.id}/board",
-        "projector": f"/sessions/{ts.id}/projector", "replies": f"/sessions/{ts.id}/replies",
-        "learners": "/learners", "learner": f"/learners/{learner.id}", "edit learner": f"/learners/{learner.id}/edit",
-        "import": "/learners/import", "data requests": "/learners/audit", "archive": "/archive",
-        "account": "/account", "outbox": "/outbox", "simulator": "/simulator", "settings": "/settings/",
-        "unsubscribe": f"/u/{learner.unsubscribe_token}", "not found": "/sessions/999999",
+        "sign in": "/login",
+        "dashboard": "/",
+        "sequences": "/sequences",
+        "sequence": f"/sequences/{sequence.id}",
+        "step editor": f"/sequences/{sequence.id}/steps/{step.id}",
+        "new step": f"/sequences/{sequence.id}/steps/new",
+        "sessions": "/sessions",
+        "new session": "/sessions/new",
+        "session": f"/sessions/{ts.id}",
+        "edit session": f"/sessions/{ts.id}/edit",
+        "board": f"/sessions/{ts.id}/board",
+        "projector": f"/sessions/{ts.id}/projector",
+        "replies": f"/sessions/{ts.id}/replies",
+        "learners": "/learners",
+        "learner": f"/learners/{learner.id}",
+        "edit learner": f"/learners/{learner.id}/edit",
+        "import": "/learners/import",
+        "data requests": "/learners/audit",
+        "archive": "/archive",
+        "account": "/account",
+        "outbox": "/outbox",
+        "simulator": "/simulator",
+        "settings": "/settings/",
+        "unsubscribe": f"/u/{learner.unsubscribe_token}",
+        "not found": "/sessions/999999",
     }
 
 
-
 @pytest.mark.parametrize("width, height", [(1280, 800), (375, 740)])
-def test_every_page_has_no_serious_axe_violation_and_fits_the_screen(app, page, live_server, admin, streams,  # noqa: F811
-                                                                      width, height):
+def test_every_page_has_no_serious_axe_violation_and_fits_the_screen(
+    app,
+    page,
+    live_server,
+    admin,
+    streams,  # noqa: F811
+    width,
+    height,
+):
     source = axe_source()
     page.set_viewport_size({"width": width, "height": height})
     page.goto(live_server + "/login")

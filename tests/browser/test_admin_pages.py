@@ -1,4 +1,5 @@
 """What a trainer sees on the session and learners pages: Cancel asks first; 2,000 learners page and search."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """The live board in a real browser: a signed SMS reaches the screen within a second; text stays text."""
+
 from __future__ import annotations
 
 import re
@@ -37,8 +38,9 @@ def live(app, trainer):
 def text(app, base_url: str, body: str, sender: str = "+14155550101") -> requests.Response:
     """What Twilio does: POST a signed form to the live server's webhook."""
     form = sms_form(body, sender)
-    response = requests.post(base_url + SMS_PATH, data=form, timeout=5,
-                             headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    response = requests.post(
+        base_url + SMS_PATH, data=form, timeout=5, headers={"X-Twilio-Signature": twilio_signature(app, form)}
+    )
     assert response.status_code == 200
     return response
 

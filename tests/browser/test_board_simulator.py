@@ -1,4 +1,5 @@
 """The whole loop without Twilio: answer as a learner in the phone simulator, see it on the board."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,7 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_a_simulated_text_reaches_the_board_and_the_phone_gets_the_acknowledgement(
-        app, page, live_server, live, streams):  # noqa: F811
+    app, page, live_server, live, streams
+):  # noqa: F811
     sign_in(page, live_server)
     page.goto(f"{live_server}/sessions/{live.id}/board")
     expect(page.locator("#connection")).to_have_text("Up to date")
@@ -23,5 +25,7 @@ def test_a_simulated_text_reaches_the_board_and_the_phone_gets_the_acknowledgeme
     phone = phone_page.locator('[data-number="+14155550101"]')
     expect(phone.locator(".bubble-out")).to_have_text("Does this work from the simulator?")
     expect(phone.locator(".bubble-in").last).to_have_text("Thanks, your question is on the board.")
-    expect(page.locator(".question-card", has_text="Does this work from the simulator?")).to_contain_text("Ada Lovelace")
+    expect(page.locator(".question-card", has_text="Does this work from the simulator?")).to_contain_text(
+        "Ada Lovelace"
+    )
     phone_page.close()

@@ -1,4 +1,5 @@
 """A trainer builds a 3-step sequence, creates a session, imports learners (one bad row first), sees the timeline."""
+
 from __future__ import annotations
 
 import os
@@ -64,12 +65,38 @@ def test_trainer_builds_a_campaign(page, live_server, trainer, tmp_path):
     expect(page.locator("[data-error=body]")).to_contain_text("unknown variable 'firstname'")
     page.get_by_role("link", name="Cancel").click()
 
-    _add_step(page, amount=2, unit="days", direction="before", anchor="start", kind="reminder", channel="sms",
-              body="Hi {{ first_name }}, {{ session.title }} is in two days. Bring one real situation!")
-    _add_step(page, amount=0, unit="minutes", direction="after", anchor="start", kind="live_prompt", channel="sms",
-              body="We're live! Text your questions to this number.")
-    _add_step(page, amount=1, unit="days", direction="after", anchor="end", at="09:00", kind="practice", channel="email",
-              subject="Your practice for this week", body="Hi {{ first_name }},\n\nTry one idea this week and reply with how it went.")
+    _add_step(
+        page,
+        amount=2,
+        unit="days",
+        direction="before",
+        anchor="start",
+        kind="reminder",
+        channel="sms",
+        body="Hi {{ first_name }}, {{ session.title }} is in two days. Bring one real situation!",
+    )
+    _add_step(
+        page,
+        amount=0,
+        unit="minutes",
+        direction="after",
+        anchor="start",
+        kind="live_prompt",
+        channel="sms",
+        body="We're live! Text your questions to this number.",
+    )
+    _add_step(
+        page,
+        amount=1,
+        unit="days",
+        direction="after",
+        anchor="end",
+        at="09:00",
+        kind="practice",
+        channel="email",
+        subject="Your practice for this week",
+        body="Hi {{ first_name }},\n\nTry one idea this week and reply with how it went.",
+    )
     expect(page.locator(".card-header").get_by_text("1 day after end at 09:00")).to_be_visible()
     expect(page.locator("[data-testid=timeline] g[data-step]")).to_have_count(3)
     _shot(page, "sequence-editor.png")
@@ -103,7 +130,9 @@ def test_trainer_builds_a_campaign(page, live_server, trainer, tmp_path):
     expect(page.get_by_text("All 3 rows are valid.")).to_be_visible()
     page.get_by_role("button", name="Import 3 learners").click()
 
-    expect(page.get_by_text("Imported 3 learners (3 new, 0 updated); 3 enrolled in Feedback that lands.")).to_be_visible()
+    expect(
+        page.get_by_text("Imported 3 learners (3 new, 0 updated); 3 enrolled in Feedback that lands.")
+    ).to_be_visible()
     counts = page.locator("[data-testid=step-counts] tbody tr")
     expect(counts).to_have_count(3)
     for row in range(3):

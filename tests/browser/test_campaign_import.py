@@ -1,4 +1,5 @@
 """A large CSV import shows its progress while it runs, then lands on the learners list."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,7 +15,9 @@ ROWS = 3000
 
 def test_large_import_shows_progress(page, live_server, trainer, tmp_path):
     big = tmp_path / "everyone.csv"
-    big.write_text("name,email\n" + "".join(f"Learner {i},learner{i}@example.com\n" for i in range(ROWS)), encoding="utf-8")
+    big.write_text(
+        "name,email\n" + "".join(f"Learner {i},learner{i}@example.com\n" for i in range(ROWS)), encoding="utf-8"
+    )
     sign_in(page, live_server)
     page.goto(f"{live_server}/learners/import")
     page.set_input_files("input[name=file]", str(big))

@@ -1,4 +1,5 @@
 """The outbox page shows new messages by itself, and email HTML stays inside a sandboxed frame."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,14 +13,28 @@ pytestmark = pytest.mark.browser
 
 
 def _record(trainer, channel, body, n, **fields):
-    db.session.add(OutboxMessage(trainer_id=trainer.id, channel=channel, body=body, provider_message_id=f"OBbrowser{n}",
-                                 to_address="+12015550123" if channel == "sms" else "ana@example.com", **fields))
+    db.session.add(
+        OutboxMessage(
+            trainer_id=trainer.id,
+            channel=channel,
+            body=body,
+            provider_message_id=f"OBbrowser{n}",
+            to_address="+12015550123" if channel == "sms" else "ana@example.com",
+            **fields,
+        )
+    )
     db.session.commit()
 
 
 def test_outbox_refreshes_itself(page, live_server, trainer):
-    _record(trainer, "email", "Plain text part", 1, subject="Your practice",
-            html="<p id='inside'>Hello from HTML</p><script>parent.document.title='pwned'</script>")
+    _record(
+        trainer,
+        "email",
+        "Plain text part",
+        1,
+        subject="Your practice",
+        html="<p id='inside'>Hello from HTML</p><script>parent.document.title='pwned'</script>",
+    )
     sign_in(page, live_server)
     page.goto(f"{live_server}/outbox")
     expect(page.get_by_text("Plain text part")).to_be_visible()

@@ -1,4 +1,5 @@
 """Email that looks cared for: the one responsive layout, seen in the outbox preview at phone and desktop widths."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,16 +12,34 @@ from tests.browser.a11y import axe_source, describe, violations
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
-TEXT = ("Hi Maya,\n\nThank you for taking part in Giving feedback that lands. Here is one small assignment "
-        "for this week: https://example.com/a-rather-long-link/to/the/practice/worksheet?for=maya\n\nDana")
+TEXT = (
+    "Hi Maya,\n\nThank you for taking part in Giving feedback that lands. Here is one small assignment "
+    "for this week: https://example.com/a-rather-long-link/to/the/practice/worksheet?for=maya\n\nDana"
+)
 
 
 @pytest.fixture()
 def email(app, trainer):
-    message = email_message(delivery_id=None, to="maya@example.com", subject="Your practice assignment", text=TEXT,
-                            unsubscribe_token="tok", reply_token=None, config=app.config)
-    db.session.add(OutboxMessage(trainer_id=trainer.id, channel="email", to_address=message.to, subject=message.subject,
-                                 body=message.body, html=message.html, provider_message_id="OB-layout"))
+    message = email_message(
+        delivery_id=None,
+        to="maya@example.com",
+        subject="Your practice assignment",
+        text=TEXT,
+        unsubscribe_token="tok",
+        reply_token=None,
+        config=app.config,
+    )
+    db.session.add(
+        OutboxMessage(
+            trainer_id=trainer.id,
+            channel="email",
+            to_address=message.to,
+            subject=message.subject,
+            body=message.body,
+            html=message.html,
+            provider_message_id="OB-layout",
+        )
+    )
     db.session.commit()
     return message
 

@@ -1,4 +1,5 @@
 """A trainer signs in through the real login page."""
+
 import pytest
 from playwright.sync_api import expect
 

@@ -1,4 +1,5 @@
 """The lurker loop in a real browser: approving answers, the engagement picture, answering a question afterwards."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,24 +35,55 @@ def cohort(app, trainer):
     learners = [make_learner(trainer, name, phone=f"+1415555040{n}") for n, name in enumerate(names)]
     deliveries = [sent_delivery(ts, learner, step) for learner in learners]
     for learner, body in zip(learners[:2], ["I asked first, then listened.", "Shorter feedback, sooner."]):
-        db.session.add(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, step_id=step.id,
-                             kind="discussion_reply", channel="email", body=body, created_at=utcnow()))
-    db.session.add(DeliveryRead(delivery_id=deliveries[2].id, session_id=ts.id, learner_id=learners[2].id,
-                                step_id=step.id, kind="click", via="tracked_link"))
-    db.session.add(DeliveryRead(delivery_id=deliveries[3].id, session_id=ts.id, learner_id=learners[3].id,
-                                step_id=step.id, kind="click", via="tracked_link", flag="head"))
+        db.session.add(
+            Reply(
+                trainer_id=trainer.id,
+                session_id=ts.id,
+                learner_id=learner.id,
+                step_id=step.id,
+                kind="discussion_reply",
+                channel="email",
+                body=body,
+                created_at=utcnow(),
+            )
+        )
+    db.session.add(
+        DeliveryRead(
+            delivery_id=deliveries[2].id,
+            session_id=ts.id,
+            learner_id=learners[2].id,
+            step_id=step.id,
+            kind="click",
+            via="tracked_link",
+        )
+    )
+    db.session.add(
+        DeliveryRead(
+            delivery_id=deliveries[3].id,
+            session_id=ts.id,
+            learner_id=learners[3].id,
+            step_id=step.id,
+            kind="click",
+            via="tracked_link",
+            flag="head",
+        )
+    )
     db.session.add(LiveQuestion(session_id=ts.id, learner_id=learners[3].id, body="How do I start a hard talk?"))
     db.session.commit()
     return ts
 
 
-def test_approve_answers_see_the_engagement_picture_and_answer_after_the_session(app, live_server, page, trainer, cohort):
+def test_approve_answers_see_the_engagement_picture_and_answer_after_the_session(
+    app, live_server, page, trainer, cohort
+):
     ts = cohort
     sign_in(page, live_server)
     page.goto(f"{live_server}/sessions/{ts.id}/replies")
     ada = page.locator("li.reply-item", has_text="I asked first")
     ada.get_by_role("button", name="Share in digest").click()
-    expect(page.locator("li.reply-item", has_text="I asked first").get_by_role("button", name="Shared ✓")).to_be_visible()
+    expect(
+        page.locator("li.reply-item", has_text="I asked first").get_by_role("button", name="Shared ✓")
+    ).to_be_visible()
     page.locator("li.reply-item", has_text="Shorter feedback").get_by_role("checkbox").check()
     page.get_by_role("button", name="Share selected in digest").click()
     expect(page.get_by_text("1 answer approved for the digest.")).to_be_visible()
@@ -62,7 +94,8 @@ def test_approve_answers_see_the_engagement_picture_and_answer_after_the_session
     page.goto(f"{live_server}/sessions/{ts.id}")
     picture = page.get_by_test_id("engagement")
     expect(picture.get_by_role("img")).to_have_attribute(
-        "aria-label", "Active (replied): 3, Readers (read, never replied): 1, Silent: 0, Opted out: 0")
+        "aria-label", "Active (replied): 3, Readers (read, never replied): 1, Silent: 0, Opted out: 0"
+    )
     found = api_for(app.test_client(), trainer).get(f"/sessions/{ts.id}/engagement").get_json()
     for state, count in found["states"].items():  # the page and the API agree
         expect(picture.locator(f"[data-state={state}]")).to_have_text(str(count))

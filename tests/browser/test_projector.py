@@ -1,4 +1,5 @@
 """The projector in a room: the number to text, the session's phase instead of the socket's, and honest recovery."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -15,8 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 720)])
-def test_live_projector_shows_the_number_and_keyword_large_and_no_live_badge(app, trainer, page, live_server,
-                                                                             streams, size):  # noqa: F811
+def test_live_projector_shows_the_number_and_keyword_large_and_no_live_badge(
+    app, trainer, page, live_server, streams, size
+):  # noqa: F811
     ts = make_session(trainer, join_keyword="SBI")
     page.set_viewport_size({"width": size[0], "height": size[1]})
     sign_in(page, live_server)
@@ -44,8 +46,7 @@ def test_projector_before_and_after_the_session(app, trainer, page, live_server,
     expect(page.get_by_text("Thank you for your questions.")).to_be_visible()
 
 
-def test_a_stream_that_never_opens_falls_back_to_refreshing_and_says_so(app, trainer, page, live_server,
-                                                                        streams):  # noqa: F811
+def test_a_stream_that_never_opens_falls_back_to_refreshing_and_says_so(app, trainer, page, live_server, streams):  # noqa: F811
     ts = make_session(trainer)
     enrol(ts, make_learner(trainer, "Ada Lovelace"))
     # Like the browser's per-site connection limit: the stream request just hangs.

@@ -1,4 +1,5 @@
 """The replies page in a real browser: practice reports by SMS and email, a 20-vote poll chart, escaping."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,7 +13,14 @@ from drip.models import session_sequences, utcnow
 from tests.browser.conftest import sign_in
 from tests.support.webhook_drain import drain
 from tests.support.inbound_factory import (
-    EMAIL_PATH, SMS_PATH, make_learner, make_session, make_step, sent_delivery, sms_form, twilio_signature,
+    EMAIL_PATH,
+    SMS_PATH,
+    make_learner,
+    make_session,
+    make_step,
+    sent_delivery,
+    sms_form,
+    twilio_signature,
 )
 
 pytestmark = pytest.mark.browser
@@ -42,31 +50,48 @@ def past(app, trainer):
     app.config.update(SENDGRID_INBOUND_SECRET=SECRET, INBOUND_EMAIL_DOMAIN=DOMAIN)
     ts = make_session(trainer, title="Feedback that lands", starts_at=utcnow() - timedelta(days=1, hours=3))
     poll = make_step(trainer, "poll", choices=CHOICES, body="Which do you want to practise? Reply 1, 2 or 3.")
-    practice = make_step(trainer, "practice", channel="email", subject="Your practice for this week",
-                         body="Give one piece of SBI feedback this week and reply with how it went.")
-    db.session.execute(session_sequences.insert(), [{"session_id": ts.id, "sequence_id": poll.sequence_id},
-                                                    {"session_id": ts.id, "sequence_id": practice.sequence_id}])
+    practice = make_step(
+        trainer,
+        "practice",
+        channel="email",
+        subject="Your practice for this week",
+        body="Give one piece of SBI feedback this week and reply with how it went.",
+    )
+    db.session.execute(
+        session_sequences.insert(),
+        [
+            {"session_id": ts.id, "sequence_id": poll.sequence_id},
+            {"session_id": ts.id, "sequence_id": practice.sequence_id},
+        ],
+    )
     db.session.commit()
     return ts, poll, practice
 
 
 def text(app, base_url, body, sender):
     form = sms_form(body, sender)
-    response = requests.post(base_url + SMS_PATH, data=form, timeout=5,
-                             headers={"X-Twilio-Signature": twilio_signature(app, form)})
+    response = requests.post(
+        base_url + SMS_PATH, data=form, timeout=5, headers={"X-Twilio-Signature": twilio_signature(app, form)}
+    )
     assert response.status_code == 200
 
 
 def email(base_url, *, sender, to, text_part, html_part):
     fields = {
         "headers": f"From: {sender}\nTo: {to}\nSubject: Re: Your practice for this week\n"
-                   "Message-ID: <CAJx1-gmail-reply@mail.gmail.com>\nMIME-Version: 1.0\n",
-        "from": sender, "to": to, "subject": "Re: Your practice for this week", "text": text_part,
-        "html": html_part, "envelope": '{"to":["%s"],"from":"grace@example.com"}' % to, "SPF": "pass",
+        "Message-ID: <CAJx1-gmail-reply@mail.gmail.com>\nMIME-Version: 1.0\n",
+        "from": sender,
+        "to": to,
+        "subject": "Re: Your practice for this week",
+        "text": text_part,
+        "html": html_part,
+        "envelope": '{"to":["%s"],"from":"grace@example.com"}' % to,
+        "SPF": "pass",
         "attachments": "0",
     }
-    response = requests.post(f"{base_url}{EMAIL_PATH}?token={SECRET}", timeout=5,
-                             files={key: (None, value) for key, value in fields.items()})
+    response = requests.post(
+        f"{base_url}{EMAIL_PATH}?token={SECRET}", timeout=5, files={key: (None, value) for key, value in fields.items()}
+    )
     assert response.status_code == 200 and response.json() == {"stored": True, "duplicate": False}  # a worker routes it
 
 
@@ -78,8 +103,13 @@ def test_sms_and_email_practice_reports_appear_without_the_quote(app, page, live
     delivery = sent_delivery(ts, grace, practice, sent_at=utcnow() - timedelta(hours=3))
     text(app, live_server, "Did it at standup today, it felt less awkward than I thought", "+14155550101")
     address = f"reply+{delivery.reply_token}@{DOMAIN}"
-    email(live_server, sender="Grace Hopper <grace@example.com>", to=address,
-          text_part=GMAIL_TEXT.format(address=address), html_part=GMAIL_HTML.format(address=address))
+    email(
+        live_server,
+        sender="Grace Hopper <grace@example.com>",
+        to=address,
+        text_part=GMAIL_TEXT.format(address=address),
+        html_part=GMAIL_HTML.format(address=address),
+    )
     drain()  # the email is stored; a worker would route it
 
     sign_in(page, live_server)
@@ -87,7 +117,9 @@ def test_sms_and_email_practice_reports_appear_without_the_quote(app, page, live
     section = page.locator(f"#step-{practice.id}")
     expect(section.locator(".reply-item")).to_have_count(2)
     expect(section).to_contain_text("Did it at standup today, it felt less awkward than I thought")
-    expect(section).to_contain_text("Tried it with Sam on Tuesday: situation first, then the behaviour, then the impact. He listened!")
+    expect(section).to_contain_text(
+        "Tried it with Sam on Tuesday: situation first, then the behaviour, then the impact. He listened!"
+    )
     expect(section).not_to_contain_text("wrote:")
     expect(section).not_to_contain_text("Practice time: give one piece")
     expect(section.locator(".badge", has_text="Email")).to_have_count(2)  # the step's badge and Grace's reply

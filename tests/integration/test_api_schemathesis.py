@@ -4,6 +4,7 @@ Runs in-process against the WSGI app with a valid bearer token. Every operation 
 data that fits its schema and with data that does not, once with random ids and once with the
 ids of a real sequence and session (so creation, rescheduling and enrolment run for real).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -23,8 +24,14 @@ from tests.web.test_api_support import stored_session
 
 all_checks.load_all_checks()
 CHECKS = all_checks.CHECKS.get_all()  # every check schemathesis has, none left out
-SEMANTIC = {("POST", "/sequences"), ("POST", "/sessions/{session_id}/enrollments"),
-            ("PATCH", "/replies/{reply_id}"), ("PATCH", "/questions/{question_id}")}
+SEMANTIC = {
+    ("POST", "/sequences"),
+    ("POST", "/sessions/{session_id}/enrollments"),
+    ("PATCH", "/replies/{reply_id}"),
+    ("PATCH", "/questions/{question_id}"),
+    ("POST", "/sessions"),
+    ("PATCH", "/sessions/{session_id}"),
+}
 EXAMPLES = 15  # per operation and mode; the whole file stays well under a minute on a busy machine
 
 
@@ -39,8 +46,13 @@ def fuzzed(app, trainer):
     [(learner, _)] = upsert_learners(trainer, [LearnerInput("Ada Lovelace", "+14155550101")])
     enrol(ts, [learner])
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    ids = {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
-           "learner_id": learner.id}
+    ids = {
+        "sequence_id": sequence.id,
+        "session_id": ts.id,
+        "question_id": question.id,
+        "reply_id": reply.id,
+        "learner_id": learner.id,
+    }
     return schema, {"Authorization": f"Bearer {token}"}, ids
 
 
@@ -57,14 +69,17 @@ def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):
     # Every constraint a JSON Schema can state is in the document, so schema-valid data is accepted;
     # only these operations may still answer 422 for what no schema can state: a step body that is
     # not a template that renders, a phone number that does not exist, a step id that is not a poll
-    # of the reply's session (each named in the 422).
-    accepted = ["2xx", "401", "404", "409", "429"] + (["422"] if (operation.method.upper(), operation.path) in SEMANTIC else [])
+    # of the reply's session, a session that ends before it starts (each named in the 422).
+    accepted = ["2xx", "401", "404", "409", "429"] + (
+        ["422"] if (operation.method.upper(), operation.path) in SEMANTIC else []
+    )
     operation.schema.config.checks.positive_data_acceptance = PositiveDataAcceptanceConfig(expected_statuses=accepted)
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
     @given(case=strategy)
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     def check(case):
         case.call_and_validate(headers=headers, checks=CHECKS)
 

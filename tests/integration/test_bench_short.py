@@ -4,6 +4,7 @@ It checks that each figure is produced (not that the targets are met: a few hund
 busy CI machine say nothing about speed). It runs on the same database and Redis server as the rest
 of the suite: its own PostgreSQL database (created and dropped) or SQLite file, its own Redis DB.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,11 +19,25 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow  # starts workers, gunicorn and the fake provider: a few minutes (process start-ups)
 
-SECTIONS = ("| 1 | dispatch rate", "| 1 | worker CPU", "| 2 | lateness p99", "| 3 | enrolment",
-            "| 4 | status callbacks, max", "| 4 | status callbacks p99 at 300", "| 4 | status callbacks errors",
-            "| 4 | status callbacks: web CPU", "| 4 | inbound SMS, max", "| 4 | inbound SMS p99 at 300",
-            "| 4 | inbound SMS: stored ones applied", "| 5 | worker peak RSS", "| 5 | web peak RSS",
-            "| 5 | Redis growth", "| 6 | storm of", "| 7 | p99 at 300 req/s with", "| 7 | board streams refused")
+SECTIONS = (
+    "| 1 | dispatch rate",
+    "| 1 | worker CPU",
+    "| 2 | lateness p99",
+    "| 3 | enrolment",
+    "| 4 | status callbacks, max",
+    "| 4 | status callbacks p99 at 300",
+    "| 4 | status callbacks errors",
+    "| 4 | status callbacks: web CPU",
+    "| 4 | inbound SMS, max",
+    "| 4 | inbound SMS p99 at 300",
+    "| 4 | inbound SMS: stored ones applied",
+    "| 5 | worker peak RSS",
+    "| 5 | web peak RSS",
+    "| 5 | Redis growth",
+    "| 6 | storm of",
+    "| 7 | p99 at 300 req/s with",
+    "| 7 | board streams refused",
+)
 
 
 def _bench_urls(database_url: str, redis_url: str, tmp_path: Path) -> tuple[str, str]:
@@ -39,9 +54,22 @@ def _bench_urls(database_url: str, redis_url: str, tmp_path: Path) -> tuple[str,
 def test_quick_bench_prints_every_figure(database_url, redis_url, tmp_path):
     bench_db, bench_redis = _bench_urls(database_url, redis_url, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--quick", "--database-url", bench_db, "--redis-url", bench_redis,
-         "--json", str(tmp_path / "bench.json")],
-        cwd=ROOT, capture_output=True, text=True, timeout=480,  # 7 measurements, ~4 min on a busy 2-core CI
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--quick",
+            "--database-url",
+            bench_db,
+            "--redis-url",
+            bench_redis,
+            "--json",
+            str(tmp_path / "bench.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=480,  # 7 measurements, ~4 min on a busy 2-core CI
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     for section in SECTIONS:

@@ -1,6 +1,7 @@
 """A channel is one module and one catalog row: a test-only "pager" channel, added through the same
 seam as SMS and email (domain/catalog.add_channel + channels/registry.register), goes through the
 dispatcher and the send job, and the opt-out and send-window rules apply to it unchanged."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -23,8 +24,9 @@ from drip.services.programs.sessions import create_session
 
 STARTS = datetime(2030, 3, 5, 18, 0, tzinfo=timezone.utc)
 WINDOW = {"start": "08:00", "end": "20:00"}
-PAGER = catalog.Channel("pager", "Pager", address_field="phone", opted_out_field="sms_opted_out_at",
-                        missing_address="no pager number")
+PAGER = catalog.Channel(
+    "pager", "Pager", address_field="phone", opted_out_field="sms_opted_out_at", missing_address="no pager number"
+)
 
 
 class PagerChannel:
@@ -62,12 +64,25 @@ def _run_send_jobs() -> int:
 
 
 def test_a_registered_channel_sends_through_the_dispatcher_with_opt_out_and_window(app, trainer, pager):
-    sequence = create_sequence(trainer, name="Pager nudges", send_window=WINDOW, steps=[
-        StepInput("reminder", "pager", "end", "PT2H", "Hi {{ first_name }}, practise today.")])
-    ts = create_session(trainer, title="Feedback", starts_at=STARTS, ends_at=STARTS + timedelta(hours=1),
-                        timezone="UTC", sequence_ids=[sequence.id], now=STARTS - timedelta(days=1))
-    people = [Learner(trainer_id=trainer.id, name=name, phone=phone, timezone="UTC")
-              for name, phone in (("Ada Pager", "+15005550101"), ("Bo Stopped", "+15005550102"), ("Cy None", None))]
+    sequence = create_sequence(
+        trainer,
+        name="Pager nudges",
+        send_window=WINDOW,
+        steps=[StepInput("reminder", "pager", "end", "PT2H", "Hi {{ first_name }}, practise today.")],
+    )
+    ts = create_session(
+        trainer,
+        title="Feedback",
+        starts_at=STARTS,
+        ends_at=STARTS + timedelta(hours=1),
+        timezone="UTC",
+        sequence_ids=[sequence.id],
+        now=STARTS - timedelta(days=1),
+    )
+    people = [
+        Learner(trainer_id=trainer.id, name=name, phone=phone, timezone="UTC")
+        for name, phone in (("Ada Pager", "+15005550101"), ("Bo Stopped", "+15005550102"), ("Cy None", None))
+    ]
     db.session.add_all(people)
     db.session.commit()
     enrol(ts, people, now=STARTS - timedelta(days=1))

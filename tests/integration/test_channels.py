@@ -32,8 +32,7 @@ def provider():
 
 @pytest.fixture
 def sms(provider):
-    channel = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, from_number="+15550001111",
-                        api_base=provider.url, timeout=2)
+    channel = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, from_number="+15550001111", api_base=provider.url, timeout=2)
     yield channel
     channel.close()
 
@@ -49,8 +48,9 @@ def text(delivery_id=1, to="+15551234567", body="See you tomorrow", **kw):
 
 def mail(delivery_id=1, to="ada@example.com", **kw):
     kw.setdefault("headers", ONE_CLICK)
-    return OutgoingMessage(delivery_id=delivery_id, channel="email", to=to, body="Practise today",
-                           subject="Your practice", **kw)
+    return OutgoingMessage(
+        delivery_id=delivery_id, channel="email", to=to, body="Practise today", subject="Your practice", **kw
+    )
 
 
 def test_channels_satisfy_the_protocol(sms, email):
@@ -64,15 +64,13 @@ def test_sms_is_sent_from_the_number_to_api_base(sms, provider):
     assert result.provider_message_id.startswith("SM") and len(result.provider_message_id) == 34
     [accepted] = provider.accepted
     assert accepted["sid"] == result.provider_message_id
-    assert (accepted["to"], accepted["body"], accepted["from"]) == (
-        "+15551234567", "See you tomorrow", "+15550001111")
+    assert (accepted["to"], accepted["body"], accepted["from"]) == ("+15551234567", "See you tomorrow", "+15550001111")
     assert accepted["messaging_service_sid"] is None
     assert provider.requests[0]["path"] == f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
 
 
 def test_sms_through_a_messaging_service(provider):
-    channel = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, messaging_service_sid="MG" + "1" * 32,
-                        api_base=provider.url + "/")
+    channel = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, messaging_service_sid="MG" + "1" * 32, api_base=provider.url + "/")
     channel.send(text())
     channel.close()
     [accepted] = provider.accepted
@@ -118,8 +116,13 @@ def test_sms_opted_out_recipient(sms, provider):
 
 
 def test_sms_rfc9457_errors_are_mapped_too(sms, provider):
-    problem = {"type": "https://www.twilio.com/docs/errors/21610", "title": "Unsubscribed",
-               "status": 400, "code": 21610, "detail": "Attempt to send to unsubscribed recipient"}
+    problem = {
+        "type": "https://www.twilio.com/docs/errors/21610",
+        "title": "Unsubscribed",
+        "status": 400,
+        "code": 21610,
+        "detail": "Attempt to send to unsubscribed recipient",
+    }
     provider.script.append(("twilio", 400, problem))
     with pytest.raises(RecipientOptedOut) as caught:
         sms.send(text())
@@ -146,8 +149,7 @@ def test_sms_throttling_and_outages_are_transient(sms, provider, status):
 
 
 def test_sms_timeout_is_transient_and_maybe_sent(provider):
-    channel = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, from_number="+15550001111",
-                        api_base=provider.url, timeout=0.3)
+    channel = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, from_number="+15550001111", api_base=provider.url, timeout=0.3)
     provider.script.append(("twilio", "timeout"))
     with pytest.raises(TransientSendError) as caught:
         channel.send(text())
@@ -185,7 +187,10 @@ def test_email_is_sent_with_both_parts_delivery_id_and_one_click_headers(email, 
     assert result.provider_message_id == accepted["message_id"]
     assert accepted["to"] == "ada@example.com" and accepted["from"] == "drip@drip.example"
     assert (accepted["subject"], accepted["body"], accepted["html"]) == (
-        "Your practice", "Practise today", "<p>Practise</p>")
+        "Your practice",
+        "Practise today",
+        "<p>Practise</p>",
+    )
     assert accepted["delivery_id"] == 9 and accepted["custom_args"] == {"delivery_id": "9"}
     assert accepted["reply_to"] == "reply+abc@in.drip.example"
     assert accepted["headers"] == ONE_CLICK
@@ -193,8 +198,7 @@ def test_email_is_sent_with_both_parts_delivery_id_and_one_click_headers(email, 
 
 
 def test_email_without_html_gets_an_escaped_html_part(email, provider):
-    email.send(OutgoingMessage(3, "email", "ada@example.com", "a < b\nc", subject="S",
-                               headers=ONE_CLICK))
+    email.send(OutgoingMessage(3, "email", "ada@example.com", "a < b\nc", subject="S", headers=ONE_CLICK))
     assert provider.accepted[0]["html"] == "<p>a &lt; b<br>\nc</p>"
 
 
@@ -230,8 +234,7 @@ def test_one_sendgrid_client_serves_concurrent_sends(email, provider):
     with ThreadPoolExecutor(max_workers=25) as pool:
         results = list(pool.map(lambda n: email.send(mail(n, to=f"l{n}@example.com")), range(50)))
     assert len({r.provider_message_id for r in results}) == 50
-    assert {(m["delivery_id"], m["to"]) for m in provider.accepted} == {
-        (n, f"l{n}@example.com") for n in range(50)}
+    assert {(m["delivery_id"], m["to"]) for m in provider.accepted} == {(n, f"l{n}@example.com") for n in range(50)}
 
 
 def test_backoff_delays_grow_exponentially_with_full_jitter_and_a_cap():
@@ -290,8 +293,10 @@ def test_a_retry_after_a_maybe_sent_attempt_stays_maybe_sent():
         name = "sms"
 
         def __init__(self):
-            self.errors = [TransientSendError("timeout", "no answer", maybe_sent=True),
-                           TransientSendError("connection", "unreachable")]
+            self.errors = [
+                TransientSendError("timeout", "no answer", maybe_sent=True),
+                TransientSendError("connection", "unreachable"),
+            ]
 
         def send(self, message):
             raise self.errors.pop(0)

@@ -1,4 +1,5 @@
 """`flask drip` commands."""
+
 from sqlalchemy import select
 
 from drip.extensions import db

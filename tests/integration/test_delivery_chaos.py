@@ -4,6 +4,7 @@ The real twilio and sendgrid libraries talk HTTP to fakes/provider.py, which fai
 requests at random (429, 500, timeouts). Every delivery must end sent/delivered or failed with
 a reason, and the provider must have accepted each message exactly once.
 """
+
 from __future__ import annotations
 
 import base64
@@ -42,21 +43,31 @@ BATCH_SIZE = 700
 DEADLINE_SECONDS = 150
 PROVIDERS = {
     "PUBLIC_BASE_URL": "https://drip.example.org",
-    "SMS_PROVIDER": "twilio", "EMAIL_PROVIDER": "sendgrid",
-    "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": "+15005550001",
-    "SENDGRID_API_KEY": SENDGRID_KEY, "SENDGRID_FROM_EMAIL": "team@drip.example.org",
-    "INBOUND_EMAIL_DOMAIN": "in.drip.example.org", "SMS_RATE": 1000.0,
+    "SMS_PROVIDER": "twilio",
+    "EMAIL_PROVIDER": "sendgrid",
+    "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    "TWILIO_FROM_NUMBER": "+15005550001",
+    "SENDGRID_API_KEY": SENDGRID_KEY,
+    "SENDGRID_FROM_EMAIL": "team@drip.example.org",
+    "INBOUND_EMAIL_DOMAIN": "in.drip.example.org",
+    "SMS_RATE": 1000.0,
 }
 # The same settings, as the environment variables a worker process reads (drip/config.py).
-ENV_NAMES = {"SMS_PROVIDER": "DRIP_SMS_PROVIDER", "EMAIL_PROVIDER": "DRIP_EMAIL_PROVIDER",
-             "INBOUND_EMAIL_DOMAIN": "DRIP_INBOUND_EMAIL_DOMAIN", "SMS_RATE": "DRIP_SMS_RATE"}
+ENV_NAMES = {
+    "SMS_PROVIDER": "DRIP_SMS_PROVIDER",
+    "EMAIL_PROVIDER": "DRIP_EMAIL_PROVIDER",
+    "INBOUND_EMAIL_DOMAIN": "DRIP_INBOUND_EMAIL_DOMAIN",
+    "SMS_RATE": "DRIP_SMS_RATE",
+}
 
 
 @pytest.fixture()
 def fake():
     """The fake provider, failing a fifth of requests; timeouts held past the client's timeout."""
-    with FakeProvider(failure_rate=0.2, failures=("429", "500", "timeout"), seed=8058, retry_after=1,
-                      timeout_hold=30.0) as provider:
+    with FakeProvider(
+        failure_rate=0.2, failures=("429", "500", "timeout"), seed=8058, retry_after=1, timeout_hold=30.0
+    ) as provider:
         yield provider
 
 
@@ -73,15 +84,22 @@ def live(app, fake):
 def worker_env(app_config: dict, fake_url: str, tmp: Path) -> dict:
     """Environment for `flask drip worker`: same database, Redis and providers as the test."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SENDGRID_", "DRIP_"))}
-    env.update({
-        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app_config["REDIS_URL"],
-        "DRIP_INSTANCE_PATH": app_config["INSTANCE_PATH"], "SECRET_KEY": app_config["SECRET_KEY"],
-        "TWILIO_API_BASE": fake_url, "SENDGRID_API_HOST": fake_url,
-        "DRIP_DISPATCH_INTERVAL": "0.2", "PYTHONUNBUFFERED": "1",
-        # A batch ends with its slowest message (a timeout, retried): few large batches, one per
-        # worker, keep the run short; so do short client timeouts.
-        "DRIP_DISPATCH_BATCH_SIZE": str(BATCH_SIZE), "DRIP_PROVIDER_TIMEOUT": "2",
-    })
+    env.update(
+        {
+            "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": app_config["REDIS_URL"],
+            "DRIP_INSTANCE_PATH": app_config["INSTANCE_PATH"],
+            "SECRET_KEY": app_config["SECRET_KEY"],
+            "TWILIO_API_BASE": fake_url,
+            "SENDGRID_API_HOST": fake_url,
+            "DRIP_DISPATCH_INTERVAL": "0.2",
+            "PYTHONUNBUFFERED": "1",
+            # A batch ends with its slowest message (a timeout, retried): few large batches, one per
+            # worker, keep the run short; so do short client timeouts.
+            "DRIP_DISPATCH_BATCH_SIZE": str(BATCH_SIZE),
+            "DRIP_PROVIDER_TIMEOUT": "2",
+        }
+    )
     for key, value in PROVIDERS.items():
         env[ENV_NAMES.get(key, key)] = str(value)
     return env
@@ -93,8 +111,13 @@ def start_workers(env: dict, tmp: Path, count: int, *args: str) -> list[tuple[su
     for n in range(count):
         log = tmp / f"worker-{n}.log"
         with log.open("wb") as out:
-            process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "drip", "drip", "worker", *args],
-                                       cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "drip", "drip", "worker", *args],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
         started.append((process, log))
     return started
 
@@ -124,17 +147,31 @@ def log_tails(workers) -> str:
 def add_learners(trainer, training_session, count: int) -> None:
     """Bulk-create learners enrolled in the session, each with a delivery per step, all due now."""
     due = utcnow() - timedelta(minutes=1)
-    rows = [{"trainer_id": trainer.id, "name": f"Learner {n}", "phone": f"+1415{n:07d}",
-             "email": f"learner{n}@example.org"} for n in range(count)]
+    rows = [
+        {"trainer_id": trainer.id, "name": f"Learner {n}", "phone": f"+1415{n:07d}", "email": f"learner{n}@example.org"}
+        for n in range(count)
+    ]
     db.session.execute(insert(Learner), rows)
     learner_ids = db.session.scalars(select(Learner.id).where(Learner.trainer_id == trainer.id)).all()
     db.session.execute(insert(Enrollment), [{"session_id": training_session.id, "learner_id": i} for i in learner_ids])
     enrollments = db.session.execute(select(Enrollment.id, Enrollment.learner_id)).all()
     steps = [step for sequence in training_session.sequences for step in sequence.steps]
-    db.session.execute(insert(Delivery), [
-        {"enrollment_id": e, "step_id": step.id, "session_id": training_session.id, "learner_id": learner,
-         "channel": step.channel, "due_at": due, "status": "scheduled"}
-        for e, learner in enrollments for step in steps])
+    db.session.execute(
+        insert(Delivery),
+        [
+            {
+                "enrollment_id": e,
+                "step_id": step.id,
+                "session_id": training_session.id,
+                "learner_id": learner,
+                "channel": step.channel,
+                "due_at": due,
+                "status": "scheduled",
+            }
+            for e, learner in enrollments
+            for step in steps
+        ],
+    )
     db.session.commit()
 
 
@@ -152,13 +189,16 @@ def wait_until_settled(expected: int, workers, deadline_seconds: float) -> Count
     deadline = time.monotonic() + deadline_seconds
     while True:
         db.session.rollback()  # a fresh snapshot each time
-        counts = Counter(dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()))
+        counts = Counter(
+            dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
+        )
         if sum(counts.values()) == expected and not counts.keys() & {"scheduled", "queued", "sending"}:
             return counts
         dead = [p for p, _ in workers if p.poll() is not None]
         if dead or time.monotonic() > deadline:
-            pytest.fail(f"not settled ({'a worker exited' if dead else 'deadline'}): {dict(counts)}\n"
-                        + log_tails(workers))
+            pytest.fail(
+                f"not settled ({'a worker exited' if dead else 'deadline'}): {dict(counts)}\n" + log_tails(workers)
+            )
         time.sleep(0.25)
 
 
@@ -173,13 +213,24 @@ def test_two_thousand_messages_each_accepted_once_despite_failures(live, client,
         stop_workers(workers)
     elapsed = time.monotonic() - started
 
-    deliveries = db.session.execute(select(Delivery.id, Delivery.channel, Delivery.status, Delivery.provider_message_id,
-                                           Delivery.error_code, Delivery.error_message)).all()
+    deliveries = db.session.execute(
+        select(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.status,
+            Delivery.provider_message_id,
+            Delivery.error_code,
+            Delivery.error_message,
+        )
+    ).all()
     accepted = Counter((m["provider"], m["delivery_id"]) for m in fake.accepted)
     ids = {(m["provider"], m["delivery_id"]): m.get("sid") or m.get("message_id") for m in fake.accepted}
     provider = {"sms": "twilio", "email": "sendgrid"}
-    injected = Counter("timeout" if r["outcome"] is None else str(r["outcome"])
-                       for r in fake.requests if r["outcome"] not in (201, 202))
+    injected = Counter(
+        "timeout" if r["outcome"] is None else str(r["outcome"])
+        for r in fake.requests
+        if r["outcome"] not in (201, 202)
+    )
 
     problems: list[tuple[str, str]] = []  # (kind, detail)
     for d in deliveries:
@@ -197,8 +248,10 @@ def test_two_thousand_messages_each_accepted_once_despite_failures(live, client,
         else:
             problems.append((f"ended {d.status}", f"{d.id}: {d.error_code} {d.error_message}"))
     strays = set(accepted) - {(provider[d.channel], d.id) for d in deliveries}
-    report = (f"{expected} deliveries in {elapsed:.1f}s with {WORKERS} workers: {dict(counts)}; "
-              f"{len(fake.requests)} requests, injected {dict(injected)}")
+    report = (
+        f"{expected} deliveries in {elapsed:.1f}s with {WORKERS} workers: {dict(counts)}; "
+        f"{len(fake.requests)} requests, injected {dict(injected)}"
+    )
     print(report)
     assert not strays, f"provider accepted messages for no delivery: {sorted(strays)[:10]}"
     kinds = Counter(kind for kind, _ in problems)
@@ -222,17 +275,37 @@ def report_deliveries(client, fake) -> None:
         path = message["status_callback"].removeprefix(PROVIDERS["PUBLIC_BASE_URL"])
         response = client.post(path, data=params, headers={"X-Twilio-Signature": signature})
         assert response.status_code == 204, response.get_data(as_text=True)
-    events = [{"event": name, "email": m["to"], "sg_event_id": f"{name}-{m['message_id']}", "timestamp": 1767225600,
-               "sg_message_id": f"{m['message_id']}.filter0001", **m["custom_args"]}
-              for m in fake.accepted if m["provider"] == "sendgrid" for name in ("delivered", "processed")]
+    events = [
+        {
+            "event": name,
+            "email": m["to"],
+            "sg_event_id": f"{name}-{m['message_id']}",
+            "timestamp": 1767225600,
+            "sg_message_id": f"{m['message_id']}.filter0001",
+            **m["custom_args"],
+        }
+        for m in fake.accepted
+        if m["provider"] == "sendgrid"
+        for name in ("delivered", "processed")
+    ]
     private_key = ec.generate_private_key(ec.SECP256R1())
-    client.application.config["SENDGRID_EVENT_PUBLIC_KEY"] = base64.b64encode(private_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).decode()
-    for batch in (events[i:i + 500] for i in range(0, len(events), 500)):
+    client.application.config["SENDGRID_EVENT_PUBLIC_KEY"] = base64.b64encode(
+        private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    ).decode()
+    for batch in (events[i : i + 500] for i in range(0, len(events), 500)):
         body = json.dumps(batch).encode()
         signature = base64.b64encode(private_key.sign(b"1767225600" + body, ec.ECDSA(hashes.SHA256()))).decode()
-        response = client.post("/webhooks/sendgrid/events", data=body, content_type="application/json", headers={
-            "X-Twilio-Email-Event-Webhook-Signature": signature, "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600"})
+        response = client.post(
+            "/webhooks/sendgrid/events",
+            data=body,
+            content_type="application/json",
+            headers={
+                "X-Twilio-Email-Event-Webhook-Signature": signature,
+                "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600",
+            },
+        )
         assert response.get_json()["errors"] == 0
     wait_applied()  # stored by the webhooks; applied here or by a worker still running
     counts = dict(db.session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
@@ -242,12 +315,21 @@ def report_deliveries(client, fake) -> None:
 
 def _signed_stop(client, phone: str) -> None:
     """Text STOP from a phone through the real inbound webhook, signed as Twilio signs."""
-    params = {"MessageSid": "SM" + "5" * 32, "AccountSid": ACCOUNT_SID, "From": phone, "To": "+15005550001",
-              "Body": "STOP"}
+    params = {
+        "MessageSid": "SM" + "5" * 32,
+        "AccountSid": ACCOUNT_SID,
+        "From": phone,
+        "To": "+15005550001",
+        "Body": "STOP",
+    }
     url = PROVIDERS["PUBLIC_BASE_URL"] + "/webhooks/twilio/sms"
     signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-    response = client.post("/webhooks/twilio/sms", data=urlencode(params), headers={"X-Twilio-Signature": signature},
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/webhooks/twilio/sms",
+        data=urlencode(params),
+        headers={"X-Twilio-Signature": signature},
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 200, response.get_data(as_text=True)
 
 

@@ -1,4 +1,5 @@
 """`make run` on a real terminal: Ctrl-C stops web, worker and Valkey without a traceback, and make exits 0."""
+
 from __future__ import annotations
 
 import fcntl
@@ -41,14 +42,17 @@ def _read(master: int, seconds: float) -> bytes:
     return got
 
 
-@pytest.mark.skipif(shutil.which("make") is None or not (ROOT / ".venv/bin/python").exists(), reason="needs make and .venv")
+@pytest.mark.skipif(
+    shutil.which("make") is None or not (ROOT / ".venv/bin/python").exists(), reason="needs make and .venv"
+)
 def test_ctrl_c_stops_make_run_cleanly(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(DRIP_INSTANCE_PATH=str(tmp_path / "instance"), PORT=str(port), DRIP_DEMO_MINUTES_PER_DAY="1")
     master, slave = pty.openpty()
-    make = subprocess.Popen(["make", "run"], cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, env=env,
-                            preexec_fn=_controlling_terminal)
+    make = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=_controlling_terminal
+    )
     os.close(slave)
     out = b""
     try:

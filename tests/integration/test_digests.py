@@ -1,4 +1,5 @@
 """Digests and testimonials end to end: approved answers only, privacy, opt-outs, consent and rotation."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,12 +22,20 @@ DIGEST = "Three of you tried this:{% for a in answers %}\n- {{ a.text }} ({{ a.b
 
 
 def _program(trainer, *, digest_by="first_name", source=0, channel="email", starts=NOW + timedelta(days=3)):
-    steps = [StepInput("discussion", "email", "start", "-P2D", "What went well?", subject="Before"),
-             StepInput("digest", channel, "start", "-P1D", DIGEST, subject="What others said", source=source),
-             StepInput("testimonial", "sms", "start", "-PT1H", "{{ testimonial or 'No quote yet.' }}")]
+    steps = [
+        StepInput("discussion", "email", "start", "-P2D", "What went well?", subject="Before"),
+        StepInput("digest", channel, "start", "-P1D", DIGEST, subject="What others said", source=source),
+        StepInput("testimonial", "sms", "start", "-PT1H", "{{ testimonial or 'No quote yet.' }}"),
+    ]
     sequence = create_sequence(trainer, name="Digest test", send_window=None, steps=steps, digest_by=digest_by)
-    ts = create_session(trainer, title="Feedback", starts_at=starts, ends_at=starts + timedelta(hours=1),
-                        timezone="UTC", sequence_ids=[sequence.id])
+    ts = create_session(
+        trainer,
+        title="Feedback",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        timezone="UTC",
+        sequence_ids=[sequence.id],
+    )
     return sequence, ts
 
 
@@ -40,8 +49,16 @@ def _send(step: Step, _unused=None) -> dict:
 
 
 def _answer(ts, learner, step, body, *, shared=True):
-    reply = Reply(trainer_id=ts.trainer_id, session_id=ts.id, learner_id=learner.id, step_id=step.id,
-                  kind="discussion_reply", channel="email", body=body, created_at=utcnow())
+    reply = Reply(
+        trainer_id=ts.trainer_id,
+        session_id=ts.id,
+        learner_id=learner.id,
+        step_id=step.id,
+        kind="discussion_reply",
+        channel="email",
+        body=body,
+        created_at=utcnow(),
+    )
     db.session.add(reply)
     db.session.commit()
     if shared:
@@ -50,9 +67,11 @@ def _answer(ts, learner, step, body, *, shared=True):
 
 
 def _bodies(step) -> dict[int, str]:
-    rows = db.session.execute(select(Delivery.learner_id, OutboxMessage.body)
-                              .join(OutboxMessage, OutboxMessage.delivery_id == Delivery.id)
-                              .where(Delivery.step_id == step.id))
+    rows = db.session.execute(
+        select(Delivery.learner_id, OutboxMessage.body)
+        .join(OutboxMessage, OutboxMessage.delivery_id == Delivery.id)
+        .where(Delivery.step_id == step.id)
+    )
     return dict(rows.all())
 
 
@@ -101,8 +120,15 @@ def test_a_testimonial_reaches_the_next_cohort_only_after_yes_and_never_its_auth
     first_sequence, first = _program(trainer, starts=NOW - timedelta(days=20))
     author, other = make_learners(trainer, 2)
     enrol(first, [author, other], now=NOW - timedelta(days=30))
-    report = Reply(trainer_id=trainer.id, session_id=first.id, learner_id=author.id, kind="practice_report",
-                   channel="sms", body="I tried it the next morning and it worked.", created_at=utcnow())
+    report = Reply(
+        trainer_id=trainer.id,
+        session_id=first.id,
+        learner_id=author.id,
+        kind="practice_report",
+        channel="sms",
+        body="I tried it the next morning and it worked.",
+        created_at=utcnow(),
+    )
     db.session.add(report)
     db.session.commit()
     asked = testimonials.ask(trainer, report)
@@ -169,8 +195,14 @@ def test_a_questions_digest_sends_the_answered_questions_to_everyone_enrolled(ap
     steps = [StepInput("digest", "sms", "end", "P1D", DIGEST, source="questions")]
     sequence = create_sequence(trainer, name="Questions digest", send_window=None, steps=steps)
     starts = NOW + timedelta(days=1)
-    ts = create_session(trainer, title="Feedback", starts_at=starts, ends_at=starts + timedelta(hours=1),
-                        timezone="UTC", sequence_ids=[sequence.id])
+    ts = create_session(
+        trainer,
+        title="Feedback",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        timezone="UTC",
+        sequence_ids=[sequence.id],
+    )
     [digest] = sequence.steps
     asker, reader, gone = make_learners(trainer, 3)
     enrol(ts, [asker, reader, gone], now=NOW)

@@ -1,4 +1,5 @@
 """The dispatcher claims a tick ahead and each send waits for its due time: on time, never early."""
+
 from __future__ import annotations
 
 from datetime import timedelta

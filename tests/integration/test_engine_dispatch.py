@@ -1,4 +1,5 @@
 """The dispatcher: exclusive claims (threads and processes), batches as jobs, Redis failures."""
+
 from __future__ import annotations
 
 import json
@@ -40,7 +41,8 @@ def test_claims_only_what_is_due_oldest_first_and_marks_it_queued(app, trainer):
     assert len(claimed) == 4 and len(set(claimed)) == 4
     assert all(by_id[i].due_at <= later for i in claimed)
     assert {(by_id[i].status, by_id[i].job_id, by_id[i].queued_at) for i in claimed} == {
-        ("queued", "drip-send-test", later)}
+        ("queued", "drip-send-test", later)
+    }
     earliest = sorted(by_id.values(), key=lambda d: d.due_at)[:3]
     assert {d.id for d in earliest} <= set(claimed)  # the 10-minutes-before steps went first
     assert claim_due(later, 10) == [i for i in ids if by_id[i].due_at <= later and i not in claimed]
@@ -98,8 +100,17 @@ print(json.dumps(claimed))
 def test_concurrent_claims_from_processes_never_claim_an_id_twice(app, trainer, app_config):
     ids = due_deliveries(trainer, 2000)
     config = json.dumps({k: v for k, v in app_config.items() if isinstance(v, (str, bool, int, float))})
-    processes = [subprocess.Popen([sys.executable, "-c", CLAIMER, config], cwd=ROOT, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, config],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outputs = []
     try:
         for process in processes:

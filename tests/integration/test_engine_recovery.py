@@ -1,4 +1,5 @@
 """Recovery: expired sending leases become unknown; queued work whose job is gone is scheduled again."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -29,8 +30,12 @@ def queued_batch(trainer, count=2, *, at=NOW) -> tuple[list[int], str]:
 
 def test_sending_past_the_lease_becomes_unknown_and_is_never_resent(app, trainer):
     ids, job = queued_batch(trainer)
-    db.session.execute(update(Delivery).where(Delivery.id == ids[0]).values(status="sending", sending_at=NOW - timedelta(seconds=61)))
-    db.session.execute(update(Delivery).where(Delivery.id == ids[1]).values(status="sending", sending_at=NOW - timedelta(seconds=59)))
+    db.session.execute(
+        update(Delivery).where(Delivery.id == ids[0]).values(status="sending", sending_at=NOW - timedelta(seconds=61))
+    )
+    db.session.execute(
+        update(Delivery).where(Delivery.id == ids[1]).values(status="sending", sending_at=NOW - timedelta(seconds=59))
+    )
     db.session.commit()
 
     assert recover(NOW, lease_seconds=60) == recovery.Recovered(unknown=1, rescheduled=0)

@@ -1,4 +1,5 @@
 """The send job: checks at send time, rendering, the outbox, and the real provider libraries."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -42,10 +43,19 @@ def fake():
 def providers(app, fake):
     """The app sending through the real twilio and sendgrid libraries to the fake provider."""
     app.config.update(
-        SMS_PROVIDER="twilio", EMAIL_PROVIDER="sendgrid", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_FROM_NUMBER="+15005550001", TWILIO_API_BASE=fake.url, SENDGRID_API_KEY=SENDGRID_KEY,
-        SENDGRID_FROM_EMAIL="team@drip.example.org", SENDGRID_API_HOST=fake.url, SMS_RATE=0,
-        PUBLIC_BASE_URL="https://drip.example.org", INBOUND_EMAIL_DOMAIN="in.drip.example.org")
+        SMS_PROVIDER="twilio",
+        EMAIL_PROVIDER="sendgrid",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_FROM_NUMBER="+15005550001",
+        TWILIO_API_BASE=fake.url,
+        SENDGRID_API_KEY=SENDGRID_KEY,
+        SENDGRID_FROM_EMAIL="team@drip.example.org",
+        SENDGRID_API_HOST=fake.url,
+        SMS_RATE=0,
+        PUBLIC_BASE_URL="https://drip.example.org",
+        INBOUND_EMAIL_DOMAIN="in.drip.example.org",
+    )
     yield app
     from drip.channels.registry import close_channels
 
@@ -53,7 +63,9 @@ def providers(app, fake):
 
 
 def test_outbox_sms_is_rendered_in_the_learners_zone_and_recorded_once(app, trainer):
-    ts, learners, ids, job = claimed(trainer, body="Hi {{ first_name }}: {{ session.title }} at {{ session.starts_at }}")
+    ts, learners, ids, job = claimed(
+        trainer, body="Hi {{ first_name }}: {{ session.title }} at {{ session.starts_at }}"
+    )
     assert send_claimed(ids, job) == {"not_ours": 0, "sent": 2}
     assert send_claimed(ids, job) == {"not_ours": 2}  # a repeat of the job sends nothing
     outbox = {m.delivery_id: m for m in db.session.scalars(select(OutboxMessage))}
@@ -67,9 +79,12 @@ def test_outbox_sms_is_rendered_in_the_learners_zone_and_recorded_once(app, trai
 
 def test_outbox_email_has_escaped_html_a_footer_and_the_unsubscribe_headers(app, trainer):
     # Links untracked here (tests/integration/test_reading.py covers tracked ones): the join URL shows as written.
-    app.config.update(PUBLIC_BASE_URL="https://drip.example.org", INBOUND_EMAIL_DOMAIN="in.drip.example.org",
-                      TRACK_LINKS=False)
-    ts, learners, ids, job = claimed(trainer, 1, channel="email", body="Hello {{ name }}\n\nJoin: {{ session.join_url }}")
+    app.config.update(
+        PUBLIC_BASE_URL="https://drip.example.org", INBOUND_EMAIL_DOMAIN="in.drip.example.org", TRACK_LINKS=False
+    )
+    ts, learners, ids, job = claimed(
+        trainer, 1, channel="email", body="Hello {{ name }}\n\nJoin: {{ session.join_url }}"
+    )
     learners[0].name = "<b>Bob</b> & co"
     db.session.commit()
     send_claimed(ids, job)
@@ -83,7 +98,7 @@ def test_outbox_email_has_escaped_html_a_footer_and_the_unsubscribe_headers(app,
     assert '<a href="https://meet.example.com/x">' in message.html
     assert message.headers == {
         "List-Unsubscribe": f"<https://drip.example.org/u/{token}/one-click>, "
-                            f"<mailto:unsubscribe@in.drip.example.org?subject=unsubscribe-{token}>",
+        f"<mailto:unsubscribe@in.drip.example.org?subject=unsubscribe-{token}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Reply-To": f"reply+{d.reply_token}@in.drip.example.org",
     }
@@ -177,7 +192,10 @@ def test_one_off_messages_honour_opt_outs_and_go_through_the_channel(app, traine
     result = send_one_off(trainer, learner, "sms", "Thanks for your question!")
     message = db.session.scalar(select(OutboxMessage))
     assert (message.provider_message_id, message.delivery_id, message.trainer_id) == (
-        result.provider_message_id, None, trainer.id)
+        result.provider_message_id,
+        None,
+        trainer.id,
+    )
     optout.opt_out_sms(learner.phone, source="sms_keyword")
     db.session.commit()
     with pytest.raises(SendRefused, match="Opted out of SMS"):

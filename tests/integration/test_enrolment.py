@@ -1,4 +1,5 @@
 """Enrolment: due times stored per learner zone, late joiners, idempotence, and bulk speed."""
+
 from __future__ import annotations
 
 import time

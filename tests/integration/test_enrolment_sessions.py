@@ -1,4 +1,5 @@
 """Sessions: moving reschedules what is not yet sent, cancelling skips it, step edits follow."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -9,7 +10,12 @@ from drip.extensions import db
 from drip.models import Step
 from drip.services.programs.enrolment import enrol
 from drip.services.programs.sessions import (
-    SessionInvalid, cancel_session, create_session, session_phase, sync_step, update_session,
+    SessionInvalid,
+    cancel_session,
+    create_session,
+    session_phase,
+    sync_step,
+    update_session,
 )
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
@@ -25,8 +31,14 @@ def _enrolled(trainer, offsets=("-PT30M", "PT0S", "PT20M"), learners=2, **kw):
 
 def test_create_session_refuses_bad_fields_all_at_once(app, trainer):
     with pytest.raises(SessionInvalid) as caught:
-        create_session(trainer, title=" ", starts_at=NOW, ends_at=NOW - timedelta(hours=1), timezone="Mars/Base",
-                       sequence_ids=[999])
+        create_session(
+            trainer,
+            title=" ",
+            starts_at=NOW,
+            ends_at=NOW - timedelta(hours=1),
+            timezone="Mars/Base",
+            sequence_ids=[999],
+        )
     assert set(caught.value.errors) == {"title", "ends_at", "timezone", "sequence_ids"}
     with pytest.raises(SessionInvalid) as caught:
         create_session(trainer, title="x", starts_at=datetime(2026, 1, 1), ends_at=NOW, timezone="UTC")
@@ -42,7 +54,9 @@ def test_moving_a_session_moves_every_delivery_not_yet_sent(app, trainer):
     db.session.commit()
     before = {d.id: d.due_at for d in rows}
 
-    update_session(ts, starts_at=ts.starts_at + timedelta(minutes=1), ends_at=ts.ends_at + timedelta(minutes=1), now=NOW)
+    update_session(
+        ts, starts_at=ts.starts_at + timedelta(minutes=1), ends_at=ts.ends_at + timedelta(minutes=1), now=NOW
+    )
 
     after = {d.id: d for d in deliveries(ts.id)}
     assert after[rows[0].id].due_at == before[rows[0].id] and after[rows[0].id].status == "sent"
@@ -65,7 +79,10 @@ def test_moving_a_session_earlier_skips_steps_now_past_and_moving_it_back_revive
     ts, _ = _enrolled(trainer, learners=1)
     update_session(ts, starts_at=NOW + timedelta(minutes=10), ends_at=NOW + timedelta(hours=1), now=NOW)
     assert [(d.status, d.error_code) for d in deliveries(ts.id)] == [
-        ("skipped", "late"), ("scheduled", None), ("scheduled", None)]
+        ("skipped", "late"),
+        ("scheduled", None),
+        ("scheduled", None),
+    ]
     update_session(ts, starts_at=NOW + timedelta(hours=2), ends_at=NOW + timedelta(hours=3), now=NOW)
     assert [d.status for d in deliveries(ts.id)] == ["scheduled"] * 3
     assert deliveries(ts.id)[0].due_at == NOW + timedelta(hours=1, minutes=30)
@@ -85,8 +102,16 @@ def test_cancel_skips_pending_deliveries_only(app, trainer):
 
 def test_a_new_step_gets_deliveries_and_an_edited_one_moves(app, trainer):
     ts, sequence = _enrolled(trainer)
-    step = Step(sequence=sequence, position=3, kind="info", channel="email", anchor="end", offset="P1D",
-                subject="After", body="Thanks {{ first_name }}")
+    step = Step(
+        sequence=sequence,
+        position=3,
+        kind="info",
+        channel="email",
+        anchor="end",
+        offset="P1D",
+        subject="After",
+        body="Thanks {{ first_name }}",
+    )
     db.session.add(step)
     db.session.commit()
     assert sync_step(step, now=NOW) == 2

@@ -7,6 +7,7 @@ own host. Mid-campaign one worker host is cut off for 30 s, PostgreSQL restarts,
 host's clock runs 30 s ahead all along (faketime). Every message must reach the provider exactly
 once, none before it is due, and `unknown` only for messages in flight on the cut host.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,18 +45,35 @@ IN_FLIGHT = {"scheduled", "queued", "sending"}
 
 
 def _skip_reason() -> str | None:
-    return (hosts.available() or fleet_services.missing()
-            or (None if shutil.which("faketime") else "faketime is not installed (apt-get install faketime)"))
+    return (
+        hosts.available()
+        or fleet_services.missing()
+        or (None if shutil.which("faketime") else "faketime is not installed (apt-get install faketime)")
+    )
 
 
 def _worker_env(pg_url: str, redis_url: str, provider_url: str, instance: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SENDGRID_", "DRIP_"))
-           and k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TWILIO_", "SENDGRID_", "DRIP_")) and k not in ("DATABASE_URL", "REDIS_URL")
+    }
     env.update(twilio_env(provider_url))
-    env.update({"DATABASE_URL": pg_url, "REDIS_URL": redis_url, "DRIP_INSTANCE_PATH": str(instance),
-                "SECRET_KEY": "fleet-secret", "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "PYTHONUNBUFFERED": "1",
-                "DRIP_EMAIL_PROVIDER": "outbox", "DRIP_SMS_RATE": "0", "DRIP_DISPATCH_INTERVAL": "0.2",
-                "DRIP_RECOVERY_INTERVAL": "1", "DRIP_SENDING_LEASE_SECONDS": "90"})
+    env.update(
+        {
+            "DATABASE_URL": pg_url,
+            "REDIS_URL": redis_url,
+            "DRIP_INSTANCE_PATH": str(instance),
+            "SECRET_KEY": "fleet-secret",
+            "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+            "PYTHONUNBUFFERED": "1",
+            "DRIP_EMAIL_PROVIDER": "outbox",
+            "DRIP_SMS_RATE": "0",
+            "DRIP_DISPATCH_INTERVAL": "0.2",
+            "DRIP_RECOVERY_INTERVAL": "1",
+            "DRIP_SENDING_LEASE_SECONDS": "90",
+        }
+    )
     return env
 
 
@@ -74,8 +92,9 @@ def _jobs_run_by(network: hosts.Network, host: hosts.Host) -> set[str]:
 def _settled(app) -> Counter | None:
     try:
         with app.app_context():
-            counts = Counter(dict(db.session.execute(
-                select(Delivery.status, db.func.count()).group_by(Delivery.status)).all()))
+            counts = Counter(
+                dict(db.session.execute(select(Delivery.status, db.func.count()).group_by(Delivery.status)).all())
+            )
             db.session.remove()
     except Exception:  # PostgreSQL restarting: ask again
         return None
@@ -94,9 +113,16 @@ def test_a_fleet_on_separate_hosts_sends_each_message_once_and_never_early(tmp_p
             pg.start()
             pg.create_database()
             redis_url = fleet_services.start_redis(services)
-            app = create_app({"SQLALCHEMY_DATABASE_URI": pg.url.replace("postgresql://", "postgresql+psycopg://"),
-                              "REDIS_URL": redis_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "fleet-secret",
-                              "SMS_PROVIDER": "outbox", "EMAIL_PROVIDER": "outbox"})
+            app = create_app(
+                {
+                    "SQLALCHEMY_DATABASE_URI": pg.url.replace("postgresql://", "postgresql+psycopg://"),
+                    "REDIS_URL": redis_url,
+                    "INSTANCE_PATH": str(tmp_path),
+                    "SECRET_KEY": "fleet-secret",
+                    "SMS_PROVIDER": "outbox",
+                    "EMAIL_PROVIDER": "outbox",
+                }
+            )
             with app.app_context():
                 from flask_migrate import upgrade
 
@@ -114,7 +140,10 @@ def _campaign(network, pg, app, redis_url, provider_host, workers, tmp_path) -> 
     dump = tmp_path / "arrivals.json"
     provider = provider_host.start(
         [sys.executable, "-m", "bench.provider", "--host", provider_host.ip, "--latency", "0.1", "--dump", str(dump)],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"}, cwd=ROOT, log="provider")
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        cwd=ROOT,
+        log="provider",
+    )
     url = hosts.wait_until(lambda: _provider_url(network, "provider"), 20, "the fake provider's URL", network)
     env = _worker_env(pg.url, redis_url, url, tmp_path)
     argv = [sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"]
@@ -171,8 +200,11 @@ def _check(app, arrivals, counts, cut, cut_jobs, workers, events, finished) -> N
         db.session.remove()
     times = Counter(a["delivery_id"] for a in arrivals)
     twice = sorted(i for i, n in times.items() if n > 1)
-    early = [(a["delivery_id"], rows[a["delivery_id"]].due_at.timestamp() - a["at"]) for a in arrivals
-             if a["at"] < rows[a["delivery_id"]].due_at.timestamp()]
+    early = [
+        (a["delivery_id"], rows[a["delivery_id"]].due_at.timestamp() - a["at"])
+        for a in arrivals
+        if a["at"] < rows[a["delivery_id"]].due_at.timestamp()
+    ]
     unknown = {i for i, d in rows.items() if d.status == "unknown"}
     # A request in flight when the link went down may have reached the provider: such a delivery is
     # `unknown` (lease) or `failed` (the send gave up), never sent again, and only on the cut host.
@@ -180,19 +212,25 @@ def _check(app, arrivals, counts, cut, cut_jobs, workers, events, finished) -> N
     lost = sorted(i for i, d in rows.items() if i not in times and i not in doubtful)
     lateness = sorted(a["at"] - rows[a["delivery_id"]].due_at.timestamp() for a in arrivals)
     by_host = Counter(a["peer"] for a in arrivals)
-    print(f"\nfleet: {MESSAGES} messages due over {SPREAD:.0f} s, 3 worker hosts "
-          f"({workers[2].name} {AHEAD} s ahead), settled {finished:.0f} s after the first was due")
+    print(
+        f"\nfleet: {MESSAGES} messages due over {SPREAD:.0f} s, 3 worker hosts "
+        f"({workers[2].name} {AHEAD} s ahead), settled {finished:.0f} s after the first was due"
+    )
     for line in events:
         print("  " + line)
     print(f"  statuses: {dict(counts)}")
     print("  accepted per host: " + ", ".join(f"{h.name} {by_host.get(h.ip, 0)}" for h in workers))
-    print(f"  accepted {len(arrivals)}, twice {len(twice)}, early {len(early)}, lost {len(lost)}, "
-          f"unknown {len(unknown)}, failed {len(doubtful - unknown)} (of these accepted {len(doubtful & set(times))})")
+    print(
+        f"  accepted {len(arrivals)}, twice {len(twice)}, early {len(early)}, lost {len(lost)}, "
+        f"unknown {len(unknown)}, failed {len(doubtful - unknown)} (of these accepted {len(doubtful & set(times))})"
+    )
     slow = Counter(a["peer"] for a in arrivals if a["at"] - rows[a["delivery_id"]].due_at.timestamp() > 5)
     print("  more than 5 s late, per host: " + ", ".join(f"{h.name} {slow.get(h.ip, 0)}" for h in workers))
     if lateness:
-        print(f"  lateness: median {lateness[len(lateness) // 2]:.2f} s, p99 {lateness[int(len(lateness) * .99)]:.2f} s, "
-              f"max {lateness[-1]:.2f} s")
+        print(
+            f"  lateness: median {lateness[len(lateness) // 2]:.2f} s, p99 {lateness[int(len(lateness) * 0.99)]:.2f} s, "
+            f"max {lateness[-1]:.2f} s"
+        )
     assert twice == [], f"accepted more than once: {twice[:10]}"
     assert early == [], f"accepted before due (id, seconds early): {early[:10]}"
     assert lost == [], f"never accepted and not unknown: {lost[:10]} ({[rows[i].status for i in lost[:10]]})"

@@ -1,4 +1,5 @@
 """receive_email and the Inbound Parse translation: step lookup, quoted history, repeats, attachments."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,7 +11,14 @@ from drip.extensions import db
 from drip.models import InboundMessage, OutboxMessage, Reply, utcnow
 from drip.services.inbound.receive import receive_email
 from drip.channels.sendgrid_inbound import Attachment, MalformedEmail, parse_inbound
-from tests.support.inbound_factory import GMAIL_REPLY, inbound_parse_form, make_learner, make_session, make_step, sent_delivery
+from tests.support.inbound_factory import (
+    GMAIL_REPLY,
+    inbound_parse_form,
+    make_learner,
+    make_session,
+    make_step,
+    sent_delivery,
+)
 
 DOMAIN = "inbound.example.com"
 
@@ -26,10 +34,16 @@ def practice(email_app, trainer):
     """A practice email sent yesterday, a discussion email sent an hour ago: the latest is not the practice."""
     ts = make_session(trainer, starts_at=utcnow() - timedelta(days=2))
     ada = make_learner(trainer, phone=None, email="ada@example.com")
-    practice = sent_delivery(ts, ada, make_step(trainer, "practice", channel="email"),
-                             sent_at=utcnow() - timedelta(days=1), provider_message_id="Uh7XVYjxR8uiBXpA")
-    discussion = sent_delivery(ts, ada, make_step(trainer, "discussion", channel="email"),
-                               sent_at=utcnow() - timedelta(hours=1))
+    practice = sent_delivery(
+        ts,
+        ada,
+        make_step(trainer, "practice", channel="email"),
+        sent_at=utcnow() - timedelta(days=1),
+        provider_message_id="Uh7XVYjxR8uiBXpA",
+    )
+    discussion = sent_delivery(
+        ts, ada, make_step(trainer, "discussion", channel="email"), sent_at=utcnow() - timedelta(hours=1)
+    )
     return ts, ada, practice, discussion
 
 
@@ -38,7 +52,12 @@ def test_the_reply_address_names_the_step_and_the_quote_is_dropped(practice):
     form = inbound_parse_form(to=f"Tess <reply+{delivery.reply_token}@{DOMAIN}>")
     outcome = receive_email(parse_inbound(form))
     reply = db.session.get(Reply, outcome.reply_id)
-    assert (reply.kind, reply.step_id, reply.learner_id, reply.channel) == ("practice_report", delivery.step_id, ada.id, "email")
+    assert (reply.kind, reply.step_id, reply.learner_id, reply.channel) == (
+        "practice_report",
+        delivery.step_id,
+        ada.id,
+        "email",
+    )
     assert reply.body == "Tried the SBI model with my team lead today. Went much better than last time."
     assert "Situation-Behaviour-Impact" in db.session.get(InboundMessage, outcome.inbound_id).raw["text"]
 
@@ -51,8 +70,15 @@ def test_in_reply_to_finds_the_sendgrid_message(practice):
 
 def test_in_reply_to_finds_an_outbox_message(practice):
     _, _, delivery, _ = practice
-    db.session.add(OutboxMessage(delivery_id=delivery.id, channel="email", to_address="ada@example.com",
-                                 body="Practice", provider_message_id="outbox-123"))
+    db.session.add(
+        OutboxMessage(
+            delivery_id=delivery.id,
+            channel="email",
+            to_address="ada@example.com",
+            body="Practice",
+            provider_message_id="outbox-123",
+        )
+    )
     db.session.commit()
     form = inbound_parse_form(in_reply_to="<outbox-123@drip.local>")
     assert db.session.get(Reply, receive_email(parse_inbound(form)).reply_id).delivery_id == delivery.id

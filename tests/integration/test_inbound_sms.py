@@ -1,4 +1,5 @@
 """receive_sms against the real database: what each text becomes, and what it changes."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,11 @@ def test_a_text_during_a_live_session_is_a_question_on_its_board(app, trainer):
     assert outcome.kind == "live_question"
     assert outcome.answer == ts.acknowledgement
     question = db.session.get(LiveQuestion, outcome.question_id)
-    assert (question.session_id, question.learner_id, question.body) == (ts.id, ada.id, "How do I give feedback upwards?")
+    assert (question.session_id, question.learner_id, question.body) == (
+        ts.id,
+        ada.id,
+        "How do I give feedback upwards?",
+    )
     assert json.loads(event["data"])["question"]["body"] == "How do I give feedback upwards?"
     message = db.session.get(InboundMessage, outcome.inbound_id)
     assert message.raw["Body"] == "How do I give feedback upwards?" and message.routed_as == "live_question"
@@ -58,7 +63,12 @@ def test_a_reply_after_a_practice_step_is_a_practice_report(app, trainer):
     delivery = sent_delivery(ts, ada, step)
     outcome = receive_sms(sms_form("Tried it with my team, it worked"))
     reply = db.session.get(Reply, outcome.reply_id)
-    assert (reply.kind, reply.step_id, reply.delivery_id, reply.session_id) == ("practice_report", step.id, delivery.id, ts.id)
+    assert (reply.kind, reply.step_id, reply.delivery_id, reply.session_id) == (
+        "practice_report",
+        step.id,
+        delivery.id,
+        ts.id,
+    )
     assert reply.trainer_id == trainer.id and outcome.answer is None
 
 
@@ -93,7 +103,12 @@ def test_a_stranger_is_kept_and_shown_on_the_nearest_session(app, trainer):
     ts = make_session(trainer)
     outcome = receive_sms(sms_form("who is this?", sender="+14155550199"))
     reply = db.session.get(Reply, outcome.reply_id)
-    assert (reply.kind, reply.learner_id, reply.session_id, reply.trainer_id) == ("unclassified", None, ts.id, trainer.id)
+    assert (reply.kind, reply.learner_id, reply.session_id, reply.trainer_id) == (
+        "unclassified",
+        None,
+        ts.id,
+        trainer.id,
+    )
     assert db.session.get(InboundMessage, outcome.inbound_id).from_address == "+14155550199"
 
 
@@ -139,7 +154,10 @@ def test_a_shared_phone_answering_both_trainers_steps_reaches_both(app, trainer)
     sent_delivery(recent, theirs, make_step(other, "practice"), sent_at=utcnow() - timedelta(hours=1))
     receive_sms(sms_form("done it"))
     replies = {(r.learner_id, r.trainer_id, r.session_id, r.kind) for r in db.session.scalars(select(Reply))}
-    assert replies == {(mine.id, trainer.id, old.id, "practice_report"), (theirs.id, other.id, recent.id, "practice_report")}
+    assert replies == {
+        (mine.id, trainer.id, old.id, "practice_report"),
+        (theirs.id, other.id, recent.id, "practice_report"),
+    }
 
 
 def test_a_shared_phone_prefers_the_learner_in_a_live_session(app, trainer):

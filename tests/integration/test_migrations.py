@@ -1,4 +1,5 @@
 """The migrations build the schema the models describe."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 

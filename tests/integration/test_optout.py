@@ -1,4 +1,5 @@
 """Opt-out and opt-in: by phone across trainers, idempotent, recorded, honoured by queued deliveries."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -32,7 +33,9 @@ def test_stop_opts_the_number_out_for_every_trainer(app, trainer):
     assert optout.sms_blocked(mine) and not optout.sms_blocked(unrelated)
     assert not optout.email_blocked(mine)
     assert [(e.learner_id, e.action, e.source, e.detail) for e in _events()] == [
-        (mine.id, "opt_out", "sms_keyword", "STOP"), (theirs.id, "opt_out", "sms_keyword", "STOP")]
+        (mine.id, "opt_out", "sms_keyword", "STOP"),
+        (theirs.id, "opt_out", "sms_keyword", "STOP"),
+    ]
 
 
 def test_repeated_stop_changes_nothing(app, trainer):
@@ -79,7 +82,9 @@ def test_unsubscribe_one_learner_then_resubscribe(app, trainer):
     assert optout.resubscribe_email(mine) is True
     assert optout.resubscribe_email(mine) is False
     assert [(e.action, e.source) for e in optout.history(mine)] == [
-        ("opt_in", "unsubscribe_link"), ("opt_out", "unsubscribe_link")]
+        ("opt_in", "unsubscribe_link"),
+        ("opt_out", "unsubscribe_link"),
+    ]
 
 
 def test_help_text_uses_the_trainers_contact_line(app, trainer):

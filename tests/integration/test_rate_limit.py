@@ -135,8 +135,7 @@ def test_processes_share_the_rate(redis_url, prefix):
     start_at = time.time() + 2.0  # after every spawned interpreter has started
     context = multiprocessing.get_context("spawn")
     with context.Pool(processes) as pool:
-        results = pool.starmap(_acquire_in_process,
-                               [(redis_url, prefix, rate, each, start_at)] * processes)
+        results = pool.starmap(_acquire_in_process, [(redis_url, prefix, rate, each, start_at)] * processes)
     times = [t for result in results for t in result]
     n = processes * each
     assert len(times) == n

@@ -1,4 +1,5 @@
 """Read tracking end to end: links rewritten at send time, clicks through /l/, engagement states in the API."""
+
 from __future__ import annotations
 
 import re
@@ -65,7 +66,9 @@ def test_reader_active_silent_and_a_scanner_changes_nothing(app, client, trainer
     scanner = app.test_client()
     link = _paths(bodies[quiet.id])[0]
     assert scanner.head(link, headers={"User-Agent": BROWSER}).status_code == 302
-    assert scanner.get(link, headers={"User-Agent": "Mozilla/5.0 (compatible; Proofpoint URL Defense)"}).status_code == 302
+    assert (
+        scanner.get(link, headers={"User-Agent": "Mozilla/5.0 (compatible; Proofpoint URL Defense)"}).status_code == 302
+    )
     after_scan = api.get(f"/sessions/{ts.id}/engagement").get_json()
     assert after_scan == before
     flags = set(db.session.scalars(select(DeliveryRead.flag)))
@@ -73,8 +76,17 @@ def test_reader_active_silent_and_a_scanner_changes_nothing(app, client, trainer
 
     assert app.test_client().get(_paths(bodies[reader.id])[0], headers={"User-Agent": BROWSER}).status_code == 302
     delivery = db.session.scalar(select(Delivery).where(Delivery.learner_id == talker.id))
-    db.session.add(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=talker.id, step_id=delivery.step_id,
-                         kind="unclassified", channel="sms", body="Thanks!"))
+    db.session.add(
+        Reply(
+            trainer_id=trainer.id,
+            session_id=ts.id,
+            learner_id=talker.id,
+            step_id=delivery.step_id,
+            kind="unclassified",
+            channel="sms",
+            body="Thanks!",
+        )
+    )
     db.session.commit()
 
     found = api.get(f"/sessions/{ts.id}/engagement").get_json()
@@ -105,8 +117,13 @@ def test_sendgrid_opens_and_clicks_count_as_reads_but_machine_opens_do_not(app, 
         {"event": "open", "delivery_id": str(ids[opener.id]), "sg_event_id": "e1", "useragent": BROWSER},
         {"event": "open", "delivery_id": str(ids[opener.id]), "sg_event_id": "e2", "useragent": BROWSER},
         {"event": "open", "delivery_id": str(ids[prefetched.id]), "sg_event_id": "e3", "sg_machine_open": True},
-        {"event": "click", "delivery_id": str(ids[clicker.id]), "sg_event_id": "e4", "useragent": BROWSER,
-         "url": "https://example.com"},
+        {
+            "event": "click",
+            "delivery_id": str(ids[clicker.id]),
+            "sg_event_id": "e4",
+            "useragent": BROWSER,
+            "url": "https://example.com",
+        },
     ]
     # The signed Event Webhook stores the batch; a worker's applier records the reads (drained here).
     assert post_events(client, signing, events).status_code in (200, 202, 204)

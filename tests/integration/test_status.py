@@ -1,4 +1,5 @@
 """transitions.report(): the forward-only rule of provider reports, for every pair of statuses."""
+
 from __future__ import annotations
 
 import itertools
@@ -16,9 +17,15 @@ FORWARD = ["queued", "sending", "sent", "delivered"]
 FINAL = ["delivered", "undelivered", "failed"]
 
 
-@pytest.mark.parametrize("start,target", list(itertools.product(
-    ["scheduled", "queued", "sending", "unknown", "sent", "delivered", "undelivered", "failed", "skipped"],
-    ["sent", "delivered", "undelivered", "failed"])))
+@pytest.mark.parametrize(
+    "start,target",
+    list(
+        itertools.product(
+            ["scheduled", "queued", "sending", "unknown", "sent", "delivered", "undelivered", "failed", "skipped"],
+            ["sent", "delivered", "undelivered", "failed"],
+        )
+    ),
+)
 def test_report_moves_only_forward(app, trainer, start, target):
     delivery = make_delivery(make_learner(trainer), status=start)
     moved = report(delivery.id, target)
@@ -58,5 +65,6 @@ def test_callback_for_a_message_drip_does_not_know_is_kept(app):
     assert intake.store_twilio_status({"MessageSid": "SMnobody", "MessageStatus": "delivered"}) is True
     assert drain() == 1
     from drip.models import ProviderEvent
+
     event = db.session.scalar(db.select(ProviderEvent))
     assert (event.delivery_id, event.event_id) == (None, "SMnobody:delivered")

@@ -1,4 +1,5 @@
 """End to end with real worker processes on real Redis: on time, exactly once, moved when the session moves."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -27,7 +28,8 @@ def _outbox_by_delivery() -> dict[int, list[OutboxMessage]]:
 
 
 def test_each_step_leaves_within_two_seconds_of_its_due_time_exactly_once_and_moves_with_its_session(
-        app, trainer, app_config, tmp_path):
+    app, trainer, app_config, tmp_path
+):
     with Workers(worker_env(app_config), tmp_path) as workers:
         workers.start(2)
         steps = ["-PT30S", "PT0S", "PT20S"]
@@ -38,11 +40,16 @@ def test_each_step_leaves_within_two_seconds_of_its_due_time_exactly_once_and_mo
         enrol(moving, make_learners(trainer, 3), now=now)
         first_moving = [d.id for d in deliveries(moving.id) if d.due_at == moving.starts_at - timedelta(seconds=30)]
 
-        wait_for(lambda: all(d.status == "sent" for d in deliveries() if d.id in first_moving), 20, workers,
-                 "the moving session's first step sent")
+        wait_for(
+            lambda: all(d.status == "sent" for d in deliveries() if d.id in first_moving),
+            20,
+            workers,
+            "the moving session's first step sent",
+        )
         before = {d.id: d.due_at for d in deliveries(moving.id)}
-        update_session(moving, starts_at=moving.starts_at + timedelta(minutes=1),
-                       ends_at=moving.ends_at + timedelta(minutes=1))
+        update_session(
+            moving, starts_at=moving.starts_at + timedelta(minutes=1), ends_at=moving.ends_at + timedelta(minutes=1)
+        )
 
         wait_for(lambda: all(d.status == "sent" for d in deliveries(on_time.id)), 60, workers, "all on-time steps sent")
         outbox = _outbox_by_delivery()
@@ -72,7 +79,8 @@ def _due_now(trainer, count: int) -> list[int]:
 
 @pytest.mark.parametrize("provider, worker_class", [("outbox", "simple"), ("twilio", "simple"), ("twilio", "fork")])
 def test_a_thousand_due_at_once_with_two_workers_are_each_sent_exactly_once(
-        app, trainer, app_config, tmp_path, provider, worker_class):
+    app, trainer, app_config, tmp_path, provider, worker_class
+):
     with FakeProvider() as fake:
         settings = twilio_settings(fake.url) if provider == "twilio" else {}
         settings["WORKER_CLASS"] = worker_class  # fork: RQ's work horse per batch job
@@ -83,8 +91,7 @@ def test_a_thousand_due_at_once_with_two_workers_are_each_sent_exactly_once(
             counts = wait_for(settled(1000), 90, workers, "1,000 deliveries settled")
             elapsed = (utcnow() - started).total_seconds()
         accepted = Counter(m["delivery_id"] for m in fake.accepted)
-    sent_by = accepted if provider == "twilio" else Counter(
-        db.session.scalars(select(OutboxMessage.delivery_id)))
+    sent_by = accepted if provider == "twilio" else Counter(db.session.scalars(select(OutboxMessage.delivery_id)))
     print(f"\n1,000 via {provider}, 2 {worker_class} workers: settled {elapsed:.1f} s after start (including start-up)")
     assert counts == {"sent": 1000}
     assert sorted(sent_by) == sorted(ids) and set(sent_by.values()) == {1}

@@ -1,4 +1,5 @@
 """Faults with real worker processes: a worker SIGKILLed mid-batch, Redis flushed mid-campaign."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -29,7 +30,8 @@ def _due_now(trainer) -> list[int]:
 
 
 def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice_and_everything_sent_or_unknown(
-        app, trainer, app_config, tmp_path):
+    app, trainer, app_config, tmp_path
+):
     with FakeProvider(latency=0.4) as fake:  # slow answers: the kill lands while sends are in flight
         ids = _due_now(trainer)
         env = worker_env(app_config, **twilio_settings(fake.url), SENDING_LEASE_SECONDS="3")

@@ -1,4 +1,5 @@
 """Real `flask drip worker` processes for the engine tests: start, wait for, stop, always with deadlines."""
+
 from __future__ import annotations
 
 import os
@@ -22,22 +23,39 @@ IN_FLIGHT = {"scheduled", "queued", "sending"}
 def worker_env(app_config: dict, **settings: str) -> dict[str, str]:
     """The environment of a worker sharing the test's database and Redis; settings are DRIP_* overrides."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SENDGRID_", "DRIP_"))}
-    env.update({
-        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": app_config["REDIS_URL"],
-        "DRIP_INSTANCE_PATH": app_config["INSTANCE_PATH"], "SECRET_KEY": app_config["SECRET_KEY"],
-        "PUBLIC_BASE_URL": app_config["PUBLIC_BASE_URL"], "PYTHONUNBUFFERED": "1",
-        "DRIP_SMS_PROVIDER": "outbox", "DRIP_EMAIL_PROVIDER": "outbox", "DRIP_SMS_RATE": "0",
-        "DRIP_DISPATCH_INTERVAL": "0.2", "DRIP_RECOVERY_INTERVAL": "1",
-    })
-    env.update({key if key.startswith(("TWILIO_", "PUBLIC_")) else f"DRIP_{key}": str(value)
-                for key, value in settings.items()})
+    env.update(
+        {
+            "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": app_config["REDIS_URL"],
+            "DRIP_INSTANCE_PATH": app_config["INSTANCE_PATH"],
+            "SECRET_KEY": app_config["SECRET_KEY"],
+            "PUBLIC_BASE_URL": app_config["PUBLIC_BASE_URL"],
+            "PYTHONUNBUFFERED": "1",
+            "DRIP_SMS_PROVIDER": "outbox",
+            "DRIP_EMAIL_PROVIDER": "outbox",
+            "DRIP_SMS_RATE": "0",
+            "DRIP_DISPATCH_INTERVAL": "0.2",
+            "DRIP_RECOVERY_INTERVAL": "1",
+        }
+    )
+    env.update(
+        {
+            key if key.startswith(("TWILIO_", "PUBLIC_")) else f"DRIP_{key}": str(value)
+            for key, value in settings.items()
+        }
+    )
     return env
 
 
 def twilio_settings(fake_url: str) -> dict[str, str]:
     """Settings sending SMS through the real twilio library to the fake provider."""
-    return {"SMS_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_FROM_NUMBER": "+15005550001", "TWILIO_API_BASE": fake_url}
+    return {
+        "SMS_PROVIDER": "twilio",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": "+15005550001",
+        "TWILIO_API_BASE": fake_url,
+    }
 
 
 class Workers:
@@ -52,8 +70,13 @@ class Workers:
         started = []
         for _ in range(count):
             log = (self.folder / f"worker-{len(self.processes)}.log").open("wb")
-            process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"],
-                                       cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             log.close()
             self.processes.append(process)
             started.append(process)
@@ -66,8 +89,9 @@ class Workers:
 
     def logs(self) -> str:
         """The end of every worker's log."""
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}"
-                         for p in sorted(self.folder.glob("worker-*.log")))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in sorted(self.folder.glob("worker-*.log"))
+        )
 
     def kill(self, process: subprocess.Popen) -> None:
         """SIGKILL a worker and its children (RQ's scheduler), as when its machine dies."""
@@ -136,7 +160,9 @@ def statuses() -> Counter:
 
 def settled(expected: int):
     """A condition: every delivery reached an outcome (nothing scheduled, queued or sending)."""
+
     def check():
         counts = statuses()
         return counts if sum(counts.values()) == expected and not counts.keys() & IN_FLIGHT else None
+
     return check

@@ -1,4 +1,5 @@
 """The services host of the fleet test: a throwaway PostgreSQL cluster and a Redis, each on its link only."""
+
 from __future__ import annotations
 
 import glob
@@ -46,8 +47,26 @@ class PostgresOnHost:
         user = pwd.getpwnam(PG_USER)
         os.chown(self.folder, user.pw_uid, user.pw_gid)
         self.data = self.folder / "data"
-        subprocess.run(["runuser", "-u", PG_USER, "--", _binary("initdb"), "-D", str(self.data), "-A", "trust",
-                        "-U", "postgres", "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                "runuser",
+                "-u",
+                PG_USER,
+                "--",
+                _binary("initdb"),
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            capture_output=True,
+        )
         subnet = host.ip.rsplit(".", 1)[0]
         with (self.data / "pg_hba.conf").open("a") as hba:
             hba.write(f"host all all {subnet}.0/24 trust\n")
@@ -56,11 +75,28 @@ class PostgresOnHost:
 
     def start(self) -> None:
         """Start the server (listening on the host's address only) and wait until it accepts connections."""
-        argv = [_binary("postgres"), "-D", str(self.data), "-c", f"listen_addresses={self.host.ip}",
-                "-c", "port=5432", "-c", f"unix_socket_directories={self.folder}", "-c", "fsync=off",
-                "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300"]
-        self.process = self.host.start(argv, env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}, log="postgres",
-                                       user=PG_USER)
+        argv = [
+            _binary("postgres"),
+            "-D",
+            str(self.data),
+            "-c",
+            f"listen_addresses={self.host.ip}",
+            "-c",
+            "port=5432",
+            "-c",
+            f"unix_socket_directories={self.folder}",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=300",
+        ]
+        self.process = self.host.start(
+            argv, env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8"}, log="postgres", user=PG_USER
+        )
         wait_until(self.ready, 30, "PostgreSQL to accept connections")
 
     def ready(self) -> bool:
@@ -98,8 +134,19 @@ def start_redis(host: Host) -> str:
     """A Redis server on the host's address only (nothing saved); returns its URL once it answers."""
     import redis
 
-    argv = ["redis-server", "--bind", host.ip, "--port", "6379", "--save", "", "--appendonly", "no",
-            "--protected-mode", "no"]
+    argv = [
+        "redis-server",
+        "--bind",
+        host.ip,
+        "--port",
+        "6379",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--protected-mode",
+        "no",
+    ]
     process = host.start(argv, env={"PATH": os.environ["PATH"]}, log="redis")
     url = f"redis://{host.ip}:6379/0"
 

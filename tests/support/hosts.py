@@ -5,6 +5,7 @@ others only over the links, and taking a host's link down cuts it off as a pulle
 test process takes part as the "control" host (a veth from the root namespace to the bridge).
 Linux only, as root; `available()` says why not otherwise.
 """
+
 from __future__ import annotations
 
 import os
@@ -53,13 +54,21 @@ class Host:
         _ip("link", "set", "eth0", "up", ns=self.ns)
         _ip("link", "set", outside, "master", "br0", "up", ns=network.ns)
 
-    def start(self, argv: list[str], *, env: dict[str, str], log: str, cwd: Path | None = None,
-              user: str | None = None) -> subprocess.Popen:
+    def start(
+        self, argv: list[str], *, env: dict[str, str], log: str, cwd: Path | None = None, user: str | None = None
+    ) -> subprocess.Popen:
         """Start a process inside this host (as `user` if given), its output in the network's folder."""
         prefix = ["ip", "netns", "exec", self.ns] + (["runuser", "-u", user, "--"] if user else [])
         with (self.network.folder / f"{self.name}-{log}.log").open("ab") as out:
-            process = subprocess.Popen(prefix + argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True)
+            process = subprocess.Popen(
+                prefix + argv,
+                env=env,
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
@@ -130,8 +139,9 @@ class Network:
 
     def logs(self, chars: int = 3000) -> str:
         """The end of every process's log."""
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-chars:]}"
-                         for p in sorted(self.folder.glob("*.log")))
+        return "\n".join(
+            f"--- {p.name}\n{p.read_text(errors='replace')[-chars:]}" for p in sorted(self.folder.glob("*.log"))
+        )
 
     def __enter__(self) -> "Network":
         return self

@@ -1,4 +1,5 @@
 """What a worker's appliers do, run in the test's own process: apply every stored webhook now."""
+
 from __future__ import annotations
 
 
@@ -26,8 +27,10 @@ def wait_applied(seconds: float = 30.0) -> None:
     while True:
         drain()
         db.session.rollback()
-        left = sum(db.session.scalar(select(func.count()).select_from(model).where(model.applied_at.is_(None))) or 0
-                   for model in (InboundReceipt, ProviderEvent))
+        left = sum(
+            db.session.scalar(select(func.count()).select_from(model).where(model.applied_at.is_(None))) or 0
+            for model in (InboundReceipt, ProviderEvent)
+        )
         if not left:
             return
         assert time.monotonic() < deadline, f"{left} stored webhooks still unapplied"

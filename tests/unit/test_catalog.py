@@ -1,4 +1,5 @@
 """domain/catalog.py: the vocabulary is one consistent table."""
+
 from __future__ import annotations
 
 from drip.domain import catalog

@@ -1,4 +1,5 @@
 """Configuration read from the environment."""
+
 from __future__ import annotations
 
 from drip import config

@@ -1,4 +1,5 @@
 """Pure pieces of the inbound side: the projector's anonymous copy, CSV cells, the webhook token."""
+
 from __future__ import annotations
 
 from drip.services.board.stream import anonymous
@@ -15,7 +16,15 @@ def test_the_projector_copy_has_no_name_and_no_hidden_text():
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_quoted():
     assert [_cell(v) for v in ("=1+1", "+44 20", "-2", "@SUM(A1)", "\tx", "fine", None, 3)] == [
-        "'=1+1", "'+44 20", "'-2", "'@SUM(A1)", "'\tx", "fine", "", "3"]
+        "'=1+1",
+        "'+44 20",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tx",
+        "fine",
+        "",
+        "3",
+    ]
 
 
 def test_the_webhook_token_is_stable_per_secret_key():

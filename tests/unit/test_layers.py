@@ -1,4 +1,5 @@
 """The layers of STYLE.md hold: domain/ is pure, channels/ never reach the models, views never the engine."""
+
 from __future__ import annotations
 
 import ast
@@ -20,14 +21,34 @@ def imports(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("folder,forbidden", [
-    ("domain", ("flask", "sqlalchemy", "redis", "rq", "twilio", "sendgrid", "drip.models", "drip.extensions",
-                "drip.services", "drip.web")),
-    ("channels", ("drip.models", "drip.services", "drip.web", "drip.extensions")),
-])
+@pytest.mark.parametrize(
+    "folder,forbidden",
+    [
+        (
+            "domain",
+            (
+                "flask",
+                "sqlalchemy",
+                "redis",
+                "rq",
+                "twilio",
+                "sendgrid",
+                "drip.models",
+                "drip.extensions",
+                "drip.services",
+                "drip.web",
+            ),
+        ),
+        ("channels", ("drip.models", "drip.services", "drip.web", "drip.extensions")),
+    ],
+)
 def test_a_layer_does_not_import_what_lies_above_it(folder, forbidden):
     files = sorted((PACKAGE / folder).rglob("*.py"))
     assert files
-    wrong = sorted(f"{path.relative_to(PACKAGE)} imports {name}" for path in files for name in imports(path)
-                   if name.startswith(forbidden))
+    wrong = sorted(
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in files
+        for name in imports(path)
+        if name.startswith(forbidden)
+    )
     assert wrong == []

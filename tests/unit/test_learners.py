@@ -1,4 +1,5 @@
 """Learner checks, CSV previews and storing learners once per person."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from drip.services.learners.upsert import (
-    MAX_CSV_ROWS, LearnerInput, LearnerInvalid, decode_upload, parse_csv, upsert_learners, validate_learner,
+    MAX_CSV_ROWS,
+    LearnerInput,
+    LearnerInvalid,
+    decode_upload,
+    parse_csv,
+    upsert_learners,
+    validate_learner,
 )
 
 HEADER = "name,phone,email,timezone,external_id\n"
@@ -78,7 +85,9 @@ def test_duplicates_within_the_file_are_flagged():
     )
     preview = parse_csv(text, default_region="US")
     assert [(e.row, e.message) for e in preview.errors] == [
-        (3, "same phone as row 2"), (5, "same email as row 4"), (6, "same external id as row 2"),
+        (3, "same phone as row 2"),
+        (5, "same email as row 4"),
+        (6, "same external id as row 2"),
     ]
 
 
@@ -145,14 +154,21 @@ def test_a_huge_field_is_an_error_not_a_crash():
 
 # --- storing ------------------------------------------------------------------------------------
 
+
 def test_upsert_creates_then_updates_the_same_person(app, trainer):
     from drip.extensions import db
 
-    first = upsert_learners(trainer, [LearnerInput("Ana", "+12015550123", None), LearnerInput("Bo", None, "bo@example.com")])
+    first = upsert_learners(
+        trainer, [LearnerInput("Ana", "+12015550123", None), LearnerInput("Bo", None, "bo@example.com")]
+    )
     db.session.commit()
     assert [created for _, created in first] == [True, True]
     again = upsert_learners(
-        trainer, [LearnerInput("Ana Lima", "+12015550123", "ana@example.com"), LearnerInput("Bo", None, "bo@example.com", "UTC")]
+        trainer,
+        [
+            LearnerInput("Ana Lima", "+12015550123", "ana@example.com"),
+            LearnerInput("Bo", None, "bo@example.com", "UTC"),
+        ],
     )
     db.session.commit()
     assert [created for _, created in again] == [False, False]

@@ -1,4 +1,5 @@
 """Pure rules of the lurker loop: link tokens and scanners, engagement states and falling, digest answers and SMS fit."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -25,13 +26,19 @@ def test_tokens_round_trip_and_refuse_forgeries_and_other_purposes():
 
 def test_rewrite_keeps_trailing_punctuation_outside_the_link():
     text = "Slides: https://ex.com/a?b=1. Join (https://meet.ex.com/x), bye"
-    assert links.rewrite(text, lambda url: f"<{url}>") == "Slides: <https://ex.com/a?b=1>. Join (<https://meet.ex.com/x>), bye"
+    assert (
+        links.rewrite(text, lambda url: f"<{url}>")
+        == "Slides: <https://ex.com/a?b=1>. Join (<https://meet.ex.com/x>), bye"
+    )
 
 
 def test_scanner_flags():
     sent = NOW - timedelta(seconds=3)
-    flag = lambda **kw: links.scanner_flag(**{"method": "GET", "user_agent": BROWSER, "has_cookie": False,  # noqa: E731
-                                              "sent_at": NOW - timedelta(minutes=5), "now": NOW, **kw})
+
+    def flag(**kw):
+        base = {"method": "GET", "user_agent": BROWSER, "has_cookie": False, "sent_at": NOW - timedelta(minutes=5)}
+        return links.scanner_flag(**{**base, "now": NOW, **kw})
+
     assert flag() is None
     assert flag(method="HEAD") == "head"
     assert flag(user_agent="Mozilla/5.0 (compatible; Barracuda Sentinel)") == "scanner_agent"
@@ -41,8 +48,10 @@ def test_scanner_flags():
 
 
 def test_states_and_the_opt_out_that_outranks_them():
-    facts = lambda **kw: engagement.LearnerFacts(**{"learner_id": 1, "received": 2, "read": False,  # noqa: E731
-                                                    "replied": False, "opted_out": False, **kw})
+    def facts(**kw):
+        base = {"learner_id": 1, "received": 2, "read": False, "replied": False, "opted_out": False}
+        return engagement.LearnerFacts(**{**base, **kw})
+
     assert engagement.state(facts(read=True, replied=True)) == "active"
     assert engagement.state(facts(read=True)) == "reader"
     assert engagement.state(facts()) == "silent"

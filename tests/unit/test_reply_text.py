@@ -97,8 +97,11 @@ APPLE_MAIL_DESKTOP = """Giving feedback on the same day made the difference.
 @pytest.mark.parametrize(
     "raw, visible",
     [
-        pytest.param(GMAIL, "I tried the feedback model with my team today.\n"
-                     "It went well, two people asked for follow-ups.", id="gmail"),
+        pytest.param(
+            GMAIL,
+            "I tried the feedback model with my team today.\nIt went well, two people asked for follow-ups.",
+            id="gmail",
+        ),
         pytest.param(GMAIL_WRAPPED_ATTRIBUTION, "Option 2 please", id="gmail-wrapped-attribution"),
         pytest.param(GMAIL_FRENCH, "Je choisis 2", id="gmail-french"),
         pytest.param(OUTLOOK_DESKTOP, "I practised twice this week - the second time was easier.", id="outlook"),
@@ -134,7 +137,10 @@ def test_unmarked_name_block_is_kept():
 
 
 def test_thanks_as_first_words_is_kept():
-    assert visible_reply("Thanks, the examples helped.\nI used SBI twice.") == "Thanks, the examples helped.\nI used SBI twice."
+    assert (
+        visible_reply("Thanks, the examples helped.\nI used SBI twice.")
+        == "Thanks, the examples helped.\nI used SBI twice."
+    )
 
 
 def test_hyphen_lists_are_not_signatures():
@@ -179,7 +185,7 @@ OUTLOOK_HTML = (
 )
 
 APPLE_HTML = (
-    '<html><body><div>Practised with my manager.</div><div><br></div><div>Ana</div><div><br>'
+    "<html><body><div>Practised with my manager.</div><div><br></div><div>Ana</div><div><br>"
     '<blockquote type="cite"><div>On 4 Mar 2025, at 09:00, Dana Trainer &lt;reply+abc@in.drip.example&gt; '
     "wrote:</div><br><div><div>How did it go?</div></div></blockquote></div></body></html>"
 )
@@ -219,9 +225,34 @@ def test_html_lists_and_preformatted_text():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_WORDS = st.lists(st.sampled_from(["I", "tried", "it", "with", "my", "team", "twice", "and", "it", "worked",
-                                   "Ça", "marché", "gut", "bien", "2", "B", "🙂", "today", "next", "time"]),
-                  min_size=1, max_size=12).map(" ".join)
+_WORDS = st.lists(
+    st.sampled_from(
+        [
+            "I",
+            "tried",
+            "it",
+            "with",
+            "my",
+            "team",
+            "twice",
+            "and",
+            "it",
+            "worked",
+            "Ça",
+            "marché",
+            "gut",
+            "bien",
+            "2",
+            "B",
+            "🙂",
+            "today",
+            "next",
+            "time",
+        ]
+    ),
+    min_size=1,
+    max_size=12,
+).map(" ".join)
 _ATTRIBUTIONS = [
     "On Tue, Mar 4, 2025 at 9:00 AM Dana <reply+abc@in.drip.example> wrote:",
     "Le mar. 4 mars 2025 à 09:00, Dana <reply+abc@in.drip.example> a écrit :",
@@ -230,8 +261,7 @@ _ATTRIBUTIONS = [
 
 
 @settings(max_examples=150, deadline=None)
-@given(lines=st.lists(_WORDS, min_size=1, max_size=4), attribution=st.sampled_from(_ATTRIBUTIONS),
-       below=st.booleans())
+@given(lines=st.lists(_WORDS, min_size=1, max_size=4), attribution=st.sampled_from(_ATTRIBUTIONS), below=st.booleans())
 def test_the_learners_lines_survive_above_or_below_the_quote(lines, attribution, below):
     said = "\n".join(lines)
     quote = f"{attribution}\n> Hi Ana, how did it go?\n> Dana"

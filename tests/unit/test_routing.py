@@ -20,8 +20,16 @@ CHOICES = ("Feedback", "Delegation", "Difficult conversations")
 
 
 def step(delivery_id, kind, sent_at, *, session_id=1, channel="sms", choices=(), answered=False):
-    return SentStep(delivery_id, step_id=delivery_id * 10, session_id=session_id, kind=kind,
-                    channel=channel, sent_at=sent_at, choices=choices, answered=answered)
+    return SentStep(
+        delivery_id,
+        step_id=delivery_id * 10,
+        session_id=session_id,
+        kind=kind,
+        channel=channel,
+        sent_at=sent_at,
+        choices=choices,
+        answered=answered,
+    )
 
 
 def learner(*, sessions=(LIVE,), steps=(), opted_out=None):
@@ -34,16 +42,33 @@ def sms(body, context, now, **kwargs):
 
 # --- keywords --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "body, expected",
     [
-        ("STOP", "opt_out"), ("stop", "opt_out"), ("  Stop.  ", "opt_out"), ("STOP!!", "opt_out"),
-        ("StopAll", "opt_out"), ("unsubscribe", "opt_out"), ("Cancel", "opt_out"), ("END", "opt_out"),
-        ("quit", "opt_out"), ("ＳＴＯＰ", "opt_out"),
-        ("START", "opt_in"), ("yes", "opt_in"), ("Unstop", "opt_in"),
-        ("HELP", "help"), ("info?", "help"),
-        ("stop sending me this", None), ("please stop", None), ("help me with feedback", None),
-        ("STOPP", None), ("", None), ("   ", None), ("😀", None), ("S T O P", None),
+        ("STOP", "opt_out"),
+        ("stop", "opt_out"),
+        ("  Stop.  ", "opt_out"),
+        ("STOP!!", "opt_out"),
+        ("StopAll", "opt_out"),
+        ("unsubscribe", "opt_out"),
+        ("Cancel", "opt_out"),
+        ("END", "opt_out"),
+        ("quit", "opt_out"),
+        ("ＳＴＯＰ", "opt_out"),
+        ("START", "opt_in"),
+        ("yes", "opt_in"),
+        ("Unstop", "opt_in"),
+        ("HELP", "help"),
+        ("info?", "help"),
+        ("stop sending me this", None),
+        ("please stop", None),
+        ("help me with feedback", None),
+        ("STOPP", None),
+        ("", None),
+        ("   ", None),
+        ("😀", None),
+        ("S T O P", None),
     ],
 )
 def test_classify_keyword(body, expected):
@@ -85,6 +110,7 @@ def test_yes_when_opt_out_state_unknown_opts_in():
 
 
 # --- live questions --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "now, live",
@@ -136,6 +162,7 @@ def test_emoji_and_long_bodies_are_live_questions():
 
 # --- join keywords ---------------------------------------------------------------------------
 
+
 def test_unknown_sender_joins_a_live_session_by_keyword():
     assert sms(" feedback24 ", None, START, joinable_sessions=(LIVE,)) == Route("join", session_id=1)
 
@@ -161,9 +188,24 @@ NOW = END + timedelta(days=2)
 
 @pytest.mark.parametrize(
     "body, index",
-    [("2", 1), ("2.", 1), (" 2 ", 1), ("#2", 1), ("2)", 1), ("(3)", 2), ("two", 1), ("Two!", 1),
-     ("option 1", 0), ("delegation", 1), ("DELEGATION.", 1), ("“Delegation”", 1),
-     ("difficult   conversations", 2), ("2. Delegation", 1), ("deleg", 1), ("fee", 0)],
+    [
+        ("2", 1),
+        ("2.", 1),
+        (" 2 ", 1),
+        ("#2", 1),
+        ("2)", 1),
+        ("(3)", 2),
+        ("two", 1),
+        ("Two!", 1),
+        ("option 1", 0),
+        ("delegation", 1),
+        ("DELEGATION.", 1),
+        ("“Delegation”", 1),
+        ("difficult   conversations", 2),
+        ("2. Delegation", 1),
+        ("deleg", 1),
+        ("fee", 0),
+    ],
 )
 def test_poll_answers(body, index):
     poll = step(5, "poll", NOW - timedelta(days=1), choices=CHOICES)
@@ -221,6 +263,7 @@ def test_1600_character_practice_report():
 
 # --- email replies ---------------------------------------------------------------------------
 
+
 def email(body, context, now, **kwargs):
     return route(body, channel="email", context=context, now=now, **kwargs)
 
@@ -247,10 +290,13 @@ def test_email_reply_to_an_old_step_still_answers_it():
 
 def test_email_reply_address_not_in_context_falls_back_to_latest_step():
     practice = step(2, "practice", NOW - timedelta(days=1), channel="email")
-    assert email("Report", learner(steps=(practice,)), NOW, replied_delivery_id=999) == Route("practice_report", 1, 2, 20)
+    assert email("Report", learner(steps=(practice,)), NOW, replied_delivery_id=999) == Route(
+        "practice_report", 1, 2, 20
+    )
 
 
 # --- nothing to attach to --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("body", ["", "   ", "\n\t "])
 def test_empty_bodies_are_unclassified_even_when_live(body):
@@ -274,8 +320,23 @@ FOUR = ("Techniques", "Tricky situations", "Theory", "Practice time")
 
 @pytest.mark.parametrize(
     "body, index",
-    [("2", 1), ("2)", 1), ("#2", 1), ("option 2", 1), ("Option 2.", 1), ("B", 1), ("b.", 1), ("(b)", 1),
-     (" b ", 1), ("choice b", 1), ("d", 3), ("tricky situations", 1), ("THEORY!", 2), ("4", 3), ("a)", 0)],
+    [
+        ("2", 1),
+        ("2)", 1),
+        ("#2", 1),
+        ("option 2", 1),
+        ("Option 2.", 1),
+        ("B", 1),
+        ("b.", 1),
+        ("(b)", 1),
+        (" b ", 1),
+        ("choice b", 1),
+        ("d", 3),
+        ("tricky situations", 1),
+        ("THEORY!", 2),
+        ("4", 3),
+        ("a)", 0),
+    ],
 )
 def test_choice_forms(body, index):
     assert parse_choice(body, FOUR) == index
@@ -303,26 +364,76 @@ PRACTICE_AFTER = step(7, "practice", END + timedelta(minutes=5))
         pytest.param((POLL_EARLY,), "2", BEFORE, Route("poll_vote", 1, 1, 10, choice_index=1), id="vote-7-min-before"),
         pytest.param((POLL_EARLY,), "How do I start?", BEFORE, Route("live_question", 1), id="question-7-min-before"),
         pytest.param((POLL_DAY_BEFORE,), "2", BEFORE, Route("live_question", 1), id="old-poll-gives-way-to-board"),
-        pytest.param((LIVE_POLL,), "b", START + timedelta(minutes=21), Route("poll_vote", 1, 3, 30, choice_index=1),
-                     id="live-poll-vote"),
-        pytest.param((LIVE_POLL,), "3", END + timedelta(minutes=10), Route("poll_vote", 1, 3, 30, choice_index=2),
-                     id="live-poll-vote-late-in-session"),
-        pytest.param((LIVE_POLL,), "Is theory enough?", START + timedelta(minutes=21), Route("live_question", 1),
-                     id="free-text-during-live-poll"),
-        pytest.param((ANSWERED_POLL,), "2", START + timedelta(minutes=25), Route("live_question", 1),
-                     id="answered-poll-gives-way-to-board"),
-        pytest.param((LIVE_POLL, QUIZ_LIVE), "false", START + timedelta(minutes=31),
-                     Route("quiz_answer", 1, 4, 40, choice_index=1), id="quiz-answer"),
-        pytest.param((LIVE_POLL, QUIZ_LIVE), "2", START + timedelta(minutes=31),
-                     Route("quiz_answer", 1, 4, 40, choice_index=1), id="most-recent-fitting-step"),
-        pytest.param((LIVE_POLL, QUIZ_LIVE), "4", START + timedelta(minutes=31),
-                     Route("poll_vote", 1, 3, 30, choice_index=3), id="older-step-whose-choice-it-is"),
-        pytest.param((LIVE_POLL,), "2", END + timedelta(hours=2), Route("poll_vote", 1, 3, 30, choice_index=1),
-                     id="after-the-session-latest-step"),
-        pytest.param((LIVE_POLL, PRACTICE_AFTER), "2", END + timedelta(hours=2), Route("practice_report", 1, 7, 70),
-                     id="after-the-session-practice-is-latest"),
-        pytest.param((OTHER_SESSION_POLL,), "2", START - timedelta(hours=2, minutes=30),
-                     Route("poll_vote", 2, 6, 60, choice_index=1), id="poll-of-another-session-within-the-hour"),
+        pytest.param(
+            (LIVE_POLL,),
+            "b",
+            START + timedelta(minutes=21),
+            Route("poll_vote", 1, 3, 30, choice_index=1),
+            id="live-poll-vote",
+        ),
+        pytest.param(
+            (LIVE_POLL,),
+            "3",
+            END + timedelta(minutes=10),
+            Route("poll_vote", 1, 3, 30, choice_index=2),
+            id="live-poll-vote-late-in-session",
+        ),
+        pytest.param(
+            (LIVE_POLL,),
+            "Is theory enough?",
+            START + timedelta(minutes=21),
+            Route("live_question", 1),
+            id="free-text-during-live-poll",
+        ),
+        pytest.param(
+            (ANSWERED_POLL,),
+            "2",
+            START + timedelta(minutes=25),
+            Route("live_question", 1),
+            id="answered-poll-gives-way-to-board",
+        ),
+        pytest.param(
+            (LIVE_POLL, QUIZ_LIVE),
+            "false",
+            START + timedelta(minutes=31),
+            Route("quiz_answer", 1, 4, 40, choice_index=1),
+            id="quiz-answer",
+        ),
+        pytest.param(
+            (LIVE_POLL, QUIZ_LIVE),
+            "2",
+            START + timedelta(minutes=31),
+            Route("quiz_answer", 1, 4, 40, choice_index=1),
+            id="most-recent-fitting-step",
+        ),
+        pytest.param(
+            (LIVE_POLL, QUIZ_LIVE),
+            "4",
+            START + timedelta(minutes=31),
+            Route("poll_vote", 1, 3, 30, choice_index=3),
+            id="older-step-whose-choice-it-is",
+        ),
+        pytest.param(
+            (LIVE_POLL,),
+            "2",
+            END + timedelta(hours=2),
+            Route("poll_vote", 1, 3, 30, choice_index=1),
+            id="after-the-session-latest-step",
+        ),
+        pytest.param(
+            (LIVE_POLL, PRACTICE_AFTER),
+            "2",
+            END + timedelta(hours=2),
+            Route("practice_report", 1, 7, 70),
+            id="after-the-session-practice-is-latest",
+        ),
+        pytest.param(
+            (OTHER_SESSION_POLL,),
+            "2",
+            START - timedelta(hours=2, minutes=30),
+            Route("poll_vote", 2, 6, 60, choice_index=1),
+            id="poll-of-another-session-within-the-hour",
+        ),
     ],
 )
 def test_routing_v2(steps, body, now, expected):
@@ -337,14 +448,17 @@ def test_quiz_answer_outside_the_live_window():
 
 def test_email_reply_to_a_poll_email_during_the_session_is_a_vote():
     poll = step(1, "poll", NOW - timedelta(days=9), channel="email", choices=FOUR)
-    assert email("c", learner(steps=(poll,)), START, replied_delivery_id=1) == Route("poll_vote", 1, 1, 10, choice_index=2)
+    assert email("c", learner(steps=(poll,)), START, replied_delivery_id=1) == Route(
+        "poll_vote", 1, 1, 10, choice_index=2
+    )
 
 
 def test_email_reply_to_the_live_prompt_during_the_session_is_a_live_question():
     prompt = step(1, "live_prompt", START, channel="email")
     context = learner(steps=(prompt,))
-    assert email("What about remote teams?", context, START + timedelta(minutes=5), replied_delivery_id=1) == \
-        Route("live_question", session_id=1)
+    assert email("What about remote teams?", context, START + timedelta(minutes=5), replied_delivery_id=1) == Route(
+        "live_question", session_id=1
+    )
     assert email("Thanks", context, END + timedelta(days=1), replied_delivery_id=1) == Route("unclassified", 1, 1, 10)
 
 
@@ -353,19 +467,39 @@ def test_email_reply_to_the_live_prompt_during_the_session_is_a_live_question():
 _context = st.builds(
     learner,
     sessions=st.sampled_from([(), (LIVE,)]),
-    steps=st.lists(st.sampled_from([POLL_EARLY, POLL_DAY_BEFORE, LIVE_POLL, QUIZ_LIVE, ANSWERED_POLL,
-                                    OTHER_SESSION_POLL, PRACTICE_AFTER]), max_size=4).map(tuple),
+    steps=st.lists(
+        st.sampled_from(
+            [POLL_EARLY, POLL_DAY_BEFORE, LIVE_POLL, QUIZ_LIVE, ANSWERED_POLL, OTHER_SESSION_POLL, PRACTICE_AFTER]
+        ),
+        max_size=4,
+    ).map(tuple),
     opted_out=st.sampled_from([None, True, False]),
 )
-_when = st.integers(min_value=-3 * 24 * 60, max_value=20 * 24 * 60).map(lambda minutes: START + timedelta(minutes=minutes))
+_when = st.integers(min_value=-3 * 24 * 60, max_value=20 * 24 * 60).map(
+    lambda minutes: START + timedelta(minutes=minutes)
+)
 
 
-@given(body=st.text(max_size=80), context=st.one_of(st.none(), _context), now=_when,
-       channel=st.sampled_from(["sms", "email"]))
+@given(
+    body=st.text(max_size=80),
+    context=st.one_of(st.none(), _context),
+    now=_when,
+    channel=st.sampled_from(["sms", "email"]),
+)
 def test_every_text_gets_a_route_and_answers_carry_their_step(body, context, now, channel):
     decided = route(body, channel=channel, context=context, now=now)
-    assert decided.kind in ("opt_out", "opt_in", "help", "join", "live_question", "poll_vote", "quiz_answer",
-                            "practice_report", "discussion_reply", "unclassified")
+    assert decided.kind in (
+        "opt_out",
+        "opt_in",
+        "help",
+        "join",
+        "live_question",
+        "poll_vote",
+        "quiz_answer",
+        "practice_report",
+        "discussion_reply",
+        "unclassified",
+    )
     if decided.kind in ("poll_vote", "quiz_answer", "practice_report", "discussion_reply"):
         assert decided.step_id is not None and decided.delivery_id is not None
     if decided.kind in ("poll_vote", "quiz_answer"):

@@ -29,9 +29,12 @@ UTC = timezone.utc
 NY, LONDON, LORD_HOWE = ZoneInfo("America/New_York"), ZoneInfo("Europe/London"), ZoneInfo("Australia/Lord_Howe")
 ZONES = [NY, LONDON, LORD_HOWE, ZoneInfo("Asia/Kolkata"), ZoneInfo("UTC"), ZoneInfo("America/St_Johns")]
 TRANSITIONS = [  # (zone, local date of the change)
-    (NY, date(2026, 3, 8)), (NY, date(2026, 11, 1)),
-    (LONDON, date(2026, 3, 29)), (LONDON, date(2026, 10, 25)),
-    (LORD_HOWE, date(2026, 4, 5)), (LORD_HOWE, date(2026, 10, 4)),
+    (NY, date(2026, 3, 8)),
+    (NY, date(2026, 11, 1)),
+    (LONDON, date(2026, 3, 29)),
+    (LONDON, date(2026, 10, 25)),
+    (LORD_HOWE, date(2026, 4, 5)),
+    (LORD_HOWE, date(2026, 10, 4)),
 ]
 
 
@@ -166,7 +169,6 @@ def at_end(moment, tz=NY, window=None):
     return due(AT_END, moment - timedelta(hours=1), moment, tz=tz, window=window)
 
 
-
 @pytest.mark.parametrize(
     ("wall", "expected"),
     [
@@ -234,8 +236,14 @@ def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="ends before it starts"):
         due(StepTiming("start", "P1D"), local(NY, 2026, 6, 1, 9), local(NY, 2026, 6, 1, 8))
     with pytest.raises(ValueError, match="time zone"):
-        plan([], starts_at=local(NY, 2026, 6, 1, 9), ends_at=local(NY, 2026, 6, 1, 10), tz=NY,
-             window=None, now=datetime(2026, 6, 1))
+        plan(
+            [],
+            starts_at=local(NY, 2026, 6, 1, 9),
+            ends_at=local(NY, 2026, 6, 1, 10),
+            tz=NY,
+            window=None,
+            now=datetime(2026, 6, 1),
+        )
 
 
 # --- late joiners --------------------------------------------------------------------------------
@@ -317,8 +325,9 @@ def test_moving_the_session_reschedules_with_the_same_rule():
 
 def test_plan_for_zones_matches_plan_per_zone():
     now = local(NY, 2026, 6, 9, 12)
-    by_zone = plan_for_zones(SEQUENCE, starts_at=START, ends_at=END, zones=[NY, LONDON, NY], window=DEFAULT_WINDOW,
-                             now=now)
+    by_zone = plan_for_zones(
+        SEQUENCE, starts_at=START, ends_at=END, zones=[NY, LONDON, NY], window=DEFAULT_WINDOW, now=now
+    )
     assert list(by_zone) == [NY, LONDON]
     for tz, planned in by_zone.items():
         assert planned == plan(SEQUENCE, starts_at=START, ends_at=END, tz=tz, window=DEFAULT_WINDOW, now=now)
@@ -381,8 +390,11 @@ zones = st.sampled_from(ZONES)
 change_instants = [local(tz, d.year, d.month, d.day, 2).astimezone(UTC) for tz, d in TRANSITIONS]
 anchors = st.one_of(
     st.datetimes(datetime(2024, 1, 1), datetime(2030, 12, 31), timezones=zones, allow_imaginary=False),
-    st.builds(lambda at, minutes: at + timedelta(minutes=minutes), st.sampled_from(change_instants),
-              st.integers(-15 * 1440, 15 * 1440)),
+    st.builds(
+        lambda at, minutes: at + timedelta(minutes=minutes),
+        st.sampled_from(change_instants),
+        st.integers(-15 * 1440, 15 * 1440),
+    ),
 )
 wall_times = st.one_of(st.builds(time, st.integers(0, 23), st.sampled_from([0, 10, 15, 30, 45, 59])), st.times())
 offsets = st.builds(
@@ -391,8 +403,9 @@ offsets = st.builds(
     st.one_of(st.integers(0, 14), st.integers(0, 120)),
     st.one_of(st.just(0), st.sampled_from([900, 3600, 5400, 86400]), st.integers(0, 2 * 86400)),
 )
-timings = st.builds(StepTiming, st.sampled_from(["start", "end"]), offsets, st.none() | wall_times,
-                    st.sampled_from(["skip", "send"]))
+timings = st.builds(
+    StepTiming, st.sampled_from(["start", "end"]), offsets, st.none() | wall_times, st.sampled_from(["skip", "send"])
+)
 windows = st.tuples(wall_times, wall_times).filter(lambda w: w[0] < w[1]).map(lambda w: SendWindow(*w))
 lengths = st.integers(0, 3 * 1440).map(lambda m: timedelta(minutes=m))
 
@@ -422,10 +435,13 @@ def test_due_time_is_never_before_the_reference_and_always_inside_the_window(tim
     check_due(timing, starts_at, starts_at.astimezone(UTC) + length, tz, window)
 
 
-ALL_CHANGES = TRANSITIONS + [(ZoneInfo("America/St_Johns"), date(2026, 3, 8)), (ZoneInfo("America/St_Johns"), date(2026, 11, 1))]
+ALL_CHANGES = TRANSITIONS + [
+    (ZoneInfo("America/St_Johns"), date(2026, 3, 8)),
+    (ZoneInfo("America/St_Johns"), date(2026, 11, 1)),
+]
 night_times = st.builds(time, st.integers(0, 3), st.integers(0, 59), st.sampled_from([0, 0, 30, 59]))
-night_windows = st.tuples(night_times, night_times | wall_times).filter(lambda w: w[0] < w[1]).map(
-    lambda w: SendWindow(*w)
+night_windows = (
+    st.tuples(night_times, night_times | wall_times).filter(lambda w: w[0] < w[1]).map(lambda w: SendWindow(*w))
 )
 
 
@@ -450,8 +466,14 @@ def test_due_time_properties_on_clock_change_nights(case):
 
 
 @settings(deadline=None, max_examples=200)
-@given(st.lists(timings, min_size=1, max_size=8), anchors, lengths, zones, st.none() | windows,
-       st.integers(-20 * 1440, 20 * 1440))
+@given(
+    st.lists(timings, min_size=1, max_size=8),
+    anchors,
+    lengths,
+    zones,
+    st.none() | windows,
+    st.integers(-20 * 1440, 20 * 1440),
+)
 def test_plan_sends_at_most_one_late_step_and_nothing_before_now(timings_, starts_at, length, tz, window, minutes):
     # In UTC, because adding to a local datetime is wall-clock arithmetic that drops the fold.
     ends_at, now = starts_at.astimezone(UTC) + length, starts_at.astimezone(UTC) + timedelta(minutes=minutes)
@@ -491,8 +513,9 @@ def test_send_window_never_holds_a_step_during_the_session(tz):
 def test_live_prompt_held_past_the_end_is_skipped_session_over():
     # 15 minutes before a 09:00 New York start is 22:45 Sydney: the window would hold it to 08:00, after the end.
     prompt = StepTiming("start", "-PT15M", until_end=True)
-    [planned] = plan([("live", prompt)], **NY_SESSION, tz=SYDNEY, window=SendWindow(time(8), time(22)),
-                     now=local(NY, 2026, 5, 1, 9))
+    [planned] = plan(
+        [("live", prompt)], **NY_SESSION, tz=SYDNEY, window=SendWindow(time(8), time(22)), now=local(NY, 2026, 5, 1, 9)
+    )
     assert (planned.status, planned.reason) == ("skipped", "session_over")
     [planned] = plan([("live", prompt)], **NY_SESSION, tz=NY, window=DEFAULT_WINDOW, now=local(NY, 2026, 5, 1, 9))
     assert (planned.status, planned.reason) == ("scheduled", None)

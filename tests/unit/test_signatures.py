@@ -14,8 +14,7 @@ from drip.channels.twilio_sms import verify_twilio_signature
 
 TOKEN = "twilio-auth-token"
 URL = "https://drip.example/webhooks/twilio/sms"
-PARAMS = {"From": "+15551234567", "To": "+15550001111", "Body": "What about part 2?",
-          "MessageSid": "SM" + "a" * 32}
+PARAMS = {"From": "+15551234567", "To": "+15550001111", "Body": "What about part 2?", "MessageSid": "SM" + "a" * 32}
 
 
 def twilio_signature(url=URL, params=PARAMS, token=TOKEN):
@@ -31,12 +30,15 @@ def test_twilio_signature_signed_with_the_default_port_validates():
     assert verify_twilio_signature(TOKEN, URL, PARAMS, signature)
 
 
-@pytest.mark.parametrize("token, url, params", [
-    ("another-token", URL, PARAMS),
-    (TOKEN, URL.replace("/sms", "/status"), PARAMS),
-    (TOKEN, URL, {**PARAMS, "Body": "STOP"}),
-    (TOKEN, URL, {**PARAMS, "Extra": "1"}),
-])
+@pytest.mark.parametrize(
+    "token, url, params",
+    [
+        ("another-token", URL, PARAMS),
+        (TOKEN, URL.replace("/sms", "/status"), PARAMS),
+        (TOKEN, URL, {**PARAMS, "Body": "STOP"}),
+        (TOKEN, URL, {**PARAMS, "Extra": "1"}),
+    ],
+)
 def test_twilio_forged_signature_is_rejected(token, url, params):
     """Signed with another token, or the request was changed after Twilio signed it."""
     assert not verify_twilio_signature(TOKEN, url, params, twilio_signature(token=token))
@@ -55,15 +57,25 @@ def test_twilio_without_a_token_nothing_validates():
 def keys():
     """A P-256 key pair, the public half as SendGrid shows it (base64 DER) and as PEM."""
     private = ec.generate_private_key(ec.SECP256R1())
-    der = private.public_key().public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    pem = private.public_key().public_bytes(serialization.Encoding.PEM,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    der = private.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = private.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return private, base64.b64encode(der).decode(), pem.decode()
 
 
-PAYLOAD = json.dumps([{"email": "ada@example.com", "event": "delivered", "delivery_id": "9",
-                       "sg_event_id": "ev1", "timestamp": 1700000000}]).encode() + b"\r\n"
+PAYLOAD = (
+    json.dumps(
+        [
+            {
+                "email": "ada@example.com",
+                "event": "delivered",
+                "delivery_id": "9",
+                "sg_event_id": "ev1",
+                "timestamp": 1700000000,
+            }
+        ]
+    ).encode()
+    + b"\r\n"
+)
 TIMESTAMP = "1700000001"
 
 
@@ -84,11 +96,14 @@ def test_sendgrid_own_helper_agrees(keys):
     assert helper.verify_signature(PAYLOAD.decode(), sign(private), TIMESTAMP)
 
 
-@pytest.mark.parametrize("payload, timestamp", [
-    (PAYLOAD.replace(b"delivered", b"bounce"), TIMESTAMP),
-    (PAYLOAD + b" ", TIMESTAMP),
-    (PAYLOAD, "1700000002"),
-])
+@pytest.mark.parametrize(
+    "payload, timestamp",
+    [
+        (PAYLOAD.replace(b"delivered", b"bounce"), TIMESTAMP),
+        (PAYLOAD + b" ", TIMESTAMP),
+        (PAYLOAD, "1700000002"),
+    ],
+)
 def test_sendgrid_tampered_payload_or_timestamp_is_rejected(keys, payload, timestamp):
     private, public_b64, _ = keys
     assert not verify_sendgrid_event(public_b64, payload, sign(private), timestamp)
@@ -100,8 +115,16 @@ def test_sendgrid_signature_from_another_key_is_rejected(keys):
     assert not verify_sendgrid_event(public_b64, PAYLOAD, sign(stranger), TIMESTAMP)
 
 
-@pytest.mark.parametrize("key", [None, "", "garbage", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END",
-                                 base64.b64encode(b"\x30\x03\x02\x01\x00").decode()])
+@pytest.mark.parametrize(
+    "key",
+    [
+        None,
+        "",
+        "garbage",
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END",
+        base64.b64encode(b"\x30\x03\x02\x01\x00").decode(),
+    ],
+)
 def test_sendgrid_garbage_key_is_rejected_without_raising(keys, key):
     private, _, _ = keys
     assert not verify_sendgrid_event(key, PAYLOAD, sign(private), TIMESTAMP)
@@ -109,12 +132,11 @@ def test_sendgrid_garbage_key_is_rejected_without_raising(keys, key):
 
 def test_sendgrid_key_on_another_curve_is_rejected(keys):
     other = ec.generate_private_key(ec.SECP384R1())
-    public = other.public_key().public_bytes(serialization.Encoding.DER,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
-    signature = base64.b64encode(other.sign(TIMESTAMP.encode() + PAYLOAD,
-                                            ec.ECDSA(hashes.SHA256()))).decode()
-    assert not verify_sendgrid_event(base64.b64encode(public).decode(), PAYLOAD, signature,
-                                     TIMESTAMP)
+    public = other.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    signature = base64.b64encode(other.sign(TIMESTAMP.encode() + PAYLOAD, ec.ECDSA(hashes.SHA256()))).decode()
+    assert not verify_sendgrid_event(base64.b64encode(public).decode(), PAYLOAD, signature, TIMESTAMP)
 
 
 @pytest.mark.parametrize("signature", [None, "", "%%%not-base64%%%", "AAAA", "QUJD" * 20])

@@ -4,6 +4,7 @@ The package is read as source (ast): an UPDATE of the deliveries table setting `
 with a "status" key in a module about deliveries, an assignment of a delivery status to `.status`, or
 SQL text updating `deliveries`, anywhere but transitions.py, fails the test with its place.
 """
+
 from __future__ import annotations
 
 import ast
@@ -44,9 +45,13 @@ def status_writes(source: str, filename: str = "<source>") -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "values":
             root = _root(node.func.value)
-            targets_deliveries = (isinstance(root, ast.Call) and isinstance(root.func, ast.Name)
-                                  and root.func.id in ("update", "insert") and root.args
-                                  and _about_deliveries(root.args[0]))
+            targets_deliveries = (
+                isinstance(root, ast.Call)
+                and isinstance(root.func, ast.Name)
+                and root.func.id in ("update", "insert")
+                and root.args
+                and _about_deliveries(root.args[0])
+            )
             if targets_deliveries and any(k.arg in ("status", None) for k in node.keywords):
                 flag(node, "UPDATE/INSERT of deliveries setting status")
         elif isinstance(node, ast.Dict) and mentions_deliveries:
@@ -80,29 +85,35 @@ def test_transitions_itself_is_seen_writing():
     assert len(status_writes(OWNER.read_text())) >= 8
 
 
-@pytest.mark.parametrize("source", [
-    'update(Delivery).where(Delivery.id == 1).values(status="sent")',
-    'update(Delivery.__table__).values(**values)',
-    'db.session.execute(update(_t).where(x).values(status=bindparam("s")))',
-    'insert(Delivery).values(status="scheduled", due_at=now)',
-    'rows = [{"status": "queued", "id": 1}]  # Delivery rows',
-    'delivery.status = "sent"',
-    'row.status = "unknown"',
-    'the_delivery.status = new_status',
-    'setattr(delivery, "status", "failed")',
-    'db.session.execute(text("UPDATE deliveries SET status = :s"))',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'update(Delivery).where(Delivery.id == 1).values(status="sent")',
+        "update(Delivery.__table__).values(**values)",
+        'db.session.execute(update(_t).where(x).values(status=bindparam("s")))',
+        'insert(Delivery).values(status="scheduled", due_at=now)',
+        'rows = [{"status": "queued", "id": 1}]  # Delivery rows',
+        'delivery.status = "sent"',
+        'row.status = "unknown"',
+        "the_delivery.status = new_status",
+        'setattr(delivery, "status", "failed")',
+        'db.session.execute(text("UPDATE deliveries SET status = :s"))',
+    ],
+)
 def test_each_way_of_writing_a_status_is_caught(source):
     assert status_writes(source)
 
 
-@pytest.mark.parametrize("source", [
-    'ts.status = "cancelled"',
-    'update(TrainingSession).values(status="cancelled")',
-    'select(Delivery).where(Delivery.status == "queued")',
-    'update(Delivery).values(clicked_at=now)',
-    'return {"status": "ok"}',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'ts.status = "cancelled"',
+        'update(TrainingSession).values(status="cancelled")',
+        'select(Delivery).where(Delivery.status == "queued")',
+        "update(Delivery).values(clicked_at=now)",
+        'return {"status": "ok"}',
+    ],
+)
 def test_reads_and_other_tables_are_not_writes(source):
     assert status_writes(source) == []
 

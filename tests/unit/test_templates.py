@@ -31,6 +31,7 @@ EVERY_NAME = (
 
 # --- rendering -------------------------------------------------------------------------------
 
+
 def test_render_fills_every_documented_name():
     text = render(EVERY_NAME, sample_context())
     assert text == (
@@ -105,6 +106,7 @@ def test_arithmetic_is_refused_before_it_runs():
 
 # --- validation ------------------------------------------------------------------------------
 
+
 def test_validate_accepts_good_body_and_subject():
     assert validate(EVERY_NAME, subject="{{ session.title }} tomorrow") == []
 
@@ -149,6 +151,7 @@ def test_sample_context_is_fresh_each_time():
 
 
 # --- SMS segments ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "text, expected",
@@ -224,7 +227,11 @@ def test_js_counter_counts_like_python():
     texts = _samples()
     result = subprocess.run(
         ["node", "-e", script, str(JS_COUNTER)],
-        input=json.dumps(texts), capture_output=True, text=True, check=True, timeout=60,
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
     )
     for text, js in zip(texts, json.loads(result.stdout), strict=True):
         count = sms_segments(text)

@@ -1,4 +1,5 @@
 """Editing and deleting with history kept: unenrol (and back), deleting a step."""
+
 from __future__ import annotations
 
 from drip.extensions import db
@@ -21,9 +22,14 @@ def test_unenrol_skips_what_is_pending_keeps_what_was_sent_and_enrolling_again_b
     sent.status = "sent"
     db.session.commit()
     token = csrf_token(logged_in, f"/sessions/{ts.id}")
-    response = logged_in.post(f"/sessions/{ts.id}/learners/{ada.id}/unenrol", data={"csrf_token": token}, follow_redirects=True)
+    response = logged_in.post(
+        f"/sessions/{ts.id}/learners/{ada.id}/unenrol", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "1 pending message will not be sent" in response.get_data(as_text=True)
-    assert [(d.status, d.error_message) for d in _deliveries(learner_id=ada.id)] == [("sent", None), ("skipped", "unenrolled")]
+    assert [(d.status, d.error_message) for d in _deliveries(learner_id=ada.id)] == [
+        ("sent", None),
+        ("skipped", "unenrolled"),
+    ]
     page = logged_in.get(f"/sessions/{ts.id}").get_data(as_text=True)
     assert "Learners (1)" in page and f'id="cand-{ada.id}"' in page  # offered for enrolment again
     assert {d.status for d in _deliveries(learner_id=bo.id)} == {"scheduled"}
@@ -41,10 +47,14 @@ def test_deleting_a_step_skips_its_pending_messages_and_keeps_what_it_sent(logge
     first.status = "sent"
     db.session.commit()
     token = csrf_token(logged_in, f"/sequences/{sequence.id}")
-    response = logged_in.post(f"/sequences/{sequence.id}/steps/{step.id}/delete", data={"csrf_token": token},
-                              follow_redirects=True)
+    response = logged_in.post(
+        f"/sequences/{sequence.id}/steps/{step.id}/delete", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "1 pending message will not be sent" in response.get_data(as_text=True)
-    assert [(d.status, d.error_message) for d in _deliveries(step_id=step.id)] == [("sent", None), ("skipped", "step deleted")]
+    assert [(d.status, d.error_message) for d in _deliveries(step_id=step.id)] == [
+        ("sent", None),
+        ("skipped", "step deleted"),
+    ]
     assert db.session.get(Step, step.id).deleted_at is not None
     assert step.id not in [s.id for s in db.session.get(type(sequence), sequence.id).steps]
     history = logged_in.get(f"/learners/{first.learner_id}").get_data(as_text=True)

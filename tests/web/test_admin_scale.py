@@ -1,4 +1,5 @@
 """Pages at real scale: searchable, paginated learners; the enrol picker with "enrol all matching"; a compact pager."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,14 @@ from tests.conftest import csrf_token
 
 def _session(trainer):
     start = (utcnow() + timedelta(days=10)).replace(second=0, microsecond=0)
-    return create_session(trainer, title="Scale", starts_at=start, ends_at=start + timedelta(hours=2),
-                          timezone="Europe/Paris", sequence_ids=[])
+    return create_session(
+        trainer,
+        title="Scale",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        timezone="Europe/Paris",
+        sequence_ids=[],
+    )
 
 
 def _learners(trainer, count, prefix="Learner", area="201"):

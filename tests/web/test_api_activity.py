@@ -1,4 +1,5 @@
 """GET deliveries, questions, replies and poll results of a session."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -74,32 +75,54 @@ def test_questions_in_the_order_they_came(api, enrolled):
     ts, _ = enrolled
     learner = _learner(api)
     for n, body in enumerate(["Can we get the slides?", "What about remote teams?"]):
-        db.session.add(LiveQuestion(session_id=ts.id, learner_id=learner.id if n == 0 else None, body=body,
-                                    starred=n == 1, created_at=T0 + timedelta(minutes=n)))
+        db.session.add(
+            LiveQuestion(
+                session_id=ts.id,
+                learner_id=learner.id if n == 0 else None,
+                body=body,
+                starred=n == 1,
+                created_at=T0 + timedelta(minutes=n),
+            )
+        )
     db.session.commit()
     items = api.get(f"/sessions/{ts.id}/questions").get_json()["items"]
     assert [(q["body"], q["starred"], q["learner"] and q["learner"]["id"]) for q in items] == [
-        ("Can we get the slides?", False, learner.id), ("What about remote teams?", True, None)]
+        ("Can we get the slides?", False, learner.id),
+        ("What about remote teams?", True, None),
+    ]
     assert items[0]["created_at"] == "2030-01-01T12:00:00Z"
 
 
 def _reply(ts, learner, kind, *, step=None, choice=None, minute=0, body="answer"):
-    db.session.add(Reply(trainer_id=ts.trainer_id, session_id=ts.id, learner_id=learner.id if learner else None,
-                         step_id=step.id if step else None, kind=kind, channel="sms", body=body,
-                         choice_index=choice, created_at=T0 + timedelta(minutes=minute)))
+    db.session.add(
+        Reply(
+            trainer_id=ts.trainer_id,
+            session_id=ts.id,
+            learner_id=learner.id if learner else None,
+            step_id=step.id if step else None,
+            kind=kind,
+            channel="sms",
+            body=body,
+            choice_index=choice,
+            created_at=T0 + timedelta(minutes=minute),
+        )
+    )
 
 
 def test_replies_exclude_the_trainers_and_filter_by_kind(api, enrolled):
     ts, sequence = enrolled
     learner = _learner(api)
-    for minute, kind in enumerate(["practice_report", "discussion_reply", "poll_vote", "unclassified", "trainer_reply"]):
+    for minute, kind in enumerate(
+        ["practice_report", "discussion_reply", "poll_vote", "unclassified", "trainer_reply"]
+    ):
         _reply(ts, learner, kind, step=sequence.steps[0], minute=minute)
     db.session.commit()
     kinds = [r["kind"] for r in api.get(f"/sessions/{ts.id}/replies").get_json()["items"]]
     assert kinds == ["practice_report", "discussion_reply", "poll_vote", "unclassified"]
     practice = api.get(f"/sessions/{ts.id}/replies?kind=practice_report").get_json()["items"]
     assert [(r["kind"], r["learner"]["id"], r["step_id"]) for r in practice] == [
-        ("practice_report", learner.id, sequence.steps[0].id)]
+        ("practice_report", learner.id, sequence.steps[0].id)
+    ]
     assert api.get(f"/sessions/{ts.id}/replies?kind=trainer_reply").status_code == 422
 
 
@@ -116,8 +139,10 @@ def test_poll_results_count_each_learners_latest_vote(api, enrolled):
     assert results["session_id"] == ts.id
     (tally,) = results["polls"]
     assert tally["step_id"] == poll.id
-    assert tally["choices"] == [{"index": 0, "number": 1, "text": "Tea", "votes": 0},
-                                {"index": 1, "number": 2, "text": "Coffee", "votes": 2}]
+    assert tally["choices"] == [
+        {"index": 0, "number": 1, "text": "Tea", "votes": 0},
+        {"index": 1, "number": 2, "text": "Coffee", "votes": 2},
+    ]
     assert (tally["votes"], tally["unmatched"]) == (2, 1)
 
 

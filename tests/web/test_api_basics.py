@@ -1,4 +1,5 @@
 """API plumbing: bearer tokens, rate limits, JSON errors and the OpenAPI document."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,13 +37,18 @@ def test_the_openapi_document_needs_no_token_and_describes_every_operation(clien
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")
     assert doc["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "description": "A Drip API token (drip_...)."}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A Drip API token (drip_...).",
+    }
     documented = {(method.upper(), path) for path, item in doc["paths"].items() for method in item}
     expected = {(op.method, op.rule.replace("<int:", "{").replace(">", "}")) for op in OPERATIONS}
     assert documented == expected
-    for (method, path) in documented:
+    for method, path in documented:
         entry = doc["paths"][path][method.lower()]
-        assert entry["responses"]["401"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorOut"}
+        assert entry["responses"]["401"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/ErrorOut"
+        }
         assert "429" in entry["responses"]
 
 
@@ -81,13 +87,21 @@ def test_unknown_api_paths_and_methods_answer_json(api):
     assert set(response.get_json()) == {"error", "details"}
 
 
-@pytest.mark.parametrize("raw, status", [
-    (b"", 400), (b"{", 400), (b"[1, 2]", 422), (b'"text"', 422), (b"null", 422), (b"\xff\xfe", 400),
-    (b'{"name": "x", "steps": [], "extra": 1}', 422),
-    (b'{"name": 12, "steps": [{}]}', 422),
-    (b'{"name": "x\\u0000", "steps": []}', 422),
-    (b'{"name": "\\ud800", "steps": []}', 400),
-])
+@pytest.mark.parametrize(
+    "raw, status",
+    [
+        (b"", 400),
+        (b"{", 400),
+        (b"[1, 2]", 422),
+        (b'"text"', 422),
+        (b"null", 422),
+        (b"\xff\xfe", 400),
+        (b'{"name": "x", "steps": [], "extra": 1}', 422),
+        (b'{"name": 12, "steps": [{}]}', 422),
+        (b'{"name": "x\\u0000", "steps": []}', 422),
+        (b'{"name": "\\ud800", "steps": []}', 400),
+    ],
+)
 def test_bad_bodies_get_4xx_json_never_500(api, raw, status):
     response = api.post("/sequences", data=raw, headers={"Content-Type": "application/json"})
     assert response.status_code == status, response.get_json()
@@ -132,8 +146,9 @@ def test_a_token_over_its_limit_gets_429_with_retry_after(limited_client, traine
 def test_a_limit_of_zero_means_no_limit(limited_client, trainer):
     token = accounts.create_token(trainer)
     client = limited_client(0)
-    answers = {client.get("/api/v1/sequences", headers={"Authorization": f"Bearer {token}"}).status_code
-               for _ in range(10)}
+    answers = {
+        client.get("/api/v1/sequences", headers={"Authorization": f"Bearer {token}"}).status_code for _ in range(10)
+    }
     assert answers == {200}
 
 

@@ -1,4 +1,5 @@
 """POST /api/v1/sessions/{id}/enrollments: all or nothing, idempotent, one delivery per step."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,10 @@ def test_enrol_three_learners(api, session_id):
     result = response.get_json()
     assert (result["enrolled"], result["already_enrolled"]) == (3, 0)
     assert [(r["index"], r["name"], r["status"], r["learner_created"]) for r in result["learners"]] == [
-        (0, "Ada Lovelace", "enrolled", True), (1, "Bo Chen", "enrolled", True), (2, "Cy Diallo", "enrolled", True)]
+        (0, "Ada Lovelace", "enrolled", True),
+        (1, "Bo Chen", "enrolled", True),
+        (2, "Cy Diallo", "enrolled", True),
+    ]
     stored = {learner.name: learner for learner in db.session.scalars(db.select(Learner))}
     assert stored["Ada Lovelace"].phone == "+14155550101"  # normalised by the learners service
     assert stored["Bo Chen"].email == "bo.chen@example.com"
@@ -75,8 +79,12 @@ def test_the_same_learner_twice_in_one_request_is_enrolled_once(api, session_id)
 
 
 def test_one_bad_row_stores_nothing_and_every_bad_row_is_listed(api, session_id):
-    rows = [THREE[0], {"name": "No Contact"}, THREE[1], {"name": "Bad", "phone": "12", "email": "not-an-email",
-                                                         "timezone": "Mars/Base"}]
+    rows = [
+        THREE[0],
+        {"name": "No Contact"},
+        THREE[1],
+        {"name": "Bad", "phone": "12", "email": "not-an-email", "timezone": "Mars/Base"},
+    ]
     response = api.post(f"/sessions/{session_id}/enrollments", json={"learners": rows})
     assert response.status_code == 422
     body = response.get_json()
@@ -87,20 +95,37 @@ def test_one_bad_row_stores_nothing_and_every_bad_row_is_listed(api, session_id)
 
 
 def test_rows_of_the_wrong_shape_are_listed_by_index_too(api, session_id):
-    rows = [{"name": "Ok", "phone": "+14155550101"}, {"phone": "+14155550102"}, {"name": "X", "phone": 4155550103},
-            {"name": "Y", "email": "y@example.com", "shoe_size": 42}, {"name": "Z", "email": "bad"}, "just text"]
+    rows = [
+        {"name": "Ok", "phone": "+14155550101"},
+        {"phone": "+14155550102"},
+        {"name": "X", "phone": 4155550103},
+        {"name": "Y", "email": "y@example.com", "shoe_size": 42},
+        {"name": "Z", "email": "bad"},
+        "just text",
+    ]
     response = api.post(f"/sessions/{session_id}/enrollments", json={"learners": rows})
     assert response.status_code == 422
     details = {row["index"]: row["errors"] for row in response.get_json()["details"]}
     assert details == {
-        1: {"name": "required"}, 2: {"phone": "Input should be a valid string"},
-        3: {"shoe_size": "unknown field"}, 4: {"email": details[4]["email"]}, 5: {"row": details[5]["row"]},
+        1: {"name": "required"},
+        2: {"phone": "Input should be a valid string"},
+        3: {"shoe_size": "unknown field"},
+        4: {"email": details[4]["email"]},
+        5: {"row": details[5]["row"]},
     }
     assert count(Learner) == 0
 
 
-@pytest.mark.parametrize("body", [{}, {"learners": []}, {"learners": "all"}, {"learners": [THREE[0]] * 1001},
-                                  {"learners": [THREE[0]], "notify": True}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"learners": []},
+        {"learners": "all"},
+        {"learners": [THREE[0]] * 1001},
+        {"learners": [THREE[0]], "notify": True},
+    ],
+)
 def test_a_bad_envelope_is_refused(api, session_id, body):
     response = api.post(f"/sessions/{session_id}/enrollments", json=body)
     assert response.status_code == 422

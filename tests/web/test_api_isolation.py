@@ -1,4 +1,5 @@
 """A token sees only its trainer's data: each endpoint answers 404 for another trainer's ids."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,12 @@ from drip.models import Delivery, Enrollment, Learner, LiveQuestion, Reply, Sequ
 from drip.web.api.operations import OPERATIONS
 from tests.web.test_api_support import api, other_api, stored_sequence, stored_session  # noqa: F401
 
-VALID_SESSION = {"title": "Mine", "starts_at": "2030-03-12T09:30:00Z", "ends_at": "2030-03-12T11:00:00Z",
-                 "timezone": "UTC"}
+VALID_SESSION = {
+    "title": "Mine",
+    "starts_at": "2030-03-12T09:30:00Z",
+    "ends_at": "2030-03-12T11:00:00Z",
+    "timezone": "UTC",
+}
 
 # Each operation that takes an id, with a body that would be accepted for the owner's own ids.
 CALLS = {
@@ -42,18 +47,31 @@ def theirs(other_api):
     """Another trainer's sequence and session, with one learner enrolled."""
     sequence = stored_sequence(other_api.trainer)
     ts = stored_session(other_api.trainer, sequences=[sequence])
-    enrolled = other_api.post(f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]})
+    enrolled = other_api.post(
+        f"/sessions/{ts.id}/enrollments", json={"learners": [{"name": "Vic", "phone": "+14155550100"}]}
+    )
     assert enrolled.status_code == 201
     learner_id = db.session.scalar(db.select(Learner.id).where(Learner.trainer_id == other_api.trainer.id))
     question = LiveQuestion(session_id=ts.id, body="Theirs?")
     vic = db.session.scalars(db.select(Learner).where(Learner.trainer_id == other_api.trainer.id)).one()
     # A practice report of theirs: it can be re-filed, shared and asked about (by its owner only).
-    reply = Reply(trainer_id=other_api.trainer.id, session_id=ts.id, learner_id=vic.id, kind="practice_report",
-                  channel="sms", body="It went well.")
+    reply = Reply(
+        trainer_id=other_api.trainer.id,
+        session_id=ts.id,
+        learner_id=vic.id,
+        kind="practice_report",
+        channel="sms",
+        body="It went well.",
+    )
     db.session.add_all([question, reply])
     db.session.commit()
-    return {"sequence_id": sequence.id, "session_id": ts.id, "question_id": question.id, "reply_id": reply.id,
-            "learner_id": learner_id}
+    return {
+        "sequence_id": sequence.id,
+        "session_id": ts.id,
+        "question_id": question.id,
+        "reply_id": reply.id,
+        "learner_id": learner_id,
+    }
 
 
 def _snapshot():

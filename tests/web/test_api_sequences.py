@@ -1,4 +1,5 @@
 """POST/GET /api/v1/sequences and the starter payload."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,11 +12,19 @@ from tests.web.test_api_support import api, other_api, poll_step, sms_step, stor
 
 def test_create_a_sequence_with_every_step_field(api):
     body = {
-        "name": "Onboarding", "send_window": {"start": "09:00", "end": "18:00"},
+        "name": "Onboarding",
+        "send_window": {"start": "09:00", "end": "18:00"},
         "steps": [
             poll_step(if_late="send"),
-            {"kind": "practice", "channel": "email", "anchor": "end", "offset": "p1d", "local_time": "09:30",
-             "subject": "Practice from {{ session.title }}", "body": "Hi {{ first_name }}, try one thing."},
+            {
+                "kind": "practice",
+                "channel": "email",
+                "anchor": "end",
+                "offset": "p1d",
+                "local_time": "09:30",
+                "subject": "Practice from {{ session.title }}",
+                "body": "Hi {{ first_name }}, try one thing.",
+            },
         ],
     }
     response = api.post("/sequences", json=body)
@@ -24,7 +33,12 @@ def test_create_a_sequence_with_every_step_field(api):
     assert created["name"] == "Onboarding"
     assert created["send_window"] == {"start": "09:00", "end": "18:00"}
     poll, practice = created["steps"]
-    assert (poll["kind"], poll["choices"], poll["if_late"], poll["offset"]) == ("poll", ["Tea", "Coffee"], "send", "-P7D")
+    assert (poll["kind"], poll["choices"], poll["if_late"], poll["offset"]) == (
+        "poll",
+        ["Tea", "Coffee"],
+        "send",
+        "-P7D",
+    )
     assert practice["offset"] == "P1D"  # canonical form
     assert practice["local_time"] == "09:30"
     assert practice["timing"] == "1 day after end at 09:30"
@@ -38,22 +52,25 @@ def test_send_window_defaults_to_8_to_21_and_null_means_any_hour(api):
     assert anytime["send_window"] is None
 
 
-@pytest.mark.parametrize("step, field", [
-    (sms_step(offset="P1M"), "steps[0].offset"),
-    (sms_step(offset="-P99999999999999999999D"), "steps[0].offset"),
-    (sms_step(offset="PT1.5H"), "steps[0].offset"),
-    (sms_step(body="Hi {{ nobody }}"), "steps[0].body"),
-    (sms_step(body="{% if %}"), "steps[0].body"),
-    (sms_step(body="{{ session.price }}"), "steps[0].body"),
-    (sms_step(kind="gossip"), "steps[0].kind"),
-    (sms_step(local_time="25:00"), "steps[0].local_time"),
-    (sms_step(local_time="9am"), "steps[0].local_time"),
-    (sms_step(if_late="maybe"), "steps[0].if_late"),
-    (sms_step(colour="red"), "steps[0].colour"),
-    (sms_step(choices=["only one"], kind="poll"), "steps[0].choices"),
-    (sms_step(channel="email", subject="{{ oops"), "steps[0].subject"),
-    ({"kind": "info", "channel": "sms", "anchor": "start", "offset": "PT0S"}, "steps[0].body"),
-])
+@pytest.mark.parametrize(
+    "step, field",
+    [
+        (sms_step(offset="P1M"), "steps[0].offset"),
+        (sms_step(offset="-P99999999999999999999D"), "steps[0].offset"),
+        (sms_step(offset="PT1.5H"), "steps[0].offset"),
+        (sms_step(body="Hi {{ nobody }}"), "steps[0].body"),
+        (sms_step(body="{% if %}"), "steps[0].body"),
+        (sms_step(body="{{ session.price }}"), "steps[0].body"),
+        (sms_step(kind="gossip"), "steps[0].kind"),
+        (sms_step(local_time="25:00"), "steps[0].local_time"),
+        (sms_step(local_time="9am"), "steps[0].local_time"),
+        (sms_step(if_late="maybe"), "steps[0].if_late"),
+        (sms_step(colour="red"), "steps[0].colour"),
+        (sms_step(choices=["only one"], kind="poll"), "steps[0].choices"),
+        (sms_step(channel="email", subject="{{ oops"), "steps[0].subject"),
+        ({"kind": "info", "channel": "sms", "anchor": "start", "offset": "PT0S"}, "steps[0].body"),
+    ],
+)
 def test_a_bad_step_is_refused_naming_its_field(api, step, field):
     response = api.post("/sequences", json={"name": "Bad", "steps": [step]})
     assert response.status_code == 422, response.get_json()

@@ -1,4 +1,5 @@
 """POST/GET /api/v1/sessions, PATCH (reschedules), cancel."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -15,15 +16,26 @@ END = "2030-03-12T12:00:00-04:00"
 
 def new_session(api, **overrides):
     """POST a session and return the response."""
-    body = {"title": "Giving feedback", "starts_at": START, "ends_at": END, "timezone": "America/New_York",
-            "sequence_ids": [], **overrides}
+    body = {
+        "title": "Giving feedback",
+        "starts_at": START,
+        "ends_at": END,
+        "timezone": "America/New_York",
+        "sequence_ids": [],
+        **overrides,
+    }
     return api.post("/sessions", json=body)
 
 
 def test_create_a_session_with_sequences(api):
     sequence = stored_sequence(api.trainer)
-    response = new_session(api, sequence_ids=[sequence.id], join_url="https://meet.example.com/x",
-                           starts_at="2030-03-12T13:30:00Z", ends_at="2030-03-12T16:00:00Z")
+    response = new_session(
+        api,
+        sequence_ids=[sequence.id],
+        join_url="https://meet.example.com/x",
+        starts_at="2030-03-12T13:30:00Z",
+        ends_at="2030-03-12T16:00:00Z",
+    )
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     # Times come back in the session's own zone, with their offset.
@@ -34,21 +46,24 @@ def test_create_a_session_with_sequences(api):
     assert api.get(f"/sessions/{created['id']}").get_json() == created
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"starts_at": "2030-03-12T09:30:00"}, "starts_at"),
-    ({"ends_at": "2030-03-12 12:00"}, "ends_at"),
-    ({"starts_at": "next tuesday"}, "starts_at"),
-    ({"starts_at": 1900000000}, "starts_at"),
-    ({"starts_at": "0001-01-01T00:00:00+14:00"}, "starts_at"),
-    ({"ends_at": "2030-03-12T08:00:00-04:00"}, "ends_at"),
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"timezone": "../../etc/passwd"}, "timezone"),
-    ({"title": "   "}, "title"),
-    ({"title": None}, "title"),
-    ({"sequence_ids": [0]}, "sequence_ids[0]"),
-    ({"sequence_ids": "1"}, "sequence_ids"),
-    ({"colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"starts_at": "2030-03-12T09:30:00"}, "starts_at"),
+        ({"ends_at": "2030-03-12 12:00"}, "ends_at"),
+        ({"starts_at": "next tuesday"}, "starts_at"),
+        ({"starts_at": 1900000000}, "starts_at"),
+        ({"starts_at": "0001-01-01T00:00:00+14:00"}, "starts_at"),
+        ({"ends_at": "2030-03-12T08:00:00-04:00"}, "ends_at"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": "../../etc/passwd"}, "timezone"),
+        ({"title": "   "}, "title"),
+        ({"title": None}, "title"),
+        ({"sequence_ids": [0]}, "sequence_ids[0]"),
+        ({"sequence_ids": "1"}, "sequence_ids"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
 def test_bad_session_fields_are_refused_by_name(api, overrides, field):
     response = new_session(api, **overrides)
     assert response.status_code == 422, response.get_json()
@@ -81,8 +96,10 @@ def test_moving_a_session_reschedules_every_unsent_step(api):
     sent = db.session.scalars(db.select(Delivery).order_by(Delivery.id)).first()
     sent.status = "sent"
     db.session.commit()
-    response = api.patch(f"/sessions/{created['id']}", json={"starts_at": "2030-03-13T09:30:00-04:00",
-                                                             "ends_at": "2030-03-13T12:00:00-04:00"})
+    response = api.patch(
+        f"/sessions/{created['id']}",
+        json={"starts_at": "2030-03-13T09:30:00-04:00", "ends_at": "2030-03-13T12:00:00-04:00"},
+    )
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["starts_at"] == "2030-03-13T09:30:00-04:00"
     db.session.expire_all()
@@ -146,6 +163,7 @@ def test_list_sessions_is_paginated_and_counts_enrolments(api, other_api):
 
 def test_a_session_running_now_is_live(api):
     now = datetime.now().astimezone()
-    created = new_session(api, starts_at=(now - timedelta(minutes=5)).isoformat(),
-                          ends_at=(now + timedelta(hours=1)).isoformat()).get_json()
+    created = new_session(
+        api, starts_at=(now - timedelta(minutes=5)).isoformat(), ends_at=(now + timedelta(hours=1)).isoformat()
+    ).get_json()
     assert created["phase"] == "live"

@@ -1,4 +1,5 @@
 """Fixtures and helpers shared by the API tests (this module holds no tests)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,8 +60,14 @@ def other_api(app) -> Api:
 
 def sms_step(**overrides) -> dict:
     """A valid SMS step as the API takes it."""
-    return {"kind": "reminder", "channel": "sms", "anchor": "start", "offset": "-P1D",
-            "body": "Hi {{ first_name }}, see you at {{ session.title }}", **overrides}
+    return {
+        "kind": "reminder",
+        "channel": "sms",
+        "anchor": "start",
+        "offset": "-P1D",
+        "body": "Hi {{ first_name }}, see you at {{ session.title }}",
+        **overrides,
+    }
 
 
 def poll_step(**overrides) -> dict:
@@ -70,16 +77,25 @@ def poll_step(**overrides) -> dict:
 
 def stored_sequence(trainer: Trainer, name: str = "Follow-up", kinds=("poll", "reminder")):
     """A sequence created through the sequences service."""
-    steps = [StepInput(kind, "sms", "start", f"-P{10 - i}D", "Hi {{ first_name }}",
-                       choices=["Tea", "Coffee"] if kind == "poll" else None)
-             for i, kind in enumerate(kinds)]
+    steps = [
+        StepInput(
+            kind,
+            "sms",
+            "start",
+            f"-P{10 - i}D",
+            "Hi {{ first_name }}",
+            choices=["Tea", "Coffee"] if kind == "poll" else None,
+        )
+        for i, kind in enumerate(kinds)
+    ]
     return create_sequence(trainer, name=name, steps=steps)
 
 
 def stored_session(trainer: Trainer, *, sequences=(), title: str = "Feedback workshop") -> TrainingSession:
     """A session row written directly, for tests that only read."""
-    ts = TrainingSession(trainer_id=trainer.id, title=title, starts_at=SOON, ends_at=SOON + timedelta(hours=2),
-                         timezone="Europe/Paris")
+    ts = TrainingSession(
+        trainer_id=trainer.id, title=title, starts_at=SOON, ends_at=SOON + timedelta(hours=2), timezone="Europe/Paris"
+    )
     ts.sequences = list(sequences)
     db.session.add(ts)
     db.session.commit()

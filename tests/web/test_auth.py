@@ -1,4 +1,5 @@
 """Login, logout, the login wall and CSRF."""
+
 from sqlalchemy import func, select
 
 from drip.extensions import db

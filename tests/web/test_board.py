@@ -1,4 +1,5 @@
 """The live board, its event stream and the projector: ownership, marks, anonymity."""
+
 from __future__ import annotations
 
 import json
@@ -51,15 +52,25 @@ def test_another_trainers_board_is_not_found(app, logged_in, live):
     db.session.add(question)
     db.session.commit()
     token = csrf_token(logged_in, f"/sessions/{live.id}/board")
-    for path in (f"/sessions/{theirs.id}/board", f"/sessions/{theirs.id}/projector",
-                 f"/sessions/{theirs.id}/board/events", f"/sessions/{theirs.id}/board/questions"):
+    for path in (
+        f"/sessions/{theirs.id}/board",
+        f"/sessions/{theirs.id}/projector",
+        f"/sessions/{theirs.id}/board/events",
+        f"/sessions/{theirs.id}/board/questions",
+    ):
         assert logged_in.get(path).status_code == 404, path
-    response = logged_in.post(f"/sessions/{theirs.id}/board/questions/{question.id}", json={"mark": "hidden", "value": True},
-                              headers={"X-CSRFToken": token})
+    response = logged_in.post(
+        f"/sessions/{theirs.id}/board/questions/{question.id}",
+        json={"mark": "hidden", "value": True},
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 404
     # Their question through my session's URL is not found either.
-    response = logged_in.post(f"/sessions/{live.id}/board/questions/{question.id}", json={"mark": "hidden", "value": True},
-                              headers={"X-CSRFToken": token})
+    response = logged_in.post(
+        f"/sessions/{live.id}/board/questions/{question.id}",
+        json={"mark": "hidden", "value": True},
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 404 and db.session.get(LiveQuestion, question.id).hidden is False
 
 
@@ -68,8 +79,12 @@ def test_marks_need_csrf_and_valid_input(app, logged_in, live):
     url = f"/sessions/{live.id}/board/questions/{question.id}"
     assert logged_in.post(url, json={"mark": "starred", "value": True}).status_code == 400
     token = csrf_token(logged_in, f"/sessions/{live.id}/board")
-    assert logged_in.post(url, json={"mark": "deleted", "value": True}, headers={"X-CSRFToken": token}).status_code == 400
-    assert logged_in.post(url, json={"mark": "starred", "value": "yes"}, headers={"X-CSRFToken": token}).status_code == 400
+    assert (
+        logged_in.post(url, json={"mark": "deleted", "value": True}, headers={"X-CSRFToken": token}).status_code == 400
+    )
+    assert (
+        logged_in.post(url, json={"mark": "starred", "value": "yes"}, headers={"X-CSRFToken": token}).status_code == 400
+    )
     for mark in ("answered", "starred", "hidden", "approved"):
         response = logged_in.post(url, json={"mark": mark, "value": True}, headers={"X-CSRFToken": token})
         assert response.status_code == 200 and response.json[mark] is True
@@ -80,8 +95,10 @@ def test_marks_need_csrf_and_valid_input(app, logged_in, live):
 
 def test_settings_change_the_projector_and_acknowledgement(app, logged_in, live):
     token = csrf_token(logged_in, f"/sessions/{live.id}/board")
-    response = logged_in.post(f"/sessions/{live.id}/board/settings",
-                              data={"csrf_token": token, "projector": "approved", "acknowledgement": "Got it!"})
+    response = logged_in.post(
+        f"/sessions/{live.id}/board/settings",
+        data={"csrf_token": token, "projector": "approved", "acknowledgement": "Got it!"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert live.projector_approved_only is True and live.acknowledgement == "Got it!"

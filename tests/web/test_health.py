@@ -1,4 +1,5 @@
 """GET /healthz names what is down."""
+
 from drip import create_app
 from drip.extensions import db
 

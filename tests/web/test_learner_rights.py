@@ -1,4 +1,5 @@
 """Learners' data rights: export as JSON and erase (admin and API), counts kept, opt-outs surviving as hashes, audited."""
+
 from __future__ import annotations
 
 from drip.extensions import db
@@ -12,13 +13,30 @@ from tests.web.test_api_support import api, other_api, stored_sequence, stored_s
 
 def _learner_with_history(trainer):
     ts = stored_session(trainer, sequences=[stored_sequence(trainer)])
-    [(learner, _)] = upsert_learners(trainer, [LearnerInput("Ada Lovelace", "+14155550101", "ada@example.com",
-                                                            external_id="hr-7")])
+    [(learner, _)] = upsert_learners(
+        trainer, [LearnerInput("Ada Lovelace", "+14155550101", "ada@example.com", external_id="hr-7")]
+    )
     enrol(ts, [learner])
-    db.session.add(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, kind="practice_report",
-                         channel="sms", body="I tried it on Monday with my team"))
-    db.session.add(InboundMessage(channel="sms", provider_message_id="SM1", from_address="+14155550101",
-                                  body="I tried it on Monday with my team", raw={"Body": "x"}, learner_id=learner.id))
+    db.session.add(
+        Reply(
+            trainer_id=trainer.id,
+            session_id=ts.id,
+            learner_id=learner.id,
+            kind="practice_report",
+            channel="sms",
+            body="I tried it on Monday with my team",
+        )
+    )
+    db.session.add(
+        InboundMessage(
+            channel="sms",
+            provider_message_id="SM1",
+            from_address="+14155550101",
+            body="I tried it on Monday with my team",
+            raw={"Body": "x"},
+            learner_id=learner.id,
+        )
+    )
     db.session.commit()
     return ts, learner
 
@@ -77,16 +95,34 @@ def test_admin_export_edit_and_erase(logged_in, trainer):
     page = logged_in.get(f"/learners/{learner.id}").get_data(as_text=True)
     assert "Export their data" in page and "Erase learner" in page
     download = logged_in.get(f"/learners/{learner.id}/export")
-    assert download.headers["Content-Disposition"].startswith("attachment") and download.get_json()["learner"]["name"] == "Ada Lovelace"
+    assert (
+        download.headers["Content-Disposition"].startswith("attachment")
+        and download.get_json()["learner"]["name"] == "Ada Lovelace"
+    )
     token = csrf_token(logged_in, f"/learners/{learner.id}/edit")
-    refused = logged_in.post(f"/learners/{learner.id}/edit", data={"csrf_token": token, "name": "Ada", "phone": "+44 20 79"})
+    refused = logged_in.post(
+        f"/learners/{learner.id}/edit", data={"csrf_token": token, "name": "Ada", "phone": "+44 20 79"}
+    )
     assert refused.status_code == 422 and db.session.get(Learner, learner.id).name == "Ada Lovelace"
-    saved = logged_in.post(f"/learners/{learner.id}/edit", data={"csrf_token": token, "name": "Ada King",
-                                                                "phone": "+1 415 555 0199", "email": "", "timezone": "europe/london"})
+    saved = logged_in.post(
+        f"/learners/{learner.id}/edit",
+        data={
+            "csrf_token": token,
+            "name": "Ada King",
+            "phone": "+1 415 555 0199",
+            "email": "",
+            "timezone": "europe/london",
+        },
+    )
     assert saved.status_code == 302
     db.session.expire_all()
     edited = db.session.get(Learner, learner.id)
-    assert (edited.name, edited.phone, edited.email, edited.timezone) == ("Ada King", "+14155550199", None, "Europe/London")
+    assert (edited.name, edited.phone, edited.email, edited.timezone) == (
+        "Ada King",
+        "+14155550199",
+        None,
+        "Europe/London",
+    )
     not_confirmed = logged_in.post(f"/learners/{learner.id}/erase", data={"csrf_token": token, "confirm": "yes"})
     assert not_confirmed.status_code == 302 and db.session.get(Learner, learner.id).erased_at is None
     logged_in.post(f"/learners/{learner.id}/erase", data={"csrf_token": token, "confirm": "ERASE"})

@@ -1,4 +1,5 @@
 """The learners pages: search, add, CSV import with preview (all rows or none), the learner page."""
+
 from __future__ import annotations
 
 import io
@@ -30,12 +31,24 @@ def _upload_id(page: str) -> str:
 
 
 def _session(trainer):
-    sequence = create_sequence(trainer, name="S", send_window=None, steps=[
-        StepInput("reminder", "sms", "start", "-P1D", "Hi {{ first_name }}"),
-        StepInput("info", "email", "end", "P1D", "Bye {{ first_name }}", subject="Bye")])
+    sequence = create_sequence(
+        trainer,
+        name="S",
+        send_window=None,
+        steps=[
+            StepInput("reminder", "sms", "start", "-P1D", "Hi {{ first_name }}"),
+            StepInput("info", "email", "end", "P1D", "Bye {{ first_name }}", subject="Bye"),
+        ],
+    )
     start = utcnow() + timedelta(days=5)
-    return create_session(trainer, title="Workshop", starts_at=start, ends_at=start + timedelta(hours=1),
-                          timezone="UTC", sequence_ids=[sequence.id])
+    return create_session(
+        trainer,
+        title="Workshop",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        timezone="UTC",
+        sequence_ids=[sequence.id],
+    )
 
 
 def test_a_bad_row_shows_its_error_and_nothing_is_stored(logged_in):
@@ -55,7 +68,9 @@ def test_a_good_file_is_previewed_then_imported(logged_in):
     assert db.session.query(Learner).count() == 0  # the preview stores nothing
     upload_id = _upload_id(page)
     token = csrf_token(logged_in, "/learners")
-    done = logged_in.post(f"/learners/import/{upload_id}", data={"csrf_token": token}, headers={"Accept": "application/json"})
+    done = logged_in.post(
+        f"/learners/import/{upload_id}", data={"csrf_token": token}, headers={"Accept": "application/json"}
+    )
     assert done.status_code == 200 and done.json == {"redirect": "/learners", "created": 2, "updated": 0, "enrolled": 0}
     assert sorted(l.name for l in db.session.query(Learner)) == ["Ana Lima", "Ben Okafor"]
     progress = logged_in.get(f"/learners/import/{upload_id}/progress").json
@@ -67,20 +82,27 @@ def test_a_good_file_is_previewed_then_imported(logged_in):
 def test_import_into_a_session_enrols_everyone(logged_in, trainer):
     ts = _session(trainer)
     page = _upload(logged_in, GOOD, session_id=ts.id).get_data(as_text=True)
-    response = logged_in.post(f"/learners/import/{_upload_id(page)}", data={"csrf_token": csrf_token(logged_in, "/learners")},
-                              follow_redirects=True)
+    response = logged_in.post(
+        f"/learners/import/{_upload_id(page)}",
+        data={"csrf_token": csrf_token(logged_in, "/learners")},
+        follow_redirects=True,
+    )
     assert "Imported 2 learners (2 new, 0 updated); 2 enrolled in Workshop." in response.get_data(as_text=True)
     assert db.session.query(Enrollment).count() == 2 and db.session.query(Delivery).count() == 4
     assert {e.source for e in db.session.query(Enrollment)} == {"csv"}
 
 
 def test_file_level_problems_are_explained(logged_in):
-    for text, message in [("", "The file is empty"), ("name,shoe_size\nAna,42\n", "Unknown column"),
-                          ("Ana,ana@example.com\n", "must be a header")]:
+    for text, message in [
+        ("", "The file is empty"),
+        ("name,shoe_size\nAna,42\n", "Unknown column"),
+        ("Ana,ana@example.com\n", "must be a header"),
+    ]:
         response = _upload(logged_in, text)
         assert response.status_code == 422 and message in response.get_data(as_text=True), text
-    missing = logged_in.post("/learners/import", data={"csrf_token": csrf_token(logged_in, "/learners/import")},
-                             follow_redirects=True)
+    missing = logged_in.post(
+        "/learners/import", data={"csrf_token": csrf_token(logged_in, "/learners/import")}, follow_redirects=True
+    )
     assert "Choose a CSV file" in missing.get_data(as_text=True)
     binary = _upload(logged_in, "\x00\x01\x02 garbage ÿþ")
     assert binary.status_code == 422 and db.session.query(Learner).count() == 0
@@ -103,7 +125,9 @@ def test_add_search_and_refuse(logged_in, trainer):
     added = logged_in.post("/learners", data={"csrf_token": token, "name": "Dee Diaz", "email": "DEE@example.com"})
     dee = db.session.query(Learner).one()
     assert added.location.endswith(f"/learners/{dee.id}") and dee.email == "dee@example.com"
-    refused = logged_in.post("/learners", data={"csrf_token": token, "name": "", "email": "nope"}, follow_redirects=True)
+    refused = logged_in.post(
+        "/learners", data={"csrf_token": token, "name": "", "email": "nope"}, follow_redirects=True
+    )
     text = refused.get_data(as_text=True)
     assert "name a name is required" in text and "not a valid email" in text
     upsert_learners(trainer, [LearnerInput("Eve 100%_x", "+12015550188")])
@@ -123,9 +147,19 @@ def test_learner_page_shows_the_whole_timeline(logged_in, trainer):
     first.status, first.sent_at = "failed", utcnow()
     first.error_message = "Unreachable handset"
     ana.sms_opted_out_at = utcnow()
-    db.session.add(OptOutEvent(learner_id=ana.id, channel="sms", address=ana.phone, action="opt_out", source="sms_keyword"))
-    db.session.add(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=ana.id, kind="practice_report", channel="sms",
-                         body="I tried <b>it</b>"))
+    db.session.add(
+        OptOutEvent(learner_id=ana.id, channel="sms", address=ana.phone, action="opt_out", source="sms_keyword")
+    )
+    db.session.add(
+        Reply(
+            trainer_id=trainer.id,
+            session_id=ts.id,
+            learner_id=ana.id,
+            kind="practice_report",
+            channel="sms",
+            body="I tried <b>it</b>",
+        )
+    )
     db.session.commit()
     page = logged_in.get(f"/learners/{ana.id}").get_data(as_text=True)
     assert "Ana &lt;i&gt;Lima&lt;/i&gt;" in page and "Workshop" in page and "Unreachable handset" in page
@@ -148,8 +182,9 @@ def test_another_trainers_learner_and_session_are_404(client, trainer):
 
 def test_posts_without_csrf_are_refused(logged_in):
     assert logged_in.post("/learners", data={"name": "X", "email": "x@example.com"}).status_code == 400
-    response = logged_in.post("/learners/import", data={"file": (io.BytesIO(GOOD.encode()), "a.csv")},
-                              content_type="multipart/form-data")
+    response = logged_in.post(
+        "/learners/import", data={"file": (io.BytesIO(GOOD.encode()), "a.csv")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400
     assert logged_in.post("/learners/import/whatever").status_code == 400
     assert db.session.query(Learner).count() == 0

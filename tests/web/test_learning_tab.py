@@ -52,7 +52,9 @@ def test_another_trainers_learning_tab_is_not_found(app, client, trainer):
     assert client.get(f"/sessions/{ts.id}/learning").status_code == 404
 
 
-def test_a_deleted_quiz_keeps_its_results_and_its_re_asks_stop_an_unenrolled_learner_leaves_the_list(app, logged_in, trainer):
+def test_a_deleted_quiz_keeps_its_results_and_its_re_asks_stop_an_unenrolled_learner_leaves_the_list(
+    app, logged_in, trainer
+):
     from drip.extensions import db
     from drip.models import Step
     from drip.services.learners.edits import unenrol

@@ -1,4 +1,5 @@
 """GET /metrics: hidden while DRIP_METRICS_TOKEN is unset, bearer-protected, summed over processes."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,11 @@ def scrape(client) -> dict[tuple, float]:
     """Every sample of /metrics as {(name, sorted labels): value}."""
     response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200 and response.mimetype == "text/plain"
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(response.get_data(as_text=True)) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(response.get_data(as_text=True))
+        for s in family.samples
+    }
 
 
 @pytest.fixture()
@@ -67,10 +71,12 @@ def test_worker_processes_metrics_are_summed(client, metrics_on):
     """Two other processes (as gunicorn workers or Drip workers would) each record a send; /metrics sums all."""
     key = ("drip_send_latency_seconds_count", (("channel", "sms"),))
     before = scrape(client).get(key, 0)
-    code = ("from drip import create_app; from drip.metrics import observe_send; "
-            f"create_app({{'INSTANCE_PATH': {metrics_on.config['INSTANCE_PATH']!r}, 'SECRET_KEY': 'x', "
-            f"'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'REDIS_URL': {metrics_on.config['REDIS_URL']!r}}}); "
-            "observe_send('sms', 0.2, 1.5)")
+    code = (
+        "from drip import create_app; from drip.metrics import observe_send; "
+        f"create_app({{'INSTANCE_PATH': {metrics_on.config['INSTANCE_PATH']!r}, 'SECRET_KEY': 'x', "
+        f"'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'REDIS_URL': {metrics_on.config['REDIS_URL']!r}}}); "
+        "observe_send('sms', 0.2, 1.5)"
+    )
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": metrics_on.config["METRICS_DIR"]}
     for _ in range(2):
         subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)

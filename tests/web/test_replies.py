@@ -1,4 +1,5 @@
 """The replies page: grouping by step, poll tallies, review marks, trainer replies, CSV, ownership."""
+
 from __future__ import annotations
 
 import csv
@@ -23,8 +24,13 @@ def past(app, trainer):
     ts = make_session(trainer, starts_at=utcnow() - timedelta(days=1, hours=3))
     poll = make_step(trainer, "poll", choices=CHOICES, body="What do you want to practise?")
     practice = make_step(trainer, "practice", body="Give one piece of SBI feedback and tell me how it went.")
-    db.session.execute(session_sequences.insert(), [{"session_id": ts.id, "sequence_id": poll.sequence_id},
-                                                    {"session_id": ts.id, "sequence_id": practice.sequence_id}])
+    db.session.execute(
+        session_sequences.insert(),
+        [
+            {"session_id": ts.id, "sequence_id": poll.sequence_id},
+            {"session_id": ts.id, "sequence_id": practice.sequence_id},
+        ],
+    )
     db.session.commit()
     return ts, poll, practice
 
@@ -81,8 +87,10 @@ def test_trainer_reply_by_sms_goes_out_and_joins_the_thread(app, logged_in, trai
     sent_delivery(ts, ada, practice)
     post_sms(logged_in, app, "Tried it, felt awkward", sender=ada.phone)
     token = csrf_token(logged_in, f"/sessions/{ts.id}/learners/{ada.id}/thread")
-    response = logged_in.post(f"/sessions/{ts.id}/learners/{ada.id}/reply",
-                              data={"csrf_token": token, "channel": "sms", "body": "Awkward is normal at first!"})
+    response = logged_in.post(
+        f"/sessions/{ts.id}/learners/{ada.id}/reply",
+        data={"csrf_token": token, "channel": "sms", "body": "Awkward is normal at first!"},
+    )
     assert response.status_code == 302
     sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.to_address == ada.phone))
     assert sent.body.startswith("Awkward is normal at first!")
@@ -97,8 +105,11 @@ def test_a_reply_to_an_opted_out_learner_is_refused_with_the_reason(app, logged_
     ada = make_learner(trainer)
     post_sms(logged_in, app, "STOP", sender=ada.phone)
     token = csrf_token(logged_in, f"/sessions/{ts.id}/learners/{ada.id}/thread")
-    page = logged_in.post(f"/sessions/{ts.id}/learners/{ada.id}/reply", follow_redirects=True,
-                          data={"csrf_token": token, "channel": "sms", "body": "hello?"}).get_data(as_text=True)
+    page = logged_in.post(
+        f"/sessions/{ts.id}/learners/{ada.id}/reply",
+        follow_redirects=True,
+        data={"csrf_token": token, "channel": "sms", "body": "hello?"},
+    ).get_data(as_text=True)
     assert "Not sent" in page and db.session.scalar(select(Reply).where(Reply.kind == "trainer_reply")) is None
 
 
@@ -106,12 +117,12 @@ def test_csv_export_neutralises_formulas(app, logged_in, trainer, past):
     ts, _, practice = past
     ada = make_learner(trainer)
     sent_delivery(ts, ada, practice)
-    post_sms(logged_in, app, "=HYPERLINK(\"http://evil\")", sender=ada.phone)
+    post_sms(logged_in, app, '=HYPERLINK("http://evil")', sender=ada.phone)
     response = logged_in.get(f"/sessions/{ts.id}/replies.csv")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][0] == "received_at_utc" and rows[1][1] == "Ada Lovelace"
-    assert rows[1][rows[0].index("body")] == "'=HYPERLINK(\"http://evil\")"
+    assert rows[1][rows[0].index("body")] == '\'=HYPERLINK("http://evil")'
     assert rows[1][rows[0].index("kind")] == "practice_report"
 
 
@@ -121,8 +132,14 @@ def test_another_trainers_replies_are_not_found(app, logged_in, trainer, past):
     other = accounts.create_trainer("other@example.com", "another long password", "Olga")
     theirs = make_session(other)
     stranger = make_learner(other, "Their learner")
-    reply = Reply(trainer_id=other.id, session_id=theirs.id, learner_id=stranger.id, kind="practice_report",
-                  channel="sms", body="private")
+    reply = Reply(
+        trainer_id=other.id,
+        session_id=theirs.id,
+        learner_id=stranger.id,
+        kind="practice_report",
+        channel="sms",
+        body="private",
+    )
     db.session.add(reply)
     db.session.commit()
     ts = past[0]
@@ -130,9 +147,16 @@ def test_another_trainers_replies_are_not_found(app, logged_in, trainer, past):
     assert logged_in.get(f"/sessions/{theirs.id}/replies").status_code == 404
     assert logged_in.get(f"/sessions/{theirs.id}/replies.csv").status_code == 404
     assert logged_in.get(f"/sessions/{ts.id}/learners/{stranger.id}/thread").status_code == 404
-    assert logged_in.post(f"/sessions/{ts.id}/replies/{reply.id}/reviewed", data={"csrf_token": token}).status_code == 404
-    assert logged_in.post(f"/sessions/{ts.id}/learners/{stranger.id}/reply",
-                          data={"csrf_token": token, "channel": "sms", "body": "hi"}).status_code == 404
+    assert (
+        logged_in.post(f"/sessions/{ts.id}/replies/{reply.id}/reviewed", data={"csrf_token": token}).status_code == 404
+    )
+    assert (
+        logged_in.post(
+            f"/sessions/{ts.id}/learners/{stranger.id}/reply",
+            data={"csrf_token": token, "channel": "sms", "body": "hi"},
+        ).status_code
+        == 404
+    )
     assert "private" not in logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
 
 
@@ -143,8 +167,12 @@ def test_live_questions_export_as_formula_safe_csv(logged_in, trainer):
     ts = make_session(trainer)
     ada = make_learner(trainer, "Ada Lovelace")
     enrol(ts, ada)
-    db.session.add_all([LiveQuestion(session_id=ts.id, learner_id=ada.id, body="=HYPERLINK(\"http://evil\")", starred=True),
-                        LiveQuestion(session_id=ts.id, learner_id=None, body="Café, or tea?")])
+    db.session.add_all(
+        [
+            LiveQuestion(session_id=ts.id, learner_id=ada.id, body='=HYPERLINK("http://evil")', starred=True),
+            LiveQuestion(session_id=ts.id, learner_id=None, body="Café, or tea?"),
+        ]
+    )
     db.session.commit()
     response = logged_in.get(f"/sessions/{ts.id}/questions.csv")
     assert response.headers["Content-Disposition"].endswith('-questions.csv"')

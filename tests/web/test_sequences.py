@@ -1,4 +1,5 @@
 """The sequences pages: list, starter, editor, steps in the trainer's words, refusals."""
+
 from __future__ import annotations
 
 
@@ -16,16 +17,35 @@ def _token(client, path="/sequences"):
 
 
 def _sequence(trainer, name="Onboarding", steps=None):
-    return create_sequence(trainer, name=name, steps=steps if steps is not None else [
-        StepInput("poll", "sms", "start", "-P7D", "Hi {{ first_name }}! Pick 1 or 2", choices=["Yes", "No"]),
-        StepInput("practice", "email", "end", "P1D", "Try it, {{ first_name }}.", local_time="09:00", subject="Practice"),
-    ])
+    return create_sequence(
+        trainer,
+        name=name,
+        steps=steps
+        if steps is not None
+        else [
+            StepInput("poll", "sms", "start", "-P7D", "Hi {{ first_name }}! Pick 1 or 2", choices=["Yes", "No"]),
+            StepInput(
+                "practice", "email", "end", "P1D", "Try it, {{ first_name }}.", local_time="09:00", subject="Practice"
+            ),
+        ],
+    )
 
 
 def _step_form(**overrides):
-    form = {"amount": "3", "unit": "days", "direction": "before", "anchor": "start", "at": "", "kind": "reminder",
-            "channel": "sms", "subject": "", "body": "See you soon, {{ first_name }}!", "choices": "", "if_late": "skip",
-            "action": "save"}
+    form = {
+        "amount": "3",
+        "unit": "days",
+        "direction": "before",
+        "anchor": "start",
+        "at": "",
+        "kind": "reminder",
+        "channel": "sms",
+        "subject": "",
+        "body": "See you soon, {{ first_name }}!",
+        "choices": "",
+        "if_late": "skip",
+        "action": "save",
+    }
     form.update(overrides)
     return form
 
@@ -56,15 +76,20 @@ def test_list_offers_the_starter_then_adds_it_once(logged_in, trainer):
 
 def test_create_a_sequence_and_refuse_a_nameless_one(logged_in):
     token = _token(logged_in)
-    response = logged_in.post("/sequences", data={"csrf_token": token, "name": "Follow-up", "window": "on",
-                                                  "window_start": "09:00", "window_end": "18:00"})
+    response = logged_in.post(
+        "/sequences",
+        data={"csrf_token": token, "name": "Follow-up", "window": "on", "window_start": "09:00", "window_end": "18:00"},
+    )
     sequence = db.session.query(Sequence).one()
     assert response.location.endswith(f"/sequences/{sequence.id}")
     assert (sequence.send_window_start.hour, sequence.send_window_end.hour) == (9, 18)
     refused = logged_in.post("/sequences", data={"csrf_token": token, "name": "  "}, follow_redirects=True)
     assert "a name is required" in refused.get_data(as_text=True)
-    bad_window = logged_in.post("/sequences", data={"csrf_token": token, "name": "X", "window": "on",
-                                                    "window_start": "21:00", "window_end": "08:00"}, follow_redirects=True)
+    bad_window = logged_in.post(
+        "/sequences",
+        data={"csrf_token": token, "name": "X", "window": "on", "window_start": "21:00", "window_end": "08:00"},
+        follow_redirects=True,
+    )
     assert "must start before it ends" in bad_window.get_data(as_text=True)
     assert db.session.query(Sequence).count() == 1
 
@@ -78,8 +103,9 @@ def test_add_a_step_in_the_trainers_words(logged_in, trainer):
     sequence = _sequence(trainer, steps=[])
     path = f"/sequences/{sequence.id}/steps/new"
     token = _token(logged_in, path)
-    response = logged_in.post(path, data=_step_form(csrf_token=token, amount="1", direction="after", anchor="end",
-                                                    at="09:00"))
+    response = logged_in.post(
+        path, data=_step_form(csrf_token=token, amount="1", direction="after", anchor="end", at="09:00")
+    )
     assert response.status_code == 302
     step = db.session.query(Step).one()
     assert (step.offset, step.anchor, step.local_time.hour, step.kind) == ("P1D", "end", 9, "reminder")
@@ -94,8 +120,12 @@ def test_edit_form_shows_the_stored_step_in_words(logged_in, trainer):
     assert 'name="amount" value="7"' in page and 'value="days" selected' in page and "Hi Maya! Pick 1 or 2" in page
     assert "data-sms-counter" in page and "sms_counter.js" in page
     token = _token(logged_in, f"/sequences/{sequence.id}/steps/{step.id}")
-    logged_in.post(f"/sequences/{sequence.id}/steps/{step.id}", data=_step_form(
-        csrf_token=token, kind="poll", amount="15", unit="minutes", choices="Red\nBlue\n\n", body="1 Red or 2 Blue?"))
+    logged_in.post(
+        f"/sequences/{sequence.id}/steps/{step.id}",
+        data=_step_form(
+            csrf_token=token, kind="poll", amount="15", unit="minutes", choices="Red\nBlue\n\n", body="1 Red or 2 Blue?"
+        ),
+    )
     db.session.refresh(step)
     assert step.offset == "-PT15M" and step.choices == ["Red", "Blue"]
 
@@ -131,8 +161,14 @@ def test_a_step_that_would_fail_is_refused_with_the_reason(logged_in, trainer, o
 def test_preview_renders_without_saving(logged_in, trainer):
     sequence = _sequence(trainer, steps=[])
     path = f"/sequences/{sequence.id}/steps/new"
-    response = logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path), action="preview",
-                                                    body="Hello {{ first_name }} <b>{{ session.title }}</b>"))
+    response = logged_in.post(
+        path,
+        data=_step_form(
+            csrf_token=_token(logged_in, path),
+            action="preview",
+            body="Hello {{ first_name }} <b>{{ session.title }}</b>",
+        ),
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Hello Maya &lt;b&gt;Giving Feedback That Lands&lt;/b&gt;" in page
     assert db.session.query(Step).count() == 0
@@ -141,8 +177,9 @@ def test_preview_renders_without_saving(logged_in, trainer):
 def test_preview_of_a_broken_template_says_it_cannot_preview(logged_in, trainer):
     sequence = _sequence(trainer, steps=[])
     path = f"/sequences/{sequence.id}/steps/new"
-    response = logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path), action="preview",
-                                                    body="Hello {{ first_name"))
+    response = logged_in.post(
+        path, data=_step_form(csrf_token=_token(logged_in, path), action="preview", body="Hello {{ first_name")
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "Cannot preview this step" in page and "Not saved" not in page
 
@@ -171,8 +208,11 @@ def test_rename_and_refuse_a_bad_rename(logged_in, trainer):
 
 
 def test_learner_facing_text_is_escaped(logged_in, trainer):
-    sequence = _sequence(trainer, name="<script>alert(1)</script>", steps=[
-        StepInput("info", "sms", "start", "-P1D", "<img src=x onerror=alert(1)> {{ first_name }}")])
+    sequence = _sequence(
+        trainer,
+        name="<script>alert(1)</script>",
+        steps=[StepInput("info", "sms", "start", "-P1D", "<img src=x onerror=alert(1)> {{ first_name }}")],
+    )
     page = logged_in.get(f"/sequences/{sequence.id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
     assert "&lt;img src=x onerror=alert(1)&gt; Maya" in page
@@ -185,8 +225,13 @@ def test_another_trainers_sequence_is_404(client, trainer):
     token = _token(client)
     assert client.get(f"/sequences/{theirs.id}").status_code == 404
     assert client.get(f"/sequences/{theirs.id}/steps/{step.id}").status_code == 404
-    for path in (f"/sequences/{theirs.id}", f"/sequences/{theirs.id}/clone", f"/sequences/{theirs.id}/steps/new",
-                 f"/sequences/{theirs.id}/steps/{step.id}/delete", f"/sequences/{theirs.id}/steps/{step.id}/test"):
+    for path in (
+        f"/sequences/{theirs.id}",
+        f"/sequences/{theirs.id}/clone",
+        f"/sequences/{theirs.id}/steps/new",
+        f"/sequences/{theirs.id}/steps/{step.id}/delete",
+        f"/sequences/{theirs.id}/steps/{step.id}/test",
+    ):
         assert client.post(path, data={"csrf_token": token, "name": "Mine now"}).status_code == 404, path
     mine = _sequence(trainer, name="Mine")
     assert client.get(f"/sequences/{mine.id}/steps/{step.id}").status_code == 404  # their step via my sequence
@@ -196,8 +241,14 @@ def test_another_trainers_sequence_is_404(client, trainer):
 
 def test_posts_without_csrf_are_refused(logged_in, trainer):
     sequence = _sequence(trainer)
-    for path in ("/sequences", "/sequences/starter", f"/sequences/{sequence.id}", f"/sequences/{sequence.id}/clone",
-                 f"/sequences/{sequence.id}/steps/new", f"/sequences/{sequence.id}/steps/{sequence.steps[0].id}/delete"):
+    for path in (
+        "/sequences",
+        "/sequences/starter",
+        f"/sequences/{sequence.id}",
+        f"/sequences/{sequence.id}/clone",
+        f"/sequences/{sequence.id}/steps/new",
+        f"/sequences/{sequence.id}/steps/{sequence.steps[0].id}/delete",
+    ):
         assert logged_in.post(path, data=_step_form(name="X")).status_code == 400, path
     assert db.session.query(Sequence).count() == 1 and len(sequence.steps) == 2
 
@@ -208,12 +259,19 @@ def test_send_a_test_to_me(logged_in, trainer):
     sequence = _sequence(trainer)
     sms, email = sequence.steps
     token = _token(logged_in, f"/sequences/{sequence.id}")
-    done = logged_in.post(f"/sequences/{sequence.id}/steps/{email.id}/test", data={"csrf_token": token}, follow_redirects=True)
+    done = logged_in.post(
+        f"/sequences/{sequence.id}/steps/{email.id}/test", data={"csrf_token": token}, follow_redirects=True
+    )
     assert "Sent a test to trainer@example.com" in done.get_data(as_text=True)
-    bad = logged_in.post(f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "123"},
-                         follow_redirects=True)
+    bad = logged_in.post(
+        f"/sequences/{sequence.id}/steps/{sms.id}/test",
+        data={"csrf_token": token, "phone": "123"},
+        follow_redirects=True,
+    )
     assert "No test sent" in bad.get_data(as_text=True)
-    logged_in.post(f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "(201) 555-0123"})
+    logged_in.post(
+        f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "(201) 555-0123"}
+    )
     sent = {(m.channel, m.to_address): m for m in db.session.query(OutboxMessage)}
     assert set(sent) == {("email", "trainer@example.com"), ("sms", "+12015550123")}
     assert sent[("sms", "+12015550123")].body.startswith("Hi Maya!")
@@ -232,14 +290,24 @@ def test_editing_a_step_moves_the_messages_of_sessions_using_it(logged_in, train
 
     sequence = _sequence(trainer)
     start = utcnow().replace(second=0, microsecond=0) + timedelta(days=20)
-    ts = create_session(trainer, title="W", starts_at=start, ends_at=start + timedelta(hours=1), timezone="UTC",
-                        sequence_ids=[sequence.id])
+    ts = create_session(
+        trainer,
+        title="W",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        timezone="UTC",
+        sequence_ids=[sequence.id],
+    )
     enrol(ts, [learner for learner, _ in upsert_learners(trainer, [LearnerInput("Ana", "+12015550123")])])
     poll = sequence.steps[0]
     before = db.session.query(Delivery).filter_by(step_id=poll.id).one().due_at
     path = f"/sequences/{sequence.id}/steps/{poll.id}"
-    logged_in.post(path, data=_step_form(csrf_token=_token(logged_in, path), kind="poll", choices="A\nB", amount="8",
-                                         body="Pick 1 or 2"))
+    logged_in.post(
+        path,
+        data=_step_form(
+            csrf_token=_token(logged_in, path), kind="poll", choices="A\nB", amount="8", body="Pick 1 or 2"
+        ),
+    )
     db.session.expire_all()
     after = db.session.query(Delivery).filter_by(step_id=poll.id).one().due_at
     assert before - after == timedelta(days=1)

@@ -1,4 +1,5 @@
 """The demo seed: idempotent, valid learners, and every kind of step due within ten minutes."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,7 +8,15 @@ import phonenumbers
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
-from drip.services.programs.demo import DEMO_SEQUENCE, DEMO_SESSION, LIVE_POLL, PAST_SEQUENCE, PAST_SESSION, compress, demo_steps
+from drip.services.programs.demo import (
+    DEMO_SEQUENCE,
+    DEMO_SESSION,
+    LIVE_POLL,
+    PAST_SEQUENCE,
+    PAST_SESSION,
+    compress,
+    demo_steps,
+)
 from drip.services.programs.starter import starter_steps
 
 
@@ -32,7 +41,10 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     assert first.exit_code == 0, first.output
     assert "Sign in at http://127.0.0.1:5000 as demo@drip.local" in first.output
     assert "Created the demo session" in first.output
-    counts = {model: db.session.query(model).count() for model in (Sequence, Step, TrainingSession, Learner, Enrollment, Delivery)}
+    counts = {
+        model: db.session.query(model).count()
+        for model in (Sequence, Step, TrainingSession, Learner, Enrollment, Delivery)
+    }
     second = runner.invoke(args=["drip", "seed-demo"])
     assert second.exit_code == 0 and second.output.strip().splitlines() == [first.output.strip().splitlines()[-1]]
     assert counts == {model: db.session.query(model).count() for model in counts}
@@ -52,8 +64,12 @@ def test_seed_is_idempotent_and_everything_arrives_within_ten_minutes(runner):
     assert all(l.email.endswith("@example.com") for l in learners)
 
     soon = utcnow() + timedelta(minutes=10)
-    due = db.session.query(Delivery, Step).join(Step, Step.id == Delivery.step_id).filter(
-        Delivery.status == "scheduled", Delivery.due_at <= soon).all()
+    due = (
+        db.session.query(Delivery, Step)
+        .join(Step, Step.id == Delivery.step_id)
+        .filter(Delivery.status == "scheduled", Delivery.due_at <= soon)
+        .all()
+    )
     kinds = {step.kind for _, step in due}
     assert kinds == {"poll", "quiz", "testimonial", "discussion", "digest", "live_prompt", "practice", "reminder"}
     assert {step.channel for _, step in due} == {"sms", "email"}

@@ -1,4 +1,5 @@
 """The settings page: providers, webhook URLs, contact line, API tokens."""
+
 from __future__ import annotations
 
 import re
@@ -29,18 +30,29 @@ def test_outbox_mode_explains_what_to_set(logged_in, app):
 
 
 def test_live_providers_and_exact_webhook_urls(logged_in, app):
-    app.config.update(SMS_PROVIDER="twilio", EMAIL_PROVIDER="sendgrid", TWILIO_FROM_NUMBER="+15005550001",
-                      TWILIO_MESSAGING_SERVICE_SID="", TWILIO_AUTH_TOKEN="tok", SENDGRID_FROM_EMAIL="team@drip.example.org",
-                      PUBLIC_BASE_URL="https://drip.example.org", SENDGRID_INBOUND_SECRET="s3cret/+",
-                      SENDGRID_EVENT_PUBLIC_KEY="MFkw...", INBOUND_EMAIL_DOMAIN="in.drip.example.org")
+    app.config.update(
+        SMS_PROVIDER="twilio",
+        EMAIL_PROVIDER="sendgrid",
+        TWILIO_FROM_NUMBER="+15005550001",
+        TWILIO_MESSAGING_SERVICE_SID="",
+        TWILIO_AUTH_TOKEN="tok",
+        SENDGRID_FROM_EMAIL="team@drip.example.org",
+        PUBLIC_BASE_URL="https://drip.example.org",
+        SENDGRID_INBOUND_SECRET="s3cret/+",
+        SENDGRID_EVENT_PUBLIC_KEY="MFkw...",
+        INBOUND_EMAIL_DOMAIN="in.drip.example.org",
+    )
     accounts.find_trainer("trainer@example.com").is_operator = True  # the secret URLs are for operators
     db.session.commit()
     html = _html(logged_in)
     assert "Twilio" in html and "+15005550001" in html and "team@drip.example.org" in html
-    for url in ("https://drip.example.org/webhooks/twilio/sms", "https://drip.example.org/webhooks/twilio/status",
-                "https://drip.example.org/webhooks/sendgrid/events",
-                "https://drip.example.org/webhooks/sendgrid/inbound?token=s3cret%2F%2B",
-                "https://drip:s3cret%2F%2B@drip.example.org/webhooks/sendgrid/inbound"):
+    for url in (
+        "https://drip.example.org/webhooks/twilio/sms",
+        "https://drip.example.org/webhooks/twilio/status",
+        "https://drip.example.org/webhooks/sendgrid/events",
+        "https://drip.example.org/webhooks/sendgrid/inbound?token=s3cret%2F%2B",
+        "https://drip:s3cret%2F%2B@drip.example.org/webhooks/sendgrid/inbound",
+    ):
         assert f'value="{url}"' in html, url
     assert "in.drip.example.org" in html and "mx.sendgrid.net" in html
     assert "cannot reach" not in html and "refused" not in html
@@ -56,8 +68,9 @@ def test_missing_secrets_are_called_out(logged_in, app):
 
 def test_contact_line_is_saved_and_used_for_help(logged_in, trainer):
     token = csrf_token(logged_in, "/settings/")
-    response = logged_in.post("/settings/contact-line", data={"csrf_token": token,
-                                                              "contact_line": "  Tess,\n Acme Academy: 555-0100 "})
+    response = logged_in.post(
+        "/settings/contact-line", data={"csrf_token": token, "contact_line": "  Tess,\n Acme Academy: 555-0100 "}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Trainer, trainer.id).contact_line == "Tess, Acme Academy: 555-0100"
@@ -113,11 +126,15 @@ def _test_send(client, channel, to):
 def test_test_sms_and_email_land_in_the_outbox(logged_in, trainer):
     from drip.models import OutboxMessage
 
-    assert _test_send(logged_in, "sms", "(415) 555-2671").startswith("Test SMS sent to +14155552671. It is in the outbox.")
+    assert _test_send(logged_in, "sms", "(415) 555-2671").startswith(
+        "Test SMS sent to +14155552671. It is in the outbox."
+    )
     assert _test_send(logged_in, "email", "Me@Example.com").startswith("Test email sent to me@example.com.")
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(r.channel, r.to_address, r.trainer_id) for r in rows] == [
-        ("sms", "+14155552671", trainer.id), ("email", "me@example.com", trainer.id)]
+        ("sms", "+14155552671", trainer.id),
+        ("email", "me@example.com", trainer.id),
+    ]
     assert db.session.scalar(select(func.count()).select_from(Learner)) == 0  # the stand-in is never saved
 
 
@@ -139,8 +156,13 @@ def test_test_sms_through_twilio_shows_the_providers_answer(logged_in, app):
     from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 
     with FakeProvider() as fake:
-        app.config.update(SMS_PROVIDER="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID, TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-                          TWILIO_FROM_NUMBER="+15005550001", TWILIO_API_BASE=fake.url)
+        app.config.update(
+            SMS_PROVIDER="twilio",
+            TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+            TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+            TWILIO_FROM_NUMBER="+15005550001",
+            TWILIO_API_BASE=fake.url,
+        )
         try:
             sid_text = _test_send(logged_in, "sms", "+14155552671")
             fake.script.append(("twilio", 400, 21614))

@@ -1,4 +1,5 @@
 """Approving answers for digests (page and API), testimonial consent, answers after the session, privacy links."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,9 +26,18 @@ def _past_with_answers(trainer, count=3, kind="discussion"):
     for n in range(count):
         learner = make_learner(trainer, f"Learner{n} Surname", phone=f"+1415555030{n}")
         sent_delivery(ts, learner, step)
-        replies.append(Reply(trainer_id=trainer.id, session_id=ts.id, learner_id=learner.id, step_id=step.id,
-                             kind="discussion_reply" if kind == "discussion" else "practice_report", channel="sms",
-                             body=f"<i>Answer {n}</i>", created_at=utcnow()))
+        replies.append(
+            Reply(
+                trainer_id=trainer.id,
+                session_id=ts.id,
+                learner_id=learner.id,
+                step_id=step.id,
+                kind="discussion_reply" if kind == "discussion" else "practice_report",
+                channel="sms",
+                body=f"<i>Answer {n}</i>",
+                created_at=utcnow(),
+            )
+        )
     db.session.add_all(replies)
     db.session.commit()
     return ts, step, replies
@@ -38,11 +48,20 @@ def test_one_click_and_bulk_approval_on_the_replies_page(app, logged_in, trainer
     page = logged_in.get(f"/sessions/{ts.id}/replies").get_data(as_text=True)
     assert "Share in digest" in page and "&lt;i&gt;Answer 0&lt;/i&gt;" in page
     token = csrf_token(logged_in, f"/sessions/{ts.id}/replies")
-    assert logged_in.post(f"/sessions/{ts.id}/replies/{a.id}/shared", data={"shared": "1"}).status_code == 400  # no CSRF
-    assert logged_in.post(f"/sessions/{ts.id}/replies/{a.id}/shared",
-                          data={"shared": "1", "csrf_token": token}).status_code == 302
-    bulk = logged_in.post(f"/sessions/{ts.id}/replies/shared",
-                          data={"reply_ids": [str(b.id), str(c.id)], "csrf_token": token}, follow_redirects=True)
+    assert (
+        logged_in.post(f"/sessions/{ts.id}/replies/{a.id}/shared", data={"shared": "1"}).status_code == 400
+    )  # no CSRF
+    assert (
+        logged_in.post(
+            f"/sessions/{ts.id}/replies/{a.id}/shared", data={"shared": "1", "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    bulk = logged_in.post(
+        f"/sessions/{ts.id}/replies/shared",
+        data={"reply_ids": [str(b.id), str(c.id)], "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "2 answers approved for the digest." in bulk.get_data(as_text=True)
     db.session.expire_all()
     assert [r.shared for r in (a, b, c)] == [True, True, True]
@@ -96,14 +115,26 @@ def test_answers_after_the_session_feed_a_questions_digest_anonymously(app, logg
     assert "Answer after the session" in board and "How do I start &lt;hard&gt; talks?" in board
     assert "Answered in the room" not in board.split("Answer after the session")[1].split("</section>")[0]
     token = csrf_token(logged_in, f"/sessions/{ts.id}/board")
-    saved = logged_in.post(f"/sessions/{ts.id}/board/questions/{open_q.id}/answer",
-                           data={"answer": "Start with what you noticed.", "csrf_token": token}, follow_redirects=True)
+    saved = logged_in.post(
+        f"/sessions/{ts.id}/board/questions/{open_q.id}/answer",
+        data={"answer": "Start with what you noticed.", "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Answer saved." in saved.get_data(as_text=True)
     found = digests.answers(ts.id, "questions", None, "first_name")
-    assert found == [{"text": "How do I start <hard> talks? — Start with what you noticed.", "by": "a colleague",
-                      "question": "How do I start <hard> talks?", "answer": "Start with what you noticed."}]
-    too_long = logged_in.post(f"/sessions/{ts.id}/board/questions/{open_q.id}/answer",
-                              data={"answer": "x" * 2001, "csrf_token": token}, follow_redirects=True)
+    assert found == [
+        {
+            "text": "How do I start <hard> talks? — Start with what you noticed.",
+            "by": "a colleague",
+            "question": "How do I start <hard> talks?",
+            "answer": "Start with what you noticed.",
+        }
+    ]
+    too_long = logged_in.post(
+        f"/sessions/{ts.id}/board/questions/{open_q.id}/answer",
+        data={"answer": "x" * 2001, "csrf_token": token},
+        follow_redirects=True,
+    )
     assert "Not saved" in too_long.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(LiveQuestion, open_q.id).answer == "Start with what you noticed."
@@ -131,13 +162,19 @@ def test_the_privacy_link_asks_first_and_then_keeps_answers_out(app, client, tra
     assert client.get(path[:-2] + "xx").status_code == 404
 
 
-
 def test_the_learner_page_shows_states_and_the_dashboard_lists_falling_sessions(app, logged_in, trainer):
     from drip.models import Step
 
     ts, step, replies = _past_with_answers(trainer, 4)
-    later = Step(sequence_id=step.sequence_id, kind="reminder", channel="sms", anchor="end", offset="P2D",
-                 body="Nudge", position=1)
+    later = Step(
+        sequence_id=step.sequence_id,
+        kind="reminder",
+        channel="sms",
+        anchor="end",
+        offset="P2D",
+        body="Nudge",
+        position=1,
+    )
     db.session.add(later)
     db.session.commit()
     for reply in replies:  # everyone answered the first step, nobody read or answered the second
@@ -161,7 +198,10 @@ def test_an_email_yes_consents_too(app, client, trainer):
     assert api.post(f"/replies/{report.id}/testimonial").status_code == 201
     asked = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "ada@example.com")).one()
     assert asked.subject == "May we share your words?"
-    form = inbound_parse_form(text="Yes, happy for you to share it.\n\nOn Tue, Tess wrote:\n> May I share", subject="Re: May we share your words?")
+    form = inbound_parse_form(
+        text="Yes, happy for you to share it.\n\nOn Tue, Tess wrote:\n> May I share",
+        subject="Re: May we share your words?",
+    )
     assert client.post(EMAIL_PATH + "?token=s3cret", data=form, content_type="multipart/form-data").status_code < 300
     drain()  # what a worker does next
     assert [t["status"] for t in api.get("/testimonials").get_json()["items"]] == ["consented"]

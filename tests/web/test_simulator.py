@@ -1,4 +1,5 @@
 """The phone simulator: outbox mode only, texts shown per phone, replies through the signed webhook."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -21,8 +22,16 @@ def test_only_in_outbox_mode(app, logged_in):
 
 def test_a_learners_received_texts_show_as_a_phone(app, logged_in, trainer):
     ada = make_learner(trainer)
-    db.session.add(OutboxMessage(trainer_id=trainer.id, channel="sms", to_address=ada.phone,
-                                 body="<i>Reply 1, 2 or 3</i>", provider_message_id="OB1", created_at=utcnow()))
+    db.session.add(
+        OutboxMessage(
+            trainer_id=trainer.id,
+            channel="sms",
+            to_address=ada.phone,
+            body="<i>Reply 1, 2 or 3</i>",
+            provider_message_id="OB1",
+            created_at=utcnow(),
+        )
+    )
     db.session.commit()
     page = logged_in.get("/simulator").get_data(as_text=True)
     assert "Ada Lovelace" in page and "&lt;i&gt;Reply 1, 2 or 3&lt;/i&gt;" in page

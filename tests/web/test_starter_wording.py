@@ -1,4 +1,5 @@
 """Starter wording and steps during the session: starts_in as of sending, the number to text, no send-window hold."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -16,8 +17,31 @@ UTC = timezone.utc
 
 
 def _parcel(step: Step, starts_at: datetime, name: str = "Maya Okafor") -> DeliveryToSend:
-    return DeliveryToSend(1, "claim", step.channel, "tok", 1, name, "America/New_York", "unsub", 1, "Tess", step.kind,
-                  step.body, step.subject, step.choices, "Feedback that lands", starts_at, "America/New_York", "")
+    return DeliveryToSend(
+        1,
+        "claim",
+        step.channel,
+        "tok",
+        1,
+        name,
+        "America/New_York",
+        "unsub",
+        1,
+        "Tess",
+        step.kind,
+        step.body,
+        step.subject,
+        step.choices,
+        "Feedback that lands",
+        starts_at,
+        "America/New_York",
+        "",
+        step.id,
+        1,
+        None,
+        None,
+        "colleague",
+    )
 
 
 def test_starter_poll_says_when_the_session_starts_as_of_sending(app, trainer):
@@ -39,14 +63,25 @@ def test_starter_live_prompt_names_the_number_and_greets_a_walk_in(app, trainer)
 
 
 def test_live_prompt_is_not_held_by_the_window_and_skips_when_it_would_arrive_after(app, trainer):
-    sequence = create_sequence(trainer, name="Live", send_window={"start": "08:00", "end": "21:00"}, steps=[
-        StepInput("live_prompt", "sms", "start", "PT0S", "Text us now"),
-        StepInput("live_prompt", "sms", "start", "-PT15M", "Starting soon, text us"),
-    ])
+    sequence = create_sequence(
+        trainer,
+        name="Live",
+        send_window={"start": "08:00", "end": "21:00"},
+        steps=[
+            StepInput("live_prompt", "sms", "start", "PT0S", "Text us now"),
+            StepInput("live_prompt", "sms", "start", "-PT15M", "Starting soon, text us"),
+        ],
+    )
     # 09:00-12:00 New York is 23:00-02:00 in Sydney: the start itself is inside the session, 22:45 is not.
     start = datetime(2031, 5, 12, 13, 0, tzinfo=UTC)
-    ts = create_session(trainer, title="NY", starts_at=start, ends_at=start + timedelta(hours=3),
-                        timezone="America/New_York", sequence_ids=[sequence.id])
+    ts = create_session(
+        trainer,
+        title="NY",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+        timezone="America/New_York",
+        sequence_ids=[sequence.id],
+    )
     [(sydney, _)] = upsert_learners(trainer, [LearnerInput("Syd", "+61255550100", timezone="Australia/Sydney")])
     enrol(ts, [sydney])
     by_body = {d.step.body: d for d in db.session.query(Delivery).filter_by(session_id=ts.id)}

@@ -1,4 +1,5 @@
 """Status webhooks over HTTP with real signatures: Twilio's RequestValidator and an ECDSA P-256 key."""
+
 from __future__ import annotations
 
 import base64
@@ -25,10 +26,14 @@ SID = "SM" + "a" * 32
 def signing(app):
     """Configure the app with a Twilio auth token and a fresh SendGrid event key; yield the private key."""
     private_key = ec.generate_private_key(ec.SECP256R1())
-    public_der = private_key.public_key().public_bytes(serialization.Encoding.DER,
-                                                      serialization.PublicFormat.SubjectPublicKeyInfo)
-    app.config.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_BASE_URL=BASE,
-                      SENDGRID_EVENT_PUBLIC_KEY=base64.b64encode(public_der).decode())
+    public_der = private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    app.config.update(
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        PUBLIC_BASE_URL=BASE,
+        SENDGRID_EVENT_PUBLIC_KEY=base64.b64encode(public_der).decode(),
+    )
     return private_key
 
 
@@ -38,8 +43,9 @@ def post_twilio(client, params: dict, *, query: str = "", token: str = AUTH_TOKE
     if signature is None:
         signature = RequestValidator(token).compute_signature(BASE + path, params)
     headers = {"X-Twilio-Signature": signature} if signature else {}
-    response = client.post(path, data=urlencode(params), headers=headers,
-                           content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        path, data=urlencode(params), headers=headers, content_type="application/x-www-form-urlencoded"
+    )
     drain()  # what a worker does next
     return response
 
@@ -48,8 +54,10 @@ def post_events(client, private_key, events, *, body: bytes | None = None, times
     """POST an Event Webhook batch signed over timestamp + body."""
     body = json.dumps(events).encode() if body is None else body
     signature = private_key.sign(timestamp.encode() + body, ec.ECDSA(hashes.SHA256()))
-    headers = {"X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
-               "X-Twilio-Email-Event-Webhook-Timestamp": timestamp}
+    headers = {
+        "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+        "X-Twilio-Email-Event-Webhook-Timestamp": timestamp,
+    }
     response = client.post("/webhooks/sendgrid/events", data=body, headers=headers, content_type="application/json")
     drain()  # what a worker does next
     return response
@@ -66,8 +74,9 @@ def _event_count():
 
 def test_twilio_callback_moves_the_delivery_forward(client, trainer, signing):
     delivery = make_delivery(make_learner(trainer), provider_message_id=SID, status="sent")
-    response = post_twilio(client, {"MessageSid": SID, "MessageStatus": "delivered", "To": "+15005550006"},
-                           query=f"d={delivery.id}")
+    response = post_twilio(
+        client, {"MessageSid": SID, "MessageStatus": "delivered", "To": "+15005550006"}, query=f"d={delivery.id}"
+    )
     assert response.status_code == 204
     assert _status(delivery.id) == "delivered"
     assert db.session.get(Delivery, delivery.id).delivered_at is not None
@@ -76,8 +85,10 @@ def test_twilio_callback_moves_the_delivery_forward(client, trainer, signing):
 def test_twilio_callbacks_out_of_order_never_go_backwards(client, trainer, signing):
     delivery = make_delivery(make_learner(trainer), provider_message_id=SID, status="sent")
     for reported in ("delivered", "sent", "queued", "sending"):
-        assert post_twilio(client, {"MessageSid": SID, "MessageStatus": reported},
-                           query=f"d={delivery.id}").status_code == 204
+        assert (
+            post_twilio(client, {"MessageSid": SID, "MessageStatus": reported}, query=f"d={delivery.id}").status_code
+            == 204
+        )
     assert _status(delivery.id) == "delivered"
     assert _event_count() == 4
 
@@ -105,8 +116,9 @@ def test_d_hint_naming_another_message_is_not_trusted(client, trainer, signing):
     learner = make_learner(trainer)
     training_session = make_session(trainer, steps=2)
     mine = make_delivery(learner, training_session, provider_message_id=SID, status="sent")
-    other = make_delivery(learner, training_session, step_index=1, status="unknown",
-                          provider_message_id="SM" + "b" * 32)
+    other = make_delivery(
+        learner, training_session, step_index=1, status="unknown", provider_message_id="SM" + "b" * 32
+    )
     post_twilio(client, {"MessageSid": SID, "MessageStatus": "delivered"}, query=f"d={other.id}")
     assert (_status(mine.id), _status(other.id)) == ("sent", "unknown")
 
@@ -146,7 +158,8 @@ def test_bad_twilio_signature_is_refused_and_changes_nothing(client, trainer, si
         response = post_twilio(client, params, token="another-token")
     else:
         signature = RequestValidator(AUTH_TOKEN).compute_signature(
-            BASE + f"/webhooks/twilio/status?d={delivery.id}", params)
+            BASE + f"/webhooks/twilio/status?d={delivery.id}", params
+        )
         response = post_twilio(client, params, query="d=999", signature=signature)
     assert response.status_code == 403
     assert response.get_json()["error"] == "Forbidden"
@@ -165,9 +178,14 @@ def test_malformed_twilio_callback_is_400(client, trainer, signing):
 
 
 def _sg(event: str, delivery, **fields):
-    base = {"event": event, "email": "lee@example.com", "timestamp": 1767225600,
-            "sg_event_id": f"ev-{event}-{delivery.id}", "sg_message_id": f"{delivery.provider_message_id}.filter0001",
-            "delivery_id": str(delivery.id)}
+    base = {
+        "event": event,
+        "email": "lee@example.com",
+        "timestamp": 1767225600,
+        "sg_event_id": f"ev-{event}-{delivery.id}",
+        "sg_message_id": f"{delivery.provider_message_id}.filter0001",
+        "delivery_id": str(delivery.id),
+    }
     return {**base, **fields}
 
 
@@ -175,9 +193,14 @@ def test_sendgrid_events_update_deliveries_and_suppress_addresses(client, traine
     learner = make_learner(trainer)
     delivered = make_delivery(learner, channel="email", provider_message_id="msgA", status="sent")
     bounced = make_delivery(learner, channel="email", provider_message_id="msgB", status="sent")
-    events = [_sg("processed", delivered), _sg("delivered", delivered), _sg("open", delivered),
-              _sg("click", delivered, url="https://example.org"), _sg("deferred", bounced, response="try later"),
-              _sg("bounce", bounced, reason="550 5.1.1 no such user", status="5.1.1", type="bounce")]
+    events = [
+        _sg("processed", delivered),
+        _sg("delivered", delivered),
+        _sg("open", delivered),
+        _sg("click", delivered, url="https://example.org"),
+        _sg("deferred", bounced, response="try later"),
+        _sg("bounce", bounced, reason="550 5.1.1 no such user", status="5.1.1", type="bounce"),
+    ]
     response = post_events(client, signing, events)
     assert response.status_code == 200
     assert response.get_json() == {"stored": 6, "duplicates": 0, "errors": 0}
@@ -189,11 +212,16 @@ def test_sendgrid_events_update_deliveries_and_suppress_addresses(client, traine
     assert [e.source for e in db.session.scalars(select(OptOutEvent))] == ["bounce"]
 
 
-@pytest.mark.parametrize("event,fields,suppressed", [
-    ("spamreport", {}, True), ("unsubscribe", {}, True),
-    ("dropped", {"reason": "Bounced Address"}, True), ("dropped", {"reason": "Spam Content"}, False),
-    ("bounce", {"type": "blocked", "reason": "IP reputation"}, False),
-])
+@pytest.mark.parametrize(
+    "event,fields,suppressed",
+    [
+        ("spamreport", {}, True),
+        ("unsubscribe", {}, True),
+        ("dropped", {"reason": "Bounced Address"}, True),
+        ("dropped", {"reason": "Spam Content"}, False),
+        ("bounce", {"type": "blocked", "reason": "IP reputation"}, False),
+    ],
+)
 def test_which_events_unsubscribe_the_address(client, trainer, signing, event, fields, suppressed):
     learner = make_learner(trainer)
     delivery = make_delivery(learner, channel="email", provider_message_id="msgA", status="sent")
@@ -208,6 +236,7 @@ def test_replayed_sendgrid_events_change_nothing(client, trainer, signing):
     events = [_sg("delivered", delivery), _sg("spamreport", delivery)]
     post_events(client, signing, events)
     from drip.services.inbound import optout
+
     optout.resubscribe_email(db.session.get(Learner, learner.id))
     db.session.commit()
     response = post_events(client, signing, events)
@@ -235,8 +264,11 @@ def test_sendgrid_event_finds_delivery_by_message_id_and_resolves_unknown(client
     learner = make_learner(trainer)
     by_id = make_delivery(learner, channel="email", provider_message_id="msgA", status="sent")
     unknown = make_delivery(learner, channel="email", provider_message_id=None, status="unknown")
-    post_events(client, signing, [_sg("delivered", by_id, delivery_id=None),
-                                  _sg("processed", unknown, sg_message_id="msgU.filter7")])
+    post_events(
+        client,
+        signing,
+        [_sg("delivered", by_id, delivery_id=None), _sg("processed", unknown, sg_message_id="msgU.filter7")],
+    )
     db.session.expire_all()
     assert _status(by_id.id) == "delivered"
     row = db.session.get(Delivery, unknown.id)
@@ -250,9 +282,14 @@ def test_bad_sendgrid_signature_is_refused_and_changes_nothing(client, trainer, 
     if how == "missing":
         response = client.post("/webhooks/sendgrid/events", json=events)
     elif how == "forged":
-        response = client.post("/webhooks/sendgrid/events", json=events, headers={
-            "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(b"x" * 70).decode(),
-            "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600"})
+        response = client.post(
+            "/webhooks/sendgrid/events",
+            json=events,
+            headers={
+                "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(b"x" * 70).decode(),
+                "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600",
+            },
+        )
     elif how == "other_key":
         response = post_events(client, ec.generate_private_key(ec.SECP256R1()), events)
     elif how == "no_key_configured":
@@ -261,10 +298,15 @@ def test_bad_sendgrid_signature_is_refused_and_changes_nothing(client, trainer, 
     else:
         signed = json.dumps(events).encode()
         signature = signing.sign(b"1767225600" + signed, ec.ECDSA(hashes.SHA256()))
-        response = client.post("/webhooks/sendgrid/events", data=signed.replace(b"bounce", b"delivered"),
-                               content_type="application/json", headers={
-                                   "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
-                                   "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600"})
+        response = client.post(
+            "/webhooks/sendgrid/events",
+            data=signed.replace(b"bounce", b"delivered"),
+            content_type="application/json",
+            headers={
+                "X-Twilio-Email-Event-Webhook-Signature": base64.b64encode(signature).decode(),
+                "X-Twilio-Email-Event-Webhook-Timestamp": "1767225600",
+            },
+        )
     assert response.status_code == 403
     assert _status(delivery.id) == "sent" and _event_count() == 0
     assert db.session.scalar(select(func.count()).select_from(OptOutEvent)) == 0

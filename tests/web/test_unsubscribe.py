@@ -1,4 +1,5 @@
 """Unsubscribe pages: no login, token-authenticated, idempotent, with a way back."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -47,8 +48,11 @@ def test_confirming_unsubscribes_without_login_and_offers_resubscribe(client, tr
 def test_one_click_is_idempotent_and_answers_200(client, trainer):
     learner = make_learner(trainer)
     for _ in range(2):
-        response = client.post(f"/u/{learner.unsubscribe_token}/one-click", data="List-Unsubscribe=One-Click",
-                               content_type="application/x-www-form-urlencoded")
+        response = client.post(
+            f"/u/{learner.unsubscribe_token}/one-click",
+            data="List-Unsubscribe=One-Click",
+            content_type="application/x-www-form-urlencoded",
+        )
         assert response.status_code == 200
     assert optout.email_blocked(_fresh(learner))
     events = list(db.session.scalars(select(OptOutEvent)))
@@ -65,8 +69,13 @@ def test_one_click_touches_only_this_learner_and_not_sms(client, trainer):
 
 def test_unknown_token_is_404_and_changes_nothing(client, trainer):
     make_learner(trainer)
-    for method, path in [("get", "/u/nope"), ("post", "/u/nope"), ("post", "/u/nope/one-click"),
-                         ("post", "/u/nope/resubscribe"), ("get", "/u/" + "x" * 200)]:
+    for method, path in [
+        ("get", "/u/nope"),
+        ("post", "/u/nope"),
+        ("post", "/u/nope/one-click"),
+        ("post", "/u/nope/resubscribe"),
+        ("get", "/u/" + "x" * 200),
+    ]:
         response = getattr(client, method)(path)
         assert response.status_code == 404, path
         assert "This link is not valid" in response.get_data(as_text=True)

@@ -1,4 +1,5 @@
 """The inbound webhooks over HTTP: signatures, secrets, TwiML, repeats and garbage bodies."""
+
 from __future__ import annotations
 
 import base64
@@ -11,8 +12,17 @@ from sqlalchemy import func, select
 from drip.extensions import db
 from drip.models import InboundMessage, InboundReceipt, LiveQuestion, OutboxMessage, Reply
 from tests.support.inbound_factory import (
-    EMAIL_PATH, SMS_PATH, enrol, inbound_parse_form, make_learner, make_session, make_step, post_sms,
-    sent_delivery, sms_form, twilio_signature,
+    EMAIL_PATH,
+    SMS_PATH,
+    enrol,
+    inbound_parse_form,
+    make_learner,
+    make_session,
+    make_step,
+    post_sms,
+    sent_delivery,
+    sms_form,
+    twilio_signature,
 )
 from tests.support.webhook_drain import drain
 
@@ -53,7 +63,9 @@ def test_stop_answers_an_empty_twiml(app, client, trainer):
 def test_signature_over_the_public_url_with_its_query(app, client, trainer):
     form = sms_form("hi")
     signature = twilio_signature(app, form, SMS_PATH + "?source=test")
-    assert client.post(SMS_PATH + "?source=test", data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
+    assert (
+        client.post(SMS_PATH + "?source=test", data=form, headers={"X-Twilio-Signature": signature}).status_code == 200
+    )
 
 
 def test_the_real_twilio_token_is_used_when_configured(app, client, trainer):
@@ -128,6 +140,7 @@ def test_garbage_with_a_valid_signature_gets_400(app, client):
 
 
 # SendGrid Inbound Parse
+
 
 def post_email(client, form, *, token=SECRET, auth=None, files=None):
     data = dict(form)

@@ -1,4 +1,5 @@
 """Live questions answered on the board after the session; a `questions` digest sends them to everyone."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -17,10 +18,17 @@ class AnswerInvalid(ValueError):
 
 def open_questions(training_session: TrainingSession) -> list[LiveQuestion]:
     """Questions not answered in the room (or answered since on the board), oldest first; hidden ones left out."""
-    return list(db.session.scalars(select(LiveQuestion).where(
-        LiveQuestion.session_id == training_session.id, LiveQuestion.hidden.is_(False),
-        or_(LiveQuestion.answered.is_(False), LiveQuestion.answer.is_not(None)))
-        .order_by(LiveQuestion.created_at, LiveQuestion.id)))
+    return list(
+        db.session.scalars(
+            select(LiveQuestion)
+            .where(
+                LiveQuestion.session_id == training_session.id,
+                LiveQuestion.hidden.is_(False),
+                or_(LiveQuestion.answered.is_(False), LiveQuestion.answer.is_not(None)),
+            )
+            .order_by(LiveQuestion.created_at, LiveQuestion.id)
+        )
+    )
 
 
 def find(training_session: TrainingSession, question_id: int) -> LiveQuestion | None:

@@ -3,6 +3,7 @@
 Any web process may receive the webhook and any other may hold the trainer's event stream, so every
 change is published on the session's channel after it is committed (see board_stream for the reader).
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,10 @@ def question_data(question: LiveQuestion, training_session: TrainingSession, lea
         "id": question.id,
         "body": question.body,
         "learner_name": learner.name if learner else "Unknown number",
-        "answered": question.answered, "starred": question.starred,
-        "hidden": question.hidden, "approved": question.approved,
+        "answered": question.answered,
+        "starred": question.starred,
+        "hidden": question.hidden,
+        "approved": question.approved,
         "created_at": question.created_at.isoformat(),
         "time": question.created_at.astimezone(_zone(training_session.timezone)).strftime("%H:%M"),
     }
@@ -47,7 +50,8 @@ def question_data(question: LiveQuestion, training_session: TrainingSession, lea
 def questions(training_session: TrainingSession) -> list[dict]:
     """Every question of the session, oldest first, as the board shows them."""
     rows = db.session.execute(
-        select(LiveQuestion, Learner).outerjoin(Learner, LiveQuestion.learner_id == Learner.id)
+        select(LiveQuestion, Learner)
+        .outerjoin(Learner, LiveQuestion.learner_id == Learner.id)
         .where(LiveQuestion.session_id == training_session.id)
         .order_by(LiveQuestion.created_at, LiveQuestion.id)
     ).all()
@@ -58,9 +62,13 @@ def snapshot(training_session: TrainingSession) -> dict:
     """The whole board in one event: questions, poll charts and what the projector shows."""
     from drip.services.board import polls as live_polls
 
-    return {"type": "snapshot", "questions": questions(training_session), "polls": live_polls.charts(training_session),
-            "projector_approved_only": training_session.projector_approved_only,
-            "projector_poll": training_session.projector_poll_step_id}
+    return {
+        "type": "snapshot",
+        "questions": questions(training_session),
+        "polls": live_polls.charts(training_session),
+        "projector_approved_only": training_session.projector_approved_only,
+        "projector_poll": training_session.projector_poll_step_id,
+    }
 
 
 def _publish(session_id: int, event: dict) -> None:
@@ -109,8 +117,12 @@ def mark(question: LiveQuestion, what: str, value: bool) -> LiveQuestion:
     return question
 
 
-def update_settings(training_session: TrainingSession, *, projector_approved_only: bool | None = None,
-                    acknowledgement: str | None = None) -> None:
+def update_settings(
+    training_session: TrainingSession,
+    *,
+    projector_approved_only: bool | None = None,
+    acknowledgement: str | None = None,
+) -> None:
     """Change the projector filter or the SMS acknowledgement; open projectors follow at once."""
     if projector_approved_only is not None:
         training_session.projector_approved_only = bool(projector_approved_only)

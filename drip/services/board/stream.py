@@ -8,6 +8,7 @@ restart never waits on a board); EventSource reconnects by itself and the first 
 connection is a full snapshot, so nothing published in between is lost. A heartbeat comment every
 BOARD_HEARTBEAT_SECONDS finds clients that went away without closing.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,6 +36,8 @@ def green() -> bool:
     except ImportError:
         return False
     return monkey.is_module_patched("socket")
+
+
 _logger = logging.getLogger(__name__)
 
 
@@ -113,8 +116,9 @@ class BoardStream:
         except Exception:
             self.close()
             raise
-        self._events = self._run(first, anonymous, float(settings["BOARD_STREAM_SECONDS"]),
-                                 float(settings["BOARD_HEARTBEAT_SECONDS"]))
+        self._events = self._run(
+            first, anonymous, float(settings["BOARD_STREAM_SECONDS"]), float(settings["BOARD_HEARTBEAT_SECONDS"])
+        )
 
     def _run(self, first: dict, anonymous: bool, lifetime: float, heartbeat: float) -> Iterator[bytes]:
         generation = slots.generation

@@ -4,6 +4,7 @@ A batch's events are applied in one transaction with their `applied_at`, so each
 once: a worker killed mid-batch applied none of it, and the batch is claimed again when its lease ends.
 A message's `sent` and `delivered` in the same batch make one UPDATE (to `delivered`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,8 +30,11 @@ def _sequence(event: ProviderEvent) -> tuple:
 
 
 def _by_sid(events: list[ProviderEvent]) -> dict[str, Delivery]:
-    sids = {str(e.payload.get("MessageSid") or e.payload.get("SmsSid") or "").strip()
-            for e in events if e.provider == "twilio"}
+    sids = {
+        str(e.payload.get("MessageSid") or e.payload.get("SmsSid") or "").strip()
+        for e in events
+        if e.provider == "twilio"
+    }
     sids.discard("")
     if not sids:
         return {}

@@ -5,6 +5,7 @@ claim and per outcome. Here one thread claims for all of them, taking every requ
 that moment in one UPDATE, and outcomes are written together every few hundred milliseconds.
 Each delivery still leaves `queued` through its own conditional row update, right before its send.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,9 +30,13 @@ def _about(column, key, foreign):
 
 # queued → sending for this job only; reads back what may have changed since the batch was
 # loaded: the session's state, the learner's address and opt-outs.
-_FRESH = (_about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
-          *[_about(column, Learner.id, _t.c.learner_id) for column in (
-              Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)])
+_FRESH = (
+    _about(TrainingSession.status, TrainingSession.id, _t.c.session_id),
+    *[
+        _about(column, Learner.id, _t.c.learner_id)
+        for column in (Learner.phone, Learner.email, Learner.sms_opted_out_at, Learner.email_opted_out_at)
+    ],
+)
 CLAIM = start_sending(*_FRESH)
 CLAIM_ON_DATABASE_CLOCK = start_sending(*_FRESH, clock=func.now())  # PostgreSQL: sending_at by its clock
 RECORD = finish_sending()

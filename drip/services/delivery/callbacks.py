@@ -4,6 +4,7 @@ A delivery only ever moves forward, so callbacks arriving out of order or twice 
 they should not. Webhooks store each provider event once in ProviderEvent (services/webhooks/intake),
 which makes repeats no-ops; workers turn them into changes here and apply them (delivery/apply_callbacks).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,21 +26,37 @@ from drip.services.delivery import reads
 _logger = logging.getLogger(__name__)
 
 # Twilio's MessageStatus in Drip's words: anything short of delivered means Twilio has the message.
-TWILIO_STATUS = {"accepted": "sent", "scheduled": "sent", "queued": "sent", "sending": "sent", "sent": "sent",
-                 "delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
-                 "failed": "failed", "canceled": "failed"}
+TWILIO_STATUS = {
+    "accepted": "sent",
+    "scheduled": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
 TWILIO_ERRORS = {
     "21610": "The learner's phone number has opted out (replied STOP to this sender).",
     "21211": "The 'To' number is not a valid phone number.",
     "21614": "The 'To' number is not a mobile number.",
-    "30003": "Unreachable destination handset.", "30004": "Message blocked by the recipient's carrier.",
-    "30005": "Unknown destination handset.", "30006": "Landline or unreachable carrier.",
-    "30007": "Filtered by the carrier as spam.", "30008": "Unknown error from the carrier.",
+    "30003": "Unreachable destination handset.",
+    "30004": "Message blocked by the recipient's carrier.",
+    "30005": "Unknown destination handset.",
+    "30006": "Landline or unreachable carrier.",
+    "30007": "Filtered by the carrier as spam.",
+    "30008": "Unknown error from the carrier.",
 }
 SENDGRID_STATUS = {"processed": "sent", "delivered": "delivered", "bounce": "undelivered", "dropped": "failed"}
 # Events after which SendGrid itself will not mail the address again: mirror that as an unsubscribe.
-SENDGRID_SUPPRESSING = {"bounce": "bounce", "spamreport": "spamreport", "unsubscribe": "provider_unsubscribe",
-                        "group_unsubscribe": "provider_unsubscribe"}
+SENDGRID_SUPPRESSING = {
+    "bounce": "bounce",
+    "spamreport": "spamreport",
+    "unsubscribe": "provider_unsubscribe",
+    "group_unsubscribe": "provider_unsubscribe",
+}
 READ_EVENTS = ("open", "click")  # counted as reads of the delivery (issue 12)
 DROPPED_FOR_ADDRESS = {"Bounced Address", "Spam Reporting Address", "Unsubscribed Address", "Invalid"}
 
@@ -96,8 +113,14 @@ def apply_changes(changes: list[Change]) -> int:
 
 def apply_change(change: Change) -> bool:
     """Move the delivery forward as the change says (never backwards); True when it moved."""
-    return report(change.delivery_id, change.status, now=change.at, error_code=change.error_code,
-                  error_message=change.error_message, provider_message_id=change.provider_message_id)
+    return report(
+        change.delivery_id,
+        change.status,
+        now=change.at,
+        error_code=change.error_code,
+        error_message=change.error_message,
+        provider_message_id=change.provider_message_id,
+    )
 
 
 def rank(status: str) -> int:
@@ -105,8 +128,9 @@ def rank(status: str) -> int:
     return catalog.status(status).rank
 
 
-def twilio_change(params: Mapping[str, str], hint: str | None, at: datetime, *,
-                  by_sid: Mapping[str, Delivery] | None = None) -> tuple[Delivery | None, Change | None]:
+def twilio_change(
+    params: Mapping[str, str], hint: str | None, at: datetime, *, by_sid: Mapping[str, Delivery] | None = None
+) -> tuple[Delivery | None, Change | None]:
     """The delivery a Twilio callback is about and the change it asks; opts the number out on error 21610."""
     sid, reported = twilio_event_key(params)
     error_code = (params.get("ErrorCode") or "").strip() or None
@@ -115,9 +139,14 @@ def twilio_change(params: Mapping[str, str], hint: str | None, at: datetime, *,
     change = None
     if delivery is not None and status:
         failing = status in ("failed", "undelivered")
-        change = Change(delivery.id, status, at, error_code=error_code if failing else None,
-                        error_message=twilio_error(error_code) if failing else None,
-                        provider_message_id=None if delivery.provider_message_id == sid else sid)
+        change = Change(
+            delivery.id,
+            status,
+            at,
+            error_code=error_code if failing else None,
+            error_message=twilio_error(error_code) if failing else None,
+            provider_message_id=None if delivery.provider_message_id == sid else sid,
+        )
     if error_code == "21610":
         phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
         if phone:
@@ -135,9 +164,14 @@ def sendgrid_change(event: dict, at: datetime) -> tuple[Delivery | None, Change 
     if delivery is not None and status:
         failing = status in ("failed", "undelivered")
         reason = str(event.get("reason") or event.get("response") or name)[:1000]
-        change = Change(delivery.id, status, at, error_code=str(event.get("status") or name)[:40] if failing else None,
-                        error_message=reason if failing else None,
-                        provider_message_id=message_id.split(".")[0] or None)
+        change = Change(
+            delivery.id,
+            status,
+            at,
+            error_code=str(event.get("status") or name)[:40] if failing else None,
+            error_message=reason if failing else None,
+            provider_message_id=message_id.split(".")[0] or None,
+        )
     if delivery is not None and name in READ_EVENTS:
         reads.record_sendgrid(delivery, event, at)
     source = SENDGRID_SUPPRESSING.get(name)
@@ -157,8 +191,9 @@ def twilio_delivery(sid: str, hint: str | None, *, by_sid: Mapping[str, Delivery
     if by_sid is not None:
         delivery = by_sid.get(sid)
     else:
-        delivery = db.session.scalar(select(Delivery).where(Delivery.provider_message_id == sid,
-                                                            Delivery.channel == "sms"))
+        delivery = db.session.scalar(
+            select(Delivery).where(Delivery.provider_message_id == sid, Delivery.channel == "sms")
+        )
     if delivery is not None:
         return delivery if not hint or hint == str(delivery.id) else None
     if hint and hint.isdigit():
@@ -175,8 +210,9 @@ def sendgrid_delivery(delivery_id, message_id: str) -> Delivery | None:
     if delivery_id is None or not str(delivery_id).isdigit():
         if not x_message_id:
             return None
-        return db.session.scalar(select(Delivery).where(Delivery.provider_message_id == x_message_id,
-                                                        Delivery.channel == "email"))
+        return db.session.scalar(
+            select(Delivery).where(Delivery.provider_message_id == x_message_id, Delivery.channel == "email")
+        )
     delivery = db.session.get(Delivery, int(delivery_id))
     if delivery is None or delivery.channel != "email":
         return None

@@ -1,4 +1,5 @@
 """The dispatcher: claim due deliveries in batches, and hand each batch to one send job."""
+
 from __future__ import annotations
 
 import logging
@@ -31,10 +32,15 @@ def _claim_postgresql(now: datetime, limit: int, job_id: str, due_by) -> list[in
     with db.engine.begin() as connection:
         # SKIP LOCKED: rows another dispatcher is claiming right now are passed over, not waited for;
         # FOR UPDATE re-checks status='scheduled' on the newest row version once locked.
-        ids = list(connection.execute(
-            select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
-            .order_by(Delivery.due_at).limit(limit).with_for_update(skip_locked=True)
-        ).scalars())
+        ids = list(
+            connection.execute(
+                select(Delivery.id)
+                .where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
+                .order_by(Delivery.due_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
         if ids:
             connection.execute(transitions.queue(ids, job_id=job_id, now=now))
     return ids
@@ -45,8 +51,13 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
     # so the subquery sees every committed claim and no other claim can run until we commit; the
     # outer status='scheduled' re-checks each row in the same statement. Two claims therefore
     # cannot both move a row out of `scheduled`, whichever processes or threads run them.
-    due = (select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
-           .order_by(Delivery.due_at).limit(limit).scalar_subquery())
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
+        .order_by(Delivery.due_at)
+        .limit(limit)
+        .scalar_subquery()
+    )
     with db.engine.connect() as connection:
         # Most ticks find nothing due: look first without taking the write lock the web process needs.
         anything_due = select(Delivery.id).where(Delivery.status == "scheduled", Delivery.due_at <= due_by).limit(1)
@@ -56,8 +67,9 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
             return []
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
-            ids = list(connection.execute(
-                transitions.queue(due, job_id=job_id, now=now).returning(Delivery.id)).scalars())
+            ids = list(
+                connection.execute(transitions.queue(due, job_id=job_id, now=now).returning(Delivery.id)).scalars()
+            )
             connection.commit()
         except BaseException:
             connection.rollback()
@@ -65,8 +77,9 @@ def _claim_sqlite(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
     return sorted(ids)
 
 
-def claim_due(now: datetime | None = None, limit: int | None = None, *, job_id: str | None = None,
-              ahead: float = 0.0) -> list[int]:
+def claim_due(
+    now: datetime | None = None, limit: int | None = None, *, job_id: str | None = None, ahead: float = 0.0
+) -> list[int]:
     """Move up to `limit` deliveries due by now (+ `ahead` seconds) from scheduled to queued for one job."""
     now = now if now is not None else database_clock()  # due by the database's clock, not this machine's
     limit = limit or current_app.config["DISPATCH_BATCH_SIZE"]
@@ -94,8 +107,14 @@ def enqueue_batch(delivery_ids: list[int], job_id: str) -> None:
     from drip.jobs import send_batch
 
     send_queue().enqueue(
-        send_batch, delivery_ids, job_id, job_id=job_id, result_ttl=JOB_RESULT_TTL, failure_ttl=JOB_FAILURE_TTL,
-        job_timeout=job_timeout(len(delivery_ids)), description=f"send {len(delivery_ids)} deliveries",
+        send_batch,
+        delivery_ids,
+        job_id,
+        job_id=job_id,
+        result_ttl=JOB_RESULT_TTL,
+        failure_ttl=JOB_FAILURE_TTL,
+        job_timeout=job_timeout(len(delivery_ids)),
+        description=f"send {len(delivery_ids)} deliveries",
     )
 
 

@@ -1,4 +1,5 @@
 """What a sending thread needs about each delivery of a batch, loaded in one query, and its message."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,13 +58,37 @@ class DeliveryToSend:
 def load_batch(delivery_ids: list[int], claim: str) -> list[DeliveryToSend]:
     """The deliveries of a batch this job still owns, with their learner, step, session and trainer."""
     query = (
-        select(Delivery.id, Delivery.job_id, Delivery.channel, Delivery.reply_token, Learner.id, Learner.name,
-               Learner.timezone, Learner.unsubscribe_token, Trainer.id, Trainer.name, Step.kind, Step.body,
-               Step.subject, Step.choices, TrainingSession.title, TrainingSession.starts_at,
-               TrainingSession.timezone, TrainingSession.join_url, Step.id, Delivery.session_id, Step.digest_source,
-               Step.source_step_id, Sequence.digest_by, Delivery.due_at, Delivery.purpose, Step.follow_up,
-               TrainingSession.ends_at)
-        .join(Learner, Learner.id == Delivery.learner_id).join(Step, Step.id == Delivery.step_id)
+        select(
+            Delivery.id,
+            Delivery.job_id,
+            Delivery.channel,
+            Delivery.reply_token,
+            Learner.id,
+            Learner.name,
+            Learner.timezone,
+            Learner.unsubscribe_token,
+            Trainer.id,
+            Trainer.name,
+            Step.kind,
+            Step.body,
+            Step.subject,
+            Step.choices,
+            TrainingSession.title,
+            TrainingSession.starts_at,
+            TrainingSession.timezone,
+            TrainingSession.join_url,
+            Step.id,
+            Delivery.session_id,
+            Step.digest_source,
+            Step.source_step_id,
+            Sequence.digest_by,
+            Delivery.due_at,
+            Delivery.purpose,
+            Step.follow_up,
+            TrainingSession.ends_at,
+        )
+        .join(Learner, Learner.id == Delivery.learner_id)
+        .join(Step, Step.id == Delivery.step_id)
         .join(Sequence, Sequence.id == Step.sequence_id)
         .join(TrainingSession, TrainingSession.id == Delivery.session_id)
         .join(Trainer, Trainer.id == TrainingSession.trainer_id)
@@ -87,10 +112,18 @@ def build_message(item: DeliveryToSend, address: str, now: datetime | None = Non
 
     def ctx(shown: list) -> dict:
         return compose.context(
-            learner_name=item.learner_name, session_title=item.session_title, starts_at=item.starts_at,
-            join_url=item.join_url, trainer_name=item.trainer_name, tz=tz,
-            hint=compose.reply_hint(item.kind, item.channel, item.choices), now=at, number=number,
-            answers=shown, testimonial=quote)
+            learner_name=item.learner_name,
+            session_title=item.session_title,
+            starts_at=item.starts_at,
+            join_url=item.join_url,
+            trainer_name=item.trainer_name,
+            tz=tz,
+            hint=compose.reply_hint(item.kind, item.channel, item.choices),
+            now=at,
+            number=number,
+            answers=shown,
+            testimonial=quote,
+        )
 
     body, step_subject = item.body, item.subject
     if item.purpose == "follow_up" and item.follow_up:
@@ -110,14 +143,22 @@ def build_message(item: DeliveryToSend, address: str, now: datetime | None = Non
     else:
         text, subject = text_of(answers)
     if sms:
-        return compose.sms_message(delivery_id=item.delivery_id, to=address, text=text, config=config,
-                                   channel=item.channel)
+        return compose.sms_message(
+            delivery_id=item.delivery_id, to=address, text=text, config=config, channel=item.channel
+        )
     domain = config.get("INBOUND_EMAIL_DOMAIN")
     answer_links = ""
     if item.kind == "quiz" and item.purpose != "follow_up" and item.choices and domain:
         answer_links = quiz.answer_links_html(item.choices, f"reply+{item.reply_token}@{domain}", subject)
     if item.kind in SOURCE_KINDS:
         text += "\n\n" + privacy.email_line(config, item.delivery_id)
-    return compose.email_message(delivery_id=item.delivery_id, to=address, subject=subject, text=text,
-                                 unsubscribe_token=item.unsubscribe_token, reply_token=item.reply_token,
-                                 config=config, extra_html=answer_links)
+    return compose.email_message(
+        delivery_id=item.delivery_id,
+        to=address,
+        subject=subject,
+        text=text,
+        unsubscribe_token=item.unsubscribe_token,
+        reply_token=item.reply_token,
+        config=config,
+        extra_html=answer_links,
+    )

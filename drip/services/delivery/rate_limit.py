@@ -27,8 +27,14 @@ return tat - now
 class SharedRateLimiter:
     """At most `rate_per_second` acquisitions per sender key, across all processes sharing Redis."""
 
-    def __init__(self, redis, rate_per_second: float, *, key_prefix: str = "drip:rate:",
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        redis,
+        rate_per_second: float,
+        *,
+        key_prefix: str = "drip:rate:",
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.rate_per_second = float(rate_per_second)
         self.key_prefix = key_prefix
         self._redis = redis

@@ -6,6 +6,7 @@
   died before sending): back to `scheduled`, and the dispatcher claims it again. A delivery only
   ever leaves `queued` through one conditional UPDATE, so a late original job cannot send it twice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -65,8 +66,11 @@ def _dead_jobs(job_ids: list[str]) -> list[str]:
         for _, worker in jobs:
             pipe.exists(ALIVE_PREFIX + worker.decode() if worker else ALIVE_PREFIX)
         alive = pipe.execute()
-    return [job_id for job_id, (status, worker), up in zip(job_ids, jobs, alive)
-            if not _job_running(status, worker, bool(up))]
+    return [
+        job_id
+        for job_id, (status, worker), up in zip(job_ids, jobs, alive)
+        if not _job_running(status, worker, bool(up))
+    ]
 
 
 def expire_sending(now: datetime, lease_seconds: float) -> int:
@@ -80,11 +84,13 @@ def expire_sending(now: datetime, lease_seconds: float) -> int:
 def reschedule_orphans(now: datetime) -> int:
     """Deliveries `queued` for a job that will never run go back to `scheduled`."""
     old = Delivery.queued_at < now - QUEUED_GRACE
-    job_ids = [j for j in db.session.scalars(
-        select(Delivery.job_id).where(Delivery.status == "queued", old).distinct()) if j]
+    job_ids = [
+        j for j in db.session.scalars(select(Delivery.job_id).where(Delivery.status == "queued", old).distinct()) if j
+    ]
     dead = _dead_jobs(job_ids) if job_ids else []
-    if not dead and not db.session.scalar(select(Delivery.id).where(
-            Delivery.status == "queued", old, Delivery.job_id.is_(None)).limit(1)):
+    if not dead and not db.session.scalar(
+        select(Delivery.id).where(Delivery.status == "queued", old, Delivery.job_id.is_(None)).limit(1)
+    ):
         return 0
     return transitions.requeue(old, or_(Delivery.job_id.in_(dead), Delivery.job_id.is_(None)), now=now)
 

@@ -1,4 +1,5 @@
 """Sending: a claimed batch of deliveries, SEND_CONCURRENCY at a time, and one-off messages."""
+
 from __future__ import annotations
 
 import logging
@@ -197,13 +198,17 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
             result = _send(channel_for(item.channel), message)
     except RecipientOptedOut as error:
         optout.carrier_opt_out(address, detail=f"Twilio {error.code}: {error.message}")
-        return outcome(d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}")
+        return outcome(
+            d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}"
+        )
     except PermanentSendError as error:
         return outcome(d, "failed", code=str(error.code), reason=error.message)
     except TransientSendError as error:
         if error.code == "connection" and not error.maybe_sent:  # no attempt reached the provider: try later
             return outcome(d, "scheduled", code=str(error.code), reason=f"provider unreachable: {error.message}")
-        return outcome(d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}")
+        return outcome(
+            d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}"
+        )
     except Exception as error:  # an unexpected client error: it may or may not have left
         log.exception("delivery %s: unexpected error while sending", d)
         return outcome(d, "unknown", code="error", reason=f"unexpected error while sending: {error}")
@@ -220,7 +225,9 @@ def _send(channel, message) -> SendResult:
     return send_with_retry(channel, message, max_attempts=MAX_ATTEMPTS, retry_maybe_sent=True)
 
 
-def send_one_off(trainer: Trainer, learner: Learner, channel: str, body: str, *, subject: str | None = None) -> SendResult:
+def send_one_off(
+    trainer: Trainer, learner: Learner, channel: str, body: str, *, subject: str | None = None
+) -> SendResult:
     """Send a message that belongs to no step (a test send, a trainer's reply); SendRefused or SendError."""
     if channel not in ("sms", "email"):
         raise ValueError(f"channel must be 'sms' or 'email' (got {channel!r})")
@@ -238,7 +245,13 @@ def send_one_off(trainer: Trainer, learner: Learner, channel: str, body: str, *,
             _limiter(current_app).acquire(key)
     else:
         message = compose.email_message(
-            delivery_id=None, to=address, subject=subject or f"A message from {trainer.name or 'your trainer'}",
-            text=body, unsubscribe_token=learner.unsubscribe_token, reply_token=None, config=config)
+            delivery_id=None,
+            to=address,
+            subject=subject or f"A message from {trainer.name or 'your trainer'}",
+            text=body,
+            unsubscribe_token=learner.unsubscribe_token,
+            reply_token=None,
+            config=config,
+        )
     with sending_for(trainer.id):
         return _send(channel_for(channel), message)

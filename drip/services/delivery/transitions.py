@@ -5,6 +5,7 @@ Each transition names the statuses it moves from, and its UPDATE matches only ro
 them: a move the life cycle forbids cannot be written, and a writer that lost a race finds nothing to
 move. tests/integration/test_transitions.py fails when any other module writes a status.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ QUEUE = Transition("queue", ("scheduled",), ("queued",))
 START_SENDING = Transition("start_sending", ("queued",), ("sending",))
 # `unknown` too: the lease may run out before the provider's answer comes, and the answer is worth keeping.
 # `scheduled`: the provider was never reached, so a later claim may try again (MAX_CLAIMS times at most).
-FINISH_SENDING = Transition("finish_sending", ("sending", "unknown"),
-                            ("sent", "failed", "skipped", "unknown", "scheduled"))
+FINISH_SENDING = Transition(
+    "finish_sending", ("sending", "unknown"), ("sent", "failed", "skipped", "unknown", "scheduled")
+)
 MAX_CLAIMS = 5
 EXPIRE_LEASE = Transition("expire_lease", ("sending",), ("unknown",))
 REQUEUE = Transition("requeue", ("queued",), ("scheduled",))
@@ -56,18 +58,33 @@ SKIP_ANSWERED = Transition("skip_answered", ("scheduled", "queued"), ("skipped",
 # A step skipped only for being late comes back when its session moves (the caller picks those rows).
 RESCHEDULE = Transition("reschedule", ("scheduled", "queued", "skipped"), ("scheduled", "skipped"))
 # Provider reports move a delivery only up the ranks of catalog.STATUSES, so late or repeated ones change nothing.
-REPORT = Transition("report", ("scheduled", "queued", "sending", "unknown", "sent"),
-                    ("sent", "delivered", "failed", "undelivered"))
+REPORT = Transition(
+    "report", ("scheduled", "queued", "sending", "unknown", "sent"), ("sent", "delivered", "failed", "undelivered")
+)
 # Messages taken back before they go: a step deleted, a learner unenrolled or erased.
 WITHDRAW = Transition("withdraw", ("scheduled", "queued"), ("skipped",))
 # An unenrolled learner enrolled again: what was withdrawn for the unenrolment and is still ahead comes back.
 RESTORE = Transition("restore", ("skipped",), ("scheduled",))
-TRANSITIONS = (CREATE, QUEUE, START_SENDING, FINISH_SENDING, EXPIRE_LEASE, REQUEUE, SKIP_OPTED_OUT, CANCEL,
-               SKIP_ANSWERED, RESCHEDULE, REPORT, WITHDRAW, RESTORE)
+TRANSITIONS = (
+    CREATE,
+    QUEUE,
+    START_SENDING,
+    FINISH_SENDING,
+    EXPIRE_LEASE,
+    REQUEUE,
+    SKIP_OPTED_OUT,
+    CANCEL,
+    SKIP_ANSWERED,
+    RESCHEDULE,
+    REPORT,
+    WITHDRAW,
+    RESTORE,
+)
 
 
-def create(*, cancelled: bool, late: bool, late_code: str, late_reason: str, cancelled_code: str,
-           cancelled_reason: str) -> dict[str, Any]:
+def create(
+    *, cancelled: bool, late: bool, late_code: str, late_reason: str, cancelled_code: str, cancelled_reason: str
+) -> dict[str, Any]:
     """The status columns of a new delivery: scheduled, or skipped when its session is cancelled or it is late."""
     if cancelled:
         return {"status": CREATE.check("skipped"), "error_code": cancelled_code, "error_message": cancelled_reason}
@@ -78,18 +95,23 @@ def create(*, cancelled: bool, late: bool, late_code: str, late_reason: str, can
 
 def queue(ids, *, job_id: str, now) -> Update:
     """scheduled → queued for one send job: the dispatcher's claim of these ids (a list or a subquery)."""
-    return (update(Delivery).where(Delivery.id.in_(ids), QUEUE.guard())
-            .values(status="queued", queued_at=now, job_id=job_id, updated_at=now))
+    return (
+        update(Delivery)
+        .where(Delivery.id.in_(ids), QUEUE.guard())
+        .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
+    )
 
 
 def start_sending(*returning, clock=None) -> Update:
     """queued → sending for one job (parameters ids, job, now), returning the id and `returning` columns."""
     # `clock` (the database's now()) stamps sending_at instead of the `now` parameter: leases compare it.
     when = bindparam("now", type_=UTCDateTime()) if clock is None else clock
-    return (update(_t).where(_t.c.id.in_(bindparam("ids", expanding=True)), START_SENDING.guard(),
-                             _t.c.job_id == bindparam("job"))
-            .values(status="sending", sending_at=when, attempts=_t.c.attempts + 1, updated_at=when)
-            .returning(_t.c.id, *returning))
+    return (
+        update(_t)
+        .where(_t.c.id.in_(bindparam("ids", expanding=True)), START_SENDING.guard(), _t.c.job_id == bindparam("job"))
+        .values(status="sending", sending_at=when, attempts=_t.c.attempts + 1, updated_at=when)
+        .returning(_t.c.id, *returning)
+    )
 
 
 def finish_sending() -> Update:
@@ -100,7 +122,8 @@ def finish_sending() -> Update:
     wanted = bindparam("o_status")
     again = and_(wanted == "scheduled", _t.c.attempts >= MAX_CLAIMS)  # tried enough: it fails
     return (
-        update(_t).where(_t.c.id == bindparam("d_id"))
+        update(_t)
+        .where(_t.c.id == bindparam("d_id"))
         .values(
             status=case((still_open, case((again, "failed"), else_=wanted)), else_=_t.c.status),
             error_code=case((still_open, bindparam("o_code")), else_=_t.c.error_code),
@@ -112,73 +135,122 @@ def finish_sending() -> Update:
     )
 
 
-def outcome(delivery_id: int, status: str, *, code: str | None = None, reason: str | None = None,
-            provider_message_id: str | None = None, now: datetime | None = None) -> dict:
+def outcome(
+    delivery_id: int,
+    status: str,
+    *,
+    code: str | None = None,
+    reason: str | None = None,
+    provider_message_id: str | None = None,
+    now: datetime | None = None,
+) -> dict:
     """One send's outcome, as finish_sending()'s parameters."""
     now = now or utcnow()
-    return {"d_id": delivery_id, "o_status": FINISH_SENDING.check(status), "o_code": code, "o_reason": reason,
-            "o_sent_at": now if status == "sent" else None, "o_message_id": provider_message_id, "o_now": now}
+    return {
+        "d_id": delivery_id,
+        "o_status": FINISH_SENDING.check(status),
+        "o_code": code,
+        "o_reason": reason,
+        "o_sent_at": now if status == "sent" else None,
+        "o_message_id": provider_message_id,
+        "o_now": now,
+    }
 
 
 def expire_lease(*where, code: str, reason: str, now: datetime) -> int:
     """sending → unknown for the rows matching `where` (sending longer than the lease); returns how many."""
-    return _run(update(Delivery).where(EXPIRE_LEASE.guard(), *where)
-                .values(status="unknown", error_code=code, error_message=reason, updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(EXPIRE_LEASE.guard(), *where)
+        .values(status="unknown", error_code=code, error_message=reason, updated_at=now)
+    )
 
 
 def requeue(*where, now: datetime) -> int:
     """queued → scheduled for the rows matching `where` (their job will never run); returns how many."""
-    return _run(update(Delivery).where(REQUEUE.guard(), *where)
-                .values(status="scheduled", job_id=None, queued_at=None, updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(REQUEUE.guard(), *where)
+        .values(status="scheduled", job_id=None, queued_at=None, updated_at=now)
+    )
 
 
 def skip_opted_out(learner_ids: list[int], channel: str, *, code: str, reason: str, now: datetime) -> int:
     """queued → skipped for these learners' deliveries on a channel they left; returns how many."""
-    return _run(update(Delivery).where(SKIP_OPTED_OUT.guard(), Delivery.learner_id.in_(learner_ids),
-                                       Delivery.channel == channel)
-                .values(status="skipped", error_code=code, error_message=reason, updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(SKIP_OPTED_OUT.guard(), Delivery.learner_id.in_(learner_ids), Delivery.channel == channel)
+        .values(status="skipped", error_code=code, error_message=reason, updated_at=now)
+    )
 
 
 def cancel(session_id: int, *, code: str, reason: str, now: datetime) -> int:
     """scheduled or queued → skipped for every delivery of a cancelled session; returns how many."""
-    return _run(update(Delivery).where(CANCEL.guard(), Delivery.session_id == session_id)
-                .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(CANCEL.guard(), Delivery.session_id == session_id)
+        .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now)
+    )
 
 
 def skip_answered(*where, code: str, reason: str, now: datetime) -> int:
     """scheduled or queued → skipped for the re-asks or follow-ups matching `where`, which an answer ended."""
-    return _run(update(Delivery).where(SKIP_ANSWERED.guard(), *where)
-                .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(SKIP_ANSWERED.guard(), *where)
+        .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now)
+    )
 
 
 def withdraw(*where, reason: catalog.Reason, now: datetime) -> int:
     """scheduled or queued → skipped for the rows matching `where`, with the catalog's `reason`."""
-    return _run(update(Delivery).where(WITHDRAW.guard(), *where)
-                .values(status="skipped", error_code=reason.code, error_message=reason.text, job_id=None,
-                        updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(WITHDRAW.guard(), *where)
+        .values(status="skipped", error_code=reason.code, error_message=reason.text, job_id=None, updated_at=now)
+    )
 
 
 def restore(*where, reason: catalog.Reason, now: datetime) -> int:
     """skipped (for `reason`) → scheduled for the rows matching `where` that are not yet due; returns how many."""
-    return _run(update(Delivery).where(RESTORE.guard(), Delivery.error_code == reason.code, Delivery.due_at > now,
-                                       *where)
-                .values(status="scheduled", error_code=None, error_message=None, updated_at=now))
+    return _run(
+        update(Delivery)
+        .where(RESTORE.guard(), Delivery.error_code == reason.code, Delivery.due_at > now, *where)
+        .values(status="scheduled", error_code=None, error_message=None, updated_at=now)
+    )
 
 
-def reschedule_change(row, status: str, due_at: datetime, channel: str, code: str | None, reason: str | None,
-                      now: datetime) -> dict:
+def reschedule_change(
+    row, status: str, due_at: datetime, channel: str, code: str | None, reason: str | None, now: datetime
+) -> dict:
     """One pending delivery's new status, due time and channel, as reschedule()'s parameters."""
     if row.status not in RESCHEDULE.sources:
         raise ValueError(f"reschedule cannot move a {row.status!r} delivery")
-    return {"d_id": row.id, "old_status": row.status, "new_status": RESCHEDULE.check(status), "new_due": due_at,
-            "new_channel": channel, "new_code": code, "new_reason": reason, "now": now}
+    return {
+        "d_id": row.id,
+        "old_status": row.status,
+        "new_status": RESCHEDULE.check(status),
+        "new_due": due_at,
+        "new_channel": channel,
+        "new_code": code,
+        "new_reason": reason,
+        "now": now,
+    }
 
 
 _RESCHEDULE = (
-    update(_t).where(_t.c.id == bindparam("d_id"), _t.c.status == bindparam("old_status"))
-    .values(status=bindparam("new_status"), due_at=bindparam("new_due"), channel=bindparam("new_channel"),
-            error_code=bindparam("new_code"), error_message=bindparam("new_reason"), job_id=None, queued_at=None,
-            updated_at=bindparam("now"))
+    update(_t)
+    .where(_t.c.id == bindparam("d_id"), _t.c.status == bindparam("old_status"))
+    .values(
+        status=bindparam("new_status"),
+        due_at=bindparam("new_due"),
+        channel=bindparam("new_channel"),
+        error_code=bindparam("new_code"),
+        error_message=bindparam("new_reason"),
+        job_id=None,
+        queued_at=None,
+        updated_at=bindparam("now"),
+    )
 )
 
 
@@ -188,8 +260,15 @@ def reschedule(changes: list[dict]) -> None:
         db.session.execute(_RESCHEDULE, changes)
 
 
-def report(delivery_id: int, status: str, *, now: datetime | None = None, error_code: str | None = None,
-           error_message: str | None = None, provider_message_id: str | None = None) -> bool:
+def report(
+    delivery_id: int,
+    status: str,
+    *,
+    now: datetime | None = None,
+    error_code: str | None = None,
+    error_message: str | None = None,
+    provider_message_id: str | None = None,
+) -> bool:
     """A provider's report: move up to `status` unless already there or beyond; True when it moved."""
     values: dict = {}
     if error_code is not None or error_message is not None:

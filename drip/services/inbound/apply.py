@@ -5,6 +5,7 @@ was killed after routing and before marking it applied) is a duplicate the secon
 is routed exactly once. An answer is sent after its routing commits and only by the worker that
 routed it, so it may be lost with a killed worker, never sent twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,8 +60,11 @@ def apply_pending_inbound(limit: int = BATCH, *, now: datetime | None = None) ->
         try:
             outcome = _route(receipt)  # commits the routed message, then publishes a live question
             answer = _answer(receipt, outcome)
-            db.session.execute(update(InboundReceipt).where(InboundReceipt.id == receipt_id)
-                               .values(applied_at=utcnow(), claimed_until=None, error=None))
+            db.session.execute(
+                update(InboundReceipt)
+                .where(InboundReceipt.id == receipt_id)
+                .values(applied_at=utcnow(), claimed_until=None, error=None)
+            )
             db.session.commit()
         except Exception as error:  # noqa: BLE001 - kept with its error, retried, then set aside
             db.session.rollback()
@@ -100,5 +104,11 @@ def route_now() -> int:
 
 def unrouted(limit: int = 100) -> list[int]:
     """Ids of stored inbound messages not routed yet, oldest first (tests, operators)."""
-    return list(db.session.scalars(select(InboundReceipt.id).where(InboundReceipt.applied_at.is_(None))
-                                   .order_by(InboundReceipt.id).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(InboundReceipt.id)
+            .where(InboundReceipt.applied_at.is_(None))
+            .order_by(InboundReceipt.id)
+            .limit(limit)
+        )
+    )

@@ -1,11 +1,20 @@
 """Who sent an inbound message, and what routing needs to know about them, loaded from the database."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from drip.domain.routing import ANSWER_KINDS, ANSWER_WINDOW, CHOICE_KINDS, LIVE_MARGIN, LearnerContext, SentStep, SessionWindow
+from drip.domain.routing import (
+    ANSWER_KINDS,
+    ANSWER_WINDOW,
+    CHOICE_KINDS,
+    LIVE_MARGIN,
+    LearnerContext,
+    SentStep,
+    SessionWindow,
+)
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Reply, Step, TrainingSession
 
@@ -37,14 +46,20 @@ def pick_one(candidates: list[Learner], now: datetime) -> Learner | None:
     if len(candidates) <= 1:
         return candidates[0] if candidates else None
     ids = [learner.id for learner in candidates]
-    live = set(db.session.scalars(
-        select(Enrollment.learner_id).join(TrainingSession, Enrollment.session_id == TrainingSession.id)
-        .where(Enrollment.learner_id.in_(ids), Enrollment.unenrolled_at.is_(None), *_live_filter(now))
-    ))
-    latest = dict(db.session.execute(
-        select(Delivery.learner_id, func.max(Delivery.sent_at))
-        .where(Delivery.learner_id.in_(ids), Delivery.sent_at.is_not(None)).group_by(Delivery.learner_id)
-    ).all())
+    live = set(
+        db.session.scalars(
+            select(Enrollment.learner_id)
+            .join(TrainingSession, Enrollment.session_id == TrainingSession.id)
+            .where(Enrollment.learner_id.in_(ids), Enrollment.unenrolled_at.is_(None), *_live_filter(now))
+        )
+    )
+    latest = dict(
+        db.session.execute(
+            select(Delivery.learner_id, func.max(Delivery.sent_at))
+            .where(Delivery.learner_id.in_(ids), Delivery.sent_at.is_not(None))
+            .group_by(Delivery.learner_id)
+        ).all()
+    )
     floor = datetime.min.replace(tzinfo=now.tzinfo)
 
     def rank(learner: Learner):
@@ -86,25 +101,40 @@ def _window(ts: TrainingSession) -> SessionWindow:
 def context_for(learner: Learner, now: datetime, *, also_delivery: int | None = None) -> LearnerContext:
     """The learner's live-ish sessions and the steps sent to them in the last 14 days (plus a named one)."""
     sessions = db.session.scalars(
-        select(TrainingSession).join(Enrollment, Enrollment.session_id == TrainingSession.id)
+        select(TrainingSession)
+        .join(Enrollment, Enrollment.session_id == TrainingSession.id)
         .where(Enrollment.learner_id == learner.id, Enrollment.unenrolled_at.is_(None), *_live_filter(now))
     ).all()
     recent = Delivery.sent_at >= now - ANSWER_WINDOW
     # An email's reply address names its delivery even when it is older than the answer window.
     named = Delivery.id == also_delivery if also_delivery is not None else None
     rows = db.session.execute(
-        select(Delivery, Step).join(Step, Delivery.step_id == Step.id)
-        .where(Delivery.learner_id == learner.id, Delivery.sent_at.is_not(None),
-               or_(recent, named) if named is not None else recent)
+        select(Delivery, Step)
+        .join(Step, Delivery.step_id == Step.id)
+        .where(
+            Delivery.learner_id == learner.id,
+            Delivery.sent_at.is_not(None),
+            or_(recent, named) if named is not None else recent,
+        )
     ).all()
     answered = _answered_deliveries([delivery.id for delivery, step in rows if step.kind in CHOICE_KINDS])
     steps = [
-        SentStep(delivery.id, step.id, delivery.session_id, step.kind, delivery.channel, delivery.sent_at,
-                 tuple(step.choices or ()), answered=delivery.id in answered)
+        SentStep(
+            delivery.id,
+            step.id,
+            delivery.session_id,
+            step.kind,
+            delivery.channel,
+            delivery.sent_at,
+            tuple(step.choices or ()),
+            answered=delivery.id in answered,
+        )
         for delivery, step in rows
     ]
     return LearnerContext(
-        learner_id=learner.id, sessions=[_window(ts) for ts in sessions], recent_steps=steps,
+        learner_id=learner.id,
+        sessions=[_window(ts) for ts in sessions],
+        recent_steps=steps,
         sms_opted_out=learner.sms_opted_out_at is not None,
     )
 
@@ -114,24 +144,29 @@ def _answered_deliveries(delivery_ids: list[int]) -> set[int]:
     if not delivery_ids:
         return set()
     kinds = [ANSWER_KINDS[kind] for kind in CHOICE_KINDS]
-    return set(db.session.scalars(
-        select(Reply.delivery_id).where(Reply.delivery_id.in_(delivery_ids), Reply.kind.in_(kinds),
-                                        Reply.choice_index.is_not(None))
-    ))
+    return set(
+        db.session.scalars(
+            select(Reply.delivery_id).where(
+                Reply.delivery_id.in_(delivery_ids), Reply.kind.in_(kinds), Reply.choice_index.is_not(None)
+            )
+        )
+    )
 
 
 def joinable_sessions(now: datetime, *, trainer_id: int | None = None) -> list[SessionWindow]:
     """Every live session with a join keyword (of one trainer when given): walk-ins may text it."""
-    query = select(TrainingSession).where(TrainingSession.join_keyword.is_not(None), TrainingSession.join_keyword != "",
-                                          *_live_filter(now))
+    query = select(TrainingSession).where(
+        TrainingSession.join_keyword.is_not(None), TrainingSession.join_keyword != "", *_live_filter(now)
+    )
     if trainer_id is not None:
         query = query.where(TrainingSession.trainer_id == trainer_id)
     rows = db.session.scalars(query).all()
     return [_window(ts) for ts in rows]
 
 
-def nearest_session(now: datetime, *, learner_id: int | None = None,
-                    trainer_id: int | None = None) -> TrainingSession | None:
+def nearest_session(
+    now: datetime, *, learner_id: int | None = None, trainer_id: int | None = None
+) -> TrainingSession | None:
     """Where an unplaced message is shown: the live session, else the closest in time within 14 days.
 
     A learner's message looks only at their own sessions; a stranger's at every trainer's (or one
@@ -139,13 +174,15 @@ def nearest_session(now: datetime, *, learner_id: int | None = None,
     """
     query = select(TrainingSession).where(
         TrainingSession.status != "cancelled",
-        TrainingSession.starts_at <= now + ANSWER_WINDOW, TrainingSession.ends_at >= now - ANSWER_WINDOW,
+        TrainingSession.starts_at <= now + ANSWER_WINDOW,
+        TrainingSession.ends_at >= now - ANSWER_WINDOW,
     )
     if trainer_id is not None:
         query = query.where(TrainingSession.trainer_id == trainer_id)
     if learner_id is not None:
         query = query.join(Enrollment, Enrollment.session_id == TrainingSession.id).where(
-            Enrollment.learner_id == learner_id)
+            Enrollment.learner_id == learner_id
+        )
     near = db.session.scalars(query).all()
 
     def distance(ts: TrainingSession) -> timedelta:
@@ -162,7 +199,7 @@ def delivery_by_reply_token(addresses: list[str], domain: str) -> Delivery | Non
         local, _, host = address.strip().strip("<>").lower().rpartition("@")
         if not local.startswith("reply+") or (domain and host != domain.lower()):
             continue
-        token = local[len("reply+"):]
+        token = local[len("reply+") :]
         delivery = db.session.scalar(select(Delivery).where(Delivery.reply_token == token))
         if delivery is not None:
             return delivery
@@ -181,15 +218,22 @@ def delivery_by_message_ids(message_ids: list[str]) -> Delivery | None:
             continue
         # SendGrid's Message-ID is <X-Message-Id@host>; its events say "X-Message-Id.filter...".
         delivery = db.session.scalar(
-            select(Delivery).where(or_(Delivery.provider_message_id.in_([full, local]),
-                                       Delivery.provider_message_id.like(_escape_like(local) + ".%", escape="\\")))
-            .order_by(Delivery.id.desc()).limit(1)
+            select(Delivery)
+            .where(
+                or_(
+                    Delivery.provider_message_id.in_([full, local]),
+                    Delivery.provider_message_id.like(_escape_like(local) + ".%", escape="\\"),
+                )
+            )
+            .order_by(Delivery.id.desc())
+            .limit(1)
         )
         if delivery is not None:
             return delivery
         outbox = db.session.scalar(
-            select(OutboxMessage).where(OutboxMessage.provider_message_id.in_([full, local]),
-                                        OutboxMessage.delivery_id.is_not(None)).limit(1)
+            select(OutboxMessage)
+            .where(OutboxMessage.provider_message_id.in_([full, local]), OutboxMessage.delivery_id.is_not(None))
+            .limit(1)
         )
         if outbox is not None:
             return db.session.get(Delivery, outbox.delivery_id)

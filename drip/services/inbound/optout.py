@@ -3,6 +3,7 @@
 Every change is recorded as an OptOutEvent so a trainer can see why a learner gets nothing.
 All functions are idempotent: a repeat changes nothing and records nothing.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -14,16 +15,19 @@ from drip.extensions import db
 from drip.models import Learner, OptOutEvent, Trainer, utcnow
 from drip.services.delivery import transitions
 
-DEFAULT_HELP = (
-    "Drip training messages. Reply STOP to stop texts, START to get them again. "
-    "Msg & data rates may apply."
-)
+DEFAULT_HELP = "Drip training messages. Reply STOP to stop texts, START to get them again. Msg & data rates may apply."
 OPTED_OUT = catalog.OPTED_OUT.code  # the error_code of a delivery skipped because of an opt-out
 # How each source reads on the learner page and in a skipped delivery's reason.
 SOURCE_LABELS = {
-    "sms_keyword": "replied STOP", "unsubscribe_link": "unsubscribe link", "one_click": "one-click unsubscribe",
-    "bounce": "email bounced", "spamreport": "marked as spam", "provider_unsubscribe": "unsubscribed at SendGrid",
-    "carrier": "carrier reported opt-out", "dropped": "SendGrid dropped the email", "admin": "by the trainer",
+    "sms_keyword": "replied STOP",
+    "unsubscribe_link": "unsubscribe link",
+    "one_click": "one-click unsubscribe",
+    "bounce": "email bounced",
+    "spamreport": "marked as spam",
+    "provider_unsubscribe": "unsubscribed at SendGrid",
+    "carrier": "carrier reported opt-out",
+    "dropped": "SendGrid dropped the email",
+    "admin": "by the trainer",
 }
 
 
@@ -36,17 +40,29 @@ def _learners_with_email(address: str) -> list[Learner]:
     return list(db.session.scalars(query))
 
 
-def _record(learner: Learner | None, channel: str, address: str, action: str, source: str, detail: str,
-            now: datetime) -> None:
-    db.session.add(OptOutEvent(
-        learner_id=learner.id if learner else None, channel=channel, address=address, action=action,
-        source=source, detail=(detail or "")[:500], created_at=now,
-    ))
+def _record(
+    learner: Learner | None, channel: str, address: str, action: str, source: str, detail: str, now: datetime
+) -> None:
+    db.session.add(
+        OptOutEvent(
+            learner_id=learner.id if learner else None,
+            channel=channel,
+            address=address,
+            action=action,
+            source=source,
+            detail=(detail or "")[:500],
+            created_at=now,
+        )
+    )
 
 
 def _last_action(channel: str, address: str) -> str | None:
-    query = (select(OptOutEvent.action).where(OptOutEvent.channel == channel, OptOutEvent.address == address)
-             .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc()).limit(1))
+    query = (
+        select(OptOutEvent.action)
+        .where(OptOutEvent.channel == channel, OptOutEvent.address == address)
+        .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc())
+        .limit(1)
+    )
     return db.session.scalar(query)
 
 
@@ -89,8 +105,9 @@ def opt_in_sms(phone: str, *, source: str, detail: str = "", now: datetime | Non
     return changed
 
 
-def unsubscribe_email(learner_or_address: Learner | str, *, source: str, detail: str = "",
-                      now: datetime | None = None) -> list[Learner]:
+def unsubscribe_email(
+    learner_or_address: Learner | str, *, source: str, detail: str = "", now: datetime | None = None
+) -> list[Learner]:
     """Stop email to one learner (a link) or to every learner with an address (bounce, spam report)."""
     now = now or utcnow()
     if isinstance(learner_or_address, Learner):
@@ -110,8 +127,9 @@ def unsubscribe_email(learner_or_address: Learner | str, *, source: str, detail:
     return changed
 
 
-def resubscribe_email(learner: Learner, *, source: str = "unsubscribe_link", detail: str = "",
-                      now: datetime | None = None) -> bool:
+def resubscribe_email(
+    learner: Learner, *, source: str = "unsubscribe_link", detail: str = "", now: datetime | None = None
+) -> bool:
     """Send email to this learner again; False when they were not unsubscribed."""
     if learner.email_opted_out_at is None:
         return False
@@ -151,9 +169,11 @@ def blocked_reason(learner: Learner, channel: str) -> str | None:
     else:
         return None
     source = db.session.scalar(
-        select(OptOutEvent.source).where(OptOutEvent.learner_id == learner.id, OptOutEvent.channel == channel,
-                                         OptOutEvent.action == "opt_out")
-        .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc()).limit(1))
+        select(OptOutEvent.source)
+        .where(OptOutEvent.learner_id == learner.id, OptOutEvent.channel == channel, OptOutEvent.action == "opt_out")
+        .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc())
+        .limit(1)
+    )
     return f"{what} ({SOURCE_LABELS.get(source, source or 'unknown')}) on {when:%Y-%m-%d %H:%M} UTC"
 
 
@@ -165,8 +185,11 @@ def unsubscribe_links(learner: Learner, public_base_url: str) -> tuple[str, str]
 
 def history(learner: Learner) -> list[OptOutEvent]:
     """This learner's opt-outs and opt-ins, newest first."""
-    query = (select(OptOutEvent).where(OptOutEvent.learner_id == learner.id)
-             .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc()))
+    query = (
+        select(OptOutEvent)
+        .where(OptOutEvent.learner_id == learner.id)
+        .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc())
+    )
     return list(db.session.scalars(query))
 
 

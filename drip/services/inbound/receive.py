@@ -2,6 +2,7 @@
 
 Every message is kept as an InboundMessage, whoever sent it. A repeated provider id changes nothing.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -66,8 +67,11 @@ def scrub(value):
 
 
 def _already(channel: str, provider_id: str) -> InboundMessage | None:
-    return db.session.scalar(select(InboundMessage).where(
-        InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_id))
+    return db.session.scalar(
+        select(InboundMessage).where(
+            InboundMessage.channel == channel, InboundMessage.provider_message_id == provider_id
+        )
+    )
 
 
 def sms_message_id(form: Mapping[str, str]) -> str:
@@ -94,9 +98,16 @@ def receive_sms(form: Mapping[str, str], *, now: datetime | None = None) -> Inbo
 
     def message(copy: int) -> InboundMessage:
         # Each trainer sharing the number gets their own row; copies carry the sid with a suffix.
-        return InboundMessage(channel="sms", provider_message_id=sid if not copy else f"{sid}#{copy}"[:300],
-                              from_address=phone[:254], to_address=(form.get("To") or "")[:254], body=body,
-                              raw=dict(form), received_at=now, trainer_id=scope)
+        return InboundMessage(
+            channel="sms",
+            provider_message_id=sid if not copy else f"{sid}#{copy}"[:300],
+            from_address=phone[:254],
+            to_address=(form.get("To") or "")[:254],
+            body=body,
+            raw=dict(form),
+            received_at=now,
+            trainer_id=scope,
+        )
 
     if not chosen:
         stranger = route(body, channel="sms", context=None, now=now, joinable_sessions=joinable)
@@ -115,8 +126,22 @@ def simulated_for(form: Mapping[str, str], config: Mapping) -> int | None:
 def receive_email(email: InboundEmail, *, now: datetime | None = None) -> InboundOutcome:
     """Handle one inbound email: the step through its reply address, else its references, else the learner."""
     now = now or utcnow()
-    email = replace(email, **{name: scrub(getattr(email, name)) for name in (
-        "message_id", "from_address", "to_addresses", "subject", "text", "full_text", "reply_ids", "raw")})
+    email = replace(
+        email,
+        **{
+            name: scrub(getattr(email, name))
+            for name in (
+                "message_id",
+                "from_address",
+                "to_addresses",
+                "subject",
+                "text",
+                "full_text",
+                "reply_ids",
+                "raw",
+            )
+        },
+    )
     if (seen := _already("email", email.message_id)) is not None:
         return InboundOutcome(seen.routed_as, duplicate=True, inbound_id=seen.id)
     delivery = lookup.delivery_by_reply_token(email.to_addresses, current_app.config["INBOUND_EMAIL_DOMAIN"])
@@ -125,18 +150,30 @@ def receive_email(email: InboundEmail, *, now: datetime | None = None) -> Inboun
     trusted = delivery is not None or email.sender_verified
     delivery = delivery or lookup.delivery_by_message_ids(email.reply_ids)
     # The reply address names the learner even when they answer from another mailbox.
-    learner = db.session.get(Learner, delivery.learner_id) if delivery else lookup.learner_by_email(email.from_address, now)
-    message = InboundMessage(channel="email", provider_message_id=email.message_id, from_address=email.from_address[:254],
-                             to_address=", ".join(email.to_addresses)[:254], body=email.text, raw=email.raw,
-                             received_at=now, sender_verified=trusted)
+    learner = (
+        db.session.get(Learner, delivery.learner_id) if delivery else lookup.learner_by_email(email.from_address, now)
+    )
+    message = InboundMessage(
+        channel="email",
+        provider_message_id=email.message_id,
+        from_address=email.from_address[:254],
+        to_address=", ".join(email.to_addresses)[:254],
+        body=email.text,
+        raw=email.raw,
+        received_at=now,
+        sender_verified=trusted,
+    )
     if not trusted and learner is not None:
         return _store([(message, _unverified_route(learner, delivery, now), None)], now)
     context = lookup.context_for(learner, now, also_delivery=delivery.id if delivery else None) if learner else None
-    decided = route(email.text, channel="email", context=context, now=now,
-                    replied_delivery_id=delivery.id if delivery else None)
+    decided = route(
+        email.text, channel="email", context=context, now=now, replied_delivery_id=delivery.id if delivery else None
+    )
     # The reply address named a delivery routing could not use (not sent, or another learner's): keep the link.
     if decided.session_id is None and delivery is not None and decided.kind == "unclassified":
-        decided = Route("unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id)
+        decided = Route(
+            "unclassified", session_id=delivery.session_id, delivery_id=delivery.id, step_id=delivery.step_id
+        )
     outcome = _store([(message, decided, learner)], now)
     if outcome.kind == "quiz_answer" and outcome.answer and not outcome.duplicate:
         quizzes.email_verdict(learner.id, outcome.answer)  # by return, the same channel; after the commit
@@ -173,9 +210,13 @@ def _store(entries: list[tuple[InboundMessage, Route, Learner | None]], now: dat
                 events.append((question.session_id, board.question_event(question)))
             if reply is not None and reply.kind == "poll_vote" and reply.session_id and reply.step_id:
                 votes.append((reply.session_id, reply.step_id))
-            outcome = outcome or InboundOutcome(message.routed_as, answer=answer, inbound_id=message.id,
-                                                question_id=question.id if question else None,
-                                                reply_id=reply.id if reply else None)
+            outcome = outcome or InboundOutcome(
+                message.routed_as,
+                answer=answer,
+                inbound_id=message.id,
+                question_id=question.id if question else None,
+                reply_id=reply.id if reply else None,
+            )
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -229,27 +270,50 @@ def _apply(message: InboundMessage, decided: Route, learner: Learner | None, now
     if decided.kind == "join" and training_session is not None:
         joined = walk_ins.join(training_session, phone, now=now)
         message.learner_id, message.trainer_id = joined.id, joined.trainer_id
-        return (f"You're in for {training_session.title}. Text your questions to this number "
-                "and they go straight to the board."), None, None
+        return (
+            (
+                f"You're in for {training_session.title}. Text your questions to this number "
+                "and they go straight to the board."
+            ),
+            None,
+            None,
+        )
     if decided.kind == "live_question" and training_session is not None:
-        question = LiveQuestion(session_id=training_session.id, learner_id=message.learner_id, body=message.body,
-                                inbound_message_id=message.id, created_at=now)
+        question = LiveQuestion(
+            session_id=training_session.id,
+            learner_id=message.learner_id,
+            body=message.body,
+            inbound_message_id=message.id,
+            created_at=now,
+        )
         db.session.add(question)
         db.session.flush()
         return (training_session.acknowledgement or "").strip() or None, question, None
     if training_session is None and decided.kind == "unclassified" and message.sender_verified:
         # Kept and shown: on the sender's nearest session, or a stranger's on the session nearest in time.
         # (An unverified email is never placed by guess: it could land on anyone's session.)
-        training_session = lookup.nearest_session(now, learner_id=learner.id if learner else None,
-                                                  trainer_id=None if learner else message.trainer_id)
+        training_session = lookup.nearest_session(
+            now, learner_id=learner.id if learner else None, trainer_id=None if learner else message.trainer_id
+        )
         message.session_id = training_session.id if training_session else None
-    trainer_id = learner.trainer_id if learner else (training_session.trainer_id if training_session else message.trainer_id)
+    trainer_id = (
+        learner.trainer_id if learner else (training_session.trainer_id if training_session else message.trainer_id)
+    )
     message.trainer_id = trainer_id
     kind = decided.kind if decided.kind in REPLY_KINDS else "unclassified"
-    reply = Reply(trainer_id=trainer_id, session_id=training_session.id if training_session else None,
-                  learner_id=message.learner_id, step_id=decided.step_id, delivery_id=decided.delivery_id,
-                  kind=kind, channel=message.channel, body=message.body, choice_index=decided.choice_index,
-                  inbound_message_id=message.id, created_at=now)
+    reply = Reply(
+        trainer_id=trainer_id,
+        session_id=training_session.id if training_session else None,
+        learner_id=message.learner_id,
+        step_id=decided.step_id,
+        delivery_id=decided.delivery_id,
+        kind=kind,
+        channel=message.channel,
+        body=message.body,
+        choice_index=decided.choice_index,
+        inbound_message_id=message.id,
+        created_at=now,
+    )
     db.session.add(reply)
     db.session.flush()
     return answer_hooks.run(reply, now), None, reply

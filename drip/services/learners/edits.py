@@ -1,4 +1,5 @@
 """Changing a learner: their details, or taking them out of a session (what was sent stays on record)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,8 +16,13 @@ from drip.services.delivery import transitions
 def update_learner(learner: Learner, item: LearnerInput) -> Learner:
     """Replace a learner's details with checked ones; LearnerInvalid when another learner has the external id; commits."""
     if item.external_id:
-        taken = db.session.scalar(select(Learner.id).where(
-            Learner.trainer_id == learner.trainer_id, Learner.external_id == item.external_id, Learner.id != learner.id))
+        taken = db.session.scalar(
+            select(Learner.id).where(
+                Learner.trainer_id == learner.trainer_id,
+                Learner.external_id == item.external_id,
+                Learner.id != learner.id,
+            )
+        )
         if taken is not None:
             raise LearnerInvalid({"external_id": f"“{item.external_id}” is already another learner's external id"})
     if not (item.phone or item.email):
@@ -30,8 +36,11 @@ def update_learner(learner: Learner, item: LearnerInput) -> Learner:
 def unenrol(ts: TrainingSession, learner: Learner, *, now: datetime | None = None) -> int | None:
     """Take a learner out of a session: pending messages skipped, history kept; None if not enrolled; commits."""
     now = now or utcnow()
-    enrollment = db.session.scalar(select(Enrollment).where(
-        Enrollment.session_id == ts.id, Enrollment.learner_id == learner.id, Enrollment.unenrolled_at.is_(None)))
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.session_id == ts.id, Enrollment.learner_id == learner.id, Enrollment.unenrolled_at.is_(None)
+        )
+    )
     if enrollment is None:
         return None
     enrollment.unenrolled_at = now
@@ -47,12 +56,23 @@ def reenrol(session_id: int, learner_ids: list[int], now: datetime) -> int:
     """
     if not learner_ids:
         return 0
-    back = list(db.session.scalars(select(Enrollment.id).where(
-        Enrollment.session_id == session_id, Enrollment.learner_id.in_(learner_ids), Enrollment.unenrolled_at.is_not(None))))
+    back = list(
+        db.session.scalars(
+            select(Enrollment.id).where(
+                Enrollment.session_id == session_id,
+                Enrollment.learner_id.in_(learner_ids),
+                Enrollment.unenrolled_at.is_not(None),
+            )
+        )
+    )
     if not back:
         return 0
-    db.session.execute(update(Enrollment).where(Enrollment.id.in_(back)).values(unenrolled_at=None)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Enrollment)
+        .where(Enrollment.id.in_(back))
+        .values(unenrolled_at=None)
+        .execution_options(synchronize_session=False)
+    )
     deleted = select(Step.id).where(Step.deleted_at.is_not(None))
     transitions.restore(Delivery.enrollment_id.in_(back), Delivery.step_id.not_in(deleted), reason=UNENROLLED, now=now)
     return len(back)

@@ -3,6 +3,7 @@
 The upload lives in Redis for an hour under an unguessable id, bound to its trainer; progress of
 the import is written next to it so the page can show a bar while the request runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,14 +37,20 @@ def _key(upload_id: str, suffix: str = "") -> str:
 def keep_upload(trainer: Trainer, text: str, *, filename: str = "", session_id: int | None = None) -> Upload:
     """Store an uploaded file for the preview and the confirmation that follows it."""
     upload = Upload(secrets.token_urlsafe(18), trainer.id, session_id, filename[:200], text)
-    payload = json.dumps({"trainer_id": trainer.id, "session_id": session_id, "filename": upload.filename, "text": text})
+    payload = json.dumps(
+        {"trainer_id": trainer.id, "session_id": session_id, "filename": upload.filename, "text": text}
+    )
     redis_store.connection.set(_key(upload.id), payload, ex=UPLOAD_TTL)
     return upload
 
 
 def find_upload(trainer: Trainer, upload_id: str) -> Upload | None:
     """The trainer's upload with this id, or None (expired, unknown or someone else's)."""
-    if not isinstance(upload_id, str) or not upload_id.replace("-", "").replace("_", "").isalnum() or len(upload_id) > 64:
+    if (
+        not isinstance(upload_id, str)
+        or not upload_id.replace("-", "").replace("_", "").isalnum()
+        or len(upload_id) > 64
+    ):
         return None
     raw = redis_store.connection.get(_key(upload_id))
     if raw is None:
@@ -85,8 +92,9 @@ class ImportResult:
         return self.preview.ok
 
 
-def run_import(trainer: Trainer, upload: Upload, *, default_region: str,
-               training_session: TrainingSession | None = None) -> ImportResult:
+def run_import(
+    trainer: Trainer, upload: Upload, *, default_region: str, training_session: TrainingSession | None = None
+) -> ImportResult:
     """Store every learner of the upload (and enrol them), in one transaction: all rows or none."""
     _report(upload, 0, 0, "checking")
     preview = parse_csv(upload.text, default_region=default_region)
@@ -98,7 +106,7 @@ def run_import(trainer: Trainer, upload: Upload, *, default_region: str,
     stored = []
     try:
         for start in range(0, total, CHUNK):
-            stored += upsert_learners(trainer, learners[start:start + CHUNK])
+            stored += upsert_learners(trainer, learners[start : start + CHUNK])
             _report(upload, len(stored), total, "saving")
         enrolled = 0
         if training_session is not None:

@@ -1,4 +1,5 @@
 """Learners' data rights: everything Drip holds about one learner, and erasing it while the counts stay."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,8 +9,18 @@ from sqlalchemy import select, update
 
 from drip.extensions import db
 from drip.models import (
-    AuditEvent, Delivery, Enrollment, InboundMessage, Learner, LiveQuestion, OptOutEvent, OutboxMessage, Reply, Step,
-    TrainingSession, utcnow,
+    AuditEvent,
+    Delivery,
+    Enrollment,
+    InboundMessage,
+    Learner,
+    LiveQuestion,
+    OptOutEvent,
+    OutboxMessage,
+    Reply,
+    Step,
+    TrainingSession,
+    utcnow,
 )
 from drip.models.learners import new_unsubscribe_token
 from drip.services.learners import suppression
@@ -35,44 +46,119 @@ def find_learner(trainer_id: int, learner_id: int) -> Learner | None:
 
 def export_data(learner: Learner) -> dict[str, Any]:
     """Everything held about the learner, as plain JSON-ready data (no side effects)."""
-    enrolments = _rows(select(Enrollment, TrainingSession).join(TrainingSession, TrainingSession.id == Enrollment.session_id)
-                       .where(Enrollment.learner_id == learner.id).order_by(Enrollment.id))
-    deliveries = _rows(select(Delivery, Step).join(Step, Step.id == Delivery.step_id)
-                       .where(Delivery.learner_id == learner.id).order_by(Delivery.due_at, Delivery.id))
-    outbox = {m.delivery_id: m for m in db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.delivery_id.in_([d.id for d, _ in deliveries])))} if deliveries else {}
+    enrolments = _rows(
+        select(Enrollment, TrainingSession)
+        .join(TrainingSession, TrainingSession.id == Enrollment.session_id)
+        .where(Enrollment.learner_id == learner.id)
+        .order_by(Enrollment.id)
+    )
+    deliveries = _rows(
+        select(Delivery, Step)
+        .join(Step, Step.id == Delivery.step_id)
+        .where(Delivery.learner_id == learner.id)
+        .order_by(Delivery.due_at, Delivery.id)
+    )
+    outbox = (
+        {
+            m.delivery_id: m
+            for m in db.session.scalars(
+                select(OutboxMessage).where(OutboxMessage.delivery_id.in_([d.id for d, _ in deliveries]))
+            )
+        }
+        if deliveries
+        else {}
+    )
     replies = db.session.scalars(select(Reply).where(Reply.learner_id == learner.id).order_by(Reply.id))
-    questions = db.session.scalars(select(LiveQuestion).where(LiveQuestion.learner_id == learner.id).order_by(LiveQuestion.id))
-    inbound = db.session.scalars(select(InboundMessage).where(InboundMessage.learner_id == learner.id).order_by(InboundMessage.id))
-    opt_outs = db.session.scalars(select(OptOutEvent).where(OptOutEvent.learner_id == learner.id).order_by(OptOutEvent.id))
+    questions = db.session.scalars(
+        select(LiveQuestion).where(LiveQuestion.learner_id == learner.id).order_by(LiveQuestion.id)
+    )
+    inbound = db.session.scalars(
+        select(InboundMessage).where(InboundMessage.learner_id == learner.id).order_by(InboundMessage.id)
+    )
+    opt_outs = db.session.scalars(
+        select(OptOutEvent).where(OptOutEvent.learner_id == learner.id).order_by(OptOutEvent.id)
+    )
     return {
         "learner": {
-            "id": learner.id, "external_id": learner.external_id, "name": learner.name, "phone": learner.phone,
-            "email": learner.email, "timezone": learner.timezone, "created_at": _iso(learner.created_at),
-            "sms_opted_out_at": _iso(learner.sms_opted_out_at), "email_opted_out_at": _iso(learner.email_opted_out_at),
+            "id": learner.id,
+            "external_id": learner.external_id,
+            "name": learner.name,
+            "phone": learner.phone,
+            "email": learner.email,
+            "timezone": learner.timezone,
+            "created_at": _iso(learner.created_at),
+            "sms_opted_out_at": _iso(learner.sms_opted_out_at),
+            "email_opted_out_at": _iso(learner.email_opted_out_at),
             "erased_at": _iso(learner.erased_at),
         },
-        "enrollments": [{"session_id": ts.id, "session_title": ts.title, "starts_at": _iso(ts.starts_at),
-                         "source": e.source, "enrolled_at": _iso(e.created_at), "unenrolled_at": _iso(e.unenrolled_at)}
-                        for e, ts in enrolments],
-        "messages": [{"delivery_id": d.id, "session_id": d.session_id, "step_kind": step.kind, "channel": d.channel,
-                      "due_at": _iso(d.due_at), "delivery_status": d.status, "sent_at": _iso(d.sent_at),
-                      "text": outbox[d.id].body if d.id in outbox else None} for d, step in deliveries],
-        "replies": [{"id": r.id, "session_id": r.session_id, "kind": r.kind, "channel": r.channel, "text": r.body,
-                     "received_at": _iso(r.created_at)} for r in replies],
-        "live_questions": [{"id": q.id, "session_id": q.session_id, "text": q.body, "received_at": _iso(q.created_at)}
-                           for q in questions],
-        "inbound_messages": [{"id": m.id, "channel": m.channel, "from": m.from_address, "text": m.body,
-                              "routed_as": m.routed_as, "received_at": _iso(m.received_at)} for m in inbound],
-        "opt_outs": [{"channel": o.channel, "action": o.action, "source": o.source, "at": _iso(o.created_at)}
-                     for o in opt_outs],
+        "enrollments": [
+            {
+                "session_id": ts.id,
+                "session_title": ts.title,
+                "starts_at": _iso(ts.starts_at),
+                "source": e.source,
+                "enrolled_at": _iso(e.created_at),
+                "unenrolled_at": _iso(e.unenrolled_at),
+            }
+            for e, ts in enrolments
+        ],
+        "messages": [
+            {
+                "delivery_id": d.id,
+                "session_id": d.session_id,
+                "step_kind": step.kind,
+                "channel": d.channel,
+                "due_at": _iso(d.due_at),
+                "delivery_status": d.status,
+                "sent_at": _iso(d.sent_at),
+                "text": outbox[d.id].body if d.id in outbox else None,
+            }
+            for d, step in deliveries
+        ],
+        "replies": [
+            {
+                "id": r.id,
+                "session_id": r.session_id,
+                "kind": r.kind,
+                "channel": r.channel,
+                "text": r.body,
+                "received_at": _iso(r.created_at),
+            }
+            for r in replies
+        ],
+        "live_questions": [
+            {"id": q.id, "session_id": q.session_id, "text": q.body, "received_at": _iso(q.created_at)}
+            for q in questions
+        ],
+        "inbound_messages": [
+            {
+                "id": m.id,
+                "channel": m.channel,
+                "from": m.from_address,
+                "text": m.body,
+                "routed_as": m.routed_as,
+                "received_at": _iso(m.received_at),
+            }
+            for m in inbound
+        ],
+        "opt_outs": [
+            {"channel": o.channel, "action": o.action, "source": o.source, "at": _iso(o.created_at)} for o in opt_outs
+        ],
     }
 
 
 def audit(learner: Learner, action: str, via: str, detail: str = "", now: datetime | None = None) -> None:
     """Record an export or an erasure for the trainer's audit log; flushes with the caller."""
-    db.session.add(AuditEvent(trainer_id=learner.trainer_id, learner_id=learner.id, action=action, via=via,
-                              detail=detail[:500], created_at=now or utcnow()))
+    db.session.add(
+        AuditEvent(
+            trainer_id=learner.trainer_id,
+            learner_id=learner.id,
+            action=action,
+            via=via,
+            detail=detail[:500],
+            created_at=now or utcnow(),
+        )
+    )
 
 
 def export_learner(learner: Learner, *, via: str) -> dict[str, Any]:
@@ -99,12 +185,19 @@ def erase_learner(learner: Learner, *, via: str, now: datetime | None = None) ->
         update(Reply).where(Reply.learner_id == learner.id).values(body=""),
         update(LiveQuestion).where(LiveQuestion.learner_id == learner.id).values(body=""),
         update(InboundMessage).where(InboundMessage.learner_id == learner.id).values(body="", raw={}, from_address=""),
-        update(OutboxMessage).where(OutboxMessage.delivery_id.in_(ids)).values(body="", html=None, headers=None,
-                                                                               to_address="", subject=None),
+        update(OutboxMessage)
+        .where(OutboxMessage.delivery_id.in_(ids))
+        .values(body="", html=None, headers=None, to_address="", subject=None),
         update(OptOutEvent).where(OptOutEvent.learner_id == learner.id).values(address="", detail=""),
     ):
         db.session.execute(statement.execution_options(synchronize_session=False))
-    learner.name, learner.phone, learner.email, learner.external_id, learner.timezone = ERASED_NAME, None, None, None, None
+    learner.name, learner.phone, learner.email, learner.external_id, learner.timezone = (
+        ERASED_NAME,
+        None,
+        None,
+        None,
+        None,
+    )
     learner.unsubscribe_token = new_unsubscribe_token()  # links in old emails lead nowhere
     learner.erased_at = now
     audit(learner, "erase", via, f"{skipped} pending message{'' if skipped == 1 else 's'} skipped", now)
@@ -114,5 +207,11 @@ def erase_learner(learner: Learner, *, via: str, now: datetime | None = None) ->
 
 def audit_log(trainer_id: int, limit: int = 200) -> list[AuditEvent]:
     """The trainer's data-rights events, newest first."""
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.trainer_id == trainer_id)
-                                   .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.trainer_id == trainer_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

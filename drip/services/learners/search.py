@@ -1,5 +1,6 @@
 """Finding learners: one search (name, phone, email, external id) and one page shape for every list;
 by address; by unsubscribe token."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,9 +46,11 @@ def _matching(query: Select, q: str) -> Select:
         return query
     pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     digits = "".join(ch for ch in q if ch.isdigit())
-    conditions = [func.lower(Learner.name).like(pattern, escape="\\"),
-                  func.lower(Learner.email).like(pattern, escape="\\"),
-                  func.lower(Learner.external_id).like(pattern, escape="\\")]
+    conditions = [
+        func.lower(Learner.name).like(pattern, escape="\\"),
+        func.lower(Learner.email).like(pattern, escape="\\"),
+        func.lower(Learner.external_id).like(pattern, escape="\\"),
+    ]
     # Phones are stored as +15551234567; "555 123" or "(555) 123-4567" should still find them.
     conditions.append(Learner.phone.like(f"%{digits}%") if digits else Learner.phone.like(pattern, escape="\\"))
     return query.where(or_(*conditions))
@@ -69,15 +72,21 @@ def learners(trainer_id: int, q: str = "", page: int = 1, size: int = PAGE_SIZE)
 
 def enrolled(session_id: int, q: str = "", page: int = 1, size: int = PAGE_SIZE) -> Page:
     """(learner, enrollment) pairs of a session matching q, by name."""
-    query = _matching(select(Learner, Enrollment).join(Enrollment, Enrollment.learner_id == Learner.id)
-                      .where(Enrollment.session_id == session_id, Enrollment.unenrolled_at.is_(None)), q)
+    query = _matching(
+        select(Learner, Enrollment)
+        .join(Enrollment, Enrollment.learner_id == Learner.id)
+        .where(Enrollment.session_id == session_id, Enrollment.unenrolled_at.is_(None)),
+        q,
+    )
     return _page(query, page, size, func.lower(Learner.name), Learner.id)
 
 
 def _candidates(trainer_id: int, session_id: int, q: str) -> Select:
     taken = select(Enrollment.learner_id).where(Enrollment.session_id == session_id, Enrollment.unenrolled_at.is_(None))
-    return _matching(select(Learner).where(Learner.trainer_id == trainer_id, Learner.id.not_in(taken),
-                                           Learner.erased_at.is_(None)), q)
+    return _matching(
+        select(Learner).where(Learner.trainer_id == trainer_id, Learner.id.not_in(taken), Learner.erased_at.is_(None)),
+        q,
+    )
 
 
 def candidates(trainer_id: int, session_id: int, q: str = "", page: int = 1, size: int = 20) -> Page:
@@ -93,8 +102,9 @@ def all_candidates(trainer_id: int, session_id: int, q: str) -> list[Learner]:
 def with_address(trainer: Trainer, field: str, address: str) -> Learner | None:
     """The trainer's first learner with this phone (field "phone") or email (field "email")."""
     column = getattr(Learner, field)
-    return db.session.scalar(select(Learner).where(Learner.trainer_id == trainer.id, column == address)
-                             .order_by(Learner.id).limit(1))
+    return db.session.scalar(
+        select(Learner).where(Learner.trainer_id == trainer.id, column == address).order_by(Learner.id).limit(1)
+    )
 
 
 def by_unsubscribe_token(token: str) -> Learner | None:

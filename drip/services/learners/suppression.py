@@ -1,4 +1,5 @@
 """Opt-outs that outlive an erased learner: only a hash of the phone or email is kept."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,11 @@ def address_hash(channel: str, address: str) -> str:
 def suppress(channel: str, address: str, now: datetime) -> None:
     """Keep this address's opt-out as a hash (once); flushes with the caller's transaction."""
     digest = address_hash(channel, address)
-    exists = db.session.scalar(select(SuppressedAddress.id).where(
-        SuppressedAddress.channel == channel, SuppressedAddress.address_hash == digest))
+    exists = db.session.scalar(
+        select(SuppressedAddress.id).where(
+            SuppressedAddress.channel == channel, SuppressedAddress.address_hash == digest
+        )
+    )
     if exists is None:
         db.session.add(SuppressedAddress(channel=channel, address_hash=digest, created_at=now))
 
@@ -30,8 +34,14 @@ def is_suppressed(channel: str, address: str | None) -> bool:
     """Whether an erased learner opted this address out."""
     if not address:
         return False
-    return db.session.scalar(select(SuppressedAddress.id).where(
-        SuppressedAddress.channel == channel, SuppressedAddress.address_hash == address_hash(channel, address))) is not None
+    return (
+        db.session.scalar(
+            select(SuppressedAddress.id).where(
+                SuppressedAddress.channel == channel, SuppressedAddress.address_hash == address_hash(channel, address)
+            )
+        )
+        is not None
+    )
 
 
 def apply_to(learners: Iterable[Learner], now: datetime) -> None:
@@ -44,8 +54,13 @@ def apply_to(learners: Iterable[Learner], now: datetime) -> None:
     found: set[str] = set()
     keys = sorted(wanted)
     for start in range(0, len(keys), 500):
-        found |= set(db.session.scalars(select(SuppressedAddress.address_hash).where(
-            SuppressedAddress.address_hash.in_(keys[start:start + 500]))))
+        found |= set(
+            db.session.scalars(
+                select(SuppressedAddress.address_hash).where(
+                    SuppressedAddress.address_hash.in_(keys[start : start + 500])
+                )
+            )
+        )
     if not found:
         return
     for learner in learners:

@@ -1,4 +1,5 @@
 """Learners: checking what a trainer typed or imported, and storing it once per person."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -9,15 +10,33 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from drip.extensions import db
 from drip.models import Learner, Trainer, utcnow
 from drip.domain.learners import (
-    FIELDS, LearnerInput, LearnerInvalid, known_timezone, normalise_email, normalise_phone, validate_learner,
+    FIELDS,
+    LearnerInput,
+    LearnerInvalid,
+    known_timezone,
+    normalise_email,
+    normalise_phone,
+    validate_learner,
 )
 from drip.domain.learner_csv import MAX_CSV_ROWS, CsvError, CsvPreview, CsvRow, decode_upload, parse_csv
 from drip.services.learners import suppression
 
 __all__ = [
-    "FIELDS", "LearnerInput", "LearnerInvalid", "validate_learner", "known_timezone", "normalise_phone",
-    "normalise_email", "parse_csv", "decode_upload", "CsvPreview", "CsvRow", "CsvError", "MAX_CSV_ROWS",
-    "upsert_learners", "add_learner",
+    "FIELDS",
+    "LearnerInput",
+    "LearnerInvalid",
+    "validate_learner",
+    "known_timezone",
+    "normalise_phone",
+    "normalise_email",
+    "parse_csv",
+    "decode_upload",
+    "CsvPreview",
+    "CsvRow",
+    "CsvError",
+    "MAX_CSV_ROWS",
+    "upsert_learners",
+    "add_learner",
 ]
 _LOOKUP_CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
 
@@ -28,7 +47,9 @@ def _existing(trainer: Trainer, inputs: list[LearnerInput]) -> list[Learner]:
     for column, attribute in ((Learner.external_id, "external_id"), (Learner.phone, "phone"), (Learner.email, "email")):
         keys = sorted({getattr(i, attribute) for i in inputs if getattr(i, attribute)})
         for start in range(0, len(keys), _LOOKUP_CHUNK):
-            query = select(Learner).where(Learner.trainer_id == trainer.id, _among(column, keys[start:start + _LOOKUP_CHUNK]))
+            query = select(Learner).where(
+                Learner.trainer_id == trainer.id, _among(column, keys[start : start + _LOOKUP_CHUNK])
+            )
             for learner in db.session.scalars(query):
                 found[learner.id] = learner
     return sorted(found.values(), key=lambda learner: learner.id)

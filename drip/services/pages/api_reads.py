@@ -1,4 +1,5 @@
 """What the JSON API reads: a trainer's own rows only, a page at a time."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -13,13 +14,14 @@ from drip.services.pages.paging import Page, paginate
 from drip.services.replies.answers import LEARNER_KINDS, PollTally, session_replies, session_steps, tally
 
 
-
 def missing_sequences(trainer: Trainer, sequence_ids: Iterable[int]) -> list[int]:
     """The ids among `sequence_ids` that are not sequences of this trainer."""
     wanted = set(sequence_ids)
     if not wanted:
         return []
-    found = set(db.session.scalars(select(Sequence.id).where(Sequence.trainer_id == trainer.id, Sequence.id.in_(wanted))))
+    found = set(
+        db.session.scalars(select(Sequence.id).where(Sequence.trainer_id == trainer.id, Sequence.id.in_(wanted)))
+    )
     return sorted(wanted - found)
 
 
@@ -31,8 +33,11 @@ def sequences(trainer: Trainer, *, limit: int, cursor: str | None) -> Page[Seque
 
 def sessions(trainer: Trainer, *, limit: int, cursor: str | None) -> Page[TrainingSession]:
     """The trainer's sessions, oldest first."""
-    query = (select(TrainingSession).where(TrainingSession.trainer_id == trainer.id)
-             .options(selectinload(TrainingSession.sequences)))
+    query = (
+        select(TrainingSession)
+        .where(TrainingSession.trainer_id == trainer.id)
+        .options(selectinload(TrainingSession.sequences))
+    )
     return paginate(query, (TrainingSession.id,), limit=limit, cursor=cursor)
 
 
@@ -41,17 +46,24 @@ def enrolled_counts(session_ids: Iterable[int]) -> dict[int, int]:
     ids = list(session_ids)
     if not ids:
         return {}
-    query = (select(Enrollment.session_id, func.count()).where(Enrollment.session_id.in_(ids), Enrollment.unenrolled_at.is_(None))
-             .group_by(Enrollment.session_id))
+    query = (
+        select(Enrollment.session_id, func.count())
+        .where(Enrollment.session_id.in_(ids), Enrollment.unenrolled_at.is_(None))
+        .group_by(Enrollment.session_id)
+    )
     counts = {session_id: n for session_id, n in db.session.execute(query)}
     return {session_id: counts.get(session_id, 0) for session_id in ids}
 
 
-def deliveries(ts: TrainingSession, *, status: str | None, step_id: int | None,
-               limit: int, cursor: str | None) -> Page[Delivery]:
+def deliveries(
+    ts: TrainingSession, *, status: str | None, step_id: int | None, limit: int, cursor: str | None
+) -> Page[Delivery]:
     """The session's deliveries by due time, optionally of one status or one step."""
-    query = (select(Delivery).where(Delivery.session_id == ts.id)
-             .options(joinedload(Delivery.learner), joinedload(Delivery.step)))
+    query = (
+        select(Delivery)
+        .where(Delivery.session_id == ts.id)
+        .options(joinedload(Delivery.learner), joinedload(Delivery.step))
+    )
     if status is not None:
         query = query.where(Delivery.status == status)
     if step_id is not None:
@@ -68,8 +80,7 @@ def questions(ts: TrainingSession, *, limit: int, cursor: str | None) -> Page[Li
 def replies(ts: TrainingSession, *, kind: str | None, limit: int, cursor: str | None) -> Page[Reply]:
     """The session's learner replies (not the trainer's answers), optionally of one kind."""
     kinds = (kind,) if kind else LEARNER_KINDS
-    query = (select(Reply).where(Reply.session_id == ts.id, Reply.kind.in_(kinds))
-             .options(joinedload(Reply.learner)))
+    query = select(Reply).where(Reply.session_id == ts.id, Reply.kind.in_(kinds)).options(joinedload(Reply.learner))
     return paginate(query, (Reply.id,), limit=limit, cursor=cursor)
 
 

@@ -1,4 +1,5 @@
 """Engagement read model: each learner's state and the per-step funnel of a session (one source for API and pages)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -58,47 +59,91 @@ def _pairs(query) -> dict[int, set[int]]:
 def of_session(ts: TrainingSession) -> SessionEngagement:
     """The engagement of every learner enrolled in the session, and the funnel of each of its steps."""
     sid = ts.id
-    learners = list(db.session.scalars(select(Learner).join(Enrollment, Enrollment.learner_id == Learner.id)
-                                       .where(Enrollment.session_id == sid).order_by(Learner.name, Learner.id)))
+    learners = list(
+        db.session.scalars(
+            select(Learner)
+            .join(Enrollment, Enrollment.learner_id == Learner.id)
+            .where(Enrollment.session_id == sid)
+            .order_by(Learner.name, Learner.id)
+        )
+    )
     steps = session_steps(ts)
     mine = Delivery.session_id == sid
     sent = _pairs(select(Delivery.step_id, Delivery.learner_id).where(mine, Delivery.status.in_(HANDED_OVER)))
     delivered = _pairs(select(Delivery.step_id, Delivery.learner_id).where(mine, Delivery.status == "delivered"))
     counted = (DeliveryRead.session_id == sid, DeliveryRead.flag.is_(None))
     opened = _pairs(select(DeliveryRead.step_id, DeliveryRead.learner_id).where(*counted, DeliveryRead.kind == "open"))
-    clicked = _pairs(select(DeliveryRead.step_id, DeliveryRead.learner_id).where(*counted, DeliveryRead.kind == "click"))
-    replied = _pairs(select(Reply.step_id, Reply.learner_id).where(
-        Reply.session_id == sid, Reply.learner_id.is_not(None), Reply.kind.in_(LEARNER_KINDS)))
-    asked = set(db.session.scalars(select(LiveQuestion.learner_id).where(
-        LiveQuestion.session_id == sid, LiveQuestion.learner_id.is_not(None))))
-    received = dict(db.session.execute(select(Delivery.learner_id, func.count()).where(
-        mine, Delivery.status.in_(RECEIVED)).group_by(Delivery.learner_id)).all())
+    clicked = _pairs(
+        select(DeliveryRead.step_id, DeliveryRead.learner_id).where(*counted, DeliveryRead.kind == "click")
+    )
+    replied = _pairs(
+        select(Reply.step_id, Reply.learner_id).where(
+            Reply.session_id == sid, Reply.learner_id.is_not(None), Reply.kind.in_(LEARNER_KINDS)
+        )
+    )
+    asked = set(
+        db.session.scalars(
+            select(LiveQuestion.learner_id).where(LiveQuestion.session_id == sid, LiveQuestion.learner_id.is_not(None))
+        )
+    )
+    received = dict(
+        db.session.execute(
+            select(Delivery.learner_id, func.count())
+            .where(mine, Delivery.status.in_(RECEIVED))
+            .group_by(Delivery.learner_id)
+        ).all()
+    )
     readers = set().union(*opened.values(), *clicked.values())
     repliers = set().union(*replied.values(), asked)
     channels = {step.channel for step in steps}
     rows = []
     for learner in learners:
-        facts = LearnerFacts(learner.id, received.get(learner.id, 0), learner.id in readers, learner.id in repliers,
-                             _opted_out(learner, channels))
+        facts = LearnerFacts(
+            learner.id,
+            received.get(learner.id, 0),
+            learner.id in readers,
+            learner.id in repliers,
+            _opted_out(learner, channels),
+        )
         rows.append(LearnerEngagement(learner, facts, state(facts)))
-    funnels = [StepFunnel(step.id, step.kind, step.channel, len(sent[step.id]), len(delivered[step.id]),
-                          len(opened[step.id]), len(clicked[step.id]), len(replied[step.id]),
-                          len(opened[step.id] | clicked[step.id]),
-                          len(sent[step.id] & (opened[step.id] | clicked[step.id] | replied[step.id])))
-               for step in steps if step.id in sent]
+    funnels = [
+        StepFunnel(
+            step.id,
+            step.kind,
+            step.channel,
+            len(sent[step.id]),
+            len(delivered[step.id]),
+            len(opened[step.id]),
+            len(clicked[step.id]),
+            len(replied[step.id]),
+            len(opened[step.id] | clicked[step.id]),
+            len(sent[step.id] & (opened[step.id] | clicked[step.id] | replied[step.id])),
+        )
+        for step in steps
+        if step.id in sent
+    ]
     return SessionEngagement(rows, funnels, tally(row.facts for row in rows))
 
 
-def falling_sessions(trainer_id: int, limit: int = 5, *, now: datetime | None = None) -> list[tuple[TrainingSession, SessionEngagement]]:
+def falling_sessions(
+    trainer_id: int, limit: int = 5, *, now: datetime | None = None
+) -> list[tuple[TrainingSession, SessionEngagement]]:
     """The trainer's recent sessions (not cancelled, messages sent) whose engagement is falling, latest first."""
     # Only sessions still sending follow-ups are worth a look, and the dashboard must stay quick.
     since = (now or utcnow()) - RECENT
-    recent = db.session.scalars(select(TrainingSession).where(
-        TrainingSession.trainer_id == trainer_id, TrainingSession.status != "cancelled",
-        TrainingSession.ends_at >= since,
-        select(Delivery.id).where(Delivery.session_id == TrainingSession.id,
-                                  Delivery.status.in_(HANDED_OVER)).exists())
-        .order_by(TrainingSession.starts_at.desc()).limit(10)).all()
+    recent = db.session.scalars(
+        select(TrainingSession)
+        .where(
+            TrainingSession.trainer_id == trainer_id,
+            TrainingSession.status != "cancelled",
+            TrainingSession.ends_at >= since,
+            select(Delivery.id)
+            .where(Delivery.session_id == TrainingSession.id, Delivery.status.in_(HANDED_OVER))
+            .exists(),
+        )
+        .order_by(TrainingSession.starts_at.desc())
+        .limit(10)
+    ).all()
     found = []
     for ts in recent:
         engagement = of_session(ts)
@@ -109,9 +154,13 @@ def falling_sessions(trainer_id: int, limit: int = 5, *, now: datetime | None = 
 
 def of_learner(learner: Learner) -> list[tuple[TrainingSession, LearnerEngagement]]:
     """The learner's state in each session they are enrolled in, latest session first."""
-    sessions = db.session.scalars(select(TrainingSession).join(Enrollment, Enrollment.session_id == TrainingSession.id)
-                                  .where(Enrollment.learner_id == learner.id)
-                                  .order_by(TrainingSession.starts_at.desc()).limit(20)).all()
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .join(Enrollment, Enrollment.session_id == TrainingSession.id)
+        .where(Enrollment.learner_id == learner.id)
+        .order_by(TrainingSession.starts_at.desc())
+        .limit(20)
+    ).all()
     out = []
     for ts in sessions:
         row = next((r for r in of_session(ts).learners if r.learner.id == learner.id), None)

@@ -1,4 +1,5 @@
 """Keyset pagination: pages that stay correct while rows are added, with an opaque cursor."""
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """Archiving sequences and sessions: out of the way, with all their history kept, and back on demand."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -37,11 +38,16 @@ def restore(row: Sequence | TrainingSession) -> None:
 
 def archived(trainer_id: int) -> tuple[list[Sequence], list[TrainingSession]]:
     """The trainer's archived sequences and sessions, most recently archived first."""
-    sequences = db.session.scalars(select(Sequence).where(Sequence.trainer_id == trainer_id, Sequence.archived_at.is_not(None))
-                                   .order_by(Sequence.archived_at.desc())).all()
-    sessions = db.session.scalars(select(TrainingSession).where(
-        TrainingSession.trainer_id == trainer_id, TrainingSession.archived_at.is_not(None))
-        .order_by(TrainingSession.archived_at.desc())).all()
+    sequences = db.session.scalars(
+        select(Sequence)
+        .where(Sequence.trainer_id == trainer_id, Sequence.archived_at.is_not(None))
+        .order_by(Sequence.archived_at.desc())
+    ).all()
+    sessions = db.session.scalars(
+        select(TrainingSession)
+        .where(TrainingSession.trainer_id == trainer_id, TrainingSession.archived_at.is_not(None))
+        .order_by(TrainingSession.archived_at.desc())
+    ).all()
     return list(sequences), list(sessions)
 
 
@@ -49,6 +55,12 @@ def archived_count(trainer_id: int) -> int:
     """How many sequences and sessions the trainer archived."""
     count = 0
     for model in (Sequence, TrainingSession):
-        count += db.session.scalar(select(func.count()).select_from(model).where(
-            model.trainer_id == trainer_id, model.archived_at.is_not(None))) or 0
+        count += (
+            db.session.scalar(
+                select(func.count())
+                .select_from(model)
+                .where(model.trainer_id == trainer_id, model.archived_at.is_not(None))
+            )
+            or 0
+        )
     return count

@@ -8,6 +8,7 @@ live board until 15 minutes after the end, so a second, finished session ("last 
 sends its practice check-in a minute after launch: answering it on the phone simulator shows a
 practice report within the ten minutes. Seeding again keeps everything and creates only what is missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -67,18 +68,33 @@ def compress(offset: str, minutes_per_day: float) -> str:
 
 def demo_steps(minutes_per_day: float) -> list[StepInput]:
     """The starter steps on a minutes scale (no fixed time of day, since a day lasts minutes), and the live poll."""
-    steps = [StepInput(step.kind, step.channel, step.anchor, compress(step.offset, minutes_per_day), step.body,
-                       local_time=None, subject=step.subject, choices=step.choices, if_late=step.if_late,
-                       answer=step.answer, explain=step.explain,
-                       retry_after=compress(step.retry_after, minutes_per_day) if step.retry_after else None,
-                       follow_up={**step.follow_up, "after": compress(step.follow_up["after"], minutes_per_day)}
-                       if step.follow_up else None,
-                       source=step.source)
-             for step in starter_steps()]
+    steps = [
+        StepInput(
+            step.kind,
+            step.channel,
+            step.anchor,
+            compress(step.offset, minutes_per_day),
+            step.body,
+            local_time=None,
+            subject=step.subject,
+            choices=step.choices,
+            if_late=step.if_late,
+            answer=step.answer,
+            explain=step.explain,
+            retry_after=compress(step.retry_after, minutes_per_day) if step.retry_after else None,
+            follow_up={**step.follow_up, "after": compress(step.follow_up["after"], minutes_per_day)}
+            if step.follow_up
+            else None,
+            source=step.source,
+        )
+        for step in starter_steps()
+    ]
     after_prompt = next(index for index, step in enumerate(steps) if step.kind == "live_prompt") + 1
     # A digest's source is an index into the list: those after the inserted poll move by one.
-    steps = [replace(step, source=step.source + 1) if isinstance(step.source, int) and step.source >= after_prompt
-             else step for step in steps]
+    steps = [
+        replace(step, source=step.source + 1) if isinstance(step.source, int) and step.source >= after_prompt else step
+        for step in steps
+    ]
     return [*steps[:after_prompt], LIVE_POLL, *steps[after_prompt:]]
 
 
@@ -129,7 +145,9 @@ def seed() -> Iterator[str]:
     minutes_per_day = float(current_app.config.get("DEMO_MINUTES_PER_DAY", 1))
     demo_sequence = _named(Sequence, trainer, Sequence.name, DEMO_SEQUENCE)
     if demo_sequence is None:
-        demo_sequence = create_sequence(trainer, name=DEMO_SEQUENCE, send_window=None, steps=demo_steps(minutes_per_day))
+        demo_sequence = create_sequence(
+            trainer, name=DEMO_SEQUENCE, send_window=None, steps=demo_steps(minutes_per_day)
+        )
         yield f"Added “{DEMO_SEQUENCE}” ({minutes_per_day:g} minute{'' if minutes_per_day == 1 else 's'} per day)."
     if _named(TrainingSession, trainer, TrainingSession.title, DEMO_SESSION) is None:
         yield from _demo_session(trainer, demo_sequence)
@@ -150,30 +168,50 @@ def _approved_answers(training_session: TrainingSession, sequence: Sequence, lea
     discussion = next(step for step in sequence.steps if step.kind == "discussion")
     now = utcnow()
     for index, body in DEMO_ANSWERS:
-        db.session.add(Reply(trainer_id=training_session.trainer_id, session_id=training_session.id,
-                             learner_id=learners[index].id, step_id=discussion.id, kind="discussion_reply",
-                             channel="email", body=body, shared=True, reviewed_at=now, created_at=now))
+        db.session.add(
+            Reply(
+                trainer_id=training_session.trainer_id,
+                session_id=training_session.id,
+                learner_id=learners[index].id,
+                step_id=discussion.id,
+                kind="discussion_reply",
+                channel="email",
+                body=body,
+                shared=True,
+                reviewed_at=now,
+                created_at=now,
+            )
+        )
     db.session.commit()
 
 
 def _learners(trainer: Trainer, rows: list[dict]) -> list:
     region = current_app.config.get("DEFAULT_REGION", "US")
-    return [learner for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region)
-                                                                 for row in rows])]
+    return [
+        learner
+        for learner, _ in upsert_learners(trainer, [validate_learner(row, default_region=region) for row in rows])
+    ]
 
 
 def _past_session(trainer: Trainer) -> Iterator[str]:
     sequence = _named(Sequence, trainer, Sequence.name, PAST_SEQUENCE) or create_sequence(
-        trainer, name=PAST_SEQUENCE, send_window=None, steps=past_steps())
+        trainer, name=PAST_SEQUENCE, send_window=None, steps=past_steps()
+    )
     ends_at = (utcnow() - PAST_ENDED).replace(microsecond=0)
     training_session = create_session(
-        trainer, title=PAST_SESSION, starts_at=ends_at - LASTS, ends_at=ends_at, timezone="America/New_York",
+        trainer,
+        title=PAST_SESSION,
+        starts_at=ends_at - LASTS,
+        ends_at=ends_at,
+        timezone="America/New_York",
         sequence_ids=[sequence.id],
     )
     learners = _learners(trainer, PAST_LEARNERS)
     enrol(training_session, learners, source="admin")
-    yield (f"Created “{PAST_SESSION}”: {learners[0].name} gets a practice check-in in a minute; answer it on "
-           "the Phone simulator to see a practice report.")
+    yield (
+        f"Created “{PAST_SESSION}”: {learners[0].name} gets a practice check-in in a minute; answer it on "
+        "the Phone simulator to see a practice report."
+    )
 
 
 def reset() -> Iterator[str]:
@@ -195,11 +233,19 @@ def reset() -> Iterator[str]:
 def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
     starts_at = (utcnow() + STARTS_IN).replace(microsecond=0)
     training_session = create_session(
-        trainer, title=DEMO_SESSION, starts_at=starts_at, ends_at=starts_at + LASTS, timezone="America/New_York",
-        join_url="https://meet.example.com/feedback-demo", sequence_ids=[sequence.id], join_keyword="DEMO",
+        trainer,
+        title=DEMO_SESSION,
+        starts_at=starts_at,
+        ends_at=starts_at + LASTS,
+        timezone="America/New_York",
+        join_url="https://meet.example.com/feedback-demo",
+        sequence_ids=[sequence.id],
+        join_keyword="DEMO",
     )
     learners = _learners(trainer, DEMO_LEARNERS)
     enrol(training_session, learners, source="admin")
     _approved_answers(training_session, sequence, learners)
-    yield (f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "
-           f"with {len(learners)} learners: watch the Outbox page as its steps fall due.")
+    yield (
+        f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "
+        f"with {len(learners)} learners: watch the Outbox page as its steps fall due."
+    )

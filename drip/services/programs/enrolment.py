@@ -1,4 +1,5 @@
 """Enrolment: one delivery per step for each learner, with its due time, inserted in bulk."""
+
 from __future__ import annotations
 
 import functools
@@ -56,8 +57,9 @@ def _window(sequence) -> SendWindow | None:
 
 def timing_of(step: Step) -> StepTiming:
     """A step row's timing as the scheduler wants it."""
-    return StepTiming(step.anchor, step.offset, step.local_time, step.if_late or "skip",
-                      until_end=catalog.until_end(step.kind))
+    return StepTiming(
+        step.anchor, step.offset, step.local_time, step.if_late or "skip", until_end=catalog.until_end(step.kind)
+    )
 
 
 class Planner:
@@ -74,9 +76,11 @@ class Planner:
             steps = [(step.id, timing_of(step)) for step in sequence.steps]
             self.steps.update({step.id: step for step in sequence.steps})
             self._sequences.append((_window(sequence), steps))
-            self._follow_ons += [((step.id, purpose, attempt), delay, _window(sequence))
-                                 for step in sequence.steps
-                                 for purpose, attempt, delay in follow_ons(step.kind, step.retry_after, step.follow_up)]
+            self._follow_ons += [
+                ((step.id, purpose, attempt), delay, _window(sequence))
+                for step in sequence.steps
+                for purpose, attempt, delay in follow_ons(step.kind, step.retry_after, step.follow_up)
+            ]
         self.slots: list[Slot] = [(step_id, "step", 0) for step_id in self.steps] + [s for s, _, _ in self._follow_ons]
         self._plans: dict[tzinfo, dict[int, PlannedDelivery[int]]] = {}
         self._slot_plans: dict[tzinfo, dict[Slot, PlannedDelivery[Slot]]] = {}
@@ -118,20 +122,36 @@ class Planner:
         return step.channel
 
 
-def delivery_row(planner: Planner, enrollment_id: int, learner_id: int, learner_timezone: str | None,
-                 slot: Slot, *, late_reason: str = LATE_ON_ENROL) -> dict[str, Any]:
+def delivery_row(
+    planner: Planner,
+    enrollment_id: int,
+    learner_id: int,
+    learner_timezone: str | None,
+    slot: Slot,
+    *,
+    late_reason: str = LATE_ON_ENROL,
+) -> dict[str, Any]:
     """The columns of a new delivery (same keys for every row, so one executemany takes them all)."""
     item = planner.slots_for_zone(learner_timezone)[slot]
     over = item.reason == catalog.SESSION_OVER.code
     return {
-        "enrollment_id": enrollment_id, "step_id": slot[0], "purpose": slot[1], "attempt": slot[2],
+        "enrollment_id": enrollment_id,
+        "step_id": slot[0],
+        "purpose": slot[1],
+        "attempt": slot[2],
         "session_id": planner.training_session.id,
-        "learner_id": learner_id, "channel": planner.channel_of(slot), "due_at": item.due_at,
+        "learner_id": learner_id,
+        "channel": planner.channel_of(slot),
+        "due_at": item.due_at,
         # A live_prompt that would arrive after the end is skipped like a late step, with its own reason.
-        **transitions.create(cancelled=planner.training_session.status == "cancelled", late=item.status == "skipped",
-                             late_code=catalog.SESSION_OVER.code if over else LATE,
-                             late_reason=catalog.SESSION_OVER.text if over else late_reason,
-                             cancelled_code=CANCELLED, cancelled_reason=CANCELLED_REASON),
+        **transitions.create(
+            cancelled=planner.training_session.status == "cancelled",
+            late=item.status == "skipped",
+            late_code=catalog.SESSION_OVER.code if over else LATE,
+            late_reason=catalog.SESSION_OVER.text if over else late_reason,
+            cancelled_code=CANCELLED,
+            cancelled_reason=CANCELLED_REASON,
+        ),
         "updated_at": planner.now,
     }
 
@@ -169,8 +189,13 @@ def _copy(connection, table, rows: list[dict[str, Any]]) -> None:
             copy.write_row([b(v, dialect) if b else v for b, v in zip(binders, values)])
 
 
-def enrol(training_session: TrainingSession, learners: Iterable[Learner], *, source: str = "admin",
-          now: datetime | None = None) -> EnrolResult:
+def enrol(
+    training_session: TrainingSession,
+    learners: Iterable[Learner],
+    *,
+    source: str = "admin",
+    now: datetime | None = None,
+) -> EnrolResult:
     """Enrol learners in a session and create their deliveries; enrolling again changes nothing; commits."""
     result = add_enrolments(training_session, learners, source=source, now=now)
     db.session.commit()
@@ -188,8 +213,9 @@ def enrol_inputs(trainer, training_session: TrainingSession, inputs: list, *, so
     for attempt in (1, 2):
         try:
             learners = upsert_learners(trainer, inputs)
-            seen = set(db.session.scalars(select(Enrollment.learner_id)
-                                          .where(Enrollment.session_id == training_session.id)))
+            seen = set(
+                db.session.scalars(select(Enrollment.learner_id).where(Enrollment.session_id == training_session.id))
+            )
             enrol(training_session, [learner for learner, _ in learners], source=source)
             return learners, seen
         except IntegrityError:
@@ -198,8 +224,13 @@ def enrol_inputs(trainer, training_session: TrainingSession, inputs: list, *, so
     raise EnrolmentRace("these learners were being enrolled by another call at the same time")
 
 
-def add_enrolments(training_session: TrainingSession, learners: Iterable[Learner], *, source: str = "admin",
-                   now: datetime | None = None) -> EnrolResult:
+def add_enrolments(
+    training_session: TrainingSession,
+    learners: Iterable[Learner],
+    *,
+    source: str = "admin",
+    now: datetime | None = None,
+) -> EnrolResult:
     """Enrol learners and create their deliveries inside the caller's transaction (flushes).
 
     A learner who was unenrolled comes back, with the messages still ahead of them.
@@ -213,21 +244,31 @@ def add_enrolments(training_session: TrainingSession, learners: Iterable[Learner
     if strangers:
         raise ValueError(f"learners {strangers[:5]} belong to another trainer than the session")
     session_id = training_session.id
-    enrolled = dict(db.session.execute(
-        select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())
+    enrolled = dict(
+        db.session.execute(
+            select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)
+        ).all()
+    )
     new = [learner for learner in learners if learner.id not in enrolled]
     back = reenrol(session_id, [learner.id for learner in learners if learner.id in enrolled], now)
     if new:
-        insert_rows(Enrollment, [
-            {"session_id": session_id, "learner_id": learner.id, "source": source, "created_at": now}
-            for learner in new
-        ])
-        enrolled = dict(db.session.execute(
-            select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)).all())
+        insert_rows(
+            Enrollment,
+            [
+                {"session_id": session_id, "learner_id": learner.id, "source": source, "created_at": now}
+                for learner in new
+            ],
+        )
+        enrolled = dict(
+            db.session.execute(
+                select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)
+            ).all()
+        )
     planner = Planner(training_session, now)
     rows = [
         delivery_row(planner, enrolled[learner.id], learner.id, learner.timezone, slot)
-        for learner in new for slot in planner.slots
+        for learner in new
+        for slot in planner.slots
     ]
     created = insert_deliveries(rows)
     if back:

@@ -1,4 +1,5 @@
 """Sequences and their steps: checked when written, so a step never fails at send time."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -70,9 +71,19 @@ def _local_time(value: time | str | None) -> time | None:
 def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
     """The step's normalised column values, and a reason per field that is wrong."""
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {"kind": item.kind, "channel": item.channel, "anchor": item.anchor, "if_late": item.if_late}
+    values: dict[str, Any] = {
+        "kind": item.kind,
+        "channel": item.channel,
+        "anchor": item.anchor,
+        "if_late": item.if_late,
+    }
     channels = catalog.names(catalog.CHANNELS)  # read now: a channel may have been added since import
-    for key, allowed in (("kind", KINDS), ("channel", channels), ("anchor", ("start", "end")), ("if_late", ("skip", "send"))):
+    for key, allowed in (
+        ("kind", KINDS),
+        ("channel", channels),
+        ("anchor", ("start", "end")),
+        ("if_late", ("skip", "send")),
+    ):
         if values[key] not in allowed:
             errors[key] = f"must be one of {', '.join(allowed)}"
     try:
@@ -154,8 +165,14 @@ def _renumber(sequence: Sequence) -> None:
         step.position = position
 
 
-def create_sequence(trainer: Trainer, *, name: str, send_window: Any = DEFAULT_WINDOW,
-                    steps: Iterable[StepInput] = (), digest_by: str = "colleague") -> Sequence:
+def create_sequence(
+    trainer: Trainer,
+    *,
+    name: str,
+    send_window: Any = DEFAULT_WINDOW,
+    steps: Iterable[StepInput] = (),
+    digest_by: str = "colleague",
+) -> Sequence:
     """Create a sequence with its steps (all valid, or SequenceInvalid and nothing stored); commits."""
     items = list(steps)
     fields, checked, errors = _check_sequence(name, send_window, items)
@@ -187,7 +204,10 @@ def update_sequence(sequence: Sequence, *, name: str, send_window: Any, digest_b
         raise SequenceInvalid(errors)
     if digest_by is not None:
         sequence.digest_by = digest_by
-    window_changed = (sequence.send_window_start, sequence.send_window_end) != (fields["send_window_start"], fields["send_window_end"])
+    window_changed = (sequence.send_window_start, sequence.send_window_end) != (
+        fields["send_window_start"],
+        fields["send_window_end"],
+    )
     for key, value in fields.items():
         setattr(sequence, key, value)
     db.session.flush()
@@ -237,11 +257,28 @@ def delete_step(step: Step, *, now: datetime | None = None) -> int:
 def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
     """A copy of a sequence and its steps, used by no session yet; commits."""
     copy = Sequence(
-        trainer_id=sequence.trainer_id, name=(name or f"Copy of {sequence.name}")[:200],
-        send_window_start=sequence.send_window_start, send_window_end=sequence.send_window_end,
+        trainer_id=sequence.trainer_id,
+        name=(name or f"Copy of {sequence.name}")[:200],
+        send_window_start=sequence.send_window_start,
+        send_window_end=sequence.send_window_end,
     )
-    columns = ("position", "kind", "channel", "anchor", "offset", "local_time", "subject", "body", "choices", "if_late",
-               "answer", "explain", "retry_after", "follow_up", "digest_source")
+    columns = (
+        "position",
+        "kind",
+        "channel",
+        "anchor",
+        "offset",
+        "local_time",
+        "subject",
+        "body",
+        "choices",
+        "if_late",
+        "answer",
+        "explain",
+        "retry_after",
+        "follow_up",
+        "digest_source",
+    )
     copy.digest_by = sequence.digest_by
     copy.steps = [Step(**{c: getattr(step, c) for c in columns}) for step in sequence.steps]
     twins = dict(zip(sequence.steps, copy.steps))
@@ -254,8 +291,12 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
 
 def sessions_using(sequence: Sequence) -> list[TrainingSession]:
     """The sessions a sequence is attached to."""
-    query = (select(TrainingSession).join(session_sequences, session_sequences.c.session_id == TrainingSession.id)
-             .where(session_sequences.c.sequence_id == sequence.id).order_by(TrainingSession.starts_at))
+    query = (
+        select(TrainingSession)
+        .join(session_sequences, session_sequences.c.session_id == TrainingSession.id)
+        .where(session_sequences.c.sequence_id == sequence.id)
+        .order_by(TrainingSession.starts_at)
+    )
     return list(db.session.scalars(query))
 
 

@@ -1,4 +1,5 @@
 """The starter sequence "Make training stick": a ready-made campaign a trainer can adopt and edit."""
+
 from __future__ import annotations
 
 from datetime import time
@@ -58,7 +59,10 @@ _PRACTICE_DIGEST = """{{ first_name }}, {{ answers | length }} of you tried it t
 - "{{ answer.text }}" ({{ answer.by }}){% endfor %}
 Your turn next?"""
 
-_LIVE = """Hi {{ first_name }}! {{ session.title }} is starting. If a question comes up, text it to {{ sms_number or "this number" }}. It lands on my screen and I'll pick it up, no question too small.""" + _JOIN
+_LIVE = (
+    """Hi {{ first_name }}! {{ session.title }} is starting. If a question comes up, text it to {{ sms_number or "this number" }}. It lands on my screen and I'll pick it up, no question too small."""
+    + _JOIN
+)
 
 _PRACTICE = """Hi {{ first_name }},
 
@@ -98,7 +102,11 @@ Reply with whatever comes to mind. Thank you for putting the work in.
 
 _QUIZ_ONE = """Quick check from {{ session.title }}, {{ first_name }}: what makes a new skill stick best?
 {{ reply_hint }}"""
-QUIZ_ONE_CHOICES = ["Re-reading your notes", "Trying it in a real situation within days", "Waiting until you feel ready"]
+QUIZ_ONE_CHOICES = [
+    "Re-reading your notes",
+    "Trying it in a real situation within days",
+    "Waiting until you feel ready",
+]
 _QUIZ_ONE_EXPLAIN = "Using an idea soon, for real, is what makes it stay. Re-reading feels useful but fades fast."
 
 _QUIZ_TWO = """{{ first_name }}, one more from {{ session.title }}: you tried something new and it went badly. What now?
@@ -107,7 +115,8 @@ QUIZ_TWO_CHOICES = ["Go back to the old way", "Change one thing and try again", 
 _QUIZ_TWO_EXPLAIN = "A first try rarely lands. Adjust one thing and go again: that is how the skill forms."
 
 _PRACTICE_FOLLOW_UP = {
-    "after": "P3D", "channel": "sms",
+    "after": "P3D",
+    "channel": "sms",
     "body": "Hi {{ first_name }}, how did your practice from {{ session.title }} go? Even a one-line reply helps: what did you try?",
 }
 
@@ -117,32 +126,85 @@ def starter_steps() -> list[StepInput]:
     nine, noon, five_pm = time(9), time(12), time(17)
     return [
         # A learner who enrols late still gets the poll: their answer still shapes the session.
-        StepInput("poll", "sms", "start", "-P7D", _POLL, local_time=time(10), choices=list(POLL_CHOICES), if_late="send"),
+        StepInput(
+            "poll", "sms", "start", "-P7D", _POLL, local_time=time(10), choices=list(POLL_CHOICES), if_late="send"
+        ),
         StepInput("testimonial", "sms", "start", "-P3D", _TESTIMONIAL, local_time=noon),
-        StepInput("discussion", "email", "start", "-P1D", _DISCUSSION, local_time=nine,
-                  subject="Three questions before {{ session.title }}"),
+        StepInput(
+            "discussion",
+            "email",
+            "start",
+            "-P1D",
+            _DISCUSSION,
+            local_time=nine,
+            subject="Three questions before {{ session.title }}",
+        ),
         # Digests quote only answers the trainer approved; with none approved they are skipped.
-        StepInput("digest", "email", "start", "-PT2H", _DISCUSSION_DIGEST, source=2,
-                  subject="What others said before {{ session.title }}"),
+        StepInput(
+            "digest",
+            "email",
+            "start",
+            "-PT2H",
+            _DISCUSSION_DIGEST,
+            source=2,
+            subject="What others said before {{ session.title }}",
+        ),
         StepInput("live_prompt", "sms", "start", "PT0S", _LIVE, if_late="send"),
-        StepInput("practice", "email", "end", "P1D", _PRACTICE, local_time=nine,
-                  subject="Your practice assignment from {{ session.title }}", follow_up=dict(_PRACTICE_FOLLOW_UP)),
-        StepInput("quiz", "sms", "end", "P2D", _QUIZ_ONE, local_time=noon, choices=list(QUIZ_ONE_CHOICES),
-                  answer=1, explain=_QUIZ_ONE_EXPLAIN, retry_after="P2D"),
+        StepInput(
+            "practice",
+            "email",
+            "end",
+            "P1D",
+            _PRACTICE,
+            local_time=nine,
+            subject="Your practice assignment from {{ session.title }}",
+            follow_up=dict(_PRACTICE_FOLLOW_UP),
+        ),
+        StepInput(
+            "quiz",
+            "sms",
+            "end",
+            "P2D",
+            _QUIZ_ONE,
+            local_time=noon,
+            choices=list(QUIZ_ONE_CHOICES),
+            answer=1,
+            explain=_QUIZ_ONE_EXPLAIN,
+            retry_after="P2D",
+        ),
         StepInput("reminder", "sms", "end", "P3D", _NUDGE, local_time=noon),
         StepInput("digest", "sms", "end", "P5D", _PRACTICE_DIGEST, local_time=noon, source=5),
         StepInput("practice", "sms", "end", "P7D", _CHECK_IN, local_time=five_pm),
-        StepInput("quiz", "sms", "end", "P9D", _QUIZ_TWO, local_time=noon, choices=list(QUIZ_TWO_CHOICES),
-                  answer=1, explain=_QUIZ_TWO_EXPLAIN, retry_after="P2D"),
+        StepInput(
+            "quiz",
+            "sms",
+            "end",
+            "P9D",
+            _QUIZ_TWO,
+            local_time=noon,
+            choices=list(QUIZ_TWO_CHOICES),
+            answer=1,
+            explain=_QUIZ_TWO_EXPLAIN,
+            retry_after="P2D",
+        ),
         StepInput("reminder", "sms", "end", "P10D", _SECOND_NUDGE, local_time=nine),
-        StepInput("discussion", "email", "end", "P30D", _REFLECTION, local_time=nine,
-                  subject="A month on: what has stuck from {{ session.title }}?"),
+        StepInput(
+            "discussion",
+            "email",
+            "end",
+            "P30D",
+            _REFLECTION,
+            local_time=nine,
+            subject="A month on: what has stuck from {{ session.title }}?",
+        ),
     ]
 
 
 def find_starter(trainer: Trainer) -> Sequence | None:
     """The trainer's copy of the starter sequence, if they added it."""
-    query = select(Sequence).where(Sequence.trainer_id == trainer.id, Sequence.name == STARTER_NAME).order_by(Sequence.id)
+    query = (
+        select(Sequence).where(Sequence.trainer_id == trainer.id, Sequence.name == STARTER_NAME).order_by(Sequence.id)
+    )
     return db.session.scalars(query).first()
 
 

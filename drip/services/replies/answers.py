@@ -1,4 +1,5 @@
 """What learners answered, per session and step; poll tallies; the trainer's replies and each learner's thread."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -10,7 +11,18 @@ from sqlalchemy.orm import selectinload
 
 from drip.domain import catalog
 from drip.extensions import db
-from drip.models import InboundMessage, Learner, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
+from drip.models import (
+    InboundMessage,
+    Learner,
+    LiveQuestion,
+    Reply,
+    Sequence,
+    Step,
+    Trainer,
+    TrainingSession,
+    session_sequences,
+    utcnow,
+)
 
 LEARNER_KINDS = catalog.learner_reply_kinds()
 
@@ -49,30 +61,44 @@ class StepReplies:
 def session_steps(training_session: TrainingSession) -> list[Step]:
     """The steps of the session's sequences, in sequence order; a deleted step only while replies to it remain."""
     answered = select(Reply.step_id).where(Reply.session_id == training_session.id, Reply.step_id.is_not(None))
-    return list(db.session.scalars(
-        select(Step).join(Sequence, Step.sequence_id == Sequence.id)
-        .join(session_sequences, session_sequences.c.sequence_id == Sequence.id)
-        .where(session_sequences.c.session_id == training_session.id,
-               or_(Step.deleted_at.is_(None), Step.id.in_(answered)))
-        .order_by(Sequence.id, Step.position, Step.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Step)
+            .join(Sequence, Step.sequence_id == Sequence.id)
+            .join(session_sequences, session_sequences.c.sequence_id == Sequence.id)
+            .where(
+                session_sequences.c.session_id == training_session.id,
+                or_(Step.deleted_at.is_(None), Step.id.in_(answered)),
+            )
+            .order_by(Sequence.id, Step.position, Step.id)
+        )
+    )
 
 
 def session_replies(training_session: TrainingSession) -> list[Reply]:
     """Every learner reply of the session, oldest first, with its learner loaded."""
-    return list(db.session.scalars(
-        select(Reply).options(selectinload(Reply.learner))
-        .where(Reply.session_id == training_session.id, Reply.kind.in_(LEARNER_KINDS))
-        .order_by(Reply.created_at, Reply.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Reply)
+            .options(selectinload(Reply.learner))
+            .where(Reply.session_id == training_session.id, Reply.kind.in_(LEARNER_KINDS))
+            .order_by(Reply.created_at, Reply.id)
+        )
+    )
 
 
 def senders(replies: list[Reply]) -> dict[int, str]:
     """Who sent each reply: the learner's name, or the number or address of a stranger or an unverified sender."""
     unknown = [reply.inbound_message_id for reply in replies if reply.learner is None and reply.inbound_message_id]
-    rows = db.session.execute(
-        select(InboundMessage.id, InboundMessage.from_address, InboundMessage.sender_verified)
-        .where(InboundMessage.id.in_(unknown))).all() if unknown else []
+    rows = (
+        db.session.execute(
+            select(InboundMessage.id, InboundMessage.from_address, InboundMessage.sender_verified).where(
+                InboundMessage.id.in_(unknown)
+            )
+        ).all()
+        if unknown
+        else []
+    )
     labels = {row.id: f"{'Unknown' if row.sender_verified else 'Unverified'} sender {row.from_address}" for row in rows}
     return {
         reply.id: reply.learner.name if reply.learner else labels.get(reply.inbound_message_id, "Unknown sender")
@@ -135,16 +161,24 @@ def session_learner(training_session: TrainingSession, learner_id: int) -> Learn
     return learner if learner is not None and learner.trainer_id == training_session.trainer_id else None
 
 
-def reply_to_learner(trainer: Trainer, training_session: TrainingSession, learner: Learner, channel: str,
-                     body: str) -> Reply:
+def reply_to_learner(
+    trainer: Trainer, training_session: TrainingSession, learner: Learner, channel: str, body: str
+) -> Reply:
     """Send the trainer's answer by SMS or email and keep it in the thread; raises SendRefused or SendError."""
     from drip.services.delivery.send import send_one_off
 
     body = body.replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     db.session.commit()  # the outbox records in its own transaction: hold no lock while it does
     send_one_off(trainer, learner, channel, body, subject=f"Re: {training_session.title}")
-    reply = Reply(trainer_id=trainer.id, session_id=training_session.id, learner_id=learner.id, kind="trainer_reply",
-                  channel=channel, body=body, created_at=utcnow())
+    reply = Reply(
+        trainer_id=trainer.id,
+        session_id=training_session.id,
+        learner_id=learner.id,
+        kind="trainer_reply",
+        channel=channel,
+        body=body,
+        created_at=utcnow(),
+    )
     db.session.add(reply)
     db.session.commit()
     return reply
@@ -171,10 +205,19 @@ def thread_for(learner: Learner, *, session_id: int | None = None) -> list[Threa
         query = query.where(or_(Reply.session_id == session_id, Reply.session_id.is_(None)))
         questions = questions.where(LiveQuestion.session_id == session_id)
     entries = [
-        ThreadEntry(reply.created_at, reply.kind == "trainer_reply", reply.kind, reply.channel, reply.body,
-                    reply.session_id, step_kind)
+        ThreadEntry(
+            reply.created_at,
+            reply.kind == "trainer_reply",
+            reply.kind,
+            reply.channel,
+            reply.body,
+            reply.session_id,
+            step_kind,
+        )
         for reply, step_kind in db.session.execute(query)
     ]
-    entries += [ThreadEntry(q.created_at, False, "live_question", "sms", q.body, q.session_id)
-                for q in db.session.scalars(questions)]
+    entries += [
+        ThreadEntry(q.created_at, False, "live_question", "sms", q.body, q.session_id)
+        for q in db.session.scalars(questions)
+    ]
     return sorted(entries, key=lambda entry: entry.at)

@@ -1,4 +1,5 @@
 """A learner keeping their answers out of the digests: the PRIVATE reply and the link in emails."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -31,8 +32,9 @@ def delivery_for(config: Mapping[str, Any], value: str) -> Delivery | None:
 
 def keep_private(session_id: int, learner_id: int) -> bool:
     """Never quote this learner in this session's digests (flush only); False when not enrolled."""
-    enrollment = db.session.scalar(select(Enrollment).where(Enrollment.session_id == session_id,
-                                                            Enrollment.learner_id == learner_id))
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.session_id == session_id, Enrollment.learner_id == learner_id)
+    )
     if enrollment is None:
         return False
     enrollment.answers_private = True
@@ -42,8 +44,13 @@ def keep_private(session_id: int, learner_id: int) -> bool:
 
 def private_learners(session_id: int) -> set[int]:
     """The learners of a session who asked that their answers never be quoted."""
-    return set(db.session.scalars(select(Enrollment.learner_id).where(
-        Enrollment.session_id == session_id, Enrollment.answers_private.is_(True))))
+    return set(
+        db.session.scalars(
+            select(Enrollment.learner_id).where(
+                Enrollment.session_id == session_id, Enrollment.answers_private.is_(True)
+            )
+        )
+    )
 
 
 def confirm_link(delivery: Delivery) -> None:
@@ -59,6 +66,9 @@ def is_keyword(body: str) -> bool:
 
 def latest_answer_session(learner_id: int, now: datetime) -> int | None:
     """The session of the learner's most recent discussion reply or practice report, if any."""
-    return db.session.scalar(select(Reply.session_id).where(
-        Reply.learner_id == learner_id, Reply.kind.in_(QUOTABLE),
-        Reply.created_at <= now).order_by(Reply.created_at.desc(), Reply.id.desc()).limit(1))
+    return db.session.scalar(
+        select(Reply.session_id)
+        .where(Reply.learner_id == learner_id, Reply.kind.in_(QUOTABLE), Reply.created_at <= now)
+        .order_by(Reply.created_at.desc(), Reply.id.desc())
+        .limit(1)
+    )

@@ -5,6 +5,7 @@ inbound/apply): under a storm of status callbacks the web only pays for the inse
 answering in about a millisecond. The row is the queue's truth: the Redis wake-up only saves the
 workers a poll, so losing it (Redis flushed, a worker killed) delays a webhook, never loses it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -80,15 +81,22 @@ def _commit_and_wake(lane: str, stored: int) -> None:
         wake(lane)
 
 
-def store_twilio_status(params: Mapping[str, str], *, delivery_hint: str | None = None,
-                        now: datetime | None = None) -> bool:
+def store_twilio_status(
+    params: Mapping[str, str], *, delivery_hint: str | None = None, now: datetime | None = None
+) -> bool:
     """Store one Twilio status callback; False when it is a repeat. Raises status.MalformedCallback."""
     sid, reported = status.twilio_event_key(params)
     payload = dict(params)
     if delivery_hint:
         payload[HINT_KEY] = delivery_hint
-    row = {"provider": "twilio", "event_id": f"{sid}:{reported}", "event": reported, "payload": payload,
-           "created_at": now or utcnow(), "attempts": 0}
+    row = {
+        "provider": "twilio",
+        "event_id": f"{sid}:{reported}",
+        "event": reported,
+        "payload": payload,
+        "created_at": now or utcnow(),
+        "attempts": 0,
+    }
     stored = _insert_new(ProviderEvent, [row])
     _commit_and_wake("callbacks", stored)
     return bool(stored)
@@ -106,8 +114,17 @@ def store_sendgrid_events(events: list, *, now: datetime | None = None) -> Store
             continue
         event = inbound.scrub(event)
         event_id = status.sendgrid_event_id(event)[:200]
-        rows.setdefault(event_id, {"provider": "sendgrid", "event_id": event_id, "event": event["event"][:40],
-                                   "payload": event, "created_at": now, "attempts": 0})
+        rows.setdefault(
+            event_id,
+            {
+                "provider": "sendgrid",
+                "event_id": event_id,
+                "event": event["event"][:40],
+                "payload": event,
+                "created_at": now,
+                "attempts": 0,
+            },
+        )
     stored = _insert_new(ProviderEvent, list(rows.values()))
     _commit_and_wake("callbacks", stored)
     return Stored(stored=stored, duplicates=len(events) - errors - stored, errors=errors)
@@ -141,8 +158,13 @@ def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsInt
 def store_email(email: InboundEmail, *, now: datetime | None = None) -> bool:
     """Store one parsed inbound email for a worker to route; False when it is a repeat."""
     payload = inbound.scrub(dataclasses.asdict(email))
-    row = {"channel": "email", "provider_message_id": payload["message_id"], "payload": payload,
-           "received_at": now or utcnow(), "attempts": 0}
+    row = {
+        "channel": "email",
+        "provider_message_id": payload["message_id"],
+        "payload": payload,
+        "received_at": now or utcnow(),
+        "attempts": 0,
+    }
     stored = _insert_new(InboundReceipt, [row])
     _commit_and_wake("inbound", stored)
     return bool(stored)

@@ -5,6 +5,7 @@ worker is claiming; on SQLite `BEGIN IMMEDIATE` makes each claim the only writer
 is never marked applied (its worker was killed) is claimed again once its lease ends: that, and the
 workers' poll when no wake-up comes, is the recovery pass; nothing about it lives in Redis.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,8 +21,9 @@ MAX_ATTEMPTS = 5  # a row that failed this often is set aside with its error, no
 
 
 def _claimable(model, now: datetime):
-    return select(model.id).where(model.applied_at.is_(None),
-                                  or_(model.claimed_until.is_(None), model.claimed_until < now))
+    return select(model.id).where(
+        model.applied_at.is_(None), or_(model.claimed_until.is_(None), model.claimed_until < now)
+    )
 
 
 def claim(model, limit: int, now: datetime | None = None) -> list[int]:

@@ -3,6 +3,7 @@
 Each view module registers its operations in `operations.OPERATIONS`; this module turns the table
 into URL rules, and `openapi` turns the same table into the OpenAPI document.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint

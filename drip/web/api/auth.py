@@ -1,4 +1,5 @@
 """Bearer tokens: every API call but the OpenAPI document names its trainer with one."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """Engagement, approving replies for digests (PATCH /replies/{id} in refile.py calls apply_shared), testimonials."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -65,8 +66,17 @@ class TestimonialOut(BaseModel):
     @classmethod
     def of(cls, row) -> TestimonialOut:
         """The response for one testimonial."""
-        return cls(id=row.id, reply_id=row.reply_id, learner_id=row.learner_id, session_id=row.session_id,
-                   quote=row.quote, by=row.by, status=row.status, asked_at=row.asked_at, consented_at=row.consented_at)
+        return cls(
+            id=row.id,
+            reply_id=row.reply_id,
+            learner_id=row.learner_id,
+            session_id=row.session_id,
+            quote=row.quote,
+            by=row.by,
+            status=row.status,
+            asked_at=row.asked_at,
+            consented_at=row.consented_at,
+        )
 
 
 class TestimonialList(BaseModel):
@@ -83,12 +93,34 @@ def engagement_api(session_id: int) -> EngagementOut:
     ts = owned_or_404(session_id)
     found = engagement.of_session(ts)
     return EngagementOut(
-        session_id=ts.id, states=found.states, falling=found.falling,
-        steps=[StepEngagementOut(step_id=f.step_id, kind=f.kind, channel=f.channel, sent=f.sent, delivered=f.delivered,
-                                 opened=f.opened, clicked=f.clicked, replied=f.replied) for f in found.steps],
-        learners=[LearnerEngagementOut(learner_id=row.learner.id, name=row.learner.name, received=row.facts.received,
-                                       read=row.facts.read, replied=row.facts.replied, state=row.state)
-                  for row in found.learners])
+        session_id=ts.id,
+        states=found.states,
+        falling=found.falling,
+        steps=[
+            StepEngagementOut(
+                step_id=f.step_id,
+                kind=f.kind,
+                channel=f.channel,
+                sent=f.sent,
+                delivered=f.delivered,
+                opened=f.opened,
+                clicked=f.clicked,
+                replied=f.replied,
+            )
+            for f in found.steps
+        ],
+        learners=[
+            LearnerEngagementOut(
+                learner_id=row.learner.id,
+                name=row.learner.name,
+                received=row.facts.received,
+                read=row.facts.read,
+                replied=row.facts.replied,
+                state=row.state,
+            )
+            for row in found.learners
+        ],
+    )
 
 
 def _reply_or_404(reply_id: int):
@@ -113,8 +145,14 @@ def list_testimonials_api() -> TestimonialList:
     return TestimonialList(items=[TestimonialOut.of(row) for row in testimonials.pool(current_trainer())])
 
 
-@operation("POST", "/replies/<int:reply_id>/testimonial", summary="Ask to use a reply as a testimonial",
-           response=TestimonialOut, status=201, errors=(404, 422))
+@operation(
+    "POST",
+    "/replies/<int:reply_id>/testimonial",
+    summary="Ask to use a reply as a testimonial",
+    response=TestimonialOut,
+    status=201,
+    errors=(404, 422),
+)
 def ask_testimonial_api(reply_id: int) -> TestimonialOut:
     """Ask the author of a practice report, by the channel they used, whether it may be quoted to the next
     group (first name only). The quote joins the pool only once they reply YES."""

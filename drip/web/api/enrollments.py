@@ -1,4 +1,5 @@
 """POST /sessions/{id}/enrollments: all rows valid or nothing stored; enrolling again changes nothing."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,17 @@ def _checked_rows(body: EnrollmentsIn) -> list[LearnerInput]:
     return checked
 
 
-@operation("POST", "/sessions/<int:session_id>/enrollments", summary="Enrol learners", body=EnrollmentsIn,
-           response=EnrollmentsOut, status=201, also={200: EnrollmentsOut}, errors=(409,), explain=_explain)
+@operation(
+    "POST",
+    "/sessions/<int:session_id>/enrollments",
+    summary="Enrol learners",
+    body=EnrollmentsIn,
+    response=EnrollmentsOut,
+    status=201,
+    also={200: EnrollmentsOut},
+    errors=(409,),
+    explain=_explain,
+)
 def enrol_learners_api(session_id: int, body: EnrollmentsIn) -> tuple[EnrollmentsOut, int]:
     """Enrol up to 1000 learners, each getting one delivery per step of the session's sequences.
     The same learner (same external_id, else phone, else email) is stored once and enrolled once:
@@ -64,13 +74,21 @@ def enrol_learners_api(session_id: int, body: EnrollmentsIn) -> tuple[Enrollment
     try:
         learners, seen = enrol_inputs(current_trainer(), ts, _checked_rows(body), source="api")
     except EnrolmentRace:
-        raise ApiError(409, "These learners were being enrolled by another call at the same time; "
-                            "send the request again.") from None
+        raise ApiError(
+            409, "These learners were being enrolled by another call at the same time; send the request again."
+        ) from None
     rows = []
     for index, (learner, created) in enumerate(learners):
-        rows.append(EnrolledRow(index=index, learner_id=learner.id, external_id=learner.external_id,
-                                name=learner.name, status="already_enrolled" if learner.id in seen else "enrolled",
-                                learner_created=created))
+        rows.append(
+            EnrolledRow(
+                index=index,
+                learner_id=learner.id,
+                external_id=learner.external_id,
+                name=learner.name,
+                status="already_enrolled" if learner.id in seen else "enrolled",
+                learner_created=created,
+            )
+        )
         seen.add(learner.id)
     newly = sum(row.status == "enrolled" for row in rows)
     return EnrollmentsOut(enrolled=newly, already_enrolled=len(rows) - newly, learners=rows), 201 if newly else 200

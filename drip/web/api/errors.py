@@ -1,4 +1,5 @@
 """API errors: always JSON `{"error": ..., "details": ...}` with a 4xx status."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -10,16 +11,22 @@ from pydantic import ValidationError
 from drip.web.api.schemas import ErrorOut, FieldProblem, RowProblem
 
 TITLES = {
-    400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict",
-    413: "Payload Too Large", 422: "Unprocessable Entity", 429: "Too Many Requests",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
 }
 
 
 class ApiError(Exception):
     """An error answered to the caller as JSON."""
 
-    def __init__(self, status: int, details: Any = None, *, error: str | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, details: Any = None, *, error: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> None:
         self.status = status
         self.body = ErrorOut(error=error or TITLES.get(status, "Error"), details=details)
         self.headers = dict(headers or {})
@@ -50,8 +57,10 @@ def _message(error: Mapping[str, Any]) -> str:
 
 def problems(error: ValidationError, *, skip: int = 0) -> list[FieldProblem]:
     """Each bad field of a pydantic error, named from `skip` parts into its location."""
-    return [FieldProblem(field=field_name(e["loc"][skip:]) or "body", message=_message(e))
-            for e in error.errors(include_url=False)]
+    return [
+        FieldProblem(field=field_name(e["loc"][skip:]) or "body", message=_message(e))
+        for e in error.errors(include_url=False)
+    ]
 
 
 def invalid(error: ValidationError, what: str = "request body") -> ApiError:

@@ -1,4 +1,5 @@
 """Learners' data rights through the API: export everything held about one learner, or erase them."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """The OpenAPI 3.1 document, generated from the operation table and its pydantic models."""
+
 from __future__ import annotations
 
 import re
@@ -83,8 +84,7 @@ def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True,
-         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+        {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
         for name in op.path_params
     ]
     if op.query is not None:
@@ -92,8 +92,15 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
         required = set(schema.get("required", []))
         for name, prop in schema["properties"].items():
             prop = _not_null(prop)
-            params.append({"name": name, "in": "query", "required": name in required,
-                           "description": prop.pop("description", ""), "schema": prop})
+            params.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in required,
+                    "description": prop.pop("description", ""),
+                    "schema": prop,
+                }
+            )
     return params
 
 
@@ -109,14 +116,21 @@ def _operation(op: Operation, refs: Refs) -> dict[str, Any]:
     if op.body is not None:
         entry["requestBody"] = {"required": True, "content": _json(refs, op.body, "validation")}
     for code, model in op.responses.items():
-        entry["responses"][str(code)] = {"description": (model.__doc__ or "").strip(), "headers": RATE_HEADERS,
-                                         "content": _json(refs, model, "serialization")}
+        entry["responses"][str(code)] = {
+            "description": (model.__doc__ or "").strip(),
+            "headers": RATE_HEADERS,
+            "content": _json(refs, model, "serialization"),
+        }
     for code in _error_codes(op):
-        entry["responses"][str(code)] = {"description": ERROR_DESCRIPTIONS[code], "content": _json(refs, ErrorOut, "serialization")}
+        entry["responses"][str(code)] = {
+            "description": ERROR_DESCRIPTIONS[code],
+            "content": _json(refs, ErrorOut, "serialization"),
+        }
     if 401 in _error_codes(op):
         entry["responses"]["401"]["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
-    entry["responses"]["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
-                                                            "description": "Seconds to wait."}}
+    entry["responses"]["429"]["headers"] = {
+        "Retry-After": {"schema": {"type": "integer", "minimum": 1}, "description": "Seconds to wait."}
+    }
     return entry
 
 
@@ -138,8 +152,9 @@ def document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas.get("$defs", {}),
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
-                                               "description": "A Drip API token (drip_...)."}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "A Drip API token (drip_...)."}
+            },
         },
     }
 

@@ -3,6 +3,7 @@
 Views register here with `@operation`; the blueprint adds a URL rule per entry and the OpenAPI
 document is generated from the same entries, so what is documented is what is enforced.
 """
+
 from __future__ import annotations
 
 import functools
@@ -84,10 +85,19 @@ def json_response(model: BaseModel, status: int) -> Response:
     return current_app.response_class(model.model_dump_json(), status, mimetype="application/json")
 
 
-def operation(method: str, rule: str, *, summary: str, response: type[BaseModel], status: int = 200,
-              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
-              also: Mapping[int, type[BaseModel]] | None = None, errors: tuple[int, ...] = (),
-              explain: Explain | None = None):
+def operation(
+    method: str,
+    rule: str,
+    *,
+    summary: str,
+    response: type[BaseModel],
+    status: int = 200,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    also: Mapping[int, type[BaseModel]] | None = None,
+    errors: tuple[int, ...] = (),
+    explain: Explain | None = None,
+):
     """Register a view: its body and query are parsed with the given models and passed as keywords.
 
     The view returns a response model (or a (model, status) pair for the statuses in `also`).
@@ -108,11 +118,20 @@ def operation(method: str, rule: str, *, summary: str, response: type[BaseModel]
                 raise TypeError(f"{view.__name__} answered {type(model).__name__}, not {responses[code].__name__}")
             return json_response(model, code)
 
-        OPERATIONS.append(Operation(
-            method=method, rule=rule, endpoint=view.__name__, view=handler,
-            summary=summary, description=(view.__doc__ or "").strip(), body=body, query=query,
-            responses=responses, errors=errors,
-        ))
+        OPERATIONS.append(
+            Operation(
+                method=method,
+                rule=rule,
+                endpoint=view.__name__,
+                view=handler,
+                summary=summary,
+                description=(view.__doc__ or "").strip(),
+                body=body,
+                query=query,
+                responses=responses,
+                errors=errors,
+            )
+        )
         return handler
 
     return register

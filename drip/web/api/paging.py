@@ -1,4 +1,5 @@
 """The `next_cursor` and `next` link of a page, keeping the caller's filters."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode

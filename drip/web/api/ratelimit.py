@@ -5,6 +5,7 @@ allowance at once, then earns one call back every window/limit seconds. There is
 where two allowances can be spent back to back, and time comes from the Redis server so every
 web process counts alike.
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,10 @@ return {1, 0, math.floor((now + window - next_tat) / interval)}
 
 
 def _settings(app: Flask) -> tuple[int, float]:
-    return (int(app.config.get("API_RATE_LIMIT", DEFAULT_LIMIT)),
-            float(app.config.get("API_RATE_WINDOW", DEFAULT_WINDOW_SECONDS)))
+    return (
+        int(app.config.get("API_RATE_LIMIT", DEFAULT_LIMIT)),
+        float(app.config.get("API_RATE_WINDOW", DEFAULT_WINDOW_SECONDS)),
+    )
 
 
 def _script(app: Flask):
@@ -56,8 +59,9 @@ def take(token_key: str, app: Flask) -> tuple[bool, float, int]:
     """Count one call for a token: (allowed, seconds until the next allowed call, calls left)."""
     limit, window = _settings(app)
     window_us = max(1, round(window * 1_000_000))
-    allowed, wait_us, left = _script(app)(keys=[KEY_PREFIX + token_key], args=[max(1, window_us // limit), window_us],
-                                          client=redis_store.connection)
+    allowed, wait_us, left = _script(app)(
+        keys=[KEY_PREFIX + token_key], args=[max(1, window_us // limit), window_us], client=redis_store.connection
+    )
     return bool(allowed), int(wait_us) / 1_000_000, int(left)
 
 
@@ -77,10 +81,11 @@ def enforce() -> None:
     g.api_rate = (limit, left)
     if not allowed:
         seconds = max(1, math.ceil(wait))
-        raise ApiError(429, f"Rate limit of {limit} calls per {_settings(app)[1]:g} seconds reached; "
-                            f"retry in {seconds} s.",
-                       headers={"Retry-After": str(seconds), "X-RateLimit-Limit": str(limit),
-                                "X-RateLimit-Remaining": "0"})
+        raise ApiError(
+            429,
+            f"Rate limit of {limit} calls per {_settings(app)[1]:g} seconds reached; retry in {seconds} s.",
+            headers={"Retry-After": str(seconds), "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0"},
+        )
 
 
 def add_headers(response: Response) -> Response:

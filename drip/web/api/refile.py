@@ -39,8 +39,12 @@ class ReplyPatch(RefileFields):
     """A change to a learner's reply: `kind` re-files it (live_question moves it onto the board), `shared` approves it."""
 
     kind: Kind | None = None
-    shared: Annotated[bool | None, Field(description="Approve a discussion reply or practice report for the "
-                                                     "session's digests (false withdraws it).")] = None
+    shared: Annotated[
+        bool | None,
+        Field(
+            description="Approve a discussion reply or practice report for the session's digests (false withdraws it)."
+        ),
+    ] = None
     session_id: Annotated[
         Id | None, Field(description="For a reply tied to no session yet: the session it goes to.")
     ] = None

@@ -1,4 +1,5 @@
 """What the API answers: pydantic response models, each built from its database row."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -63,10 +64,21 @@ class StepOut(BaseModel):
     def of(cls, step: Step) -> StepOut:
         """The response for one step."""
         return cls(
-            id=step.id, position=step.position, kind=step.kind, channel=step.channel, anchor=step.anchor,
-            offset=step.offset, local_time=_hhmm(step.local_time), subject=step.subject, body=step.body,
-            choices=step.choices, if_late=step.if_late, answer=step.answer, explain=step.explain,
-            retry_after=step.retry_after, follow_up=FollowUpOut(**step.follow_up) if step.follow_up else None,
+            id=step.id,
+            position=step.position,
+            kind=step.kind,
+            channel=step.channel,
+            anchor=step.anchor,
+            offset=step.offset,
+            local_time=_hhmm(step.local_time),
+            subject=step.subject,
+            body=step.body,
+            choices=step.choices,
+            if_late=step.if_late,
+            answer=step.answer,
+            explain=step.explain,
+            retry_after=step.retry_after,
+            follow_up=FollowUpOut(**step.follow_up) if step.follow_up else None,
             source=_source(step),
             timing=describe_timing(step.anchor, step.offset, step.local_time),
         )
@@ -88,8 +100,14 @@ class SequenceOut(BaseModel):
         window = None
         if sequence.send_window_start is not None and sequence.send_window_end is not None:
             window = SendWindowOut(start=_hhmm(sequence.send_window_start), end=_hhmm(sequence.send_window_end))
-        return cls(id=sequence.id, name=sequence.name, send_window=window, digest_by=sequence.digest_by,
-                   steps=[StepOut.of(step) for step in sequence.steps], created_at=sequence.created_at)
+        return cls(
+            id=sequence.id,
+            name=sequence.name,
+            send_window=window,
+            digest_by=sequence.digest_by,
+            steps=[StepOut.of(step) for step in sequence.steps],
+            created_at=sequence.created_at,
+        )
 
 
 class SessionOut(BaseModel):
@@ -112,9 +130,16 @@ class SessionOut(BaseModel):
         """The response for one session."""
         zone = ZoneInfo(ts.timezone)
         return cls(
-            id=ts.id, title=ts.title, starts_at=ts.starts_at.astimezone(zone), ends_at=ts.ends_at.astimezone(zone),
-            timezone=ts.timezone, join_url=ts.join_url, status=ts.status, phase=phase,
-            sequence_ids=sorted(sequence.id for sequence in ts.sequences), enrolled=enrolled,
+            id=ts.id,
+            title=ts.title,
+            starts_at=ts.starts_at.astimezone(zone),
+            ends_at=ts.ends_at.astimezone(zone),
+            timezone=ts.timezone,
+            join_url=ts.join_url,
+            status=ts.status,
+            phase=phase,
+            sequence_ids=sorted(sequence.id for sequence in ts.sequences),
+            enrolled=enrolled,
             created_at=ts.created_at,
         )
 
@@ -133,8 +158,9 @@ class LearnerRef(BaseModel):
         """The reference, or None for an unknown sender."""
         if learner is None:
             return None
-        return cls(id=learner.id, external_id=learner.external_id, name=learner.name,
-                   phone=learner.phone, email=learner.email)
+        return cls(
+            id=learner.id, external_id=learner.external_id, name=learner.name, phone=learner.phone, email=learner.email
+        )
 
 
 class StepRef(BaseModel):
@@ -178,10 +204,18 @@ class DeliveryOut(BaseModel):
         if delivery.error_code or delivery.error_message:
             error = DeliveryError(code=delivery.error_code, message=delivery.error_message)
         return cls(
-            id=delivery.id, learner=LearnerRef.of(delivery.learner),
+            id=delivery.id,
+            learner=LearnerRef.of(delivery.learner),
             step=StepRef(id=step.id, sequence_id=step.sequence_id, position=step.position, kind=step.kind),
-            purpose=delivery.purpose, attempt=delivery.attempt, channel=delivery.channel, due_at=delivery.due_at, status=delivery.status, sent_at=delivery.sent_at,
-            delivered_at=delivery.delivered_at, provider_message_id=delivery.provider_message_id, error=error,
+            purpose=delivery.purpose,
+            attempt=delivery.attempt,
+            channel=delivery.channel,
+            due_at=delivery.due_at,
+            status=delivery.status,
+            sent_at=delivery.sent_at,
+            delivered_at=delivery.delivered_at,
+            provider_message_id=delivery.provider_message_id,
+            error=error,
         )
 
 
@@ -200,9 +234,16 @@ class QuestionOut(BaseModel):
     @classmethod
     def of(cls, question: LiveQuestion) -> QuestionOut:
         """The response for one question."""
-        return cls(id=question.id, learner=LearnerRef.of(question.learner), body=question.body,
-                   answered=question.answered, starred=question.starred, hidden=question.hidden,
-                   approved=question.approved, created_at=question.created_at)
+        return cls(
+            id=question.id,
+            learner=LearnerRef.of(question.learner),
+            body=question.body,
+            answered=question.answered,
+            starred=question.starred,
+            hidden=question.hidden,
+            approved=question.approved,
+            created_at=question.created_at,
+        )
 
 
 class ReplyOut(BaseModel):
@@ -222,6 +263,15 @@ class ReplyOut(BaseModel):
     @classmethod
     def of(cls, reply: Reply) -> ReplyOut:
         """The response for one reply."""
-        return cls(id=reply.id, kind=reply.kind, channel=reply.channel, body=reply.body,
-                   learner=LearnerRef.of(reply.learner), step_id=reply.step_id, choice_index=reply.choice_index,
-                   created_at=reply.created_at, reviewed_at=reply.reviewed_at, shared=reply.shared)
+        return cls(
+            id=reply.id,
+            kind=reply.kind,
+            channel=reply.channel,
+            body=reply.body,
+            learner=LearnerRef.of(reply.learner),
+            step_id=reply.step_id,
+            choice_index=reply.choice_index,
+            created_at=reply.created_at,
+            reviewed_at=reply.reviewed_at,
+            shared=reply.shared,
+        )

@@ -1,4 +1,5 @@
 """Response models for pages of items, cancellations, enrolments and poll results."""
+
 from __future__ import annotations
 
 from typing import Literal

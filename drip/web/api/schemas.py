@@ -1,4 +1,5 @@
 """What the API accepts: pydantic models the views validate with and the OpenAPI document shows."""
+
 from __future__ import annotations
 
 import functools
@@ -32,8 +33,15 @@ def text(max_length: int, min_length: int = 0) -> Any:
 
 
 # Documented in the OpenAPI document; the sessions service applies the same rule (is_web_address).
-JoinUrl = Annotated[str, Field(max_length=500, pattern=r"^(https?://[A-Za-z0-9.-]+([:/?#][!-~]*)?)?$",
-                               description="An http:// or https:// address (printable ASCII), or empty."), AfterValidator(_storable)]
+JoinUrl = Annotated[
+    str,
+    Field(
+        max_length=500,
+        pattern=r"^(https?://[A-Za-z0-9.-]+([:/?#][!-~]*)?)?$",
+        description="An http:// or https:// address (printable ASCII), or empty.",
+    ),
+    AfterValidator(_storable),
+]
 
 
 def _offset(value: str) -> str:
@@ -59,22 +67,34 @@ def _sensible_year(value: datetime) -> datetime:
 
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Moment = Annotated[AwareDatetime, AfterValidator(_sensible_year),
-                   Field(examples=["2026-05-12T09:30:00-04:00"], json_schema_extra={"pattern": r"^(20\d\d|2100)-"})]
+Moment = Annotated[
+    AwareDatetime,
+    AfterValidator(_sensible_year),
+    Field(examples=["2026-05-12T09:30:00-04:00"], json_schema_extra={"pattern": r"^(20\d\d|2100)-"}),
+]
+
+
 def _zone_enum(schema: dict) -> None:
     # The IANA names this server knows, listed in the OpenAPI document (the check is the same set).
     schema["enum"] = sorted(_zones())
 
 
-TimeZone = Annotated[text(64), AfterValidator(_zone), Field(examples=["America/New_York"], json_schema_extra=_zone_enum)]
+TimeZone = Annotated[
+    text(64), AfterValidator(_zone), Field(examples=["America/New_York"], json_schema_extra=_zone_enum)
+]
 LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
 # The offsets parse_offset accepts, in the OpenAPI document too: weeks, days and a time part, no
 # years or months, digit counts that keep every match within the 10-year bound.
 _TIME_PART = r"[Tt](\d{1,4}[Hh](\d{1,5}[Mm])?(\d{1,6}[Ss])?|\d{1,5}[Mm](\d{1,6}[Ss])?|\d{1,6}[Ss])"
-OFFSET_PATTERN = (rf"^[+-]?[Pp](\d{{1,2}}[Ww](\d{{1,3}}[Dd])?({_TIME_PART})?|\d{{1,3}}[Dd]({_TIME_PART})?"
-                  rf"|{_TIME_PART})$")
-Offset = Annotated[str, Field(min_length=1, max_length=40, pattern=OFFSET_PATTERN,
-                              examples=["-P7D", "-PT15M", "PT0S", "P1D"]), AfterValidator(_offset)]
+OFFSET_PATTERN = (
+    rf"^[+-]?[Pp](\d{{1,2}}[Ww](\d{{1,3}}[Dd])?({_TIME_PART})?|\d{{1,3}}[Dd]({_TIME_PART})?"
+    rf"|{_TIME_PART})$"
+)
+Offset = Annotated[
+    str,
+    Field(min_length=1, max_length=40, pattern=OFFSET_PATTERN, examples=["-P7D", "-PT15M", "PT0S", "P1D"]),
+    AfterValidator(_offset),
+]
 
 
 def as_time(value: str | None) -> time | None:
@@ -130,15 +150,18 @@ class StepIn(Body):
     retry_after: Annotated[Offset | None, Field(description="Quiz: re-ask after this long (default P2D).")] = None
     follow_up: FollowUpIn | None = None
     source: Annotated[int, Field(ge=0, le=49)] | Literal["questions"] | None = Field(
-        default=None, description='Digests: the index of a discussion or practice step in `steps`, or "questions".')
+        default=None, description='Digests: the index of a discussion or practice step in `steps`, or "questions".'
+    )
 
 
 class SequenceIn(Body):
     """A new sequence; send_window null means steps go out at any hour."""
 
     name: text(200, 1)
-    digest_by: Annotated[Literal["first_name", "colleague"], Field(
-        description='How digests attribute answers: the first name, or "a colleague".')] = "colleague"
+    digest_by: Annotated[
+        Literal["first_name", "colleague"],
+        Field(description='How digests attribute answers: the first name, or "a colleague".'),
+    ] = "colleague"
     send_window: SendWindowIn | None = Field(default_factory=lambda: SendWindowIn(start="08:00", end="21:00"))
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=50)]
 
@@ -187,9 +210,10 @@ class PageQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     limit: Annotated[int, Field(ge=1, le=200, description="How many items per page.")] = 50
-    cursor: Annotated[Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] | None,
-                      Field(description="The next_cursor of the previous page (one we did not hand out "
-                                        "answers 404).")] = None
+    cursor: Annotated[
+        Annotated[str, Field(max_length=200, pattern=r"^[A-Za-z0-9_-]+$")] | None,
+        Field(description="The next_cursor of the previous page (one we did not hand out answers 404)."),
+    ] = None
 
 
 class DeliveriesQuery(PageQuery):

@@ -1,4 +1,5 @@
 """POST/GET /sequences, GET /sequences/{id} and the starter payload."""
+
 from __future__ import annotations
 
 from drip.models import Sequence
@@ -21,16 +22,29 @@ def create_sequence_api(body: SequenceIn) -> SequenceOut:
     """Create a sequence and its steps. Bodies and subjects are Jinja templates checked by rendering
     them with a sample learner: a template that does not render is refused with 422, naming the step."""
     steps = [
-        StepInput(kind=s.kind, channel=s.channel, anchor=s.anchor, offset=s.offset, body=s.body,
-                  local_time=as_time(s.local_time), subject=s.subject, choices=s.choices, if_late=s.if_late,
-                  answer=s.answer, explain=s.explain, retry_after=s.retry_after,
-                  follow_up=s.follow_up.model_dump() if s.follow_up else None, source=s.source)
+        StepInput(
+            kind=s.kind,
+            channel=s.channel,
+            anchor=s.anchor,
+            offset=s.offset,
+            body=s.body,
+            local_time=as_time(s.local_time),
+            subject=s.subject,
+            choices=s.choices,
+            if_late=s.if_late,
+            answer=s.answer,
+            explain=s.explain,
+            retry_after=s.retry_after,
+            follow_up=s.follow_up.model_dump() if s.follow_up else None,
+            source=s.source,
+        )
         for s in body.steps
     ]
     window = body.send_window.as_window() if body.send_window is not None else None
     try:
-        sequence = create_sequence(current_trainer(), name=body.name, send_window=window, steps=steps,
-                                   digest_by=body.digest_by)
+        sequence = create_sequence(
+            current_trainer(), name=body.name, send_window=window, steps=steps, digest_by=body.digest_by
+        )
     except SequenceInvalid as error:
         raise invalid_fields(error.errors) from None
     return SequenceOut.of(sequence)
@@ -51,11 +65,22 @@ def starter_sequence_api() -> SequenceIn:
     """The ready-made "Make training stick" sequence as a request body: POST it to /sequences as it
     is, or edit it first. Nothing is stored by this call."""
     steps = [
-        StepIn(kind=s.kind, channel=s.channel, anchor=s.anchor, offset=s.offset, body=s.body,
-               local_time=s.local_time.strftime("%H:%M") if s.local_time else None,
-               subject=s.subject, choices=s.choices, if_late=s.if_late, answer=s.answer, explain=s.explain,
-               retry_after=s.retry_after, follow_up=FollowUpIn(**s.follow_up) if s.follow_up else None,
-               source=s.source)
+        StepIn(
+            kind=s.kind,
+            channel=s.channel,
+            anchor=s.anchor,
+            offset=s.offset,
+            body=s.body,
+            local_time=s.local_time.strftime("%H:%M") if s.local_time else None,
+            subject=s.subject,
+            choices=s.choices,
+            if_late=s.if_late,
+            answer=s.answer,
+            explain=s.explain,
+            retry_after=s.retry_after,
+            follow_up=FollowUpIn(**s.follow_up) if s.follow_up else None,
+            source=s.source,
+        )
         for s in starter_steps()
     ]
     return SequenceIn(name=STARTER_NAME, send_window=SendWindowIn(start="08:00", end="21:00"), steps=steps)

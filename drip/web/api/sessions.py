@@ -1,4 +1,5 @@
 """POST/GET /sessions, GET/PATCH /sessions/{id}, POST /sessions/{id}/cancel."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -38,18 +39,22 @@ def _require_sequences(sequence_ids: Iterable[int]) -> None:
         raise ApiError(404, f"No sequence with the id(s) {', '.join(map(str, missing))}.")
 
 
-
-
-@operation("POST", "/sessions", summary="Create a session", body=SessionIn, response=SessionOut, status=201,
-           errors=(404,))
+@operation(
+    "POST", "/sessions", summary="Create a session", body=SessionIn, response=SessionOut, status=201, errors=(404,)
+)
 def create_session_api(body: SessionIn) -> SessionOut:
     """Create a session and attach sequences to it (404 when a sequence id is not the trainer's).
     Learners enrolled later get one delivery per step."""
     _require_sequences(body.sequence_ids)
     try:
         ts = sessions_service.create_session(
-            current_trainer(), title=body.title, starts_at=body.starts_at, ends_at=body.ends_at,
-            timezone=body.timezone, join_url=body.join_url, sequence_ids=list(dict.fromkeys(body.sequence_ids)),
+            current_trainer(),
+            title=body.title,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            timezone=body.timezone,
+            join_url=body.join_url,
+            sequence_ids=list(dict.fromkeys(body.sequence_ids)),
         )
     except sessions_service.SessionInvalid as error:
         raise invalid_fields(error.errors) from None
@@ -73,8 +78,14 @@ def get_session_api(session_id: int) -> SessionOut:
     return session_out(owned_or_404(session_id))
 
 
-@operation("PATCH", "/sessions/<int:session_id>", summary="Change a session", body=SessionPatch,
-           response=SessionOut, errors=(409,))
+@operation(
+    "PATCH",
+    "/sessions/<int:session_id>",
+    summary="Change a session",
+    body=SessionPatch,
+    response=SessionOut,
+    errors=(409,),
+)
 def update_session_api(session_id: int, body: SessionPatch) -> SessionOut:
     """Change a session. Moving starts_at or ends_at reschedules every step not yet sent; changing
     sequence_ids replaces the attached sequences. A cancelled session cannot be changed (409)."""
@@ -85,7 +96,11 @@ def update_session_api(session_id: int, body: SessionPatch) -> SessionOut:
         _require_sequences(body.sequence_ids)
     try:
         sessions_service.update_session(
-            ts, title=body.title, starts_at=body.starts_at, ends_at=body.ends_at, timezone=body.timezone,
+            ts,
+            title=body.title,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            timezone=body.timezone,
             join_url=body.join_url,
             sequence_ids=None if body.sequence_ids is None else list(dict.fromkeys(body.sequence_ids)),
         )
