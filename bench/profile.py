@@ -1,7 +1,7 @@
 """Profile a Drip process while a measurement runs: `python -m bench.profile dispatch|lateness|ingest`.
 
-Attaches py-spy (`pip install py-spy` into the venv; not a project dependency) to the first worker
-(or a gunicorn worker for ingest), then prints where the samples fell: by own time and by inclusive
+Attaches py-spy (a dev dependency) to the first worker (or a gunicorn worker for ingest, `--kind
+status|sms`), then prints where the samples fell: by own time and by inclusive
 time. The collapsed stacks stay in the given --out file for a flame graph.
 """
 
@@ -24,7 +24,7 @@ def py_spy(pid: int, seconds: float, out: Path, *, subprocesses: bool = False) -
     """Start sampling `pid` for `seconds` into a collapsed-stack file."""
     binary = shutil.which("py-spy", path=str(VENV_BIN)) or shutil.which("py-spy")
     if not binary:
-        raise SystemExit("py-spy is not installed: .venv/bin/pip install py-spy")
+        raise SystemExit("py-spy is not installed: make install")
     argv = [
         binary,
         "record",
@@ -72,24 +72,23 @@ def summary(collapsed: Path, top: int = 30) -> str:
 
 
 def _profile_ingest(bench: Bench, options, spies: list) -> dict:
-    """gunicorn as in the Procfile, py-spy on its first worker, closed-loop load for --seconds."""
-    from datetime import timedelta
-
-    from bench import ingest, seed
+    """gunicorn as in the Procfile, py-spy on its first worker, wrk (or bench.loadgen) for --seconds."""
+    from bench import ingest
     from bench.fleet import gunicorn
     from bench.provider import twilio_env
-    from drip.models import utcnow
 
     bench.stack.reset()
-    with bench.stack.app().app_context():
-        who = seed.audience(1000, starts_at=utcnow() - timedelta(minutes=10))
-    phones = [number for _, _, number in who.enrollments]
+    phones, sids = ingest._seed(bench, 2000)
+    bodies = ingest.Bodies(options.kind, phones, sids, bench.workdir)
+    path = ingest.PATHS[options.kind]
     web, base = gunicorn(bench, bench.stack.env(**twilio_env("http://127.0.0.1:9")))
     try:
-        ingest.loadgen(base, ingest.write_bodies(bench.workdir / "warm.txt", 300, phones), 1.0, rate=200)
-        bodies = ingest.write_bodies(bench.workdir / "bodies.txt", int(options.seconds * 2500), phones)
+        ingest.loadgen(base, bodies.file(300), 1.0, rate=200, path=path)  # warm-up
+        heavy = bodies.file(int(options.seconds * ingest.MAX_RATE_GUESS[options.kind]))
         spies.append(py_spy(tree(web.pid)[1], options.seconds, options.out))
-        return ingest.loadgen(base, bodies, options.seconds)
+        if shutil.which("wrk"):
+            return ingest.wrk(base, heavy, options.seconds, path)
+        return ingest.loadgen(base, heavy, options.seconds, path=path)
     finally:
         web.stop()
 
@@ -99,6 +98,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
     parser.add_argument("what", choices=("dispatch", "ingest"))
     parser.add_argument("--messages", type=int, default=20_000)
+    parser.add_argument("--kind", choices=("status", "sms"), default="status", help="ingest: which webhook")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--out", type=Path, default=Path("profile.collapsed"))
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)

@@ -7,10 +7,13 @@ from importlib import import_module
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from drip.domain import catalog
 from drip.extensions import csrf, db, login_manager
+from drip.services.webhooks.group_commit import IntakeFailed
+from drip.web.cookies import BrowserSessions
 from drip.web.headers import init_app as init_headers
 from drip.web.ids import init_app as init_ids
 from drip.web.ids import parse_id
@@ -88,6 +91,17 @@ def _server_error(error: Exception):
     return render_template("error.html", error=None), 500
 
 
+def _unavailable(error: Exception):
+    """The database (or the batch a webhook was stored in) failed for now: 503, and when to try again."""
+    current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+    db.session.rollback()
+    headers = {"Retry-After": "5"}
+    details = "The database is not answering; try again in a few seconds."
+    if _wants_json():
+        return jsonify(error="Service Unavailable", details=details), 503, headers
+    return render_template("error.html", error=ServiceUnavailable(details)), 503, headers
+
+
 def _csrf_error(error: CSRFError):
     if _wants_json():
         return jsonify(error="Bad Request", details=error.description), 400
@@ -108,6 +122,7 @@ def _load_trainer(cookie_id: str):
 def init_app(app: Flask) -> None:
     """Register every blueprint, the login wall and the error pages."""
     init_ids(app)
+    app.session_interface = BrowserSessions()
     for name in BLUEPRINT_MODULES:
         blueprint = import_module(name).bp
         if blueprint.name in CSRF_EXEMPT_BLUEPRINTS:
@@ -121,6 +136,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _server_error)
+    for unavailable in (OperationalError, InterfaceError, IntakeFailed):
+        app.register_error_handler(unavailable, _unavailable)
     app.jinja_env.globals["nav_items"] = NAV_ITEMS
     # The phone simulator answers 404 unless SMS go to the outbox, so the nav leaves it out then.
     app.jinja_env.globals["current_app_endpoints"] = lambda: [

@@ -1,8 +1,8 @@
 """Store and acknowledge: a verified webhook becomes one INSERT keyed by the provider's id, and a wake-up.
 
 Applying status changes and routing replies is the workers' job (delivery/apply_callbacks,
-inbound/apply): under a storm of status callbacks the web only pays for the insert, so it keeps
-answering in about a millisecond. The row is the queue's truth: the Redis wake-up only saves the
+inbound/apply): under a storm of status callbacks the web only pays for the insert, shared by the
+requests it is answering at the same moment (group_commit), so it keeps answering in milliseconds. The row is the queue's truth: the Redis wake-up only saves the
 workers a poll, so losing it (Redis flushed, a worker killed) delays a webhook, never loses it.
 """
 
@@ -17,15 +17,15 @@ from datetime import datetime
 
 import redis
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
 from drip.domain.in_request import routed_in_request
-from drip.extensions import db, redis_store
+from drip.extensions import redis_store
 from drip.models import InboundReceipt, ProviderEvent, utcnow
 from drip.channels.sendgrid_inbound import InboundEmail
 from drip.services.delivery import callbacks as status
 from drip.services.inbound import lookup as inbound_lookup
 from drip.services.inbound import receive as inbound
+from drip.services.webhooks import group_commit
 
 _logger = logging.getLogger(__name__)
 WAKE_KEYS = {"inbound": "drip:wake:inbound", "callbacks": "drip:wake:callbacks"}
@@ -50,20 +50,6 @@ class SmsIntake:
     duplicate: bool = False
 
 
-def _insert_new(model, rows: list[dict]) -> int:
-    """INSERT the rows, skipping those whose provider id is stored already; returns how many were new."""
-    if not rows:
-        return 0
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    # Core, and the rows as parameters: one cached statement (a VALUES list of literals compiles anew
-    # each time, ~0.4 ms, a third of the request). RETURNING counts what was new on every driver.
-    statement = dialect.insert(model.__table__).on_conflict_do_nothing().returning(model.__table__.c.id)
-    connection = db.session.connection()
-    if len(rows) == 1:
-        return len(connection.execute(statement, rows[0]).all())
-    return len(connection.execute(statement, rows).all())
-
-
 def wake(lane: str) -> None:
     """Tell the workers of a lane ("inbound", "callbacks") that rows wait; failing that, they poll."""
     try:
@@ -75,10 +61,9 @@ def wake(lane: str) -> None:
         _logger.warning("wake-up for the %s lane not sent (workers will poll): %s", lane, error)
 
 
-def _commit_and_wake(lane: str, stored: int) -> None:
-    db.session.commit()
-    if stored:
-        wake(lane)
+def _store(model, rows: list[dict], lane: str) -> int:
+    """Rows committed (with whatever else this process is storing now) and the lane woken; how many were new."""
+    return group_commit.store(model, rows, lane, wake)
 
 
 def store_twilio_status(
@@ -97,9 +82,7 @@ def store_twilio_status(
         "created_at": now or utcnow(),
         "attempts": 0,
     }
-    stored = _insert_new(ProviderEvent, [row])
-    _commit_and_wake("callbacks", stored)
-    return bool(stored)
+    return bool(_store(ProviderEvent, [row], "callbacks"))
 
 
 def store_sendgrid_events(events: list, *, now: datetime | None = None) -> Stored:
@@ -125,8 +108,7 @@ def store_sendgrid_events(events: list, *, now: datetime | None = None) -> Store
                 "attempts": 0,
             },
         )
-    stored = _insert_new(ProviderEvent, list(rows.values()))
-    _commit_and_wake("callbacks", stored)
+    stored = _store(ProviderEvent, list(rows.values()), "callbacks") if rows else 0
     return Stored(stored=stored, duplicates=len(events) - errors - stored, errors=errors)
 
 
@@ -150,9 +132,7 @@ def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsInt
         outcome = inbound.receive_sms(form, now=now)
         return SmsIntake(answer=None if outcome.duplicate else outcome.answer, duplicate=outcome.duplicate)
     row = {"channel": "sms", "provider_message_id": sid, "payload": form, "received_at": now, "attempts": 0}
-    stored = _insert_new(InboundReceipt, [row])
-    _commit_and_wake("inbound", stored)
-    return SmsIntake(duplicate=not stored)
+    return SmsIntake(duplicate=not _store(InboundReceipt, [row], "inbound"))
 
 
 def store_email(email: InboundEmail, *, now: datetime | None = None) -> bool:
@@ -165,6 +145,4 @@ def store_email(email: InboundEmail, *, now: datetime | None = None) -> bool:
         "received_at": now or utcnow(),
         "attempts": 0,
     }
-    stored = _insert_new(InboundReceipt, [row])
-    _commit_and_wake("inbound", stored)
-    return bool(stored)
+    return bool(_store(InboundReceipt, [row], "inbound"))

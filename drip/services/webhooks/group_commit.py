@@ -1,0 +1,132 @@
+"""Group commit: the webhooks a web process is answering at the same moment share one INSERT and one COMMIT.
+
+A storm of status callbacks is many small requests at once. Each paying for its own pool checkout,
+INSERT, COMMIT and Redis wake-up costs the web (and PostgreSQL, on the same cores) more than the
+request itself. Here the first request to arrive leads: it writes every row waiting in the process,
+its own included, in one statement per table and one transaction, wakes the lanes once, and hands
+the lead to the next waiting request. A request answers only after its row is committed, so an
+acknowledged webhook is never lost. With one request at a time (a quiet hour, a sync worker) this is
+exactly one INSERT and one COMMIT, as before; under load the batches grow by themselves.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.dialects import postgresql, sqlite
+
+from drip.extensions import db
+
+BATCH_ROWS = 500  # rows a leader writes at most before handing over
+WAIT_SECONDS = 30.0  # a follower gives up (and the webhook fails) if its batch is not written by then
+
+
+class IntakeFailed(RuntimeError):
+    """The batch this webhook's rows were in could not be committed: nothing of it is stored."""
+
+
+class _Waiting:
+    """One request's rows, waiting to be written; `new` counts those not stored before."""
+
+    __slots__ = ("model", "rows", "lane", "done", "new", "error", "leads")
+
+    def __init__(self, model, rows: list[dict], lane: str):
+        self.model, self.rows, self.lane = model, rows, lane
+        self.done = threading.Event()  # gevent makes this a greenlet's event in gunicorn's gevent workers
+        self.new: int | None = None
+        self.error: BaseException | None = None
+        self.leads = False
+
+
+_lock = threading.Lock()
+_queue: list[_Waiting] = []
+_leading = False
+
+
+def store(model, rows: list[dict], lane: str, wake: Callable[[str], None]) -> int:
+    """Write `rows` of `model` (skipping ones whose unique key is stored), committed; how many were new."""
+    global _leading
+    mine = _Waiting(model, rows, lane)
+    with _lock:
+        _queue.append(mine)
+        mine.leads = not _leading
+        _leading = True
+    if not mine.leads:
+        if not mine.done.wait(WAIT_SECONDS):
+            raise IntakeFailed("the webhook's batch was not written in time")
+        if not mine.leads:  # written by another request's batch
+            if mine.error is not None:
+                raise IntakeFailed("the webhook's batch could not be stored") from mine.error
+            return mine.new or 0
+    _lead(wake)
+    if mine.error is not None:
+        raise mine.error
+    return mine.new or 0
+
+
+def _lead(wake: Callable[[str], None]) -> None:
+    """Write one batch (this request's row is in it), then pass the lead on or lay it down."""
+    global _leading
+    with _lock:
+        batch = _queue[:BATCH_ROWS]
+        del _queue[: len(batch)]
+    try:
+        _write(batch)
+        for lane in sorted({item.lane for item in batch if item.new}):
+            wake(lane)  # one wake-up per lane per batch: the rows are committed, the workers may look
+    except BaseException as error:  # the batch is all or nothing; every request in it hears why
+        db.session.rollback()
+        for item in batch:
+            item.error = error
+    finally:
+        for item in batch:
+            item.done.set()
+        with _lock:
+            if _queue:
+                _queue[0].leads = True
+                _queue[0].done.set()
+            else:
+                _leading = False
+
+
+def _write(batch: list[_Waiting]) -> None:
+    by_model: dict = {}
+    for item in batch:
+        by_model.setdefault(item.model, []).append(item)
+    connection = db.session.connection()
+    for model, items in by_model.items():
+        columns = unique_key(model)
+        # Sorted by key, so two processes writing the same keys lock them in the same order (no deadlock).
+        rows = sorted((row for item in items for row in item.rows), key=lambda row: tuple(row[c] for c in columns))
+        result = connection.execute(
+            _insert(model, columns, connection.dialect.name), rows[0] if len(rows) == 1 else rows
+        )
+        returned = Counter(tuple(r) for r in result.all())
+        for item in items:
+            item.new = 0
+            for row in item.rows:
+                key = tuple(row[c] for c in columns)
+                if returned[key]:
+                    returned[key] -= 1  # of two equal rows in one batch, the first to ask stored it
+                    item.new += 1
+    db.session.commit()
+
+
+@functools.cache
+def unique_key(model) -> tuple[str, ...]:
+    """The columns of the table's idempotency key (its one UniqueConstraint)."""
+    (constraint,) = [c for c in model.__table__.constraints if isinstance(c, UniqueConstraint)]
+    return tuple(column.name for column in constraint.columns)
+
+
+@functools.cache
+def _insert(model, columns: tuple[str, ...], dialect_name: str):
+    # One cached Core statement with the rows as parameters (a VALUES list of literals compiles anew
+    # each time); RETURNING names what was new on every driver, also for several rows at once.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = model.__table__
+    return dialect.insert(table).on_conflict_do_nothing().returning(*(table.c[name] for name in columns))
