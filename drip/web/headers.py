@@ -29,17 +29,26 @@ def served_over_https(config) -> bool:
     return str(config.get("PUBLIC_BASE_URL", "")).lower().startswith("https://")
 
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    # frame-ancestors is the modern form; X-Frame-Options covers browsers that ignore it.
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("X-Content-Type-Options", "nosniff"),
+    # Tracked links and tokens sit in our URLs: other sites get the origin at most.
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+)
+
+
 def add_security_headers(response: Response) -> Response:
     """Set CSP, framing, sniffing, referrer and (over HTTPS) HSTS headers, unless a view set its own."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    # frame-ancestors is the modern form; X-Frame-Options covers browsers that ignore it.
-    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # Tracked links and tokens sit in our URLs: other sites get the origin at most.
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    present = {name.lower() for name, _ in headers}  # one pass: every response pays for this
+    wanted = SECURITY_HEADERS
     if served_over_https(current_app.config):
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        wanted += (("Strict-Transport-Security", HSTS),)
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

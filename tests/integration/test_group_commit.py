@@ -138,3 +138,18 @@ def test_one_request_at_a_time_is_one_insert_and_one_commit(app, rows):
     assert intake.store_sendgrid_events(events).stored == rows
     assert intake.store_sendgrid_events(events).duplicates == rows
     assert commits[0] == 2
+
+
+def test_a_request_that_gives_up_waiting_leaves_the_queue_and_the_lead_still_passes_on(app, monkeypatch):
+    release, entered, calls = _hold_first_write(monkeypatch)
+    first, first_result = _in_threads(app, [_status("SMfirst")])
+    assert entered.wait(20)
+    monkeypatch.setattr(group_commit, "WAIT_SECONDS", 0.2)
+    late, late_result = _in_threads(app, [_status("SMlate")])
+    late[0].join(20)
+    assert isinstance(late_result[0], group_commit.IntakeFailed)  # the provider hears 503 and retries
+    assert group_commit._queue == []  # gone from the queue: nobody will hand it the lead
+    release.set()
+    first[0].join(20)
+    assert first_result == [True] and group_commit._leading is False
+    assert intake.store_twilio_status({"MessageSid": "SMlate", "MessageStatus": "delivered"}) is True

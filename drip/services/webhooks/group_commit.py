@@ -57,7 +57,11 @@ def store(model, rows: list[dict], lane: str, wake: Callable[[str], None]) -> in
         _leading = True
     if not mine.leads:
         if not mine.done.wait(WAIT_SECONDS):
-            raise IntakeFailed("the webhook's batch was not written in time")
+            with _lock:
+                if not mine.leads:  # not handed the lead meanwhile: leave, so no one hands it to us later
+                    if mine in _queue:
+                        _queue.remove(mine)
+                    raise IntakeFailed("the webhook's batch was not written in time")
         if not mine.leads:  # written by another request's batch
             if mine.error is not None:
                 raise IntakeFailed("the webhook's batch could not be stored") from mine.error
