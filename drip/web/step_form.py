@@ -14,11 +14,14 @@ from drip.models import Learner, Step, Trainer
 from drip.models.learners import new_unsubscribe_token
 from drip.services.learners.upsert import normalise_phone
 from drip.services.delivery.send import SendRefused, send_one_off
-from drip.services.programs.sequences import StepInput
+from drip.services.programs.step_fields import StepInput, fields_of
 from drip.web import quiz_form
 
 UNITS = ("minutes", "hours", "days", "weeks")
 KIND_LABELS = {kind.name: kind.label for kind in catalog.STEP_KINDS if kind.authorable}
+# The authored fields the form holds as they are stored; the others have widgets of their own (the
+# timing, the time of day, the subject, the choices, the quiz and follow-up parts, the source).
+AS_TYPED = ("kind", "channel", "anchor", "body", "if_late")
 
 
 @dataclass
@@ -63,14 +66,10 @@ class StepForm:
             amount=str(amount),
             unit=unit,
             direction=direction,
-            anchor=step.anchor,
+            **fields_of(step, AS_TYPED),
             at=f"{step.local_time:%H:%M}" if step.local_time else "",
-            kind=step.kind,
-            channel=step.channel,
             subject=step.subject or "",
-            body=step.body,
             choices="\n".join(step.choices or []),
-            if_late=step.if_late,
             **quiz_form.from_step(step),
             source="questions" if step.digest_source == "questions" else str(step.source_step_id or ""),
         )
@@ -104,15 +103,11 @@ class StepForm:
             else None
         )
         item = StepInput(
-            kind=self.kind,
-            channel=self.channel,
-            anchor=self.anchor,
+            **fields_of(self, AS_TYPED),
             offset=offset,
-            body=self.body,
             local_time=self.at.strip() or None,
             subject=self.subject if self.channel == "email" else None,
             choices=choices,
-            if_late=self.if_late,
             source=self._source(),
             **extra,
         )

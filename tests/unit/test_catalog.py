@@ -32,3 +32,10 @@ def test_pending_and_final_statuses():
     assert catalog.statuses_where("pending") == ("scheduled", "queued")
     assert set(catalog.statuses_where("final")) == {"delivered", "failed", "undelivered", "skipped", "unknown"}
     assert catalog.learner_reply_kinds()[-1] == "unclassified" and "live_question" not in catalog.learner_reply_kinds()
+
+
+def test_skip_reasons_are_every_reason_the_catalog_names_once_each():
+    named = [value for value in vars(catalog).values() if isinstance(value, catalog.Reason)]
+    assert list(catalog.SKIP_REASONS) == named and len(named) == 16
+    assert len({reason.text for reason in named}) == len(named)
+    assert catalog.SKIP_REASONS[0] is catalog.LATE_ON_ENROL and catalog.SKIP_REASONS[-1] is catalog.NOTHING_APPROVED

@@ -330,3 +330,15 @@ def test_send_window_survives_create_and_clone(trainer, window):
     expected = (None, None) if window is None else (time(0), time(6))
     for sequence in (db.session.get(Sequence, original.id), db.session.get(Sequence, copy.id)):
         assert (sequence.send_window_start, sequence.send_window_end) == expected
+
+
+def test_a_clone_copies_every_authored_field_of_its_steps(trainer):
+    from drip.services.programs.sequences import clone_sequence
+    from drip.services.programs.step_fields import fields_of
+    from tests.unit.test_step_fields import QUIZ
+
+    original = create_sequence(trainer, name="Recall", steps=[StepInput(**QUIZ)])
+    copy = clone_sequence(original)
+    db.session.expire_all()
+    [source], [twin] = db.session.get(Sequence, original.id).steps, db.session.get(Sequence, copy.id).steps
+    assert twin.id != source.id and fields_of(twin) == fields_of(source) == QUIZ

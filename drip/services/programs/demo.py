@@ -69,23 +69,14 @@ def compress(offset: str, minutes_per_day: float) -> str:
 def demo_steps(minutes_per_day: float) -> list[StepInput]:
     """The starter steps on a minutes scale (no fixed time of day, since a day lasts minutes), and the live poll."""
     steps = [
-        StepInput(
-            step.kind,
-            step.channel,
-            step.anchor,
-            compress(step.offset, minutes_per_day),
-            step.body,
+        replace(
+            step,
+            offset=compress(step.offset, minutes_per_day),
             local_time=None,
-            subject=step.subject,
-            choices=step.choices,
-            if_late=step.if_late,
-            answer=step.answer,
-            explain=step.explain,
             retry_after=compress(step.retry_after, minutes_per_day) if step.retry_after else None,
             follow_up={**step.follow_up, "after": compress(step.follow_up["after"], minutes_per_day)}
             if step.follow_up
             else None,
-            source=step.source,
         )
         for step in starter_steps()
     ]

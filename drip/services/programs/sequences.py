@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, Iterable, Mapping
 
@@ -15,6 +14,7 @@ from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
 from drip.extensions import db
 from drip.models import Delivery, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 from drip.services.programs.sessions import sync_step
+from drip.services.programs.step_fields import StepInput, apply, fields_of
 from drip.domain.catalog import STEP_DELETED
 from drip.services.delivery import transitions
 
@@ -22,28 +22,6 @@ KINDS = catalog.authorable_step_kinds()
 WITH_CHOICES = catalog.choice_step_kinds()
 CHANNELS = catalog.names(catalog.CHANNELS)
 MAX_CHOICES = 9  # one digit to reply with
-
-
-@dataclass(frozen=True)
-class StepInput:
-    """A step as the trainer (or the API) wrote it, before checking."""
-
-    kind: str
-    channel: str
-    anchor: str
-    offset: str
-    body: str
-    local_time: time | str | None = None
-    subject: str | None = None
-    choices: list[str] | None = None
-    if_late: str = "skip"
-    answer: int | None = None
-    explain: str | None = None
-    retry_after: str | None = None
-    follow_up: Mapping[str, Any] | None = None
-    # Digests: "questions", or the source step (an index into the new sequence's steps when creating
-    # one, the id of a step of the same sequence when saving a single step).
-    source: int | str | None = None
 
 
 class SequenceInvalid(ValueError):
@@ -231,8 +209,7 @@ def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> 
     if step is None:
         step = Step(sequence=sequence)
         db.session.add(step)
-    for key, value in values.items():
-        setattr(step, key, value)
+    apply(step, values)
     step.source_step = source
     _renumber(sequence)
     db.session.flush()
@@ -262,25 +239,10 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
         send_window_start=sequence.send_window_start,
         send_window_end=sequence.send_window_end,
     )
-    columns = (
-        "position",
-        "kind",
-        "channel",
-        "anchor",
-        "offset",
-        "local_time",
-        "subject",
-        "body",
-        "choices",
-        "if_late",
-        "answer",
-        "explain",
-        "retry_after",
-        "follow_up",
-        "digest_source",
-    )
     copy.digest_by = sequence.digest_by
-    copy.steps = [Step(**{c: getattr(step, c) for c in columns}) for step in sequence.steps]
+    copy.steps = [
+        Step(position=step.position, digest_source=step.digest_source, **fields_of(step)) for step in sequence.steps
+    ]
     twins = dict(zip(sequence.steps, copy.steps))
     for original, twin in twins.items():
         twin.source_step = twins.get(original.source_step)  # a digest of the copy shares the copy's answers

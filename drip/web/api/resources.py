@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from drip.domain.durations import describe_timing
 from drip.models import Delivery, Learner, LiveQuestion, Reply, Sequence, Step, TrainingSession
+from drip.services.programs.step_fields import fields_of
 
 
 def _hhmm(value) -> str | None:
@@ -66,19 +67,11 @@ class StepOut(BaseModel):
         return cls(
             id=step.id,
             position=step.position,
-            kind=step.kind,
-            channel=step.channel,
-            anchor=step.anchor,
-            offset=step.offset,
-            local_time=_hhmm(step.local_time),
-            subject=step.subject,
-            body=step.body,
-            choices=step.choices,
-            if_late=step.if_late,
-            answer=step.answer,
-            explain=step.explain,
-            retry_after=step.retry_after,
-            follow_up=FollowUpOut(**step.follow_up) if step.follow_up else None,
+            **fields_of(
+                step,
+                local_time=_hhmm(step.local_time),
+                follow_up=FollowUpOut(**step.follow_up) if step.follow_up else None,
+            ),
             source=_source(step),
             timing=describe_timing(step.anchor, step.offset, step.local_time),
         )

@@ -6,8 +6,9 @@ from drip.models import Sequence
 from drip.services.pages import api_reads
 from drip.services.ownership import owned
 from drip.services.pages.paging import CursorInvalid
-from drip.services.programs.sequences import SequenceInvalid, StepInput, create_sequence
+from drip.services.programs.sequences import SequenceInvalid, create_sequence
 from drip.services.programs.starter import STARTER_NAME, starter_steps
+from drip.services.programs.step_fields import AUTHORED, StepInput, fields_of
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import invalid_fields, not_found
 from drip.web.api.operations import operation
@@ -23,20 +24,12 @@ def create_sequence_api(body: SequenceIn) -> SequenceOut:
     them with a sample learner: a template that does not render is refused with 422, naming the step."""
     steps = [
         StepInput(
-            kind=s.kind,
-            channel=s.channel,
-            anchor=s.anchor,
-            offset=s.offset,
-            body=s.body,
-            local_time=as_time(s.local_time),
-            subject=s.subject,
-            choices=s.choices,
-            if_late=s.if_late,
-            answer=s.answer,
-            explain=s.explain,
-            retry_after=s.retry_after,
-            follow_up=s.follow_up.model_dump() if s.follow_up else None,
-            source=s.source,
+            **fields_of(
+                s,
+                AUTHORED,
+                local_time=as_time(s.local_time),
+                follow_up=s.follow_up.model_dump() if s.follow_up else None,
+            )
         )
         for s in body.steps
     ]
@@ -66,20 +59,12 @@ def starter_sequence_api() -> SequenceIn:
     is, or edit it first. Nothing is stored by this call."""
     steps = [
         StepIn(
-            kind=s.kind,
-            channel=s.channel,
-            anchor=s.anchor,
-            offset=s.offset,
-            body=s.body,
-            local_time=s.local_time.strftime("%H:%M") if s.local_time else None,
-            subject=s.subject,
-            choices=s.choices,
-            if_late=s.if_late,
-            answer=s.answer,
-            explain=s.explain,
-            retry_after=s.retry_after,
-            follow_up=FollowUpIn(**s.follow_up) if s.follow_up else None,
-            source=s.source,
+            **fields_of(
+                s,
+                AUTHORED,
+                local_time=s.local_time.strftime("%H:%M") if s.local_time else None,
+                follow_up=FollowUpIn(**s.follow_up) if s.follow_up else None,
+            )
         )
         for s in starter_steps()
     ]
