@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 
@@ -23,10 +24,16 @@ def called_url() -> str:
     return current_app.config["PUBLIC_BASE_URL"] + request.path + (f"?{query}" if query else "")
 
 
+@functools.cache
+def _no_answer() -> str:
+    return str(MessagingResponse())  # most texts are answered later, or never: built once
+
+
 def _twiml(answer: str | None) -> Response:
+    if not answer:
+        return Response(_no_answer(), mimetype="application/xml")
     reply = MessagingResponse()
-    if answer:
-        reply.message(answer)
+    reply.message(answer)
     return Response(str(reply), mimetype="application/xml")
 
 

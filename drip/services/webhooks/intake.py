@@ -116,6 +116,7 @@ def _join_keywords(now: datetime) -> list[str]:
     """Join keywords of the sessions a stranger may join now, cached a moment per process."""
     cache = current_app.extensions.setdefault("drip_join_keywords", {"at": -1e9, "keywords": []})
     if time.monotonic() - cache["at"] > _JOIN_CACHE_SECONDS:
+        cache["at"] = time.monotonic()  # one request refreshes; those arriving meanwhile use the list as it is
         windows = inbound_lookup.joinable_sessions(now)
         cache["keywords"] = [window.join_keyword for window in windows if window.join_keyword]
         cache["at"] = time.monotonic()
