@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from flask import Flask
@@ -47,11 +48,23 @@ def ping() -> None:
     db.session.execute(text("SELECT 1"))
 
 
+def own_pool(engine: Engine) -> None:
+    """Record that this process owns the engine's pooled connections (it opened them, it closes them)."""
+    engine._drip_pool_pid = os.getpid()  # type: ignore[attr-defined]
+
+
+def pool_inherited(engine: Engine) -> bool:
+    """True in a forked child whose engine's pooled connections are the parent's (drip.jobs)."""
+    return getattr(engine, "_drip_pool_pid", None) != os.getpid()
+
+
 def init_app(app: Flask) -> None:
-    """Install per-connection settings for SQLite."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        with app.app_context():
-            engine: Engine = db.engine
-            if not getattr(engine, "_drip_pragmas", False):
-                event.listen(engine, "connect", _sqlite_pragmas)
-                engine._drip_pragmas = True  # type: ignore[attr-defined]
+    """Mark the engine as this process's; install per-connection settings for SQLite."""
+    with app.app_context():
+        engine: Engine = db.engine
+        # The process creating the app owns its pool. A send job run in it (`rq` in-process, a test)
+        # must not take the pool for a fork's inheritance and drop its open connections unclosed.
+        own_pool(engine)
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and not getattr(engine, "_drip_pragmas", False):
+            event.listen(engine, "connect", _sqlite_pragmas)
+            engine._drip_pragmas = True  # type: ignore[attr-defined]

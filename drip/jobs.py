@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from flask import Flask, current_app, has_app_context
 
 _app: Flask | None = None
@@ -23,21 +21,25 @@ def _application() -> Flask:
 
 def mark_connections_owned() -> None:
     """Record that this process opened the database pool (the worker calls it before forking horses)."""
+    from drip.database import own_pool
     from drip.extensions import db
 
-    db.engine._drip_pool_pid = os.getpid()  # type: ignore[attr-defined]
+    own_pool(db.engine)
 
 
 def _forget_inherited_connections() -> None:
     """In a forked work horse, drop the parent's pooled database connections without closing them."""
+    from drip.database import own_pool, pool_inherited
     from drip.extensions import db
 
     engine = db.engine
-    # The pid is kept on the engine, not at import: a horse may be the first to import this module.
-    if getattr(engine, "_drip_pool_pid", None) != os.getpid():
+    # The pid is kept on the engine (create_app sets it), not at import: a horse may be the first to
+    # import this module. Only a fork sees another pid; in the process that opened the pool (a job
+    # performed in-process) dropping it would leave its connections open for the garbage collector.
+    if pool_inherited(engine):
         # close=False: the sockets belong to the parent, which goes on using them.
         engine.dispose(close=False)
-        engine._drip_pool_pid = os.getpid()  # type: ignore[attr-defined]
+        own_pool(engine)
 
 
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
