@@ -115,7 +115,7 @@ def run() -> int:
                     "--workers",
                     "2",
                     "--worker-class",
-                    "gevent",
+                    "gevent_pywsgi",
                     "--worker-connections",
                     "1000",
                     "--access-logfile",
