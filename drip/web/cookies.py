@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask.sessions import SecureCookieSessionInterface
 
-# A provider's webhook or a Prometheus scrape never has a session: building and signing an empty
-# one is a tenth of a webhook's cost under a storm. These paths get Flask's read-only null session.
-STATELESS_PREFIXES = ("/webhooks/", "/metrics", "/healthz")
+# A provider's webhook or a health check never has a session: building and signing an empty one is
+# a tenth of a webhook's cost under a storm. These paths (whose errors are JSON, never a page that
+# would put a CSRF token in the session) get Flask's read-only null session.
+STATELESS_PREFIXES = ("/webhooks/", "/healthz")
 
 
 class BrowserSessions(SecureCookieSessionInterface):
