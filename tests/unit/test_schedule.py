@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from drip.domain.durations import Offset, parse_offset
@@ -460,6 +460,10 @@ def around_a_change(draw):
 
 @settings(deadline=None, max_examples=400)
 @given(around_a_change())
+@example((StepTiming("start", "PT0S"), local(NY, 2026, 11, 1, 1, 30, fold=0), NY, None))
+@example((StepTiming("start", "PT0S"), local(NY, 2026, 11, 1, 1, 30, fold=1), NY, None))
+@example((StepTiming("start", "PT0S"), local(NY, 2026, 3, 8, 2, 30, fold=0), NY, None))
+@example((StepTiming("start", "PT0S"), local(NY, 2026, 3, 8, 2, 30, fold=1), NY, None))
 def test_due_time_properties_on_clock_change_nights(case):
     timing, starts_at, tz, window = case
     check_due(timing, starts_at, starts_at.astimezone(UTC) + timedelta(hours=2), tz, window)
@@ -496,6 +500,30 @@ def test_plan_sends_at_most_one_late_step_and_nothing_before_now(timings_, start
             assert (p.status, p.due_at, p.reason) == ("scheduled", dues[p.key], None)
         elif p not in late_sent:
             assert (p.status, p.reason) == ("skipped", "late")
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (local(NY, 2026, 11, 1, 1, 30, fold=0), local(NY, 2026, 11, 1, 1, 30, fold=1)),  # EDT, then EST
+        (local(NY, 2026, 11, 1, 1, 30, fold=1), local(NY, 2026, 11, 1, 1, 30, fold=0)),
+        (local(NY, 2026, 3, 8, 2, 30, fold=0), local(NY, 2026, 3, 8, 2, 30, fold=1)),  # 03:30 EDT / 01:30 EST
+    ],
+)
+@pytest.mark.parametrize(
+    "timing", [StepTiming("start", "PT0S"), StepTiming("start", "PT15M"), StepTiming("start", "-PT1H")]
+)
+@pytest.mark.parametrize("window", [None, SendWindow(time(0, 30), time(3, 30))])
+def test_memo_tells_apart_local_times_that_differ_only_in_fold(first, second, timing, window):
+    # The failing case that hypothesis found once: 01:30 EDT and 01:30 EST compare and hash equal in
+    # one zone, so due_at's cache, keyed on local times, answered the second with the first's due
+    # time, an hour out. Order matters (whichever was cached first won), so both orders are here.
+    ends_at = max(first.astimezone(UTC), second.astimezone(UTC)) + timedelta(hours=2)
+    due_at.cache_clear()
+    results = [due_at(timing, starts_at=s, ends_at=ends_at, tz=NY, window=window) for s in (first, second)]
+    fresh = [due_at.__wrapped__(timing, starts_at=s, ends_at=ends_at, tz=NY, window=window) for s in (first, second)]
+    assert results == fresh
+    assert results[0] != results[1]
 
 
 SYDNEY, KOLKATA = ZoneInfo("Australia/Sydney"), ZoneInfo("Asia/Kolkata")
