@@ -21,8 +21,12 @@ _logger = logging.getLogger(__name__)
 
 
 def channel_name(session_id: int) -> str:
-    """The Redis pub/sub channel of one session's board."""
-    return f"drip:board:{session_id}"
+    """The Redis pub/sub channel of one session's board.
+
+    Pub/sub ignores the database number, so the channel names it: two deployments (or a test run and
+    a benchmark) sharing one Redis server on different databases never see each other's boards."""
+    database = redis_store.connection.connection_pool.connection_kwargs.get("db", 0)
+    return f"drip:{database}:board:{session_id}"
 
 
 def _zone(name: str | None) -> ZoneInfo:
