@@ -43,8 +43,17 @@ def _forget_inherited_connections() -> None:
 
 
 def send_batch(delivery_ids: list[int], claim: str) -> dict[str, int]:
-    """Send a batch of deliveries claimed by the dispatcher for this job."""
+    """Send a batch of deliveries claimed by the dispatcher for this job.
+
+    A long-running worker goes on with the batch in a thread and frees itself for the next job at
+    once (in_flight); a forked work horse or a one-off run sends it here and returns its outcomes."""
     with _application().app_context():
+        from drip.services.delivery.in_flight import IN_FLIGHT
+
+        in_flight = current_app.extensions.get(IN_FLIGHT)
+        if in_flight is not None:
+            in_flight.hand_over(delivery_ids, claim)
+            return {"handed_over": len(delivery_ids)}
         _forget_inherited_connections()
         from drip.services.delivery.send import send_claimed
 

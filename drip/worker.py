@@ -20,6 +20,7 @@ from drip.queues import SEND_QUEUE
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 1.0
+SHUTDOWN_GRACE_SECONDS = 30.0  # a stopping worker finishes the batches it holds for this long
 
 
 class Dispatcher:
@@ -28,7 +29,8 @@ class Dispatcher:
     def __init__(self, app: Flask, worker_name: str):
         self.app = app
         self.worker_name = worker_name
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the dispatch and recovery ticks
+        self._stop_beating = threading.Event()  # the heartbeat, which outlives them at shutdown
         self._threads: list[threading.Thread] = []
         # Held for each tick. A forking worker takes it before it forks a work horse, so the horse
         # never inherits a lock (SQLAlchemy's, the pool's) that this thread held mid-tick.
@@ -41,9 +43,14 @@ class Dispatcher:
             thread.start()
             self._threads.append(thread)
 
+    def stop_dispatching(self) -> None:
+        """Claim no more; the heartbeat goes on, so batches still being sent stay this worker's."""
+        self._stop.set()
+
     def stop(self) -> None:
         """Stop both loops and wait briefly for them."""
         self._stop.set()
+        self._stop_beating.set()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -51,12 +58,12 @@ class Dispatcher:
         from drip.services.delivery.recovery import mark_alive
 
         # Its own thread, so a slow database never makes a live worker look dead.
-        while not self._stop.is_set():
+        while not self._stop_beating.is_set():
             try:
                 mark_alive(self.worker_name)
             except Exception:  # Redis away for a moment: keep trying
                 log.warning("worker heartbeat failed", exc_info=True)
-            self._stop.wait(HEARTBEAT_SECONDS)
+            self._stop_beating.wait(HEARTBEAT_SECONDS)
 
     def _dispatch(self) -> None:
         from drip.services.delivery.dispatch import dispatch_due
@@ -112,10 +119,14 @@ def run_worker(*, burst: bool = False) -> None:
     from drip.services.delivery.recovery import mark_dead, recover
 
     from drip.appliers import Appliers
+    from drip.services.delivery.in_flight import IN_FLIGHT, InFlight
 
     app = current_app._get_current_object()
     worker = worker_class(app)([SEND_QUEUE], connection=redis_store.connection)
     dispatcher = Dispatcher(app, worker.name)
+    in_flight = None
+    if not burst and worker_class(app) is SimpleWorker:  # a forked horse ends with its job; burst runs wait
+        in_flight = app.extensions[IN_FLIGHT] = InFlight(app, worker.name)
     worker.fork_guard = dispatcher.fork_guard
     appliers = Appliers(app, dispatcher.fork_guard if issubclass(worker_class(app), ForkingWorker) else None)
     configure_mappers()  # now, before any thread: configuring later takes a lock a fork could inherit
@@ -131,6 +142,10 @@ def run_worker(*, burst: bool = False) -> None:
                 appliers.start()
             worker.work(with_scheduler=True, burst=burst)
     finally:
+        dispatcher.stop_dispatching()
+        if in_flight is not None:
+            in_flight.wait(SHUTDOWN_GRACE_SECONDS)  # while the heartbeat still says these batches are ours
+            app.extensions.pop(IN_FLIGHT, None)
         appliers.stop()
         dispatcher.stop()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta, timezone
 
 from rq.job import Job
@@ -16,6 +17,7 @@ from drip.services.delivery.recovery import LEASE_REASON, mark_alive, recover
 from drip.services.delivery.batching import record
 from drip.services.delivery.transitions import MAX_CLAIMS, outcome
 from drip.services.delivery.send import send_claimed
+from drip.services.delivery.in_flight import InFlight, holder_key
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
@@ -98,3 +100,38 @@ def test_a_send_that_never_reached_the_provider_is_tried_again_then_fails(app, t
     db.session.commit()
     record(db.engine, [outcome(ids[0], "scheduled", code="connection", reason="provider unreachable")])
     assert (deliveries()[0].status, deliveries()[0].error_code) == ("failed", "connection")
+
+
+def test_queued_for_a_batch_a_worker_goes_on_with_after_its_job_depends_on_that_worker_being_alive(app, trainer):
+    ids, job = queued_batch(trainer)  # its RQ job has returned and is gone from Redis
+    redis_store.connection.set(holder_key(job), "w2")
+    mark_alive("w2")
+    assert recover(NOW + timedelta(minutes=10)).rescheduled == 0
+    redis_store.connection.delete(recovery.ALIVE_PREFIX + "w2")  # SIGKILLed mid-batch
+    assert recover(NOW + timedelta(minutes=10)).rescheduled == 2
+
+
+def test_a_handed_over_batch_is_held_while_it_is_sent_and_released_after(app, trainer, monkeypatch):
+    from drip.services.delivery import send
+
+    ids, job = queued_batch(trainer)
+    mark_alive("w3")
+    in_flight = InFlight(app, "w3")
+    sending, finish = threading.Event(), threading.Event()
+    real = send.send_claimed
+
+    def held(delivery_ids, claim):
+        sending.set()
+        assert finish.wait(10)
+        return real(delivery_ids, claim)
+
+    monkeypatch.setattr(send, "send_claimed", held)
+    in_flight.hand_over(ids, job)  # returns at once: the worker is free for its next job
+    assert sending.wait(10)
+    assert redis_store.connection.get(holder_key(job)) == b"w3"
+    assert recover(NOW + timedelta(minutes=10)).rescheduled == 0  # the job is gone, the batch is not
+    finish.set()
+    assert in_flight.wait(10) == 0
+    assert redis_store.connection.exists(holder_key(job)) == 0
+    db.session.expire_all()
+    assert {d.status for d in deliveries()} == {"sent"}

@@ -39,16 +39,20 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice_and_everything_sent
             victim = workers.start(1, SEND_CONCURRENCY="16", DISPATCH_BATCH_SIZE="50")[0]
             wait_for(lambda: len(fake.accepted) >= 60, 60, workers, "sending under way")
             workers.kill(victim)
-            in_flight = Counter(d.status for d in deliveries())["sending"]
+            at_kill = {d.id: d.status for d in deliveries()}
             workers.start(1)
             counts = wait_for(settled(COUNT), 90, workers, "every delivery settled after the kill")
         accepted = Counter(m["delivery_id"] for m in fake.accepted)
 
     rows = deliveries()
-    print(f"\nkilled with {in_flight} sending; after recovery: {dict(counts)}")
-    # unknown: exactly what the dead worker left `sending` (in flight, or answered since its last write
-    # of outcomes); everything it had not started went out through the new worker.
-    assert set(counts) <= {"sent", "unknown"} and counts["unknown"] == in_flight <= 48
+    sending = {i for i, status in at_kill.items() if status == "sending"}
+    held = {i for i, status in at_kill.items() if status in ("queued", "sending")}  # the dead worker's
+    unknown = {d.id for d in rows if d.status == "unknown"}
+    print(f"\nkilled with {len(sending)} sending, {len(held)} held; after recovery: {dict(counts)}")
+    # unknown: what the dead worker left `sending` (in flight, or answered since its last write of
+    # outcomes). A claim it sent just before the kill may still commit after the count above, so a few
+    # rows it held `queued` then may end unknown too; nothing the new worker took ends unknown.
+    assert set(counts) <= {"sent", "unknown"} and sending <= unknown <= held and len(unknown) <= 48
     assert max(accepted.values()) == 1, "a delivery reached the provider twice"
     assert set(accepted) <= set(ids)
     for d in rows:

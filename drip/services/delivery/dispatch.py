@@ -90,7 +90,7 @@ def claim_due(
 
 def lookahead() -> float:
     """Seconds ahead of due a tick claims: one tick and a margin, so each send waits for its due time
-    in its sending thread (send.wait_until_due) instead of for the next tick (up to a tick late)."""
+    in the sending pool's timer (sending_pool) instead of for the next tick (up to a tick late)."""
     config = current_app.config
     return float(config.get("DISPATCH_LOOKAHEAD_SECONDS", 2 * float(config["DISPATCH_INTERVAL_SECONDS"])))
 

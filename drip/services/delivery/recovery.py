@@ -3,7 +3,7 @@
 - `sending` longer than the lease: the provider may have the message, so it becomes `unknown`
   and is never resent automatically.
 - `queued` whose job is gone (Redis flushed or restarted, the job failed, the worker running it
-  died before sending): back to `scheduled`, and the dispatcher claims it again. A delivery only
+  or holding its batch (in_flight) died before sending): back to `scheduled`, and the dispatcher claims it again. A delivery only
   ever leaves `queued` through one conditional UPDATE, so a late original job cannot send it twice.
 """
 
@@ -21,6 +21,7 @@ from drip.domain import catalog
 from drip.extensions import db, redis_store
 from drip.models import Delivery
 from drip.services.delivery import transitions
+from drip.services.delivery.in_flight import holder_key
 
 ALIVE_PREFIX = "drip:worker-alive:"
 ALIVE_TTL_SECONDS = 5  # a worker refreshes its key every second; five missed beats and it is dead
@@ -56,20 +57,26 @@ def _job_running(status: bytes | None, worker: bytes | None, alive: bool) -> boo
 
 
 def _dead_jobs(job_ids: list[str]) -> list[str]:
-    """The job ids among these that will never run (missing, finished, failed, or their worker died)."""
+    """The job ids among these that will never run (missing, finished, failed, or their worker died).
+
+    A job whose batch a worker goes on sending after the job returned (in_flight) runs while that
+    worker is alive."""
     redis = redis_store.connection
     with redis.pipeline(transaction=False) as pipe:
         for job_id in job_ids:
             pipe.hmget(Job.key_for(job_id), "status", "worker_name")
-        jobs = pipe.execute()
+            pipe.get(holder_key(job_id))
+        replies = pipe.execute()
+    jobs = [(status, worker, holder) for (status, worker), holder in zip(replies[::2], replies[1::2])]
     with redis.pipeline(transaction=False) as pipe:
-        for _, worker in jobs:
+        for _, worker, holder in jobs:
             pipe.exists(ALIVE_PREFIX + worker.decode() if worker else ALIVE_PREFIX)
+            pipe.exists(ALIVE_PREFIX + holder.decode() if holder else ALIVE_PREFIX)
         alive = pipe.execute()
     return [
         job_id
-        for job_id, (status, worker), up in zip(job_ids, jobs, alive)
-        if not _job_running(status, worker, bool(up))
+        for job_id, (status, worker, holder), up, holder_up in zip(job_ids, jobs, alive[::2], alive[1::2])
+        if not (_job_running(status, worker, bool(up)) or (holder is not None and holder_up))
     ]
 
 

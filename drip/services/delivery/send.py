@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import os
-import queue
-import threading
 import time
 from dataclasses import replace
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, wait
+from functools import partial
 
 from flask import Flask, current_app
 
@@ -30,6 +28,7 @@ from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
 from drip.services.delivery.outgoing import DeliveryToSend, build_message, load_batch
 from drip.services.delivery.rate_limit import SharedRateLimiter
 from drip.services.delivery.batching import Claimer, OutcomeWriter
+from drip.services.delivery.sending_pool import sending_pool
 from drip.services.delivery.transitions import outcome
 from drip.services.replies.digests import NothingToShare
 
@@ -38,9 +37,6 @@ MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlas
 FLUSH_SECONDS = 0.2
 # How long a batch keeps trying to record its outcomes while the database is away (a restart, a failover).
 OUTCOME_PATIENCE = 60.0
-
-_pool_lock = threading.Lock()
-_pool: tuple[int, int, ThreadPoolExecutor] | None = None  # (pid, size, executor)
 
 
 class SendRefused(Exception):
@@ -57,40 +53,31 @@ def _limiter(app: Flask) -> SharedRateLimiter:
     return cached[1]
 
 
-def _threads(size: int) -> ThreadPoolExecutor:
-    """The process's sending threads, kept between batches (starting 64 threads per batch costs)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[:2] != (os.getpid(), size):
-            if _pool is not None and _pool[0] == os.getpid():
-                _pool[2].shutdown(wait=False)  # resized: let the old threads end
-            _pool = (os.getpid(), size, ThreadPoolExecutor(size, thread_name_prefix="drip-send"))
-        return _pool[2]
-
-
 def send_claimed(delivery_ids: list[int], claim: str) -> dict[str, int]:
-    """Send a claimed batch, SEND_CONCURRENCY at a time; returns how many ended in each outcome."""
+    """Send a claimed batch, each delivery at its due time on the process's sending threads; returns
+    how many ended in each outcome."""
     app = current_app._get_current_object()
     batch = _on_local_clock(load_batch(delivery_ids, claim))
     writer = OutcomeWriter(db.engine)
     writer.counts["not_ours"] = len(delivery_ids) - len(batch)
     if batch:
-        work: queue.SimpleQueue[DeliveryToSend] = queue.SimpleQueue()
-        for item in batch:
-            work.put(item)
-        size = max(1, int(app.config["SEND_CONCURRENCY"]))
+        pool = sending_pool(max(1, int(app.config["SEND_CONCURRENCY"])))
         claimer = Claimer(db.engine, claim)
+        running: set = set()
         try:
-            pool = _threads(size)
-            running = {pool.submit(_drain, app, work, claimer, writer) for _ in range(min(size, len(batch)))}
+            running = {
+                pool.at(release_delay(item), partial(_send_in_thread, app, item, claimer, writer)) for item in batch
+            }
             while running:
                 done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
                 for future in done:
                     future.result()
                 _flush(writer, patience=0)
         finally:
+            for future in running:  # stopped early (job timeout, cold shutdown): the rest stays `queued`
+                future.cancel()
             claimer.close()
-            _flush(writer, patience=OUTCOME_PATIENCE)  # even when stopped (job timeout, cold shutdown)
+            _flush(writer, patience=OUTCOME_PATIENCE)  # even when stopped
     _flush(writer, patience=OUTCOME_PATIENCE)
     return dict(writer.counts)
 
@@ -115,20 +102,16 @@ def _flush(writer: OutcomeWriter, *, patience: float) -> None:
             delay = min(delay * 2, 2.0)
 
 
-def _drain(app: Flask, work: queue.SimpleQueue, claimer: Claimer, writer: OutcomeWriter) -> None:
-    """One sending thread: take batch until none is left."""
+def _send_in_thread(app: Flask, item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> None:
+    """One delivery in a sending thread; one broken delivery must not stop the batch."""
     with app.app_context():
-        while True:
-            try:
-                item = work.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                send_one(item, claimer, writer)
-            except Exception:  # one broken delivery must not stop the batch; if left `sending`, recovery sees it
-                log.exception("sending delivery %s failed unexpectedly", item.delivery_id)
-                writer.count("error")
-                db.session.rollback()
+        try:
+            send_one(item, claimer, writer)
+        except Exception:  # if left `sending`, recovery sees it
+            log.exception("sending delivery %s failed unexpectedly", item.delivery_id)
+            writer.count("error")
+        finally:
+            db.session.remove()
 
 
 def _on_local_clock(batch: list[DeliveryToSend]) -> list[DeliveryToSend]:
@@ -140,20 +123,19 @@ def _on_local_clock(batch: list[DeliveryToSend]) -> list[DeliveryToSend]:
     return [replace(item, due_at=item.due_at - offset) if item.due_at else item for item in batch]
 
 
-def wait_until_due(item: DeliveryToSend) -> None:
-    """Sleep until the delivery is due: the dispatcher claims a tick ahead (dispatch.lookahead), never sends early.
+def release_delay(item: DeliveryToSend) -> float:
+    """Seconds until the delivery is due: the dispatcher claims a tick ahead (dispatch.lookahead), and
+    nothing is sent early.
 
-    The wait is capped at the lookahead: a delivery due later than that was claimed by a caller with its
-    own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
-    if item.due_at is not None:
-        delay = min((item.due_at - utcnow()).total_seconds(), lookahead())
-        if delay > 0:
-            time.sleep(delay)
+    The delay is capped at the lookahead: a delivery due later than that was claimed by a caller with
+    its own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
+    if item.due_at is None:
+        return 0.0
+    return min((item.due_at - utcnow()).total_seconds(), lookahead())
 
 
 def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> str:
-    """Claim one delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
-    wait_until_due(item)
+    """Claim one due delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
     kind = catalog.channel(item.channel)
     if kind.rate_limited:
         key = sender_key(item.channel)
