@@ -57,9 +57,13 @@ def reset_demo() -> None:
 @drip_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests).")
 def worker(burst: bool) -> None:
-    """Run an RQ worker that also runs the scheduler and the dispatcher."""
+    """Run an RQ worker that also runs the scheduler and the dispatcher (`kill -USR1` prints its threads)."""
+    import faulthandler
+    import signal
+
     from drip.worker import run_worker
 
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # where a stuck worker is stuck, on stderr
     run_worker(burst=burst)
 
 

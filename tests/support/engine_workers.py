@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -88,9 +89,19 @@ class Workers:
         return sum(1 for _ in redis_store.connection.scan_iter("drip:worker-alive:*"))
 
     def logs(self) -> str:
-        """The end of every worker's log."""
+        """The end of every worker's log, with the threads of those still running (the worker prints
+        them on SIGUSR1)."""
+        running = [(i, p) for i, p in enumerate(self.processes) if p.poll() is None]
+        for _, process in running:
+            process.send_signal(signal.SIGUSR1)
+        dumped = lambda: all(  # noqa: E731
+            b"most recent call first" in (self.folder / f"worker-{i}.log").read_bytes() for i, _ in running
+        )
+        deadline = time.monotonic() + 5
+        while not dumped() and time.monotonic() < deadline:
+            time.sleep(0.05)
         return "\n".join(
-            f"--- {p.name}\n{p.read_text(errors='replace')[-2500:]}" for p in sorted(self.folder.glob("worker-*.log"))
+            f"--- {p.name}\n{_tail(p.read_text(errors='replace'))}" for p in sorted(self.folder.glob("worker-*.log"))
         )
 
     def kill(self, process: subprocess.Popen) -> None:
@@ -129,6 +140,14 @@ def descendants(pid: int) -> list[int]:
     except OSError:
         return []
     return children + [grandchild for child in children for grandchild in descendants(child)]
+
+
+def _tail(log: str) -> str:
+    """The last lines of a worker's log before its thread dump, and the dump whole."""
+    dump = re.search(r"^(Current thread|Thread) 0x", log, re.MULTILINE)
+    if dump is None:
+        return log[-2500:]
+    return log[max(0, dump.start() - 2500) : dump.start()] + log[dump.start() :]
 
 
 def kill_all(pids: list[int]) -> None:
