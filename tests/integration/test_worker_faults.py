@@ -77,3 +77,22 @@ def test_redis_flushed_mid_campaign_every_delivery_still_goes_out_once(app, trai
     assert counts == {"sent": COUNT}
     assert sorted(accepted) == sorted(ids) and set(accepted.values()) == {1}
     assert alive == 2  # both workers carried on
+
+
+def test_a_stopping_worker_finishes_the_batches_it_holds_before_it_exits(app, trainer, app_config, tmp_path):
+    # Its send jobs have returned: the batches live only in the worker's threads, and SIGTERM (RQ's
+    # warm shutdown) must not end the process under them.
+    with FakeProvider(latency=0.5) as fake:  # the sends are in flight when the signal arrives
+        ids = _due_now(trainer)
+        env = worker_env(app_config, **twilio_settings(fake.url), SEND_CONCURRENCY="16", DISPATCH_BATCH_SIZE="50")
+        with Workers(env, tmp_path) as workers:
+            [worker] = workers.start(1)
+            wait_for(lambda: len(fake.accepted) >= 16, 60, workers, "sending under way")
+            workers.stop()
+            exit_code = worker.returncode
+            counts = Counter(d.status for d in deliveries())
+        accepted = Counter(m["delivery_id"] for m in fake.accepted)
+    assert exit_code == 0
+    assert counts["sending"] == 0 and counts["sent"] > 0  # nothing cut off mid-send
+    assert set(accepted.values()) == {1} and {d for d, n in accepted.items()} <= set(ids)
+    assert counts["sent"] == len(accepted)  # every message handed to the provider was recorded
