@@ -73,6 +73,18 @@ def test_queued_with_a_waiting_job_is_left_alone(app, trainer):
     assert {d.status for d in deliveries()} == {"queued"}
 
 
+def test_queued_for_a_job_taken_from_the_queue_by_a_worker_that_died_before_starting_it_goes_back(app, trainer):
+    from drip.queues import send_queue
+
+    ids, job = queued_batch(trainer)
+    enqueue_batch(ids, job)
+    # RQ moves the job id out of the queue, then marks the job started: a kill in between leaves it
+    # `queued` in name, in no queue, and no worker will ever run it.
+    redis_store.connection.lmove(send_queue().key, send_queue().key + ":taken", "LEFT", "RIGHT")
+    assert redis_store.connection.hget(Job.key_for(job), "status") == b"queued"
+    assert recover(NOW + timedelta(minutes=10)).rescheduled == 2
+
+
 def test_queued_for_a_started_job_depends_on_its_worker_being_alive(app, trainer):
     ids, job = queued_batch(trainer)
     enqueue_batch(ids, job)

@@ -168,7 +168,8 @@ def wait_for(condition, seconds: float, workers: Workers | None = None, what: st
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} not reached in {seconds:.0f} s\n" + (workers.logs() if workers else ""))
+            seen = f"last seen: {condition.last}\n" if hasattr(condition, "last") else ""
+            raise AssertionError(f"{what} not reached in {seconds:.0f} s\n{seen}" + (workers.logs() if workers else ""))
         time.sleep(0.1)
 
 
@@ -182,6 +183,17 @@ def settled(expected: int):
 
     def check():
         counts = statuses()
-        return counts if sum(counts.values()) == expected and not counts.keys() & IN_FLIGHT else None
+        if sum(counts.values()) == expected and not counts.keys() & IN_FLIGHT:
+            return counts
+        # What is still in flight, by status and job, for the failure message.
+        check.last = (
+            dict(counts),
+            db.session.execute(
+                select(Delivery.status, Delivery.job_id, func.count())
+                .where(Delivery.status.in_(IN_FLIGHT))
+                .group_by(Delivery.status, Delivery.job_id)
+            ).all(),
+        )
+        return None
 
     return check

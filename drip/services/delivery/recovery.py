@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from rq.job import Job
+from rq.queue import Queue
 from sqlalchemy import and_, or_, select
 
 from drip.database import database_now
@@ -49,11 +50,19 @@ def mark_dead(worker_name: str) -> None:
     redis_store.connection.delete(ALIVE_PREFIX + worker_name)
 
 
-def _job_running(status: bytes | None, worker: bytes | None, alive: bool) -> bool:
+def _job_running(status: bytes | None, worker: bytes | None, alive: bool, listed: bool) -> bool:
     state = (status or b"").decode()
+    if state == "queued":
+        # Only while still in its queue: a worker killed between taking a job from the queue and
+        # marking it started leaves it `queued` in name only, and nobody will ever run it.
+        return listed
     if state in _WAITING:
         return True
     return state == "started" and worker is not None and alive
+
+
+def _alive_key(worker: bytes | None) -> str:
+    return ALIVE_PREFIX + worker.decode() if worker else ALIVE_PREFIX
 
 
 def _dead_jobs(job_ids: list[str]) -> list[str]:
@@ -64,19 +73,22 @@ def _dead_jobs(job_ids: list[str]) -> list[str]:
     redis = redis_store.connection
     with redis.pipeline(transaction=False) as pipe:
         for job_id in job_ids:
-            pipe.hmget(Job.key_for(job_id), "status", "worker_name")
+            pipe.hmget(Job.key_for(job_id), "status", "worker_name", "origin")
             pipe.get(holder_key(job_id))
         replies = pipe.execute()
-    jobs = [(status, worker, holder) for (status, worker), holder in zip(replies[::2], replies[1::2])]
+    jobs = [(*job, holder) for job, holder in zip(replies[::2], replies[1::2])]
     with redis.pipeline(transaction=False) as pipe:
-        for _, worker, holder in jobs:
-            pipe.exists(ALIVE_PREFIX + worker.decode() if worker else ALIVE_PREFIX)
-            pipe.exists(ALIVE_PREFIX + holder.decode() if holder else ALIVE_PREFIX)
-        alive = pipe.execute()
+        for job_id, (_, worker, origin, holder) in zip(job_ids, jobs):
+            pipe.exists(_alive_key(worker))
+            pipe.exists(_alive_key(holder))
+            pipe.lpos(Queue.redis_queue_namespace_prefix + (origin or b"").decode(), job_id)
+        checks = pipe.execute()
     return [
         job_id
-        for job_id, (status, worker, holder), up, holder_up in zip(job_ids, jobs, alive[::2], alive[1::2])
-        if not (_job_running(status, worker, bool(up)) or (holder is not None and holder_up))
+        for job_id, (status, worker, _, holder), up, holder_up, position in zip(
+            job_ids, jobs, checks[::3], checks[1::3], checks[2::3]
+        )
+        if not (_job_running(status, worker, bool(up), position is not None) or (holder is not None and holder_up))
     ]
 
 
