@@ -8,7 +8,9 @@ Linux only, as root; `available()` says why not otherwise.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -102,6 +104,17 @@ class Host:
             self.stop(process)
 
 
+def _free_subnet(pid: int) -> str:
+    """A 10.213.N /24 that no interface of the root namespace has an address in, starting from the pid's."""
+    shown = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=True).stdout
+    used = set(re.findall(r"inet 10\.213\.(\d+)\.", shown))
+    for step in range(250):
+        n = (pid + step) % 250 + 1
+        if str(n) not in used:
+            return f"10.213.{n}"
+    raise RuntimeError("every 10.213.N subnet is in use")
+
+
 class Network:
     """A bridge in its own namespace, the hosts linked to it, and the control host (this process)."""
 
@@ -109,16 +122,20 @@ class Network:
         pid = os.getpid()
         self.prefix, self.tag = f"drip{pid}", f"dr{pid % 100000}x"
         self.ns = f"{self.prefix}-net"
-        self.subnet = f"10.213.{pid % 250 + 1}"
         self.folder = Path(tempfile.mkdtemp(prefix="drip-fleet-"))
         self.hosts: list[Host] = []
-        self.control_ip = f"{self.subnet}.1"
         _ip("netns", "add", self.ns)
         _ip("link", "add", "br0", "type", "bridge", ns=self.ns)
         _ip("link", "set", "br0", "up", ns=self.ns)
         control = f"{self.tag}c"
         _ip("link", "add", control, "type", "veth", "peer", "name", f"{self.tag}C", "netns", self.ns)
-        _ip("addr", "add", f"{self.control_ip}/24", "dev", control)
+        # Two runs at once (CI's two halves, another checkout's suite) must not route the same subnet
+        # from the root namespace: pick one no interface has, and claim it, under a machine-wide lock.
+        with open(Path(tempfile.gettempdir()) / "drip-fleet-subnets.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.subnet = _free_subnet(pid)
+            self.control_ip = f"{self.subnet}.1"
+            _ip("addr", "add", f"{self.control_ip}/24", "dev", control)
         _ip("link", "set", control, "up")
         _ip("link", "set", f"{self.tag}C", "master", "br0", "up", ns=self.ns)
 
