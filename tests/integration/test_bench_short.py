@@ -47,8 +47,11 @@ def _bench_urls(database_url: str, redis_url: str, tmp_path: Path) -> tuple[str,
     else:
         parts = urlsplit(database_url.replace("+psycopg", ""))
         bench_db = urlunsplit((parts.scheme, parts.netloc, f"/drip_bench_ci_{os.getpid()}", "", ""))
+    # The Redis database after the suite's own, never the bench's default 13: someone running
+    # `make bench` on the same server must not have their database flushed by a test run.
     parts = urlsplit(redis_url)
-    return bench_db, urlunsplit((parts.scheme, parts.netloc, "/13", "", ""))
+    number = (int(parts.path.strip("/") or 0) + 1) % 16
+    return bench_db, urlunsplit((parts.scheme, parts.netloc, f"/{14 if number == 13 else number}", "", ""))
 
 
 def test_quick_bench_prints_every_figure(database_url, redis_url, tmp_path):
