@@ -18,6 +18,7 @@ from drip.web.headers import init_app as init_headers
 from drip.web.ids import init_app as init_ids
 from drip.web.ids import parse_id
 from drip.web.limits import init_app as init_limits
+from drip.web.twilio_fast_path import TwilioFastPath
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
 BLUEPRINT_MODULES = [
@@ -138,6 +139,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     for unavailable in (OperationalError, InterfaceError, IntakeFailed):
         app.register_error_handler(unavailable, _unavailable)
+    app.wsgi_app = TwilioFastPath(app, app.wsgi_app)  # the two webhooks that come by the thousand
     app.jinja_env.globals["nav_items"] = NAV_ITEMS
     # The phone simulator answers 404 unless SMS go to the outbox, so the nav leaves it out then.
     app.jinja_env.globals["current_app_endpoints"] = lambda: [

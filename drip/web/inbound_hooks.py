@@ -29,12 +29,17 @@ def _no_answer() -> str:
     return str(MessagingResponse())  # most texts are answered later, or never: built once
 
 
-def _twiml(answer: str | None) -> Response:
+def twiml_text(answer: str | None) -> str:
+    """The TwiML for Twilio: the answer as a reply message, or no reply."""
     if not answer:
-        return Response(_no_answer(), mimetype="application/xml")
+        return _no_answer()
     reply = MessagingResponse()
     reply.message(answer)
-    return Response(str(reply), mimetype="application/xml")
+    return str(reply)
+
+
+def _twiml(answer: str | None) -> Response:
+    return Response(twiml_text(answer), mimetype="application/xml")
 
 
 @bp.post("/twilio/sms")
