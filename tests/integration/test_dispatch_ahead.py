@@ -9,7 +9,7 @@ from sqlalchemy import select
 from drip.extensions import db
 from drip.models import Delivery, OutboxMessage, utcnow
 from drip.services.delivery.dispatch import dispatch_due, lookahead
-from drip.services.delivery.send import send_claimed
+from drip.services.delivery.send import PREPARE_AHEAD, send_claimed
 from tests.support.delivery_rows import make_delivery, make_learner
 
 
@@ -28,6 +28,10 @@ def test_a_delivery_due_within_a_tick_is_claimed_now_and_sent_at_its_due_time(ap
     assert send_claimed([soon.id], claimed.job_id)["sent"] == 1
     sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.delivery_id == soon.id))
     assert due <= sent.created_at <= due + timedelta(seconds=0.5)  # on time, never before
+    # Claimed (opt-outs and cancellation read afresh) a moment before, handed over on the dot.
+    db.session.expire_all()
+    claimed = db.session.get(Delivery, soon.id)
+    assert due - timedelta(seconds=PREPARE_AHEAD + 0.5) <= claimed.sending_at <= due
 
 
 def test_an_explicit_now_claims_only_what_is_due_by_then(app, trainer):

@@ -37,6 +37,10 @@ MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlas
 FLUSH_SECONDS = 0.2
 # How long a batch keeps trying to record its outcomes while the database is away (a restart, a failover).
 OUTCOME_PATIENCE = 60.0
+# A sending thread takes each delivery this long before it is due: the claim (a database round trip
+# that reads opt-outs and cancellation afresh) and the rendering are done by then, and the message
+# goes to the provider on the dot. A STOP in these last milliseconds is as late as one during the send.
+PREPARE_AHEAD = 0.02
 
 
 class SendRefused(Exception):
@@ -124,18 +128,26 @@ def _on_local_clock(batch: list[DeliveryToSend]) -> list[DeliveryToSend]:
 
 
 def release_delay(item: DeliveryToSend) -> float:
-    """Seconds until the delivery is due: the dispatcher claims a tick ahead (dispatch.lookahead), and
-    nothing is sent early.
+    """Seconds until the delivery's sending thread should start on it: PREPARE_AHEAD before it is due.
 
     The delay is capped at the lookahead: a delivery due later than that was claimed by a caller with
     its own clock (`flask drip dispatch`, a test's injected now) that has already decided it is due."""
     if item.due_at is None:
         return 0.0
-    return min((item.due_at - utcnow()).total_seconds(), lookahead())
+    return min((item.due_at - utcnow()).total_seconds() - PREPARE_AHEAD, lookahead())
+
+
+def wait_until_due(item: DeliveryToSend) -> None:
+    """Sleep out what is left until the due time: nothing is handed to the provider early."""
+    if item.due_at is not None:
+        left = min((item.due_at - utcnow()).total_seconds(), PREPARE_AHEAD)
+        if left > 0:
+            time.sleep(left)
 
 
 def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> str:
-    """Claim one due delivery (queued→sending), check it may still go, send it, hand the outcome to the writer."""
+    """Claim one delivery (queued→sending), check it may still go, build its message, send it at its due
+    time, and hand the outcome to the writer."""
     kind = catalog.channel(item.channel)
     if kind.rate_limited:
         key = sender_key(item.channel)
@@ -169,6 +181,7 @@ def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> s
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
     except NothingToShare as empty:
         return writer.add(outcome(d, "skipped", code=catalog.NOTHING_APPROVED.code, reason=str(empty)))
+    wait_until_due(item)
     return writer.add(_hand_over(item, message, address))
 
 
