@@ -39,14 +39,18 @@ SECURITY_HEADERS = (
 )
 
 
+def security_headers(config) -> tuple[tuple[str, str], ...]:
+    """The headers every response carries: CSP, framing, sniffing, referrer, and HSTS over HTTPS."""
+    if served_over_https(config):
+        return (*SECURITY_HEADERS, ("Strict-Transport-Security", HSTS))
+    return SECURITY_HEADERS
+
+
 def add_security_headers(response: Response) -> Response:
-    """Set CSP, framing, sniffing, referrer and (over HTTPS) HSTS headers, unless a view set its own."""
+    """Set the security headers, unless a view set its own."""
     headers = response.headers
     present = {name.lower() for name, _ in headers}  # one pass: every response pays for this
-    wanted = SECURITY_HEADERS
-    if served_over_https(current_app.config):
-        wanted += (("Strict-Transport-Security", HSTS),)
-    for name, value in wanted:
+    for name, value in security_headers(current_app.config):
         if name.lower() not in present:
             headers.add(name, value)
     return response

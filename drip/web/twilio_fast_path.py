@@ -24,21 +24,21 @@ from flask import Flask
 
 from drip.channels.twilio_sms import verify_twilio_signature
 from drip.metrics import observe_webhook
-from drip.web.headers import HSTS, SECURITY_HEADERS, served_over_https
+from drip.web.headers import security_headers
 from drip.web.limits import body_limit
 
 FORM = "application/x-www-form-urlencoded"
 Answer = tuple[str, list[tuple[str, str]], bytes]
 
 
-def _status(app: Flask, form: dict, query: dict) -> Answer:
+def _status(form: dict, query: dict) -> Answer:
     from drip.services.webhooks import intake
 
     intake.store_twilio_status(form, delivery_hint=query.get("d"))
     return "204 NO CONTENT", [("Content-Type", "text/html; charset=utf-8")], b""
 
 
-def _sms(app: Flask, form: dict, query: dict) -> Answer:
+def _sms(form: dict, query: dict) -> Answer:
     from drip.services.webhooks import intake
     from drip.web.inbound_hooks import twiml_text
 
@@ -58,7 +58,7 @@ def _sms_token(config) -> str:
 
 
 # path: (the view's endpoint, for the webhook latency metric; the signing token; the handler)
-ROUTES: dict[str, tuple[str, Callable, Callable[[Flask, dict, dict], Answer]]] = {
+ROUTES: dict[str, tuple[str, Callable, Callable[[dict, dict], Answer]]] = {
     "/webhooks/twilio/status": ("webhooks_status.twilio_status", _status_token, _status),
     "/webhooks/twilio/sms": ("webhooks_inbound.twilio_sms", _sms_token, _sms),
 }
@@ -93,9 +93,7 @@ class TwilioFastPath:
         if answer is None:
             return self.wsgi_app(environ, start_response)
         status, headers, body = answer
-        headers.extend(SECURITY_HEADERS)
-        if served_over_https(self.app.config):
-            headers.append(("Strict-Transport-Security", HSTS))
+        headers.extend(security_headers(self.app.config))
         start_response(status, headers)
         observe_webhook(route[0], time.perf_counter() - started)
         return [body] if body else []
@@ -124,6 +122,6 @@ class TwilioFastPath:
             return None
         try:
             with self.app.app_context():
-                return handle(self.app, fields, _first_values(query))
+                return handle(fields, _first_values(query))
         except Exception:  # malformed, or the database away: the view answers it (400, 503) as it always has
             return None
