@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench.common import time_pages
 from bench.stack import Stack
 
 TARGET_MS = 300.0
@@ -171,24 +171,15 @@ def main(argv=None) -> int:
         )
         client = app.test_client()
         client.post("/login", data={"email": "bench@example.com", "password": PASSWORD})
-        rows, missed = [], []
-        for name, path in _pages(ids).items():
-            status = client.get(path).status_code  # warm: templates compiled, plans cached
-            times = []
-            for _ in range(options.runs):
-                began = time.perf_counter()
-                client.get(path)
-                times.append((time.perf_counter() - began) * 1000)
-            times.sort()
-            median, p95 = statistics.median(times), times[max(int(len(times) * 0.95) - 1, 0)]
-            rows.append((name, path, status, median, p95))
-            if status != 200 or p95 > TARGET_MS:
-                missed.append(name)
+        paths = _pages(ids)
+        timed = time_pages(client, paths, options.runs)
+        missed = [name for name, (status, _, p95) in timed.items() if status != 200 or p95 > TARGET_MS]
         print(f"| page | path | status | median ms | p95 ms | target {TARGET_MS:.0f} ms |")
         print("|---|---|---|---|---|---|")
-        for name, path, status, median, p95 in rows:
-            verdict = "ok" if status == 200 and p95 <= TARGET_MS else "MISSED"
-            print(f"| {name} | `{re.sub(r'/[0-9]+', '/…', path)}` | {status} | {median:.0f} | {p95:.0f} | {verdict} |")
+        for name, (status, median, p95) in timed.items():
+            verdict = "MISSED" if name in missed else "ok"
+            path = re.sub(r"/[0-9]+", "/…", paths[name])
+            print(f"| {name} | `{path}` | {status} | {median:.0f} | {p95:.0f} | {verdict} |")
         return 1 if options.strict and missed else 0
     finally:
         stack.drop()

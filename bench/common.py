@@ -38,6 +38,17 @@ class Sizes:
     memory_baseline_jobs: int = 10_000
     workers: int = 2
     provider_latency: float = 0.15
+    poll_voters: int = 3_000  # the poll storm's votes (`--poll-voters 10000` for the room of ten thousand)
+    poll_baseline_votes: int = 1_000  # the old path's (each of its votes costs more than the one before)
+    route_texts: int = 2_000  # stored texts one worker's lane routes, each path
+    cohort_readers: int = 500  # learners reading cohort pages at once beside the status webhooks
+    cohort_think: float = 60.0  # seconds between a reader's visits to the page, on average
+    cohort_hook_rate: float = 100.0  # status webhooks a second beside them (steady, below the web's maximum)
+    cohort_seconds: float = 15.0
+    cohort_learners: int = 2_000
+    cohort_answers: int = 500
+    cohort_questions: int = 200
+    cohort_reader_slots: int | None = None  # DRIP_COHORT_READER_SLOTS for the web (None: the app's default; 0: no gate)
 
 
 # One worker each: process start-ups are most of a quick run's time, and one shows every code path.
@@ -60,13 +71,24 @@ QUICK = Sizes(
     storm_questions=3,
     streams=20,
     peers=False,
+    poll_voters=200,
+    poll_baseline_votes=100,
+    route_texts=100,
+    cohort_readers=20,
+    cohort_think=1.0,
+    cohort_hook_rate=50.0,
+    cohort_seconds=2.0,
+    cohort_learners=100,
+    cohort_answers=20,
+    cohort_questions=10,
 )
 
 
-def sizes_for(quick: bool, runs: int | None) -> Sizes:
-    """The preset, with the number of runs overridden when given."""
+def sizes_for(quick: bool, runs: int | None, poll_voters: int | None = None) -> Sizes:
+    """The preset, with the number of runs (and the poll storm's votes) overridden when given."""
     chosen = QUICK if quick else Sizes()
-    return replace(chosen, runs=runs) if runs else chosen
+    chosen = replace(chosen, runs=runs) if runs else chosen
+    return replace(chosen, poll_voters=poll_voters) if poll_voters else chosen
 
 
 @dataclass
@@ -170,3 +192,19 @@ def table(figures: list[Figure], runs: int) -> str:
         name = f"{f.name}" + (f" [{f.note}]" if f.note else "")
         rows.append([f.section, name, fmt(f.value, f.unit) + ratio, baseline or "-", f.target or "-", f.verdict or "-"])
     return "\n".join("| " + " | ".join(cells) + " |" for cells in rows)
+
+
+def time_pages(client, paths: dict[str, str], runs: int) -> dict[str, tuple[int, float, float]]:
+    """Each page's status, median and 95th-percentile milliseconds through an app's test client.
+
+    Every page is asked for once first (templates compiled, plans cached), then `runs` rounds ask for
+    each in turn, so all pages see the same machine whatever else it is doing.
+    """
+    statuses = {name: client.get(path).status_code for name, path in paths.items()}
+    times: dict[str, list[float]] = {name: [] for name in paths}
+    for _ in range(runs):
+        for name, path in paths.items():
+            began = time.perf_counter()
+            client.get(path)
+            times[name].append((time.perf_counter() - began) * 1000)
+    return {name: (statuses[name], median(found), percentile(found, 95)) for name, found in times.items()}

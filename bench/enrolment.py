@@ -1,7 +1,7 @@
 """3. Enrolment: N learners from a CSV into a 10-step sequence (N x 10 deliveries), in seconds.
 
 Drip: the CSV import a trainer's upload runs (drip/services/learners/imports.run_import: parse_csv,
-upsert_learners in chunks, enrolment.enrol, one commit). Baseline: the same parse_csv and the same
+bulk.store_learners, enrolment.add_enrolments, one commit). Baseline: the same parse_csv and the same
 due times, but one ORM object per learner, enrolment and delivery (session.add each, one commit at
 the end), on fewer learners, extrapolated linearly to N.
 """
@@ -34,14 +34,21 @@ def csv_text(count: int) -> str:
 
 
 def ten_step_session(steps: int = 10) -> tuple[Trainer, TrainingSession]:
-    """The bench trainer, the starter sequence padded to `steps` steps, a session in 30 days using it."""
+    """The bench trainer, a sequence of `steps` steps (one delivery each), a session in 30 days using it.
+
+    The starter sequence's steps (English only) without its quizzes (each re-asks twice) and
+    follow-ups (one more delivery each), padded with reminders: `steps` deliveries per learner.
+    """
+    from dataclasses import replace
+
     from bench.seed import trainer
     from drip.services.programs.sequences import StepInput, create_sequence
     from drip.services.programs.sessions import create_session
     from drip.services.programs.starter import starter_steps
 
     owner = trainer()
-    items = starter_steps()
+    # Digests name their source by index: every step before the first quiz keeps its place.
+    items = [replace(step, follow_up=None, translations=None) for step in starter_steps() if step.kind != "quiz"]
     while len(items) < steps:
         items.append(
             StepInput(
@@ -91,7 +98,7 @@ def drip_run(bench: Bench, count: int, steps: int) -> dict:
 
 def baseline_run(bench: Bench, count: int, steps: int) -> dict:
     """The same file, one ORM object per row, committed once at the end."""
-    from drip.services.programs.enrolment import Planner
+    from drip.services.programs.planning import Planner
     from drip.services.learners.upsert import parse_csv
 
     bench.stack.reset()
@@ -157,8 +164,8 @@ def measure(bench: Bench) -> list[Figure]:
             [r["seconds"] for r in drip],
             [r["seconds"] * n / m for r in base],
             label,
-            "<= 10 s and >= 10x faster",
-            lambda v, b: v <= 10 and b >= 10 * v,
+            "<= 3 s and >= 10x faster",
+            lambda v, b: v <= 3 and b >= 10 * v,
             note,
         ),
         Figure(

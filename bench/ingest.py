@@ -5,7 +5,7 @@ status callbacks report `sent` then `delivered` for SMS deliveries that exist; i
 from learners of a live session, so each one becomes a live question. Drip (webhooks stored and
 acknowledged; one Drip worker then applies them, timed apart) is measured beside two
 baselines in the same run: a trivial Flask endpoint under the same gunicorn (the ceiling), and the
-former in-request design (DRIP_WEBHOOKS=inline: each webhook applied or routed in its request).
+former in-request design (bench/in_request_app.py: each webhook applied or routed in its request).
 Max throughput: wrk (one thread, 16 connections; the Python client if wrk is absent). Fixed rate:
 bench.loadgen, latency from each request's due time. Web CPU: gunicorn's tree over the max run.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -36,6 +37,7 @@ from fakes.provider_apis import ACCOUNT_SID, AUTH_TOKEN
 PATHS = {"sms": "/webhooks/twilio/sms", "status": "/webhooks/twilio/status"}
 CONNECTIONS = 16
 SEEDED = 20_000  # learners of the live session, each with one SMS sent
+IN_REQUEST = "bench.in_request_app:create_app()"  # the second baseline: the webhooks before issue 14
 MAX_RATE_GUESS = {"sms": 1500, "status": 2500}  # bodies per second of load to prepare, so none is sent twice
 
 
@@ -88,8 +90,11 @@ class Bodies:
         self.used = self.start + requests
 
 
-def wrk(base: str, bodies: Path, seconds: float, path: str) -> dict:
-    """Closed-loop maximum with wrk; its own CPU from wait4."""
+def wrk(base: str, bodies: Path, seconds: float, path: str, *, script: Path | None = None, until: str = "") -> dict:
+    """Closed-loop maximum with wrk (bench/wrk_bodies.lua unless another script is given); its own CPU from wait4.
+
+    With `until`, wrk is interrupted (SIGINT: it stops and reports) as soon as its output shows that line.
+    """
     argv = [
         "wrk",
         "-t1",
@@ -98,7 +103,7 @@ def wrk(base: str, bodies: Path, seconds: float, path: str) -> dict:
         "--timeout",
         "5s",
         "-s",
-        str(ROOT / "bench" / "wrk_bodies.lua"),
+        str(script or ROOT / "bench" / "wrk_bodies.lua"),
         base + path,
         "--",
         str(bodies),
@@ -107,7 +112,11 @@ def wrk(base: str, bodies: Path, seconds: float, path: str) -> dict:
     with open(bodies.with_suffix(".wrk.out"), "w+") as out:
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
+            usage = _wait_for_wrk(proc, bodies.with_suffix(".wrk.out"), until)
+        except BaseException:  # interrupted (Ctrl-C, SIGTERM, a deadline): wrk must not outlive the run
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             proc.returncode = 0  # already reaped by wait4
         out.seek(0)
@@ -127,6 +136,19 @@ def wrk(base: str, bodies: Path, seconds: float, path: str) -> dict:
         "client_cpu": (usage.ru_utime + usage.ru_stime) / duration,
         "client": "wrk",
     }
+
+
+def _wait_for_wrk(proc: subprocess.Popen, output: Path, until: str):
+    """wrk's resource usage once it has exited (interrupted once `until` shows in its output, when given)."""
+    interrupted = False
+    while True:
+        pid, _, usage = os.wait4(proc.pid, os.WNOHANG if until else 0)
+        if pid:
+            return usage
+        if not interrupted and until in output.read_text():
+            proc.send_signal(signal.SIGINT)
+            interrupted = True
+        time.sleep(0.02)
 
 
 def loadgen(
@@ -298,7 +320,7 @@ def measure(bench: Bench) -> list[Figure]:
         if sizes.peers:
             bench.say(f"ingest {kind}: second baseline, the in-request design")
             results[(kind, "inline")] = serve_and_load(
-                bench, {**env, "DRIP_WEBHOOKS": "inline"}, bodies, name=f"web-{kind}-inline"
+                bench, env, bodies, name=f"web-{kind}-inline", app_spec=IN_REQUEST
             )
         bench.say(f"ingest {kind}: baseline, trivial Flask endpoint")
         results[(kind, "trivial")] = serve_and_load(

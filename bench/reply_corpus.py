@@ -1,10 +1,14 @@
 """`python -m bench.reply_corpus`: how exactly each email-reply splitter recovers what learners wrote.
 
 The corpus (tests/unit/reply_corpus) holds emails shaped like what Gmail, Outlook, Apple Mail,
-Thunderbird, Yahoo, Proton and Zoho send, in many languages, top-posted, inline and bottom-posted;
-each has a `.expected` file with the exact text Drip should keep. Drip's own path (SendGrid's
-Inbound Parse form -> InboundEmail.text) is measured beside the libraries used bare on the same
-plain text: a library that is not installed is reported as such.
+Thunderbird, Yahoo, Proton, Zoho, Fastmail, Samsung Email and HEY send, in many languages,
+top-posted, inline and bottom-posted, plain, HTML-only and raw MIME (quoted-printable, base64);
+each has a `.expected` file with the exact text Drip should keep. Cases in `issue27/` were
+written for issue 27 before its fix. Drip's own path (SendGrid's Inbound Parse form ->
+InboundEmail.text) is measured beside the libraries used bare on the same plain text, and their
+combination. For each: exact (the text kept is the expected text), kept-all-words (every word
+the learner wrote is kept, perhaps with more) and lost-words (some word the learner wrote is gone),
+per category and per client. A library that is not installed is reported as such.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.reply_groups import category_of, client_of, lost_words
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "unit" / "reply_corpus"
 SENDER = "Ana Souza <ana.souza@example.com>"
@@ -28,19 +34,21 @@ class Case:
     kind: str
     content: str
     expected: str
+    batch: str = ""  # the subfolder: "" for the cases written before issue 27, "issue27" for its own
 
 
 def load_cases(folder: Path = CORPUS) -> list[Case]:
-    """Every case of the corpus, by name."""
+    """Every case of the corpus (its subfolders too), by name."""
     cases = []
-    for expected in sorted(folder.glob("*.expected")):
-        source = next(path for path in folder.glob(expected.stem + ".*") if path.suffix != ".expected")
+    for expected in sorted(folder.rglob("*.expected"), key=lambda path: path.stem):
+        source = next(path for path in expected.parent.glob(expected.stem + ".*") if path.suffix != ".expected")
         cases.append(
             Case(
                 expected.stem,
                 source.suffix[1:],
                 source.read_text(encoding="utf-8"),
                 expected.read_text(encoding="utf-8").rstrip("\n"),
+                "" if expected.parent == folder else expected.parent.name,
             )
         )
     return cases
@@ -97,6 +105,11 @@ def _quotequail(text: str) -> str:
     return "\n\n".join(part for part in (found.get("text_top"), found.get("text_bottom")) if part)
 
 
+def _combined(text: str) -> str:
+    """quotequail cuts the history, then mail-parser-reply the signature: the libraries' best together."""
+    return _mail_parser_reply(_quotequail(text))
+
+
 def _normal(text: str | None) -> str:
     return re.sub(
         r"\n{3,}", "\n\n", "\n".join(line.rstrip() for line in (text or "").replace("\r\n", "\n").split("\n"))
@@ -104,11 +117,34 @@ def _normal(text: str | None) -> str:
 
 
 SPLITTERS: dict[str, Callable[[Case], str]] = {
-    "drip (mail-parser-reply + drip.domain.reply_text)": drip_text,
-    "mail-parser-reply 1.36, bare": lambda case: _mail_parser_reply(plain_text(case)),
-    "email-reply-parser 0.5.12": lambda case: _email_reply_parser(plain_text(case)),
-    "quotequail 0.5.4": lambda case: _quotequail(plain_text(case)),
+    "drip": drip_text,
+    "mail-parser-reply": lambda case: _mail_parser_reply(plain_text(case)),
+    "email-reply-parser": lambda case: _email_reply_parser(plain_text(case)),
+    "quotequail": lambda case: _quotequail(plain_text(case)),
+    "quotequail+mail-parser-reply": lambda case: _combined(plain_text(case)),
 }
+
+
+@dataclass
+class Tally:
+    """One splitter's figures over a group of cases."""
+
+    cases: int = 0
+    exact: int = 0
+    kept_all: int = 0  # every word the learner wrote is kept (perhaps with more)
+    lost: int = 0  # some word the learner wrote is gone
+
+    def add(self, expected: str, kept: str) -> None:
+        """Count one case."""
+        self.cases += 1
+        self.exact += _normal(kept) == _normal(expected)
+        missing = lost_words(expected, kept)
+        self.kept_all += not missing
+        self.lost += bool(missing)
+
+    def cell(self) -> str:
+        """exact/kept-all/lost as printed in a table."""
+        return f"{self.exact:3}/{self.kept_all:3}/{self.lost:3}"
 
 
 def measure(cases: list[Case], splitter: Callable[[Case], str]) -> tuple[list[str], float]:
@@ -120,24 +156,47 @@ def measure(cases: list[Case], splitter: Callable[[Case], str]) -> tuple[list[st
     return wrong, 1000 * (time.perf_counter() - started) / max(1, len(cases))
 
 
+def _tables(cases: list[Case], outputs: dict[str, dict[str, str]], group: Callable[[Case], str]) -> list[str]:
+    names = list(outputs)
+    groups = sorted({group(case) for case in cases})
+    lines = [f"{'':38} {'cases':>5}  " + "  ".join(f"{name[:15]:>15}" for name in names)]
+    for key in groups + ["all"]:
+        members = [case for case in cases if key == "all" or group(case) == key]
+        tallies = {name: Tally() for name in names}
+        for case in members:
+            for name in names:
+                tallies[name].add(case.expected, outputs[name][case.name])
+        lines.append(f"{key[:38]:38} {len(members):5}  " + "  ".join(f"{tallies[n].cell():>15}" for n in names))
+    return lines
+
+
 def main(argv=None) -> None:
-    """Print each splitter's exact-match rate on the corpus (and, with -v, the cases it misses)."""
+    """Print each splitter's exact / kept-all-words / lost-words counts, per category and per client."""
     parser = argparse.ArgumentParser(prog="python -m bench.reply_corpus", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="list the cases each splitter misses")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list the cases Drip misses, with lost words")
     args = parser.parse_args(argv)
     cases = load_cases()
-    print(f"{len(cases)} emails in {CORPUS}")
+    print(f"{len(cases)} emails in {CORPUS} ({sum(not c.batch for c in cases)} written before issue 27)")
+    outputs: dict[str, dict[str, str]] = {}
     for name, splitter in SPLITTERS.items():
         try:
-            wrong, per_email = measure(cases, splitter)
+            started = time.perf_counter()
+            outputs[name] = {case.name: splitter(case) or "" for case in cases}
+            per_email = 1000 * (time.perf_counter() - started) / max(1, len(cases))
         except ImportError as error:
-            print(f"{name:55} not installed ({error.name})")
+            print(f"{name:30} not installed ({error.name})")
             continue
-        exact = len(cases) - len(wrong)
-        print(f"{name:55} {exact:3}/{len(cases)} exact ({100 * exact / len(cases):5.1f} %)  {per_email:6.2f} ms/email")
-        if args.verbose:
-            for case in wrong:
-                print(f"    missed {case}")
+        print(f"{name:30} {per_email:6.2f} ms/email")
+    print("\neach cell: exact / kept all words / lost words")
+    print("\n".join(["", "per category:"] + _tables(cases, outputs, lambda case: category_of(case.name))))
+    print("\n".join(["", "per client:"] + _tables(cases, outputs, lambda case: client_of(case.name))))
+    print("\n".join(["", "per batch:"] + _tables(cases, outputs, lambda case: case.batch or "before issue 27")))
+    if args.verbose:
+        for case in cases:
+            kept = outputs["drip"][case.name]
+            if _normal(kept) != _normal(case.expected):
+                missing = " ".join(sorted(lost_words(case.expected, kept)))
+                print(f"    missed {case.name}" + (f"  (lost: {missing})" if missing else ""))
 
 
 if __name__ == "__main__":

@@ -12,13 +12,25 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 
 from bench.common import Bench, Figure, sizes_for, table
 from bench.procs import MachineLoad, stop_all
 from bench.stack import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, Stack
 
-MEASUREMENTS = ("dispatch", "lateness", "enrolment", "ingest", "memory", "storm", "streams")
+MEASUREMENTS = (
+    "dispatch",
+    "lateness",
+    "enrolment",
+    "ingest",
+    "memory",
+    "storm",
+    "streams",
+    "poll_storm",
+    "route",
+    "cohort_readers",
+)
 SECTIONS = {
     "dispatch": "1",
     "lateness": "2",
@@ -27,6 +39,9 @@ SECTIONS = {
     "memory": "5",
     "storm": "6",
     "streams": "7",
+    "poll_storm": "8",
+    "route": "9",
+    "cohort_readers": "10",
 }
 
 
@@ -37,6 +52,10 @@ def parse(argv) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs per figure (default 3, quick 1)")
     parser.add_argument(
         "--only", default=",".join(MEASUREMENTS), help="comma-separated subset of " + ", ".join(MEASUREMENTS)
+    )
+    parser.add_argument("--poll-voters", type=int, help="votes in the poll storm (default 3,000; quick 200)")
+    parser.add_argument(
+        "--reader-slots", type=int, help="cohort readers let in at once per web process (0: no gate; default the app's)"
     )
     parser.add_argument(
         "--database-url",
@@ -64,7 +83,9 @@ def main(argv=None) -> int:
     if unknown:
         raise SystemExit(f"unknown measurement(s): {', '.join(sorted(unknown))}")
     signal.signal(signal.SIGTERM, _stop)
-    sizes = sizes_for(options.quick, options.runs)
+    sizes = sizes_for(options.quick, options.runs, options.poll_voters)
+    if options.reader_slots is not None:
+        sizes = replace(sizes, cohort_reader_slots=options.reader_slots)
     workdir = Path(tempfile.mkdtemp(prefix="drip-bench-"))
     stack = Stack(options.database_url, options.redis_url, workdir, keep_database=options.keep_db)
     bench = Bench(stack, sizes, workdir, verbose=not options.quiet)

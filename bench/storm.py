@@ -45,9 +45,11 @@ def _text(base: str, phone: str, body: str) -> None:
 
 
 def one_storm(bench: Bench, env: dict, bodies: ingest.Bodies, phone: str, session_id: int, *, worker: bool) -> dict:
-    """Serve, open the board, run the storm and the questions; each question's latency to the board."""
+    """Serve, open the board, run the storm and the questions; each question's latency to the board.
+
+    With a worker, Drip as it runs; without one, the in-request design (bench/in_request_app.py)."""
     sizes = bench.sizes
-    web, base = gunicorn(bench, env, name="web-storm")
+    web, base = gunicorn(bench, env, name="web-storm", app_spec=None if worker else ingest.IN_REQUEST)
     workers = drip_workers(bench, env, 1) if worker else []
     if workers:
         wait_registered(bench, workers)
@@ -104,7 +106,7 @@ def measure(bench: Bench) -> list[Figure]:
     bench.say(f"storm: {sizes.storm_callbacks:,} callbacks, {sizes.storm_questions} questions, {sizes.runs} runs each")
     drip = [one_storm(bench, env, bodies, phones[0], session_id, worker=True) for _ in range(sizes.runs)]
     inline = [
-        one_storm(bench, {**env, "DRIP_WEBHOOKS": "inline"}, bodies, phones[1], session_id, worker=False)
+        one_storm(bench, env, bodies, phones[1], session_id, worker=False)
         for _ in range(sizes.runs if sizes.peers else 0)
     ]
     bench.extras["storm"] = {"drip": drip, "inline": inline}

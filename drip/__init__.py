@@ -47,9 +47,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from drip.cli import init_app as init_cli
 
     init_database(app)
-    from drip.services.delivery.outbox import record as record_outbox
+    from drip.database import record_outbox
+    from drip.services.board import poll_words  # noqa: F401  (counts open polls' words as answers are filed)
+    from drip.services.delivery.opt_outs import OWNER
+    from drip.services.inbound.optout import provider_opt_out
 
     app.extensions["drip_outbox_record"] = record_outbox  # the outbox channel writes through it, unaware of models
+    app.extensions[OWNER] = provider_opt_out  # the send path passes providers' opt-outs on through it
     init_web(app)
     init_cli(app)
     return app

@@ -1,4 +1,5 @@
-"""Worker threads that apply stored webhooks: one lane for inbound messages, one for status callbacks and events.
+"""Worker threads that apply stored webhooks: one lane for inbound messages, one for status callbacks and events
+(and one that fetches learners' MMS pictures).
 
 Two lanes, so a live question is never behind a storm of status callbacks: the inbound lane routes
 a few texts at a time and its board event goes out as soon as each is committed, while the status
@@ -21,7 +22,7 @@ from drip.extensions import db, redis_store
 from drip.services.webhooks.intake import WAKE_KEYS
 
 log = logging.getLogger(__name__)
-POLL_SECONDS = {"inbound": 0.25, "callbacks": 1.0}  # without a wake-up, how often a lane looks anyway
+POLL_SECONDS = {"inbound": 0.25, "callbacks": 1.0, "media": 1.0}  # without a wake-up, how often a lane looks anyway
 ANSWER_SENDERS = 4  # an answer is one provider request (~150 ms): never in the routing lane itself
 
 
@@ -35,9 +36,15 @@ def _apply_inbound(app: Flask, answers: ThreadPoolExecutor) -> int:
 
 
 def _apply_statuses(app: Flask, _answers: ThreadPoolExecutor) -> int:
-    from drip.services.delivery.apply_callbacks import apply_pending_statuses
+    from drip.services.webhooks.apply_statuses import apply_pending_statuses
 
     return apply_pending_statuses()
+
+
+def _fetch_pictures(app: Flask, _answers: ThreadPoolExecutor) -> int:
+    from drip.services.media.pictures import fetch_due
+
+    return fetch_due()
 
 
 def _in_context(app: Flask, function: Callable, *args) -> None:
@@ -53,7 +60,8 @@ def _in_context(app: Flask, function: Callable, *args) -> None:
 class Appliers:
     """The two lanes of one worker process."""
 
-    LANES = {"inbound": _apply_inbound, "callbacks": _apply_statuses}
+    # A third lane fetches learners' MMS pictures: a slow media store never holds up routing.
+    LANES = {"inbound": _apply_inbound, "callbacks": _apply_statuses, "media": _fetch_pictures}
 
     def __init__(self, app: Flask, fork_guard: threading.Lock | None = None):
         self.app = app

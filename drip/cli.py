@@ -41,8 +41,11 @@ def seed_demo() -> None:
     """Create the demo trainer, starter sequence and a session (once)."""
     from drip.services.programs.demo import seed
 
-    for line in seed():
-        click.echo(line)
+    try:
+        for line in seed():
+            click.echo(line)
+    except accounts.AccountError as error:  # the only password given from outside: DRIP_DEMO_PASSWORD
+        raise click.ClickException(f"The demo password (DRIP_DEMO_PASSWORD) is refused: {error}") from error
 
 
 @drip_cli.command("reset-demo")

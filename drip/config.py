@@ -9,6 +9,8 @@ from typing import Any, Mapping
 
 from dotenv import load_dotenv
 
+DEFAULT_TO = "+15005550006"  # Twilio's magic test number: the "Drip number" when none is configured
+
 
 def default_public_base_url(env: Mapping[str, str]) -> str:
     """The URL the web process answers on when PUBLIC_BASE_URL is unset: it follows PORT."""
@@ -87,13 +89,19 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         "RECOVERY_INTERVAL_SECONDS": float(env.get("DRIP_RECOVERY_INTERVAL", "5")),
         # simple: jobs run in the worker process (threads, pooled connections); fork: RQ's work horse per job.
         "WORKER_CLASS": env.get("DRIP_WORKER_CLASS", "simple"),
-        # stored (default): webhooks store and acknowledge, workers apply. inline: the former in-request
-        # design, kept only as the benchmark's second baseline.
         # Bearer token of GET /metrics; unset, /metrics answers 404.
+        # A request body that sends nothing for this long is given up (408): slow clients keep no slot.
+        "BODY_IDLE_SECONDS": float(env.get("DRIP_BODY_TIMEOUT", "5")),
+        # Cohort-page requests (/c/...) let into each web process at once; the others wait their turn up to
+        # COHORT_READER_WAIT seconds, then answer 503 with Retry-After. 0 lets them all in (no gate).
+        "COHORT_READER_SLOTS": int(env.get("DRIP_COHORT_READER_SLOTS", "2")),
+        "COHORT_READER_WAIT": float(env.get("DRIP_COHORT_READER_WAIT", "5")),
+        "COHORT_READER_RETRY_AFTER": int(env.get("DRIP_COHORT_READER_RETRY_AFTER", "5")),
+        # Keys the hashes of erased learners' opted-out addresses; unset, derived from SECRET_KEY.
+        "SUPPRESSION_KEY": env.get("DRIP_SUPPRESSION_KEY", ""),
         "METRICS_TOKEN": env.get("DRIP_METRICS_TOKEN", ""),
         # How long a worker holds stored webhooks it claimed; a killed worker's claims expire after it.
         "WEBHOOK_LEASE_SECONDS": float(env.get("DRIP_WEBHOOK_LEASE_SECONDS", "10")),
-        "WEBHOOK_MODE": env.get("DRIP_WEBHOOKS", "stored"),
         "DEMO_MINUTES_PER_DAY": float(env.get("DRIP_DEMO_MINUTES_PER_DAY", "1")),
         # JSON API calls allowed per token in each window of seconds; 0 turns the limit off.
         "API_RATE_LIMIT": int(env.get("DRIP_API_RATE_LIMIT", "120")),
@@ -113,3 +121,12 @@ def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = env.get("SECRET_KEY") or _secret_key(Path(config["INSTANCE_PATH"]))
     return config
+
+
+def sms_number(config: Mapping[str, Any]) -> str:
+    """The number learners text: the Twilio sender, the phone simulator's in outbox mode, else empty."""
+    if config.get("TWILIO_FROM_NUMBER"):
+        return config["TWILIO_FROM_NUMBER"]
+    if config.get("SMS_PROVIDER") == "outbox":
+        return DEFAULT_TO  # the simulator owns the pretend number
+    return ""  # a Messaging Service picks the sender from its pool: no single number to print

@@ -4,11 +4,15 @@ Ctrl-C reaches every process of the terminal's group at once; the worker and Val
 die beside the web process mid-request and print tracebacks. So the processes run in a session of
 their own, under a runner, and this foreground process only asks the runner to stop them in order:
 web and worker first, the embedded Valkey last.
+
+Closing the terminal (SIGHUP) stops everything the same way, and so does this foreground process
+dying any other way: the runner watches it and stops on its own, so nothing keeps port 5000.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -22,6 +26,7 @@ def _flask(*args: str, env: dict[str, str]) -> None:
 
 
 RUNNER = "DRIP_DEVSERVER_RUNNER"
+POLL_SECONDS = 0.5
 
 
 def _interrupt(*_):
@@ -62,19 +67,46 @@ def _take_terminal():
     return give_back
 
 
+def _hangup_watch():
+    """A check that says whether this process's terminal hung up (its window closed).
+
+    Closing the window sends SIGHUP to the shell and to make, but not to this process: it left make's
+    process group to take the terminal, and make, hung up, only waits for it. The terminal itself
+    says so, though: it reports a hang-up to anyone polling it.
+    """
+    try:
+        fd = sys.stdin.fileno()
+        if not os.isatty(fd):
+            return lambda: False
+        watch = select.poll()
+        watch.register(fd, 0)  # hang-ups and errors are always reported; ask for nothing else
+    except (OSError, ValueError):
+        return lambda: False
+    return lambda: any(events & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, events in watch.poll(0))
+
+
 def main() -> int:
     """Start everything a trainer needs to try Drip on one machine; stop it all cleanly on Ctrl-C (exit 0)."""
     # Everything make run writes (SQLite, the secret key, Valkey's files) is readable by its owner only.
     os.umask(0o077)
     if os.environ.get(RUNNER):
-        return run()
-    signal.signal(signal.SIGTERM, _interrupt)
+        return run(int(os.environ[RUNNER]))
+    # Ctrl-C, a closed terminal and a polite kill all stop Drip, even when started with SIGINT ignored
+    # (a shell's background job without job control, nohup): whoever types Ctrl-C here means it.
+    for stop in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(stop, _interrupt)
     give_back = _take_terminal()
     runner = subprocess.Popen(
-        [sys.executable, "-m", "drip.devserver"], env={**os.environ, RUNNER: "1"}, start_new_session=True
+        [sys.executable, "-m", "drip.devserver"], env={**os.environ, RUNNER: str(os.getpid())}, start_new_session=True
     )
+    hung_up = _hangup_watch()
     try:
-        return runner.wait()
+        while True:
+            try:
+                return runner.wait(timeout=POLL_SECONDS)
+            except subprocess.TimeoutExpired:
+                if hung_up():
+                    raise KeyboardInterrupt from None
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the shutdown short
         runner.send_signal(signal.SIGTERM)
@@ -89,9 +121,16 @@ def main() -> int:
         give_back()
 
 
-def run() -> int:
-    """Migrate, seed, then serve web + worker until SIGTERM; the embedded Valkey stops last (atexit)."""
+def _orphaned(parent: int) -> bool:
+    """Whether the foreground process that started this runner is gone (we were handed to another parent)."""
+    return os.getppid() != parent
+
+
+def run(parent: int = 0) -> int:
+    """Migrate, seed, then serve web + worker until SIGTERM or until `parent` (make run's foreground
+    process) is gone; the embedded Valkey stops last (atexit)."""
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     env = dict(os.environ)
     env.pop(RUNNER, None)
     children: list[subprocess.Popen] = []
@@ -118,6 +157,8 @@ def run() -> int:
                     "gevent_pywsgi",
                     "--worker-connections",
                     "1000",
+                    "--graceful-timeout",  # open board streams must not hold the stop past a few seconds
+                    "3",
                     "--access-logfile",
                     "-",
                     "drip:create_app()",
@@ -126,9 +167,11 @@ def run() -> int:
             )
         )
         children.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "drip", "drip", "worker"], env=env))
-        print(f"\nDrip is running on http://127.0.0.1:{port}  (Ctrl-C stops it)\n", flush=True)
+        _say(f"\nDrip is running on http://127.0.0.1:{port}  (Ctrl-C or closing this terminal stops it)\n")
         while all(child.poll() is None for child in children):
-            time.sleep(0.5)
+            if parent and _orphaned(parent):
+                return 0  # the terminal's process died without a word: stop as if it had asked
+            time.sleep(POLL_SECONDS)
         print("A Drip process exited; stopping the others.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # SIGTERM from main()

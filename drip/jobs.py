@@ -19,14 +19,6 @@ def _application() -> Flask:
     return _app
 
 
-def mark_connections_owned() -> None:
-    """Record that this process opened the database pool (the worker calls it before forking horses)."""
-    from drip.database import own_pool
-    from drip.extensions import db
-
-    own_pool(db.engine)
-
-
 def _forget_inherited_connections() -> None:
     """In a forked work horse, drop the parent's pooled database connections without closing them."""
     from drip.database import own_pool, pool_inherited

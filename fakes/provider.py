@@ -13,6 +13,7 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.provider_media import MediaStore
 from fakes.provider_apis import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -54,6 +55,7 @@ class FakeProvider:
         self.script: deque = deque()  # ("twilio"|"sendgrid", status or "timeout", code/message)
         self.accepted: list[dict] = []  # what a real provider would have taken and sent
         self.requests: list[dict] = []  # every request, including refused and held ones
+        self.media = MediaStore()  # learners' MMS pictures, behind basic auth and a redirect
         self._stopping, self._server = threading.Event(), None
 
     @property
@@ -85,6 +87,10 @@ class FakeProvider:
     def __exit__(self, *exc):
         self.stop()
 
+    def add_media(self, data: bytes, content_type: str) -> str:
+        """Keep a picture as Twilio keeps an MMS's; returns its MediaUrl (fetched with the account's credentials)."""
+        return self.media.add(self.url, self.account_sid, data, content_type)
+
     def _accept(self, message: dict) -> None:
         with self.lock:
             self.accepted.append(message)
@@ -110,11 +116,23 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so pooled clients reuse connections
+    disable_nagle_algorithm = True  # headers and body are two writes: without it each answer waits ~40 ms for an ACK
     server_version = "FakeProvider/1"
     timeout = 10  # idle keep-alive connections end, so their threads do not pile up across tests
 
     def log_message(self, format, *args):  # noqa: A002 - stdlib signature
         pass
+
+    def do_GET(self):
+        p: FakeProvider = self.server.provider
+        authenticated = basic_auth(self.headers.get("Authorization")) == (p.account_sid, p.auth_token)
+        status, headers, body = p.media.answer(urlsplit(self.path).path, authenticated, p.account_sid)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_POST(self):
         p: FakeProvider = self.server.provider
@@ -160,8 +178,11 @@ class _Handler(BaseHTTPRequestHandler):
         forced = p._forced("twilio")
         if forced:
             return self._forced_answer(p, "twilio", *forced)
-        form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
+        fields = parse_qs(raw.decode(), keep_blank_values=True)
+        form = {k: v[0] for k, v in fields.items()}
         status, body, accepted = twilio_create(form, p.account_sid)
+        if accepted:
+            accepted["media_urls"] = fields.get("MediaUrl", [])
         if accepted:
             p._accept({**accepted, **arrived})
         return self._send(status, body)

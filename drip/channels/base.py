@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
-from typing import Literal, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
-ChannelName = Literal["sms", "email"]
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    """One rendered message ready to hand to a provider."""
-
-    delivery_id: int | None
-    channel: ChannelName
-    to: str
-    body: str
-    subject: str | None = None
-    html: str | None = None
-    reply_to: str | None = None
-    # A read-only view: the message is shared between retry attempts and threads.
-    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    status_callback: str | None = None
+from drip.domain.outgoing import ChannelName, OutgoingMessage  # noqa: F401 (the channels' message, defined in domain)
 
 
 @dataclass(frozen=True)

@@ -40,12 +40,18 @@ class OutboxChannel:
         self._record = record
 
     def send(self, message: OutgoingMessage) -> SendResult:
-        """Record the message, as a provider would accept it (a None trainer: the delivery's learner's)."""
+        """Record the message, delivered at once: the outbox is where it arrives (a None trainer: the
+        delivery's learner's)."""
         message_id = new_message_id()
         trainer_id = _on_behalf_of.get()
         headers = dict(message.headers)
         if message.reply_to:  # where the learner's answer would go (the phone simulator replies there)
             headers["Reply-To"] = message.reply_to
+        if message.media_urls:  # an MMS: the outbox and the phone simulator show its picture
+            headers["X-Drip-Media-Url"] = " ".join(message.media_urls)
+        html = message.html
+        for image in message.inline_images:  # no attachments here: the page loads the picture from Drip
+            html = (html or "").replace(f"cid:{image.content_id}", image.url)
         row = {
             "delivery_id": message.delivery_id,
             "trainer_id": trainer_id,
@@ -53,10 +59,10 @@ class OutboxChannel:
             "to_address": message.to,
             "subject": message.subject,
             "body": message.body,
-            "html": message.html,
+            "html": html,
             "headers": headers or None,
             "provider_message_id": message_id,
             "created_at": datetime.now(timezone.utc),
         }
         self._record(row)
-        return SendResult(provider_message_id=message_id, status="sent")
+        return SendResult(provider_message_id=message_id, status="delivered")

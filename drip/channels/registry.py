@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
@@ -13,6 +14,7 @@ from drip.domain import catalog
 from drip.channels.outbox import OutboxChannel
 
 _lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 class ChannelNotConfigured(RuntimeError):
@@ -80,7 +82,9 @@ def _build(kind: str, app: Flask) -> Channel:
 
 
 def _cache(app: Flask) -> dict[str, Any]:
-    cache = app.extensions.setdefault("drip_channels", {"pid": os.getpid(), "channels": {}})
+    cache = app.extensions.get("drip_channels") or app.extensions.setdefault(
+        "drip_channels", {"pid": os.getpid(), "channels": {}}
+    )
     if cache["pid"] != os.getpid():
         # A forked child must not share the parent's pooled sockets: start afresh.
         cache["pid"], cache["channels"] = os.getpid(), {}
@@ -100,6 +104,18 @@ def channel_for(kind: str) -> Channel:
             if channel is None:
                 channel = channels[kind] = _build(kind, app)
     return channel
+
+
+def warm_channels(app: Flask) -> None:
+    """Build the SMS and email channels now (a worker starting), not in the first batch's sending threads:
+    importing and building twilio's client is most of a second of CPU. A channel not configured stays
+    unbuilt, and its sends fail as they always have."""
+    with app.app_context():
+        for kind in ("sms", "email"):
+            try:
+                channel_for(kind)
+            except ChannelNotConfigured as error:
+                log.warning("%s channel not built at start: %s", kind, error)
 
 
 def sender_key(kind: str) -> str | None:

@@ -14,7 +14,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
-from sendgrid.helpers.mail import CustomArg, Header, Mail, ReplyTo
+from sendgrid.helpers.mail import (
+    Attachment,
+    ContentId,
+    CustomArg,
+    Disposition,
+    FileContent,
+    FileName,
+    FileType,
+    Header,
+    Mail,
+    ReplyTo,
+)
 
 from drip.channels.base import (
     OutgoingMessage,
@@ -56,6 +67,15 @@ class SendGridEmail:
             mail.reply_to = ReplyTo(message.reply_to)
         for key, value in message.headers.items():
             mail.header = Header(key, value)
+        for image in message.inline_images:
+            # Inline by Content-ID: the picture shows even where the mail client blocks remote images.
+            mail.attachment = Attachment(
+                FileContent(base64.b64encode(image.data).decode()),
+                FileName(image.filename),
+                FileType(image.content_type),
+                Disposition("inline"),
+                ContentId(image.content_id),
+            )
         return mail
 
     def send(self, message: OutgoingMessage) -> SendResult:

@@ -70,6 +70,9 @@ STEP_KINDS: tuple[StepKind, ...] = (
     StepKind("info", "Information", "Info", "#0d6efd"),
 )
 
+# A Reply row the trainer wrote (their answer in a learner's thread): stored beside the learners' replies,
+# never one of their kinds (not re-filed, shared, tallied or counted as an answer).
+TRAINER_REPLY = "trainer_reply"
 REPLY_KINDS: tuple[ReplyKind, ...] = (
     ReplyKind("live_question", "Live question", "Live question", learner_answer=False),
     ReplyKind("practice_report", "Practice report", "Practice report"),
@@ -116,6 +119,8 @@ NO_ADDRESS = Reason("no_address", "no address")  # the text comes from the chann
 LEASE_EXPIRED = Reason("lease", "worker stopped after handing it to the provider; not resent automatically")
 # Re-asks and follow-ups (issue 11).
 ANSWERED = Reason("answered", "the learner answered the step")
+ANSWERED_RIGHT = Reason("answered", "answered right")
+PILED = Reason("piled", "too soon after the last ask (a backlog): asks never pile up")
 NOT_ASKED = Reason("not_asked", "the step itself was not sent")
 QUIET = Reason("quiet", "3 asks unanswered: no more follow-ups")
 # Taking messages back (issue 13): a live_prompt that would arrive after the end, a learner
@@ -134,6 +139,36 @@ SKIP_REASONS: tuple[Reason, ...] = tuple(value for value in tuple(globals().valu
 DELIVERY_PURPOSES: dict[str, str] = {"step": "Step", "reask": "Re-ask", "follow_up": "Follow-up"}
 
 DEFAULT_COLOUR = "#0d6efd"
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """How a session's live questions reach the projector, and what the learner is told."""
+
+    name: str
+    label: str
+    acknowledgement: str  # the text sent back when the trainer set none of their own
+
+
+MODERATIONS: tuple[Moderation, ...] = (
+    Moderation("approve", "Once I approve them", "Thanks, the trainer has your question."),
+    Moderation("open", "At once", "Thanks, your question is on the board."),
+)
+DEFAULT_MODERATION = "approve"
+
+# How the board and the projector order live questions: newest first, or most voted first.
+QUESTION_ORDERS: dict[str, str] = {"time": "Newest first", "votes": "Most votes first"}
+DEFAULT_QUESTION_ORDER = "time"
+
+
+def moderation(name: str | None) -> Moderation:
+    """The moderation called `name`; an unknown or missing one is the default (approve)."""
+    return next((row for row in MODERATIONS if row.name == name), MODERATIONS[0])
+
+
+def acknowledgement(moderation_name: str | None, custom: str | None) -> str:
+    """What a learner is told about their live question: the trainer's own text, else the moderation's."""
+    return (custom or "").strip() or moderation(moderation_name).acknowledgement
 
 
 def step_kind(name: str) -> StepKind | None:

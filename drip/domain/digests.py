@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from drip.domain import catalog
-from drip.domain.templates import sms_segments
+from drip.domain.sms_segments import sms_segments
+from drip.domain.words import mark, say
 
 SOURCES = ("step", "questions")
 ATTRIBUTIONS = ("first_name", "colleague")
-ANONYMOUS = "a colleague"
+ANONYMOUS = mark("a colleague")  # said in the reader's language (in_language)
+
+
+def in_language(answers: Sequence[dict], language: str) -> list[dict]:
+    """A digest's answers for a reader of `language`: "a colleague" in their words, first names as they are."""
+    return [
+        {**answer, "by": say(language, ANONYMOUS)} if answer.get("by") == ANONYMOUS else answer for answer in answers
+    ]
+
+
 SMS_SEGMENT_LIMIT = 4  # an SMS digest keeps to this many billed segments; emails carry every answer
 SOURCE_KINDS = ("discussion", "practice")  # the steps a digest may share answers of
 QUOTABLE = ("discussion_reply", "practice_report")  # the replies to them, which a trainer may approve
@@ -89,3 +100,41 @@ def source_problem(source, digest) -> str | None:
     if source.kind not in SOURCE_KINDS:
         return "must be a discussion or practice step"
     return None
+
+
+class NothingToShare(Exception):
+    """A digest with no approved answer: skipped with that reason, never sent empty."""
+
+
+def digest_key(item) -> tuple:
+    """What a digest delivery's `answers` depend on: every learner of the same key reads the same ones."""
+    return (item.session_id, item.digest_source, item.source_step_id, item.digest_by)
+
+
+def pick_quotes(items: Sequence, quotes: Sequence, shown: dict[int, set[int]]) -> dict[int, object]:
+    """delivery id → the quote each testimonial delivery shows (None when none is left for its reader).
+
+    A quote from an earlier cohort of the same trainer, never the reader's own nor one they saw, the
+    least shown first; each pick counts as shown for the rest of the batch (the rotation)."""
+    uses = {quote.id: quote.uses for quote in quotes}
+    floor = datetime.min.replace(tzinfo=timezone.utc)
+    picked: dict[int, object] = {}
+    for item in items:
+        seen = shown.setdefault(item.learner_id, set())
+        fits = [
+            q
+            for q in quotes
+            if q.trainer_id == item.trainer_id
+            and q.session_id is not None
+            and q.session_id != item.session_id
+            and q.session_starts_at < item.starts_at
+            and q.learner_id is not None
+            and q.learner_id != item.learner_id
+            and q.id not in seen
+        ]
+        chosen = min(fits, key=lambda q: (uses[q.id], q.consented_at or floor, q.id), default=None)
+        if chosen is not None:
+            uses[chosen.id] += 1
+            seen.add(chosen.id)
+        picked[item.delivery_id] = chosen
+    return picked

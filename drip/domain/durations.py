@@ -21,7 +21,7 @@ _PATTERN = re.compile(
     re.ASCII,  # only 0-9 count as digits
 )
 _EXAMPLES = "write it like -P7D (7 days before), PT0S (at the anchor) or P1DT2H (1 day 2 hours after)"
-_UNIT_SECONDS = {"weeks": 7 * 86400, "days": 86400, "hours": 3600, "minutes": 60}
+_UNIT_SECONDS = {"weeks": 7 * 86400, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def _unit(unit: str) -> str:
     name = unit.strip().lower() if isinstance(unit, str) else ""
     name = name if name.endswith("s") else name + "s"  # "day" and "days" both mean days
     if name not in _UNIT_SECONDS:
-        raise ValueError(f"unit must be minutes, hours, days or weeks (got {unit!r})")
+        raise ValueError(f"unit must be seconds, minutes, hours, days or weeks (got {unit!r})")
     return name
 
 
@@ -121,7 +121,8 @@ def parts_from_offset(iso: str) -> tuple[int, str, str]:
     """Turn ISO text into the admin form's (amount, unit, direction), in the largest whole unit.
 
     Zero is (0, "minutes", "after"). An offset mixing days and hours ("P1DT2H") comes back in
-    hours (26), which the form can show; seconds that are not whole minutes are refused.
+    hours (26), which the form can show; one that is not whole minutes ("-PT5S", as the API
+    allows) comes back in seconds.
     """
     offset = parse_offset(iso)
     direction = "before" if offset.negative else "after"
@@ -132,10 +133,10 @@ def parts_from_offset(iso: str) -> tuple[int, str, str]:
             return offset.days // 7, "weeks", direction
         return offset.days, "days", direction
     total = offset.days * 86400 + offset.seconds
-    for unit in ("hours", "minutes"):
+    for unit in ("hours", "minutes", "seconds"):
         if total % _UNIT_SECONDS[unit] == 0:
             return total // _UNIT_SECONDS[unit], unit, direction
-    raise ValueError(f"offset {iso!r} is not a whole number of minutes")
+    raise AssertionError("unreachable: every offset is whole seconds")
 
 
 def _count(amount: int, unit: str) -> str:

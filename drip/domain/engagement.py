@@ -53,6 +53,7 @@ class StepFunnel:
     replied: int
     read: int  # opened or clicked, each learner once
     engaged: int  # read or replied, each learner once
+    name: str = ""  # how the admin names the step (its label, or kind and moment)
 
     def rate(self) -> float:
         """The share of learners sent this step who read or answered it."""

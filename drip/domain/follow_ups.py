@@ -11,11 +11,14 @@ from datetime import datetime, timedelta
 
 from drip.domain import catalog
 from drip.domain.durations import parse_offset
+from drip.domain.outgoing import BatchFacts, DeliveryToSend
+from drip.domain.quiz import DEFAULT_RETRY_AFTER, reask_offsets
 
 # Steps that await answers, and so may have follow-ups (DESIGN.md, "follow_up").
 FOLLOWED_KINDS = tuple(catalog.answer_kinds())
 QUIET_AFTER = 3
 MAX_BODY = 1600
+LEARNER_REPLY_KINDS = catalog.learner_reply_kinds()
 
 
 def quiet_since(asks: Iterable[datetime], last_reply: datetime | None) -> datetime | None:
@@ -76,11 +79,51 @@ def check(kind: str, channel: str, follow_up) -> tuple[dict | None, dict[str, st
 
 def follow_ons(kind: str, retry_after: str | None, follow_up: Mapping | None) -> list[tuple[str, int, str]]:
     """(purpose, attempt, delay after the step) of every delivery a step adds: its re-asks and its follow-up."""
-    from drip.domain import quiz
-
     slots = []
     if kind == "quiz":
-        slots += [("reask", attempt, str(delay)) for attempt, delay in quiz.reask_offsets(retry_after)]
+        slots += [("reask", attempt, str(delay)) for attempt, delay in reask_offsets(retry_after)]
     if follow_up and follow_up.get("after"):
         slots.append(("follow_up", 0, follow_up["after"]))
     return slots
+
+
+def answered_right(answers, right: int | None) -> bool:
+    """Whether the learner's first answer to some ask of a quiz was right (a later correction does not count)."""
+    first: dict[int | None, int | None] = {}
+    for answer in answers:
+        if answer.kind == "quiz_answer":
+            first.setdefault(answer.delivery_id, answer.choice_index)
+    return right is not None and right in first.values()
+
+
+def hold_reason(item: DeliveryToSend, facts: BatchFacts, now: datetime) -> tuple[str, str] | None:
+    """Why a claimed re-ask or follow-up must not go out now (code, reason), or None to send it."""
+    if item.purpose == "step":
+        return None
+    # Deleting a step or unenrolling withdraws these; one claimed meanwhile still must not go.
+    if item.step_deleted_at is not None:
+        return catalog.STEP_DELETED.code, catalog.STEP_DELETED.text
+    if item.unenrolled_at is not None:
+        return catalog.UNENROLLED.code, catalog.UNENROLLED.text
+    asks = facts.asks.get((item.enrollment_id, item.step_id), [])
+    if not any(purpose == "step" for purpose, _ in asks):
+        return catalog.NOT_ASKED.code, catalog.NOT_ASKED.text
+    # A re-ask counts from the last ask; a follow-up from the step itself.
+    if item.purpose == "reask":
+        delay, last = item.retry_after or DEFAULT_RETRY_AFTER, max(sent_at for _, sent_at in asks)
+    else:
+        delay, last = item.follow_up["after"], next(sent_at for purpose, sent_at in asks if purpose == "step")
+    if item.due_at is not None and too_soon(last, item.due_at, delay):
+        return catalog.PILED.code, catalog.PILED.text
+    answers = facts.answers.get((item.step_id, item.learner_id), [])
+    if item.purpose == "reask":
+        return (
+            (catalog.ANSWERED_RIGHT.code, catalog.ANSWERED_RIGHT.text) if answered_right(answers, item.answer) else None
+        )
+    if any(answer.kind in LEARNER_REPLY_KINDS for answer in answers):
+        return catalog.ANSWERED.code, catalog.ANSWERED.text
+    key = (item.session_id, item.learner_id)
+    since = quiet_since([at for at in facts.session_asks.get(key, []) if at <= now], facts.last_reply.get(key))
+    if since is not None:
+        return catalog.QUIET.code, f"quiet since {since:%Y-%m-%d %H:%M} UTC: {catalog.QUIET.text}"
+    return None

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 from drip.domain.learners import FIELDS, LearnerInput, LearnerInvalid, validate_learner
 
 MAX_CSV_ROWS = 50_000
-_HEADER_ALIASES = {"time_zone": "timezone", "external": "external_id", "e_mail": "email", "mobile": "phone"}
+_HEADER_ALIASES = {
+    "time_zone": "timezone",
+    "external": "external_id",
+    "e_mail": "email",
+    "mobile": "phone",
+    "lang": "language",
+    "locale": "language",
+}
 
 
 @dataclass(frozen=True)

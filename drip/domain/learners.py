@@ -10,8 +10,10 @@ from typing import Any, Mapping
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-FIELDS = ("name", "phone", "email", "timezone", "external_id")
-_MAX_LENGTH = {"name": 200, "phone": 40, "email": 254, "timezone": 64, "external_id": 200}
+from drip.domain.languages import MAX_TAG, check_tag
+
+FIELDS = ("name", "phone", "email", "timezone", "external_id", "language")
+_MAX_LENGTH = {"name": 200, "phone": 40, "email": 254, "timezone": 64, "external_id": 200, "language": MAX_TAG}
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class LearnerInput:
     email: str | None = None
     timezone: str | None = None
     external_id: str | None = None
+    language: str | None = None  # a BCP 47 tag in canonical case; None: the sequence's language
 
 
 class LearnerInvalid(ValueError):
@@ -105,6 +108,12 @@ def validate_learner(data: Mapping[str, Any], *, default_region: str) -> Learner
         timezone = known_timezone(values["timezone"])
         if timezone is None:
             errors["timezone"] = f"“{values['timezone']}” is not a known time zone (use a name like Europe/Paris)"
+    language = None
+    if values["language"]:
+        try:
+            language = check_tag(values["language"])
+        except ValueError as error:
+            errors["language"] = str(error)
     if not values["phone"] and not values["email"] and "phone" not in errors and "email" not in errors:
         errors["phone"] = "give a phone number or an email address (or both)"
     if errors:
@@ -115,4 +124,5 @@ def validate_learner(data: Mapping[str, Any], *, default_region: str) -> Learner
         email=email,
         timezone=timezone,
         external_id=values["external_id"] or None,
+        language=language,
     )

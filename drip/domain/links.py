@@ -6,8 +6,10 @@ import base64
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+
+from drip.domain.words import say
 
 # The same shape compose.text_to_html links, minus trailing punctuation a sentence puts after a URL.
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -40,9 +42,19 @@ SCANNER_AGENTS = (
 )
 
 
-def rewrite(text: str, tracked: Callable[[str], str]) -> str:
-    """The text with every http(s) URL replaced by tracked(url)."""
-    return URL.sub(lambda match: tracked(match.group(0)), text)
+def learners_urls(texts: Iterable[str | None]) -> frozenset[str]:
+    """The URLs inside learners' words a message quotes (digest answers, testimonials, names)."""
+    return frozenset(url for text in texts if text for url in URL.findall(text))
+
+
+def is_learners(url: str, theirs: frozenset[str]) -> bool:
+    """Whether a URL found in a rendered message is (part of) one a learner wrote: it goes out as text."""
+    return any(own in url or url in own for own in theirs)
+
+
+def rewrite(text: str, tracked: Callable[[str], str], theirs: frozenset[str] = frozenset()) -> str:
+    """The text with every http(s) URL of the trainer's replaced by tracked(url); learners' URLs stay text."""
+    return URL.sub(lambda m: m.group(0) if is_learners(m.group(0), theirs) else tracked(m.group(0)), text)
 
 
 def _b36(number: int) -> str:
@@ -94,3 +106,13 @@ def scanner_flag(
     if not has_cookie and sent_at is not None and now - sent_at < SCANNER_DELAY:
         return "too_soon"
     return None
+
+
+PRIVATE = "private"  # the purpose of a privacy link's token
+
+
+def privacy_line(base_url: str, secret: str, delivery_id: int, language: str = "en") -> str:
+    """The line of a discussion or practice email that lets the learner keep their answer private."""
+    value = token(secret, delivery_id, 0, PRIVATE)
+    link = f"{base_url.rstrip('/')}/p/{value}"
+    return say(language, "Rather not have your answer shared with the group? %(link)s", link=link)

@@ -9,38 +9,46 @@ from datetime import datetime, tzinfo
 from types import MappingProxyType
 from typing import Any
 
-from drip.channels.base import OutgoingMessage
+from drip.domain.outgoing import OutgoingMessage
 from drip.domain.templates import render
-from drip.domain.when import starts_in
+from drip.domain.when import starts_at_text, starts_in
+from drip.domain.words import say
 
 WALK_IN = "Walk-in"
 _URL = re.compile(r"https?://[^\s<>&\"']+")
 
 
-def starts_at_text(moment: datetime, tz: tzinfo) -> str:
-    """A session start in the learner's zone, e.g. "Tue 14 Oct, 9:30 AM EDT"."""
-    local = moment.astimezone(tz)
-    hour = local.hour % 12 or 12
-    return f"{local:%a} {local.day} {local:%b}, {hour}:{local:%M} {'AM' if local.hour < 12 else 'PM'} {local.tzname()}"
-
-
-def reply_hint(kind: str, channel: str, choices: Sequence[str] | None) -> str:
-    """How to answer this kind of step; polls list their numbered choices."""
+def reply_hint(kind: str, channel: str, choices: Sequence[str] | None, language: str = "en") -> str:
+    """How to answer this kind of step, in the learner's language; polls list their numbered choices."""
     if kind == "poll":
         if choices:
-            return "Reply " + ", ".join(f"{n} for {choice}" for n, choice in enumerate(choices, 1)) + "."
-        return "Reply with your answer."
+            each = [say(language, "%(number)s for %(choice)s", number=n, choice=c) for n, c in enumerate(choices, 1)]
+            return say(language, "Reply %(choices)s.", choices=", ".join(each))
+        return say(language, "Reply with your answer.")
     if kind == "quiz":
         from drip.domain.quiz import reply_hint as quiz_hint
 
-        return quiz_hint(choices)
+        return quiz_hint(choices, language)
     if kind == "practice":
-        return "Reply to tell us how your practice went."
+        return say(language, "Reply to tell us how your practice went.")
     if kind == "discussion":
-        return "Reply to share your thoughts."
+        return say(language, "Reply to share your thoughts.")
     if kind == "live_prompt":
-        return "Text your questions to this number." if channel == "sms" else "Reply with your questions."
+        if channel == "sms":
+            return say(language, "Text your questions to this number.")
+        return say(language, "Reply with your questions.")
     return ""
+
+
+def choices_text(kind: str, choices: Sequence[str] | None) -> str:
+    """The `choices` variable: the choices as learners answer them, "1 …" per line for a poll, "A) …" for a quiz."""
+    if not choices:
+        return ""
+    if kind == "quiz":
+        from drip.domain.quiz import letter
+
+        return "\n".join(f"{letter(index)}) {choice}" for index, choice in enumerate(choices))
+    return "\n".join(f"{number} {choice}" for number, choice in enumerate(choices, 1))
 
 
 def context(
@@ -56,35 +64,45 @@ def context(
     number: str = "",
     answers: Sequence[Mapping[str, str]] = (),
     testimonial: str = "",
+    cohort_url: str = "",
+    choices: str = "",
+    language: str = "en",
 ) -> dict[str, Any]:
-    """The names a step body may use (DESIGN.md), for one learner, as of the moment it is sent."""
+    """The names a step body may use (DESIGN.md), for one learner in their language, as of the moment it is sent."""
     name = learner_name or ""
-    # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them as "there".
-    first_name = "there" if name.startswith(WALK_IN) else name.split(" ")[0]
+    # A walk-in is named "Walk-in ···1234" until the trainer renames them: greet them, and a learner
+    # with no name, as "there" ("Hi there"), in their language.
+    first_name = name.split()[0] if name.strip() and not name.startswith(WALK_IN) else say(language, "there")
     return {
         "answers": list(answers),
         "testimonial": testimonial,
+        "cohort_url": cohort_url,
         "first_name": first_name,
         "name": name,
         "session": {
             "title": session_title,
-            "starts_at": starts_at_text(starts_at, tz),
+            "starts_at": starts_at_text(starts_at, tz, language),
             "join_url": join_url or "",
-            "starts_in": starts_in(starts_at, now, tz),
+            "starts_in": starts_in(starts_at, now, tz, language),
         },
         "trainer": {"name": trainer_name or ""},
         "sms_number": number,
         "reply_hint": hint,
+        "choices": choices,
     }
 
 
-def text_to_html(text: str) -> str:
-    """Escaped HTML paragraphs of a plain-text body, with its links clickable."""
+def text_to_html(text: str, unlinked: frozenset[str] = frozenset()) -> str:
+    """Escaped HTML paragraphs of a plain-text body, with its links clickable except `unlinked` (learners')."""
     paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    theirs = frozenset(html.escape(url, quote=True) for url in unlinked)
+
+    def anchor(url: str) -> str:
+        return url if any(own in url or url in own for own in theirs) else f'<a href="{url}">{url}</a>'
 
     def paragraph(block: str) -> str:
         escaped = html.escape(block, quote=True)
-        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        linked = _URL.sub(lambda m: anchor(m.group(0)), escaped)
         return '<p style="margin:0 0 16px">' + linked.replace("\n", "<br>\n") + "</p>"
 
     return "\n".join(paragraph(block) for block in paragraphs)
@@ -93,7 +111,7 @@ def text_to_html(text: str) -> str:
 # One responsive layout for every email: a centred column up to 600 px that becomes the full width on a
 # phone. Tables and inline styles, because that is what mail clients (Outlook, Gmail) honour.
 _EMAIL_LAYOUT = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light"><title>{title}</title>
 <style>
   body {{ margin: 0; padding: 0; background: #f3f4f6; }}
@@ -116,10 +134,12 @@ _EMAIL_LAYOUT = """<!doctype html>
 </body></html>"""
 
 
-def email_layout(content_html: str, footer_html: str, *, title: str) -> str:
+def email_layout(content_html: str, footer_html: str, *, title: str, language: str = "en") -> str:
     """An email's HTML part: the step's paragraphs in the responsive layout, the footer below the card."""
     preheader = html.escape(re.sub(r"<[^>]+>", " ", content_html).split("\n")[0].strip()[:120])
-    return _EMAIL_LAYOUT.format(title=html.escape(title), preheader=preheader, content=content_html, footer=footer_html)
+    return _EMAIL_LAYOUT.format(
+        title=html.escape(title), preheader=preheader, content=content_html, footer=footer_html, language=language
+    )
 
 
 def unsubscribe_headers(base_url: str, token: str, inbound_domain: str) -> dict[str, str]:
@@ -140,23 +160,31 @@ def email_message(
     reply_token: str | None,
     config: Mapping[str, Any],
     extra_html: str = "",
+    unlinked: frozenset[str] = frozenset(),
+    language: str = "en",
 ) -> OutgoingMessage:
-    """An email with text and HTML parts (extra_html, already safe, before the footer), an unsubscribe
-    footer and the unsubscribe headers."""
+    """An email with text and HTML parts (extra_html, already safe, before the footer; `unlinked` URLs,
+    learners', shown as text), an unsubscribe footer in the learner's language and the unsubscribe headers."""
     base, domain = config["PUBLIC_BASE_URL"].rstrip("/"), config.get("INBOUND_EMAIL_DOMAIN") or ""
     link = f"{base}/u/{unsubscribe_token}"
-    footer_text = f"\n\n--\nTo stop these emails, unsubscribe: {link}\n"
-    footer_html = (
-        f'<p style="margin:0">You can stop these emails at any time: '
-        f'<a href="{html.escape(link)}" style="color:#0a58ca">unsubscribe</a>.</p>'
-    )
+    footer_text = "\n\n--\n" + say(language, "To stop these emails, unsubscribe: %(link)s", link=link) + "\n"
+    word = html.escape(say(language, "unsubscribe"))  # outside the f-string, where pybabel extract finds it
+    anchor = f'<a href="{html.escape(link)}" style="color:#0a58ca">{word}</a>'
+    # The sentence is escaped as text; only the link goes in as markup, wherever the language puts it.
+    sentence = html.escape(say(language, "You can stop these emails at any time: %(link)s.", link="\x00"))
+    footer_html = '<p style="margin:0">' + sentence.replace("\x00", anchor) + "</p>"
     return OutgoingMessage(
         delivery_id=delivery_id,
         channel="email",
         to=to,
         subject=" ".join(subject.split())[:300],
         body=text.rstrip() + footer_text,
-        html=email_layout(text_to_html(text) + extra_html, footer_html, title=" ".join(subject.split())[:300]),
+        html=email_layout(
+            text_to_html(text, unlinked) + extra_html,
+            footer_html,
+            title=" ".join(subject.split())[:300],
+            language=language,
+        ),
         reply_to=f"reply+{reply_token}@{domain}" if domain and reply_token else None,
         headers=MappingProxyType(unsubscribe_headers(base, unsubscribe_token, domain)),
     )

@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 
 from drip.domain.durations import Offset, parse_offset
 from drip.domain.choices import parse_choice
+from drip.domain.words import say
 
 LETTERS = "ABCDEFGHI"
 DEFAULT_RETRY_AFTER = "P2D"
@@ -31,31 +32,32 @@ def parse_quiz_answer(body: str, choices: Sequence[str]) -> int | None:
     return parse_choice(body, choices)
 
 
-def reply_hint(choices: Sequence[str] | None) -> str:
-    """What a quiz tells learners to reply: each choice with its letter, then "Reply A, B or C."."""
+def reply_hint(choices: Sequence[str] | None, language: str = "en") -> str:
+    """What a quiz tells learners to reply, in their language: each choice with its letter, then "Reply A, B or C."."""
     if not choices:
         return ""
     letters = [letter(i) for i in range(len(choices))]
     listed = "\n".join(f"{letter(i)}) {choice}" for i, choice in enumerate(choices))
-    return f"{listed}\nReply {', '.join(letters[:-1])} or {letters[-1]}."
+    ask = say(language, "Reply %(letters)s or %(last)s.", letters=", ".join(letters[:-1]), last=letters[-1])
+    return f"{listed}\n{ask}"
 
 
-def answer_links_html(choices: Sequence[str], reply_address: str, subject: str) -> str:
+def answer_links_html(choices: Sequence[str], reply_address: str, subject: str, language: str = "en") -> str:
     """One mailto link per choice for a quiz email: a tap writes the reply (its letter) to the quiz's own address."""
     links = []
     for index, choice in enumerate(choices):
         query = urlencode({"subject": f"Re: {subject}", "body": letter(index)}, quote_via=quote)
         href = html.escape(f"mailto:{reply_address}?{query}", quote=True)
         links.append(f'<a href="{href}">{letter(index)}) {html.escape(choice)}</a>')
-    return "\n<p>Tap your answer: " + " · ".join(links) + "</p>"
+    return "\n<p>" + html.escape(say(language, "Tap your answer:")) + " " + " · ".join(links) + "</p>"
 
 
-def verdict(correct: bool, explain: str | None) -> str:
-    """The message sent back at once: "Right! …" or "Not quite: …" with the explanation."""
+def verdict(correct: bool, explain: str | None, language: str = "en") -> str:
+    """The message sent back at once, in the learner's language: "Right! …" or "Not quite: …" with the explanation."""
     explain = (explain or "").strip()
     if correct:
-        return f"Right! {explain}".strip()
-    return f"Not quite: {explain}" if explain else "Not quite."
+        return say(language, "Right! %(explain)s", explain=explain) if explain else say(language, "Right!")
+    return say(language, "Not quite: %(explain)s", explain=explain) if explain else say(language, "Not quite.")
 
 
 def reask_offsets(retry_after: str | None) -> list[tuple[int, Offset]]:

@@ -2,91 +2,30 @@
 
 Where the history starts is told by its shape (domain.quoting): attribution lines in any language,
 header blocks, separators, ">" quotes. Below a ">"-quoted start, what the learner wrote between or
-under the quoted lines is kept, each answer with the quoted question it answers as context. What
-is left above is cleaned by mail-parser-reply (module `mailparser_reply`), which knows sign-offs and
-disclaimers in a dozen languages; a sign-off is only removed when it is short, so a practice
-report that merely contains "Thanks, it helped..." is not cut in half. Phone and webmail
-signatures ("Sent from my iPhone", "Get Outlook for Android", in several languages) and "-- "
-signatures are removed. Measured on tests/unit/reply_corpus with `python -m bench.reply_corpus`.
+under the quoted lines is kept, each answer with the quoted question it answers as context (a
+quoted line a client hard-wrapped stays quoted only on evidence). What is left above loses its
+signatures (domain.signatures). A line is removed only on evidence that it is quote, attribution,
+separator or signature: when in doubt the learner's line stays, and the reply is never empty when
+the email has text (a forward keeps the forwarded text, domain.forwards). Measured on
+tests/unit/reply_corpus with `python -m bench.reply_corpus`.
+
+Learner text is hostile input: it is cut to MAX_CHARS, every pattern here and in domain.quoting is
+linear (no nested or overlapping quantifiers over the same characters, long lines never reach an
+unanchored pattern), runs of spaces are shortened before mail-parser-reply sees them (its
+signature pattern backtracks over whitespace), and the whole split runs within a Budget.
 """
 
 from __future__ import annotations
 
 import re
 
-from mailparser_reply.constants import MAIL_LANGUAGES
-from mailparser_reply.parser import EmailMessage
+from drip.domain.budget import Budget
+from drip.domain.forwards import forwarded_text, only_forwarded
+from drip.domain.quoting import HistoryStart, history_start, is_quoted, unquoted
+from drip.domain.signatures import library_clean as _library_clean, without_signatures as _without_signatures
 
-from drip.domain.quoting import HistoryStart, history_start, is_mobile_signature, is_quoted, unquoted
-
-# Real languages only: the library also ships vendor-specific "languages" (e.g. "david").
-_LANGUAGES = [code for code in MAIL_LANGUAGES if len(code) == 2]
 # The reply is at the top; a runaway thread below it is not worth parsing in full.
-_MAX_CHARS = 64_000
-_CERTAIN_SIGNATURE = re.compile(r"(?:--|__|-\w|sent from my |get outlook for )", re.IGNORECASE)
-_SIGN_OFF_MAX_WORDS = 4
-_SIGNATURE_MAX_LINES = 8
-_SIGNATURE_MAX_LINE_WORDS = 8
-
-
-def _is_signature(block: str) -> bool:
-    """Whether a block the library calls a signature looks like one rather than the learner's prose."""
-    lines = [line.lstrip("> ").strip() for line in block.splitlines() if line.strip()]
-    if not lines:
-        return False
-    if _CERTAIN_SIGNATURE.match(lines[0]):
-        return True
-    return (
-        len(lines[0].split()) <= _SIGN_OFF_MAX_WORDS
-        and len(lines) <= _SIGNATURE_MAX_LINES
-        and all(len(line.split()) <= _SIGNATURE_MAX_LINE_WORDS for line in lines)
-    )
-
-
-def _without_signatures(lines: list[str]) -> list[str]:
-    """The lines up to a "-- " signature, without phone and webmail signature lines."""
-    kept = []
-    for line in lines:
-        if line.rstrip() == "--":
-            break
-        if not is_mobile_signature(line):
-            kept.append(line)
-    return kept
-
-
-# Sign-offs mail-parser-reply does not know in every language ("Merci,", "Danke!", "Obrigada").
-_SIGN_OFF = re.compile(
-    r"^(?:merci|danke|gracias|grazie|obrigad[oa]|bedankt|dank je|tack|tak|dzięki|dziękuję|cheers|thanks|thank you|"
-    r"best|regards|saludos|un saludo|grüße|gruß|liebe grüße|cordialement|bises|groetjes|ciao|a presto|atentamente|"
-    r"abraços|abrazos|hälsningar|mvh)\b[\w\s!,.]{0,20}$",
-    re.IGNORECASE,
-)
-
-
-def _without_sign_off(text: str) -> str:
-    """The text without a short closing paragraph such as "Merci,\nAna" (only when something stands above it)."""
-    paragraphs = text.split("\n\n")
-    last = [line.strip() for line in paragraphs[-1].splitlines() if line.strip()]
-    if len(paragraphs) < 2 or not last or len(last) > 3 or not _SIGN_OFF.match(last[0]):
-        return text
-    if any(len(line.split()) > _SIGN_OFF_MAX_WORDS for line in last):
-        return text
-    return "\n\n".join(paragraphs[:-1]).strip()
-
-
-def _library_clean(text: str) -> str:
-    """The text without the sign-off and disclaimers mail-parser-reply finds in it."""
-    if not text:
-        return text
-    latest = EmailMessage(text, languages=list(_LANGUAGES), keep_hyphen_lists=True).read().replies[0]
-    if latest.headers:
-        return text  # the history was cut already: a "header" found here is the learner's own line
-    body = latest.content
-    for disclaimer in latest.disclaimers:
-        body = body.replace(disclaimer, "")
-    if latest.signatures and _is_signature(latest.signatures):
-        body = body.replace(latest.signatures, "")
-    return _without_sign_off(body.strip())
+MAX_CHARS = 64_000
 
 
 def _tidy(lines: list[str]) -> str:
@@ -124,6 +63,34 @@ def _question(paragraph: list[str]) -> list[str]:
     return paragraph[items[-1] :] if items else paragraph
 
 
+_WRAP_WIDTH = 78  # clients wrap plain text at 72 to 78 characters
+_SENTENCE_END = (".", "?", "!", ":", ";", ")", "。", "？", "！")
+
+
+def _continues_quote(previous: str, line: str) -> bool:
+    """Whether an unquoted line is the rest of the quoted line above, which a client wrapped without its ">".
+
+    Only on evidence: the rest of a link broken inside the quote, or a lowercase continuation whose
+    first word could not have fitted on the quoted line. Otherwise the line is the learner's answer.
+    """
+    text = line.strip()
+    if not is_quoted(previous) or not text or previous.rstrip().endswith(_SENTENCE_END):
+        return False
+    if " " not in text and any(mark in text for mark in "/?=&") and "http" in previous[-100:]:
+        return True  # a link broken inside the quote
+    first_word = text.split()[0]
+    return text[0].islower() and len(previous.rstrip()) + 1 + len(first_word) > _WRAP_WIDTH
+
+
+def _with_wrapped_quotes(rest: list[str]) -> list[str]:
+    """The lines below the history's start, each hard-wrapped rest of a quoted line quoted again."""
+    lines = list(rest)
+    for index in range(1, len(lines)):
+        if not is_quoted(lines[index]) and _continues_quote(lines[index - 1], lines[index]):
+            lines[index] = "> " + lines[index]
+    return lines
+
+
 def _interleaved(rest: list[str]) -> bool:
     """Whether the learner wrote between quoted lines (not only below the whole quote)."""
     seen_text = False
@@ -143,18 +110,24 @@ def _fallback(lines: list[str], start: HistoryStart) -> str:
     return _tidy(_without_signatures(kept))
 
 
-def visible_reply(text: str) -> str:
-    """The new text of an inbound email body: no quoted history or signature, inline answers with their question."""
+def visible_reply(text: str, budget: Budget | None = None) -> str:
+    """The new text of an inbound email body: no quoted history or signature, inline answers with their question.
+
+    Raises budget.OverBudget when the split runs past `budget`: the caller then keeps the raw text.
+    """
     if not text or not text.strip():
         return ""
-    lines = text[:_MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
-    start = history_start(lines)
-    top = lines if start is None else lines[: start.line]
+    budget = budget or Budget()
+    lines = text[:MAX_CHARS].replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ").split("\n")
+    start = history_start(lines, budget)
+    top = lines if start is None else lines[: start.line] + ([start.answer] if start.answer else [])
     segments = [_library_clean(_tidy(_without_signatures(top)))]
+    budget.check()
     if start is not None and start.style == "quoted":
-        rest = lines[start.end :]
+        rest = _with_wrapped_quotes(lines[start.end :])
         with_context = _interleaved(rest)
         for context, block in _answers(rest):
+            budget.check()
             answer = _tidy(_without_signatures(block))
             if not answer:
                 continue
@@ -163,4 +136,9 @@ def visible_reply(text: str) -> str:
         if len(segments) > 1:
             segments[-1] = _library_clean(segments[-1]) if not with_context else segments[-1]
     result = "\n\n".join(segment for segment in segments if segment)
-    return result if result or start is None else _fallback(lines, start)
+    if start is not None and start.style == "block" and only_forwarded(top):
+        result = _tidy(forwarded_text(lines, start)) or result
+    elif not result and start is not None:
+        result = _fallback(lines, start)
+    # Never empty when the email has text: a message that is all quote or all signature is kept whole.
+    return result or _tidy(lines)

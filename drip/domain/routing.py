@@ -47,6 +47,8 @@ class SessionWindow:
     starts_at: datetime
     ends_at: datetime
     join_keyword: str | None = None
+    # The open poll (a poll without choices) the session's projector shows now, if any: texts answer it.
+    open_poll_step_id: int | None = None
 
     def is_live(self, now: datetime) -> bool:
         """Whether texts now belong on the live board: 15 minutes either side, edges included."""
@@ -72,6 +74,8 @@ class SentStep:
     sent_at: datetime
     choices: tuple[str, ...] = ()
     answered: bool = False
+    # The choices as this learner read them, when the step was translated into their language.
+    read_as: tuple[str, ...] = ()
 
     def awaits_answers(self, now: datetime) -> bool:
         """Whether a reply now can still answer this step."""
@@ -134,11 +138,20 @@ def route(
     if fitting is not None:
         return fitting
     live = context.live_session(now)
+    if live is not None and live.open_poll_step_id is not None:
+        return _open_poll_answer(live, context)
     if live is not None:
         return Route("live_question", session_id=live.session_id)
     waiting = [step for step in context.recent_steps if step.awaits_answers(now)]
     latest = max(waiting, key=_recency, default=None)
     return _answer(body, latest) if latest is not None else Route("unclassified")
+
+
+def _open_poll_answer(live: SessionWindow, context: LearnerContext) -> Route:
+    """Rule 3: while the projector shows an open poll, a text answers it (tied to the learner's delivery of it, if any)."""
+    sent = [s for s in context.recent_steps if s.step_id == live.open_poll_step_id and s.session_id == live.session_id]
+    delivery = max(sent, key=_recency).delivery_id if sent else None
+    return Route("poll_vote", session_id=live.session_id, delivery_id=delivery, step_id=live.open_poll_step_id)
 
 
 def _recency(step: SentStep) -> tuple[datetime, int]:
@@ -154,8 +167,10 @@ def _answer(body: str, step: SentStep) -> Route:
     kind = ANSWER_KINDS.get(step.kind)
     if kind is None:
         return Route("unclassified", **_refs(step))
+    if step.kind == "poll" and not step.choices:
+        return Route(kind, **_refs(step))  # an open poll: any text is an answer
     if step.kind in CHOICE_KINDS:
-        choice = parse_choice(body, step.choices)
+        choice = parse_choice(body, step.choices, step.read_as)
         if choice is None:
             return Route("unclassified", **_refs(step))
         return Route(kind, choice_index=choice, **_refs(step))
@@ -195,7 +210,7 @@ def _fitting_choice(body: str, context: LearnerContext, now: datetime) -> Route 
         if step.kind in CHOICE_KINDS and not step.answered and step.sent_at <= now and recent(step)
     ]
     for step in sorted(candidates, key=_recency, reverse=True):
-        choice = parse_choice(body, step.choices)
+        choice = parse_choice(body, step.choices, step.read_as)
         if choice is not None:
             return Route(ANSWER_KINDS[step.kind], choice_index=choice, **_refs(step))
     return None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from drip.domain import template_rules
+from drip.domain import template_rules, template_words
+from drip.domain.sms_segments import GSM_BASIC, GSM_EXTENDED, SegmentCount, sms_segments  # noqa: F401 (known here)
 
 # The names a step body may use (DESIGN.md, "Step fields"), with the fields of each namespace.
 CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
@@ -21,9 +21,12 @@ CONTEXT_FIELDS: Mapping[str, frozenset[str]] = {
     "trainer": frozenset({"name"}),
     "sms_number": frozenset(),
     "reply_hint": frozenset(),
+    "choices": frozenset(),  # polls and quizzes: "1 …" / "A) …" per line
     # Digests: the approved answers, [{text, by}]; testimonial steps: a consented quote, or "".
     "answers": frozenset(),
     "testimonial": frozenset(),
+    # The learner's personal cohort page link (/c/<token>).
+    "cohort_url": frozenset(),
 }
 
 # A trainer's body runs once per learner inside the workers: one bad template must not be able
@@ -79,10 +82,12 @@ def _compiled(body: str, html: bool) -> Template:
     return environment.from_string(body)
 
 
-def _problem(error: Exception) -> TemplateProblem:
+def _problem(error: Exception, source: str = "") -> TemplateProblem:
     """Translate a Jinja or runtime error into words a trainer understands."""
     if isinstance(error, TemplateSyntaxError):
-        return TemplateProblem(f"syntax error: {error.message}", error.lineno)
+        lines = source.splitlines() or [""]
+        line = lines[min(max(error.lineno, 1), len(lines)) - 1]
+        return TemplateProblem(template_words.syntax(error.message or "", line), error.lineno)
     if isinstance(error, UndefinedError):
         message = error.message or "a variable is undefined"
         if message.endswith(" is undefined"):
@@ -120,7 +125,7 @@ def render(body: str, context: Mapping[str, Any], *, html: bool = False, sms: bo
     except TemplateProblem:
         raise
     except (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, RecursionError) as error:
-        raise _problem(error) from error
+        raise _problem(error, body) from error
     if sms and len(text) > SMS_MAX_CHARACTERS:
         raise TemplateProblem(f"an SMS can be at most {SMS_MAX_CHARACTERS} characters (this one is {len(text)})")
     return text
@@ -140,11 +145,13 @@ def sample_context() -> dict[str, Any]:
         "trainer": {"name": "Dana Whitfield"},
         "sms_number": "+1 555 010 0123",
         "reply_hint": "Reply to this message to answer.",
+        "choices": "1 Techniques I can use the next day\n2 Handling the tricky situations",
         "answers": [
             {"text": "I asked my team what they needed first, and they told me.", "by": "Sam"},
             {"text": "Shorter feedback, sooner: it worked.", "by": "a colleague"},
         ],
         "testimonial": "The practice texts kept me at it. I use the feedback model every week. (Jo)",
+        "cohort_url": "https://drip.example.com/c/3kJ9xQ2vL8mN4pR7sT1wY6zA5bC0dE",
     }
 
 
@@ -157,6 +164,8 @@ def summary(body: str, session_title: str) -> str:
         trainer={"name": "[trainer]"},
         sms_number="[Drip number]",
         reply_hint="[how to reply]",
+        cohort_url="[group page link]",
+        choices="[the choices]",
     )
     ctx["session"] = {
         "title": session_title,
@@ -180,12 +189,14 @@ def _unknown_names(body: str) -> list[str]:
     reasons: dict[str, TemplateProblem] = {}
     for node in ast.find_all((nodes.Name, nodes.Getattr)):
         if isinstance(node, nodes.Name) and node.name in undeclared:
-            reasons.setdefault(node.name, TemplateProblem(f"unknown variable '{node.name}'", node.lineno))
+            hint = template_words.suggestion(node.name, list(CONTEXT_FIELDS))
+            reasons.setdefault(node.name, TemplateProblem(f"unknown variable '{node.name}'{hint}", node.lineno))
         elif isinstance(node, nodes.Getattr) and isinstance(node.node, nodes.Name):
             fields = CONTEXT_FIELDS.get(node.node.name)
             if fields and node.attr not in fields:
                 dotted = f"{node.node.name}.{node.attr}"
-                reasons.setdefault(dotted, TemplateProblem(f"unknown field '{dotted}'", node.lineno))
+                hint = template_words.suggestion(node.attr, sorted(fields), prefix=f"{node.node.name}.")
+                reasons.setdefault(dotted, TemplateProblem(f"unknown field '{dotted}'{hint}", node.lineno))
     return [str(problem) for problem in sorted(reasons.values(), key=lambda p: p.line or 0)]
 
 
@@ -193,7 +204,7 @@ def _check(text: str, *, sms: bool = False) -> list[str]:
     try:
         reasons = _unknown_names(text)
     except (TemplateSyntaxError, template_rules.Refused) as error:
-        return [str(_problem(error))]
+        return [str(_problem(error, text))]
     if reasons:
         return reasons
     try:
@@ -215,47 +226,3 @@ def validate(body: str, *, subject: str | None = None, sms: bool = False) -> lis
         else:
             reasons += [f"Subject: {reason}" for reason in _check(subject)]
     return reasons
-
-
-# GSM 03.38 default alphabet (without ESC, which only introduces the extension table) and the
-# extension characters that cost an escape plus the character. sms_counter.js holds the same
-# two strings; tests/unit/test_templates.py checks they agree.
-GSM_BASIC = (
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM_EXTENDED = "\f^{}\\[~]|€"
-_GSM_COST = {**{ch: 1 for ch in GSM_BASIC}, **{ch: 2 for ch in GSM_EXTENDED}}
-# (single-message capacity, per-part capacity once a user-data header takes its share)
-_LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}
-
-
-@dataclass(frozen=True)
-class SegmentCount:
-    """How an SMS body is billed: encoding, length in its units, and segments."""
-
-    encoding: Literal["GSM-7", "UCS-2"]
-    units: int
-    segments: int
-    per_segment: int
-    remaining: int
-
-
-def sms_segments(text: str) -> SegmentCount:
-    """Count the encoding units and billed segments of an SMS body."""
-    if all(ch in _GSM_COST for ch in text):
-        encoding, costs = "GSM-7", [_GSM_COST[ch] for ch in text]
-    else:
-        # UTF-16 code units: characters beyond the BMP (most emoji) take a surrogate pair.
-        encoding, costs = "UCS-2", [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    single, part = _LIMITS[encoding]
-    units = sum(costs)
-    if units <= single:
-        return SegmentCount(encoding, units, 1 if units else 0, single, single - units)
-    # Phones never split an escape sequence or a surrogate pair across parts, so fill greedily.
-    segments, used = 1, 0
-    for cost in costs:
-        if used + cost > part:
-            segments, used = segments + 1, 0
-        used += cost
-    return SegmentCount(encoding, units, segments, part, part - used)

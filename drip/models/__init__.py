@@ -2,7 +2,8 @@
 
 from drip.models.accounts import ApiToken, Trainer
 from drip.models.deliveries import FINAL, PENDING, STATUSES, Delivery, OutboxMessage, ProviderEvent
-from drip.models.inbound import InboundMessage, LiveQuestion, Reply
+from drip.models.inbound import InboundMessage, LiveQuestion, OpenPollWord, QuestionVote, Reply
+from drip.models.media import MediaItem, session_slides
 from drip.models.learners import AuditEvent, Learner, OptOutEvent, SuppressedAddress
 from drip.models.receipts import InboundReceipt
 from drip.models.refilings import Refiling
@@ -23,9 +24,13 @@ __all__ = [
     "InboundMessage",
     "InboundReceipt",
     "LiveQuestion",
+    "OpenPollWord",
+    "QuestionVote",
     "Reply",
     "Refiling",
     "Learner",
+    "MediaItem",
+    "session_slides",
     "OptOutEvent",
     "AuditEvent",
     "SuppressedAddress",

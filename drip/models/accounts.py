@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drip.extensions import db
@@ -24,9 +24,11 @@ class Trainer(UserMixin, db.Model):
     # Answer to HELP/INFO texts: how a learner reaches the trainer.
     contact_line: Mapped[str] = mapped_column(Text, default="")
     # Operators run the deployment and alone see its secrets (Settings).
-    is_operator: Mapped[bool] = mapped_column(default=False)
+    is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Part of the login cookie: raising it (sign out, password change) ends every session of the trainer.
-    session_version: Mapped[int] = mapped_column(default=1)
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The trainer's own phone (E.164): test texts go only there; None until set on the account page.
+    phone: Mapped[str | None] = mapped_column(String(20))
     # The zone the admin shows times in; None until set (the browser's zone is offered).
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

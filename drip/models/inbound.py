@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drip.extensions import db
@@ -33,7 +33,7 @@ class InboundMessage(db.Model):
     routed_as: Mapped[str] = mapped_column(String(30), default="unclassified")
     # False for an email whose sender nothing vouches for (no reply token, SPF and DKIM not passed
     # for the From domain): kept and shown as unverified, never counted as the learner's answer.
-    sender_verified: Mapped[bool] = mapped_column(default=True)
+    sender_verified: Mapped[bool] = mapped_column(default=True, server_default=true())
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     learner: Mapped[Learner | None] = relationship()
@@ -57,6 +57,9 @@ class LiveQuestion(db.Model):
     # The trainer's answer, written on the board after the session; a `questions` digest sends it.
     answer: Mapped[str | None] = mapped_column(Text)
     answered_after_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Learners' votes from the cohort page, kept as a counter beside the QuestionVote rows so
+    # boards sort and show it without counting rows.
+    votes: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     learner: Mapped[Learner | None] = relationship()
@@ -73,7 +76,8 @@ class Reply(db.Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
     learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="SET NULL"), index=True)
     step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"), index=True)
-    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    # Indexed: routing asks which polls and quizzes sent were answered, every batch (i28_reply_delivery).
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"), index=True)
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id", ondelete="SET NULL"))
     # practice_report | discussion_reply | poll_vote | quiz_answer | unclassified | trainer_reply
     kind: Mapped[str] = mapped_column(String(20))
@@ -86,3 +90,34 @@ class Reply(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     learner: Mapped[Learner | None] = relationship()
+
+
+class QuestionVote(db.Model):
+    """One learner seconding a live question from the cohort page; theirs to take back."""
+
+    __tablename__ = "question_votes"
+    __table_args__ = (UniqueConstraint("question_id", "learner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("live_questions.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OpenPollWord(db.Model):
+    """A word of an open poll's answers, once per voter: how many of the voter's answers hold it.
+
+    The projector's word cloud counts these rows (services/board/poll_words.py, their only writer),
+    never the answers themselves. A voter is the learner, or the answer (-its id) without one.
+    """
+
+    __tablename__ = "open_poll_words"
+    __table_args__ = (UniqueConstraint("session_id", "step_id", "voter", "word"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
+    step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
+    voter: Mapped[int] = mapped_column()
+    learner_id: Mapped[int | None] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
+    word: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -34,6 +34,8 @@ class Learner(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20), index=True)  # E.164
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # A BCP 47 tag ("es", "pt-BR"); None: the sequence's language (domain.languages.reading).
+    language: Mapped[str | None] = mapped_column(String(35))
     sms_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     email_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_unsubscribe_token)
@@ -64,14 +66,14 @@ class OptOutEvent(db.Model):
 
 
 class SuppressedAddress(db.Model):
-    """An erased learner's opted-out phone or email, kept only as a hash so the opt-out outlives the erasure."""
+    """An erased learner's opted-out phone or email, kept only as a keyed hash so the opt-out outlives the erasure."""
 
     __tablename__ = "suppressed_addresses"
     __table_args__ = (UniqueConstraint("channel", "address_hash"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))  # sms | email
-    address_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of the normalised address
+    address_hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA-256 hex (domain/address_hash)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -17,7 +17,7 @@ class Pending:
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A worker claims a few rows until this instant; a worker that dies leaves it to expire.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
 
 

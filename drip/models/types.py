@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-MAX_ID = 2**31 - 1  # the largest id the integer primary keys hold; a larger one exists nowhere
+from drip.domain.numbers import MAX_ID  # noqa: F401  (re-exported: the largest id the keys hold)
 
 
 class UTCDateTime(TypeDecorator):

@@ -1,4 +1,4 @@
-"""Trainer accounts: creation, password login with throttling, sessions that end, API tokens."""
+"""Trainer accounts: creation, password login with throttling, sessions that end, API tokens, own settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from drip.domain import passwords
+from drip.domain.learners import known_timezone, normalise_phone
 from drip.extensions import db
 from drip.models import ApiToken, Trainer, utcnow
 from drip.services import login_throttle
@@ -156,3 +157,53 @@ def set_contact_line(trainer: Trainer, line: str) -> None:
 def trainer_by_id(trainer_id: int) -> Trainer | None:
     """The trainer with this id, or None."""
     return db.session.get(Trainer, trainer_id)
+
+
+class AccountInvalid(ValueError):
+    """A change refused, with one message per field; nothing was stored."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(self.errors.values()))
+
+
+def check_password_change(trainer: Trainer, current: str, new: str, repeat: str) -> None:
+    """AccountInvalid, one message per field, unless the current password matches and the new one, typed
+    twice the same, is allowed (check_password); stores nothing."""
+    errors: dict[str, str] = {}
+    if not check_password_hash(trainer.password_hash, current or ""):
+        errors["current"] = "That is not your current password."
+    if new and new == current:
+        errors["new"] = "Choose a password different from the current one."
+    elif new != repeat:
+        errors["repeat"] = "The two new passwords differ."
+    else:
+        try:
+            check_password(new or "", email=trainer.email, name=trainer.name)
+        except AccountError as refused:
+            errors["new"] = str(refused)
+    if errors:
+        raise AccountInvalid(errors)
+
+
+def set_phone(trainer: Trainer, raw: str, region: str) -> str | None:
+    """Keep the trainer's own phone (test texts go only there), normalised; "" clears it; AccountInvalid; commits."""
+    phone = None
+    if (raw or "").strip():
+        try:
+            phone = normalise_phone(raw.strip()[:40], region)
+        except ValueError as error:
+            raise AccountInvalid({"phone": str(error)}) from error
+    trainer.phone = phone
+    db.session.commit()
+    return phone
+
+
+def set_timezone(trainer: Trainer, name: str) -> str:
+    """Show the admin in this IANA zone (any case); AccountInvalid for an unknown one; commits."""
+    zone = known_timezone(name or "")
+    if zone is None:
+        raise AccountInvalid({"timezone": f"“{name}” is not a known time zone (use a name like Europe/Paris)."})
+    trainer.timezone = zone
+    db.session.commit()
+    return zone

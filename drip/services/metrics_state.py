@@ -5,11 +5,17 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from drip.extensions import db, redis_store
-from drip.models import Delivery, InboundReceipt, ProviderEvent, utcnow
+from drip.models import Delivery, InboundReceipt, MediaItem, ProviderEvent, utcnow
 from drip.services.delivery.recovery import ALIVE_PREFIX
 
-LANES = {"inbound": InboundReceipt, "callbacks": ProviderEvent}
-_ARRIVED = {"inbound": InboundReceipt.received_at, "callbacks": ProviderEvent.created_at}
+LANES = {"inbound": InboundReceipt, "callbacks": ProviderEvent}  # the webhook lanes (rows with applied_at)
+# Each worker lane's waiting rows, and when each arrived: webhooks not yet applied, and learners'
+# pictures (MMS, emailed) not yet fetched and checked by the media lane.
+WAITING = {
+    "inbound": (InboundReceipt.applied_at.is_(None), InboundReceipt.received_at),
+    "callbacks": (ProviderEvent.applied_at.is_(None), ProviderEvent.created_at),
+    "media": (MediaItem.status == "pending", MediaItem.created_at),
+}
 
 
 class StateCollector:
@@ -29,17 +35,17 @@ class StateCollector:
         yield deliveries
         now = utcnow()
         backlog = GaugeMetricFamily(
-            "drip_webhook_backlog", "Webhooks stored but not yet applied by a worker.", labels=["lane"]
+            "drip_webhook_backlog",
+            "Webhooks stored but not yet applied by a worker (media: learners' pictures not yet fetched).",
+            labels=["lane"],
         )
         oldest = GaugeMetricFamily(
             "drip_webhook_oldest_unapplied_seconds",
             "Age of the oldest webhook not yet applied (0 when none).",
             labels=["lane"],
         )
-        for lane, model in LANES.items():
-            count, first = db.session.execute(
-                select(func.count(), func.min(_ARRIVED[lane])).where(model.applied_at.is_(None))
-            ).one()
+        for lane, (waiting, arrived) in WAITING.items():
+            count, first = db.session.execute(select(func.count(), func.min(arrived)).where(waiting)).one()
             backlog.add_metric([lane], count or 0)
             oldest.add_metric([lane], (now - first).total_seconds() if first else 0.0)
         yield backlog

@@ -19,14 +19,16 @@ from flask import Flask
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from drip.domain.keywords import classify_keyword
+from drip.config import DEFAULT_TO
+from drip.domain.keywords import classify_keyword, keyword_language
 from drip.extensions import db
-from drip.models import InboundMessage, Learner, OutboxMessage, Trainer, utcnow
+from drip.models import InboundMessage, Learner, MediaItem, OutboxMessage, Trainer, utcnow
 from drip.services.inbound.apply import route_now
-from drip.services.inbound.receive import SIMULATOR_FIELD, sms_webhook_token
+from drip.domain.simulated import SIMULATOR_FIELD
+from drip.services.inbound.receive import sms_webhook_token
+from drip.services.media import library, pictures, shown
 
 WEBHOOK_PATH = "/webhooks/twilio/sms"
-DEFAULT_TO = "+15005550006"  # Twilio's magic test number: the "Drip number" when none is configured
 MAX_PHONES = 9  # phone screens drawn at once; every number is listed in the directory
 MAX_MESSAGES = 60
 # What Twilio itself answers to STOP and START (Drip answers HELP); shown so the simulator tells the truth.
@@ -38,10 +40,6 @@ TWILIO_ANSWERS = {
 }
 
 
-class NotYourNumber(ValueError):
-    """The number belongs to another trainer's learner: the simulator never texts as them."""
-
-
 @dataclass(frozen=True)
 class Bubble:
     """One text on the phone screen: received from Drip (incoming) or sent by the learner."""
@@ -49,6 +47,7 @@ class Bubble:
     at: datetime
     incoming: bool
     body: str
+    pictures: tuple[str, ...] = ()  # /m/ addresses: an MMS's picture, sent by Drip or by the learner
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ class Phone:
     name: str
     learner_id: int | None
     bubbles: list[Bubble]
+    language: str | None = None  # the learner's tag, so a trainer replies as them in their language
 
 
 def drip_number(config) -> str:
@@ -66,13 +66,9 @@ def drip_number(config) -> str:
     return config.get("TWILIO_FROM_NUMBER") or DEFAULT_TO
 
 
-def sms_number(config) -> str:
-    """The number learners text: the Twilio sender, the phone simulator's in outbox mode, else empty."""
-    if config.get("TWILIO_FROM_NUMBER"):
-        return config["TWILIO_FROM_NUMBER"]
-    if config.get("SMS_PROVIDER") == "outbox":
-        return DEFAULT_TO  # the simulator owns the pretend number
-    return ""  # a Messaging Service picks the sender from its pool: no single number to print
+def _mms(message: OutboxMessage) -> tuple[str, ...]:
+    """The pictures an MMS from Drip carried (the outbox notes their addresses)."""
+    return tuple((message.headers or {}).get("X-Drip-Media-Url", "").split())
 
 
 def _bubbles(trainer: Trainer, number: str) -> list[Bubble]:
@@ -94,8 +90,9 @@ def _bubbles(trainer: Trainer, number: str) -> list[Bubble]:
         .order_by(InboundMessage.received_at.desc())
         .limit(MAX_MESSAGES)
     ).all()
-    bubbles = [Bubble(m.created_at, True, m.body) for m in received] + [
-        Bubble(m.received_at, False, m.body) for m in sent
+    kept = shown.pictures_for([m.id for m in sent])
+    bubbles = [Bubble(m.created_at, True, m.body, _mms(m)) for m in received] + [
+        Bubble(m.received_at, False, m.body, tuple(p.url for p in kept.get(m.id, []) if p.url)) for m in sent
     ]
     return sorted(bubbles, key=lambda bubble: bubble.at)[-MAX_MESSAGES:]
 
@@ -119,12 +116,21 @@ def phones(trainer: Trainer, *, also: str | None = None) -> list[Phone]:
         .scalars()
         .all()
     )
-    shown = [Phone(learner.phone, learner.name, learner.id, _bubbles(trainer, learner.phone)) for learner in learners]
+    shown = [
+        Phone(learner.phone, learner.name, learner.id, _bubbles(trainer, learner.phone), learner.language)
+        for learner in learners
+    ]
     if also and all(phone.number != also for phone in shown):
         owner = db.session.scalar(select(Learner).where(Learner.trainer_id == trainer.id, Learner.phone == also))
         shown.insert(
             0,
-            Phone(also, owner.name if owner else "Another phone", owner.id if owner else None, _bubbles(trainer, also)),
+            Phone(
+                also,
+                owner.name if owner else "Another phone",
+                owner.id if owner else None,
+                _bubbles(trainer, also),
+                owner.language if owner else None,
+            ),
         )
     return shown
 
@@ -139,19 +145,10 @@ def directory(trainer: Trainer) -> list[tuple[str, str]]:
     return list(dict((phone, name) for phone, name in rows).items())
 
 
-def check_number(trainer: Trainer, number: str) -> None:
-    """Refuse a number any other trainer's learner has: texting as it would act on their data (STOP is global)."""
-    foreign = db.session.scalar(
-        select(func.count()).select_from(Learner).where(Learner.phone == number, Learner.trainer_id != trainer.id)
-    )
-    if foreign:
-        raise NotYourNumber(
-            f"{number} belongs to another trainer's learner: the simulator texts only as your learners and new numbers."
-        )
-
-
-def signed_form(app: Flask, number: str, body: str, trainer: Trainer) -> tuple[dict[str, str], str]:
-    """The form Twilio would POST for this text, scoped to the trainer, and its X-Twilio-Signature."""
+def signed_form(
+    app: Flask, number: str, body: str, trainer: Trainer, picture: MediaItem | None = None
+) -> tuple[dict[str, str], str]:
+    """The form Twilio would POST for this text (an MMS with a picture), scoped to the trainer, and its signature."""
     sid = "SM" + secrets.token_hex(16)
     form = {
         "MessageSid": sid,
@@ -168,17 +165,25 @@ def signed_form(app: Flask, number: str, body: str, trainer: Trainer) -> tuple[d
         # Signed with the rest, so only Drip can set it: the text stays within this trainer's data.
         SIMULATOR_FIELD: str(trainer.id),
     }
+    if picture is not None:  # Twilio would give its own media URL; ours stands in for it (outbox mode only)
+        form.update(
+            NumMedia="1",
+            MediaUrl0=library.public_url(app.config, picture.token),
+            MediaContentType0=picture.content_type,
+        )
     url = app.config["PUBLIC_BASE_URL"] + WEBHOOK_PATH
     return form, RequestValidator(sms_webhook_token(app.config)).compute_signature(url, form)
 
 
-def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
-    """Send a text as this phone through the real webhook; returns the answers the phone gets, kept in the outbox.
+def text_as(app: Flask, trainer: Trainer, number: str, body: str, picture: bytes | None = None) -> list[str]:
+    """Send a text (with a picture: an MMS) as this phone through the real webhook; returns the answers the
+    phone gets, kept in the outbox.
 
-    NotYourNumber when another trainer's learner has the number.
+    Any number: the signed form scopes the text to this trainer's learners and sessions, so it acts on
+    no other trainer's data and tells nothing about it. MediaRefused for a file that is no picture.
     """
-    check_number(trainer, number)
-    form, signature = signed_form(app, number, body, trainer)
+    kept = pictures.keep_simulated(trainer.id, picture, "simulator-picture") if picture else None
+    form, signature = signed_form(app, number, body, trainer, kept)
     # End our read transaction first: on SQLite a stale snapshot could not write after the webhook did.
     db.session.commit()
     response = app.test_client().post(WEBHOOK_PATH, data=form, headers={"X-Twilio-Signature": signature})
@@ -188,7 +193,10 @@ def text_as(app: Flask, trainer: Trainer, number: str, body: str) -> list[str]:
     # A worker would route the stored text within a second; the simulator does it now, so the phone
     # the next page shows has the text and any answer sent by API (the outbox) on it already.
     route_now()
-    if not answers and classify_keyword(body) in TWILIO_ANSWERS:
+    while pictures.fetch_due():  # and the media lane would keep the picture a moment later
+        pass
+    # Twilio answers its own (English) keywords; Drip answers the other languages' itself.
+    if not answers and classify_keyword(body) in TWILIO_ANSWERS and keyword_language(body) == "en":
         answers = [TWILIO_ANSWERS[classify_keyword(body)]]
     for answer in answers:
         # Twilio would text the TwiML answer to the learner: the outbox keeps what it would have sent.

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from drip.channels.sendgrid_inbound import parse_inbound
 from drip.extensions import db
-from drip.models import Delivery, OutboxMessage, Trainer
+from drip.models import Delivery, InboundMessage, OutboxMessage, Trainer
 from drip.services.inbound.receive import InboundOutcome, receive_email
 
 RECENT_EMAILS = 20
@@ -39,6 +39,25 @@ def answerable(trainer: Trainer) -> list[OutboxMessage]:
             .limit(RECENT_EMAILS)
         )
     )
+
+
+def gmail_reply_template(message: OutboxMessage, trainer: Trainer) -> str:
+    """The reply box as Gmail fills it: room to write on top, then the attribution and the email quoted with ">"."""
+    sent = message.created_at
+    when = (
+        f"{sent:%a, %b} {sent.day}, {sent.year} at {sent.hour % 12 or 12}:{sent:%M} {'AM' if sent.hour < 12 else 'PM'}"
+    )
+    sender = trainer.name or trainer.email
+    quoted = "\n".join(">" if not line.strip() else f"> {line}" for line in (message.body or "").splitlines())
+    return f"\n\nOn {when} {sender} <{trainer.email}> wrote:\n\n{quoted}\n"
+
+
+def kept_text(trainer: Trainer, inbound_id: int) -> str | None:
+    """What Drip kept of an email this trainer's simulator sent (None when it is not theirs)."""
+    message = db.session.get(InboundMessage, inbound_id)
+    if message is None or message.trainer_id != trainer.id or message.channel != "email":
+        return None
+    return message.body
 
 
 def reply_as_learner(app: Flask, trainer: Trainer, outbox_id: int, text: str) -> InboundOutcome:

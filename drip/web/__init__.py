@@ -10,14 +10,19 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
-from drip.domain import catalog
+from drip.domain import catalog, languages
+from drip.domain.step_names import name_of
+from drip.web.clock import beside, format_in_session, format_in_zone, format_local
 from drip.extensions import csrf, db, login_manager
 from drip.services.webhooks.group_commit import IntakeFailed
 from drip.web.cookies import BrowserSessions
 from drip.web.headers import init_app as init_headers
+from drip.web.learner_language import init_app as init_learner_language
 from drip.web.ids import init_app as init_ids
 from drip.web.ids import parse_id
 from drip.web.limits import init_app as init_limits
+from drip.web.body_deadline import BodyDeadline
+from drip.web.reader_gate import ReaderGate
 from drip.web.twilio_fast_path import TwilioFastPath
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
@@ -40,19 +45,32 @@ BLUEPRINT_MODULES = [
     "drip.web.refiling",
     "drip.web.sharing",
     "drip.web.simulator",
-    "drip.web.webhooks",
     "drip.web.status_hooks",
     "drip.web.inbound_hooks",
     "drip.web.public",
+    "drip.web.cohort",
+    "drip.web.cohort_admin",
     "drip.web.settings",
+    "drip.web.media",
+    "drip.web.media_files",
     "drip.web.api",
 ]
 
 # Endpoints reachable without login; everything else is behind the login wall.
-PUBLIC_BLUEPRINTS = {"auth", "health", "webhooks", "webhooks_status", "webhooks_inbound", "api", "public"}
+PUBLIC_BLUEPRINTS = {
+    "auth",
+    "health",
+    "webhooks_status",
+    "webhooks_inbound",
+    "api",
+    "public",
+    "media_files",
+    "cohort",
+}
 # These authenticate each request themselves (provider signature, bearer token, or the
-# unguessable token of a one-click unsubscribe link), so they carry no CSRF token.
-CSRF_EXEMPT_BLUEPRINTS = {"webhooks", "webhooks_status", "webhooks_inbound", "api", "public"}
+# unguessable token of a one-click unsubscribe link), so they carry no CSRF token. The cohort page
+# has no login session to bind a token to: its forms carry one bound to the link (web/cohort.py).
+CSRF_EXEMPT_BLUEPRINTS = {"webhooks_status", "webhooks_inbound", "api", "public", "cohort"}
 
 
 def public(view):
@@ -133,14 +151,22 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.before_request(_require_login)
     init_headers(app)
+    init_learner_language(app)
     init_limits(app)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _error_page)
     app.register_error_handler(Exception, _server_error)
     for unavailable in (OperationalError, InterfaceError, IntakeFailed):
         app.register_error_handler(unavailable, _unavailable)
+    app.wsgi_app = ReaderGate(app.wsgi_app, app.config)  # cohort-page readers a few at a time, never ahead of a webhook
     app.wsgi_app = TwilioFastPath(app, app.wsgi_app)  # the two webhooks that come by the thousand
+    # Outermost: a body that stops arriving is given up after a few idle seconds, on every path.
+    app.wsgi_app = BodyDeadline(app.wsgi_app, app.config["BODY_IDLE_SECONDS"])
     app.jinja_env.globals["nav_items"] = NAV_ITEMS
+    app.jinja_env.globals["moderations"] = catalog.MODERATIONS
+    app.jinja_env.globals["TRAINER_REPLY"] = catalog.TRAINER_REPLY
+    app.jinja_env.globals["moderation_row"] = catalog.moderation
+    app.jinja_env.filters["step_name"] = name_of
     # The phone simulator answers 404 unless SMS go to the outbox, so the nav leaves it out then.
     app.jinja_env.globals["current_app_endpoints"] = lambda: [
         name for name in app.view_functions if name != "simulator.index" or app.config["SMS_PROVIDER"] == "outbox"
@@ -150,7 +176,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["reply_label"] = reply_label
     app.jinja_env.filters["step_label"] = step_label
     app.jinja_env.filters["in_zone"] = format_in_zone
+    app.jinja_env.filters["in_session"] = format_in_session
+    app.jinja_env.filters["beside"] = beside
     app.jinja_env.filters["phone"] = format_phone
+    app.jinja_env.globals["supported_languages"] = languages.choices
 
 
 def channel_label(name: str) -> str:
@@ -177,32 +206,12 @@ NAV_ITEMS = [
     ("sequences.index", "Sequences"),
     ("sessions.index", "Sessions"),
     ("learners.index", "Learners"),
+    ("media.index", "Media"),
     ("refiling.inbox", "Inbox"),
     ("outbox.index", "Outbox"),
     ("simulator.index", "Phone simulator"),
     ("settings.index", "Settings"),
 ]
-
-
-def format_local(value, tz_name: str | None = None, fmt: str = "%a %d %b %Y, %H:%M %Z") -> str:
-    """An aware datetime as the admin shows it: in the trainer's zone once they chose one (else in tz_name), zone named."""
-    zone = getattr(current_user, "timezone", None) if current_user and current_user.is_authenticated else None
-    if "%H" in fmt and "%Z" not in fmt:
-        fmt += " %Z"  # times are never shown without their zone: trainers and learners live in several
-    return format_in_zone(value, zone or tz_name, fmt)
-
-
-def format_in_zone(value, tz_name: str | None, fmt: str = "%a %d %b %Y, %H:%M %Z") -> str:
-    """An aware datetime in exactly this zone (the room's, a learner's), whoever looks."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    if value is None:
-        return ""
-    try:
-        zone = ZoneInfo(tz_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return value.astimezone(zone).strftime(fmt)
 
 
 def format_phone(value: str | None) -> str:

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 
+from drip.domain import catalog
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
 from drip.models import TrainingSession, utcnow
-from drip.services.board import board
+from drip.services.board import board, ordering
 from drip.services.board.stream import BoardStream, StreamRefused
 from drip.services.board.stream import anonymous as anonymous_copy
-from drip.services.simulator import sms_number
-from drip.web.ownership import own_or_404
+from drip.config import sms_number
+from drip.web.ownership import own_session
 from drip.services.board import after_session
 
 bp = Blueprint("board", __name__)
-
-
-def own_session(session_id: int) -> TrainingSession:
-    """The signed-in trainer's session, or 404 (another trainer's id is not found either)."""
-    return own_or_404(TrainingSession, session_id)
 
 
 def _snapshot(training_session: TrainingSession, *, anonymous: bool) -> dict:
@@ -44,6 +40,7 @@ def _page(template: str, training_session: TrainingSession, *, anonymous: bool =
         opens_at=training_session.starts_at - LIVE_MARGIN,
         closes_at=training_session.ends_at + LIVE_MARGIN,
         after_questions=after_session.open_questions(training_session),
+        order_labels=catalog.QUESTION_ORDERS,
     )
 
 
@@ -101,12 +98,25 @@ def mark(session_id: int, question_id: int):
     return jsonify(board.question_data(question, training_session, learner))
 
 
+@bp.post("/sessions/<int:session_id>/board/order")
+def order(session_id: int):
+    """Order the board's and projector's questions by time or by votes (JSON, CSRF header)."""
+    training_session = own_session(session_id)
+    wanted = (request.get_json(silent=True) or {}).get("order")
+    if wanted not in catalog.QUESTION_ORDERS:
+        abort(400, f'Send {{"order": one of {", ".join(catalog.QUESTION_ORDERS)}}}.')
+    ordering.set_order(training_session, wanted)
+    return jsonify(order=wanted)
+
+
 @bp.post("/sessions/<int:session_id>/board/settings")
 def settings(session_id: int):
-    """Projector filter and the SMS acknowledgement of live questions."""
+    """Moderation (approve each question, or project at once) and the SMS acknowledgement of live questions."""
     training_session = own_session(session_id)
-    approved_only = request.form.get("projector") == "approved" if "projector" in request.form else None
+    moderation = request.form.get("moderation")
+    if moderation is not None and moderation not in catalog.names(catalog.MODERATIONS):
+        abort(400, "Choose how questions reach the projector.")
     acknowledgement = request.form.get("acknowledgement")
-    board.update_settings(training_session, projector_approved_only=approved_only, acknowledgement=acknowledgement)
+    board.update_settings(training_session, moderation=moderation, acknowledgement=acknowledgement)
     flash("Board settings saved.", "success")
     return redirect(url_for("board.show", session_id=session_id))

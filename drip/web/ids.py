@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter, ValidationError
 
+from drip.domain import numbers
 from drip.models.types import MAX_ID
 
 
@@ -36,8 +37,4 @@ def init_app(app: Flask) -> None:
 
 def parse_id(raw: object) -> int | None:
     """An id from a query string or form field, or None when it is not one."""
-    text = str(raw or "").strip()
-    if not text.isdigit() or len(text) > len(str(MAX_ID)):
-        return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
+    return numbers.parse_id(raw)

@@ -10,7 +10,8 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from drip.channels.twilio_sms import verify_twilio_signature
-from drip.channels.sendgrid_inbound import Attachment, MalformedEmail, parse_inbound
+from drip.channels.sendgrid_inbound import Attachment, MalformedEmail, intake as email_intake
+from drip.domain.media import IMAGE_LIMIT, PICTURES_PER_MESSAGE, ReceivedPicture, is_picture_type
 from drip.services.inbound import receive as inbound
 from drip.services.webhooks import intake
 
@@ -50,10 +51,7 @@ def twilio_sms():
     if not verify_twilio_signature(token, called_url(), form, request.headers.get("X-Twilio-Signature")):
         abort(403, "Missing or invalid X-Twilio-Signature.")
     try:
-        if current_app.config["WEBHOOK_MODE"] == "inline":
-            outcome = inbound.receive_sms(form.to_dict())
-        else:
-            outcome = intake.store_sms(form.to_dict())
+        outcome = intake.store_sms(form.to_dict())
     except inbound.MalformedInbound as error:
         abort(400, str(error))
     return _twiml(None if outcome.duplicate else outcome.answer)
@@ -69,27 +67,34 @@ def _sendgrid_caller_ok() -> bool:
     return hmac.compare_digest(given.encode(), secret.encode())
 
 
-def _noted_attachments() -> list[Attachment]:
-    """Attachments as names, types and sizes: their contents are read to count them, never stored."""
-    noted = []
+def _noted_attachments() -> tuple[list[Attachment], list[ReceivedPicture]]:
+    """Attachments as names, types and sizes, and the pictures among them (up to 10 of 5 MB) kept for a worker."""
+    noted, pictures = [], []
     for upload in request.files.values():
-        size = 0
+        size, kept = 0, bytearray()
+        keep = is_picture_type(upload.mimetype or "") and len(pictures) < PICTURES_PER_MESSAGE
         while chunk := upload.stream.read(64 * 1024):
             size += len(chunk)
+            if keep and size <= IMAGE_LIMIT:
+                kept += chunk
         noted.append(Attachment(upload.filename or "", upload.mimetype or "", size))
-    return noted
+        if keep and 0 < size <= IMAGE_LIMIT:
+            pictures.append(ReceivedPicture(upload.filename or "", upload.mimetype or "", bytes(kept)))
+    return noted, pictures
 
 
 @bp.post("/sendgrid/inbound")
 def sendgrid_inbound():
-    """A learner answered an email: check the shared secret, keep the new text for a worker to route."""
+    """A learner answered an email: check the shared secret, store the post for a worker to parse and route."""
     if not _sendgrid_caller_ok():
         abort(403, "Missing or wrong inbound secret.")
+    form = request.form.to_dict()
+    largest = current_app.config["MAX_FORM_MEMORY_SIZE"]  # for every field but the raw email (web/limits.py)
+    if too_large := next((name for name, value in form.items() if name != "email" and len(value) > largest), None):
+        abort(413, f"The field {too_large!r} is larger than {largest // 1000} KB.")
     try:
-        email = parse_inbound(request.form.to_dict(), _noted_attachments())
+        received = email_intake(form)  # the sender and Message-ID only: parsing the body is a worker's job
     except MalformedEmail as error:
         abort(400, str(error))
-    if current_app.config["WEBHOOK_MODE"] == "inline":
-        outcome = inbound.receive_email(email)
-        return jsonify(kind=outcome.kind, duplicate=outcome.duplicate), 200
-    return jsonify(stored=True, duplicate=not intake.store_email(email)), 200
+    attachments, pictures = _noted_attachments()
+    return jsonify(stored=True, duplicate=not intake.store_email(received, attachments, pictures)), 200

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from drip.services.learners import edits as learner_edits
 from drip.services.learners import rights as learner_rights
+from drip.domain.learners import FIELDS
 from drip.services.learners.upsert import LearnerInvalid, validate_learner
 from drip.web.learners import own_learner
 
@@ -24,7 +25,7 @@ def edit(learner_id: int):
         return redirect(url_for("learners.show", learner_id=learner.id))
     if request.method == "GET":
         return render_template("learners/edit.html", learner=learner, form=learner_form(learner), errors={})
-    form = {field: request.form.get(field, "") for field in ("name", "phone", "email", "timezone", "external_id")}
+    form = {field: request.form.get(field, "") for field in FIELDS}
     try:
         learner_edits.update_learner(
             learner, validate_learner(form, default_region=current_app.config["DEFAULT_REGION"])
@@ -37,7 +38,7 @@ def edit(learner_id: int):
 
 def learner_form(learner) -> dict[str, str]:
     """The edit form's values for a stored learner."""
-    return {field: getattr(learner, field) or "" for field in ("name", "phone", "email", "timezone", "external_id")}
+    return {field: getattr(learner, field) or "" for field in FIELDS}
 
 
 @bp.get("/<int:learner_id>/export")

@@ -5,15 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from drip.domain import numbers
 from drip.models import Learner, TrainingSession
 from drip.services.learners import imports as learner_import
-from drip.services.learning.follow_ons import quiet_sessions
+from drip.services.media import shown
+from drip.services.learning.unanswered import quiet_sessions
 from drip.services.learners.upsert import LearnerInvalid, add_learner, decode_upload, parse_csv, validate_learner
 from drip.services.inbound.optout import SOURCE_LABELS
 from drip.services.learners import search as learner_search
 from drip.web.ownership import own_or_404
 from drip.services.learners.timeline import timeline
 from drip.services.pages import engagement
+from drip.services.cohort import links as cohort_links
 
 bp = Blueprint("learners", __name__, url_prefix="/learners")
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -33,7 +36,9 @@ def _own_session(session_id) -> TrainingSession | None:
 def index():
     """Every learner of the trainer, searchable by name, phone, email or external id, a page at a time."""
     q = learner_search.clean_query(request.args.get("q"))
-    found = learner_search.learners(current_user.id, q, learner_search.clean_page(request.args.get("page", type=int)))
+    found = learner_search.learners(
+        current_user.id, q, learner_search.clean_page(request.args.get("page", type=numbers.id_param))
+    )
     return render_template(
         "learners/index.html", learners=found.items, q=q, page=found.page, total=found.total, pages=found.pages
     )
@@ -69,6 +74,11 @@ def show(learner_id: int):
         sessions=sessions,
         quiet=quiet_sessions(learner.id),
         engagement_rows=engagement.of_learner(learner),
+        cohort_links=[] if learner.erased_at else cohort_links.of_learner(learner.id),
+        cohort_url=lambda token: cohort_links.url(current_app.config, token),
+        pictures=shown.pictures_for(
+            [(e.get("reply") or e.get("question")).inbound_message_id for e in events if e["type"] != "message"]
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
+from drip.domain import numbers
 from drip.services.pages import admin as pages
 from drip.models.types import MAX_ID
 
@@ -16,7 +17,7 @@ PAGE_SIZE = 50
 def index():
     """The trainer's outbox messages, SMS and email, filterable by channel; ?partial=1 returns just the list."""
     channel = request.args.get("channel") if request.args.get("channel") in ("sms", "email") else None
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=numbers.id_param)
     before = before if before and 0 < before <= MAX_ID else None
     rows = pages.outbox(current_user, channel=channel, before=before, limit=PAGE_SIZE + 1)
     more = len(rows) > PAGE_SIZE

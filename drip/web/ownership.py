@@ -7,6 +7,7 @@ from typing import TypeVar
 from flask import abort
 from flask_login import current_user
 
+from drip.models import TrainingSession
 from drip.services.ownership import owned
 
 Row = TypeVar("Row")
@@ -18,3 +19,8 @@ def own_or_404(model: type[Row], row_id) -> Row:
     if row is None:
         abort(404)
     return row
+
+
+def own_session(session_id: int) -> TrainingSession:
+    """The signed-in trainer's session, or 404 (also for another trainer's)."""
+    return own_or_404(TrainingSession, session_id)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
+from flask_babel import gettext
+
 from drip.models import Learner
+from drip.services.learners.language import language_for
+from drip.web.learner_language import speak
 from drip.services.inbound import optout
 from drip.services.learners import search
 from drip.services import accounts
@@ -20,6 +24,7 @@ def _learner(token: str) -> Learner:
     if learner is None:
         # A learner-facing page, not the admin's error page with its dashboard link.
         abort(make_response(render_template("public/unknown_link.html"), 404))
+    speak(language_for(learner))
     return learner
 
 
@@ -59,7 +64,7 @@ def one_click(token: str):
     # Honoured even without the List-Unsubscribe=One-Click body: a POST is a deliberate act.
     marker = request.form.get("List-Unsubscribe", "")
     optout.learner_unsubscribes(learner, source="one_click", detail=f"List-Unsubscribe={marker}" if marker else "")
-    return "You are unsubscribed.\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    return gettext("You are unsubscribed.") + "\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/l/<token>", methods=["GET", "HEAD"])
@@ -84,6 +89,7 @@ def _private_delivery(token: str):
     delivery = privacy.delivery_for(current_app.config, token)
     if delivery is None:
         abort(make_response(render_template("public/unknown_link.html"), 404))
+    speak(language_for(delivery.learner, step=delivery.step))
     return delivery
 
 

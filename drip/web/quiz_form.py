@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drip.domain import numbers
 from drip.domain import quiz, templates
 from drip.domain.durations import offset_from_parts, parse_offset, parts_from_offset
 from drip.domain.follow_ups import FOLLOWED_KINDS
@@ -29,7 +30,7 @@ def _seconds(iso: str) -> int:
 
 def _later(amount: str, unit: str, field: str, errors: dict[str, str]) -> str | None:
     try:
-        value = int(amount.strip())
+        value = numbers.ascii_int(amount, high=100_000)
         if value <= 0:
             raise ValueError
         return offset_from_parts(value, unit, "after")
@@ -43,7 +44,7 @@ def quiz_input(form) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     if form.kind == "quiz":
-        values["answer"] = int(form.answer) if form.answer.strip().isdigit() else None
+        values["answer"] = numbers.parse_int(form.answer, high=1000)
         values["explain"] = form.explain
         values["retry_after"] = _later(form.retry_amount, form.retry_unit, "retry_after", errors)
     if form.follow_up == "on" and form.kind in FOLLOWED_KINDS:
@@ -74,10 +75,10 @@ def from_step(step) -> dict[str, str]:
     return fields
 
 
-def verdict_previews(explain: str | None) -> list[dict[str, Any]]:
-    """Both verdicts a learner can get back, each with its SMS segments."""
+def verdict_previews(explain: str | None, language: str = "en") -> list[dict[str, Any]]:
+    """Both verdicts a learner of `language` can get back, each with its SMS segments."""
     shown = []
     for label, right in (("Right answer", True), ("Wrong answer", False)):
-        text = quiz.verdict(right, explain)
+        text = quiz.verdict(right, explain, language)
         shown.append({"label": label, "text": text, "segments": templates.sms_segments(text)})
     return shown

@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from drip.domain import numbers
 from drip.models import LiveQuestion
+from drip.services.ownership import owned_reply
 from drip.services.board import board
 from drip.services.board import polls as live_polls
 from drip.services.replies import inbox as inbox_service
@@ -13,6 +15,7 @@ from drip.services.replies import refile, refile_reads
 from drip.services.replies.answers import set_reviewed
 from drip.services.replies.refile_options import LABELS, options, parse_target
 from drip.web.board import own_session
+from drip.web.local_paths import local_page
 
 bp = Blueprint("refiling", __name__)
 
@@ -53,21 +56,21 @@ def _move(item, target: str, *, session_id: int | None = None):
 
 
 def _back() -> str:
-    back = request.form.get("back", "")
-    # Only a path of this site: never an open redirect.
-    local = back.startswith("/") and not back.startswith("//") and "\\" not in back
-    return back if local else url_for("refiling.inbox")
+    # Only a page of this site, rebuilt from the URL map: never an open redirect.
+    return local_page(request.form.get("back"), url_for("refiling.inbox"))
 
 
 @bp.post("/refile/<any(question, reply):what>/<int:item_id>")
 def refile_form(what: str, item_id: int):
     """File a text as another kind from a page's form, then go back to that page."""
-    find = refile_reads.owned_question if what == "question" else refile_reads.owned_reply
+    find = refile_reads.owned_question if what == "question" else owned_reply
     item = find(_trainer(), item_id)
     if item is None:
         abort(404)
     try:
-        moved = _move(item, request.form.get("target", ""), session_id=request.form.get("session_id", type=int))
+        moved = _move(
+            item, request.form.get("target", ""), session_id=request.form.get("session_id", type=numbers.id_param)
+        )
     except refile.RefileInvalid as error:
         flash(f"Not moved: {error}.", "danger")
         return redirect(_back())
@@ -109,7 +112,7 @@ def projector_view(session_id: int):
 @bp.post("/inbox/<int:reply_id>/reviewed")
 def inbox_reviewed(reply_id: int):
     """Mark an inbox text reviewed (or not again): it stays listed, without counting in the navigation."""
-    reply = refile_reads.owned_reply(_trainer(), reply_id)
+    reply = owned_reply(_trainer(), reply_id)
     if reply is None:
         abort(404)
     set_reviewed([reply], request.form.get("reviewed", "1") == "1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from drip.domain import numbers
 from drip.channels.base import SendError
 from drip.domain.durations import describe_timing
 from drip.services.board.polls import asked_counts
@@ -13,6 +14,7 @@ from drip.domain.templates import summary
 from drip.services.replies.refile_reads import last_moves
 from drip.services.replies.export import questions_csv, to_csv
 from drip.services.replies import privacy, testimonials
+from drip.services.media import shown
 from drip.web.board import own_session
 
 bp = Blueprint("replies", __name__)
@@ -44,6 +46,7 @@ def index(session_id: int):
         unreviewed=sum(group.unreviewed for group in groups),
         testimonial_asked=testimonials.asked_for(training_session),
         private=privacy.private_learners(training_session.id),
+        pictures=shown.pictures_for([reply.inbound_message_id for reply in everything]),
     )
 
 
@@ -83,7 +86,7 @@ def mark_reviewed(session_id: int, reply_id: int):
 def mark_all_reviewed(session_id: int):
     """Mark every reply of one step (or of no step) reviewed."""
     training_session = own_session(session_id)
-    step_id = request.form.get("step_id", type=int)
+    step_id = request.form.get("step_id", type=numbers.id_param)
     group = next((g for g in replies.by_step(training_session) if (g.step.id if g.step else None) == step_id), None)
     if group is None:
         abort(404)
@@ -104,11 +107,13 @@ def thread(session_id: int, learner_id: int):
     """The exchange with one learner in this session, and a box to answer them."""
     training_session = own_session(session_id)
     learner = _learner_or_404(training_session, learner_id)
+    entries = replies.thread_for(learner, session_id=training_session.id)
     return render_template(
         "replies/thread.html",
         ts=training_session,
         learner=learner,
-        entries=replies.thread_for(learner, session_id=training_session.id),
+        entries=entries,
+        pictures=shown.pictures_for([entry.inbound_message_id for entry in entries]),
     )
 
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from drip.domain import catalog
-from drip.domain import messages as compose
-from drip.domain import templates
-from drip.domain.digests import SMS_SEGMENT_LIMIT, fit_sms
+from drip.domain.digests import SMS_SEGMENT_LIMIT
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Sequence, Step
+from drip.services.media import library
 from drip.services.programs import sequences as service
 from drip.services.programs.starter import add_starter, find_starter
-from drip.web import quiz_form
+from drip.web import step_preview
+from drip.web.picture_previews import preview, previews
 from drip.services.programs.archive import archived_count
 from drip.web.step_form import KIND_LABELS, StepForm, test_send
 from drip.web.timeline import legend, markers
@@ -35,28 +34,6 @@ def own_step(sequence: Sequence, step_id: int) -> Step:
     if step.sequence_id != sequence.id or step.deleted_at is not None:
         abort(404)
     return step
-
-
-def preview(step: Step) -> dict:
-    """The step rendered for the sample learner, signed with the trainer's own name."""
-    context = templates.sample_context()
-    context["trainer"] = {"name": current_user.name or current_user.email}
-    if step.kind == "quiz":
-        context["reply_hint"] = compose.reply_hint(step.kind, step.channel, step.choices)
-    try:
-        body = templates.render(step.body, context)
-        subject = templates.render(step.subject, context) if step.subject else None
-        follow_up = templates.render(step.follow_up["body"], context) if step.follow_up else None
-    except templates.TemplateProblem as problem:
-        return {"error": str(problem)}
-    if step.kind == "digest" and catalog.channel(step.channel).shape == "text":  # as sent: only the answers that fit
-        body, _ = fit_sms(context["answers"], lambda shown: templates.render(step.body, {**context, "answers": shown}))
-    result = {"body": body, "subject": subject, "follow_up": follow_up}
-    if step.channel == "sms":
-        result["segments"] = templates.sms_segments(body)
-    if step.kind == "quiz":
-        result["verdicts"] = quiz_form.verdict_previews(step.explain)
-    return result
 
 
 def _window_from_form() -> dict | None:
@@ -115,7 +92,7 @@ def show(sequence_id: int):
         steps=sequence.steps,
         markers=placed,
         legend=legend(placed),
-        previews={step.id: preview(step) for step in sequence.steps},
+        previews={step.id: preview(step, sequence.language) for step in sequence.steps},
         describe_timing=describe_timing,
         sessions=service.sessions_using(sequence),
     )
@@ -136,16 +113,21 @@ def _step_page(
         step=step,
         form=form,
         errors=errors,
-        preview=shown,
+        preview=shown.get(sequence.language) if shown else None,
+        language_previews={code: shown[code] for code in shown if code != sequence.language} if shown else {},
+        bad_languages={key.split(".")[1] for key in errors if key.startswith("translations.")},
         kind_labels=KIND_LABELS,
         previewing=previewing,
+        variables=step_preview.VARIABLES,
+        default_name=step_preview.default_name(step),
         digest_segments=SMS_SEGMENT_LIMIT,
+        images=library.items(current_user.id, kind="image"),
     ), status
 
 
 @bp.post("/<int:sequence_id>")
 def update(sequence_id: int):
-    """Rename the sequence or change its send window."""
+    """Rename the sequence, change its send window, its digests' attribution or its language."""
     sequence = own_sequence(sequence_id)
     try:
         service.update_sequence(
@@ -153,6 +135,7 @@ def update(sequence_id: int):
             name=request.form.get("name", ""),
             send_window=_window_from_form(),
             digest_by=request.form.get("digest_by"),
+            language=request.form.get("language"),
         )
     except service.SequenceInvalid as invalid:
         db.session.rollback()
@@ -178,13 +161,15 @@ def edit_step(sequence_id: int, step_id: int | None = None):
     step = own_step(sequence, step_id) if step_id is not None else None
     if request.method == "GET":
         form = StepForm.from_step(step) if step else StepForm.blank()
-        return _step_page(sequence, step, form, {}, preview(step) if step else None)
+        return _step_page(sequence, step, form, {}, previews(step, sequence) if step else None)
     form = StepForm.from_request(request.form)
     item, errors = form.to_input()
     if not errors:
         values, errors = service.check_step(item)
+        if problem := library.image_problem(sequence.trainer_id, values["image_id"]):
+            errors["image_id"] = problem
     if errors or request.form.get("action") == "preview":
-        shown = None if errors else preview(Step(**values))
+        shown = None if errors else previews(Step(**values), sequence)
         return _step_page(
             sequence,
             step,
@@ -203,6 +188,21 @@ def edit_step(sequence_id: int, step_id: int | None = None):
     return redirect(url_for("sequences.show", sequence_id=sequence.id))
 
 
+@bp.post("/<int:sequence_id>/steps/preview")
+def live_preview(sequence_id: int):
+    """The step form as Maya would get it, for the editor to show as the trainer types (JSON)."""
+    sequence = own_sequence(sequence_id)
+    item, errors = StepForm.from_request(request.form).to_input()
+    if not errors:
+        values, errors = service.check_step(item)
+    if errors:
+        return jsonify(errors=errors)
+    step = Step(**values)
+    shown = step_preview.as_json(preview(step, sequence.language))
+    shown["languages"] = {code: step_preview.as_json(preview(step, code)) for code in step.translations or {}}
+    return jsonify(shown)
+
+
 @bp.post("/<int:sequence_id>/steps/<int:step_id>/delete")
 def delete_step(sequence_id: int, step_id: int):
     """Delete a step; its pending messages are skipped, what it sent stays on record."""
@@ -218,13 +218,13 @@ def delete_step(sequence_id: int, step_id: int):
 
 @bp.post("/<int:sequence_id>/steps/<int:step_id>/test")
 def send_test(sequence_id: int, step_id: int):
-    """Send this step, rendered for the sample learner, to the trainer's own email or phone."""
+    """Send this step, rendered for the sample learner, to the trainer's own email or saved phone."""
     sequence = own_sequence(sequence_id)
     step = own_step(sequence, step_id)
-    rendered = preview(step)
+    rendered = preview(step, sequence.language)
     if "error" in rendered:
         flash(f"This step cannot be rendered: {rendered['error']}", "danger")
     else:
-        ok, message = test_send(current_user, step, rendered, request.form.get("phone", ""))
+        ok, message = test_send(current_user, step, rendered)
         flash(message, "success" if ok else "danger")
     return redirect(url_for("sequences.show", sequence_id=sequence.id, _anchor=f"step-{step.id}"))

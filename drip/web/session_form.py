@@ -9,6 +9,8 @@ from typing import Mapping
 from zoneinfo import ZoneInfo
 
 
+from drip.domain import numbers
+from drip.domain import catalog, cohort
 from drip.domain.keywords import classify_keyword
 from drip.models import TrainingSession
 from drip.services.learners.upsert import known_timezone
@@ -85,7 +87,10 @@ class SessionForm:
     join_url: str = ""
     sequence_ids: list[int] = field(default_factory=list)
     join_keyword: str = ""
-    acknowledgement: str = "Thanks, your question is on the board."
+    acknowledgement: str = ""  # empty: the moderation's own words
+    moderation: str = catalog.DEFAULT_MODERATION
+    slide_ids: list[int] = field(default_factory=list)  # media library items on the cohort page
+    slides_early: bool = False  # shown before the session starts
 
     @classmethod
     def from_session(cls, ts: TrainingSession) -> "SessionForm":
@@ -100,17 +105,23 @@ class SessionForm:
             [s.id for s in ts.sequences],
             ts.join_keyword or "",
             ts.acknowledgement,
+            ts.moderation,
+            [item.id for item in ts.slides],
+            ts.slides_early,
         )
 
     @classmethod
     def from_request(cls, form) -> "SessionForm":
         """The form as submitted (a werkzeug MultiDict)."""
-        ids = [int(v) for v in form.getlist("sequence_ids") if v.isdigit() and len(v) < 10]
+        ids = numbers.parse_ids(form.getlist("sequence_ids"))
         return cls(
             *(form.get(k, "").strip()[:2000] for k in ("title", "starts", "ends", "timezone", "join_url")),
             ids,
             form.get("join_keyword", "").strip()[:40],
             form.get("acknowledgement", "").strip()[:500],
+            form.get("moderation", catalog.DEFAULT_MODERATION)[:20],
+            [int(v) for v in form.getlist("slide_ids") if v.isdigit() and len(v) < 10],
+            form.get("slides_early") == "on",
         )
 
     def parse(self, *, session_id: int | None = None) -> tuple[dict, dict[str, str]]:
@@ -124,7 +135,12 @@ class SessionForm:
             "timezone": zone,
             "join_url": self.join_url,
             "sequence_ids": self.sequence_ids,
+            "moderation": self.moderation,
+            "slide_ids": self.slide_ids,
+            "cohort_page": cohort.Settings(slides_early=self.slides_early),
         }
+        if self.moderation not in catalog.names(catalog.MODERATIONS):
+            errors["moderation"] = "choose how questions reach the projector"
         for key, text in (("starts_at", self.starts), ("ends_at", self.ends)):
             try:
                 values[key] = local_to_utc(text, zone) if zone else None

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from drip.domain import numbers
 from drip.domain.durations import describe_timing
 from drip.extensions import db
 from drip.models import Learner, TrainingSession, utcnow
+from drip.services.pages.languages import session_languages
 from drip.services.pages import session_report as report
 from drip.services.board.board import update_settings
 from drip.services.programs.enrolment import enrol
@@ -22,18 +24,14 @@ from drip.services.programs.sessions import (
 from drip.services.learners import edits as learner_edits
 from drip.services.learners import search as learner_search
 from drip.services.programs.archive import archived_count
-from drip.web.ownership import own_or_404
+from drip.web.ownership import own_session
 from drip.services.pages import engagement
+from drip.services.media import library
 from drip.web.session_form import COMMON_ZONES, SessionForm
 from drip.web.timeline import legend, markers
 from drip.services.pages import admin as pages
 
 bp = Blueprint("sessions", __name__, url_prefix="/sessions")
-
-
-def own_session(session_id: int) -> TrainingSession:
-    """The signed-in trainer's session, or 404 (also for another trainer's)."""
-    return own_or_404(TrainingSession, session_id)
 
 
 def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = None, status: int = 200):
@@ -44,6 +42,7 @@ def _form_page(form: SessionForm, errors: dict, ts: TrainingSession | None = Non
         ts=ts,
         sequences=pages.trainer_sequences(current_user, ts),
         zones=COMMON_ZONES,
+        library=library.items(current_user.id),
     ), status
 
 
@@ -137,9 +136,11 @@ def show(session_id: int):
     lines = report.step_lines(ts, steps)
     placed = markers(steps)
     lq, eq = learner_search.clean_query(request.args.get("lq")), learner_search.clean_query(request.args.get("eq"))
-    learners = learner_search.enrolled(ts.id, lq, learner_search.clean_page(request.args.get("lpage", type=int)))
+    learners = learner_search.enrolled(
+        ts.id, lq, learner_search.clean_page(request.args.get("lpage", type=numbers.id_param))
+    )
     candidates = learner_search.candidates(
-        current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=int))
+        current_user.id, ts.id, eq, learner_search.clean_page(request.args.get("epage", type=numbers.id_param))
     )
     endpoints = current_app.view_functions.keys()
     return render_template(
@@ -162,6 +163,7 @@ def show(session_id: int):
         has_replies="replies.index" in endpoints,
         describe=lambda step: describe_timing(step.anchor, step.offset, step.local_time),
         engagement=engagement.of_session(ts),
+        languages=session_languages(ts),
     )
 
 
@@ -174,7 +176,7 @@ def enrol_existing(session_id: int):
             current_user.id, ts.id, learner_search.clean_query(request.form.get("q"))
         )
         return _enrolled(ts, chosen)
-    ids = [int(v) for v in request.form.getlist("learner_ids") if v.isdigit() and len(v) < 10]
+    ids = numbers.parse_ids(request.form.getlist("learner_ids"))
     chosen = pages.learners_among(current_user, ids)
     if len(chosen) != len(set(ids)):
         abort(404)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
+from drip.domain import numbers
 from drip.channels.base import SendError
 from drip.services.replies import answers as replies
 from drip.services.replies import sharing, testimonials
@@ -39,7 +40,7 @@ def share_one(session_id: int, reply_id: int):
 def share_many(session_id: int):
     """Approve every ticked answer for the digests at once."""
     ts = own_session(session_id)
-    ids = [int(v) for v in request.form.getlist("reply_ids") if v.isdigit() and len(v) < 10]
+    ids = numbers.parse_ids(request.form.getlist("reply_ids"))
     chosen = sharing.session_replies(ts.id, ids)
     if not chosen:
         flash("Tick the answers to share first.", "warning")

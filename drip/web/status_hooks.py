@@ -9,19 +9,13 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from drip.channels.sendgrid_email import verify_sendgrid_event
 from drip.channels.twilio_sms import verify_twilio_signature
 from drip.services.delivery import callbacks as status
-from drip.services.delivery import callbacks_inline as status_inline
 from drip.services.webhooks import intake
+from drip.web.inbound_hooks import called_url
 
 bp = Blueprint("webhooks_status", __name__, url_prefix="/webhooks")
 
 SENDGRID_SIGNATURE = "X-Twilio-Email-Event-Webhook-Signature"
 SENDGRID_TIMESTAMP = "X-Twilio-Email-Event-Webhook-Timestamp"
-
-
-def called_url() -> str:
-    """The URL the provider called, as the outside world sees it (behind proxies too)."""
-    query = request.query_string.decode("latin-1")
-    return current_app.config["PUBLIC_BASE_URL"] + request.path + (f"?{query}" if query else "")
 
 
 @bp.post("/twilio/status")
@@ -34,11 +28,8 @@ def twilio_status():
     signature = request.headers.get("X-Twilio-Signature")
     if not verify_twilio_signature(current_app.config["TWILIO_AUTH_TOKEN"], called_url(), form, signature):
         abort(403, "Missing or invalid X-Twilio-Signature.")
-    inline = current_app.config["WEBHOOK_MODE"] == "inline"
     try:
-        (status_inline.apply_twilio_status if inline else intake.store_twilio_status)(
-            form.to_dict(), delivery_hint=request.args.get("d")
-        )
+        intake.store_twilio_status(form.to_dict(), delivery_hint=request.args.get("d"))
     except status.MalformedCallback as exc:
         abort(400, str(exc))
     return "", 204
@@ -61,8 +52,5 @@ def sendgrid_events():
         abort(400, "The body must be a JSON array of events.")
     if not isinstance(events, list):
         abort(400, "The body must be a JSON array of events.")
-    if current_app.config["WEBHOOK_MODE"] == "inline":
-        result = status_inline.apply_sendgrid_events(events)
-        return jsonify(applied=result.applied, duplicates=result.duplicates, errors=result.errors)
     stored = intake.store_sendgrid_events(events)
     return jsonify(stored=stored.stored, duplicates=stored.duplicates, errors=stored.errors)

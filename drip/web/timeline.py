@@ -7,6 +7,7 @@ from typing import Iterable
 
 from drip.domain import catalog
 from drip.domain.durations import describe_timing, parse_offset
+from drip.domain.step_names import name_of
 from drip.models import Step
 
 WIDTH = 1000
@@ -40,11 +41,13 @@ def short_label(step: Step) -> str:
         text = step.anchor
     else:
         sign = "-" if offset.negative else "+"
-        hours, minutes = divmod(seconds // 60, 60)
-        parts = [f"{days}d"] if days else []
-        parts += [f"{hours}h"] if hours else []
-        parts += [f"{minutes}m"] if minutes else []
-        # "-15m end" is inside the session box; a bare "-15m" reads as before the start.
+        hours, rest = divmod(seconds, 3600)
+        minutes, secs = divmod(rest, 60)
+        parts = [
+            f"{amount}{unit}" for amount, unit in ((days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")) if amount
+        ]
+        # "-15m end" is inside the session box; a bare "-15m" reads as before the start. Inside the box
+        # a "+1m" is after the start (the box says so); the line's labels stay short so they do not collide.
         text = sign + "".join(parts) + (" end" if step.anchor == "end" and offset.negative else "")
     if step.local_time is not None:
         text += f" {step.local_time:%H:%M}"
@@ -84,7 +87,7 @@ def markers(steps: Iterable[Step]) -> list[Marker]:
     for phase, group in by_phase.items():
         for step, x in zip(group, _spread(len(group), *spans[phase])):
             title = (
-                f"{step.kind.replace('_', ' ')} by {step.channel.upper() if step.channel == 'sms' else 'email'}, "
+                f"{name_of(step)} by {catalog.channel(step.channel).label if catalog.channel(step.channel) else step.channel}, "
                 f"{describe_timing(step.anchor, step.offset, step.local_time)}"
             )
             # Inside the session box the word "session" sits below, so those labels go above.
@@ -97,5 +100,6 @@ def legend(placed: list[Marker]) -> list[tuple[str, str]]:
     """(kind in words, colour) for each kind on the line, in the order they first appear."""
     seen: dict[str, str] = {}
     for marker in placed:
-        seen.setdefault(marker.step.kind.replace("_", " "), marker.colour)
+        row = catalog.step_kind(marker.step.kind)
+        seen.setdefault(row.short_label if row else marker.step.kind, marker.colour)
     return list(seen.items())

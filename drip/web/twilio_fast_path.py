@@ -6,11 +6,11 @@ request cycle (routing, request hooks, form parsing, the response object) was ab
 0.6 ms for verifying and storing it (measured in process; bench/README.md, "Issue 14, third pass").
 
 This middleware takes only the common case: a POST to one of the two paths, urlencoded, of a known
-length under the path's limit, with no repeated field, in the stored webhook mode. It does what the
-view does (verify the signature, store, answer) and answers with the same status, headers and
-body. Everything else goes on, body intact, to the Flask views: an unsigned or forged request, a
-malformed or oversized body, a database error, the inline mode. They answer it exactly as before,
-so every refusal, limit and error message keeps its one implementation there.
+length under the path's limit, with no repeated field. It does what the view does (verify the
+signature, store, answer) and answers with the same status, headers and body. Everything else goes
+on, body intact, to the Flask views: an unsigned or forged request, a malformed or oversized body, a
+database error. They answer it exactly as before, so every refusal, limit and error message keeps
+its one implementation there.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class TwilioFastPath:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         route = ROUTES.get(environ.get("PATH_INFO", ""))
-        if route is None or environ.get("REQUEST_METHOD") != "POST" or self.app.config["WEBHOOK_MODE"] != "stored":
+        if route is None or environ.get("REQUEST_METHOD") != "POST":
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         answer = self._answer(environ, route)

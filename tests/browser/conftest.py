@@ -36,7 +36,7 @@ def live_server(app):
     """Serve the test app on a free port in a background thread, with a worker's appliers; yields its base URL."""
     from drip.appliers import Appliers
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     appliers = Appliers(app)  # what a worker does with the stored webhooks: route texts, apply callbacks
@@ -46,6 +46,33 @@ def live_server(app):
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()
+
+
+def _buffered(app):
+    """The app with every response but an event stream read whole and closed before it is written.
+
+    Werkzeug's development server leaves a response's file open when the browser drops the connection
+    mid-answer (a page left while its favicon loads), and the unclosed file fails the run as a
+    ResourceWarning. Buffering (test pages are small) closes each file at once; streams stay streams.
+    """
+
+    def serve(environ, start_response):
+        seen = {}
+
+        def remember(status, headers, exc_info=None):
+            seen["type"] = dict((name.lower(), value) for name, value in headers).get("content-type", "")
+            return start_response(status, headers, exc_info)
+
+        body = app(environ, remember)
+        if seen.get("type", "").startswith("text/event-stream"):
+            return body
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve
 
 
 @pytest.fixture(scope="session")

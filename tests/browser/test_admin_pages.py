@@ -50,3 +50,20 @@ def test_two_thousand_learners_on_a_phone_a_compact_pager_and_search(app, traine
     page.keyboard.press("Enter")
     expect(page.get_by_role("link", name="Learner 1234")).to_be_visible()
     expect(page.get_by_text("(1)")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [1280, 1024, 800])
+def test_the_menu_stays_on_one_line_with_a_long_address(app, page, live_server, width):
+    from drip.services import accounts
+
+    email = "tess.trainer-learning-and-development@long-company-name.example.com"
+    accounts.create_trainer(email, "correct horse battery", "Tess Trainer")
+    page.set_viewport_size({"width": width, "height": 800})
+    sign_in(page, live_server, email=email)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    links = page.locator("nav .nav-link, nav .btn")
+    middles = links.evaluate_all(
+        "ns => ns.map(n => { const r = n.getBoundingClientRect(); return r.y + r.height / 2; })"
+    )
+    assert max(middles) - min(middles) < 6, middles  # one row: every link on the same line
+    assert page.locator(".nav-account").get_attribute("title") == email

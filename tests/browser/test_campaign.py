@@ -56,10 +56,11 @@ def test_trainer_builds_a_campaign(page, live_server, trainer, tmp_path):
 
     # The live counter under an SMS body, and a template that would not render is refused with the reason.
     page.get_by_role("link", name="Add a step").first.click()
-    page.fill("textarea[name=body]", "Hi {{ firstname }}")
-    expect(page.locator("small.sms-count")).to_contain_text("1 segment")
+    counter = page.locator("#body-count [data-preview-count]")  # the one counter: what the learner gets
+    page.fill("textarea[name=body]", "Hi {{ first_name }}")
+    expect(counter).to_contain_text("1 segment")
     page.fill("textarea[name=body]", "€" * 100)
-    expect(page.locator("small.sms-count")).to_contain_text("2 segments")
+    expect(counter).to_contain_text("2 segments")
     page.fill("textarea[name=body]", "Hi {{ firstname }}")
     page.get_by_role("button", name="Save step").click()
     expect(page.locator("[data-error=body]")).to_contain_text("unknown variable 'firstname'")
@@ -137,7 +138,7 @@ def test_trainer_builds_a_campaign(page, live_server, trainer, tmp_path):
     expect(counts).to_have_count(3)
     for row in range(3):
         expect(counts.nth(row).locator("[data-count=scheduled]")).to_have_text("3")
-    expect(page.get_by_role("link", name="Chloé Martin")).to_be_visible()
+    expect(page.get_by_role("link", name="Chloé Martin", exact=True)).to_be_visible()
     _shot(page, "session.png")
 
     ts = db.session.query(TrainingSession).one()

@@ -40,6 +40,7 @@ def _violations(page) -> list[str]:
 def test_every_scripted_page_works_under_the_policy(app, watched, live_server, trainer, tmp_path, streams):
     page, errors = watched
     ts = make_session(trainer, join_keyword="SBI")
+    ts.moderation = "open"  # the projector shows texts at once, so both pages can be watched for them
     enrol(ts, make_learner(trainer, "Ada Lovelace"))
     sign_in(page, live_server)
     seen: list[str] = []
@@ -56,7 +57,7 @@ def test_every_scripted_page_works_under_the_policy(app, watched, live_server, t
     sequence = create_sequence(trainer, name="Nudges")
     page.goto(f"{live_server}/sequences/{sequence.id}/steps/new")
     page.fill("textarea[name=body]", "€" * 100)
-    expect(page.locator("small.sms-count")).to_contain_text("2 segments")
+    expect(page.locator("#body-count [data-preview-count]")).to_contain_text("2 segments")
     seen += _violations(page)
 
     csv = tmp_path / "few.csv"

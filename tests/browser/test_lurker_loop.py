@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from drip.extensions import db
-from drip.models import DeliveryRead, LiveQuestion, Reply, session_sequences, utcnow
+from drip.models import DeliveryRead, LiveQuestion, session_sequences, utcnow
 from tests.browser.conftest import sign_in
-from tests.support.inbound_factory import make_learner, make_session, make_step, sent_delivery
+from tests.support.inbound_factory import make_learner, make_reply, make_session, make_step, sent_delivery
 from tests.web.test_api_support import api_for
 
 pytestmark = pytest.mark.browser
@@ -35,18 +35,7 @@ def cohort(app, trainer):
     learners = [make_learner(trainer, name, phone=f"+1415555040{n}") for n, name in enumerate(names)]
     deliveries = [sent_delivery(ts, learner, step) for learner in learners]
     for learner, body in zip(learners[:2], ["I asked first, then listened.", "Shorter feedback, sooner."]):
-        db.session.add(
-            Reply(
-                trainer_id=trainer.id,
-                session_id=ts.id,
-                learner_id=learner.id,
-                step_id=step.id,
-                kind="discussion_reply",
-                channel="email",
-                body=body,
-                created_at=utcnow(),
-            )
-        )
+        make_reply(ts, learner, step, body, channel="email")
     db.session.add(
         DeliveryRead(
             delivery_id=deliveries[2].id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -36,6 +38,14 @@ def test_every_phone_stop_start_and_an_email_answer(app, page, live_server, trai
     expect(page.locator("#all-phones li")).to_have_count(12)  # a phone that said STOP stays listed
 
     page.fill("#email-body", "Went well with my team")
-    page.locator("#email-reply").get_by_role("button", name="Reply").click()
+    page.locator("#email-reply").get_by_role("button", name="Reply", exact=True).click()
     expect(page.get_by_text("filed as practice report")).to_be_visible()
     assert db.session.query(Reply).one().body == "Went well with my team"
+
+    # A whole reply as Gmail writes it: typed on top of the quoted email, and only that is kept.
+    page.locator("#email-reply").get_by_role("button", name="Reply as Gmail would").click()
+    expect(page.locator("#email-body")).to_have_value(re.compile(r"^\n\nOn .* wrote:\n\n> Try it"))
+    page.locator("#email-body").press("Control+Home")
+    page.keyboard.type("Second try went better.")
+    page.locator("#email-reply").get_by_role("button", name="Reply", exact=True).click()
+    expect(page.locator("#email-reply pre")).to_have_text("Second try went better.")

@@ -17,9 +17,11 @@ from schemathesis.config._checks import PositiveDataAcceptanceConfig
 from drip.extensions import db
 from drip.models import LiveQuestion, Reply
 from drip.services import accounts
+from drip.services.media import library
 from drip.services.learners.upsert import LearnerInput, upsert_learners
 from drip.services.programs.enrolment import enrol
 from drip.services.programs.starter import add_starter
+from tests.support.images import png
 from tests.web.test_api_support import stored_session
 
 all_checks.load_all_checks()
@@ -31,6 +33,7 @@ SEMANTIC = {
     ("PATCH", "/questions/{question_id}"),
     ("POST", "/sessions"),
     ("PATCH", "/sessions/{session_id}"),
+    ("POST", "/media"),  # bytes that are not an image or a PDF
 }
 EXAMPLES = 15  # per operation and mode; the whole file stays well under a minute on a busy machine
 
@@ -45,6 +48,7 @@ def fuzzed(app, trainer):
     question, reply = _inbound_texts(trainer, ts)
     [(learner, _)] = upsert_learners(trainer, [LearnerInput("Ada Lovelace", "+14155550101")])
     enrol(ts, [learner])
+    picture = library.add_to_library(trainer.id, png(), "picture.png")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     ids = {
         "sequence_id": sequence.id,
@@ -52,6 +56,7 @@ def fuzzed(app, trainer):
         "question_id": question.id,
         "reply_id": reply.id,
         "learner_id": learner.id,
+        "media_id": picture.id,
     }
     return schema, {"Authorization": f"Bearer {token}"}, ids
 
@@ -69,7 +74,8 @@ def _run(operation, headers, mode, path_parameters=None, examples=EXAMPLES):
     # Every constraint a JSON Schema can state is in the document, so schema-valid data is accepted;
     # only these operations may still answer 422 for what no schema can state: a step body that is
     # not a template that renders, a phone number that does not exist, a step id that is not a poll
-    # of the reply's session, a session that ends before it starts (each named in the 422).
+    # of the reply's session, a session that ends before it starts, an uploaded file that is not an
+    # image or PDF (each named in the 422).
     accepted = ["2xx", "401", "404", "409", "429"] + (
         ["422"] if (operation.method.upper(), operation.path) in SEMANTIC else []
     )

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Delivery, ProviderEvent, utcnow
-from drip.services.delivery.apply_callbacks import apply_pending_statuses
+from drip.services.webhooks.apply_statuses import apply_pending_statuses
 from drip.services.webhooks import intake
 from tests.support.delivery_rows import make_delivery, make_learner
 

@@ -1,5 +1,6 @@
 """The real twilio and sendgrid libraries, through Drip's channels, against the fake provider."""
 
+import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -305,3 +306,73 @@ def test_a_retry_after_a_maybe_sent_attempt_stays_maybe_sent():
         send_with_retry(Flaky(), None, max_attempts=2, sleep=lambda s: None, retry_maybe_sent=True)
     # The first request may have been taken: the refused second one must not make it look unsent.
     assert caught.value.code == "connection" and caught.value.maybe_sent
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"To": "+15551234567", "Body": "Café ☕ & more", "From": "+15550001111"},
+        {"To": "+15551234567", "MediaUrl": ["https://a.example/1.png", "https://a.example/2.png"], "Skip": None},
+        [("To", "+15551234567"), ("Body", b"bytes"), ("Count", 3)],
+    ],
+    ids=["text", "list and none", "pairs"],
+)
+def test_the_twilio_client_sends_exactly_what_a_requests_session_sends(provider, data):
+    """The pooled client writes the request itself on a kept-alive connection (no session, adapter or
+    urllib3 pool): what reaches the provider is what Session.request sends, but for asking for an
+    uncompressed answer."""
+    import requests
+
+    from drip.channels.twilio_sms import PooledTwilioHttpClient
+
+    client = PooledTwilioHttpClient(provider.url, timeout=4)
+    headers = {"User-Agent": "twilio-python/x", "Content-Type": "application/x-www-form-urlencoded", "Accept": None}
+    path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    auth = (ACCOUNT_SID, AUTH_TOKEN)
+    answer = client.request("post", "https://api.twilio.com" + path, data=data, headers=headers, auth=auth)
+    with requests.Session() as session:
+        reference = session.request(
+            "POST", provider.url + path, data=data, headers=headers, auth=auth, timeout=4, allow_redirects=False
+        )
+    client.origin.close()
+    mine, theirs = provider.requests
+    assert answer.status_code == reference.status_code
+    assert json.loads(answer.text).get("body") == reference.json().get("body")  # each its own message
+    assert (mine["method"], mine["path"], mine["body"]) == (theirs["method"], theirs["path"], theirs["body"])
+    assert mine["headers"].pop("Accept-Encoding") == "identity"
+    assert theirs["headers"].pop("Accept-Encoding") == "gzip, deflate"
+    assert mine["headers"] == theirs["headers"]
+
+
+def test_a_kept_alive_connection_the_provider_closed_is_not_reused(sms, provider, monkeypatch):
+    """An idle connection the server has hung up on is dropped before use, not written into (the
+    request would be lost in the reset, and could not be told apart from one the provider took)."""
+    from urllib3.util.wait import wait_for_read
+
+    import fakes.provider
+
+    import drip.channels.keepalive
+
+    monkeypatch.setattr(fakes.provider._Handler, "timeout", 0.2)  # the fake ends idle connections quickly
+    monkeypatch.setattr(drip.channels.keepalive, "FRESH_SECONDS", 0.0)  # every reuse asks the socket
+    sms.send(text(1, body="first"))
+    [(idle, _)] = list(sms.http_client.origin._idle)
+    assert wait_for_read(idle.sock, timeout=5)  # the provider has closed it
+    sms.send(text(2, body="second"))
+    assert [m["body"] for m in provider.accepted] == ["first", "second"]
+    assert idle.sock is None  # closed, a new connection took its place
+
+
+def test_a_connection_closed_within_a_second_of_use_costs_a_retry_not_a_message(sms, provider, monkeypatch):
+    """Reused within FRESH_SECONDS, a connection is not asked whether it is still open: one the provider
+    closed all the same fails as maybe sent, and the retry goes out once on a new connection."""
+    from urllib3.util.wait import wait_for_read
+
+    import fakes.provider
+
+    monkeypatch.setattr(fakes.provider._Handler, "timeout", 0.2)
+    sms.send(text(1, body="first"))
+    [(idle, _)] = list(sms.http_client.origin._idle)
+    assert wait_for_read(idle.sock, timeout=0.9)  # closed by the provider, still within the second
+    send_with_retry(sms, text(2, body="second"), max_attempts=2, sleep=lambda s: None, retry_maybe_sent=True)
+    assert [m["body"] for m in provider.accepted] == ["first", "second"]

@@ -49,7 +49,8 @@ def test_the_demo_shows_votes_a_live_poll_and_a_practice_report_within_ten_minut
 
     send_due(launch + timedelta(minutes=7))  # the live prompt, the live poll, Jo's practice check-in
     sent = kinds_sent_to(LEO)
-    assert sent.count("poll") == 2 and {"testimonial", "discussion", "live_prompt"} <= set(sent)
+    # The interest poll, the live poll and the open poll (the word cloud's question).
+    assert sent.count("poll") == 3 and {"testimonial", "discussion", "live_prompt"} <= set(sent)
     assert kinds_sent_to(JO) == ["practice"]
     during = demo.starts_at + timedelta(minutes=1, seconds=30)
     live_vote = receive_sms(sms_form("b", sender=LEO), now=during)

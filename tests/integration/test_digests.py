@@ -6,8 +6,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from drip.domain import consent
 from drip.extensions import db
-from drip.models import Delivery, Learner, OutboxMessage, Reply, Step, utcnow
+from drip.models import Delivery, Learner, OutboxMessage, Step, utcnow
 from drip.services.replies import sharing, testimonials
 from drip.services.delivery.dispatch import claim_due, new_job_id
 from drip.services.programs.enrolment import enrol
@@ -15,7 +16,7 @@ from drip.services.delivery.send import send_claimed as send_batch
 from drip.services.programs.sequences import StepInput, create_sequence
 from drip.services.programs.sessions import create_session
 from tests.support.engine_factory import make_learners
-from tests.support.inbound_factory import post_sms
+from tests.support.inbound_factory import make_reply, post_sms
 from tests.integration.test_engine_sending import NOW
 
 DIGEST = "Three of you tried this:{% for a in answers %}\n- {{ a.text }} ({{ a.by }}){% endfor %}"
@@ -49,18 +50,7 @@ def _send(step: Step, _unused=None) -> dict:
 
 
 def _answer(ts, learner, step, body, *, shared=True):
-    reply = Reply(
-        trainer_id=ts.trainer_id,
-        session_id=ts.id,
-        learner_id=learner.id,
-        step_id=step.id,
-        kind="discussion_reply",
-        channel="email",
-        body=body,
-        created_at=utcnow(),
-    )
-    db.session.add(reply)
-    db.session.commit()
+    reply = make_reply(ts, learner, step, body, kind="discussion_reply", channel="email")
     if shared:
         sharing.set_shared([reply], True)
     return reply
@@ -89,7 +79,7 @@ def test_a_digest_sends_only_approved_answers_never_a_private_or_opted_out_learn
     dee_row.email_opted_out_at = utcnow()
     db.session.commit()
 
-    assert _send(digest, ts.starts_at)["sent"] == 4  # everyone but Dee, who opted out of email
+    assert _send(digest, ts.starts_at)["delivered"] == 4  # everyone but Dee, who opted out of email
     bodies = _bodies(digest)
     assert set(bodies) == {ada.id, bo.id, cy.id, eve.id}
     for body in bodies.values():
@@ -120,17 +110,7 @@ def test_a_testimonial_reaches_the_next_cohort_only_after_yes_and_never_its_auth
     first_sequence, first = _program(trainer, starts=NOW - timedelta(days=20))
     author, other = make_learners(trainer, 2)
     enrol(first, [author, other], now=NOW - timedelta(days=30))
-    report = Reply(
-        trainer_id=trainer.id,
-        session_id=first.id,
-        learner_id=author.id,
-        kind="practice_report",
-        channel="sms",
-        body="I tried it the next morning and it worked.",
-        created_at=utcnow(),
-    )
-    db.session.add(report)
-    db.session.commit()
+    report = make_reply(first, author, None, "I tried it the next morning and it worked.")
     asked = testimonials.ask(trainer, report)
     question = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == author.phone)).all()
     assert len(question) == 1 and "Reply YES" in question[0].body
@@ -145,7 +125,7 @@ def test_a_testimonial_reaches_the_next_cohort_only_after_yes_and_never_its_auth
 
     post_sms(client, app, "YES", sender=author.phone)  # stored, then routed as a worker would
     thanks = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == author.phone)).all()
-    assert thanks[-1] == testimonials.THANKS
+    assert thanks[-1] == consent.thanks("en")
     db.session.refresh(asked)
     assert asked.status == "consented"
     assert db.session.get(Learner, author.id).sms_opted_out_at is None  # YES is still a harmless opt-in
@@ -212,7 +192,7 @@ def test_a_questions_digest_sends_the_answered_questions_to_everyone_enrolled(ap
     db.session.add_all([answered, unanswered])
     db.session.commit()
     after_session.answer(answered, "Pause, and ask what they heard.")
-    assert _send(digest) == {"not_ours": 0, "sent": 2, "skipped": 1}
+    assert _send(digest) == {"not_ours": 0, "delivered": 2, "skipped": 1}
     bodies = _bodies(digest)
     assert set(bodies) == {asker.id, reader.id}
     for body in bodies.values():

@@ -25,13 +25,15 @@ def test_a_delivery_due_within_a_tick_is_claimed_now_and_sent_at_its_due_time(ap
     db.session.expire_all()
     claimed = db.session.get(Delivery, soon.id)
     assert claimed.status == "queued" and db.session.get(Delivery, later.id).status == "scheduled"
-    assert send_claimed([soon.id], claimed.job_id)["sent"] == 1
+    assert send_claimed([soon.id], claimed.job_id)["delivered"] == 1
     sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.delivery_id == soon.id))
-    assert due <= sent.created_at <= due + timedelta(seconds=0.5)  # on time, never before
+    # Never before its time; late only by what a busy machine takes to get to it (CI runs two suites on
+    # two cores: half a second late has been seen there).
+    assert due <= sent.created_at <= due + timedelta(seconds=2)
     # Claimed (opt-outs and cancellation read afresh) a moment before, handed over on the dot.
     db.session.expire_all()
     claimed = db.session.get(Delivery, soon.id)
-    assert due - timedelta(seconds=PREPARE_AHEAD + 0.5) <= claimed.sending_at <= due
+    assert due - timedelta(seconds=PREPARE_AHEAD + 0.5) <= claimed.sending_at <= sent.created_at
 
 
 def test_an_explicit_now_claims_only_what_is_due_by_then(app, trainer):

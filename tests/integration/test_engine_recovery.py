@@ -15,7 +15,8 @@ from drip.services.delivery.dispatch import claim_due, enqueue_batch, new_job_id
 from drip.services.programs.enrolment import enrol
 from drip.services.delivery.recovery import LEASE_REASON, mark_alive, recover
 from drip.services.delivery.batching import record
-from drip.services.delivery.transitions import MAX_CLAIMS, outcome
+from drip.services.delivery.lifecycle import MAX_CLAIMS
+from drip.services.delivery.transitions import outcome
 from drip.services.delivery.send import send_claimed
 from drip.services.delivery.in_flight import InFlight, holder_key
 from tests.support.engine_factory import deliveries, make_learners, make_sequence, make_session
@@ -146,4 +147,4 @@ def test_a_handed_over_batch_is_held_while_it_is_sent_and_released_after(app, tr
     assert in_flight.wait(10) == 0
     assert redis_store.connection.exists(holder_key(job)) == 0
     db.session.expire_all()
-    assert {d.status for d in deliveries()} == {"sent"}
+    assert {d.status for d in deliveries()} == {"delivered"}  # the outbox took them

@@ -66,13 +66,14 @@ def test_outbox_sms_is_rendered_in_the_learners_zone_and_recorded_once(app, trai
     ts, learners, ids, job = claimed(
         trainer, body="Hi {{ first_name }}: {{ session.title }} at {{ session.starts_at }}"
     )
-    assert send_claimed(ids, job) == {"not_ours": 0, "sent": 2}
+    assert send_claimed(ids, job) == {"not_ours": 0, "delivered": 2}  # the outbox is where a message arrives
     assert send_claimed(ids, job) == {"not_ours": 2}  # a repeat of the job sends nothing
     outbox = {m.delivery_id: m for m in db.session.scalars(select(OutboxMessage))}
     for d in deliveries(ts.id):
         message = outbox[d.id]
-        assert (d.status, d.provider_message_id) == ("sent", message.provider_message_id)
-        assert d.provider_message_id.startswith("OB") and d.sent_at and d.attempts == 1
+        assert (d.status, d.provider_message_id) == ("delivered", message.provider_message_id)
+        assert d.provider_message_id.startswith("OB") and d.attempts == 1
+        assert d.sent_at is not None and d.delivered_at == d.sent_at
         assert message.trainer_id == trainer.id and message.channel == "sms"
         assert message.body == "Hi Learner: Feedback that lands at Mon 2 Mar, 1:00 PM GMT"
 
@@ -114,7 +115,7 @@ def test_checks_at_send_time_skip_opted_out_cancelled_and_unreachable_learners(a
     db.session.execute(update(Learner).where(Learner.id == learners[1].id).values(phone=None))
     db.session.commit()
 
-    assert send_claimed(ids, job) == {"not_ours": 0, "skipped": 2, "sent": 1}
+    assert send_claimed(ids, job) == {"not_ours": 0, "skipped": 2, "delivered": 1}
     rows = {d.learner_id: d for d in deliveries(ts.id)}
     assert "Opted out of SMS (replied STOP)" in rows[learners[0].id].error_message
     assert (rows[learners[1].id].status, rows[learners[1].id].error_message) == ("skipped", "no phone number")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from drip.services.programs.enrolment import enrol
-from drip.services.learning.follow_ons import quiet_since_in
+from drip.services.learning.unanswered import quiet_since_in
 from drip.services.programs.sequences import StepInput
 from tests.support.engine_factory import make_learners
 from tests.support.inbound_factory import post_sms
@@ -39,7 +39,7 @@ def test_follow_up_goes_only_to_those_who_have_not_answered(app, client, trainer
     post_sms(client, app, "STOP", sender=opted_out.phone)
     assert [d.status for d in rows(answered_practice, "follow_up")] == ["skipped"]  # at once, by the answer
 
-    assert send_due(follow_up.due_at) == {"not_ours": 0, "sent": 1, "skipped": 2}
+    assert send_due(follow_up.due_at) == {"not_ours": 0, "delivered": 1, "skipped": 2}
     assert texts_to(answered_poll.phone)[-1] == "Learner, how did the practice go? One line is plenty."
     outcomes = {who.id: rows(who, "follow_up")[0] for who in (answered_practice, opted_out, silent)}
     assert outcomes[answered_practice.id].error_code == "answered"

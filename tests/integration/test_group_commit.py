@@ -159,3 +159,24 @@ def test_a_request_that_gives_up_waiting_leaves_the_queue_and_the_lead_still_pas
     first[0].join(20)
     assert first_result == [True] and group_commit._leading is False
     assert intake.store_twilio_status({"MessageSid": "SMlate", "MessageStatus": "delivered"}) is True
+
+
+def test_batches_that_follow_each_other_write_through_one_connection_returned_when_the_lead_is_laid_down(
+    app, monkeypatch
+):
+    checkouts = []
+    event.listen(db.engine, "checkout", lambda *args: checkouts.append(1))
+    release, entered, calls = _hold_first_write(monkeypatch)
+    first, first_result = _in_threads(app, [_status("SMfirst")])
+    assert entered.wait(20)
+    others, results = _in_threads(app, [_status(f"SM{i}") for i in range(3)])
+    _wait_for(lambda: len(group_commit._queue) == 3, "the others to queue")
+    release.set()
+    for thread in first + others:
+        thread.join(20)
+    assert first_result == [True] and results == [True] * 3 and calls == [1, 3]
+    # The second batch took the lead, and the connection, from the first: one checkout (and ping) for both.
+    assert len(checkouts) == 1
+    assert group_commit._held is None  # laid down with the lead: back in the pool
+    assert intake.store_twilio_status({"MessageSid": "SMnext", "MessageStatus": "delivered"}) is True
+    assert len(checkouts) == 2  # a quiet moment's webhook checks one out, as before

@@ -34,7 +34,8 @@ def test_a_text_during_a_live_session_is_a_question_on_its_board(app, trainer):
     finally:
         listener.close()
     assert outcome.kind == "live_question"
-    assert outcome.answer == ts.acknowledgement
+    # A new session approves questions first: the learner is told the trainer has it, not that it is on the board.
+    assert outcome.answer == "Thanks, the trainer has your question."
     question = db.session.get(LiveQuestion, outcome.question_id)
     assert (question.session_id, question.learner_id, question.body) == (
         ts.id,

@@ -27,7 +27,7 @@ def _sent(trainer, count=3):
     learners = make_learners(trainer, count)
     enrol(ts, learners, now=NOW)
     job = new_job_id()
-    assert send_batch(claim_due(LATER, 100, job_id=job), job)["sent"] == count
+    assert send_batch(claim_due(LATER, 100, job_id=job), job)["delivered"] == count
     # The learners read a minute after the message went out: later than a scanner would.
     for delivery in db.session.scalars(select(Delivery)):
         delivery.sent_at -= timedelta(minutes=1)

@@ -73,7 +73,8 @@ def test_a_vote_on_a_poll_sent_during_the_session_reaches_the_board_within_a_sec
     assert question_bodies(api, ts) == ["Listen to whom, exactly?", "2"]
 
 
-def test_each_vote_publishes_a_newer_chart_counting_every_vote_so_far(app, client, trainer):
+def test_quick_votes_publish_the_first_chart_at_once_and_one_newer_chart_counting_them_all(app, client, trainer):
+    # Issue 28 changed this: a chart per vote became at most one a poll every 250 ms (redraws.WINDOW_MS).
     ts, _, live = session_with_polls(trainer, starts_in=-timedelta(minutes=25))
     learners = [make_learner(trainer, f"L{n}", phone=f"+1415555020{n}") for n in range(3)]
     enrol(ts, *learners)
@@ -85,8 +86,13 @@ def test_each_vote_publishes_a_newer_chart_counting_every_vote_so_far(app, clien
     try:
         for learner in learners:
             assert post_sms(client, app, "2", sender=learner.phone).status_code == 200
-        charts = [json.loads(listener.get_message(timeout=1)["data"])["poll"] for _ in learners]
+        charts = []
+        while (message := listener.get_message(timeout=1.0)) is not None:  # until the board is quiet a second
+            charts.append(json.loads(message["data"])["poll"])
     finally:
         listener.close()
-    assert [chart["voters"] for chart in charts] == [1, 2, 3]
-    assert charts[0]["version"] < charts[1]["version"] < charts[2]["version"]
+    # However slow the machine: the first vote drew at once, the last chart counts all three, and
+    # there is never more than one chart a window (here at most one per vote).
+    assert charts[0]["voters"] == 1 and charts[-1]["voters"] == 3 and 2 <= len(charts) <= 3
+    versions = [chart["version"] for chart in charts]
+    assert versions == sorted(set(versions))

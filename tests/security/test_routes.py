@@ -23,6 +23,7 @@ MISSING = {
     "token_id": 99_999,
     "upload_id": "nosuchupload",
     "item_id": 99_999,
+    "media_id": 99_999,
 }
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 OWNED = {
@@ -35,6 +36,7 @@ OWNED = {
     "token_id",
     "upload_id",
     "item_id",
+    "media_id",
 }
 
 
@@ -53,6 +55,8 @@ def _rules(app, *, with_args: bool):
 
 
 def _path(rule, values: dict) -> str:
+    # A link token (cohort page) that belongs to no one: such routes must still answer 404.
+    values = {"token": "no-such-link-token-000000", **values}
     return rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1]
 
 

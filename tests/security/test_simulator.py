@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from drip.extensions import db
-from drip.models import Delivery, InboundMessage, Learner, LiveQuestion, OutboxMessage, Reply, utcnow
+from drip.models import Delivery, InboundMessage, Learner, LiveQuestion, OutboxMessage, Reply, Trainer, utcnow
 from drip.services import accounts
 from drip.services.simulator import TWILIO_ANSWERS
 from tests.conftest import csrf_token, login
@@ -47,14 +47,18 @@ def test_b_cannot_text_as_as_learner(app, a_and_b, body):
     _, _, learner = a_and_b
     b = _as_b(app)
     response = _text(b, A_PHONE, body)
-    assert response.status_code == 303
-    assert db.session.query(InboundMessage).count() == 0
+    # Issue 23: the text is taken, as a stranger's within B's data only, and the page says nothing
+    # about A (it used to refuse with "belongs to another trainer's learner", telling B it exists).
+    assert response.status_code == 302
+    b_id = db.session.scalar(select(Trainer.id).where(Trainer.email == "b@example.com"))
+    assert {(m.learner_id, m.trainer_id) for m in db.session.scalars(select(InboundMessage))} == {(None, b_id)}
     assert db.session.query(LiveQuestion).count() == 0
     db.session.expire_all()
     assert db.session.get(Learner, learner.id).sms_opted_out_at is None
     assert "private line" not in " ".join(m.body for m in db.session.scalars(select(OutboxMessage)))
     with app.app_context():
-        assert "belongs to another trainer" in b.get("/simulator").get_data(as_text=True)
+        page = b.get("/simulator").get_data(as_text=True)
+        assert "another trainer" not in page and "Ada" not in page
 
 
 def test_bs_strangers_and_walk_ins_stay_out_of_as_sessions(app, a_and_b):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drip.extensions import db
-from drip.models import LiveQuestion, Reply, Trainer
+from drip.models import LiveQuestion, Trainer
 from drip.services import accounts
 from drip.services.learners import imports as learner_import
 from drip.services.accounts import create_token
-from tests.support.inbound_factory import make_learner, make_session, make_step, sent_delivery
+from drip.services.media import library
+from tests.support.images import png
+from tests.support.inbound_factory import make_learner, make_reply, make_session, make_step, sent_delivery
 
 PASSWORD = "correct horse battery"
 
@@ -31,20 +33,12 @@ def holdings(email: str, name: str, phone: str) -> Holdings:
     learner = make_learner(trainer, f"Learner of {name}", phone=phone, email=f"learner.{email}")
     step = make_step(trainer, "practice")
     delivery = sent_delivery(ts, learner, step)
-    reply = Reply(
-        trainer_id=trainer.id,
-        session_id=ts.id,
-        learner_id=learner.id,
-        step_id=step.id,
-        delivery_id=delivery.id,
-        kind="practice_report",
-        channel="sms",
-        body="It went well",
-    )
+    reply = make_reply(ts, learner, step, "It went well", delivery_id=delivery.id)
     question = LiveQuestion(session_id=ts.id, learner_id=learner.id, body="What about remote teams?")
-    db.session.add_all([reply, question])
+    db.session.add(question)
     db.session.commit()
     token = create_token(trainer, "probe")
+    picture = library.add_to_library(trainer.id, png(), "picture.png")
     upload = learner_import.keep_upload(trainer, "name,phone\nZed,+14155550177\n", filename="x.csv")
     ids = {
         "session_id": ts.id,
@@ -58,5 +52,6 @@ def holdings(email: str, name: str, phone: str) -> Holdings:
         "channel": "sms",
         "what": "reply",  # /refile/<what>/<item_id>: a reply, named by item_id
         "item_id": reply.id,
+        "media_id": picture.id,
     }
     return Holdings(trainer, email, token, ids)

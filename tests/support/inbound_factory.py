@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from twilio.request_validator import RequestValidator
 
+from drip.domain import catalog
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, utcnow
+from drip.models import Delivery, Enrollment, Learner, Reply, Sequence, Step, TrainingSession, utcnow
 from drip.services.inbound.receive import sms_webhook_token
 from tests.support.webhook_drain import drain
 
@@ -84,6 +85,23 @@ def make_step(
     db.session.add(sequence)
     db.session.commit()
     return step
+
+
+def make_reply(ts: TrainingSession, learner: Learner, step: Step | None, body: str, **fields) -> Reply:
+    """A learner's reply in a session, to `step` (filed as that step's kind expects) or, without one, a
+    practice report; `fields` sets any other column (channel, shared, delivery_id, created_at...)."""
+    kind = catalog.step_kind(step.kind).reply_kind if step is not None else "practice_report"
+    reply = Reply(
+        trainer_id=ts.trainer_id,
+        session_id=ts.id,
+        learner_id=learner.id,
+        step_id=step.id if step is not None else None,
+        body=body,
+        **{"kind": kind, "channel": "sms", **fields},
+    )
+    db.session.add(reply)
+    db.session.commit()
+    return reply
 
 
 def sent_delivery(

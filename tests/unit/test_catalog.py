@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drip.domain import catalog
-from drip.services.delivery import transitions
+from drip.services.delivery import lifecycle as transitions  # the moves of the life cycle
 
 
 def test_every_step_kind_awaits_a_reply_kind_that_exists():
@@ -36,6 +36,6 @@ def test_pending_and_final_statuses():
 
 def test_skip_reasons_are_every_reason_the_catalog_names_once_each():
     named = [value for value in vars(catalog).values() if isinstance(value, catalog.Reason)]
-    assert list(catalog.SKIP_REASONS) == named and len(named) == 16
+    assert list(catalog.SKIP_REASONS) == named and len(named) == 18
     assert len({reason.text for reason in named}) == len(named)
     assert catalog.SKIP_REASONS[0] is catalog.LATE_ON_ENROL and catalog.SKIP_REASONS[-1] is catalog.NOTHING_APPROVED

@@ -173,9 +173,10 @@ def test_parts_from_offset_uses_the_largest_whole_unit(iso, parts):
     assert parts_from_offset(iso) == parts
 
 
-def test_parts_from_offset_refuses_stray_seconds():
-    with pytest.raises(ValueError, match="whole number of minutes"):
-        parts_from_offset("PT90S")
+def test_parts_from_offset_keeps_stray_seconds_in_seconds():
+    # The API allows "-PT5S" (the demo's digest): its edit form must open, not fail (issue 22).
+    assert parts_from_offset("PT90S") == (90, "seconds", "after")
+    assert parts_from_offset("-PT5S") == (5, "seconds", "before")
 
 
 @settings(deadline=None)

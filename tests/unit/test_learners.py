@@ -12,7 +12,6 @@ from drip.services.learners.upsert import (
     LearnerInvalid,
     decode_upload,
     parse_csv,
-    upsert_learners,
     validate_learner,
 )
 
@@ -150,57 +149,6 @@ def test_garbage_rows_under_a_good_header_never_raise(rows):
 def test_a_huge_field_is_an_error_not_a_crash():
     preview = parse_csv('name,email\n"' + "x" * 200_000 + '",a@example.com\n', default_region="US")
     assert not preview.ok
-
-
-# --- storing ------------------------------------------------------------------------------------
-
-
-def test_upsert_creates_then_updates_the_same_person(app, trainer):
-    from drip.extensions import db
-
-    first = upsert_learners(
-        trainer, [LearnerInput("Ana", "+12015550123", None), LearnerInput("Bo", None, "bo@example.com")]
-    )
-    db.session.commit()
-    assert [created for _, created in first] == [True, True]
-    again = upsert_learners(
-        trainer,
-        [
-            LearnerInput("Ana Lima", "+12015550123", "ana@example.com"),
-            LearnerInput("Bo", None, "bo@example.com", "UTC"),
-        ],
-    )
-    db.session.commit()
-    assert [created for _, created in again] == [False, False]
-    ana, bo = again[0][0], again[1][0]
-    assert (ana.id, ana.name, ana.email) == (first[0][0].id, "Ana Lima", "ana@example.com")
-    assert bo.timezone == "UTC"
-
-
-def test_external_id_wins_and_differs_means_someone_else(app, trainer):
-    from drip.extensions import db
-
-    [(ana, _)] = upsert_learners(trainer, [LearnerInput("Ana", "+12015550123", None, external_id="A1")])
-    [(same, created)] = upsert_learners(trainer, [LearnerInput("Ana L", "+12015550124", None, external_id="A1")])
-    assert same.id == ana.id and not created and same.phone == "+12015550124"
-    # A shared phone with a different external id is a different person (a family phone).
-    [(other, created)] = upsert_learners(trainer, [LearnerInput("Kid", "+12015550124", None, external_id="A2")])
-    assert created and other.id != ana.id
-    db.session.commit()
-
-
-def test_duplicates_in_one_call_make_one_learner(app, trainer):
-    results = upsert_learners(trainer, [LearnerInput("Ana", "+12015550123"), LearnerInput("Ana L", "+12015550123")])
-    assert results[0][0] is results[1][0] and [c for _, c in results] == [True, False]
-
-
-def test_another_trainers_learners_are_never_matched(app, trainer):
-    from drip.services import accounts
-
-    other = accounts.create_trainer("other@example.com", "another long password", "Otto")
-    [(mine, _)] = upsert_learners(trainer, [LearnerInput("Ana", "+12015550123")])
-    [(theirs, created)] = upsert_learners(other, [LearnerInput("Ana", "+12015550123")])
-    assert created and theirs.id != mine.id and theirs.trainer_id == other.id
 
 
 def test_a_bad_number_with_its_country_code_is_not_explained_with_the_default_region():

@@ -152,8 +152,10 @@ def test_interleaved_quotes_keep_only_the_answers():
     assert visible_reply(body) == "2"
 
 
-def test_reply_that_is_only_quoted_history_is_empty():
-    assert visible_reply("On Tue, Mar 4, 2025 at 9:00 AM Dana <x@example.com> wrote:\n> hi\n") == ""
+def test_reply_that_is_only_quoted_history_is_kept_whole():
+    # Issue 27 changed this: a reply is never empty when the email carries text (it was "" before).
+    only_quote = "On Tue, Mar 4, 2025 at 9:00 AM Dana <x@example.com> wrote:\n> hi"
+    assert visible_reply(only_quote + "\n") == only_quote
 
 
 @pytest.mark.parametrize("body", ["", "   ", "\r\n\r\n"])

@@ -124,9 +124,11 @@ def test_a_transition_refuses_a_status_it_cannot_reach():
     from drip.services.delivery import transitions
 
     with pytest.raises(ValueError, match="finish_sending"):
-        transitions.outcome(1, "delivered")
+        transitions.outcome(1, "undelivered")  # only a provider's report says that
     with pytest.raises(ValueError, match="reschedule cannot move a 'sent'"):
         transitions.reschedule_change(SimpleNamespace(id=1, status="sent"), "scheduled", None, "sms", None, None, None)
     with pytest.raises(ValueError, match="report"):
         transitions.report(1, "queued")
     assert transitions.outcome(1, "sent")["o_status"] == "sent"
+    delivered = transitions.outcome(1, "delivered")  # the outbox: it arrived as it was taken
+    assert delivered["o_status"] == "delivered" and delivered["o_delivered_at"] == delivered["o_sent_at"] is not None

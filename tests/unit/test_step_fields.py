@@ -16,6 +16,7 @@ QUIZ = {
     "channel": "sms",
     "anchor": "end",
     "offset": "P2D",
+    "label": "Ask or tell?",
     "local_time": time(9, 30),
     "subject": None,
     "body": "Which comes first? {{ reply_hint }}",
@@ -25,6 +26,15 @@ QUIZ = {
     "explain": "Asking first makes it a conversation.",
     "retry_after": "P1D",
     "follow_up": {"after": "P3D", "body": "Still thinking, {{ first_name }}?", "channel": "sms", "subject": None},
+    "translations": {
+        "es": {
+            "body": "¿Qué va primero? {{ reply_hint }}",
+            "choices": ["Preguntar", "Decir"],
+            "explain": "Preguntar primero abre una conversación.",
+            "follow_up": {"body": "¿Lo sigues pensando, {{ first_name }}?", "subject": None},
+        }
+    },
+    "image_id": 7,  # a picture of the media library (its ownership is checked where the trainer is known)
 }
 
 

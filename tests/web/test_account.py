@@ -63,7 +63,8 @@ def test_times_follow_the_trainers_zone_and_name_it(logged_in, trainer):
     )
     assert saved.get_json() == {"timezone": "Australia/Sydney"}
     page = logged_in.get(f"/sessions/{ts.id}").get_data(as_text=True)
-    assert "19:30 AEDT" in page and "09:30 CET" not in page
+    # One clock (issue 22): a session's page keeps the session's zone, with the trainer's own time beside it.
+    assert "09:30 CET" in page and "(19:30 AEDT for you)" in page
     assert 'value="Australia/Sydney"' in logged_in.get("/sessions/new").get_data(
         as_text=True
     )  # New session defaults to it

@@ -72,7 +72,8 @@ def test_the_step_editor_saves_a_digest_and_shows_the_sms_segment_limit(app, log
     )
     practice = sequence.steps[0]
     page = logged_in.get(f"/sequences/{sequence.id}/steps/new").get_data(as_text=True)
-    assert "4 segments" in page and "How did it go?" in page
+    # The digest's source is named as the admin names steps (kind and moment), never by its template text.
+    assert "4 segments" in page and "Approved answers to “Practice · 1 day after end”" in page
     token = csrf_token(logged_in, f"/sequences/{sequence.id}/steps/new")
     form = {
         "csrf_token": token,

@@ -24,6 +24,7 @@ CALLS = {
     ("PATCH", "/sessions/<int:session_id>"): {"title": "Taken over"},
     ("POST", "/sessions/<int:session_id>/cancel"): None,
     ("POST", "/sessions/<int:session_id>/enrollments"): {"learners": [{"name": "Mallory", "phone": "+14155550199"}]},
+    ("GET", "/sessions/<int:session_id>/enrollments"): None,
     ("GET", "/sessions/<int:session_id>/deliveries"): None,
     ("GET", "/sessions/<int:session_id>/questions"): None,
     ("GET", "/sessions/<int:session_id>/replies"): None,
@@ -35,6 +36,7 @@ CALLS = {
     ("PATCH", "/replies/<int:reply_id>"): {"kind": "unclassified"},
     ("GET", "/sessions/<int:session_id>/engagement"): None,
     ("POST", "/replies/<int:reply_id>/testimonial"): None,
+    ("DELETE", "/media/<int:media_id>"): None,
 }
 
 
@@ -63,9 +65,19 @@ def theirs(other_api):
         channel="sms",
         body="It went well.",
     )
-    db.session.add_all([question, reply])
+    # An unused picture of theirs in their library: only its owner may delete it.
+    picture = models.MediaItem(
+        trainer_id=other_api.trainer.id,
+        token="their-picture-token",
+        content_type="image/png",
+        filename="theirs.png",
+        size=4,
+        data=b"\x89PNG",
+    )
+    db.session.add_all([question, reply, picture])
     db.session.commit()
     return {
+        "media_id": picture.id,
         "sequence_id": sequence.id,
         "session_id": ts.id,
         "question_id": question.id,
@@ -84,6 +96,7 @@ def _snapshot():
         "questions": [q.id for q in db.session.scalars(db.select(LiveQuestion))],
         "replies": [(r.id, r.kind, r.shared) for r in db.session.scalars(db.select(Reply))],
         "testimonials": db.session.scalar(db.select(db.func.count()).select_from(models.Testimonial)),
+        "media": [m.id for m in db.session.scalars(db.select(models.MediaItem))],
     }
 
 

@@ -6,9 +6,10 @@ import json
 import time
 
 import pytest
+from sqlalchemy import select
 
 from drip.extensions import db
-from drip.models import LiveQuestion
+from drip.models import LiveQuestion, OutboxMessage
 from drip.services.board import stream as board_stream
 from tests.conftest import csrf_token
 from tests.support.inbound_factory import enrol, make_learner, make_session, post_sms
@@ -17,6 +18,7 @@ from tests.support.inbound_factory import enrol, make_learner, make_session, pos
 @pytest.fixture()
 def live(app, trainer):
     ts = make_session(trainer, join_keyword="SBI")
+    ts.moderation = "open"  # these tests follow questions straight to the projector (test_moderation: approve)
     enrol(ts, make_learner(trainer, "Ada Lovelace"))
     return ts
 
@@ -97,12 +99,14 @@ def test_settings_change_the_projector_and_acknowledgement(app, logged_in, live)
     token = csrf_token(logged_in, f"/sessions/{live.id}/board")
     response = logged_in.post(
         f"/sessions/{live.id}/board/settings",
-        data={"csrf_token": token, "projector": "approved", "acknowledgement": "Got it!"},
+        data={"csrf_token": token, "moderation": "approve", "acknowledgement": "Got it!"},
     )
     assert response.status_code == 302
     db.session.expire_all()
-    assert live.projector_approved_only is True and live.acknowledgement == "Got it!"
-    assert "<Message>Got it!</Message>" in post_sms(app.test_client(), app, "q?").get_data(as_text=True)
+    assert live.moderation == "approve" and live.acknowledgement == "Got it!"
+    assert post_sms(app.test_client(), app, "q?").status_code == 200  # routed by a worker: answered by the SMS API
+    sent = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == "+14155550101")).all()
+    assert sent == ["Got it!"]
 
 
 def test_board_pages_need_login(client, live):

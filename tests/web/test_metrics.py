@@ -59,6 +59,30 @@ def test_deliveries_by_status_and_channel_and_the_webhook_backlog(client, metric
     assert ("drip_queue_depth", (("queue", "due"),)) in samples
 
 
+def test_pictures_waiting_for_the_media_lane_are_its_backlog(client, metrics_on, trainer):
+    from datetime import timedelta
+
+    from drip.extensions import db
+    from drip.models import MediaItem, utcnow
+
+    learner = make_learner(trainer)
+    for status, age in (("pending", 90), ("pending", 10), ("stored", 600), ("refused", 600)):
+        db.session.add(
+            MediaItem(
+                trainer_id=trainer.id,
+                token=f"picture-{status}-{age}",
+                source="mms",
+                status=status,
+                learner_id=learner.id,
+                created_at=utcnow() - timedelta(seconds=age),
+            )
+        )
+    db.session.commit()
+    samples = scrape(client)
+    assert samples[("drip_webhook_backlog", (("lane", "media"),))] == 2  # fetched or refused ones wait no more
+    assert 90 <= samples[("drip_webhook_oldest_unapplied_seconds", (("lane", "media"),))] < 150
+
+
 def test_webhook_latency_counts_each_request(client, metrics_on, trainer):
     key = ("drip_webhook_latency_seconds_count", (("webhook", "webhooks_inbound.twilio_sms"),))
     before = scrape(client).get(key, 0)

@@ -13,7 +13,7 @@ from drip.extensions import db
 from drip.models import OutboxMessage, Reply, session_sequences, utcnow
 from drip.services.replies.answers import thread_for
 from tests.conftest import csrf_token
-from tests.support.inbound_factory import make_learner, make_session, make_step, post_sms, sent_delivery
+from tests.support.inbound_factory import make_learner, make_reply, make_session, make_step, post_sms, sent_delivery
 
 CHOICES = ["Giving feedback", "Receiving feedback", "Both"]
 
@@ -132,16 +132,7 @@ def test_another_trainers_replies_are_not_found(app, logged_in, trainer, past):
     other = accounts.create_trainer("other@example.com", "another long password", "Olga")
     theirs = make_session(other)
     stranger = make_learner(other, "Their learner")
-    reply = Reply(
-        trainer_id=other.id,
-        session_id=theirs.id,
-        learner_id=stranger.id,
-        kind="practice_report",
-        channel="sms",
-        body="private",
-    )
-    db.session.add(reply)
-    db.session.commit()
+    reply = make_reply(theirs, stranger, None, "private")
     ts = past[0]
     token = csrf_token(logged_in, f"/sessions/{ts.id}/replies")
     assert logged_in.get(f"/sessions/{theirs.id}/replies").status_code == 404

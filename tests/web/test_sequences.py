@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 
 import pytest
 
@@ -118,7 +119,8 @@ def test_edit_form_shows_the_stored_step_in_words(logged_in, trainer):
     step = sequence.steps[0]
     page = logged_in.get(f"/sequences/{sequence.id}/steps/{step.id}").get_data(as_text=True)
     assert 'name="amount" value="7"' in page and 'value="days" selected' in page and "Hi Maya! Pick 1 or 2" in page
-    assert "data-sms-counter" in page and "sms_counter.js" in page
+    # One counter, the learner's: the message as rendered for the sample learner (issue 22).
+    assert "data-preview-count" in page and "characters · 1 segment · GSM-7" in page
     token = _token(logged_in, f"/sequences/{sequence.id}/steps/{step.id}")
     logged_in.post(
         f"/sequences/{sequence.id}/steps/{step.id}",
@@ -134,7 +136,7 @@ def test_edit_form_shows_the_stored_step_in_words(logged_in, trainer):
     ("overrides", "message"),
     [
         ({"body": "Hi {{ firstname }}"}, "unknown variable"),
-        ({"body": "Hi {{ first_name "}, "syntax error"),
+        ({"body": "Hi {{ first_name "}, "`{{ first_name` is not closed"),
         ({"body": "   "}, "The message is empty"),
         ({"channel": "email", "subject": "{{ session.nope }}"}, "unknown field"),
         ({"channel": "email", "subject": ""}, "subject is empty"),
@@ -262,16 +264,20 @@ def test_send_a_test_to_me(logged_in, trainer):
     done = logged_in.post(
         f"/sequences/{sequence.id}/steps/{email.id}/test", data={"csrf_token": token}, follow_redirects=True
     )
-    assert "Sent a test to trainer@example.com" in done.get_data(as_text=True)
+    page = done.get_data(as_text=True)
+    assert "Sent a test to trainer@example.com" in page
+    link = re.search(r'<a href="(/outbox[^"#]*)#([^"]+)">See it in the Outbox</a>', page)  # demo mode
+    assert link, page
+    outbox = logged_in.get(link.group(1)).get_data(as_text=True)
+    assert f'id="{link.group(2)}"' in outbox and "Practice" in outbox  # the anchor lands on the test
     bad = logged_in.post(
         f"/sequences/{sequence.id}/steps/{sms.id}/test",
-        data={"csrf_token": token, "phone": "123"},
+        data={"csrf_token": token, "phone": "+12015550999"},
         follow_redirects=True,
     )
-    assert "No test sent" in bad.get_data(as_text=True)
-    logged_in.post(
-        f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "(201) 555-0123"}
-    )
+    assert "No test sent: add your own phone" in bad.get_data(as_text=True)  # a typed number is never used
+    logged_in.post("/account/phone", data={"csrf_token": token, "phone": "(201) 555-0123"})
+    logged_in.post(f"/sequences/{sequence.id}/steps/{sms.id}/test", data={"csrf_token": token, "phone": "+12015550999"})
     sent = {(m.channel, m.to_address): m for m in db.session.query(OutboxMessage)}
     assert set(sent) == {("email", "trainer@example.com"), ("sms", "+12015550123")}
     assert sent[("sms", "+12015550123")].body.startswith("Hi Maya!")
@@ -337,8 +343,12 @@ def test_a_clone_copies_every_authored_field_of_its_steps(trainer):
     from drip.services.programs.step_fields import fields_of
     from tests.unit.test_step_fields import QUIZ
 
-    original = create_sequence(trainer, name="Recall", steps=[StepInput(**QUIZ)])
+    from drip.services.media import library
+    from tests.support.images import png
+
+    quiz = {**QUIZ, "image_id": library.add_to_library(trainer.id, png(), "picture.png").id}  # the trainer's own
+    original = create_sequence(trainer, name="Recall", steps=[StepInput(**quiz)])
     copy = clone_sequence(original)
     db.session.expire_all()
     [source], [twin] = db.session.get(Sequence, original.id).steps, db.session.get(Sequence, copy.id).steps
-    assert twin.id != source.id and fields_of(twin) == fields_of(source) == QUIZ
+    assert twin.id != source.id and fields_of(twin) == fields_of(source) == quiz

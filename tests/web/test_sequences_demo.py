@@ -12,6 +12,7 @@ from drip.services.programs.demo import (
     DEMO_SEQUENCE,
     DEMO_SESSION,
     LIVE_POLL,
+    OPEN_POLL,
     PAST_SEQUENCE,
     PAST_SESSION,
     compress,
@@ -31,7 +32,8 @@ def test_compress_turns_days_into_minutes():
 def test_demo_steps_mirror_the_starter_with_a_live_poll():
     demo, starter = demo_steps(1), starter_steps()
     assert LIVE_POLL in demo  # asked a minute into the session, for the projector's chart
-    rest = [step for step in demo if step is not LIVE_POLL]
+    assert OPEN_POLL in demo and not OPEN_POLL.choices  # the word cloud
+    rest = [step for step in demo if step is not LIVE_POLL and step is not OPEN_POLL]
     assert [(d.kind, d.channel, d.anchor) for d in rest] == [(s.kind, s.channel, s.anchor) for s in starter]
     assert all(d.local_time is None for d in demo)
 
@@ -97,3 +99,12 @@ def test_reset_demo_brings_the_demo_back_and_leaves_other_trainers_alone(runner,
     assert sorted(t.title for t in db.session.query(TrainingSession)) == seeded
     assert {s.name for s in db.session.query(Sequence)} == names and "Mine" in names
     assert db.session.query(Learner).count() == learners
+
+
+def test_a_weak_demo_password_is_refused_in_a_sentence_and_nothing_is_seeded(runner, monkeypatch):
+    monkeypatch.setenv("DRIP_DEMO_PASSWORD", "abcabcabcabc")
+    refused = runner.invoke(args=["drip", "seed-demo"])
+    assert refused.exit_code == 1 and refused.exception is not None and isinstance(refused.exception, SystemExit)
+    assert "The demo password (DRIP_DEMO_PASSWORD) is refused: This password is too easy to guess" in refused.output
+    assert "Traceback" not in refused.output
+    assert db.session.query(Sequence).count() == 0 and db.session.query(TrainingSession).count() == 0

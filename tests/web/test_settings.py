@@ -115,9 +115,12 @@ def test_cannot_revoke_another_trainers_token(logged_in, trainer):
     assert "theirs" not in _html(logged_in)
 
 
-def _test_send(client, channel, to):
+def _test_send(client, channel, own_phone=None):
+    """A test send from Settings (to the trainer's own phone, set first when given, or login email)."""
     token = csrf_token(client, "/settings/")
-    response = client.post(f"/settings/test/{channel}", data={"csrf_token": token, "to": to})
+    if own_phone is not None:
+        assert client.post("/account/phone", data={"csrf_token": token, "phone": own_phone}).status_code in (302, 422)
+    response = client.post(f"/settings/test/{channel}", data={"csrf_token": token, "to": "+14155550100"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     return re.search(r'id="test-outcome">([^<]*)<', html).group(1)
@@ -126,16 +129,39 @@ def _test_send(client, channel, to):
 def test_test_sms_and_email_land_in_the_outbox(logged_in, trainer):
     from drip.models import OutboxMessage
 
+    # Only the trainer's own addresses: a "to" the form might post is ignored.
     assert _test_send(logged_in, "sms", "(415) 555-2671").startswith(
-        "Test SMS sent to +14155552671. It is in the outbox."
+        "Test SMS sent to +14155552671. It is in the Outbox"
     )
-    assert _test_send(logged_in, "email", "Me@Example.com").startswith("Test email sent to me@example.com.")
+    assert _test_send(logged_in, "email").startswith("Test email sent to trainer@example.com.")
     rows = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
     assert [(r.channel, r.to_address, r.trainer_id) for r in rows] == [
         ("sms", "+14155552671", trainer.id),
-        ("email", "me@example.com", trainer.id),
+        ("email", "trainer@example.com", trainer.id),
     ]
     assert db.session.scalar(select(func.count()).select_from(Learner)) == 0  # the stand-in is never saved
+
+
+def test_a_demo_test_email_goes_to_the_outbox_and_links_to_it(app, runner, monkeypatch):
+    from drip.models import OutboxMessage
+    from drip.services.programs.demo_content import DEMO_EMAIL
+    from tests.conftest import login
+
+    monkeypatch.setenv("DRIP_DEMO_PASSWORD", "demo password for settings")
+    assert runner.invoke(args=["drip", "seed-demo"]).exit_code == 0
+    client = app.test_client()
+    assert login(client, DEMO_EMAIL, "demo password for settings").status_code == 302
+    token = csrf_token(client, "/settings/")
+    html = client.post("/settings/test/email", data={"csrf_token": token}).get_data(as_text=True)
+    outcome = re.search(r'id="test-outcome">(.*?)</div>', html, re.S).group(1)
+    assert outcome.startswith(f"Test email sent to {DEMO_EMAIL}. It is in the Outbox")
+    assert "Message id" not in outcome  # the provider's id says nothing to a trainer
+    link = re.search(r'href="([^"]+)" data-testid="test-in-outbox">See it in the Outbox</a>', outcome).group(1)
+    sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == DEMO_EMAIL)).one()
+    assert link == f"/outbox?channel=email#{sent.provider_message_id}"
+    outbox = _html(client, link.split("#")[0])
+    card = re.search(rf'<div class="card mb-2"[^>]*id="{sent.provider_message_id}">(.*?)</iframe>', outbox, re.S)
+    assert card and "Drip test email" in card.group(1)  # the link's anchor is that message's card
 
 
 def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
@@ -145,9 +171,9 @@ def test_test_send_honours_opt_outs_and_checks_the_address(logged_in, trainer):
     make_learner(trainer, phone="+14155552671")
     optout.opt_out_sms("+14155552671", source="sms_keyword")
     db.session.commit()
-    assert _test_send(logged_in, "sms", "+14155552671").startswith("Not sent: Opted out of SMS (replied STOP)")
-    assert _test_send(logged_in, "sms", "12").startswith("Not sent:")
-    assert _test_send(logged_in, "email", "not-an-address").startswith("Not sent:")
+    assert _test_send(logged_in, "sms", "+14155552671").startswith("Not sent: +14155552671 replied STOP")
+    assert _test_send(logged_in, "sms", "").startswith("Not sent: add your own phone on your account page")
+    assert _test_send(logged_in, "sms", "12").startswith("Not sent: add your own phone")  # refused, not saved
 
 
 def test_test_sms_through_twilio_shows_the_providers_answer(logged_in, app):
@@ -166,7 +192,7 @@ def test_test_sms_through_twilio_shows_the_providers_answer(logged_in, app):
         try:
             sid_text = _test_send(logged_in, "sms", "+14155552671")
             fake.script.append(("twilio", 400, 21614))
-            refused = _test_send(logged_in, "sms", "+14155552671")
+            refused = _test_send(logged_in, "sms")
         finally:
             close_channels(app)
         accepted = [m for m in fake.accepted if m["provider"] == "twilio"]

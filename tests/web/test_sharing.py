@@ -187,6 +187,7 @@ def test_the_learner_page_shows_states_and_the_dashboard_lists_falling_sessions(
 
 
 def test_an_email_yes_consents_too(app, client, trainer):
+    # The whole reply above the quoted history is the yes (a sentence that goes on is routed as a reply).
     from tests.support.inbound_factory import EMAIL_PATH, inbound_parse_form
 
     app.config.update(SENDGRID_INBOUND_SECRET="s3cret", INBOUND_EMAIL_DOMAIN="inbound.example.com")
@@ -199,7 +200,7 @@ def test_an_email_yes_consents_too(app, client, trainer):
     asked = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_address == "ada@example.com")).one()
     assert asked.subject == "May we share your words?"
     form = inbound_parse_form(
-        text="Yes, happy for you to share it.\n\nOn Tue, Tess wrote:\n> May I share",
+        text="Yes please!\n\nOn Tue, Tess wrote:\n> May I share",
         subject="Re: May we share your words?",
     )
     assert client.post(EMAIL_PATH + "?token=s3cret", data=form, content_type="multipart/form-data").status_code < 300

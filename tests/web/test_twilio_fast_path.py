@@ -54,7 +54,9 @@ def views(signed, monkeypatch):
 
         @staticmethod
         def only():
-            monkeypatch.setattr(signed, "wsgi_app", signed.wsgi_app.wsgi_app)
+            # The stalled-body guard (issue 23) sits in front of the fast path: skip the fast path behind it.
+            guard = signed.wsgi_app
+            monkeypatch.setattr(guard, "wsgi_app", guard.wsgi_app.wsgi_app)
 
     for path, endpoint in VIEWS.items():
         view = signed.view_functions[endpoint]
@@ -122,8 +124,7 @@ def test_what_is_not_the_common_case_goes_on_to_the_view_unchanged(signed, clien
     # Over the limit: the view's 413.
     big = status_form(8) | {"Padding": "x" * 70_000}
     assert post(client, STATUS_PATH, big).status_code == 413
-    # Inline mode: the view applies it in the request.
-    signed.config["WEBHOOK_MODE"] = "inline"
+    # Malformed (no MessageSid): the view's 400, with its message.
     calls = len(views.calls)
-    post(client, STATUS_PATH, status_form(9))
-    assert len(views.calls) == calls + 1
+    malformed = post(client, STATUS_PATH, {k: v for k, v in status_form(9).items() if k != "MessageSid"})
+    assert malformed.status_code == 400 and len(views.calls) == calls + 1

@@ -233,3 +233,24 @@ def test_email_fields_of_any_shape_never_get_500(email_app, client, trainer):
         assert post_email(client, form).status_code in (200, 400)
 
     check()
+
+
+def test_an_email_stored_parsed_before_parsing_moved_to_the_workers_is_still_routed(email_app, trainer):
+    """Receipts a web process stored parsed (before issue 23 moved parsing to the workers) route as before."""
+    import dataclasses
+
+    from drip.channels.sendgrid_inbound import parse_inbound
+
+    ts = make_session(trainer)
+    ts.starts_at, ts.ends_at = ts.starts_at.replace(year=2020), ts.ends_at.replace(year=2020)
+    ada = make_learner(trainer, phone=None, email="ada@example.com")
+    delivery = sent_delivery(ts, ada, make_step(trainer, "practice", channel="email"))
+    email = parse_inbound(inbound_parse_form(to=f"reply+{delivery.reply_token}@inbound.example.com"))
+    db.session.add(
+        InboundReceipt(
+            channel="email", provider_message_id=email.message_id, payload=dataclasses.asdict(email), attempts=0
+        )
+    )
+    db.session.commit()
+    assert drain() == 1
+    assert db.session.scalar(select(Reply.body)).startswith("Tried the SBI model")

@@ -6,27 +6,20 @@ change is published on the session's channel after it is committed (see board_st
 
 from __future__ import annotations
 
-import json
 import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import redis
 from sqlalchemy import select
 
-from drip.extensions import db, redis_store
+from drip.domain import catalog
+from drip.extensions import db
 from drip.models import Learner, LiveQuestion, TrainingSession
+from drip.services.board.publish import channel_name, publish_event  # noqa: F401 (the channel, as callers name it)
+from drip.services.cohort import room_rows
+from drip.services.media import shown
 
 MARKS = ("answered", "starred", "hidden", "approved")
 _logger = logging.getLogger(__name__)
-
-
-def channel_name(session_id: int) -> str:
-    """The Redis pub/sub channel of one session's board.
-
-    Pub/sub ignores the database number, so the channel names it: two deployments (or a test run and
-    a benchmark) sharing one Redis server on different databases never see each other's boards."""
-    database = redis_store.connection.connection_pool.connection_kwargs.get("db", 0)
-    return f"drip:{database}:board:{session_id}"
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -36,8 +29,12 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def question_data(question: LiveQuestion, training_session: TrainingSession, learner: Learner | None) -> dict:
-    """What the board shows of a question (the projector drops `learner_name`)."""
+def question_data(
+    question: LiveQuestion, training_session: TrainingSession, learner: Learner | None, pictures: list | None = None
+) -> dict:
+    """What the board shows of a question (the projector drops `learner_name`); its pictures read unless given."""
+    if pictures is None:
+        pictures = shown.pictures_for([question.inbound_message_id]).get(question.inbound_message_id)
     return {
         "id": question.id,
         "body": question.body,
@@ -46,8 +43,12 @@ def question_data(question: LiveQuestion, training_session: TrainingSession, lea
         "starred": question.starred,
         "hidden": question.hidden,
         "approved": question.approved,
+        "votes": question.votes or 0,  # learners who seconded it on the cohort page
+        # Approve-first sessions keep a question off the projector (its text too) until the trainer approves it.
+        "on_projector": not question.hidden and (question.approved or training_session.moderation == "open"),
         "created_at": question.created_at.isoformat(),
-        "time": question.created_at.astimezone(_zone(training_session.timezone)).strftime("%H:%M"),
+        "time": question.created_at.astimezone(_zone(training_session.timezone)).strftime("%H:%M %Z"),
+        "pictures": shown.board_pictures(pictures),
     }
 
 
@@ -59,7 +60,11 @@ def questions(training_session: TrainingSession) -> list[dict]:
         .where(LiveQuestion.session_id == training_session.id)
         .order_by(LiveQuestion.created_at, LiveQuestion.id)
     ).all()
-    return [question_data(question, training_session, learner) for question, learner in rows]
+    pictures = shown.pictures_for([question.inbound_message_id for question, _ in rows])
+    return [
+        question_data(question, training_session, learner, pictures.get(question.inbound_message_id, []))
+        for question, learner in rows
+    ]
 
 
 def snapshot(training_session: TrainingSession) -> dict:
@@ -70,33 +75,22 @@ def snapshot(training_session: TrainingSession) -> dict:
         "type": "snapshot",
         "questions": questions(training_session),
         "polls": live_polls.charts(training_session),
-        "projector_approved_only": training_session.projector_approved_only,
+        "moderation": training_session.moderation,
         "projector_poll": training_session.projector_poll_step_id,
+        "order": training_session.question_order,
     }
 
 
-def _publish(session_id: int, event: dict) -> None:
-    # The question is committed already: if Redis is down, the next (re)connection's snapshot shows it.
-    try:
-        redis_store.connection.publish(channel_name(session_id), json.dumps(event))
-    except redis.RedisError as error:
-        _logger.warning("board event for session %s not published: %s", session_id, error)
-
-
-def question_event(question: LiveQuestion) -> dict:
+def question_event(question: LiveQuestion, pictures: list | None = None) -> dict:
     """The board event for a question; build it before a commit to spare the reloads after it."""
     training_session = db.session.get(TrainingSession, question.session_id)
     learner = db.session.get(Learner, question.learner_id) if question.learner_id else None
-    return {"type": "question", "question": question_data(question, training_session, learner)}
-
-
-def publish_event(session_id: int, event: dict) -> None:
-    """Send a prepared event to every open board of the session (call after commit)."""
-    _publish(session_id, event)
+    return {"type": "question", "question": question_data(question, training_session, learner, pictures)}
 
 
 def publish_question(question: LiveQuestion) -> None:
     """Tell every open board of the session about a new or changed question (call after commit)."""
+    room_rows.forget(question.session_id)  # and this process's cohort pages read the room afresh
     publish_event(question.session_id, question_event(question))
 
 
@@ -124,15 +118,15 @@ def mark(question: LiveQuestion, what: str, value: bool) -> LiveQuestion:
 def update_settings(
     training_session: TrainingSession,
     *,
-    projector_approved_only: bool | None = None,
+    moderation: str | None = None,
     acknowledgement: str | None = None,
 ) -> None:
-    """Change the projector filter or the SMS acknowledgement; open projectors follow at once."""
-    if projector_approved_only is not None:
-        training_session.projector_approved_only = bool(projector_approved_only)
+    """Change the moderation or the SMS acknowledgement; open projectors follow at once."""
+    if moderation is not None:
+        training_session.moderation = catalog.moderation(moderation).name
     if acknowledgement is not None:
         training_session.acknowledgement = acknowledgement.replace("\x00", "").strip()[:500]
     db.session.commit()
     from drip.services.board.polls import settings_event
 
-    _publish(training_session.id, settings_event(training_session))
+    publish_event(training_session.id, settings_event(training_session))

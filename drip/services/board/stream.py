@@ -21,7 +21,7 @@ import redis
 
 from drip.extensions import redis_store
 from drip.metrics import stream_closed, stream_opened
-from drip.services.board.board import channel_name
+from drip.services.board.publish import channel_name
 
 DEFAULTS = {"BOARD_STREAMS_PER_PROCESS": 4, "BOARD_STREAM_SECONDS": 25.0, "BOARD_HEARTBEAT_SECONDS": 10.0}
 # Under gunicorn's gevent workers (the Procfile's web) a stream is a greenlet waiting on its Redis
@@ -76,9 +76,10 @@ class StreamRefused(Exception):
 
 
 def anonymous(question: dict) -> dict:
-    """The projector's copy of a question: no learner name, and no text once the trainer hid it."""
+    """The projector's copy of a question: no learner name nor pictures, and no text unless it is on the projector."""
     question.pop("learner_name", None)
-    if question.get("hidden"):
+    question.pop("pictures", None)  # a photo may show faces or a workplace: the trainer's screen only
+    if question.get("hidden") or not question.get("on_projector", True):
         question["body"] = ""
     return question
 

@@ -2,7 +2,7 @@
 
 A delivery only ever moves forward, so callbacks arriving out of order or twice change nothing
 they should not. Webhooks store each provider event once in ProviderEvent (services/webhooks/intake),
-which makes repeats no-ops; workers turn them into changes here and apply them (delivery/apply_callbacks).
+which makes repeats no-ops; workers turn them into changes here and apply them (webhooks/apply_statuses).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from drip.domain import numbers
 from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery
 from drip.services.delivery.transitions import report, report_many
-from drip.services.inbound import optout
-from drip.services.delivery import reads
+from drip.services.delivery import opt_outs, reads
 
 _logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def twilio_change(
     if error_code == "21610":
         phone = (delivery.learner.phone if delivery else None) or params.get("To") or ""
         if phone:
-            optout.opt_out_sms(phone, source="carrier", detail="Twilio error 21610", now=at)
+            opt_outs.provider_reported("sms", phone, source="carrier", detail="Twilio error 21610", now=at)
     return delivery, change
 
 
@@ -182,7 +182,7 @@ def sendgrid_change(event: dict, at: datetime) -> tuple[Delivery | None, Change 
     address = str(event.get("email") or "").strip()
     if source and address:
         detail = str(event.get("reason") or event.get("status") or "")
-        optout.unsubscribe_email(address, source=source, detail=detail, now=at)
+        opt_outs.provider_reported("email", address, source=source, detail=detail, now=at)
     return delivery, change
 
 
@@ -196,9 +196,9 @@ def twilio_delivery(sid: str, hint: str | None, *, by_sid: Mapping[str, Delivery
         )
     if delivery is not None:
         return delivery if not hint or hint == str(delivery.id) else None
-    if hint and hint.isdigit():
+    if hint and (hinted := numbers.parse_id(hint)) is not None:
         # The worker died after Twilio took the message and before saving its sid (status unknown).
-        candidate = db.session.get(Delivery, int(hint))
+        candidate = db.session.get(Delivery, hinted)
         if candidate is not None and candidate.channel == "sms" and candidate.provider_message_id is None:
             return candidate
     return None
@@ -207,7 +207,7 @@ def twilio_delivery(sid: str, hint: str | None, *, by_sid: Mapping[str, Delivery
 def sendgrid_delivery(delivery_id, message_id: str) -> Delivery | None:
     """The email delivery named by the event's custom arg, checked against SendGrid's message id."""
     x_message_id = message_id.split(".")[0]
-    if delivery_id is None or not str(delivery_id).isdigit():
+    if numbers.parse_id(delivery_id) is None:
         if not x_message_id:
             return None
         return db.session.scalar(

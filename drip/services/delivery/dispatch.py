@@ -14,6 +14,9 @@ from drip.extensions import db
 from drip.models import Delivery
 from drip.queues import send_queue
 from drip.services.delivery import transitions
+from drip.services.delivery.timing import job_timeout, lookahead
+
+__all__ = ["claim_due", "dispatch_due", "enqueue_batch", "lookahead", "new_job_id"]
 
 log = logging.getLogger(__name__)
 # Batches waiting in Redis beyond this are not topped up: what is due stays `scheduled` in the
@@ -21,6 +24,8 @@ log = logging.getLogger(__name__)
 MAX_WAITING_JOBS = 8
 JOB_RESULT_TTL = 0  # a finished job is deleted at once; recovery reads "no job" as "not running"
 JOB_FAILURE_TTL = 24 * 3600
+# The job by name: RQ imports it in the worker, and the send path never imports the job layer above it.
+SEND_JOB = "drip.jobs.send_batch"
 
 
 def new_job_id() -> str:
@@ -29,21 +34,20 @@ def new_job_id() -> str:
 
 
 def _claim_postgresql(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
+    # One statement: SKIP LOCKED passes over rows another dispatcher is claiming right now instead of
+    # waiting for them; FOR UPDATE re-checks status='scheduled' on the newest row version once locked,
+    # and the UPDATE's own guard once more. (Reading the ids first and sending them back as a list of
+    # 200 parameters was most of a dispatcher tick's CPU.)
+    due = (
+        select(Delivery.id)
+        .where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
+        .order_by(Delivery.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     with db.engine.begin() as connection:
-        # SKIP LOCKED: rows another dispatcher is claiming right now are passed over, not waited for;
-        # FOR UPDATE re-checks status='scheduled' on the newest row version once locked.
-        ids = list(
-            connection.execute(
-                select(Delivery.id)
-                .where(Delivery.status == "scheduled", Delivery.due_at <= due_by)
-                .order_by(Delivery.due_at)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            ).scalars()
-        )
-        if ids:
-            connection.execute(transitions.queue(ids, job_id=job_id, now=now))
-    return ids
+        ids = connection.execute(transitions.queue(due, job_id=job_id, now=now).returning(Delivery.id)).scalars()
+        return sorted(ids)
 
 
 def _claim_sqlite(now: datetime, limit: int, job_id: str, due_by) -> list[int]:
@@ -88,26 +92,10 @@ def claim_due(
     return claim(now, limit, job_id, now + timedelta(seconds=ahead) if ahead else now)
 
 
-def lookahead() -> float:
-    """Seconds ahead of due a tick claims: one tick and a margin, so each send waits for its due time
-    in the sending pool's timer (sending_pool) instead of for the next tick (up to a tick late)."""
-    config = current_app.config
-    return float(config.get("DISPATCH_LOOKAHEAD_SECONDS", 2 * float(config["DISPATCH_INTERVAL_SECONDS"])))
-
-
-def job_timeout(count: int) -> int:
-    """Seconds a send job may run: its sends, their retries, and waits for the SMS rate limit."""
-    rate = float(current_app.config.get("SMS_RATE") or 0)
-    waiting = count / rate if rate > 0 else 0
-    return int(600 + 2 * waiting)
-
-
 def enqueue_batch(delivery_ids: list[int], job_id: str) -> None:
     """Put one send job on the queue for a claimed batch."""
-    from drip.jobs import send_batch
-
     send_queue().enqueue(
-        send_batch,
+        SEND_JOB,
         delivery_ids,
         job_id,
         job_id=job_id,

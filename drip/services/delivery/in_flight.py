@@ -23,6 +23,7 @@ import time
 from flask import Flask
 
 from drip.extensions import db, redis_store
+from drip.services.delivery.timing import job_timeout
 
 log = logging.getLogger(__name__)
 BATCH_PREFIX = "drip:batch:"
@@ -46,8 +47,6 @@ class InFlight:
 
     def hand_over(self, delivery_ids: list[int], job_id: str) -> None:
         """Go on sending the batch in a thread; returns once this worker is named as its holder."""
-        from drip.services.delivery.dispatch import job_timeout
-
         self._room.acquire()
         try:
             # The key outlives the batch only if this process dies without deleting it; recovery then

@@ -59,3 +59,16 @@ class SharedRateLimiter:
         interval_us = max(1, round(1_000_000 / self.rate_per_second))
         wait_us = self._reserve(keys=[self.key_prefix + sender_key], args=[interval_us])
         return max(int(wait_us), 0) / 1_000_000
+
+
+def limiter_for(app) -> SharedRateLimiter:
+    """The SMS rate limiter of this app, on its current Redis client."""
+    # Imported here: the limiter itself stays importable without the app (spawned test processes).
+    from drip.extensions import redis_store
+
+    connection = redis_store.connection
+    cached = app.extensions.get("drip_sms_limiter")
+    if cached is None or cached[0] is not connection:
+        cached = (connection, SharedRateLimiter(connection, float(app.config.get("SMS_RATE") or 0)))
+        app.extensions["drip_sms_limiter"] = cached
+    return cached[1]

@@ -2,53 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from drip.domain import links
 from drip.extensions import db
 from drip.models import Delivery, DeliveryRead, TrackedLink, utcnow
 
 MAX_FLAGGED = 20  # flagged clicks kept per delivery: enough to see a scanner, not a table an attacker can fill
-_cache_lock = threading.Lock()
-
-
-def link_id(url: str) -> int:
-    """The id of a URL's tracked link, created on first use (committed at once: a send thread calls this)."""
-    digest = hashlib.sha256(url.encode()).hexdigest()
-    # Per app, not per process: the same link repeats in every message of a step.
-    cache = current_app.extensions.setdefault("drip_tracked_links", {})
-    with _cache_lock:
-        if digest in cache:
-            return cache[digest]
-    query = select(TrackedLink.id).where(TrackedLink.url_hash == digest)
-    found = db.session.scalar(query)
-    if found is None:
-        db.session.add(TrackedLink(url_hash=digest, url=url))
-        try:
-            db.session.commit()
-        except IntegrityError:  # another thread or worker created it a moment ago
-            db.session.rollback()
-        found = db.session.scalar(query)
-        db.session.rollback()
-    with _cache_lock:
-        cache[digest] = found
-    return found
-
-
-def tracker(config: Mapping[str, Any], delivery_id: int | None):
-    """A function turning a URL into this delivery's tracked link; None when tracking is off."""
-    if delivery_id is None or not config.get("TRACK_LINKS", True):
-        return None
-    base, secret = config["PUBLIC_BASE_URL"].rstrip("/"), str(config["SECRET_KEY"])
-    return lambda url: f"{base}/l/{links.token(secret, delivery_id, link_id(url))}"
 
 
 def _record(

@@ -4,33 +4,32 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
-from concurrent.futures import FIRST_EXCEPTION, wait
 from functools import partial
 
 from flask import Flask, current_app
 
+from drip.domain.languages import reading
 from drip.channels.base import PermanentSendError, RecipientOptedOut, SendResult, TransientSendError
 from drip.channels.outbox import sending_for
 from drip.channels.registry import channel_for, sender_key
 from drip.channels.retry import send_with_retry
-from drip.domain import catalog
+from drip.domain.digests import NothingToShare
+from drip.domain.follow_ups import hold_reason
+from drip.domain.outgoing import BatchFacts, DeliveryToSend
 from drip.domain.templates import TemplateProblem
-from drip.extensions import db, redis_store
+from drip.extensions import db
 from drip.database import database_now
 from drip.metrics import observe_send
 from drip.models import Learner, Trainer, utcnow
-from drip.domain import messages as compose
-from drip.services.delivery.dispatch import lookahead
-from drip.services.inbound import optout
-from drip.services.learning import follow_ons
-from drip.services.programs.enrolment import CANCELLED, CANCELLED_REASON
-from drip.services.delivery.outgoing import DeliveryToSend, build_message, load_batch
-from drip.services.delivery.rate_limit import SharedRateLimiter
-from drip.services.delivery.batching import Claimer, OutcomeWriter
+from drip.domain import catalog, messages as compose
+from drip.services.delivery.timing import lookahead
+from drip.services.delivery import opt_outs
+from drip.services.delivery.batch_facts import load_facts
+from drip.services.delivery.rate_limit import limiter_for
+from drip.services.delivery.batching import OutcomeWriter, load_batch, message_for
+from drip.services.delivery.claiming import Claimer
 from drip.services.delivery.sending_pool import sending_pool
 from drip.services.delivery.transitions import outcome
-from drip.services.replies.digests import NothingToShare
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 4  # one send and three retries: transient failures rarely outlast ~4 s of backoff
@@ -47,39 +46,29 @@ class SendRefused(Exception):
     """A one-off message that must not go out (opted out, no address)."""
 
 
-def _limiter(app: Flask) -> SharedRateLimiter:
-    """The SMS rate limiter of this app, on its current Redis client."""
-    connection = redis_store.connection
-    cached = app.extensions.get("drip_sms_limiter")
-    if cached is None or cached[0] is not connection:
-        cached = (connection, SharedRateLimiter(connection, float(app.config.get("SMS_RATE") or 0)))
-        app.extensions["drip_sms_limiter"] = cached
-    return cached[1]
-
-
 def send_claimed(delivery_ids: list[int], claim: str) -> dict[str, int]:
     """Send a claimed batch, each delivery at its due time on the process's sending threads; returns
     how many ended in each outcome."""
     app = current_app._get_current_object()
-    batch = _on_local_clock(load_batch(delivery_ids, claim))
+    db.session.rollback()  # a transaction of its own: the database's now() is its start
+    offset = database_now() - utcnow()  # due times are the database's: onto this machine's clock
+    batch = load_batch(delivery_ids, claim, offset)
+    facts = load_facts(batch, app.config, utcnow())
     writer = OutcomeWriter(db.engine)
     writer.counts["not_ours"] = len(delivery_ids) - len(batch)
     if batch:
         pool = sending_pool(max(1, int(app.config["SEND_CONCURRENCY"])))
         claimer = Claimer(db.engine, claim)
-        running: set = set()
+        sending = None
         try:
-            running = {
-                pool.at(release_delay(item), partial(_send_in_thread, app, item, claimer, writer)) for item in batch
-            }
-            while running:
-                done, running = wait(running, timeout=FLUSH_SECONDS, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    future.result()
+            sending = pool.batch(
+                (release_delay(item), partial(_send_in_thread, app, item, facts, claimer, writer)) for item in batch
+            )
+            while not sending.wait(FLUSH_SECONDS):
                 _flush(writer, patience=0)
         finally:
-            for future in running:  # stopped early (job timeout, cold shutdown): the rest stays `queued`
-                future.cancel()
+            if sending is not None:  # stopped early (job timeout, cold shutdown): the rest stays `queued`
+                sending.stop()
             claimer.close()
             _flush(writer, patience=OUTCOME_PATIENCE)  # even when stopped
     _flush(writer, patience=OUTCOME_PATIENCE)
@@ -106,25 +95,18 @@ def _flush(writer: OutcomeWriter, *, patience: float) -> None:
             delay = min(delay * 2, 2.0)
 
 
-def _send_in_thread(app: Flask, item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> None:
+def _send_in_thread(
+    app: Flask, item: DeliveryToSend, facts: BatchFacts, claimer: Claimer, writer: OutcomeWriter
+) -> None:
     """One delivery in a sending thread; one broken delivery must not stop the batch."""
     with app.app_context():
         try:
-            send_one(item, claimer, writer)
+            send_one(item, facts, claimer, writer)
         except Exception:  # if left `sending`, recovery sees it
             log.exception("sending delivery %s failed unexpectedly", item.delivery_id)
             writer.count("error")
         finally:
             db.session.remove()
-
-
-def _on_local_clock(batch: list[DeliveryToSend]) -> list[DeliveryToSend]:
-    """The batch with due times moved onto this machine's clock (due times are the database's)."""
-    if not batch:
-        return batch
-    offset = database_now() - utcnow()
-    db.session.rollback()
-    return [replace(item, due_at=item.due_at - offset) if item.due_at else item for item in batch]
 
 
 def release_delay(item: DeliveryToSend) -> float:
@@ -145,44 +127,44 @@ def wait_until_due(item: DeliveryToSend) -> None:
             time.sleep(left)
 
 
-def send_one(item: DeliveryToSend, claimer: Claimer, writer: OutcomeWriter) -> str:
-    """Claim one delivery (queued→sending), check it may still go, build its message, send it at its due
-    time, and hand the outcome to the writer."""
+def send_one(item: DeliveryToSend, facts: BatchFacts, claimer: Claimer, writer: OutcomeWriter) -> str:
+    """Claim one delivery (queued→sending), check it may go, build its message, send it when due, record it."""
     kind = catalog.channel(item.channel)
-    if kind.rate_limited:
+    if kind.rate_limited and current_app.config.get("SMS_RATE"):
         key = sender_key(item.channel)
         if key:  # wait for our slot while still `queued`, so the sending lease measures only the send
-            _limiter(current_app).acquire(key)
+            limiter_for(current_app).acquire(key)
     state = claimer.claim(item.delivery_id)
     if state is None:
         writer.count("taken")  # someone else has it, or it was taken back
         return "taken"
     d = item.delivery_id
     if state.status == "cancelled":
-        return writer.add(outcome(d, "skipped", code=CANCELLED, reason=CANCELLED_REASON))
+        return writer.add(outcome(d, "skipped", code=catalog.CANCELLED.code, reason=catalog.CANCELLED.text))
     if catalog.until_end(item.kind) and item.ends_at is not None and utcnow() > item.ends_at:
         # Workers that were down through the session must not invite questions after it (DESIGN.md).
         return writer.add(outcome(d, "skipped", code=catalog.SESSION_OVER.code, reason=catalog.SESSION_OVER.text))
     if getattr(state, kind.opted_out_field) is not None:
-        reason = optout.blocked_reason(db.session.get(Learner, item.learner_id), item.channel)
+        reason = opt_outs.blocked_reason(db.session.get(Learner, item.learner_id), item.channel)
         db.session.rollback()
-        return writer.add(outcome(d, "skipped", code=optout.OPTED_OUT, reason=reason or catalog.OPTED_OUT.text))
+        return writer.add(outcome(d, "skipped", code=catalog.OPTED_OUT.code, reason=reason or catalog.OPTED_OUT.text))
     address = getattr(state, kind.address_field)
     if not address:
         return writer.add(outcome(d, "skipped", code=catalog.NO_ADDRESS.code, reason=kind.missing_address))
     if item.purpose != "step":  # a re-ask or follow-up: only if the step went out and is still unanswered
-        held = follow_ons.hold_reason(d)
-        db.session.rollback()
+        held = hold_reason(item, facts, utcnow())
         if held is not None:
             return writer.add(outcome(d, "skipped", code=held[0], reason=held[1]))
     try:
-        message = build_message(item, address)
+        message = message_for(item, address, facts, utcnow())
     except TemplateProblem as problem:
         return writer.add(outcome(d, "failed", code="template", reason=f"template: {problem}"))
     except NothingToShare as empty:
         return writer.add(outcome(d, "skipped", code=catalog.NOTHING_APPROVED.code, reason=str(empty)))
     wait_until_due(item)
-    return writer.add(_hand_over(item, message, address))
+    result = _hand_over(item, message, address)
+    went = result["o_status"] in ("sent", "delivered", "unknown")  # the testimonial rotation counts what went out
+    return writer.add(result, shown=facts.quote_shown(item) if went else None)
 
 
 def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
@@ -192,7 +174,8 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
             started = time.perf_counter()
             result = _send(channel_for(item.channel), message)
     except RecipientOptedOut as error:
-        optout.carrier_opt_out(address, detail=f"Twilio {error.code}: {error.message}")
+        opt_outs.provider_reported("sms", address, source="carrier", detail=f"Twilio {error.code}: {error.message}")
+        db.session.commit()
         return outcome(
             d, "failed", code=str(error.code), reason=f"learner opted out of SMS at the carrier: {error.message}"
         )
@@ -210,7 +193,8 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
     # Outside the try: a metrics failure must never turn a sent message into an unknown one.
     lateness = (utcnow() - item.due_at).total_seconds() if item.due_at else None
     observe_send(item.channel, time.perf_counter() - started, lateness)
-    return outcome(d, "sent", provider_message_id=result.provider_message_id)
+    arrived = "delivered" if result.status == "delivered" else "sent"  # the outbox: arrived, no callback to come
+    return outcome(d, arrived, provider_message_id=result.provider_message_id)
 
 
 def _send(channel, message) -> SendResult:
@@ -228,8 +212,8 @@ def send_one_off(
         raise ValueError(f"channel must be 'sms' or 'email' (got {channel!r})")
     if not body or not body.strip():
         raise SendRefused("the message is empty")
-    if optout.sms_blocked(learner) if channel == "sms" else optout.email_blocked(learner):
-        raise SendRefused(optout.blocked_reason(learner, channel) or f"learner opted out of {channel}")
+    if opt_outs.sms_blocked(learner) if channel == "sms" else opt_outs.email_blocked(learner):
+        raise SendRefused(opt_outs.blocked_reason(learner, channel) or f"learner opted out of {channel}")
     address = learner.phone if channel == "sms" else learner.email
     if not address:
         raise SendRefused("the learner has no phone number" if channel == "sms" else "the learner has no email address")
@@ -237,7 +221,7 @@ def send_one_off(
     if channel == "sms":
         message = compose.sms_message(delivery_id=None, to=address, text=body, config=config)
         if key := sender_key("sms"):
-            _limiter(current_app).acquire(key)
+            limiter_for(current_app).acquire(key)
     else:
         message = compose.email_message(
             delivery_id=None,
@@ -247,6 +231,7 @@ def send_one_off(
             unsubscribe_token=learner.unsubscribe_token,
             reply_token=None,
             config=config,
+            language=reading(learner.language),
         )
     with sending_for(trainer.id):
         return _send(channel_for(channel), message)

@@ -8,78 +8,17 @@ move. tests/integration/test_transitions.py fails when any other module writes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, and_, bindparam, case, func, or_, update
+from sqlalchemy import Update, and_, bindparam, case, func, update
 
 from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Delivery, UTCDateTime, utcnow
+from drip.services.delivery import lifecycle
 
 _t = Delivery.__table__
-
-
-@dataclass(frozen=True)
-class Transition:
-    """A move of the life cycle: the statuses it leaves and those it may reach."""
-
-    name: str
-    sources: tuple[str, ...]
-    targets: tuple[str, ...]
-
-    def guard(self):
-        """The WHERE clause that matches only rows this transition may move (OR: executemany refuses IN)."""
-        return or_(*[_t.c.status == status for status in self.sources])
-
-    def check(self, target: str) -> str:
-        """`target` if this transition may reach it; ValueError otherwise."""
-        if target not in self.targets:
-            raise ValueError(f"{self.name} cannot move a delivery to {target!r}")
-        return target
-
-
-CREATE = Transition("create", (), ("scheduled", "skipped"))
-QUEUE = Transition("queue", ("scheduled",), ("queued",))
-START_SENDING = Transition("start_sending", ("queued",), ("sending",))
-# `unknown` too: the lease may run out before the provider's answer comes, and the answer is worth keeping.
-# `scheduled`: the provider was never reached, so a later claim may try again (MAX_CLAIMS times at most).
-FINISH_SENDING = Transition(
-    "finish_sending", ("sending", "unknown"), ("sent", "failed", "skipped", "unknown", "scheduled")
-)
-MAX_CLAIMS = 5
-EXPIRE_LEASE = Transition("expire_lease", ("sending",), ("unknown",))
-REQUEUE = Transition("requeue", ("queued",), ("scheduled",))
-SKIP_OPTED_OUT = Transition("skip_opted_out", ("queued",), ("skipped",))
-CANCEL = Transition("cancel", ("scheduled", "queued"), ("skipped",))
-# A learner's answer makes a pending re-ask or follow-up of that step unneeded.
-SKIP_ANSWERED = Transition("skip_answered", ("scheduled", "queued"), ("skipped",))
-# A step skipped only for being late comes back when its session moves (the caller picks those rows).
-RESCHEDULE = Transition("reschedule", ("scheduled", "queued", "skipped"), ("scheduled", "skipped"))
-# Provider reports move a delivery only up the ranks of catalog.STATUSES, so late or repeated ones change nothing.
-REPORT = Transition(
-    "report", ("scheduled", "queued", "sending", "unknown", "sent"), ("sent", "delivered", "failed", "undelivered")
-)
-# Messages taken back before they go: a step deleted, a learner unenrolled or erased.
-WITHDRAW = Transition("withdraw", ("scheduled", "queued"), ("skipped",))
-# An unenrolled learner enrolled again: what was withdrawn for the unenrolment and is still ahead comes back.
-RESTORE = Transition("restore", ("skipped",), ("scheduled",))
-TRANSITIONS = (
-    CREATE,
-    QUEUE,
-    START_SENDING,
-    FINISH_SENDING,
-    EXPIRE_LEASE,
-    REQUEUE,
-    SKIP_OPTED_OUT,
-    CANCEL,
-    SKIP_ANSWERED,
-    RESCHEDULE,
-    REPORT,
-    WITHDRAW,
-    RESTORE,
-)
 
 
 def create(
@@ -87,28 +26,36 @@ def create(
 ) -> dict[str, Any]:
     """The status columns of a new delivery: scheduled, or skipped when its session is cancelled or it is late."""
     if cancelled:
-        return {"status": CREATE.check("skipped"), "error_code": cancelled_code, "error_message": cancelled_reason}
+        return {
+            "status": lifecycle.CREATE.check("skipped"),
+            "error_code": cancelled_code,
+            "error_message": cancelled_reason,
+        }
     if late:
-        return {"status": CREATE.check("skipped"), "error_code": late_code, "error_message": late_reason}
-    return {"status": CREATE.check("scheduled"), "error_code": None, "error_message": None}
+        return {"status": lifecycle.CREATE.check("skipped"), "error_code": late_code, "error_message": late_reason}
+    return {"status": lifecycle.CREATE.check("scheduled"), "error_code": None, "error_message": None}
 
 
 def queue(ids, *, job_id: str, now) -> Update:
     """scheduled → queued for one send job: the dispatcher's claim of these ids (a list or a subquery)."""
     return (
         update(Delivery)
-        .where(Delivery.id.in_(ids), QUEUE.guard())
+        .where(Delivery.id.in_(ids), lifecycle.QUEUE.guard())
         .values(status="queued", queued_at=now, job_id=job_id, updated_at=now)
     )
 
 
-def start_sending(*returning, clock=None) -> Update:
+def start_sending(*returning, clock=None, ids=None) -> Update:
     """queued → sending for one job (parameters ids, job, now), returning the id and `returning` columns."""
     # `clock` (the database's now()) stamps sending_at instead of the `now` parameter: leases compare it.
     when = bindparam("now", type_=UTCDateTime()) if clock is None else clock
     return (
         update(_t)
-        .where(_t.c.id.in_(bindparam("ids", expanding=True)), START_SENDING.guard(), _t.c.job_id == bindparam("job"))
+        .where(
+            _t.c.id.in_(bindparam("ids", expanding=True)) if ids is None else ids,  # or the caller's test
+            lifecycle.START_SENDING.guard(),
+            _t.c.job_id == bindparam("job"),
+        )
         .values(status="sending", sending_at=when, attempts=_t.c.attempts + 1, updated_at=when)
         .returning(_t.c.id, *returning)
     )
@@ -118,9 +65,9 @@ def finish_sending() -> Update:
     """sending (or unknown) → the send's outcome, for an executemany of outcome() rows."""
     # A status callback that got there first has moved the delivery on and keeps it; learning the
     # provider's id and the send time is still worth it then, hence the COALESCEs.
-    still_open = FINISH_SENDING.guard()
+    still_open = lifecycle.FINISH_SENDING.guard()
     wanted = bindparam("o_status")
-    again = and_(wanted == "scheduled", _t.c.attempts >= MAX_CLAIMS)  # tried enough: it fails
+    again = and_(wanted == "scheduled", _t.c.attempts >= lifecycle.MAX_CLAIMS)  # tried enough: it fails
     return (
         update(_t)
         .where(_t.c.id == bindparam("d_id"))
@@ -129,6 +76,7 @@ def finish_sending() -> Update:
             error_code=case((still_open, bindparam("o_code")), else_=_t.c.error_code),
             error_message=case((still_open, bindparam("o_reason")), else_=_t.c.error_message),
             sent_at=func.coalesce(_t.c.sent_at, bindparam("o_sent_at", type_=UTCDateTime())),
+            delivered_at=case((still_open, bindparam("o_delivered_at", type_=UTCDateTime())), else_=_t.c.delivered_at),
             provider_message_id=func.coalesce(_t.c.provider_message_id, bindparam("o_message_id")),
             updated_at=bindparam("o_now", type_=UTCDateTime()),
         )
@@ -144,14 +92,15 @@ def outcome(
     provider_message_id: str | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """One send's outcome, as finish_sending()'s parameters."""
+    """One send's outcome, as finish_sending()'s parameters (`delivered`: the outbox, which is the learner's phone)."""
     now = now or utcnow()
     return {
         "d_id": delivery_id,
-        "o_status": FINISH_SENDING.check(status),
+        "o_status": lifecycle.FINISH_SENDING.check(status),
         "o_code": code,
         "o_reason": reason,
-        "o_sent_at": now if status == "sent" else None,
+        "o_sent_at": now if status in ("sent", "delivered") else None,
+        "o_delivered_at": now if status == "delivered" else None,
         "o_message_id": provider_message_id,
         "o_now": now,
     }
@@ -161,7 +110,7 @@ def expire_lease(*where, code: str, reason: str, now: datetime) -> int:
     """sending → unknown for the rows matching `where` (sending longer than the lease); returns how many."""
     return _run(
         update(Delivery)
-        .where(EXPIRE_LEASE.guard(), *where)
+        .where(lifecycle.EXPIRE_LEASE.guard(), *where)
         .values(status="unknown", error_code=code, error_message=reason, updated_at=now)
     )
 
@@ -170,7 +119,7 @@ def requeue(*where, now: datetime) -> int:
     """queued → scheduled for the rows matching `where` (their job will never run); returns how many."""
     return _run(
         update(Delivery)
-        .where(REQUEUE.guard(), *where)
+        .where(lifecycle.REQUEUE.guard(), *where)
         .values(status="scheduled", job_id=None, queued_at=None, updated_at=now)
     )
 
@@ -179,7 +128,7 @@ def skip_opted_out(learner_ids: list[int], channel: str, *, code: str, reason: s
     """queued → skipped for these learners' deliveries on a channel they left; returns how many."""
     return _run(
         update(Delivery)
-        .where(SKIP_OPTED_OUT.guard(), Delivery.learner_id.in_(learner_ids), Delivery.channel == channel)
+        .where(lifecycle.SKIP_OPTED_OUT.guard(), Delivery.learner_id.in_(learner_ids), Delivery.channel == channel)
         .values(status="skipped", error_code=code, error_message=reason, updated_at=now)
     )
 
@@ -188,7 +137,7 @@ def cancel(session_id: int, *, code: str, reason: str, now: datetime) -> int:
     """scheduled or queued → skipped for every delivery of a cancelled session; returns how many."""
     return _run(
         update(Delivery)
-        .where(CANCEL.guard(), Delivery.session_id == session_id)
+        .where(lifecycle.CANCEL.guard(), Delivery.session_id == session_id)
         .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now)
     )
 
@@ -197,7 +146,7 @@ def skip_answered(*where, code: str, reason: str, now: datetime) -> int:
     """scheduled or queued → skipped for the re-asks or follow-ups matching `where`, which an answer ended."""
     return _run(
         update(Delivery)
-        .where(SKIP_ANSWERED.guard(), *where)
+        .where(lifecycle.SKIP_ANSWERED.guard(), *where)
         .values(status="skipped", error_code=code, error_message=reason, job_id=None, updated_at=now)
     )
 
@@ -206,7 +155,7 @@ def withdraw(*where, reason: catalog.Reason, now: datetime) -> int:
     """scheduled or queued → skipped for the rows matching `where`, with the catalog's `reason`."""
     return _run(
         update(Delivery)
-        .where(WITHDRAW.guard(), *where)
+        .where(lifecycle.WITHDRAW.guard(), *where)
         .values(status="skipped", error_code=reason.code, error_message=reason.text, job_id=None, updated_at=now)
     )
 
@@ -215,7 +164,7 @@ def restore(*where, reason: catalog.Reason, now: datetime) -> int:
     """skipped (for `reason`) → scheduled for the rows matching `where` that are not yet due; returns how many."""
     return _run(
         update(Delivery)
-        .where(RESTORE.guard(), Delivery.error_code == reason.code, Delivery.due_at > now, *where)
+        .where(lifecycle.RESTORE.guard(), Delivery.error_code == reason.code, Delivery.due_at > now, *where)
         .values(status="scheduled", error_code=None, error_message=None, updated_at=now)
     )
 
@@ -224,12 +173,12 @@ def reschedule_change(
     row, status: str, due_at: datetime, channel: str, code: str | None, reason: str | None, now: datetime
 ) -> dict:
     """One pending delivery's new status, due time and channel, as reschedule()'s parameters."""
-    if row.status not in RESCHEDULE.sources:
+    if row.status not in lifecycle.RESCHEDULE.sources:
         raise ValueError(f"reschedule cannot move a {row.status!r} delivery")
     return {
         "d_id": row.id,
         "old_status": row.status,
-        "new_status": RESCHEDULE.check(status),
+        "new_status": lifecycle.RESCHEDULE.check(status),
         "new_due": due_at,
         "new_channel": channel,
         "new_code": code,
@@ -285,8 +234,8 @@ def report_many(delivery_ids: list[int], status: str, *, now: datetime | None = 
 
 def _report(delivery_ids: list[int], status: str, now: datetime, extra: dict) -> int:
     # One conditional UPDATE, so two callbacks racing in two processes cannot go backwards.
-    rank = catalog.status(REPORT.check(status)).rank
-    earlier = [name for name in REPORT.sources if catalog.status(name).rank < rank]
+    rank = catalog.status(lifecycle.REPORT.check(status)).rank
+    earlier = [name for name in lifecycle.REPORT.sources if catalog.status(name).rank < rank]
     values: dict = {"status": status, "updated_at": now, **extra}
     if status in ("sent", "delivered"):
         values["sent_at"] = func.coalesce(Delivery.sent_at, now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
@@ -15,12 +17,15 @@ from drip.domain.routing import (
     SentStep,
     SessionWindow,
 )
+from drip.domain.translations import translated_choices
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Reply, Step, TrainingSession
+from drip.services.inbound import sender_batch
 
 SENT = ("sent", "delivered")
 
 
+@functools.lru_cache(maxsize=4096)  # a worker's batch reads each sender's number more than once
 def normalise_sender_phone(raw: str, default_region: str) -> str:
     """The sender's number in E.164 when it parses; otherwise the trimmed text, so nothing is dropped."""
     from drip.services.learners.upsert import normalise_phone
@@ -75,15 +80,12 @@ def learners_by_phone(phone: str, *, trainer_id: int | None = None) -> list[Lear
     """Every learner with this number (only one trainer's when trainer_id is given), oldest first."""
     if not phone:
         return []
+    if trainer_id is None and (batch := sender_batch.current()) is not None:
+        batch.answers_for(phone)  # its first text in a batch is routed on the batch's rows
     query = select(Learner).where(Learner.phone == phone).order_by(Learner.id)
     if trainer_id is not None:
         query = query.where(Learner.trainer_id == trainer_id)
     return list(db.session.scalars(query))
-
-
-def learner_by_phone(phone: str, now: datetime, *, trainer_id: int | None = None) -> Learner | None:
-    """The one learner a text from this number is filed under (see pick_one when several trainers share it)."""
-    return pick_one(learners_by_phone(phone, trainer_id=trainer_id), now)
 
 
 def learner_by_email(address: str, now: datetime) -> Learner | None:
@@ -98,8 +100,20 @@ def _window(ts: TrainingSession) -> SessionWindow:
     return SessionWindow(ts.id, ts.starts_at, ts.ends_at, ts.join_keyword)
 
 
+def _open_poll(ts: TrainingSession) -> int | None:
+    """The open poll (no choices) the session's projector shows, if any."""
+    if ts.projector_poll_step_id is None:
+        return None
+    step = db.session.get(Step, ts.projector_poll_step_id)
+    return step.id if step is not None and step.kind == "poll" and not step.choices else None
+
+
 def context_for(learner: Learner, now: datetime, *, also_delivery: int | None = None) -> LearnerContext:
     """The learner's live-ish sessions and the steps sent to them in the last 14 days (plus a named one)."""
+    batch = sender_batch.current() if also_delivery is None else None
+    if batch is not None and (parts := batch.context_parts(learner, now, translated_choices)) is not None:
+        sessions, steps = parts
+        return LearnerContext(learner.id, sessions, steps, sms_opted_out=learner.sms_opted_out_at is not None)
     sessions = db.session.scalars(
         select(TrainingSession)
         .join(Enrollment, Enrollment.session_id == TrainingSession.id)
@@ -128,12 +142,13 @@ def context_for(learner: Learner, now: datetime, *, also_delivery: int | None = 
             delivery.sent_at,
             tuple(step.choices or ()),
             answered=delivery.id in answered,
+            read_as=translated_choices(step.translations, learner.language),
         )
         for delivery, step in rows
     ]
     return LearnerContext(
         learner_id=learner.id,
-        sessions=[_window(ts) for ts in sessions],
+        sessions=[replace(_window(ts), open_poll_step_id=_open_poll(ts)) for ts in sessions],
         recent_steps=steps,
         sms_opted_out=learner.sms_opted_out_at is not None,
     )
@@ -155,6 +170,9 @@ def _answered_deliveries(delivery_ids: list[int]) -> set[int]:
 
 def joinable_sessions(now: datetime, *, trainer_id: int | None = None) -> list[SessionWindow]:
     """Every live session with a join keyword (of one trainer when given): walk-ins may text it."""
+    batch = sender_batch.current() if trainer_id is None else None
+    if batch is not None and (windows := batch.joinable(now)) is not None:
+        return windows
     query = select(TrainingSession).where(
         TrainingSession.join_keyword.is_not(None), TrainingSession.join_keyword != "", *_live_filter(now)
     )
@@ -191,54 +209,3 @@ def nearest_session(
         return min(abs(ts.starts_at - now), abs(ts.ends_at - now))
 
     return min(near, key=lambda ts: (distance(ts), -ts.id), default=None)
-
-
-def delivery_by_reply_token(addresses: list[str], domain: str) -> Delivery | None:
-    """The delivery a `reply+TOKEN@domain` address in To/envelope names, if any."""
-    for address in addresses:
-        local, _, host = address.strip().strip("<>").lower().rpartition("@")
-        if not local.startswith("reply+") or (domain and host != domain.lower()):
-            continue
-        token = local[len("reply+") :]
-        delivery = db.session.scalar(select(Delivery).where(Delivery.reply_token == token))
-        if delivery is not None:
-            return delivery
-    return None
-
-
-def delivery_by_message_ids(message_ids: list[str]) -> Delivery | None:
-    """The delivery an In-Reply-To/References Message-ID points at (SendGrid ids or outbox ids)."""
-    from drip.models import OutboxMessage
-
-    # The newest reference is last in References; In-Reply-To is put first by the caller.
-    for message_id in message_ids:
-        full = message_id.strip().strip("<>")
-        local = full.split("@", 1)[0]
-        if not local:
-            continue
-        # SendGrid's Message-ID is <X-Message-Id@host>; its events say "X-Message-Id.filter...".
-        delivery = db.session.scalar(
-            select(Delivery)
-            .where(
-                or_(
-                    Delivery.provider_message_id.in_([full, local]),
-                    Delivery.provider_message_id.like(_escape_like(local) + ".%", escape="\\"),
-                )
-            )
-            .order_by(Delivery.id.desc())
-            .limit(1)
-        )
-        if delivery is not None:
-            return delivery
-        outbox = db.session.scalar(
-            select(OutboxMessage)
-            .where(OutboxMessage.provider_message_id.in_([full, local]), OutboxMessage.delivery_id.is_not(None))
-            .limit(1)
-        )
-        if outbox is not None:
-            return db.session.get(Delivery, outbox.delivery_id)
-    return None
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -11,28 +11,27 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from drip.domain import catalog
+from drip.domain.words import mark, say
 from drip.extensions import db
 from drip.models import Learner, OptOutEvent, Trainer, utcnow
 from drip.services.delivery import transitions
 
-DEFAULT_HELP = "Drip training messages. Reply STOP to stop texts, START to get them again. Msg & data rates may apply."
+# The read side (who is blocked, and why) lives with the send path, which reads it at every send.
+from drip.services.delivery.opt_outs import SOURCE_LABELS, blocked_reason, email_blocked, sms_blocked  # noqa: F401
+
+DEFAULT_HELP = mark(
+    "Drip training messages. Reply STOP to stop texts, START to get them again. Msg & data rates may apply."
+)
+# Twilio confirms its own (English) opt-out words; Drip confirms the other languages' in theirs.
+OPTED_OUT_CONFIRMATION = mark("You will get no more texts from this number. Reply START to get them again.")
 OPTED_OUT = catalog.OPTED_OUT.code  # the error_code of a delivery skipped because of an opt-out
-# How each source reads on the learner page and in a skipped delivery's reason.
-SOURCE_LABELS = {
-    "sms_keyword": "replied STOP",
-    "unsubscribe_link": "unsubscribe link",
-    "one_click": "one-click unsubscribe",
-    "bounce": "email bounced",
-    "spamreport": "marked as spam",
-    "provider_unsubscribe": "unsubscribed at SendGrid",
-    "carrier": "carrier reported opt-out",
-    "dropped": "SendGrid dropped the email",
-    "admin": "by the trainer",
-}
 
 
-def _learners_with_phone(phone: str) -> list[Learner]:
-    return list(db.session.scalars(select(Learner).where(Learner.phone == phone.strip()).order_by(Learner.id)))
+def _learners_with_phone(phone: str, trainer_id: int | None = None) -> list[Learner]:
+    query = select(Learner).where(Learner.phone == phone.strip())
+    if trainer_id is not None:
+        query = query.where(Learner.trainer_id == trainer_id)
+    return list(db.session.scalars(query.order_by(Learner.id)))
 
 
 def _learners_with_email(address: str) -> list[Learner]:
@@ -73,16 +72,21 @@ def _skip_queued(learner_ids: list[int], channel: str, reason: str, now: datetim
     return transitions.skip_opted_out(learner_ids, channel, code=OPTED_OUT, reason=reason, now=now)
 
 
-def opt_out_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None) -> list[Learner]:
-    """Stop all SMS to this phone number, for every learner of every trainer; returns those newly opted out."""
+def opt_out_sms(
+    phone: str, *, source: str, detail: str = "", now: datetime | None = None, trainer_id: int | None = None
+) -> list[Learner]:
+    """Stop all SMS to this phone number, for every learner of every trainer; returns those newly opted out.
+
+    `trainer_id` (the phone simulator's text) limits it to that trainer's learners, and leaves no trace for later ones.
+    """
     # Carriers opt a number out of our sending number, not out of one trainer's list.
     now = now or utcnow()
     phone = phone.strip()
-    changed = [learner for learner in _learners_with_phone(phone) if learner.sms_opted_out_at is None]
+    changed = [learner for learner in _learners_with_phone(phone, trainer_id) if learner.sms_opted_out_at is None]
     for learner in changed:
         learner.sms_opted_out_at = now
         _record(learner, "sms", phone, "opt_out", source, detail, now)
-    if not _learners_with_phone(phone) and _last_action("sms", phone) != "opt_out":
+    if trainer_id is None and not _learners_with_phone(phone) and _last_action("sms", phone) != "opt_out":
         # An unknown number said STOP: keep the trace even though no learner has it yet.
         _record(None, "sms", phone, "opt_out", source, detail, now)
     reason = f"Opted out of SMS ({SOURCE_LABELS.get(source, source)})"
@@ -91,15 +95,17 @@ def opt_out_sms(phone: str, *, source: str, detail: str = "", now: datetime | No
     return changed
 
 
-def opt_in_sms(phone: str, *, source: str, detail: str = "", now: datetime | None = None) -> list[Learner]:
-    """Allow SMS to this phone number again (START); returns the learners newly opted back in."""
+def opt_in_sms(
+    phone: str, *, source: str, detail: str = "", now: datetime | None = None, trainer_id: int | None = None
+) -> list[Learner]:
+    """Allow SMS to this phone number again (START); returns the learners newly opted back in (`trainer_id`: as above)."""
     now = now or utcnow()
     phone = phone.strip()
-    changed = [learner for learner in _learners_with_phone(phone) if learner.sms_opted_out_at is not None]
+    changed = [learner for learner in _learners_with_phone(phone, trainer_id) if learner.sms_opted_out_at is not None]
     for learner in changed:
         learner.sms_opted_out_at = None
         _record(learner, "sms", phone, "opt_in", source, detail, now)
-    if not _learners_with_phone(phone) and _last_action("sms", phone) == "opt_out":
+    if trainer_id is None and not _learners_with_phone(phone) and _last_action("sms", phone) == "opt_out":
         _record(None, "sms", phone, "opt_in", source, detail, now)
     db.session.flush()
     return changed
@@ -140,41 +146,15 @@ def resubscribe_email(
     return True
 
 
-def help_text(learner: Learner | None) -> str:
-    """The answer to HELP/INFO: the trainer's contact line, or a default naming STOP and START."""
+def help_text(learner: Learner | None, language: str = "en") -> str:
+    """The answer to HELP/INFO in the learner's language: the trainer's contact line (as they wrote it) in
+    Drip's frame, or a default naming STOP and START."""
     if learner is not None:
         trainer = db.session.get(Trainer, learner.trainer_id)
         line = (trainer.contact_line or "").strip() if trainer else ""
         if line:
-            return f"{line} Reply STOP to opt out, START to opt back in."
-    return DEFAULT_HELP
-
-
-def sms_blocked(learner: Learner) -> bool:
-    """True when this learner must get no SMS (they or their carrier opted the number out)."""
-    return learner.sms_opted_out_at is not None
-
-
-def email_blocked(learner: Learner) -> bool:
-    """True when this learner must get no email (unsubscribed, bounced or reported spam)."""
-    return learner.email_opted_out_at is not None
-
-
-def blocked_reason(learner: Learner, channel: str) -> str | None:
-    """Why this learner must not get a message on this channel, in the trainer's words; None if they may."""
-    if channel == "sms" and sms_blocked(learner):
-        when, what = learner.sms_opted_out_at, "Opted out of SMS"
-    elif channel == "email" and email_blocked(learner):
-        when, what = learner.email_opted_out_at, "Unsubscribed from email"
-    else:
-        return None
-    source = db.session.scalar(
-        select(OptOutEvent.source)
-        .where(OptOutEvent.learner_id == learner.id, OptOutEvent.channel == channel, OptOutEvent.action == "opt_out")
-        .order_by(OptOutEvent.created_at.desc(), OptOutEvent.id.desc())
-        .limit(1)
-    )
-    return f"{what} ({SOURCE_LABELS.get(source, source or 'unknown')}) on {when:%Y-%m-%d %H:%M} UTC"
+            return say(language, "%(line)s Reply STOP to opt out, START to opt back in.", line=line)
+    return say(language, DEFAULT_HELP)
 
 
 def unsubscribe_links(learner: Learner, public_base_url: str) -> tuple[str, str]:
@@ -207,8 +187,11 @@ def learner_resubscribes(learner: Learner, *, source: str) -> bool:
     return changed
 
 
-def carrier_opt_out(phone: str, *, detail: str) -> list[Learner]:
-    """The carrier refused a text because the number opted out (Twilio 21610); commits."""
-    changed = opt_out_sms(phone, source="carrier", detail=detail)
-    db.session.commit()
-    return changed
+def provider_opt_out(
+    channel: str, address: str, *, source: str, detail: str = "", now: datetime | None = None
+) -> list[Learner]:
+    """An opt-out a provider reported to the send path (delivery/opt_outs passes it on): a carrier's (Twilio
+    21610) for a phone number, SendGrid's suppression for an email address; no commit."""
+    if channel == "sms":
+        return opt_out_sms(address, source=source, detail=detail, now=now)
+    return unsubscribe_email(address, source=source, detail=detail, now=now)

@@ -11,6 +11,7 @@ from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, ut
 from drip.domain.learners import LearnerInput, LearnerInvalid
 from drip.domain.catalog import UNENROLLED
 from drip.services.delivery import transitions
+from drip.services.learners import suppression
 
 
 def update_learner(learner: Learner, item: LearnerInput) -> Learner:
@@ -27,8 +28,11 @@ def update_learner(learner: Learner, item: LearnerInput) -> Learner:
             raise LearnerInvalid({"external_id": f"“{item.external_id}” is already another learner's external id"})
     if not (item.phone or item.email):
         raise LearnerInvalid({"phone": "or an email is needed"})
+    renumbered = bool(item.phone) and item.phone != learner.phone
     learner.name, learner.phone, learner.email = item.name, item.phone, item.email
-    learner.timezone, learner.external_id = item.timezone, item.external_id
+    learner.timezone, learner.external_id, learner.language = item.timezone, item.external_id, item.language
+    if renumbered:  # a number that said STOP before it was theirs stays stopped
+        suppression.apply_to([learner], utcnow())
     db.session.commit()
     return learner
 

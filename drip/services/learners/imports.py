@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from drip.extensions import db, redis_store
 from drip.models import Trainer, TrainingSession
 from drip.services.programs.enrolment import add_enrolments
-from drip.services.learners.upsert import CsvPreview, parse_csv, upsert_learners
+from drip.services.learners.bulk import store_learners
+from drip.services.learners.upsert import CsvPreview, parse_csv
 
 UPLOAD_TTL = 3600
 CHUNK = 500  # learners stored between two progress updates
@@ -103,11 +104,10 @@ def run_import(
     learners = preview.learners
     total = len(learners)
     _report(upload, 0, total, "saving")
-    stored = []
     try:
-        for start in range(0, total, CHUNK):
-            stored += upsert_learners(trainer, learners[start : start + CHUNK])
-            _report(upload, len(stored), total, "saving")
+        stored = store_learners(
+            trainer, learners, chunk=CHUNK, progress=lambda done: _report(upload, done, total, "saving")
+        )
         enrolled = 0
         if training_session is not None:
             _report(upload, total, total, "enrolling")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from markupsafe import escape
+from sqlalchemy import or_, select
 
 from drip.extensions import db
 from drip.models import (
@@ -19,15 +20,17 @@ from drip.models import (
     OutboxMessage,
     Reply,
     Step,
+    Testimonial,
     TrainingSession,
     utcnow,
 )
-from drip.models.learners import new_unsubscribe_token
-from drip.services.learners import suppression
+from drip.services.learners import personal_data, suppression
+from drip.services.replies import testimonials
+from drip.domain import scrubbing
 from drip.domain.catalog import ERASED
 from drip.services.delivery import transitions
 
-ERASED_NAME = "Erased learner"
+ERASED_NAME = personal_data.ERASED_NAME
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -86,6 +89,7 @@ def export_data(learner: Learner) -> dict[str, Any]:
             "phone": learner.phone,
             "email": learner.email,
             "timezone": learner.timezone,
+            "language": learner.language,
             "created_at": _iso(learner.created_at),
             "sms_opted_out_at": _iso(learner.sms_opted_out_at),
             "email_opted_out_at": _iso(learner.email_opted_out_at),
@@ -144,6 +148,8 @@ def export_data(learner: Learner) -> dict[str, Any]:
         "opt_outs": [
             {"channel": o.channel, "action": o.action, "source": o.source, "at": _iso(o.created_at)} for o in opt_outs
         ],
+        # Every row of every table that holds their data, every column: what erasure would change.
+        "records": personal_data.records(learner),
     }
 
 
@@ -170,9 +176,10 @@ def export_learner(learner: Learner, *, via: str) -> dict[str, Any]:
 
 
 def erase_learner(learner: Learner, *, via: str, now: datetime | None = None) -> int:
-    """Erase a learner's personal data and texts; deliveries, replies and questions stay as counts; commits.
+    """Erase a learner's personal data and texts everywhere personal_data lists them; counts stay; commits.
 
-    An opt-out survives as a hash of the address. Returns how many pending messages were skipped.
+    An opt-out survives as a keyed hash of the address; her testimonials are withdrawn, and her words
+    quoted in other learners' outbox messages are replaced. Returns how many pending messages were skipped.
     """
     now = now or utcnow()
     if learner.sms_opted_out_at and learner.phone:
@@ -180,29 +187,44 @@ def erase_learner(learner: Learner, *, via: str, now: datetime | None = None) ->
     if learner.email_opted_out_at and learner.email:
         suppression.suppress("email", learner.email, now)
     skipped = transitions.withdraw(Delivery.learner_id == learner.id, reason=ERASED, now=now)
-    ids = select(Delivery.id).where(Delivery.learner_id == learner.id).scalar_subquery()
-    for statement in (
-        update(Reply).where(Reply.learner_id == learner.id).values(body=""),
-        update(LiveQuestion).where(LiveQuestion.learner_id == learner.id).values(body=""),
-        update(InboundMessage).where(InboundMessage.learner_id == learner.id).values(body="", raw={}, from_address=""),
-        update(OutboxMessage)
-        .where(OutboxMessage.delivery_id.in_(ids))
-        .values(body="", html=None, headers=None, to_address="", subject=None),
-        update(OptOutEvent).where(OptOutEvent.learner_id == learner.id).values(address="", detail=""),
-    ):
-        db.session.execute(statement.execution_options(synchronize_session=False))
-    learner.name, learner.phone, learner.email, learner.external_id, learner.timezone = (
-        ERASED_NAME,
-        None,
-        None,
-        None,
-        None,
-    )
-    learner.unsubscribe_token = new_unsubscribe_token()  # links in old emails lead nowhere
+    subject = personal_data.Subject.of(learner)
+    texts = _texts_of(learner.id)
+    _unquote_elsewhere(subject, texts)
+    testimonials.withdraw_by(learner.id)
+    personal_data.erase(subject, scrubbing.needles([learner.phone, learner.email, learner.name], texts))
+    db.session.expire(learner)
     learner.erased_at = now
     audit(learner, "erase", via, f"{skipped} pending message{'' if skipped == 1 else 's'} skipped", now)
     db.session.commit()
     return skipped
+
+
+def _texts_of(learner_id: int) -> list[str]:
+    """Everything the learner wrote that Drip may have quoted to others."""
+    texts: list[str] = []
+    for column, owner in (
+        (Reply.body, Reply.learner_id),
+        (LiveQuestion.body, LiveQuestion.learner_id),
+        (InboundMessage.body, InboundMessage.learner_id),
+        (Testimonial.quote, Testimonial.learner_id),
+    ):
+        texts += [text for text in db.session.scalars(select(column).where(owner == learner_id)) if text]
+    return sorted({form for text in texts for form in (text, " ".join(text.split()), str(escape(text)))})
+
+
+def _unquote_elsewhere(subject: personal_data.Subject, texts: list[str]) -> None:
+    """Replace the learner's words in messages the outbox holds for others (digests, testimonials)."""
+    quotes = [text for text in texts if len(text) >= scrubbing.MIN_QUOTE]
+    if not quotes:
+        return
+    mentions = or_(*(OutboxMessage.body.contains(q, autoescape=True) for q in quotes)) | or_(
+        *(OutboxMessage.html.contains(q, autoescape=True) for q in quotes)
+    )
+    for message in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.trainer_id == subject.trainer_id, mentions)
+    ):
+        message.body = scrubbing.unquote(message.body, quotes)
+        message.html = scrubbing.unquote(message.html, quotes) if message.html else message.html
 
 
 def audit_log(trainer_id: int, limit: int = 200) -> list[AuditEvent]:

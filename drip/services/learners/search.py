@@ -45,7 +45,7 @@ def _matching(query: Select, q: str) -> Select:
     if not q:
         return query
     pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    digits = "".join(ch for ch in q if ch.isdigit())
+    digits = "".join(ch for ch in q if ch in "0123456789")
     conditions = [
         func.lower(Learner.name).like(pattern, escape="\\"),
         func.lower(Learner.email).like(pattern, escape="\\"),

@@ -1,21 +1,22 @@
-"""Opt-outs that outlive an erased learner: only a hash of the phone or email is kept."""
+"""Opt-outs that outlive an erased learner: only a keyed hash of the phone or email is kept."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
+from drip.database import any_of
+from drip.domain import address_hash as hashing
 from drip.extensions import db
-from drip.models import Learner, SuppressedAddress
+from drip.models import Learner, OptOutEvent, SuppressedAddress
 
 
 def address_hash(channel: str, address: str) -> str:
-    """SHA-256 of a normalised address (E.164 phone, lower-case email)."""
-    value = address.strip().lower() if channel == "email" else address.strip()
-    return hashlib.sha256(f"{channel}:{value}".encode()).hexdigest()
+    """The keyed hash of a normalised address (E.164 phone, lower-case email), as stored."""
+    return hashing.address_hash(channel, address, hashing.key_from(current_app.config))
 
 
 def suppress(channel: str, address: str, now: datetime) -> None:
@@ -44,27 +45,53 @@ def is_suppressed(channel: str, address: str | None) -> bool:
     )
 
 
+def stopped_numbers(phones: Iterable[str]) -> set[str]:
+    """The numbers whose last word was STOP (not START since), whoever held them: a stranger's STOP counts."""
+    latest: dict[str, tuple] = {}
+    wanted = sorted(set(phones))
+    for start in range(0, len(wanted), 500):
+        rows = db.session.execute(
+            select(OptOutEvent.address, OptOutEvent.created_at, OptOutEvent.id, OptOutEvent.action).where(
+                OptOutEvent.channel == "sms", any_of(OptOutEvent.address, wanted[start : start + 500])
+            )
+        )
+        for address, at, row_id, action in rows:
+            if address not in latest or (at, row_id) > latest[address][:2]:
+                latest[address] = (at, row_id, action)
+    return {address for address, (_, _, action) in latest.items() if action == "opt_out"}
+
+
 def apply_to(learners: Iterable[Learner], now: datetime) -> None:
-    """Opt new learners out where an erased learner had opted the same phone or email out."""
+    """Opt new learners (or new numbers) out where the number said STOP, for any trainer, before it was theirs,
+    or where an erased learner had opted the same phone or email out."""
     learners = [learner for learner in learners if learner.phone or learner.email]
     if not learners:
         return
-    wanted = {address_hash("sms", learner.phone) for learner in learners if learner.phone}
-    wanted |= {address_hash("email", learner.email) for learner in learners if learner.email}
+    stopped = stopped_numbers(learner.phone for learner in learners if learner.phone and not learner.sms_opted_out_at)
+    for learner in learners:
+        if learner.phone in stopped and learner.sms_opted_out_at is None:
+            learner.sms_opted_out_at = now
+    key = hashing.key_from(current_app.config)  # once, not once an address
+    hashes = {
+        (learner, channel): hashing.address_hash(channel, address, key)
+        for learner in learners
+        for channel, address in (("sms", learner.phone), ("email", learner.email))
+        if address
+    }
     found: set[str] = set()
-    keys = sorted(wanted)
+    keys = sorted(set(hashes.values()))
     for start in range(0, len(keys), 500):
         found |= set(
             db.session.scalars(
                 select(SuppressedAddress.address_hash).where(
-                    SuppressedAddress.address_hash.in_(keys[start : start + 500])
+                    any_of(SuppressedAddress.address_hash, keys[start : start + 500])
                 )
             )
         )
     if not found:
         return
     for learner in learners:
-        if learner.phone and learner.sms_opted_out_at is None and address_hash("sms", learner.phone) in found:
+        if learner.phone and learner.sms_opted_out_at is None and hashes[learner, "sms"] in found:
             learner.sms_opted_out_at = now
-        if learner.email and learner.email_opted_out_at is None and address_hash("email", learner.email) in found:
+        if learner.email and learner.email_opted_out_at is None and hashes[learner, "email"] in found:
             learner.email_opted_out_at = now

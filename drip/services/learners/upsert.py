@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from sqlalchemy import String, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 
+from drip.database import any_of
 from drip.extensions import db
 from drip.models import Learner, Trainer, utcnow
 from drip.domain.learners import (
@@ -41,6 +41,21 @@ __all__ = [
 _LOOKUP_CHUNK = 500  # keeps IN (...) lists well under every database's parameter limit
 
 
+_GIVEN = ("phone", "email", "timezone", "external_id", "language")  # replaced only when the input has one
+
+
+def take_given(learner, item: LearnerInput) -> bool:
+    """Copy what the input gives onto a learner (a row or a stored one); whether its number is new.
+
+    Only what was given replaces what is stored: an import without emails keeps known emails."""
+    learner.name = item.name
+    new_number = bool(item.phone) and item.phone != learner.phone
+    for key in _GIVEN:
+        if getattr(item, key):
+            setattr(learner, key, getattr(item, key))
+    return new_number
+
+
 def _existing(trainer: Trainer, inputs: list[LearnerInput]) -> list[Learner]:
     """The trainer's learners sharing an external id, phone or email with any input."""
     found: dict[int, Learner] = {}
@@ -48,21 +63,11 @@ def _existing(trainer: Trainer, inputs: list[LearnerInput]) -> list[Learner]:
         keys = sorted({getattr(i, attribute) for i in inputs if getattr(i, attribute)})
         for start in range(0, len(keys), _LOOKUP_CHUNK):
             query = select(Learner).where(
-                Learner.trainer_id == trainer.id, _among(column, keys[start : start + _LOOKUP_CHUNK])
+                Learner.trainer_id == trainer.id, any_of(column, keys[start : start + _LOOKUP_CHUNK])
             )
             for learner in db.session.scalars(query):
                 found[learner.id] = learner
     return sorted(found.values(), key=lambda learner: learner.id)
-
-
-def _among(column, keys: list[str]):
-    """`column IN keys`, as one array parameter on PostgreSQL."""
-    if db.engine.dialect.name == "postgresql":
-        # psycopg prepares a statement run 5 times, and PostgreSQL's generic plan for
-        # `IN ($1, ..., $500)` then tests every learner against the list: lookups grew from 3 to
-        # 150 ms per chunk in a 10,000-row import. `= ANY($1)` keeps its index scan (bench/README.md).
-        return column == any_(bindparam(None, keys, type_=ARRAY(String)))
-    return column.in_(keys)
 
 
 class _Index:
@@ -104,19 +109,18 @@ def upsert_learners(trainer: Trainer, inputs: Iterable[LearnerInput]) -> list[tu
     items = list(inputs)
     index = _Index(_existing(trainer, items))
     results: list[tuple[Learner, bool]] = []
+    renumbered: list[Learner] = []
     for item in items:
         learner = index.match(item)
         created = learner is None
         if learner is None:
             learner = Learner(trainer_id=trainer.id, name=item.name)
             db.session.add(learner)
-        learner.name = item.name
-        # Only what was given replaces what is stored: an import without emails keeps known emails.
-        for key in ("phone", "email", "timezone", "external_id"):
-            if getattr(item, key):
-                setattr(learner, key, getattr(item, key))
+        new_number = take_given(learner, item)
         index.add(learner)
         results.append((learner, created))
-    suppression.apply_to([learner for learner, created in results if created], utcnow())
+        if new_number and not created:
+            renumbered.append(learner)
+    suppression.apply_to([learner for learner, created in results if created] + renumbered, utcnow())
     db.session.flush()
     return results

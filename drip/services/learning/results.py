@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from drip.domain.quiz import Answer, QuizTally, tally
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Reply, Step, TrainingSession, utcnow
-from drip.services.learning.follow_ons import quiet_learners
+from drip.services.learning.unanswered import quiet_learners
 
 
 @dataclass(frozen=True)

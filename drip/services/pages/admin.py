@@ -90,10 +90,11 @@ def dashboard(trainer: Trainer, now: datetime) -> tuple[list[TrainingSession], d
 
 
 def outbox(trainer: Trainer, *, channel: str | None, before: int | None, limit: int) -> list:
-    """The trainer's outbox messages, newest first, with their learner and step: (message, learner, step) rows."""
+    """The trainer's outbox messages, newest first: (message, learner, step, session's zone) rows."""
     query = (
-        select(OutboxMessage, Learner, Step)
+        select(OutboxMessage, Learner, Step, TrainingSession.timezone)
         .outerjoin(Delivery, Delivery.id == OutboxMessage.delivery_id)
+        .outerjoin(TrainingSession, TrainingSession.id == Delivery.session_id)
         .outerjoin(Learner, Learner.id == Delivery.learner_id)
         .outerjoin(Step, Step.id == Delivery.step_id)
         .where(OutboxMessage.trainer_id == trainer.id)

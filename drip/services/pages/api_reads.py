@@ -10,8 +10,10 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, LiveQuestion, Reply, Sequence, Step, Trainer, TrainingSession
+from drip.services.board import open_polls
 from drip.services.pages.paging import Page, paginate
-from drip.services.replies.answers import LEARNER_KINDS, PollTally, session_replies, session_steps, tally
+from drip.services.replies import poll_counts
+from drip.services.replies.answers import LEARNER_KINDS, PollTally, session_steps
 
 
 def missing_sequences(trainer: Trainer, sequence_ids: Iterable[int]) -> list[int]:
@@ -91,19 +93,28 @@ class PollResult:
     step: Step
     tally: PollTally
     unmatched: int
+    # An open poll's answers ([{learner_id, text}], latest first), words ([{word, count}]) and voters; None otherwise.
+    open: dict | None = None
 
 
 def poll_results(ts: TrainingSession) -> list[PollResult]:
-    """The votes on each poll step of the session, counted as the replies page counts them."""
+    """The votes on each poll step of the session, counted as the replies page counts them (by the database)."""
     polls = [step for step in session_steps(ts) if step.kind == "poll"]
     if not polls:
         return []
-    replies = session_replies(ts)
-    results = []
-    for step in polls:
-        answers = [reply for reply in replies if reply.step_id == step.id]
-        # Routing keeps a poll answer that picks no choice beside the poll, as an unclassified reply.
-        unmatched = sum(1 for reply in answers if reply.kind == "unclassified" or reply.choice_index is None)
-        votes = [reply for reply in answers if reply.kind == "poll_vote"]
-        results.append(PollResult(step, tally(step, votes), unmatched))
-    return results
+    counted = poll_counts.tallies(ts.id, polls)
+    # Routing keeps a poll answer that picks no choice beside the poll, as an unclassified reply.
+    unmatched = poll_counts.unmatched(ts.id, [step.id for step in polls])
+    return [PollResult(step, counted[step.id], unmatched.get(step.id, 0), _open(ts.id, step)) for step in polls]
+
+
+def _open(session_id: int, step: Step) -> dict | None:
+    """An open poll's answers, words and voters, for the API; None for a poll with choices."""
+    if not open_polls.is_open(step):
+        return None
+    found = open_polls.answers(session_id, step.id)
+    return {
+        "answers": [{"learner_id": voter if voter > 0 else None, "text": text} for voter, text in found],
+        "words": open_polls.counted(session_id, step.id),
+        "voters": len({voter for voter, _ in found}),
+    }

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from drip.domain import catalog
+from drip.domain.step_names import name_of
 from drip.domain.engagement import LearnerFacts, StepFunnel, falling, state, tally
 from drip.extensions import db
 from drip.models import Delivery, DeliveryRead, Enrollment, Learner, LiveQuestion, Reply, TrainingSession, utcnow
@@ -78,7 +79,10 @@ def of_session(ts: TrainingSession) -> SessionEngagement:
     )
     replied = _pairs(
         select(Reply.step_id, Reply.learner_id).where(
-            Reply.session_id == sid, Reply.learner_id.is_not(None), Reply.kind.in_(LEARNER_KINDS)
+            Reply.session_id == sid,
+            Reply.learner_id.is_not(None),
+            Reply.kind.in_(LEARNER_KINDS),
+            Reply.created_at <= utcnow(),  # a reply counts from its time on (the demo seeds a few ahead)
         )
     )
     asked = set(
@@ -93,7 +97,13 @@ def of_session(ts: TrainingSession) -> SessionEngagement:
             .group_by(Delivery.learner_id)
         ).all()
     )
-    readers = set().union(*opened.values(), *clicked.values())
+    # Opening the cohort page is reading too, whatever the messages' opens say.
+    page_readers = set(
+        db.session.scalars(
+            select(Enrollment.learner_id).where(Enrollment.session_id == sid, Enrollment.cohort_views > 0)
+        )
+    )
+    readers = set().union(*opened.values(), *clicked.values(), page_readers)
     repliers = set().union(*replied.values(), asked)
     channels = {step.channel for step in steps}
     rows = []
@@ -118,6 +128,7 @@ def of_session(ts: TrainingSession) -> SessionEngagement:
             len(replied[step.id]),
             len(opened[step.id] | clicked[step.id]),
             len(sent[step.id] & (opened[step.id] | clicked[step.id] | replied[step.id])),
+            name_of(step),
         )
         for step in steps
         if step.id in sent

@@ -13,86 +13,45 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import delete, select
 
-from drip.domain.durations import Offset, parse_offset
+from drip.domain import catalog
+from drip.domain.schedule import StepTiming, due_at
 from drip.extensions import db
-from drip.models import InboundMessage, Reply, Sequence, Trainer, TrainingSession, utcnow
+from drip.models import InboundMessage, LiveQuestion, Reply, Sequence, Trainer, TrainingSession, utcnow
 from drip.services import accounts
+from drip.services.board import poll_words
+from drip.services.cohort import votes
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import upsert_learners, validate_learner
-from drip.services.programs.sequences import StepInput, create_sequence
+from drip.services.programs.sequences import create_sequence
 from drip.services.programs.sessions import create_session
-from drip.services.programs.starter import STARTER_NAME, add_starter, starter_steps
-
-DEMO_EMAIL = "demo@drip.local"
-DEMO_SEQUENCE = f"{STARTER_NAME} (demo: days are minutes)"
-DEMO_SESSION = "Giving feedback that lands (demo)"
-STARTS_IN = timedelta(minutes=4)
-LASTS = timedelta(minutes=2)
-LIVE_POLL_CHOICES = ["Ask before telling", "Describe the impact", "Agree a next step"]
-_LIVE_POLL = """Quick poll, {{ first_name }}: which will you try first this week? Reply 1, 2 or 3:
-1 Ask before telling
-2 Describe the impact
-3 Agree a next step"""
-# Not compressed: a minute after the start, inside the (two-minute) session.
-LIVE_POLL = StepInput("poll", "sms", "start", "PT1M", _LIVE_POLL, local_time=None, choices=LIVE_POLL_CHOICES)
-PAST_SESSION = "Giving feedback that lands (demo: last week's group)"
-PAST_SEQUENCE = "Demo: practice check-in after the session"
-PAST_ENDED = timedelta(minutes=20)  # past the 15-minute live window, so answers are not live questions
-_CHECK_IN = """Hi {{ first_name }}, {{ trainer.name }} here. It's been a week since {{ session.title }}: what did you try, and how did it go? Just reply to this text."""
-PAST_LEARNERS = [
-    {"name": "Jo Park", "phone": "+1 202 555 0178", "email": "jo@example.com", "timezone": "America/New_York"},
-]
-# 555-01xx numbers are reserved for fiction in North America; 0491 570 xxx in Australia.
-DEMO_LEARNERS = [
-    {"name": "Maya Okafor", "phone": "+1 202 555 0143", "email": "maya@example.com", "timezone": "America/New_York"},
-    {"name": "Leo Martin", "phone": "+1 212 555 0199", "email": "leo@example.com", "timezone": "America/New_York"},
-    {"name": "Priya Raman", "phone": "+1 312 555 0142", "email": "priya@example.com", "timezone": "America/Chicago"},
-    {"name": "Sam Taylor", "phone": "+61 491 570 156", "email": "sam@example.com", "timezone": "Australia/Sydney"},
-]
-
-
-def compress(offset: str, minutes_per_day: float) -> str:
-    """An offset with each day turned into `minutes_per_day` minutes (hours and minutes shrink alike)."""
-    parsed = parse_offset(offset)
-    seconds = round((parsed.days * 86400 + parsed.seconds) * minutes_per_day * 60 / 86400)
-    return str(Offset(parsed.negative, 0, seconds))
-
-
-def demo_steps(minutes_per_day: float) -> list[StepInput]:
-    """The starter steps on a minutes scale (no fixed time of day, since a day lasts minutes), and the live poll."""
-    steps = [
-        replace(
-            step,
-            offset=compress(step.offset, minutes_per_day),
-            local_time=None,
-            retry_after=compress(step.retry_after, minutes_per_day) if step.retry_after else None,
-            follow_up={**step.follow_up, "after": compress(step.follow_up["after"], minutes_per_day)}
-            if step.follow_up
-            else None,
-        )
-        for step in starter_steps()
-    ]
-    after_prompt = next(index for index, step in enumerate(steps) if step.kind == "live_prompt") + 1
-    # A digest's source is an index into the list: those after the inserted poll move by one.
-    steps = [
-        replace(step, source=step.source + 1) if isinstance(step.source, int) and step.source >= after_prompt else step
-        for step in steps
-    ]
-    return [*steps[:after_prompt], LIVE_POLL, *steps[after_prompt:]]
-
-
-def past_steps() -> list[StepInput]:
-    """Last week's group gets one practice check-in, 21 minutes after their session ended (a minute after launch)."""
-    due = PAST_ENDED + timedelta(minutes=1)
-    return [StepInput("practice", "sms", "end", f"PT{int(due.total_seconds() // 60)}M", _CHECK_IN, local_time=None)]
+from drip.services.programs.demo_content import (
+    DEMO_ANSWERS,
+    DEMO_EMAIL,
+    DEMO_LEARNERS,
+    DEMO_SEQUENCE,
+    DEMO_SESSION,
+    LASTS,
+    OPEN_POLL_ANSWERS,
+    PAST_ENDED,
+    PAST_LEARNERS,
+    PAST_SEQUENCE,
+    PAST_SESSION,
+    ROOM_QUESTION,
+    STARTS_IN,
+    demo_steps,
+    past_steps,
+)
+from drip.services.programs.demo_content import LIVE_POLL, LIVE_POLL_CHOICES, OPEN_POLL, compress  # noqa: F401 (known here)
+from drip.services.programs.demo_picture import demo_picture
+from drip.services.programs.starter import STARTER_NAME, add_starter
 
 
 def _named(model, trainer: Trainer, column, value):
@@ -136,8 +95,9 @@ def seed() -> Iterator[str]:
     minutes_per_day = float(current_app.config.get("DEMO_MINUTES_PER_DAY", 1))
     demo_sequence = _named(Sequence, trainer, Sequence.name, DEMO_SEQUENCE)
     if demo_sequence is None:
+        picture = demo_picture(trainer)  # inline in an email, an MMS to US numbers, a link to Sam in Sydney
         demo_sequence = create_sequence(
-            trainer, name=DEMO_SEQUENCE, send_window=None, steps=demo_steps(minutes_per_day)
+            trainer, name=DEMO_SEQUENCE, send_window=None, steps=demo_steps(minutes_per_day, picture.id)
         )
         yield f"Added “{DEMO_SEQUENCE}” ({minutes_per_day:g} minute{'' if minutes_per_day == 1 else 's'} per day)."
     if _named(TrainingSession, trainer, TrainingSession.title, DEMO_SESSION) is None:
@@ -147,32 +107,58 @@ def seed() -> Iterator[str]:
     yield f"Sign in at http://127.0.0.1:{os.environ.get('PORT', '5000')} as {DEMO_EMAIL} / {password}"
 
 
-# Two learners' answers to the discussion questions, already approved, so the digest before the
-# session has something to share and the demo shows one arriving.
-DEMO_ANSWERS = [
-    (1, "I gave feedback a week late and it landed as an ambush. Next time: the same day, in private."),
-    (2, "I ask people what they noticed before I say what I noticed. It turns it into a conversation."),
-]
-
-
 def _approved_answers(training_session: TrainingSession, sequence: Sequence, learners: list) -> None:
     discussion = next(step for step in sequence.steps if step.kind == "discussion")
     now = utcnow()
-    for index, body in DEMO_ANSWERS:
-        db.session.add(
-            Reply(
-                trainer_id=training_session.trainer_id,
-                session_id=training_session.id,
-                learner_id=learners[index].id,
-                step_id=discussion.id,
-                kind="discussion_reply",
-                channel="email",
-                body=body,
-                shared=True,
-                reviewed_at=now,
-                created_at=now,
-            )
-        )
+    # Answered a little after the discussion email reaches them, never before it (the engagement and
+    # replies pages count a reply from its time on).
+    sent = due_at(
+        StepTiming(discussion.anchor, discussion.offset),
+        starts_at=training_session.starts_at,
+        ends_at=training_session.ends_at,
+        tz=ZoneInfo(training_session.timezone),
+        window=None,
+    )
+    for position, (index, body) in enumerate(DEMO_ANSWERS, start=1):
+        answered = max(sent, now) + timedelta(seconds=20 * position)
+        db.session.add(_reply(training_session, learners[index], discussion, "email", body, answered, approved=True))
+    db.session.commit()
+
+
+def _reply(
+    training_session: TrainingSession, learner, step, channel: str, body: str, at: datetime, *, approved: bool = False
+) -> Reply:
+    """A learner's seeded reply to a step, stamped `at`; approved for the cohort (reviewed then) when asked."""
+    return Reply(
+        trainer_id=training_session.trainer_id,
+        session_id=training_session.id,
+        learner_id=learner.id,
+        step_id=step.id,
+        kind=catalog.step_kind(step.kind).reply_kind,
+        channel=channel,
+        body=body,
+        shared=approved,
+        reviewed_at=at if approved else None,
+        created_at=at,
+    )
+
+
+def _room(training_session: TrainingSession, sequence: Sequence, learners: list) -> None:
+    """An approved question two learners voted for, and answers to the open poll, for the cohort page and projector."""
+    now = utcnow()
+    question = LiveQuestion(
+        session_id=training_session.id, learner_id=learners[3].id, body=ROOM_QUESTION, approved=True, created_at=now
+    )
+    db.session.add(question)
+    db.session.flush()
+    for voter in (0, 1):
+        votes.toggle(question.id, learners[voter].id, now)
+    poll = next(step for step in sequence.steps if step.kind == "poll" and not step.choices)
+    for index, body in OPEN_POLL_ANSWERS:
+        answer = _reply(training_session, learners[index], poll, "sms", body, now)
+        db.session.add(answer)
+        db.session.flush()
+        poll_words.file(answer)
     db.session.commit()
 
 
@@ -232,11 +218,15 @@ def _demo_session(trainer: Trainer, sequence: Sequence) -> Iterator[str]:
         join_url="https://meet.example.com/feedback-demo",
         sequence_ids=[sequence.id],
         join_keyword="DEMO",
+        slide_ids=[demo_picture(trainer).id],  # on the cohort page from the session's start
     )
     learners = _learners(trainer, DEMO_LEARNERS)
     enrol(training_session, learners, source="admin")
     _approved_answers(training_session, sequence, learners)
+    _room(training_session, sequence, learners)
     yield (
         f"Created the demo session “{DEMO_SESSION}”, starting at {starts_at:%H:%M} UTC, "
-        f"with {len(learners)} learners: watch the Outbox page as its steps fall due."
+        f"with {len(learners)} learners: watch the Outbox page as its steps fall due. On its board, "
+        "“Show on the projector” under the word cloud poll turns the room's texts into a word cloud; "
+        "each learner's cohort page link is on their learner page."
     )

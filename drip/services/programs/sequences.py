@@ -2,133 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
-from typing import Any, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Iterable
 
 from sqlalchemy import select
 
-from drip.domain import catalog, follow_ups, quiz, templates
-from drip.domain.digests import ATTRIBUTIONS, digest_source, source_problem
+from drip.domain.languages import check_sequence_language
+from drip.domain.digests import ATTRIBUTIONS, source_problem
 from drip.domain.durations import parse_offset
-from drip.domain.schedule import DEFAULT_WINDOW, SendWindow
+from drip.domain.schedule import DEFAULT_WINDOW
 from drip.extensions import db
 from drip.models import Delivery, Sequence, Step, Trainer, TrainingSession, session_sequences, utcnow
 from drip.services.programs.sessions import sync_step
+from drip.services.media import library
+from drip.services.programs.step_checks import SequenceInvalid, check_sequence, check_step
 from drip.services.programs.step_fields import StepInput, apply, fields_of
 from drip.domain.catalog import STEP_DELETED
 from drip.services.delivery import transitions
-
-KINDS = catalog.authorable_step_kinds()
-WITH_CHOICES = catalog.choice_step_kinds()
-CHANNELS = catalog.names(catalog.CHANNELS)
-MAX_CHOICES = 9  # one digit to reply with
-
-
-class SequenceInvalid(ValueError):
-    """A sequence or step that cannot be saved; errors map a field ("name", "steps[0].body") to a reason."""
-
-    def __init__(self, errors: dict[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{key}: {reason}" for key, reason in self.errors.items()))
-
-
-def _local_time(value: time | str | None) -> time | None:
-    if value is None or isinstance(value, time):
-        return value
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = time.fromisoformat(value.strip())
-    except ValueError:
-        raise ValueError(f"“{value}” is not a time of day; write it like 09:00") from None
-    if parsed.tzinfo is not None:
-        raise ValueError("give a plain local time such as 09:00, without a zone")
-    return parsed
-
-
-def check_step(item: StepInput) -> tuple[dict[str, Any], dict[str, str]]:
-    """The step's normalised column values, and a reason per field that is wrong."""
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {
-        "kind": item.kind,
-        "channel": item.channel,
-        "anchor": item.anchor,
-        "if_late": item.if_late,
-    }
-    channels = catalog.names(catalog.CHANNELS)  # read now: a channel may have been added since import
-    for key, allowed in (
-        ("kind", KINDS),
-        ("channel", channels),
-        ("anchor", ("start", "end")),
-        ("if_late", ("skip", "send")),
-    ):
-        if values[key] not in allowed:
-            errors[key] = f"must be one of {', '.join(allowed)}"
-    try:
-        values["offset"] = str(parse_offset(item.offset))
-    except ValueError as error:
-        errors["offset"] = str(error)
-    try:
-        values["local_time"] = _local_time(item.local_time)
-    except ValueError as error:
-        errors["local_time"] = str(error)
-    body = item.body if isinstance(item.body, str) else ""
-    values["body"] = body.strip("\n").replace("\r\n", "\n")
-    shape = catalog.channel(item.channel).shape if "channel" not in errors else "text"
-    subject = (item.subject or "").strip() if shape == "email" else None
-    values["subject"] = subject
-    for reason in templates.validate(values["body"], subject=subject, sms=shape == "text"):
-        key = "subject" if reason.startswith("Subject: ") else "body"
-        errors.setdefault(key, reason.removeprefix("Subject: "))
-    choices = [c.strip() for c in (item.choices or []) if isinstance(c, str) and c.strip()]
-    if item.kind in WITH_CHOICES and not 2 <= len(choices) <= MAX_CHOICES:
-        errors["choices"] = f"a {item.kind} needs between 2 and {MAX_CHOICES} choices, one per line"
-    elif item.kind not in WITH_CHOICES and choices:
-        errors["choices"] = "only polls and quizzes have choices"
-    values["choices"] = choices if item.kind in WITH_CHOICES else None
-    values.update(answer=None, explain=None, retry_after=None)
-    if item.kind == "quiz":
-        quiz_values, quiz_errors = quiz.check(choices, item.answer, item.explain, item.retry_after)
-        values.update(quiz_values)
-        errors.update(quiz_errors)
-    elif item.answer is not None or item.explain or item.retry_after:
-        errors["answer"] = "only quizzes have a right answer, an explanation and re-asks"
-    values["follow_up"], follow_errors = follow_ups.check(item.kind, item.channel, item.follow_up)
-    errors.update(follow_errors)
-    values["digest_source"], problem = digest_source(item.kind, item.source)
-    if problem:
-        errors["source"] = problem
-    return values, errors
-
-
-def _window(send_window: SendWindow | Mapping[str, str] | None) -> tuple[time | None, time | None]:
-    if send_window is None:
-        return None, None
-    if isinstance(send_window, Mapping):
-        try:
-            send_window = SendWindow(time.fromisoformat(send_window["start"]), time.fromisoformat(send_window["end"]))
-        except (KeyError, TypeError, ValueError) as error:
-            raise ValueError(f"give a start and end like 08:00 and 21:00 ({error})") from None
-    return send_window.start, send_window.end
-
-
-def _check_sequence(name: str, send_window: Any, steps: Iterable[StepInput]) -> tuple[dict, list[dict], dict[str, str]]:
-    errors: dict[str, str] = {}
-    name = (name or "").strip() if isinstance(name, str) else ""
-    if not name:
-        errors["name"] = "a name is required"
-    elif len(name) > 200:
-        errors["name"] = "is longer than 200 characters"
-    try:
-        start, end = _window(send_window)
-    except ValueError as error:
-        errors["send_window"], start, end = str(error), None, None
-    checked = []
-    for index, item in enumerate(steps):
-        values, step_errors = check_step(item)
-        errors.update({f"steps[{index}].{key}": reason for key, reason in step_errors.items()})
-        checked.append(values)
-    return {"name": name, "send_window_start": start, "send_window_end": end}, checked, errors
 
 
 def timing_key(step: Step) -> tuple[int, int, str]:
@@ -150,11 +40,19 @@ def create_sequence(
     send_window: Any = DEFAULT_WINDOW,
     steps: Iterable[StepInput] = (),
     digest_by: str = "colleague",
+    language: str | None = None,
 ) -> Sequence:
     """Create a sequence with its steps (all valid, or SequenceInvalid and nothing stored); commits."""
     items = list(steps)
-    fields, checked, errors = _check_sequence(name, send_window, items)
+    fields, checked, errors = check_sequence(name, send_window, items)
+    try:
+        fields["language"] = check_sequence_language(language)
+    except ValueError as error:
+        errors["language"] = str(error)
     created = [Step(**values) for values in checked]
+    for index, step in enumerate(created):
+        if problem := library.image_problem(trainer.id, step.image_id):
+            errors[f"steps[{index}].image_id"] = problem
     for index, (item, step) in enumerate(zip(items, created)):
         if step.digest_source == "step":
             source = created[item.source] if 0 <= item.source < len(created) else None
@@ -173,9 +71,17 @@ def create_sequence(
     return sequence
 
 
-def update_sequence(sequence: Sequence, *, name: str, send_window: Any, digest_by: str | None = None) -> Sequence:
-    """Rename a sequence, change its send window or its digests' attribution; pending deliveries follow the window."""
-    fields, _, errors = _check_sequence(name, send_window, [])
+def update_sequence(
+    sequence: Sequence, *, name: str, send_window: Any, digest_by: str | None = None, language: str | None = None
+) -> Sequence:
+    """Rename a sequence, change its send window, language or digests' attribution; pending deliveries follow
+    the window."""
+    fields, _, errors = check_sequence(name, send_window, [])
+    if language is not None:
+        try:
+            fields["language"] = check_sequence_language(language)
+        except ValueError as error:
+            errors["language"] = str(error)
     if digest_by is not None and digest_by not in ATTRIBUTIONS:
         errors["digest_by"] = f"must be one of {', '.join(ATTRIBUTIONS)}"
     if errors:
@@ -199,6 +105,8 @@ def update_sequence(sequence: Sequence, *, name: str, send_window: Any, digest_b
 def save_step(sequence: Sequence, item: StepInput, step: Step | None = None) -> Step:
     """Add a step to a sequence, or change one; then move the pending deliveries of sessions using it."""
     values, errors = check_step(item)
+    if problem := library.image_problem(sequence.trainer_id, values["image_id"]):
+        errors["image_id"] = problem
     if errors:
         raise SequenceInvalid(errors)
     source = None
@@ -239,7 +147,7 @@ def clone_sequence(sequence: Sequence, *, name: str | None = None) -> Sequence:
         send_window_start=sequence.send_window_start,
         send_window_end=sequence.send_window_end,
     )
-    copy.digest_by = sequence.digest_by
+    copy.digest_by, copy.language = sequence.digest_by, sequence.language
     copy.steps = [
         Step(position=step.position, digest_source=step.digest_source, **fields_of(step)) for step in sequence.steps
     ]

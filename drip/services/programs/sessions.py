@@ -6,31 +6,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
+from drip.domain import catalog, cohort
 from drip.domain.routing import SessionWindow
-from drip.domain import catalog
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TrainingSession, session_sequences, utcnow
+from drip.domain.zones import zone
+from drip.models import Sequence, Step, TrainingSession, session_sequences, utcnow
 from drip.services.delivery import transitions
-from drip.services.programs.enrolment import (
-    CANCELLED,
-    CANCELLED_REASON,
-    LATE,
-    LATE_ON_MOVE,
-    Planner,
-    delivery_row,
-    insert_deliveries,
-    zone,
-)
-
-LATE_ON_ADD = catalog.LATE_ON_ADD.text
-REMOVED, REMOVED_REASON = catalog.REMOVED.code, catalog.REMOVED.text
-# Not yet handed to a worker thread; a step skipped only for being late may come back if the session moves.
-_PENDING = or_(
-    Delivery.status.in_(catalog.statuses_where("pending")),
-    and_(Delivery.status == "skipped", Delivery.error_code == LATE),
-)
+from drip.services.media import slides
+from drip.services.programs.planning import CANCELLED, CANCELLED_REASON, reconcile
 
 
 class SessionInvalid(ValueError):
@@ -84,16 +69,36 @@ def _sequences(trainer_id: int, sequence_ids: Iterable[int], errors: dict[str, s
     return [found[i] for i in ids if i in found]
 
 
+def _check_moderation(moderation, errors: dict[str, str]) -> None:
+    if moderation not in catalog.names(catalog.MODERATIONS):
+        errors["moderation"] = f"must be one of {', '.join(catalog.names(catalog.MODERATIONS))}"
+
+
 def create_session(
-    trainer, *, title, starts_at, ends_at, timezone, join_url="", sequence_ids=(), join_keyword=None, now=None
+    trainer,
+    *,
+    title,
+    starts_at,
+    ends_at,
+    timezone,
+    join_url="",
+    sequence_ids=(),
+    join_keyword=None,
+    cohort_page: cohort.Settings | None = None,
+    moderation=catalog.DEFAULT_MODERATION,
+    slide_ids=(),
+    now=None,
 ) -> TrainingSession:
     """Create a session using these sequences (SessionInvalid lists every bad field); commits."""
     errors: dict[str, str] = {}
     _check(title, starts_at, ends_at, timezone, join_url, errors)
     sequences = _sequences(trainer.id, sequence_ids, errors)
+    _check_moderation(moderation, errors)
+    shown = slides.check_slides(trainer.id, slide_ids or (), errors)
     if errors:
         raise SessionInvalid(errors)
     training_session = TrainingSession(
+        moderation=moderation,
         trainer_id=trainer.id,
         title=title.strip(),
         starts_at=starts_at,
@@ -104,7 +109,9 @@ def create_session(
         sequences=sequences,
         created_at=now or utcnow(),
     )
+    apply_cohort_page(training_session, cohort_page)
     db.session.add(training_session)
+    slides.set_slides(training_session, shown)
     db.session.commit()
     return training_session
 
@@ -118,6 +125,9 @@ def update_session(
     timezone=None,
     join_url=None,
     sequence_ids=None,
+    cohort_page: cohort.Settings | None = None,
+    moderation=None,
+    slide_ids=None,
     now=None,
 ) -> TrainingSession:
     """Change a session; moving it reschedules every delivery not yet sent, new sequences get deliveries.
@@ -142,6 +152,9 @@ def update_session(
     errors: dict[str, str] = {}
     _check(new["title"], new["starts_at"], new["ends_at"], new["timezone"], new["join_url"], errors)
     sequences = ts.sequences if sequence_ids is None else _sequences(ts.trainer_id, sequence_ids, errors)
+    if moderation is not None:
+        _check_moderation(moderation, errors)
+    shown = None if slide_ids is None else slides.check_slides(ts.trainer_id, slide_ids, errors)
     if errors:
         raise SessionInvalid(errors)
     moved = new["starts_at"] != ts.starts_at or new["ends_at"] != ts.ends_at or new["timezone"] != ts.timezone
@@ -149,11 +162,27 @@ def update_session(
     ts.title, ts.starts_at, ts.ends_at = new["title"].strip(), new["starts_at"], new["ends_at"]
     ts.timezone, ts.join_url = new["timezone"], (new["join_url"] or "").strip()
     ts.sequences = list(sequences)
+    apply_cohort_page(ts, cohort_page)
+    ts.moderation = moderation or ts.moderation
+    if shown is not None:
+        slides.set_slides(ts, shown)
     db.session.flush()
     if ts.status != "cancelled" and (moved or added or sequence_ids is not None):
         reconcile(ts, now)
     db.session.commit()
     return ts
+
+
+def apply_cohort_page(ts: TrainingSession, settings: cohort.Settings | None) -> None:
+    """Set what the settings name of the session's cohort page (publish, days_after); the rest stays."""
+    if settings is None:
+        return
+    if settings.publish is not None:
+        ts.cohort_publish = settings.publish
+    if settings.days_after is not None:
+        ts.cohort_days_after = settings.days_after
+    if settings.slides_early is not None:
+        ts.slides_early = settings.slides_early
 
 
 def cancel_session(ts: TrainingSession, *, now=None) -> int:
@@ -198,109 +227,3 @@ def session_phase(ts: TrainingSession, now: datetime) -> str:
     if SessionWindow(ts.id, ts.starts_at, ts.ends_at).is_live(now):
         return "live"
     return "upcoming" if now < ts.starts_at else "past"
-
-
-def reconcile(ts: TrainingSession, now: datetime, step_ids: set[int] | None = None) -> int:
-    """Bring pending deliveries in line with the session's times and steps; create the missing ones."""
-    planner = Planner(ts, now)
-    targets = set(planner.steps) if step_ids is None else set(step_ids) & set(planner.steps)
-    slots = set(planner.slots)
-    query = (
-        select(
-            Delivery.id,
-            Delivery.enrollment_id,
-            Delivery.step_id,
-            Delivery.purpose,
-            Delivery.attempt,
-            Delivery.status,
-            Delivery.due_at,
-            Delivery.channel,
-            Learner.timezone,
-        )
-        .join(Learner, Learner.id == Delivery.learner_id)
-        .where(Delivery.session_id == ts.id, _PENDING)
-        # An unenrolled learner's late-skipped rows stay skipped: only re-enrolling brings anything back.
-        .where(
-            Delivery.enrollment_id.not_in(
-                select(Enrollment.id).where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_not(None))
-            )
-        )
-    )
-    if step_ids is not None:
-        query = query.where(Delivery.step_id.in_(targets))
-    asked = _asked(ts, {slot[0] for slot in slots if slot[1] != "step"} & targets)
-    changes = []
-    for row in db.session.execute(query):
-        slot = (row.step_id, row.purpose, row.attempt)
-        if slot not in slots:  # its sequence left the session, or the step lost its re-asks or follow-up
-            if row.status != "skipped":
-                changes.append(
-                    transitions.reschedule_change(row, "skipped", row.due_at, row.channel, REMOVED, REMOVED_REASON, now)
-                )
-            continue
-        if row.purpose != "step" and (row.enrollment_id, row.step_id) in asked:
-            continue  # re-asks and follow-ups count from the step actually sent, which no longer moves
-        item = planner.slots_for_zone(row.timezone)[slot]
-        channel = planner.channel_of(slot)
-        if item.status == "scheduled":
-            if (row.status, row.due_at, row.channel) != ("scheduled", item.due_at, channel):
-                changes.append(transitions.reschedule_change(row, "scheduled", item.due_at, channel, None, None, now))
-        elif row.status != "skipped":
-            over = item.reason == catalog.SESSION_OVER.code
-            changes.append(
-                transitions.reschedule_change(
-                    row,
-                    "skipped",
-                    item.due_at,
-                    channel,
-                    catalog.SESSION_OVER.code if over else LATE,
-                    catalog.SESSION_OVER.text if over else LATE_ON_MOVE,
-                    now,
-                )
-            )
-    transitions.reschedule(changes)
-    return len(changes) + _create_missing(planner, targets, now)
-
-
-def _asked(ts: TrainingSession, step_ids: set[int]) -> set[tuple[int, int]]:
-    """(enrolment, step) pairs whose step already went out: their re-asks and follow-ups stay put."""
-    if not step_ids:
-        return set()
-    return set(
-        tuple(row)
-        for row in db.session.execute(
-            select(Delivery.enrollment_id, Delivery.step_id).where(
-                Delivery.session_id == ts.id,
-                Delivery.step_id.in_(step_ids),
-                Delivery.purpose == "step",
-                Delivery.sent_at.is_not(None),
-            )
-        ).all()
-    )
-
-
-def _create_missing(planner: Planner, step_ids: set[int], now: datetime) -> int:
-    ts = planner.training_session
-    if not step_ids:
-        return 0
-    existing = set(
-        tuple(row)
-        for row in db.session.execute(
-            select(Delivery.enrollment_id, Delivery.step_id, Delivery.purpose, Delivery.attempt).where(
-                Delivery.session_id == ts.id, Delivery.step_id.in_(step_ids)
-            )
-        ).all()
-    )
-    enrolled = db.session.execute(
-        select(Enrollment.id, Enrollment.learner_id, Learner.timezone)
-        .join(Learner, Learner.id == Enrollment.learner_id)
-        .where(Enrollment.session_id == ts.id, Enrollment.unenrolled_at.is_(None))
-    )
-    slots = sorted(slot for slot in planner.slots if slot[0] in step_ids)
-    rows = [
-        delivery_row(planner, e.id, e.learner_id, e.timezone, slot, late_reason=LATE_ON_ADD)
-        for e in enrolled
-        for slot in slots
-        if (e.id, *slot) not in existing
-    ]
-    return insert_deliveries(rows)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 
 from sqlalchemy import select
 
 from drip.extensions import db
 from drip.models import Sequence, Trainer
+from drip.services.programs import starter_es as es
+from drip.services.programs import starter_fr as fr
 from drip.services.programs.sequences import StepInput, create_sequence
 
 STARTER_NAME = "Make training stick"
@@ -21,10 +24,7 @@ POLL_CHOICES = [
 ]
 
 _POLL = """Hi {{ first_name }}, {{ trainer.name }} here. {{ session.title }} starts {{ session.starts_in }}, and I'd like to shape it around you. What do you most want from it? Reply with a number:
-1 Techniques I can use the next day
-2 Handling the tricky situations
-3 The thinking behind it
-4 Plenty of time to practise"""
+{{ choices }}"""
 
 _TESTIMONIAL = """{{ first_name }}, something a participant told me after {{ session.title }} last time: {% if testimonial %}{{ testimonial }}{% else %}"I tried one idea in a meeting the very next morning, and the whole conversation went differently."{% endif %} Bring one real situation you're facing; we'll work on it together. See you {{ session.starts_at }}."""
 
@@ -37,6 +37,7 @@ _DISCUSSION = """Hi {{ first_name }},
 3. If you could leave the session able to do one new thing, what would it be?
 
 Just reply to this email. A sentence or two per question is plenty, and I read every answer.
+{%- if cohort_url %} You can also answer on the group's page, and read what the others said: {{ cohort_url }}{% endif %}
 {%- if session.join_url %}
 
 Here is the link to join: {{ session.join_url }}
@@ -52,12 +53,14 @@ Before we meet, here is what some of you said about the questions I sent yesterd
 - "{{ answer.text }}" ({{ answer.by }})
 {%- endfor %}
 
-Reading each other's answers is half the value. See you {{ session.starts_at }}.
+Reading each other's answers is half the value.
+{%- if cohort_url %} Read them all on the group's page: {{ cohort_url }}{% endif %}
+See you {{ session.starts_at }}.
 {{ trainer.name }}"""
 
 _PRACTICE_DIGEST = """{{ first_name }}, {{ answers | length }} of you tried it this week:{% for answer in answers %}
 - "{{ answer.text }}" ({{ answer.by }}){% endfor %}
-Your turn next?"""
+Your turn next?{% if cohort_url %} Read the others: {{ cohort_url }}{% endif %}"""
 
 _LIVE = (
     """Hi {{ first_name }}! {{ session.title }} is starting. If a question comes up, text it to {{ sms_number or "this number" }}. It lands on my screen and I'll pick it up, no question too small."""
@@ -75,7 +78,10 @@ Then reply to this email with three lines:
 - How it went:
 - What I would change next time:
 
-I read every reply and will answer the questions that come up. Over the next few weeks you'll get a few short nudges from me; they take a minute, and they are the part that makes the learning stick.
+I read every reply and will answer the questions that come up.
+{%- if cohort_url %} Read what the others tried, and post yours, on the group's page: {{ cohort_url }}{% endif %}
+
+Over the next few weeks you'll get a few short nudges from me; they take a minute, and they are the part that makes the learning stick.
 
 {{ trainer.name }}"""
 
@@ -122,14 +128,28 @@ _PRACTICE_FOLLOW_UP = {
 
 
 def starter_steps() -> list[StepInput]:
-    """The steps of "Make training stick", in the order they go out."""
+    """The steps of "Make training stick", in the order they go out, each with its Spanish and French text."""
+    return [replace(step, translations={"es": es.STEPS[step.label], "fr": fr.STEPS[step.label]}) for step in _steps()]
+
+
+def _steps() -> list[StepInput]:
     nine, noon, five_pm = time(9), time(12), time(17)
     return [
         # A learner who enrols late still gets the poll: their answer still shapes the session.
         StepInput(
-            "poll", "sms", "start", "-P7D", _POLL, local_time=time(10), choices=list(POLL_CHOICES), if_late="send"
+            "poll",
+            "sms",
+            "start",
+            "-P7D",
+            _POLL,
+            local_time=time(10),
+            choices=list(POLL_CHOICES),
+            if_late="send",
+            label="Interest poll",
         ),
-        StepInput("testimonial", "sms", "start", "-P3D", _TESTIMONIAL, local_time=noon),
+        StepInput(
+            "testimonial", "sms", "start", "-P3D", _TESTIMONIAL, local_time=noon, label="A past participant's words"
+        ),
         StepInput(
             "discussion",
             "email",
@@ -137,6 +157,7 @@ def starter_steps() -> list[StepInput]:
             "-P1D",
             _DISCUSSION,
             local_time=nine,
+            label="Three questions before",
             subject="Three questions before {{ session.title }}",
         ),
         # Digests quote only answers the trainer approved; with none approved they are skipped.
@@ -147,9 +168,10 @@ def starter_steps() -> list[StepInput]:
             "-PT2H",
             _DISCUSSION_DIGEST,
             source=2,
+            label="What others said before",
             subject="What others said before {{ session.title }}",
         ),
-        StepInput("live_prompt", "sms", "start", "PT0S", _LIVE, if_late="send"),
+        StepInput("live_prompt", "sms", "start", "PT0S", _LIVE, if_late="send", label="Text your questions"),
         StepInput(
             "practice",
             "email",
@@ -157,6 +179,7 @@ def starter_steps() -> list[StepInput]:
             "P1D",
             _PRACTICE,
             local_time=nine,
+            label="Practice assignment",
             subject="Your practice assignment from {{ session.title }}",
             follow_up=dict(_PRACTICE_FOLLOW_UP),
         ),
@@ -166,28 +189,32 @@ def starter_steps() -> list[StepInput]:
             "end",
             "P2D",
             _QUIZ_ONE,
+            label="Quiz: what makes a skill stick",
             local_time=noon,
             choices=list(QUIZ_ONE_CHOICES),
             answer=1,
             explain=_QUIZ_ONE_EXPLAIN,
             retry_after="P2D",
         ),
-        StepInput("reminder", "sms", "end", "P3D", _NUDGE, local_time=noon),
-        StepInput("digest", "sms", "end", "P5D", _PRACTICE_DIGEST, local_time=noon, source=5),
-        StepInput("practice", "sms", "end", "P7D", _CHECK_IN, local_time=five_pm),
+        StepInput("reminder", "sms", "end", "P3D", _NUDGE, local_time=noon, label="Nudge to practise"),
+        StepInput(
+            "digest", "sms", "end", "P5D", _PRACTICE_DIGEST, local_time=noon, source=5, label="Who tried it this week"
+        ),
+        StepInput("practice", "sms", "end", "P7D", _CHECK_IN, local_time=five_pm, label="One-week check-in"),
         StepInput(
             "quiz",
             "sms",
             "end",
             "P9D",
             _QUIZ_TWO,
+            label="Quiz: when it went badly",
             local_time=noon,
             choices=list(QUIZ_TWO_CHOICES),
             answer=1,
             explain=_QUIZ_TWO_EXPLAIN,
             retry_after="P2D",
         ),
-        StepInput("reminder", "sms", "end", "P10D", _SECOND_NUDGE, local_time=nine),
+        StepInput("reminder", "sms", "end", "P10D", _SECOND_NUDGE, local_time=nine, label="Second nudge"),
         StepInput(
             "discussion",
             "email",
@@ -195,6 +222,7 @@ def starter_steps() -> list[StepInput]:
             "P30D",
             _REFLECTION,
             local_time=nine,
+            label="A month on",
             subject="A month on: what has stuck from {{ session.title }}?",
         ),
     ]

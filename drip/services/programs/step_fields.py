@@ -20,6 +20,7 @@ class StepInput:
     anchor: str
     offset: str
     body: str
+    label: str | None = None
     local_time: time | str | None = None
     subject: str | None = None
     choices: list[str] | None = None
@@ -28,6 +29,10 @@ class StepInput:
     explain: str | None = None
     retry_after: str | None = None
     follow_up: Mapping[str, Any] | None = None
+    # {"es": {"body", "subject"?, "choices"?, "explain"?, "follow_up"?}} (domain.translations).
+    translations: Mapping[str, Any] | None = None
+    # A picture from the trainer's media library sent with the step (its id).
+    image_id: int | None = None
     # Digests: "questions", or the source step (an index into the new sequence's steps when creating
     # one, the id of a step of the same sequence when saving a single step).
     source: int | str | None = None

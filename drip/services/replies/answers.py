@@ -174,7 +174,7 @@ def reply_to_learner(
         trainer_id=trainer.id,
         session_id=training_session.id,
         learner_id=learner.id,
-        kind="trainer_reply",
+        kind=catalog.TRAINER_REPLY,
         channel=channel,
         body=body,
         created_at=utcnow(),
@@ -195,6 +195,7 @@ class ThreadEntry:
     body: str
     session_id: int | None
     step_kind: str | None = None
+    inbound_message_id: int | None = None  # its pictures, if the learner sent some
 
 
 def thread_for(learner: Learner, *, session_id: int | None = None) -> list[ThreadEntry]:
@@ -207,17 +208,18 @@ def thread_for(learner: Learner, *, session_id: int | None = None) -> list[Threa
     entries = [
         ThreadEntry(
             reply.created_at,
-            reply.kind == "trainer_reply",
+            reply.kind == catalog.TRAINER_REPLY,
             reply.kind,
             reply.channel,
             reply.body,
             reply.session_id,
             step_kind,
+            reply.inbound_message_id,
         )
         for reply, step_kind in db.session.execute(query)
     ]
     entries += [
-        ThreadEntry(q.created_at, False, "live_question", "sms", q.body, q.session_id)
+        ThreadEntry(q.created_at, False, "live_question", "sms", q.body, q.session_id, None, q.inbound_message_id)
         for q in db.session.scalars(questions)
     ]
     return sorted(entries, key=lambda entry: entry.at)

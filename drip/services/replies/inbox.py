@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
+from drip.domain import catalog
 from drip.extensions import db
 from drip.models import Reply, Trainer, TrainingSession
 from drip.services.replies.answers import senders as reply_senders
@@ -17,7 +18,7 @@ def _mine(trainer: Trainer):
     return (
         Reply.trainer_id == trainer.id,
         or_(Reply.kind == "unclassified", Reply.learner_id.is_(None)),
-        Reply.kind != "trainer_reply",
+        Reply.kind != catalog.TRAINER_REPLY,
     )
 
 

@@ -8,20 +8,20 @@ from typing import Any
 
 from sqlalchemy import select
 
+from drip.domain.words import mark
 from drip.domain import links
 from drip.domain.digests import QUOTABLE
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Reply
 
-PURPOSE = "private"
-CONFIRMED = "Done: your answers will not be shared with the group. Your trainer still reads them."
+PURPOSE = links.PRIVATE
+CONFIRMED = mark("Done: your answers will not be shared with the group. Your trainer still reads them.")
 KEYWORDS = ("PRIVATE", "KEEP PRIVATE", "DONT SHARE", "DON'T SHARE")
 
 
 def email_line(config: Mapping[str, Any], delivery_id: int) -> str:
     """The line of a discussion or practice email that lets the learner keep their answer private."""
-    value = links.token(str(config["SECRET_KEY"]), delivery_id, 0, PURPOSE)
-    return f"Rather not have your answer shared with the group? {config['PUBLIC_BASE_URL'].rstrip('/')}/p/{value}"
+    return links.privacy_line(config["PUBLIC_BASE_URL"], str(config["SECRET_KEY"]), delivery_id)
 
 
 def delivery_for(config: Mapping[str, Any], value: str) -> Delivery | None:

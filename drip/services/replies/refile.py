@@ -9,120 +9,21 @@ the session's open boards, so the board, the projector and the tallies follow at
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 
-from drip.domain import catalog
-from drip.domain.choices import parse_choice
 from drip.extensions import db
-from drip.models import Delivery, InboundMessage, LiveQuestion, Refiling, Reply, Trainer, TrainingSession, utcnow
-from drip.services.replies.answers import LEARNER_KINDS, session_steps
-
-KINDS = catalog.names(catalog.REPLY_KINDS)
-# Which step kind a reply of each kind answers (poll_vote → poll, ...).
-STEP_OF_KIND = {reply: step for step, reply in catalog.answer_kinds().items()}
-# Reply kinds that name a choice of their step (a vote, a quiz answer).
-CHOICE_KINDS = tuple(catalog.answer_kinds()[step] for step in catalog.choice_step_kinds())
-
-
-class RefileInvalid(ValueError):
-    """The move cannot be made as asked; `field` names what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a text goes: its kind, and the step and choice it answers."""
-
-    kind: str
-    step_id: int | None = None
-    choice_index: int | None = None
-
-
-def _default_step(training_session: TrainingSession, candidates: list[int], learner_id: int | None) -> int | None:
-    """The step a move most likely means: the latest of these sent to the learner, else the only one."""
-    if learner_id is not None and candidates:
-        sent = db.session.scalar(
-            select(Delivery.step_id)
-            .where(
-                Delivery.session_id == training_session.id,
-                Delivery.learner_id == learner_id,
-                Delivery.step_id.in_(candidates),
-                Delivery.sent_at.is_not(None),
-            )
-            .order_by(Delivery.sent_at.desc())
-            .limit(1)
-        )
-        if sent is not None:
-            return sent
-    return candidates[0] if len(candidates) == 1 else None
-
-
-def _resolve(
-    training_session: TrainingSession | None,
-    kind: str,
-    body: str,
-    current_step_id: int | None,
-    step_id: int | None,
-    choice_index: int | None,
-    learner_id: int | None = None,
-) -> Target:
-    """Check the asked kind, step and choice against the session; fill in what can be inferred."""
-    if kind not in KINDS:
-        raise RefileInvalid("kind", f"must be one of {', '.join(KINDS)}")
-    if training_session is None:
-        raise RefileInvalid("session_id", "this text belongs to no session yet: say which session it goes to")
-    if kind == "live_question":
-        return Target(kind)
-    wanted = STEP_OF_KIND.get(kind)
-    steps = {step.id: step for step in session_steps(training_session)}
-    if step_id is not None and (step_id not in steps or (wanted and steps[step_id].kind != wanted)):
-        raise RefileInvalid(
-            "step_id", f"is not a {wanted} step of this session" if wanted else "is not a step of this session"
-        )
-    if step_id is None and current_step_id in steps and (wanted is None or steps[current_step_id].kind == wanted):
-        step_id = current_step_id
-    if step_id is None and wanted is not None:
-        step_id = _default_step(training_session, [i for i, step in steps.items() if step.kind == wanted], learner_id)
-    if kind not in CHOICE_KINDS:
-        return Target(kind, step_id)
-    if step_id is None:
-        raise RefileInvalid("step_id", f"say which {wanted} of this session this answers")
-    choices = list(steps[step_id].choices or ())
-    if choice_index is None:
-        choice_index = parse_choice(body, choices)
-    if choice_index is None or not 0 <= choice_index < len(choices):
-        raise RefileInvalid("choice_index", f"pick one of the {len(choices)} choices (0-based)")
-    return Target(kind, step_id, choice_index)
-
-
-def _delivery_id(training_session: TrainingSession, learner_id: int | None, step_id: int | None) -> int | None:
-    if learner_id is None or step_id is None:
-        return None
-    return db.session.scalar(
-        select(Delivery.id)
-        .where(
-            Delivery.session_id == training_session.id,
-            Delivery.learner_id == learner_id,
-            Delivery.step_id == step_id,
-        )
-        .order_by(Delivery.sent_at.desc())
-        .limit(1)
-    )
-
-
-def _channel(inbound_message_id: int | None) -> str:
-    channel = (
-        db.session.scalar(select(InboundMessage.channel).where(InboundMessage.id == inbound_message_id))
-        if inbound_message_id
-        else None
-    )
-    return channel or "sms"
+from drip.models import LiveQuestion, Refiling, Reply, Trainer, TrainingSession, utcnow
+from drip.services.board import poll_words
+from drip.services.replies.answers import LEARNER_KINDS
+from drip.services.replies.refile_targets import (  # noqa: F401 (KINDS, RefileInvalid: callers know them here)
+    KINDS,
+    RefileInvalid,
+    Target,
+    channel_of,
+    delivery_for,
+    resolve,
+)
 
 
 def _record(
@@ -158,10 +59,10 @@ def _as_reply(training_session: TrainingSession, question: LiveQuestion, target:
         session_id=training_session.id,
         learner_id=question.learner_id,
         step_id=target.step_id,
-        delivery_id=_delivery_id(training_session, question.learner_id, target.step_id),
+        delivery_id=delivery_for(training_session, question.learner_id, target.step_id),
         inbound_message_id=question.inbound_message_id,
         kind=target.kind,
-        channel=_channel(question.inbound_message_id),
+        channel=channel_of(question.inbound_message_id),
         body=question.body,
         choice_index=target.choice_index,
         created_at=question.created_at,
@@ -202,7 +103,7 @@ def refile_question(
 ) -> LiveQuestion | Reply:
     """Move a live question to another kind (a reply); the same kind changes nothing. Raises RefileInvalid."""
     training_session = db.session.get(TrainingSession, question.session_id)
-    target = _resolve(training_session, kind, question.body, None, step_id, choice_index, question.learner_id)
+    target = resolve(training_session, kind, question.body, None, step_id, choice_index, question.learner_id)
     if target.kind == "live_question":
         return question
     now = now or utcnow()
@@ -210,6 +111,7 @@ def refile_question(
     reply = _as_reply(training_session, question, target, now)
     db.session.delete(question)
     db.session.flush()
+    poll_words.file(reply)
     _record(
         by,
         training_session,
@@ -243,10 +145,11 @@ def refile_reply(
     )
     if training_session is not None and training_session.trainer_id != by.id:
         raise RefileInvalid("session_id", "is not one of your sessions")
-    target = _resolve(training_session, kind, reply.body, reply.step_id, step_id, choice_index, reply.learner_id)
+    target = resolve(training_session, kind, reply.body, reply.step_id, step_id, choice_index, reply.learner_id)
     now = now or utcnow()
     before = (f"reply:{reply.id}", reply.kind, reply.step_id, reply.choice_index)
     polls = {reply.step_id} if reply.kind == "poll_vote" else set()
+    poll_words.unfile(reply)  # an open poll's answer no longer; filed again below if it still is one
     if target.kind == "live_question":
         inbound_message_id = reply.inbound_message_id
         moved = LiveQuestion(
@@ -265,7 +168,7 @@ def refile_reply(
         events = _events(added=moved)
     else:
         if target.step_id != reply.step_id:
-            reply.delivery_id = _delivery_id(training_session, reply.learner_id, target.step_id)
+            reply.delivery_id = delivery_for(training_session, reply.learner_id, target.step_id)
         reply.kind, reply.step_id, reply.choice_index = target.kind, target.step_id, target.choice_index
         reply.session_id, reply.trainer_id = training_session.id, training_session.trainer_id
         reply.reviewed_at = reply.reviewed_at or now  # filing it is looking at it: it leaves the inbox count
@@ -279,6 +182,7 @@ def refile_reply(
             now,
         )
         db.session.flush()
+        poll_words.file(reply)
         events = []
         polls |= {reply.step_id} if reply.kind == "poll_vote" else set()
     session_id = training_session.id

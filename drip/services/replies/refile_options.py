@@ -6,8 +6,9 @@ for a vote on one choice of one poll (the same for quiz answers).
 
 from __future__ import annotations
 
+from drip.domain import numbers
 from drip.domain import catalog
-from drip.domain.choices import poll_question
+from drip.domain.step_names import name_of
 from drip.models import TrainingSession
 from drip.services.replies.refile import KINDS, RefileInvalid
 from drip.services.replies.answers import session_steps
@@ -29,7 +30,7 @@ def options(training_session: TrainingSession | None) -> list[dict]:
             continue
         groups.append(
             {
-                "label": f"{LABELS[kind]}: {poll_question(step.body)}",
+                "label": f"{LABELS[kind]}: {name_of(step)}",
                 "options": [
                     {"value": f"{kind}:{step.id}:{index}", "label": f"{index + 1}. {choice}"}
                     for index, choice in enumerate(step.choices or ())
@@ -47,6 +48,7 @@ def parse_target(value: str) -> tuple[str, int | None, int | None]:
     if not rest:
         return kind, None, None
     step, _, choice = rest.partition(":")
-    if kind not in _CHOICE_REPLY.values() or not step.isdigit() or not choice.isdigit():
+    step_id, choice_index = numbers.parse_id(step), numbers.parse_int(choice, high=1000)
+    if kind not in _CHOICE_REPLY.values() or step_id is None or choice_index is None:
         raise RefileInvalid("kind", "choose what to file it as")
-    return kind, int(step), int(choice)
+    return kind, step_id, choice_index

@@ -7,13 +7,6 @@ from sqlalchemy import select
 from drip.extensions import db
 from drip.models import LiveQuestion, Refiling, Reply, Trainer, TrainingSession
 from drip.services.ownership import owned
-from drip.services.replies.answers import LEARNER_KINDS
-
-
-def owned_reply(trainer: Trainer, reply_id: int) -> Reply | None:
-    """A learner reply the trainer may re-file; None for another trainer's, as for a missing one."""
-    reply = owned(Reply, reply_id, trainer)
-    return reply if reply is not None and reply.kind in LEARNER_KINDS else None
 
 
 def owned_question(trainer: Trainer, question_id: int) -> LiveQuestion | None:

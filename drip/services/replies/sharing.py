@@ -8,21 +8,14 @@ from sqlalchemy import select
 
 from drip.domain.digests import QUOTABLE
 from drip.extensions import db
-from drip.models import Reply, Trainer
+from drip.models import Reply
 from drip.models.types import MAX_ID
-from drip.services.ownership import owned
 
 SHAREABLE = QUOTABLE
 
 
 class NotShareable(ValueError):
     """A reply a digest could never quote (a vote, an unclassified message, a trainer's own reply)."""
-
-
-def owned_reply(trainer: Trainer, reply_id: int) -> Reply | None:
-    """The trainer's learner reply with this id; None for another trainer's, as for a missing one."""
-    reply = owned(Reply, reply_id, trainer)
-    return reply if reply is not None and reply.kind != "trainer_reply" else None
 
 
 def set_shared(replies: Iterable[Reply], shared: bool) -> int:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from drip.domain import consent
 from drip.extensions import db
-from drip.models import Reply, Testimonial, TestimonialShown, Trainer, TrainingSession, utcnow
+from drip.models import Reply, Testimonial, Trainer, TrainingSession, utcnow
 
-ASK = "May I share your words with the next group, first name only? Reply YES"
 CONSENT_WINDOW = timedelta(days=14)  # a YES this long after the question no longer answers it
-CONSENT_WORDS = ("YES", "Y", "OK", "SURE", "YEP", "YEAH")
-THANKS = "Thank you! Your words will encourage the next group."
 
 
 class CannotAsk(ValueError):
@@ -44,7 +42,11 @@ def ask(trainer: Trainer, reply: Reply, *, now: datetime | None = None) -> Testi
     db.session.commit()  # the outbox records in its own transaction: hold no lock while it does
     try:
         send_one_off(
-            trainer, learner, reply.channel, f"{ASK}\n\n“{row.quote[:300]}”", subject="May we share your words?"
+            trainer,
+            learner,
+            reply.channel,
+            f"{consent.ask(learner.language)}\n\n“{row.quote[:300]}”",
+            subject="May we share your words?",
         )
     except SendRefused as refused:
         raise CannotAsk(str(refused)) from refused
@@ -71,24 +73,31 @@ def pending_for(learner_id: int, now: datetime) -> Testimonial | None:
     )
 
 
-def is_consent(body: str) -> bool:
-    """Whether a reply says yes (its first word: an email answer often goes on after it)."""
-    words = body.upper().replace(",", " ").split()
-    return bool(words) and words[0].strip(".!") in CONSENT_WORDS
-
-
-def consent(testimonial: Testimonial, now: datetime) -> None:
-    """Record the author's yes: the quote joins the trainer's pool (flush only)."""
-    testimonial.status, testimonial.consented_at = "consented", now
+def answer(testimonial: Testimonial, said: consent.Answer, now: datetime) -> None:
+    """Record the author's yes (the quote joins the trainer's pool) or no (it never will); flush only."""
+    if said == "yes":
+        testimonial.status, testimonial.consented_at = "consented", now
+    else:
+        testimonial.status = "declined"
     db.session.flush()
 
 
+def withdraw_by(learner_id: int) -> None:
+    """Withdraw every quote of this learner (erased): the rotation never sends them again (flush only)."""
+    db.session.execute(
+        update(Testimonial)
+        .where(Testimonial.learner_id == learner_id)
+        .values(status="withdrawn")
+        .execution_options(synchronize_session=False)
+    )
+
+
 def pool(trainer: Trainer) -> list[Testimonial]:
-    """The trainer's testimonials, consented first, newest first."""
+    """The trainer's testimonials, consented first, newest first (an erased learner's are withdrawn: gone)."""
     return list(
         db.session.scalars(
             select(Testimonial)
-            .where(Testimonial.trainer_id == trainer.id)
+            .where(Testimonial.trainer_id == trainer.id, Testimonial.status != "withdrawn")
             .order_by(Testimonial.status.desc(), Testimonial.asked_at.desc())
         )
     )
@@ -103,43 +112,3 @@ def asked_for(training_session: TrainingSession) -> dict[int, str]:
             )
         ).all()
     )
-
-
-def quote_for(item) -> str:
-    """A consented quote from an earlier cohort for this reader, never their own nor one they saw; "" if none.
-
-    Called by a sending thread: it records the quote as shown at once, so a rotation survives restarts.
-    """
-    starts = select(TrainingSession.starts_at).where(TrainingSession.id == item.session_id).scalar_subquery()
-    shown = select(TestimonialShown.testimonial_id).where(TestimonialShown.learner_id == item.learner_id)
-    uses = (
-        select(func.count(TestimonialShown.id))
-        .where(TestimonialShown.testimonial_id == Testimonial.id)
-        .correlate(Testimonial)
-        .scalar_subquery()
-    )
-    query = (
-        select(Testimonial)
-        .join(TrainingSession, TrainingSession.id == Testimonial.session_id)
-        .where(
-            Testimonial.trainer_id == item.trainer_id,
-            Testimonial.status == "consented",
-            Testimonial.session_id != item.session_id,
-            TrainingSession.starts_at < starts,
-            Testimonial.learner_id != item.learner_id,
-            Testimonial.id.not_in(shown),
-        )
-        .order_by(uses, Testimonial.consented_at, Testimonial.id)
-        .limit(1)
-    )
-    chosen = db.session.scalar(query)
-    if chosen is None:
-        db.session.rollback()
-        return ""
-    text = f"“{chosen.quote}” ({chosen.by})" if chosen.by else f"“{chosen.quote}”"
-    db.session.add(TestimonialShown(testimonial_id=chosen.id, learner_id=item.learner_id, delivery_id=item.delivery_id))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-    return text

@@ -7,11 +7,18 @@ its own included, in one statement per table and one transaction, wakes the lane
 the lead to the next waiting request. A request answers only after its row is committed, so an
 acknowledged webhook is never lost. With one request at a time (a quiet hour, a sync worker) this is
 exactly one INSERT and one COMMIT, as before; under load the batches grow by themselves.
+
+While the lead passes from batch to batch without a pause (a storm), the leaders write through one
+connection, handed on with the lead: checking a connection out of the pool pings the database first
+(pool_pre_ping), a round trip every request of the batch waited for. It goes back to the pool when
+the lead is laid down, or at once when a write fails. The lanes are woken after the batch's requests
+are released: a request answers once its row is committed, not once the workers have heard.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +52,7 @@ class _Waiting:
 _lock = threading.Lock()
 _queue: list[_Waiting] = []
 _leading = False
+_held: tuple[int, object, object] | None = None  # (pid, engine, connection) the leaders write with
 
 
 def store(model, rows: list[dict], lane: str, wake: Callable[[str], None]) -> int:
@@ -78,22 +86,28 @@ def _lead(wake: Callable[[str], None]) -> None:
     with _lock:
         batch = _queue[:BATCH_ROWS]
         del _queue[: len(batch)]
+    lanes: set[str] = set()
     try:
         _write(batch)
-        for lane in sorted({item.lane for item in batch if item.new}):
-            wake(lane)  # one wake-up per lane per batch: the rows are committed, the workers may look
+        lanes = {item.lane for item in batch if item.new}
     except BaseException as error:  # every request in the batch hears why (its rows were not all stored)
         for item in batch:
             item.error = error
     finally:
         for item in batch:
             item.done.set()
+        idle = None
         with _lock:
             if _queue:
-                _queue[0].leads = True
+                _queue[0].leads = True  # and the connection with it
                 _queue[0].done.set()
             else:
                 _leading = False
+                idle = _release()
+        if idle is not None:
+            idle.close()
+    for lane in sorted(lanes):
+        wake(lane)  # one wake-up per lane per batch: the rows are committed, the workers may look
 
 
 def _write(batch: list[_Waiting]) -> None:
@@ -102,9 +116,37 @@ def _write(batch: list[_Waiting]) -> None:
         by_model.setdefault(item.model, []).append(item)
     # One statement per table, each its own transaction (autocommit): no BEGIN and COMMIT round trips.
     # Every request's rows are in one statement, so each webhook is stored whole or not at all.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    connection = _connection()
+    try:
         for model, items in by_model.items():
             _write_table(connection, model, items)
+    except BaseException:
+        failed = _release()  # perhaps broken: the next leader checks one out afresh (and pings it)
+        if failed is not None:
+            failed.invalidate()
+            failed.close()
+        raise
+
+
+def _connection():
+    """The connection the leaders write with (only the leader calls this): the held one, else a fresh one."""
+    global _held
+    engine = db.engine
+    if _held is not None and _held[0] == os.getpid() and _held[1] is engine:
+        return _held[2]
+    stale = _release()  # another app's engine (tests build several); a forked parent's is left alone
+    if stale is not None:
+        stale.close()
+    connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    _held = (os.getpid(), engine, connection)
+    return connection
+
+
+def _release():
+    """Stop holding the leaders' connection; it, for the caller to close, or None."""
+    global _held
+    held, _held = _held, None
+    return held[2] if held is not None and held[0] == os.getpid() else None
 
 
 def _write_table(connection, model, items: list[_Waiting]) -> None:

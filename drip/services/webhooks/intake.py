@@ -1,6 +1,6 @@
 """Store and acknowledge: a verified webhook becomes one INSERT keyed by the provider's id, and a wake-up.
 
-Applying status changes and routing replies is the workers' job (delivery/apply_callbacks,
+Applying status changes and routing replies is the workers' job (webhooks/apply_statuses,
 inbound/apply): under a storm of status callbacks the web only pays for the insert, shared by the
 requests it is answering at the same moment (group_commit), so it keeps answering in milliseconds. The row is the queue's truth: the Redis wake-up only saves the
 workers a poll, so losing it (Redis flushed, a worker killed) delays a webhook, never loses it.
@@ -21,14 +21,14 @@ from flask import current_app
 from drip.domain.in_request import routed_in_request
 from drip.extensions import redis_store
 from drip.models import InboundReceipt, ProviderEvent, utcnow
-from drip.channels.sendgrid_inbound import InboundEmail
+from drip.channels.sendgrid_inbound import Attachment, Intake
 from drip.services.delivery import callbacks as status
 from drip.services.inbound import lookup as inbound_lookup
 from drip.services.inbound import receive as inbound
 from drip.services.webhooks import group_commit
 
 _logger = logging.getLogger(__name__)
-WAKE_KEYS = {"inbound": "drip:wake:inbound", "callbacks": "drip:wake:callbacks"}
+WAKE_KEYS = {"inbound": "drip:wake:inbound", "callbacks": "drip:wake:callbacks", "media": "drip:wake:media"}
 HINT_KEY = "drip_delivery_hint"  # the `d` query parameter of a status callback, kept beside Twilio's fields
 _JOIN_CACHE_SECONDS = 2.0
 
@@ -124,7 +124,8 @@ def _join_keywords(now: datetime) -> list[str]:
 
 
 def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsIntake:
-    """Route in the request what needs it now (domain.in_request), answering in TwiML; store the rest for a worker."""
+    """Route in the request what cannot wait (domain.in_request: HELP, STOP, a join keyword), answering in
+    TwiML; store the rest (votes and quiz answers too) for a worker, which answers through the SMS API."""
     now = now or utcnow()
     form = inbound.scrub(dict(form))
     sid = inbound.sms_message_id(form)
@@ -136,12 +137,16 @@ def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsInt
     return SmsIntake(duplicate=not _store(InboundReceipt, [row], "inbound"))
 
 
-def store_email(email: InboundEmail, *, now: datetime | None = None) -> bool:
-    """Store one parsed inbound email for a worker to route; False when it is a repeat."""
-    payload = inbound.scrub(dataclasses.asdict(email))
+def store_email(received: Intake, attachments=(), pictures=(), *, now: datetime | None = None) -> bool:
+    """Store one Inbound Parse post, unparsed, for a worker to parse and route (with the pictures it
+    carried, for the media lane to check and keep); False when it is a repeat."""
+    noted: list[Attachment] = list(attachments)
+    payload = inbound.scrub({"form": received.form, "attachments": [dataclasses.asdict(a) for a in noted]})
+    if pictures:
+        payload["pictures"] = [picture.stored() for picture in pictures]
     row = {
         "channel": "email",
-        "provider_message_id": payload["message_id"],
+        "provider_message_id": received.message_id,
         "payload": payload,
         "received_at": now or utcnow(),
         "attempts": 0,

@@ -9,6 +9,7 @@
   var polls = new Map(); // poll step id -> chart data
   var projectorPoll = null; // the poll the projector shows instead of the questions
   var approvedOnly = false;
+  var sortBy = "time"; // "time" (newest first) or "votes" (most voted first), the session's setting
   var filter = "open";
   var list = document.getElementById("questions");
   var empty = document.getElementById("empty");
@@ -81,8 +82,9 @@
       event.questions.forEach(function (q) { questions.set(q.id, q); });
       polls.clear();
       (event.polls || []).forEach(function (p) { polls.set(p.step_id, p); });
-      approvedOnly = !!event.projector_approved_only;
+      approvedOnly = event.moderation !== "open";
       projectorPoll = event.projector_poll || null;
+      sortBy = event.order || "time";
     } else if (event.type === "question") {
       questions.set(event.question.id, event.question);
     } else if (event.type === "question_removed") {
@@ -93,8 +95,14 @@
       var shown = polls.get(event.poll.step_id);
       if (!(shown && event.poll.version && shown.version > event.poll.version)) polls.set(event.poll.step_id, event.poll);
     } else if (event.type === "settings") {
-      approvedOnly = !!event.projector_approved_only;
+      if ("moderation" in event) {
+        var before = approvedOnly;
+        approvedOnly = event.moderation !== "open";
+        // The projector's copy leaves out the text of questions not shown: fetch them when they may be now.
+        if (view === "projector" && before !== approvedOnly) fetchSnapshot();
+      }
       if ("projector_poll" in event) projectorPoll = event.projector_poll || null;
+      if ("order" in event) sortBy = event.order || "time";
     }
     render();
     renderPolls();
@@ -124,13 +132,42 @@
   }
 
   function order(a, b) {
-    // Projector: unanswered first. Then starred first, then newest first.
+    // Projector: unanswered first. Then starred first, then (when sorting by votes) most voted, then newest first.
     var first = view === "projector" ? (a.answered - b.answered) : 0;
-    return first || (b.starred - a.starred) || b.id - a.id;
+    var votes = sortBy === "votes" ? (b.votes || 0) - (a.votes || 0) : 0;
+    return first || (b.starred - a.starred) || votes || b.id - a.id;
+  }
+
+  function showVotes(node, q) {
+    var box = node.querySelector(".question-votes");
+    if (!box) return;
+    var count = q.votes || 0;
+    box.hidden = count === 0;
+    box.textContent = "▲ " + count;
+    box.setAttribute("aria-label", count + (count === 1 ? " vote" : " votes"));
   }
 
   var firstPaint = true; // what the page loaded with does not "arrive"
   var nodes = new Map(); // question id -> its element, reused so the arrival animation plays once
+
+  // A learner's MMS pictures, kept at Drip's own /m/ addresses: thumbnails linking to the picture.
+  function showPictures(box, pictures) {
+    if (!box) return; // the projector shows the words only
+    box.replaceChildren();
+    pictures.forEach(function (picture) {
+      var link = document.createElement("a");
+      link.href = picture.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      var image = document.createElement("img");
+      image.src = picture.thumbnail_url || picture.url;
+      image.alt = picture.alt;
+      image.className = "reply-picture rounded border";
+      link.appendChild(image);
+      box.appendChild(link);
+    });
+    box.hidden = pictures.length === 0;
+  }
 
   function card(q) {
     var node = nodes.get(q.id);
@@ -142,6 +179,8 @@
       nodes.set(q.id, node);
     }
     node.querySelector(".question-body").textContent = q.body;
+    showVotes(node, q);
+    showPictures(node.querySelector(".question-pictures"), q.pictures || []);
     node.classList.toggle("is-answered", q.answered);
     node.classList.toggle("is-starred", q.starred);
     node.classList.toggle("is-hidden", q.hidden);
@@ -151,12 +190,11 @@
       node.querySelector(".question-time").textContent = q.time;
       var flags = node.querySelector(".question-flags");
       flags.replaceChildren();
+      var waiting = approvedOnly && !q.approved && !q.hidden;
+      node.classList.toggle("is-waiting", waiting);
+      if (waiting) flags.appendChild(badge("waiting for your approval", "text-bg-warning"));
       ["approved", "answered", "hidden"].forEach(function (name) {
-        if (!q[name]) return;
-        var badge = document.createElement("span");
-        badge.className = "badge rounded-pill text-bg-light border ms-1";
-        badge.textContent = name;
-        flags.appendChild(badge);
+        if (q[name]) flags.appendChild(badge(name, "text-bg-light border"));
       });
       node.querySelectorAll("[data-mark]").forEach(function (button) {
         var on = q[button.dataset.mark];
@@ -166,6 +204,13 @@
       });
     }
     return node;
+  }
+
+  function badge(text, style) {
+    var element = document.createElement("span");
+    element.className = "badge rounded-pill ms-1 " + style;
+    element.textContent = text;
+    return element;
   }
 
   var refileOptions = JSON.parse((document.getElementById("refile-options") || {}).textContent || "[]");
@@ -206,6 +251,11 @@
       if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
     });
     empty.hidden = shown.length > 0;
+    document.querySelectorAll("[data-order]").forEach(function (button) {
+      var on = button.dataset.order === sortBy;
+      button.classList.toggle("active", on);
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
     if (view === "board") {
       var counts = {
         open: all.filter(function (q) { return !q.hidden && !q.answered; }).length,
@@ -284,13 +334,25 @@
       var go = event.target.closest("[data-refile-go]");
       if (go) {
         var card = go.closest("[data-id]");
-        refile(Number(card.dataset.id), card.querySelector("[data-refile]").value);
+        var target = card.querySelector("[data-refile]").value;
+        if (target) refile(Number(card.dataset.id), target);
         return;
       }
       var button = event.target.closest("[data-mark]");
       if (!button) return;
       var id = Number(button.closest("[data-id]").dataset.id);
       mark(id, button.dataset.mark, !questions.get(id)[button.dataset.mark]);
+    });
+    // One key on the focused question: A approves, S stars, D marks it answered (done), H hides.
+    var KEYS = { a: "approved", s: "starred", d: "answered", h: "hidden" };
+    list.addEventListener("keydown", function (event) {
+      if (event.target.closest("select, input, textarea") || event.ctrlKey || event.metaKey || event.altKey) return;
+      var name = KEYS[event.key.toLowerCase()];
+      var cardNode = event.target.closest("[data-id]");
+      if (!name || !cardNode) return;
+      event.preventDefault();
+      var id = Number(cardNode.dataset.id);
+      mark(id, name, !questions.get(id)[name]);
     });
     if (pollArea) {
       pollArea.addEventListener("click", function (event) {
@@ -300,6 +362,13 @@
         project(projectorPoll === stepId ? null : stepId);
       });
     }
+    document.querySelectorAll("[data-order]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        post(button.dataset.url, { order: button.dataset.order }).then(function (saved) {
+          apply({ type: "settings", order: saved.order });
+        }).catch(function () { setConnection("error", "Could not change the order, try again"); });
+      });
+    });
     document.querySelectorAll("[data-filter]").forEach(function (tab) {
       tab.addEventListener("click", function () {
         filter = tab.dataset.filter;

@@ -17,6 +17,13 @@
   function fillRefile(node, groups) {
     var select = node.querySelector("[data-refile]");
     if (!select || select.options.length) return;
+    // Nothing is picked until the trainer picks: a text is not a practice report by default.
+    var prompt = document.createElement("option");
+    prompt.value = "";
+    prompt.textContent = "Not a question? File it as…";
+    prompt.selected = true;
+    prompt.disabled = true;
+    select.appendChild(prompt);
     groups.forEach(function (group) {
       var optgroup = document.createElement("optgroup");
       optgroup.label = group.label;

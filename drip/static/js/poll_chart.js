@@ -10,7 +10,33 @@
     return node;
   }
 
-  function draw(container, poll) {
+  // An open poll: the latest answers as a list (board) and the words as a cloud, sized by how many wrote each.
+  function drawOpen(chart, poll, view) {
+    var rows = chart.querySelector(".poll-rows");
+    rows.replaceChildren();
+    var cloud = el("div", "word-cloud");
+    cloud.setAttribute("role", "list");
+    cloud.setAttribute("aria-label", "Words in the answers");
+    var top = poll.words.length ? poll.words[0].count : 1;
+    poll.words.forEach(function (item) {
+      var word = el("span", "cloud-word", item.word);
+      word.setAttribute("role", "listitem");
+      word.dataset.count = item.count;
+      word.title = item.count + (item.count === 1 ? " learner" : " learners");
+      word.style.fontSize = (1 + 2.2 * item.count / top).toFixed(2) + "em";
+      cloud.appendChild(word);
+    });
+    rows.appendChild(cloud);
+    if (view !== "projector") {
+      var list = el("ul", "open-answers");
+      poll.answers.forEach(function (text) { list.appendChild(el("li", "", text)); });
+      rows.appendChild(list);
+    }
+    chart.querySelector(".poll-summary").textContent =
+      poll.voters + (poll.voters === 1 ? " learner" : " learners") + " answered" + (poll.asked ? " of " + poll.asked : "");
+  }
+
+  function draw(container, poll, view) {
     var top = Math.max.apply(null, poll.choices.map(function (c) { return c.votes; }).concat([0]));
     var chart = container.querySelector('[data-poll="' + poll.step_id + '"]');
     if (!chart) {
@@ -22,6 +48,10 @@
       container.appendChild(chart);
     }
     chart.querySelector(".poll-question").textContent = poll.question;
+    if (poll.open) {
+      drawOpen(chart, poll, view);
+      return chart;
+    }
     var rows = chart.querySelector(".poll-rows");
     rows.replaceChildren();
     poll.choices.forEach(function (choice) {
@@ -43,8 +73,9 @@
       rows.appendChild(row);
     });
     chart.querySelector(".poll-summary").textContent =
-      poll.voters + " of " + poll.asked + " voted" +
-      (poll.asked ? " (" + Math.round(100 * poll.voters / poll.asked) + "%)" : "");
+      (poll.asked >= poll.voters
+        ? poll.voters + " of " + poll.asked + " voted" + (poll.asked ? " (" + Math.round(100 * poll.voters / poll.asked) + "%)" : "")
+        : poll.voters + " voted");
     return chart;
   }
 
@@ -56,18 +87,18 @@
       area.hidden = !shown;
       if (shown) {
         Array.from(area.children).forEach(function (c) { if (c.dataset.poll !== String(projectorPoll)) c.remove(); });
-        var chart = draw(area, shown);
+        var chart = draw(area, shown, view);
         var how = chart.querySelector(".poll-how") || chart.insertBefore(el("div", "poll-how"), chart.children[1]);
         var last = shown.choices.length;
-        how.textContent = "Text a number from 1 to " + last + ", or a letter from A to " +
-          String.fromCharCode(64 + Math.min(last, 26));
+        how.textContent = shown.open ? "Text your answer in a few words" :
+          "Text a number from 1 to " + last + ", or a letter from A to " + String.fromCharCode(64 + Math.min(last, 26));
       }
       return !!shown;
     }
     var none = document.getElementById("polls-empty");
     if (none) none.hidden = polls.size > 0;
     polls.forEach(function (poll) {
-      var chart = draw(area, poll);
+      var chart = draw(area, poll, view);
       var button = chart.querySelector("[data-project]");
       if (!button) {
         button = el("button", "btn btn-sm btn-outline-primary mt-2");

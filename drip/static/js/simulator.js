@@ -23,6 +23,18 @@
       })
       .catch(function () {});
   }
+  // "Reply as Gmail would": the box filled as Gmail fills it, the cursor on top where the learner writes.
+  var gmail = document.querySelector("[data-gmail-reply]");
+  if (gmail) {
+    gmail.addEventListener("click", function () {
+      var chosen = document.getElementById("email-id").selectedOptions[0];
+      var box = document.getElementById("email-body");
+      box.value = chosen ? chosen.dataset.gmailTemplate : "";
+      box.focus();
+      box.setSelectionRange(0, 0);
+    });
+    gmail.hidden = false; // a button that needs this script shows only once the script is here
+  }
   scrollDown();
   var focus = window.location.hash && document.querySelector(window.location.hash + " input[name=body]");
   if (focus) focus.focus();

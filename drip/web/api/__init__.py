@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from drip.web.api import activity, engagement, enrollments, learners, learning, refile, sequences, sessions  # noqa: F401  (fill OPERATIONS)
+from drip.web.api import activity, engagement, enrollments, learners, learning, media, refile, sequences, sessions  # noqa: F401  (fill OPERATIONS)
 from drip.web.api.auth import require_token
 from drip.web.api.errors import ApiError, render
 from drip.web.api.openapi import openapi_document

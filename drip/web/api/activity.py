@@ -6,8 +6,11 @@ from drip.services.pages import api_reads
 from drip.services.pages.paging import CursorInvalid
 from drip.web.api.operations import operation
 from drip.web.api.paging import bad_cursor, links
-from drip.web.api.resources import DeliveryOut, QuestionOut, ReplyOut
+from drip.services.media import shown
+from drip.web.api.activity_resources import DeliveryOut, QuestionOut, ReplyOut
 from drip.web.api.results import (
+    OpenAnswer,
+    WordCount,
     ChoiceResult,
     DeliveryList,
     PollResult,
@@ -62,13 +65,15 @@ def list_replies_api(session_id: int, query: RepliesQuery) -> ReplyList:
         page = api_reads.replies(ts, kind=query.kind, limit=query.limit, cursor=query.cursor)
     except CursorInvalid as error:
         raise bad_cursor(error) from None
-    return ReplyList(items=[ReplyOut.of(r) for r in page.items], **links(page))
+    pictures = shown.pictures_for([r.inbound_message_id for r in page.items])
+    return ReplyList(items=[ReplyOut.of(r, pictures.get(r.inbound_message_id)) for r in page.items], **links(page))
 
 
 @operation("GET", "/sessions/<int:session_id>/poll-results", summary="Poll results", response=PollResultsOut)
 def poll_results_api(session_id: int) -> PollResultsOut:
     """Votes per choice for each poll step of the session. Each learner's latest vote for a choice
-    counts once; answers that matched no choice are counted as `unmatched`."""
+    counts once; answers that matched no choice are counted as `unmatched`. Open polls (no choices)
+    give their `answers` and `words` ([{word, count}], a word counted once per learner)."""
     ts = owned_or_404(session_id)
     polls = [
         PollResult(
@@ -79,8 +84,11 @@ def poll_results_api(session_id: int) -> PollResultsOut:
                 ChoiceResult(index=i, number=i + 1, text=text, votes=poll.tally.counts[i])
                 for i, text in enumerate(poll.tally.choices)
             ],
-            votes=poll.tally.voters,
-            unmatched=poll.unmatched,
+            votes=poll.tally.voters if poll.open is None else poll.open["voters"],
+            unmatched=poll.unmatched if poll.open is None else 0,
+            open=poll.open is not None,
+            answers=None if poll.open is None else [OpenAnswer(**answer) for answer in poll.open["answers"]],
+            words=None if poll.open is None else [WordCount(**word) for word in poll.open["words"]],
         )
         for poll in api_reads.poll_results(ts)
     ]

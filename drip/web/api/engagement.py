@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from drip.channels.base import SendError
+from drip.services.ownership import owned_reply
 from drip.services.pages import engagement
 from drip.services.replies import sharing, testimonials
 from drip.web.api.auth import current_trainer
@@ -51,7 +52,7 @@ class EngagementOut(BaseModel):
 
 
 class TestimonialOut(BaseModel):
-    """A quote asked for (`asked`) or agreed to (`consented`, in the pool testimonial steps draw from)."""
+    """A quote asked for (`asked`), agreed to (`consented`, in the pool testimonial steps draw from) or refused (`declined`)."""
 
     id: int
     reply_id: int | None
@@ -59,7 +60,7 @@ class TestimonialOut(BaseModel):
     session_id: int | None
     quote: str
     by: str
-    status: Literal["asked", "consented"]
+    status: Literal["asked", "consented", "declined"]
     asked_at: datetime
     consented_at: datetime | None
 
@@ -124,7 +125,7 @@ def engagement_api(session_id: int) -> EngagementOut:
 
 
 def _reply_or_404(reply_id: int):
-    reply = sharing.owned_reply(current_trainer(), reply_id)
+    reply = owned_reply(current_trainer(), reply_id)
     if reply is None:
         raise not_found("reply")
     return reply
@@ -140,7 +141,7 @@ def apply_shared(reply, shared: bool) -> None:
 
 @operation("GET", "/testimonials", summary="List testimonials", response=TestimonialList)
 def list_testimonials_api() -> TestimonialList:
-    """Every quote the trainer asked to use: `asked` until its author replies YES, then `consented`.
+    """Every quote the trainer asked to use: `asked` until its author replies YES (then `consented`) or NO (`declined`).
     Testimonial steps quote only consented ones, from an earlier cohort, never to their author."""
     return TestimonialList(items=[TestimonialOut.of(row) for row in testimonials.pool(current_trainer())])
 

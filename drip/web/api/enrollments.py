@@ -1,4 +1,4 @@
-"""POST /sessions/{id}/enrollments: all rows valid or nothing stored; enrolling again changes nothing."""
+"""/sessions/{id}/enrollments: enrol (all rows valid or nothing stored; enrolling again changes nothing) and list."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from drip.services.programs.enrolment import EnrolmentRace, enrol_inputs
 from drip.web.api.auth import current_trainer
 from drip.web.api.errors import ApiError, field_name, invalid_rows, problems
 from drip.web.api.operations import operation
-from drip.web.api.results import EnrolledRow, EnrollmentsOut
+from drip.services.cohort import roster
+from drip.web.api.results import EnrolledLearnerOut, EnrolledRow, EnrollmentList, EnrollmentOut, EnrollmentsOut
 from drip.web.api.schemas import EnrollmentsIn
 from drip.web.api.sessions import owned_or_404
 
@@ -92,3 +93,27 @@ def enrol_learners_api(session_id: int, body: EnrollmentsIn) -> tuple[Enrollment
         seen.add(learner.id)
     newly = sum(row.status == "enrolled" for row in rows)
     return EnrollmentsOut(enrolled=newly, already_enrolled=len(rows) - newly, learners=rows), 201 if newly else 200
+
+
+@operation("GET", "/sessions/<int:session_id>/enrollments", summary="Enrolled learners", response=EnrollmentList)
+def list_enrollments_api(session_id: int) -> EnrollmentList:
+    """Each learner enrolled in the session: `learner` (id, external_id, name, language), `state` (as in
+    engagement), `cohort_url` (their personal cohort page link) and `cohort_views` (how many times they
+    opened it)."""
+    ts = owned_or_404(session_id)
+    return EnrollmentList(
+        items=[
+            EnrollmentOut(
+                learner=EnrolledLearnerOut(
+                    id=row.learner.id,
+                    external_id=row.learner.external_id,
+                    name=row.learner.name,
+                    language=row.learner.language,
+                ),
+                state=row.state,
+                cohort_url=row.cohort_url or None,
+                cohort_views=row.cohort_views,
+            )
+            for row in roster.enrolled(ts, current_app.config)
+        ]
+    )

@@ -14,7 +14,7 @@ from drip.web.api.operations import operation
 
 
 class LearnerExport(BaseModel):
-    """Everything Drip holds about a learner: their details, enrolments, messages, replies, questions, opt-outs."""
+    """Everything Drip holds about a learner: their details, enrolments, messages, replies, questions, opt-outs, and `records`: every row of every table holding their data."""
 
     learner: dict[str, Any]
     enrollments: list[dict[str, Any]]
@@ -23,6 +23,7 @@ class LearnerExport(BaseModel):
     live_questions: list[dict[str, Any]]
     inbound_messages: list[dict[str, Any]]
     opt_outs: list[dict[str, Any]]
+    records: dict[str, list[dict[str, Any]]]
 
 
 class ErasedOut(BaseModel):

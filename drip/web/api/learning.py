@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from drip.domain.quiz import letter
 from drip.services.learning.results import quiz_results
 from drip.web.api.operations import operation
-from drip.web.api.resources import LearnerRef
+from drip.web.api.activity_resources import LearnerRef
 from drip.web.api.sessions import owned_or_404
 
 

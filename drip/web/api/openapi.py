@@ -56,7 +56,7 @@ def _error_codes(op: Operation) -> list[int]:
     codes = {401, 429, *op.errors}
     if op.path_params:
         codes.add(404)
-    if op.body is not None:
+    if op.body is not None or op.form is not None:
         codes |= {400, 413, 422}
     if op.query is not None:
         codes.add(422)
@@ -115,6 +115,8 @@ def _operation(op: Operation, refs: Refs) -> dict[str, Any]:
     }
     if op.body is not None:
         entry["requestBody"] = {"required": True, "content": _json(refs, op.body, "validation")}
+    if op.form is not None:
+        entry["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": dict(op.form)}}}
     for code, model in op.responses.items():
         entry["responses"][str(code)] = {
             "description": (model.__doc__ or "").strip(),

@@ -35,6 +35,7 @@ class Operation:
     query: type[BaseModel] | None
     responses: Mapping[int, type[BaseModel]]
     errors: tuple[int, ...] = field(default=())
+    form: Mapping | None = None  # a multipart/form-data body's JSON Schema (an upload), read by the view
 
     @property
     def path_params(self) -> list[str]:
@@ -97,6 +98,7 @@ def operation(
     also: Mapping[int, type[BaseModel]] | None = None,
     errors: tuple[int, ...] = (),
     explain: Explain | None = None,
+    form: Mapping | None = None,
 ):
     """Register a view: its body and query are parsed with the given models and passed as keywords.
 
@@ -130,6 +132,7 @@ def operation(
                 query=query,
                 responses=responses,
                 errors=errors,
+                form=form,
             )
         )
         return handler

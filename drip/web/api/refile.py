@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from drip.models import LiveQuestion
+from drip.services.ownership import owned_reply
 from drip.services.replies import refile, refile_reads
 from drip.web.api.auth import current_trainer
 from drip.web.api.engagement import apply_shared
 from drip.web.api.errors import invalid_fields, not_found
 from drip.web.api.operations import operation
-from drip.web.api.resources import QuestionOut, ReplyOut
+from drip.web.api.activity_resources import QuestionOut, ReplyOut
 from drip.web.api.schemas import Body, Id
 
 Kind = Literal[refile.KINDS]
@@ -88,7 +89,7 @@ def patch_reply_api(reply_id: int, body: ReplyPatch):
     quotes only approved answers, never a private or opted-out learner's); `false` withdraws it.
     It stays a reply (200, the reply) or, with `live_question`, moves onto the session's board
     (201, the new question; the reply's id no longer exists). Every move is recorded."""
-    reply = refile_reads.owned_reply(current_trainer(), reply_id)
+    reply = owned_reply(current_trainer(), reply_id)
     if reply is None:
         raise not_found("reply")
     if body.kind is None and body.shared is None:

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
+from drip.domain import catalog
 from drip.domain.durations import describe_timing
-from drip.models import Delivery, Learner, LiveQuestion, Reply, Sequence, Step, TrainingSession
+from drip.models import Sequence, Step, TrainingSession
 from drip.services.programs.step_fields import fields_of
 
 
@@ -49,6 +50,7 @@ class StepOut(BaseModel):
     channel: str
     anchor: str
     offset: str
+    label: str | None = None
     local_time: str | None
     subject: str | None
     body: str
@@ -59,6 +61,8 @@ class StepOut(BaseModel):
     retry_after: str | None
     follow_up: FollowUpOut | None
     source: int | str | None = None  # digests: the position of the source step, or "questions"
+    translations: dict[str, dict] | None = None  # {"es": {"body", "subject"?, "choices"?, …}}
+    image_id: int | None = None  # the media library picture sent with the step
     timing: str
 
     @classmethod
@@ -84,6 +88,7 @@ class SequenceOut(BaseModel):
     name: str
     send_window: SendWindowOut | None
     digest_by: str = "colleague"
+    language: str = "en"
     steps: list[StepOut]
     created_at: datetime
 
@@ -98,9 +103,18 @@ class SequenceOut(BaseModel):
             name=sequence.name,
             send_window=window,
             digest_by=sequence.digest_by,
+            language=sequence.language,
             steps=[StepOut.of(step) for step in sequence.steps],
             created_at=sequence.created_at,
         )
+
+
+class CohortPageOut(BaseModel):
+    """The session's cohort page settings."""
+
+    publish: Literal["approved", "all"]
+    days_after: int
+    slides_early: bool = False  # slides shown before the session starts
 
 
 class SessionOut(BaseModel):
@@ -112,10 +126,13 @@ class SessionOut(BaseModel):
     ends_at: datetime
     timezone: str
     join_url: str
+    moderation: Literal[catalog.names(catalog.MODERATIONS)]
     status: Literal["scheduled", "cancelled"]
     phase: Literal["upcoming", "live", "past", "cancelled"]
     sequence_ids: list[int]
     enrolled: int
+    cohort_page: CohortPageOut
+    slide_ids: list[int] = []  # media library items on the cohort page, in order
     created_at: datetime
 
     @classmethod
@@ -129,142 +146,14 @@ class SessionOut(BaseModel):
             ends_at=ts.ends_at.astimezone(zone),
             timezone=ts.timezone,
             join_url=ts.join_url,
+            moderation=ts.moderation,
             status=ts.status,
             phase=phase,
             sequence_ids=sorted(sequence.id for sequence in ts.sequences),
             enrolled=enrolled,
+            cohort_page=CohortPageOut(
+                publish=ts.cohort_publish, days_after=ts.cohort_days_after, slides_early=ts.slides_early
+            ),
+            slide_ids=[item.id for item in ts.slides],
             created_at=ts.created_at,
-        )
-
-
-class LearnerRef(BaseModel):
-    """Who a delivery, question or reply concerns."""
-
-    id: int
-    external_id: str | None
-    name: str
-    phone: str | None
-    email: str | None
-
-    @classmethod
-    def of(cls, learner: Learner | None) -> LearnerRef | None:
-        """The reference, or None for an unknown sender."""
-        if learner is None:
-            return None
-        return cls(
-            id=learner.id, external_id=learner.external_id, name=learner.name, phone=learner.phone, email=learner.email
-        )
-
-
-class StepRef(BaseModel):
-    """Which step a delivery sends."""
-
-    id: int
-    sequence_id: int
-    position: int
-    kind: str
-
-
-class DeliveryError(BaseModel):
-    """Why a delivery failed, as the provider said."""
-
-    code: str | None
-    message: str | None
-
-
-class DeliveryOut(BaseModel):
-    """One step to one learner: when it is due and where it is in its life cycle. `purpose` says
-    whether it is the step itself, a quiz's re-ask (`attempt` 1 or 2) or the follow-up for silence."""
-
-    id: int
-    learner: LearnerRef
-    step: StepRef
-    purpose: Literal["step", "reask", "follow_up"]
-    attempt: int
-    channel: str
-    due_at: datetime
-    status: str
-    sent_at: datetime | None
-    delivered_at: datetime | None
-    provider_message_id: str | None
-    error: DeliveryError | None
-
-    @classmethod
-    def of(cls, delivery: Delivery) -> DeliveryOut:
-        """The response for one delivery."""
-        step = delivery.step
-        error = None
-        if delivery.error_code or delivery.error_message:
-            error = DeliveryError(code=delivery.error_code, message=delivery.error_message)
-        return cls(
-            id=delivery.id,
-            learner=LearnerRef.of(delivery.learner),
-            step=StepRef(id=step.id, sequence_id=step.sequence_id, position=step.position, kind=step.kind),
-            purpose=delivery.purpose,
-            attempt=delivery.attempt,
-            channel=delivery.channel,
-            due_at=delivery.due_at,
-            status=delivery.status,
-            sent_at=delivery.sent_at,
-            delivered_at=delivery.delivered_at,
-            provider_message_id=delivery.provider_message_id,
-            error=error,
-        )
-
-
-class QuestionOut(BaseModel):
-    """A live question texted during the session."""
-
-    id: int
-    learner: LearnerRef | None
-    body: str
-    answered: bool
-    starred: bool
-    hidden: bool
-    approved: bool
-    created_at: datetime
-
-    @classmethod
-    def of(cls, question: LiveQuestion) -> QuestionOut:
-        """The response for one question."""
-        return cls(
-            id=question.id,
-            learner=LearnerRef.of(question.learner),
-            body=question.body,
-            answered=question.answered,
-            starred=question.starred,
-            hidden=question.hidden,
-            approved=question.approved,
-            created_at=question.created_at,
-        )
-
-
-class ReplyOut(BaseModel):
-    """A practice report, discussion reply, poll vote or unclassified reply."""
-
-    id: int
-    kind: str
-    channel: str
-    body: str
-    learner: LearnerRef | None
-    step_id: int | None
-    choice_index: int | None
-    created_at: datetime
-    reviewed_at: datetime | None
-    shared: bool = False  # approved by the trainer for a digest
-
-    @classmethod
-    def of(cls, reply: Reply) -> ReplyOut:
-        """The response for one reply."""
-        return cls(
-            id=reply.id,
-            kind=reply.kind,
-            channel=reply.channel,
-            body=reply.body,
-            learner=LearnerRef.of(reply.learner),
-            step_id=reply.step_id,
-            choice_index=reply.choice_index,
-            created_at=reply.created_at,
-            reviewed_at=reply.reviewed_at,
-            shared=reply.shared,
         )

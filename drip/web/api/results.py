@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from drip.web.api.resources import DeliveryOut, QuestionOut, ReplyOut, SequenceOut, SessionOut
+from drip.web.api.activity_resources import DeliveryOut, QuestionOut, ReplyOut
+from drip.web.api.resources import SequenceOut, SessionOut
 
 
 class PageOut(BaseModel):
@@ -63,6 +64,30 @@ class EnrolledRow(BaseModel):
     learner_created: bool
 
 
+class EnrolledLearnerOut(BaseModel):
+    """The learner of an enrolment, as integrations know them."""
+
+    id: int
+    external_id: str | None
+    name: str
+    language: str | None = None
+
+
+class EnrollmentOut(BaseModel):
+    """One enrolled learner: engagement state, personal cohort page link and how often they opened it."""
+
+    learner: EnrolledLearnerOut
+    state: Literal["active", "reader", "silent", "opted_out"]
+    cohort_url: str | None
+    cohort_views: int
+
+
+class EnrollmentList(BaseModel):
+    """Every learner enrolled in the session now."""
+
+    items: list[EnrollmentOut]
+
+
 class EnrollmentsOut(BaseModel):
     """How many learners were newly enrolled, how many already were, and each row's outcome."""
 
@@ -80,8 +105,23 @@ class ChoiceResult(BaseModel):
     votes: int
 
 
+class WordCount(BaseModel):
+    """A word of an open poll's answers and how many learners wrote it."""
+
+    word: str
+    count: int
+
+
+class OpenAnswer(BaseModel):
+    """One answer to an open poll."""
+
+    learner_id: int | None
+    text: str
+
+
 class PollResult(BaseModel):
-    """The votes on one poll step: `votes` learners picked a choice (their latest pick counts)."""
+    """The votes on one poll step: `votes` learners picked a choice (their latest pick counts). An open poll
+    (no choices) has `open: true`, its `answers` (latest first) and `words` (each counted once per learner)."""
 
     step_id: int
     sequence_id: int
@@ -89,6 +129,9 @@ class PollResult(BaseModel):
     choices: list[ChoiceResult]
     votes: int
     unmatched: int
+    open: bool = False
+    answers: list[OpenAnswer] | None = None
+    words: list[WordCount] | None = None
 
 
 class PollResultsOut(BaseModel):

@@ -2,104 +2,29 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
-from datetime import datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drip.domain import catalog
-from drip.domain.durations import parse_offset
 from drip.domain.schedule import SendWindow
-from drip.models.types import MAX_ID
-
-MAX_ROWS = 1000  # learners per enrolment request: larger imports go in several calls
-STEP_KINDS = catalog.authorable_step_kinds()
-REPLY_KINDS = catalog.learner_reply_kinds()
-DELIVERY_STATUSES = catalog.names(catalog.STATUSES)
-
-
-def _storable(value: str) -> str:
-    # PostgreSQL refuses NUL characters in text; better a 422 naming the field than a 500.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def text(max_length: int, min_length: int = 0) -> Any:
-    """A string of bounded length that every database can store."""
-    return Annotated[str, Field(min_length=min_length, max_length=max_length), AfterValidator(_storable)]
-
-
-# Documented in the OpenAPI document; the sessions service applies the same rule (is_web_address).
-JoinUrl = Annotated[
-    str,
-    Field(
-        max_length=500,
-        pattern=r"^(https?://[A-Za-z0-9.-]+([:/?#][!-~]*)?)?$",
-        description="An http:// or https:// address (printable ASCII), or empty.",
-    ),
-    AfterValidator(_storable),
-]
-
-
-def _offset(value: str) -> str:
-    return str(parse_offset(value))  # canonical text, e.g. "-p7d" → "-P7D"
-
-
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _zone(value: str) -> str:
-    if value not in _zones():
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Paris or America/New_York")
-    return value
-
-
-def _sensible_year(value: datetime) -> datetime:
-    # Offsets reach 10 years either side; years near 1 or 9999 would overflow date arithmetic.
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("must be between the years 2000 and 2100")
-    return value
-
-
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-Moment = Annotated[
-    AwareDatetime,
-    AfterValidator(_sensible_year),
-    Field(examples=["2026-05-12T09:30:00-04:00"], json_schema_extra={"pattern": r"^(20\d\d|2100)-"}),
-]
-
-
-def _zone_enum(schema: dict) -> None:
-    # The IANA names this server knows, listed in the OpenAPI document (the check is the same set).
-    schema["enum"] = sorted(_zones())
-
-
-TimeZone = Annotated[
-    text(64), AfterValidator(_zone), Field(examples=["America/New_York"], json_schema_extra=_zone_enum)
-]
-LocalTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"])]
-# The offsets parse_offset accepts, in the OpenAPI document too: weeks, days and a time part, no
-# years or months, digit counts that keep every match within the 10-year bound.
-_TIME_PART = r"[Tt](\d{1,4}[Hh](\d{1,5}[Mm])?(\d{1,6}[Ss])?|\d{1,5}[Mm](\d{1,6}[Ss])?|\d{1,6}[Ss])"
-OFFSET_PATTERN = (
-    rf"^[+-]?[Pp](\d{{1,2}}[Ww](\d{{1,3}}[Dd])?({_TIME_PART})?|\d{{1,3}}[Dd]({_TIME_PART})?"
-    rf"|{_TIME_PART})$"
+from drip.web.api.fields import (  # noqa: F401 (as_time, MAX_ID: the views and openapi know them here)
+    DELIVERY_STATUSES,
+    MAX_ID,
+    MAX_ROWS,
+    REPLY_KINDS,
+    STEP_KINDS,
+    Id,
+    JoinUrl,
+    LocalTime,
+    Moderation,
+    Moment,
+    Offset,
+    TimeZone,
+    as_time,
+    text,
 )
-Offset = Annotated[
-    str,
-    Field(min_length=1, max_length=40, pattern=OFFSET_PATTERN, examples=["-P7D", "-PT15M", "PT0S", "P1D"]),
-    AfterValidator(_offset),
-]
-
-
-def as_time(value: str | None) -> time | None:
-    """Turn "HH:MM" into a time of day."""
-    return None if value is None else time.fromisoformat(value)
+from drip.web.api.translation_schemas import LearnerLanguage, SequenceLanguage, Translations
 
 
 class Body(BaseModel):
@@ -140,6 +65,9 @@ class StepIn(Body):
     channel: Literal["sms", "email"]
     anchor: Literal["start", "end"]
     offset: Offset
+    label: Annotated[
+        text(80) | None, Field(description='The trainer\'s short name for the step ("Interest poll").')
+    ] = None
     local_time: LocalTime | None = None
     subject: text(300) | None = None
     body: text(10_000, 1)
@@ -152,6 +80,14 @@ class StepIn(Body):
     source: Annotated[int, Field(ge=0, le=49)] | Literal["questions"] | None = Field(
         default=None, description='Digests: the index of a discussion or practice step in `steps`, or "questions".'
     )
+    translations: Translations | None = None
+    image_id: Annotated[
+        Id | None,
+        Field(
+            description="A picture from the media library (POST /media): an MMS to US and Canadian numbers, "
+            "its link in other texts, inline in email."
+        ),
+    ] = None
 
 
 class SequenceIn(Body):
@@ -162,8 +98,26 @@ class SequenceIn(Body):
         Literal["first_name", "colleague"],
         Field(description='How digests attribute answers: the first name, or "a colleague".'),
     ] = "colleague"
+    language: SequenceLanguage = "en"
     send_window: SendWindowIn | None = Field(default_factory=lambda: SendWindowIn(start="08:00", end="21:00"))
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=50)]
+
+
+class CohortPageIn(Body):
+    """The cohort page of a session: whose answers peers see, and how long its links work."""
+
+    publish: Annotated[
+        Literal["approved", "all"] | None,
+        Field(
+            description='"approved" (the default): peers see answers once the trainer approves them; "all": at once.'
+        ),
+    ] = None
+    days_after: Annotated[
+        int | None, Field(ge=0, le=3650, description="Links stop working this many days after the session ends (90).")
+    ] = None
+    slides_early: Annotated[
+        bool | None, Field(description="Show the session's slides before it starts (by default: from its start).")
+    ] = None
 
 
 class SessionIn(Body):
@@ -175,6 +129,12 @@ class SessionIn(Body):
     timezone: TimeZone
     sequence_ids: Annotated[list[Id], Field(max_length=20)] = []
     join_url: JoinUrl = ""
+    cohort_page: CohortPageIn | None = None
+    moderation: Moderation = catalog.DEFAULT_MODERATION
+    slide_ids: Annotated[
+        list[Id],
+        Field(max_length=30, description="Images and PDFs of the media library shown on the cohort page, in order."),
+    ] = []
 
 
 class SessionPatch(Body):
@@ -186,6 +146,12 @@ class SessionPatch(Body):
     timezone: TimeZone | None = None
     sequence_ids: Annotated[list[Id], Field(max_length=20)] | None = None
     join_url: JoinUrl | None = None
+    cohort_page: CohortPageIn | None = None
+    moderation: Moderation | None = None
+    slide_ids: Annotated[
+        list[Id] | None,
+        Field(max_length=30, description="Images and PDFs of the media library shown on the cohort page, in order."),
+    ] = None
 
 
 class LearnerIn(Body):
@@ -196,6 +162,7 @@ class LearnerIn(Body):
     phone: text(40) | None = None
     email: text(254) | None = None
     timezone: text(64) | None = None  # checked with the row's other fields, so a 422 lists them together
+    language: LearnerLanguage = None  # checked there too
 
 
 class EnrollmentsIn(Body):

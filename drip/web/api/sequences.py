@@ -16,6 +16,7 @@ from drip.web.api.paging import bad_cursor, links
 from drip.web.api.resources import SequenceOut
 from drip.web.api.results import SequenceList
 from drip.web.api.schemas import FollowUpIn, PageQuery, SequenceIn, SendWindowIn, StepIn, as_time
+from drip.web.api.translation_schemas import TranslationIn, dump
 
 
 @operation("POST", "/sequences", summary="Create a sequence", body=SequenceIn, response=SequenceOut, status=201)
@@ -29,6 +30,7 @@ def create_sequence_api(body: SequenceIn) -> SequenceOut:
                 AUTHORED,
                 local_time=as_time(s.local_time),
                 follow_up=s.follow_up.model_dump() if s.follow_up else None,
+                translations=dump(s.translations),
             )
         )
         for s in body.steps
@@ -36,7 +38,12 @@ def create_sequence_api(body: SequenceIn) -> SequenceOut:
     window = body.send_window.as_window() if body.send_window is not None else None
     try:
         sequence = create_sequence(
-            current_trainer(), name=body.name, send_window=window, steps=steps, digest_by=body.digest_by
+            current_trainer(),
+            name=body.name,
+            send_window=window,
+            steps=steps,
+            digest_by=body.digest_by,
+            language=body.language,
         )
     except SequenceInvalid as error:
         raise invalid_fields(error.errors) from None
@@ -64,6 +71,9 @@ def starter_sequence_api() -> SequenceIn:
                 AUTHORED,
                 local_time=s.local_time.strftime("%H:%M") if s.local_time else None,
                 follow_up=FollowUpIn(**s.follow_up) if s.follow_up else None,
+                translations={code: TranslationIn(**item) for code, item in s.translations.items()}
+                if s.translations
+                else None,
             )
         )
         for s in starter_steps()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from drip.domain import cohort
 from drip.models import TrainingSession, utcnow
 from drip.services.pages import api_reads
 from drip.services.ownership import owned
@@ -39,6 +40,12 @@ def _require_sequences(sequence_ids: Iterable[int]) -> None:
         raise ApiError(404, f"No sequence with the id(s) {', '.join(map(str, missing))}.")
 
 
+def _cohort_page(body) -> cohort.Settings | None:
+    if body is None:
+        return None
+    return cohort.Settings(publish=body.publish, days_after=body.days_after, slides_early=body.slides_early)
+
+
 @operation(
     "POST", "/sessions", summary="Create a session", body=SessionIn, response=SessionOut, status=201, errors=(404,)
 )
@@ -55,6 +62,9 @@ def create_session_api(body: SessionIn) -> SessionOut:
             timezone=body.timezone,
             join_url=body.join_url,
             sequence_ids=list(dict.fromkeys(body.sequence_ids)),
+            cohort_page=_cohort_page(body.cohort_page),
+            moderation=body.moderation,
+            slide_ids=body.slide_ids,
         )
     except sessions_service.SessionInvalid as error:
         raise invalid_fields(error.errors) from None
@@ -103,6 +113,9 @@ def update_session_api(session_id: int, body: SessionPatch) -> SessionOut:
             timezone=body.timezone,
             join_url=body.join_url,
             sequence_ids=None if body.sequence_ids is None else list(dict.fromkeys(body.sequence_ids)),
+            cohort_page=_cohort_page(body.cohort_page),
+            moderation=body.moderation,
+            slide_ids=body.slide_ids,
         )
     except sessions_service.SessionInvalid as error:
         raise invalid_fields(error.errors) from None

@@ -1,0 +1,188 @@
+"""10. The cohort page open on 500 learners' phones while status webhooks arrive (issue 24, item 7).
+
+bench.cohort_page's cohort (2,000 learners, 500 approved answers, 200 questions with votes) behind
+gunicorn as the Procfile runs it. Readers: 500 wrk connections, each a learner with the page open,
+asking for a random learner's /c/<token>/room.json every 5 s on average (what the page's script does
+in the live window), and 500 more opening /c/<token> itself every `cohort_think` seconds on average
+(a reader coming back to the page). Webhooks: signed Twilio status callbacks at a fixed rate
+(bench.loadgen, latency from each request's due time, as section 4). Each run times readers alone
+and webhooks alone (the baselines), then both at once; no worker runs (the web's figures are the
+web's, as in section 4).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from bench.cohort_page import seed_cohort
+from bench.common import Bench, Figure
+from bench.fleet import gunicorn
+from bench.ingest import PATHS, Bodies, loadgen
+from bench.procs import tree_cpu_seconds, wait_until
+from bench.provider import twilio_env
+from bench.wrk_readers import POLL_MS, Readers
+
+
+class Room:
+    """The readers of one measurement: the page opens and the page's room polls, side by side."""
+
+    def __init__(self, base: str, paths: Path, seconds: float, sizes):
+        readers = sizes.cohort_readers
+        self.pages = Readers(base, paths, seconds, readers, int(sizes.cohort_think * 1000))
+        self.polls = Readers(base, paths, seconds, readers, POLL_MS, "/room.json")
+
+    def result(self) -> dict:
+        """{"pages": ..., "polls": ...} once both are done."""
+        try:
+            pages = self.pages.result()
+        finally:
+            polls = self.polls.result()  # waited for (or stopped) whatever became of the pages
+        return {"pages": pages, "polls": polls}
+
+
+def _seed(bench: Bench) -> tuple[list[str], list[str], list[str]]:
+    """The cohort, its learners' page paths, and a provider id on each SMS delivery (the callbacks' messages)."""
+    from sqlalchemy import select, update
+
+    from drip.extensions import db
+    from drip.models import Delivery, Enrollment, Learner
+
+    sizes, app = bench.sizes, bench.stack.app()
+    ids = seed_cohort(app, sizes.cohort_learners, sizes.cohort_answers, sizes.cohort_questions)
+    with app.app_context():
+        tokens = db.session.scalars(select(Enrollment.cohort_token).where(Enrollment.session_id == ids["session"]))
+        paths = [f"/c/{token}" for token in tokens]
+        rows = db.session.execute(
+            select(Delivery.id, Learner.phone)
+            .join(Learner, Learner.id == Delivery.learner_id)
+            .where(Delivery.session_id == ids["session"], Delivery.channel == "sms")
+            .order_by(Delivery.id)
+        ).all()
+        sids = [f"SM{delivery_id:032x}" for delivery_id, _ in rows]
+        db.session.execute(update(Delivery), [{"id": d, "provider_message_id": sid} for (d, _), sid in zip(rows, sids)])
+        db.session.commit()
+        db.session.remove()
+    return paths, [phone for _, phone in rows], sids
+
+
+def measure(bench: Bench) -> list[Figure]:
+    """Readers alone, webhooks alone, both at once, `runs` times; the rows of section 10."""
+    sizes, stack = bench.sizes, bench.stack
+    stack.reset()
+    paths, phones, sids = _seed(bench)
+    listed = bench.workdir / "cohort-paths.txt"
+    listed.write_text("\n".join(paths) + "\n")
+    bodies = Bodies("status", phones, sids, bench.workdir)
+    seconds, rate = sizes.cohort_seconds, sizes.cohort_hook_rate
+    gate = {} if sizes.cohort_reader_slots is None else {"DRIP_COHORT_READER_SLOTS": str(sizes.cohort_reader_slots)}
+    web, base = gunicorn(bench, stack.env(**twilio_env("http://127.0.0.1:9"), **gate), name="web-cohort")
+
+    def hooks() -> dict:
+        return loadgen(base, bodies.file(int(seconds * rate) + 100), seconds, rate, path=PATHS["status"])
+
+    runs = []
+    try:
+        Readers(base, listed, 2, 8, 0).result()  # warm-up: imports, pools, templates in both processes
+        Readers(base, listed, 2, 8, 0, "/room.json").result()
+        loadgen(base, bodies.file(200), 1.0, rate=100, path=PATHS["status"])
+        for _ in range(sizes.runs):
+            cpu = tree_cpu_seconds(web.pid)
+            alone = Room(base, listed, seconds, sizes).result()
+            cpu, used = tree_cpu_seconds(web.pid), tree_cpu_seconds(web.pid) - cpu
+            alone["web_cores"] = used / seconds
+            # CPU per request does not depend on what else the machine is doing, unlike latency
+            # per reader request served (a 503 from the gate costs next to nothing and is not one)
+            alone["cpu_ms"] = used * 1000 / max((alone["pages"]["served"] + alone["polls"]["served"]) * seconds, 1)
+            _settle(web.pid)  # the webhooks alone are alone: no reader request left queued in the web
+            cpu = tree_cpu_seconds(web.pid)
+            hooks_alone = hooks()
+            hooks_alone["cpu_ms"] = (tree_cpu_seconds(web.pid) - cpu) * 1000 / max(hooks_alone["requests"], 1)
+            both = Room(base, listed, seconds + 4, sizes)
+            time.sleep(2)  # the readers are all there before the webhooks start, and stay until they end
+            hooks_beside = hooks()
+            beside = both.result()
+            runs.append({"readers": alone, "hooks": hooks_alone, "both_readers": beside, "both_hooks": hooks_beside})
+            _settle(web.pid)
+            bench.say(
+                f"  cohort readers: pages {alone['pages']['rate']:.1f}/s p95 {alone['pages']['p95'] * 1000:.0f} ms "
+                f"alone, {beside['pages']['p95'] * 1000:.0f} ms beside webhooks; polls {alone['polls']['rate']:.0f}/s "
+                f"p95 {alone['polls']['p95'] * 1000:.0f} ms; webhooks p99 {hooks_alone['p99'] * 1000:.1f} ms alone, "
+                f"{hooks_beside['p99'] * 1000:.1f} ms beside readers; web {alone['web_cores']:.2f} cores; "
+                f"503s {alone['pages']['busy'] + alone['polls']['busy']} alone, "
+                f"{beside['pages']['busy'] + beside['polls']['busy']} beside"
+            )
+            for leftover in bench.workdir.glob("bodies-*"):
+                leftover.unlink()
+    finally:
+        web.stop()
+    bench.extras["cohort_readers"] = runs
+    stack.reset()
+    return _figures(sizes, runs)
+
+
+def _settle(pid: int) -> None:
+    """Wait until the web is idle: requests whose client has gone (wrk stopped) are still served, and
+    a webhook measured alone must not queue behind them."""
+
+    def idle() -> bool:
+        before = tree_cpu_seconds(pid)
+        time.sleep(0.5)
+        return tree_cpu_seconds(pid) - before < 0.03
+
+    wait_until(idle, timeout=120, interval=0, what="the web to finish the readers' requests")
+
+
+def _figures(sizes, runs: list[dict]) -> list[Figure]:
+    readers, rate, think = sizes.cohort_readers, sizes.cohort_hook_rate, sizes.cohort_think
+    load = f"{readers} readers, {sizes.cohort_learners:,} learners, a page each {think:g} s"
+
+    def ms(part: str, at: str):
+        return lambda r: r[part][at] * 1000
+
+    def errors(r):
+        return r["pages"]["errors"] + r["polls"]["errors"] + r["hooks"]["errors"]
+
+    def busy(r):
+        return r["pages"]["busy"] + r["polls"]["busy"]
+
+    rows = [  # name, unit, pick (a run's readers and webhooks), baseline label, target, met
+        (f"cohort page p50 beside webhooks at {rate:.0f}/s ({load})", "ms", ms("pages", "p50"), "(readers alone)"),
+        ("cohort page p95 beside webhooks", "ms", ms("pages", "p95"), "(readers alone)", "<= 150 ms", 150),
+        (f"room refresh p95 (room.json each {POLL_MS / 1000:g} s)", "ms", ms("polls", "p95"), "(readers alone)"),
+        (
+            "pages and refreshes served (503s not counted)",
+            "/s",
+            lambda r: r["pages"]["served"] + r["polls"]["served"],
+            "(alone)",
+        ),
+        (
+            f"status webhooks p99 at {rate:.0f}/s beside {readers} readers",
+            "ms",
+            ms("hooks", "p99"),
+            "(alone)",
+            "<= 50 ms",
+            50,
+        ),
+        ("errors beside each other (pages, refreshes, webhooks; 503s apart)", "", errors, "(alone)", "0", 0),
+        ("readers told to come back (503 with Retry-After)", "", busy, "(alone)"),
+    ]
+    figures = []
+    for name, unit, pick, label, *goal in rows:
+        target, limit = goal or ("", None)
+        beside = [pick(r["both_readers"] | {"hooks": r["both_hooks"]}) for r in runs]
+        alone = [pick(r["readers"] | {"hooks": r["hooks"]}) for r in runs]
+        meets = None if limit is None else (lambda v, b, limit=limit: v <= limit)
+        figures.append(Figure("10", name, unit, beside, alone, label, target, meets))
+    figures.append(Figure("10", "web CPU with readers alone", "cores", [r["readers"]["web_cores"] for r in runs]))
+    figures.append(
+        Figure(
+            "10",
+            "web CPU per reader request served (pages and refreshes; 503s not counted)",
+            "ms",
+            [r["readers"]["cpu_ms"] for r in runs],
+            [r["hooks"]["cpu_ms"] for r in runs],
+            "(per status webhook)",
+        )
+    )
+    return figures

@@ -1,0 +1,1 @@
+"""The cohort page: personal links, what a learner sees there, posts and votes from it."""

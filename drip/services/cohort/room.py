@@ -1,0 +1,92 @@
+"""The room on the cohort page: approved live questions with votes, the open poll, answered questions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from drip.domain.cohort import masked
+from drip.domain.routing import LIVE_MARGIN
+from drip.extensions import db
+from drip.models import LiveQuestion, QuestionVote, Step, TrainingSession
+from drip.services.board import board
+from drip.services.cohort import room_rows, votes
+
+
+@dataclass(frozen=True)
+class RoomQuestion:
+    """A live question as learners see it: no name, its votes, whether this learner voted, the answer."""
+
+    id: int
+    body: str
+    votes: int
+    voted: bool = False
+    answer: str | None = None
+
+
+def is_live(ts: TrainingSession, now: datetime) -> bool:
+    """Whether the room is open: from 15 minutes before the start to 15 minutes after the end."""
+    return ts.starts_at - LIVE_MARGIN <= now <= ts.ends_at + LIVE_MARGIN
+
+
+def shown_to_room(ts: TrainingSession) -> tuple:
+    """The conditions of a question the room sees, as on the projector: not hidden, and approved unless moderation is open."""
+    mine = (LiveQuestion.session_id == ts.id, LiveQuestion.hidden.is_(False))
+    return mine if ts.moderation == "open" else (*mine, LiveQuestion.approved.is_(True))
+
+
+def live_questions(ts: TrainingSession, learner_id: int) -> list[RoomQuestion]:
+    """The approved questions, most voted first, with this learner's own votes marked."""
+    rows = room_rows.shown_questions(ts, shown_to_room(ts))  # the same for every learner: read twice a second
+    mine = set(
+        db.session.scalars(
+            select(QuestionVote.question_id)
+            .join(LiveQuestion, LiveQuestion.id == QuestionVote.question_id)
+            .where(QuestionVote.learner_id == learner_id, LiveQuestion.session_id == ts.id)
+        )
+    )
+    return [RoomQuestion(qid, body, votes, qid in mine) for qid, body, votes in rows]
+
+
+def answered_questions(ts: TrainingSession) -> list[RoomQuestion]:
+    """After the session: the questions the trainer answered, with the answers, oldest first."""
+    rows = db.session.execute(
+        select(LiveQuestion.id, LiveQuestion.body, LiveQuestion.votes, LiveQuestion.answer)
+        .where(
+            LiveQuestion.session_id == ts.id,
+            LiveQuestion.hidden.is_(False),
+            LiveQuestion.answer.is_not(None),
+        )
+        .order_by(LiveQuestion.created_at, LiveQuestion.id)
+    ).all()
+    return [
+        RoomQuestion(qid, masked(body), votes, answer=answer)
+        for qid, body, votes, answer in rows
+        if (answer or "").strip()
+    ]
+
+
+def open_poll(ts: TrainingSession, now: datetime) -> Step | None:
+    """The open poll (a poll without choices) the projector shows now, if any."""
+    if ts.projector_poll_step_id is None or not is_live(ts, now):
+        return None
+    step = db.session.get(Step, ts.projector_poll_step_id)
+    return step if step is not None and step.kind == "poll" and not step.choices else None
+
+
+class NotVotable(LookupError):
+    """The question is not one the room sees now (unknown, hidden, not approved, or the session is not live)."""
+
+
+def toggle_vote(ts: TrainingSession, learner_id: int, question_id: int, now: datetime) -> tuple[bool, int]:
+    """Vote for a question, or take the vote back if already given; commits, publishes; (voted, votes)."""
+    question = db.session.scalar(select(LiveQuestion).where(LiveQuestion.id == question_id, *shown_to_room(ts)))
+    if question is None or not is_live(ts, now):
+        raise NotVotable(question_id)
+    voted, count = votes.toggle(question_id, learner_id, now)
+    db.session.commit()
+    db.session.refresh(question)
+    board.publish_question(question)  # boards and projectors re-sort within a second
+    return voted, count

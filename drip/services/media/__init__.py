@@ -1,0 +1,1 @@
+"""Media: the trainer's library, the files it serves, and learners' pictures kept with their replies."""

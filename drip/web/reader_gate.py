@@ -1,0 +1,154 @@
+"""Cohort-page readers take turns, a few at a time in each web process, so the webhooks never queue behind them.
+
+A web process serves every request from one gevent loop and one pool of database connections. With
+the page open on five hundred phones, a thousand reader requests can be in flight at once: each
+holds a connection and takes its turn on the CPU, and a status callback from Twilio arriving then
+waits behind all of them. This middleware lets at most `slots` requests for /c/ pages (the page, its
+room refreshes, posts and votes) into the app at once; the others wait, first come first served, for
+at most `wait` seconds, then answer 503 with Retry-After. The page's script waits that long before its
+next refresh; without the script, the busy page opens the cohort page again by itself. A post (an
+answer, a poll's answer, a vote) waits six times as long, since it carries what the learner wrote, and
+if it is refused all the same its busy page stays put and asks them to go back and send it again.
+Webhooks, the admin and everything else pass
+straight through: they always find a connection and the loop is never busy with more than a few readers.
+
+Under gevent, a reader let in also gives way: it starts (and the page starts rendering) only when the
+loop has nothing else to do (`gevent.idle`), so a webhook that arrives is served before the readers'
+next stretch of work, and readers get the CPU the webhooks leave.
+
+A slot is given back as soon as the app has its answer (the database connection is back in the pool by
+then): a reader on a slow phone network keeps no slot while the page travels.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+
+from flask import current_app
+
+from drip.web.headers import security_headers
+
+READER_PATH = "/c/"
+GIVE_WAY_AT_MOST = 1.0  # seconds a reader let in waits, each time it gives way, for the loop to have nothing else
+# Made once, not rendered: when it is sent the process is busy. It reloads itself without any script.
+BUSY = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="{0}{1}">'
+    "<title>One moment</title></head><body><p>Many people are reading this page right now. It will open again "
+    "by itself in {0} seconds.</p></body></html>\n"
+)
+NOT_SENT = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Not sent yet</title></head><body>'
+    "<p>Many people are on this page right now, and what you sent did not get through. Go back and send it "
+    "again in a few seconds.</p></body></html>\n"
+).encode()
+POST_WAITS = 6  # times as long as a reader's wait: a post carries what the learner wrote
+TOKEN = re.compile(r"/c/([A-Za-z0-9_-]{1,100})(?:/|$)")
+
+
+def _gevent() -> bool:
+    """Whether this process serves from a gevent loop (gunicorn's gevent worker patched threading)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is installed with the web
+        return False
+    return monkey.is_module_patched("threading")
+
+
+def _semaphore(slots: int):
+    """A gevent semaphore in a gevent process, else a thread one."""
+    if _gevent():
+        from gevent.lock import BoundedSemaphore
+
+        return BoundedSemaphore(slots)
+    return threading.BoundedSemaphore(slots)
+
+
+def others_first() -> None:
+    """A reader's request gives way: under gevent, it goes on once no other request is ready to run (or after
+    GIVE_WAY_AT_MOST seconds: a flood of webhooks delays a reader, it does not hold its slot for ever); else at once."""
+    if _gevent():
+        from gevent import Timeout, idle
+
+        with Timeout(GIVE_WAY_AT_MOST, False):
+            idle()
+
+
+def render_giving_way(template_name: str, every: int = 500, **context) -> str:
+    """render_template for a long page: every `every` pieces of output it gives way (others_first), so the
+    template, a reader's longest stretch of CPU, never holds up a webhook for all of its length."""
+    app = current_app._get_current_object()
+    template = app.jinja_env.get_or_select_template(template_name)
+    app.update_template_context(context)
+    if int(app.config["COHORT_READER_SLOTS"]) <= 0:  # no gate, no giving way: every reader is let in at once
+        return template.render(context)
+    parts = []
+    for count, part in enumerate(template.generate(context), 1):
+        parts.append(part)
+        if count % every == 0:
+            others_first()
+    return "".join(parts)
+
+
+class ReaderGate:
+    """WSGI middleware: at most `slots` cohort-page requests in the app at once, each waiting `wait` s at most."""
+
+    def __init__(self, wsgi_app: Callable, config: Mapping):
+        self.wsgi_app, self.slots = wsgi_app, int(config["COHORT_READER_SLOTS"])
+        self.wait, retry_after = float(config["COHORT_READER_WAIT"]), int(config["COHORT_READER_RETRY_AFTER"])
+        self._turns = None  # made at the first request: after gunicorn's worker has patched threading
+        self._made = threading.Lock()
+        self.retry_after = retry_after
+        self._busy_headers = [
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Retry-After", str(retry_after)),
+            ("Cache-Control", "no-store"),
+            ("X-Robots-Tag", "noindex, nofollow"),
+            ("Referrer-Policy", "no-referrer"),  # the token is in the address, as on the page itself
+            *((name, value) for name, value in security_headers(config) if name != "Referrer-Policy"),
+        ]
+
+    def turns(self):
+        """The semaphore of this process's reader slots."""
+        if self._turns is None:
+            with self._made:
+                if self._turns is None:
+                    self._turns = _semaphore(self.slots)
+        return self._turns
+
+    def busy(self, path: str, method: str = "GET") -> bytes:
+        """The page a reader gets when the process is busy: it opens the cohort page again by itself (a post's
+        or a refresh's address would not do for a reload), after Retry-After seconds; after a post, it stays."""
+        if method not in ("GET", "HEAD"):
+            return NOT_SENT
+        token = TOKEN.match(path)
+        return BUSY.format(self.retry_after, f"; url=/c/{token.group(1)}" if token else "").encode()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if self.slots <= 0 or not environ.get("PATH_INFO", "").startswith(READER_PATH):
+            return self.wsgi_app(environ, start_response)
+        turns, method = self.turns(), environ.get("REQUEST_METHOD", "GET")
+        if not turns.acquire(timeout=self.wait * (1 if method in ("GET", "HEAD") else POST_WAITS)):
+            busy = self.busy(environ["PATH_INFO"], method)
+            start_response("503 Service Unavailable", [*self._busy_headers, ("Content-Length", str(len(busy)))])
+            return [busy]
+        try:
+            others_first()
+            answer = self.wsgi_app(environ, start_response)
+            # Flask has rendered the whole answer and given the connection back by now; a streamed
+            # answer (none on these paths) would be read whole here rather than hold the slot unread.
+            return answer if isinstance(answer, list) else _read_whole(answer)
+        finally:
+            turns.release()
+
+
+def _read_whole(answer: Iterable[bytes]) -> list[bytes]:
+    try:
+        return list(answer)
+    finally:
+        close = getattr(answer, "close", None)
+        if close is not None:
+            close()

@@ -1,0 +1,91 @@
+"""The cohort page on a phone (375 px): read, post, vote; and the projector following the votes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from drip.extensions import db
+from drip.models import LiveQuestion, utcnow
+from tests.browser.a11y import axe_source, violations
+from tests.browser.conftest import sign_in
+from tests.browser.test_board import streams  # noqa: F401  (fixture)
+from tests.web.test_cohort_page import _cohort, _token
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 375, "height": 740}
+
+
+def test_read_post_and_vote_on_a_phone_while_the_projector_reorders(app, trainer, browser, page, live_server, streams):  # noqa: F811
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    ts.question_order = "votes"
+    first = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="What if they get defensive?", approved=True)
+    second = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="How often should I give feedback?", approved=True)
+    db.session.add_all([first, second])
+    db.session.commit()
+    trainer_page = browser.new_page()
+    sign_in(trainer_page, live_server)
+    trainer_page.goto(f"{live_server}/sessions/{ts.id}/projector")
+    cards = trainer_page.locator("#questions .projector-question .question-body")
+    expect(cards).to_have_text(
+        ["How often should I give feedback?", "What if they get defensive?"]
+    )  # a tie: newest first
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/c/{_token(ts, ada)}")
+    expect(page.get_by_text("Ben's approved <b>answer</b>")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert violations(page, axe_source()) == []
+
+    page.get_by_label("Your answer").fill("I name the behaviour, not the person.")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("I name the behaviour, not the person.")).to_be_visible()
+    expect(page.get_by_text("Waiting for the trainer")).to_be_visible()
+
+    vote = page.locator(f"#question-{first.id} button")
+    vote.click()
+    expect(vote).to_have_attribute("aria-pressed", "true")
+    expect(vote.locator(".count")).to_have_text("1")
+    # The projector shows the count and moves the question up, without a reload.
+    expect(cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"], timeout=3_000)
+    expect(trainer_page.locator(".projector-votes").first).to_have_text("▲ 1")
+    vote.click()
+    expect(vote).to_have_attribute("aria-pressed", "false")
+    expect(cards).to_have_text(["How often should I give feedback?", "What if they get defensive?"], timeout=3_000)
+    assert violations(page, axe_source()) == []
+    trainer_page.close()
+
+
+def test_the_page_works_without_javascript(app, trainer, browser, live_server):
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="Can we see the slides?", approved=True)
+    db.session.add(question)
+    db.session.commit()
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/c/{_token(ts, ben)}")
+    page.locator(f"#question-{question.id} button").click()
+    expect(page.locator(f"#question-{question.id} .count")).to_have_text("1")
+    page.get_by_label("Your answer").fill("Posted without scripts")
+    page.get_by_role("button", name="Post").click()
+    expect(page.get_by_text("Posted without scripts")).to_be_visible()
+    context.close()
+
+
+def test_the_room_refreshes_while_the_page_is_open(app, trainer, page, live_server):
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/c/{_token(ts, ada)}")
+    expect(page.get_by_text("No questions on the board yet.")).to_be_visible()
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="<b>Is this escaped?</b>", approved=True, votes=3)
+    db.session.add(question)
+    db.session.commit()
+    row = page.locator(f"#question-{question.id}")
+    expect(row).to_contain_text("<b>Is this escaped?</b>", timeout=8_000)  # as text, never as markup
+    expect(row.locator(".count")).to_have_text("3")
+    expect(page.get_by_text("No questions on the board yet.")).to_be_hidden()
+    row.locator("button").click()  # a question that arrived by refresh votes like the others
+    expect(row.locator(".count")).to_have_text("4")
+    expect(row.locator("button")).to_have_attribute("aria-pressed", "true")

@@ -1,0 +1,139 @@
+"""Many readers of the cohort page: over HTTP, they take turns and never hold up a webhook (issue 24, item 7)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
+
+from drip.extensions import db
+from drip.models import LiveQuestion, utcnow
+from drip.services.board import board
+from drip.services.cohort.room_rows import KEY, MAX_AGE, RoomRows
+from drip.web.reader_gate import ReaderGate
+from tests.web.test_cohort_page import _cohort, _form_token, _token
+
+AUTH_TOKEN = "readers-auth-token"
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+@pytest.fixture()
+def served(app):
+    """The app on a free port (threads: the test client would not run two requests at once); yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    app.config.update(TWILIO_AUTH_TOKEN=AUTH_TOKEN, PUBLIC_BASE_URL=base)
+    yield base
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+def _gate(app) -> ReaderGate:
+    layer = app.wsgi_app
+    while not isinstance(layer, ReaderGate):
+        layer = layer.wsgi_app
+    return layer
+
+
+def _status_callback(base: str, n: int) -> requests.Response:
+    form = {"MessageSid": f"SM{n:032x}", "MessageStatus": "delivered", "AccountSid": "AC" + "0" * 32}
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(base + STATUS_PATH, form)
+    return requests.post(base + STATUS_PATH, data=form, headers={"X-Twilio-Signature": signature}, timeout=10)
+
+
+def test_with_every_reader_slot_taken_a_reader_gets_503_and_the_webhooks_are_served_at_once(app, served, trainer):
+    ts, _, (ada, _, _) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    page = f"{served}/c/{_token(ts, ada)}"
+    assert requests.get(page + "/room.json", timeout=10).status_code == 200
+    gate = _gate(app)
+    app_wait = gate.wait
+    gate.wait = 2.0
+    turns = gate.turns()
+    for _ in range(gate.slots):  # as if that many readers were inside the app now
+        assert turns.acquire(timeout=5)
+    try:
+        for path in ("/room.json", ""):
+            busy = requests.get(page + path, timeout=10)
+            assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+            assert busy.headers["Cache-Control"] == "no-store" and "noindex" in busy.headers["X-Robots-Tag"]
+        for n in range(5):
+            started = time.monotonic()
+            assert _status_callback(served, n).status_code == 204  # a reader's turn would have ended in 503
+            assert time.monotonic() - started < gate.wait  # and none waited for one
+        assert requests.get(served + "/login", timeout=10).status_code == 200  # nor does the admin
+    finally:
+        for _ in range(gate.slots):
+            turns.release()
+        gate.wait = app_wait
+    assert requests.get(page + "/room.json", timeout=10).status_code == 200
+
+
+def _vote(client, token: str, question_id: int) -> dict:
+    """Vote as the page's own form does: its action, its form token."""
+    page = client.get(f"/c/{token}").get_data(as_text=True)
+    action = re.search(rf'action="([^"]+/questions/{question_id}/vote)"', page).group(1)
+    assert action == f"/c/{token}/questions/{question_id}/vote"
+    answer = client.post(action, data={"form_token": _form_token(page)}, headers={"Accept": "application/json"})
+    return answer.get_json()
+
+
+def test_an_unchanged_room_is_a_bodiless_304_and_any_change_a_new_etag(app, client, trainer):
+    ts, _, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="How do I start?", approved=True)
+    db.session.add(question)
+    db.session.commit()
+    room = f"/c/{_token(ts, ada)}/room.json"
+    first = client.get(room)
+    etag = first.headers["ETag"]
+    again = client.get(room, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
+    assert again.headers["X-Robots-Tag"].startswith("noindex") and "no-store" in again.headers["Cache-Control"]
+    assert client.get(f"/c/{_token(ts, ben)}/room.json", headers={"If-None-Match": etag}).status_code == 304
+
+    assert _vote(client, _token(ts, ben), question.id) == {"voted": True, "votes": 1}  # a peer's vote
+    counted = client.get(room, headers={"If-None-Match": etag})
+    assert counted.status_code == 200 and counted.get_json()["questions"][0]["votes"] == 1
+    assert _vote(client, _token(ts, ada), question.id) == {"voted": True, "votes": 2}  # and their own
+    mine = client.get(room, headers={"If-None-Match": counted.headers["ETag"]})
+    assert mine.status_code == 200 and mine.get_json()["questions"][0] == {
+        "id": question.id,
+        "body": "How do I start?",
+        "votes": 2,
+        "voted": True,
+    }
+    board.mark(question, "hidden", True)  # the trainer hides it: gone at the next refresh
+    hidden = client.get(room, headers={"If-None-Match": mine.headers["ETag"]})
+    assert hidden.status_code == 200 and hidden.get_json()["questions"] == []
+
+
+def test_a_change_made_in_another_process_reaches_the_room_within_half_a_second(app, client, trainer):
+    """The room's rows are read once per half second per process: what a worker changes shows after that."""
+    ts, _, (ada, _, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="Call +1 415 555 0199?", approved=True)
+    db.session.add(question)
+    db.session.commit()
+    now = [1000.0]
+    app.extensions[KEY] = RoomRows(clock=lambda: now[0])
+    room = f"/c/{_token(ts, ada)}/room.json"
+    assert client.get(room).get_json()["questions"][0]["body"] == "Call [hidden]?"
+    question.votes = 5  # as a worker's batch of texted votes would, with no event in this process
+    db.session.commit()
+    now[0] += MAX_AGE / 2
+    assert client.get(room).get_json()["questions"][0]["votes"] == 0
+    now[0] += MAX_AGE
+    assert client.get(room).get_json()["questions"][0]["votes"] == 5
+    question.hidden = True
+    db.session.commit()
+    now[0] += MAX_AGE
+    assert client.get(room).get_json()["questions"] == []
+    page = client.get(f"/c/{_token(ts, ada)}").get_data(as_text=True)
+    assert "Call [hidden]?" not in page and "+1 415" not in page
