@@ -73,12 +73,13 @@ class FakeProvider:
         return self
 
     def stop(self) -> None:
-        """Release held requests (they get no answer) and stop listening."""
+        """Stop listening, then release held requests (they get no answer): a client's retry after
+        that answerless hang-up finds the port closed, as when a provider's host goes away."""
         if self._server is None:
             return
-        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
+        self._stopping.set()
         self._server = None
 
     def __enter__(self):

@@ -30,14 +30,26 @@ class TransientSendError(SendError):
 
     maybe_sent is True when the request may have reached the provider before the failure
     (a read timeout, a connection dropped mid-answer): resending could text the learner twice.
+    unreachable is True when no connection to the provider could be made: nothing left this time.
+    in_doubt is set by the retry loop when it stopped because the provider could no longer be
+    reached after such an attempt: the first request's fate cannot be learnt, so the message is
+    neither sent again nor called failed.
     """
 
     def __init__(
-        self, code: int | str | None, message: str, retry_after: float | None = None, *, maybe_sent: bool = False
+        self,
+        code: int | str | None,
+        message: str,
+        retry_after: float | None = None,
+        *,
+        maybe_sent: bool = False,
+        unreachable: bool = False,
     ):
         super().__init__(code, message)
         self.retry_after = retry_after
         self.maybe_sent = maybe_sent
+        self.unreachable = unreachable
+        self.in_doubt = False
 
 
 class PermanentSendError(SendError):

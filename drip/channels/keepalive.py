@@ -77,6 +77,7 @@ class Origin:
             data = response.read()
         except TimeoutError as error:
             connection.close()
+            self._drop_idle()  # a link that went down leaves idle connections that take writes and never answer
             raise NoAnswer(f"no answer within {timeout} s: {error}", timed_out=True) from error
         except (OSError, http.client.HTTPException) as error:  # reset, closed mid-answer, garbled
             connection.close()
@@ -90,8 +91,14 @@ class Origin:
     def close(self) -> None:
         """Close the idle connections; those in use close when their request ends."""
         self._closed = True
+        self._drop_idle()
+
+    def _drop_idle(self) -> None:
         while self._idle:
-            self._idle.pop()[0].close()
+            try:
+                self._idle.pop()[0].close()
+            except IndexError:  # another thread took the last one
+                break
 
     def _borrow(self, timeout: float) -> http.client.HTTPConnection:
         while self._idle:

@@ -35,6 +35,12 @@ def send_with_retry(
     because a second SMS cannot be unsent; the caller records the delivery as unknown. A
     Retry-After longer than cap is raised too: a worker thread should not sleep that long. The
     error raised is maybe_sent when any attempt was: a later refused connection does not unsend it.
+
+    With retry_maybe_sent, a request that may have arrived is retried (a slow provider), but only
+    while the provider can be reached: a refused or unreachable connection after it means the
+    network, not the provider, failed, and the first request's answer may be what was lost. The
+    loop stops there (the error is in_doubt) rather than retry until the link comes back and send
+    the message a second time.
     """
     if max_attempts < 1:
         raise ValueError("max_attempts must be at least 1")
@@ -44,7 +50,11 @@ def send_with_retry(
         try:
             return channel.send(message)
         except TransientSendError as exc:
+            cut_off = maybe_sent and exc.unreachable  # it had left, and now the provider is out of reach
             maybe_sent = exc.maybe_sent = maybe_sent or exc.maybe_sent
+            if cut_off:
+                exc.in_doubt = True
+                raise
             if attempt == max_attempts - 1 or (exc.maybe_sent and not retry_maybe_sent):
                 raise
             delay = delays[attempt]

@@ -87,7 +87,7 @@ class SendGridEmail:
             raise _map_http_error(exc) from exc
         except urllib.error.URLError as exc:
             # urllib wraps failures to connect or to send the request: SendGrid never got it.
-            raise TransientSendError("connection", f"Could not reach SendGrid: {exc}") from exc
+            raise TransientSendError("connection", f"Could not reach SendGrid: {exc}", unreachable=True) from exc
         except (OSError, http.client.HTTPException) as exc:
             # A timeout or a dropped connection while waiting for the answer: it may have landed.
             raise TransientSendError("timeout", f"SendGrid did not answer: {exc!r}", maybe_sent=True) from exc

@@ -149,19 +149,21 @@ class TwilioSms:
             raise self._map_rest_error(exc) from exc
         except Unreachable as exc:  # no connection: the request never left
             code = "timeout" if exc.timed_out else "connection"
-            raise TransientSendError(code, f"Could not reach Twilio: {exc}", maybe_sent=False) from exc
+            raise TransientSendError(code, f"Could not reach Twilio: {exc}", unreachable=True) from exc
         except NoAnswer as exc:  # it left, and may have been taken
             if exc.timed_out:
                 raise TransientSendError("timeout", f"Twilio did not answer in time: {exc}", maybe_sent=True) from exc
             raise TransientSendError("connection", f"Lost Twilio's answer: {exc}", maybe_sent=True) from exc
         except requests.Timeout as exc:  # through a proxy
+            arrived = _may_have_arrived(exc)
             raise TransientSendError(
-                "timeout", f"Twilio did not answer in time: {exc}", maybe_sent=_may_have_arrived(exc)
+                "timeout", f"Twilio did not answer in time: {exc}", maybe_sent=arrived, unreachable=not arrived
             ) from exc
         except requests.RequestException as exc:
             # Connection refused or reset, a response cut short: the provider may be back soon.
+            arrived = _may_have_arrived(exc)
             raise TransientSendError(
-                "connection", f"Could not reach Twilio: {exc}", maybe_sent=_may_have_arrived(exc)
+                "connection", f"Could not reach Twilio: {exc}", maybe_sent=arrived, unreachable=not arrived
             ) from exc
         return SendResult(provider_message_id=created.sid, status=created.status or "queued")
 

@@ -296,7 +296,7 @@ def test_a_retry_after_a_maybe_sent_attempt_stays_maybe_sent():
         def __init__(self):
             self.errors = [
                 TransientSendError("timeout", "no answer", maybe_sent=True),
-                TransientSendError("connection", "unreachable"),
+                TransientSendError("connection", "unreachable", unreachable=True),
             ]
 
         def send(self, message):
@@ -304,8 +304,51 @@ def test_a_retry_after_a_maybe_sent_attempt_stays_maybe_sent():
 
     with pytest.raises(TransientSendError) as caught:
         send_with_retry(Flaky(), None, max_attempts=2, sleep=lambda s: None, retry_maybe_sent=True)
-    # The first request may have been taken: the refused second one must not make it look unsent.
-    assert caught.value.code == "connection" and caught.value.maybe_sent
+    # The first request may have been taken: the refused second one must not make it look unsent,
+    # and the loop stops there (in doubt) instead of retrying until the provider is back.
+    assert caught.value.code == "connection" and caught.value.maybe_sent and caught.value.in_doubt
+
+
+def test_a_provider_that_answers_again_after_a_timeout_is_still_retried():
+    from drip.channels.base import SendResult
+
+    class Slow:
+        name = "sms"
+
+        def __init__(self):
+            self.answers = [
+                TransientSendError("timeout", "no answer", maybe_sent=True),
+                TransientSendError(500, "busy"),
+            ]
+
+        def send(self, message):
+            if self.answers:
+                raise self.answers.pop(0)
+            return SendResult("SM1", "queued")
+
+    # A 500 is an answer: the provider is reachable, so a slow provider's timeout is retried as issue 4 asks.
+    assert send_with_retry(Slow(), None, max_attempts=3, sleep=lambda s: None, retry_maybe_sent=True).status == "queued"
+
+
+def test_a_request_left_then_the_provider_out_of_reach_is_not_sent_again(provider):
+    """A timeout, then a refused connection: the link or the provider's host went down after the request
+    left, so its answer may be what was lost. Retrying until the link comes back would text twice."""
+    sms = TwilioSms(ACCOUNT_SID, AUTH_TOKEN, from_number="+15550001111", api_base=provider.url, timeout=0.3)
+    provider.hang = True  # the request arrives and no answer comes back
+    waits = []
+
+    def the_host_goes_away(seconds):
+        waits.append(seconds)
+        provider.stop()
+
+    try:
+        with pytest.raises(TransientSendError) as caught:
+            send_with_retry(sms, text(), max_attempts=4, sleep=the_host_goes_away, retry_maybe_sent=True)
+    finally:
+        sms.close()
+    assert len(waits) == 1 and len(provider.requests) == 1  # one retry, refused; no third attempt
+    assert caught.value.maybe_sent and caught.value.in_doubt
+    assert provider.accepted == []
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -174,6 +176,27 @@ def test_provider_errors_end_as_failed_with_the_reason_and_21610_opts_the_learne
     db.session.refresh(opted)
     assert opted.sms_opted_out_at is not None
     assert sorted(m["delivery_id"] for m in fake.accepted) == sorted(d.id for d in rows if d.status == "sent")
+
+
+def test_a_send_whose_answer_was_lost_and_then_the_provider_went_away_is_unknown_not_resent(providers, trainer, fake):
+    ts, learners, ids, job = claimed(trainer, 1)
+    fake.hang = True  # Twilio has the request; its answer will never come
+
+    def provider_host_goes_down():
+        deadline = time.monotonic() + 10
+        while not fake.requests and time.monotonic() < deadline:  # the request reaches the provider
+            time.sleep(0.01)
+        fake.stop()  # the port closes, then the held request is hung up on
+
+    stopper = threading.Thread(target=provider_host_goes_down)
+    stopper.start()
+    try:
+        assert send_claimed(ids, job) == {"not_ours": 0, "unknown": 1}
+    finally:
+        stopper.join()
+    [d] = deliveries(ts.id)
+    assert d.status == "unknown" and "may have been sent" in d.error_message
+    assert len(fake.requests) == 1  # the retry found the port closed and stopped there
 
 
 def test_sendgrid_through_the_real_library(providers, trainer, fake):

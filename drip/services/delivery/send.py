@@ -184,6 +184,13 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
     except TransientSendError as error:
         if error.code == "connection" and not error.maybe_sent:  # no attempt reached the provider: try later
             return outcome(d, "scheduled", code=str(error.code), reason=f"provider unreachable: {error.message}")
+        if error.in_doubt:  # its answer was lost, then the provider went out of reach: never sent again
+            return outcome(
+                d,
+                "unknown",
+                code=str(error.code),
+                reason=f"may have been sent: no answer came, then the provider could not be reached ({error.message})",
+            )
         return outcome(
             d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}"
         )
