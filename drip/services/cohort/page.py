@@ -9,7 +9,6 @@ from datetime import datetime
 from drip.domain import cohort
 from drip.domain.messages import starts_at_text
 from drip.domain.zones import learner_zone
-from drip.services import accounts
 from drip.services.cohort import links, room, shared
 from drip.services.cohort.links import Visitor
 from drip.services.cohort.prompts import Prompt, learner_context, own_answers, prompt_text
@@ -43,12 +42,10 @@ def build(visitor: Visitor, config: Mapping, now: datetime) -> CohortPage:
     """The page of one learner as of now: the shared snapshot, with the learner's own part read for them."""
     ts, learner = visitor.training_session, visitor.learner
     tz = learner_zone(learner.timezone, ts.timezone)
-    trainer = accounts.trainer_by_id(ts.trainer_id)
-    trainer_name = cohort.first_name_only(trainer.name if trainer else "")
     language = language_for(learner, training_session=ts)
     public = shared.snapshot(ts, language, now)
     page_url = links.url(config, visitor.enrollment.cohort_token)
-    ctx = learner_context(learner, ts, tz, trainer_name, page_url, now, language)
+    ctx = learner_context(learner, ts, tz, public.trainer_name, page_url, now, language)
     ctx["name"] = cohort.first_name_only(learner.name)  # the page shows no surname, the learner's included
     mine = own_answers(ts, learner, [step.id for step in public.prompts])
     page = CohortPage(

@@ -31,6 +31,7 @@ from drip.domain import cohort
 from drip.domain.digests import ANONYMOUS
 from drip.domain.words import say
 from drip.extensions import db
+from drip.services import accounts
 from drip.models import Enrollment, Learner, LiveQuestion, Reply, Step, TrainingSession
 from drip.services.cohort import room
 from drip.services.cohort.prompts import Answer, sent_prompt_steps
@@ -61,6 +62,7 @@ class SharedPart:
     """What every learner of a session reading in one language sees alike at one moment."""
 
     moment: str  # "before", "live" or "after"
+    trainer_name: str = ""  # their first name, as prompts name them
     prompts: tuple[PromptStep, ...] = ()
     peers: Mapping[int, tuple[Answer, ...]] = field(default_factory=dict)  # step id → answers peers read
     slides: tuple[Slide, ...] = ()
@@ -136,8 +138,10 @@ def read(ts: TrainingSession, language: str, now: datetime) -> SharedPart:
     shown_moment = moment(ts, now)
     steps = sent_prompt_steps(ts)
     poll = room.open_poll(ts, now) if shown_moment == "live" else None
+    trainer = accounts.trainer_by_id(ts.trainer_id)
     return SharedPart(
         moment=shown_moment,
+        trainer_name=cohort.first_name_only(trainer.name if trainer else ""),
         prompts=tuple(_step(step) for step in steps),
         peers=_peers(ts, steps, language) if steps else {},
         slides=tuple(slides.visible(ts, now)),
