@@ -8,11 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from drip.extensions import db
-from drip.models import LiveQuestion, Reply, utcnow
+from drip.models import LiveQuestion, MediaItem, Reply, utcnow
 from drip.services.cohort import shared
 from drip.services.cohort.shared import MAX_AGE, Snapshots
+from tests.support.inbound_factory import make_reply
 from tests.web.test_api_support import api_for
 from tests.web.test_cohort_page import _cohort, _form_token, _token
+from tests.web.test_reply_pictures import _message_with_pictures
 
 
 def _frozen(app) -> list[float]:
@@ -100,3 +102,21 @@ def test_the_rooms_questions_carry_each_readers_own_link_form_token_and_votes(ap
         pressed = dict(re.findall(r'id="question-(\d+)">.*?aria-pressed="(\w+)"', html, re.S))
         expected = "true" if learner is ada else "false"
         assert pressed == {str(q.id): expected if q is questions[1] else "false" for q in questions}
+
+
+def test_the_pictures_of_an_approved_answer_are_on_peers_pages_and_an_unapproved_ones_only_on_its_authors(
+    app, client, trainer
+):
+    ts, step, (ada, ben, cy) = _cohort(trainer)
+    for learner, shared_now in ((ben, True), (cy, False)):
+        message = _message_with_pictures(trainer, learner, ts, "")
+        reply = make_reply(ts, learner, step, "", shared=shared_now)
+        reply.inbound_message_id = message.id
+    db.session.commit()
+    url = {
+        learner: f"/m/{db.session.scalar(select(MediaItem.token).where(MediaItem.learner_id == learner.id))}"
+        for learner in (ben, cy)
+    }
+    ada_page = _page(client, ts, ada)
+    assert f'<img class="answer-picture" src="{url[ben]}"' in ada_page and url[cy] not in ada_page
+    assert url[cy] in _page(client, ts, cy)  # the author's own, waiting for the trainer
