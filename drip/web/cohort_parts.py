@@ -9,6 +9,7 @@ own votes go, set in by plain string replacement. NUL marks them: no stored text
 
 from __future__ import annotations
 
+import json
 import re
 
 from flask import current_app, render_template, url_for
@@ -21,6 +22,7 @@ SEP = Markup("\x00")
 ACTION, VERB, FORM = "\x00a\x00", "\x00b\x00", "\x00f\x00"
 PRESSED = re.compile("\x00p([0-9]+)\x00")
 QUESTIONS_KEY = "drip_cohort_questions_html"
+ROOM_KEY = "drip_cohort_room_json"
 
 
 def _peer_items(page: CohortPage) -> dict[int, str]:
@@ -73,3 +75,27 @@ def questions_html(page: CohortPage, token: str, form_token: str) -> Markup:
     html = _question_items(page).replace(ACTION, str(escape(action))).replace(VERB, str(escape(verb)))
     html = html.replace(FORM, str(escape(form_token)))
     return Markup(PRESSED.sub(lambda found: "true" if int(found[1]) in voted else "false", html))
+
+
+def _room_items(session_id: int, rows: tuple) -> tuple[tuple[int, str, str], ...]:
+    """Each question's JSON around its "voted" value, made once per read of the room's rows."""
+    kept = current_app.extensions.setdefault(ROOM_KEY, {})
+    found = kept.get(session_id)
+    if found is not None and found[0] is rows:
+        return found[1]
+    items = tuple(
+        (qid, json.dumps({"body": body, "id": qid}, separators=(",", ":"))[:-1] + ',"voted":', f',"votes":{votes}}}')
+        for qid, body, votes in rows
+    )
+    if len(kept) > 100:  # a few live rooms a process: this only stops a leak
+        kept.clear()
+    kept[session_id] = (rows, items)
+    return items
+
+
+def room_json(session_id: int, rows: tuple, voted: set[int], *, live: bool, poll: int | None) -> str:
+    """room.json as one reader gets it: {live, poll, questions: [{body, id, voted, votes}]}, their votes set in."""
+    questions = ",".join(
+        f"{head}{'true' if qid in voted else 'false'}{tail}" for qid, head, tail in _room_items(session_id, rows)
+    )
+    return f'{{"live":{json.dumps(live)},"poll":{json.dumps(poll)},"questions":[{questions}]}}\n'

@@ -120,3 +120,25 @@ def test_the_pictures_of_an_approved_answer_are_on_peers_pages_and_an_unapproved
     ada_page = _page(client, ts, ada)
     assert f'<img class="answer-picture" src="{url[ben]}"' in ada_page and url[cy] not in ada_page
     assert url[cy] in _page(client, ts, cy)  # the author's own, waiting for the trainer
+
+
+def test_room_json_made_from_shared_pieces_is_json_with_each_readers_own_votes(app, client, trainer):
+    ts, _, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    odd = 'He said "hi" </script> \\ ünï 🎉 — mail cy@example.com?'
+    questions = [LiveQuestion(session_id=ts.id, learner_id=cy.id, body=body, approved=True) for body in (odd, "Two?")]
+    db.session.add_all(questions)
+    db.session.commit()
+    page = _page(client, ts, ben)
+    vote = re.search(rf'action="([^"]+/questions/{questions[1].id}/vote)"', page).group(1)
+    client.post(vote, data={"form_token": _form_token(page)}, headers={"Accept": "application/json"})
+    for learner in (ada, ben):
+        room = client.get(f"/c/{_token(ts, learner)}/room.json")
+        assert room.mimetype == "application/json" and room.headers["ETag"]
+        assert room.get_json() == {
+            "live": True,
+            "poll": None,
+            "questions": [
+                {"id": questions[1].id, "body": "Two?", "votes": 1, "voted": learner is ben},
+                {"id": questions[0].id, "body": odd.replace("cy@example.com", "[hidden]"), "votes": 0, "voted": False},
+            ],
+        }

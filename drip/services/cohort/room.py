@@ -51,12 +51,6 @@ def shown_and_voted(ts: TrainingSession, learner_id: int) -> tuple[tuple, set[in
     return rows, mine
 
 
-def live_questions(ts: TrainingSession, learner_id: int) -> list[RoomQuestion]:
-    """The approved questions, most voted first, with this learner's own votes marked."""
-    rows, mine = shown_and_voted(ts, learner_id)
-    return [RoomQuestion(qid, body, votes, qid in mine) for qid, body, votes in rows]
-
-
 def answered_questions(ts: TrainingSession) -> list[RoomQuestion]:
     """After the session: the questions the trainer answered, with the answers, oldest first."""
     rows = db.session.execute(
