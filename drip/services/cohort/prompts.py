@@ -63,8 +63,8 @@ def sent_prompt_steps(training_session: TrainingSession) -> list[Step]:
 
 
 def prompt_text(step, ctx: Mapping[str, Any], language: str = "en") -> str:
-    """The step's text (a Step or a shared.PromptStep) as this learner received it (its translation into their language, rendered for them);
-    its plain body if it cannot render."""
+    """The text of a step (a Step or a shared.PromptStep) as this learner received it (its translation into
+    their language, rendered for them); its plain body if it cannot render."""
     own = StepText(step.body, step.subject, step.choices, step.explain, step.follow_up)
     body = pick(language, own, step.translations).body
     try:

@@ -31,8 +31,8 @@ from drip.domain import cohort
 from drip.domain.digests import ANONYMOUS
 from drip.domain.words import say
 from drip.extensions import db
-from drip.services import accounts
 from drip.models import Enrollment, Learner, LiveQuestion, Reply, Step, TrainingSession
+from drip.services import accounts
 from drip.services.cohort import room
 from drip.services.cohort.prompts import Answer, sent_prompt_steps
 from drip.services.media import shown, slides
@@ -72,7 +72,7 @@ class SharedPart:
 
 
 def moment(ts: TrainingSession, now: datetime) -> str:
-    """ "before", "live" or "after": what the room section of the page shows now."""
+    """What the room section of the page shows now: "before", "live" or "after"."""
     if room.is_live(ts, now):
         return "live"
     return "before" if now < ts.starts_at else "after"
