@@ -118,7 +118,7 @@ def cpu_per_page(app, client, paths: dict[str, str], runs: int, *, cold: bool = 
 
             def forget() -> None:
                 with app.app_context():
-                    shared.snapshots().forget()
+                    shared.snapshots().drop()
 
     spent: dict[str, list[float]] = {name: [] for name in paths}
     for _ in range(runs):

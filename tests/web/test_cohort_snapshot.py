@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from drip.extensions import db
 from drip.models import LiveQuestion, MediaItem, Reply, utcnow
 from drip.services.cohort import shared
-from drip.services.cohort.shared import MAX_AGE, Snapshots
+from drip.services.cohort.recent import Recent
+from drip.services.cohort.shared import MAX_AGE
 from tests.support.inbound_factory import make_reply
 from tests.web.test_api_support import api_for
 from tests.web.test_cohort_page import _cohort, _form_token, _token
@@ -20,7 +21,7 @@ from tests.web.test_reply_pictures import _message_with_pictures
 def _frozen(app) -> list[float]:
     """This app's snapshots on a clock that moves only when the test moves it; returns the clock."""
     now = [1000.0]
-    app.extensions[shared.KEY] = Snapshots(clock=lambda: now[0])
+    app.extensions[shared.KEY] = Recent(MAX_AGE, clock=lambda: now[0])
     return now
 
 

@@ -16,9 +16,7 @@ answer peers may not read.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +32,7 @@ from drip.extensions import db
 from drip.models import Enrollment, Learner, LiveQuestion, Reply, Step, TrainingSession
 from drip.services import accounts
 from drip.services.cohort import room
+from drip.services.cohort.recent import Recent
 from drip.services.cohort.prompts import Answer, sent_prompt_steps
 from drip.services.media import shown, slides
 from drip.services.media.slides import Slide
@@ -150,34 +149,9 @@ def read(ts: TrainingSession, language: str, now: datetime) -> SharedPart:
     )
 
 
-class Snapshots:
-    """One app's recent snapshots: key → (when, SharedPart)."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self.clock, self.kept, self.lock = clock, {}, threading.Lock()
-
-    def get(self, key: tuple, make: Callable[[], SharedPart]) -> SharedPart:
-        """The snapshot kept under `key` if it is younger than MAX_AGE, else a new one made now."""
-        now = self.clock()
-        kept = self.kept.get(key)
-        if kept is not None and now - kept[0] < MAX_AGE:
-            return kept[1]
-        made = make()
-        with self.lock:
-            if len(self.kept) > 1000:  # sessions read at once are few: this only stops a leak
-                self.kept.clear()
-            self.kept[key] = (now, made)
-        return made
-
-    def forget(self) -> None:
-        """Drop every snapshot: the next reader of each session reads it afresh."""
-        with self.lock:
-            self.kept.clear()
-
-
-def snapshots() -> Snapshots:
-    """This app's snapshots (each app, each test's included, starts with none)."""
-    return current_app.extensions.setdefault(KEY, Snapshots())
+def snapshots() -> Recent:
+    """This app's snapshots: key → (when, SharedPart) (each app, each test's included, starts with none)."""
+    return current_app.extensions.setdefault(KEY, Recent(MAX_AGE))
 
 
 def snapshot(ts: TrainingSession, language: str, now: datetime) -> SharedPart:
@@ -202,7 +176,8 @@ def _noticed(session: Session, flush_context, instances=None) -> None:
 
 def _committed(session: Session) -> None:
     if session.info.pop("cohort_changed", False) and has_app_context():
-        current_app.extensions.get(KEY, Snapshots()).forget()
+        if (kept := current_app.extensions.get(KEY)) is not None:
+            kept.drop()
 
 
 def _rolled_back(session: Session) -> None:
