@@ -1,10 +1,11 @@
 """10. The cohort page open on 500 learners' phones while status webhooks arrive (issue 24, item 7).
 
 bench.cohort_page's cohort (2,000 learners, 500 approved answers, 200 questions with votes) behind
-gunicorn as the Procfile runs it. Readers: 500 wrk connections, each a learner with the page open,
-asking for a random learner's /c/<token>/room.json every 5 s on average (what the page's script does
-in the live window), and 500 more opening /c/<token> itself every `cohort_think` seconds on average
-(a reader coming back to the page). Webhooks: signed Twilio status callbacks at a fixed rate
+gunicorn as the Procfile runs it. Readers: 500 learners with the page open, each refreshing their own
+/c/<token>/room.json as the page's script does in the live window (every 5 s after the last answer,
+If-None-Match with the ETag they last got, which their page got before the run: a page open for a
+while; bench.wrk_readers.Refreshes), and 500 more opening a random learner's /c/<token> every
+`cohort_think` seconds on average (a reader coming back to the page). Webhooks: signed Twilio status callbacks at a fixed rate
 (bench.loadgen, latency from each request's due time, as section 4). Each run times readers alone
 and webhooks alone (the baselines), then both at once; no worker runs (the web's figures are the
 web's, as in section 4).
@@ -21,16 +22,16 @@ from bench.fleet import gunicorn
 from bench.ingest import PATHS, Bodies, loadgen
 from bench.procs import tree_cpu_seconds, wait_until
 from bench.provider import twilio_env
-from bench.wrk_readers import POLL_MS, Readers
+from bench.wrk_readers import POLL_MS, Readers, Refreshes
 
 
 class Room:
     """The readers of one measurement: the page opens and the page's room polls, side by side."""
 
-    def __init__(self, base: str, paths: Path, seconds: float, sizes):
+    def __init__(self, base: str, paths: Path, refreshes: Path, seconds: float, sizes):
         readers = sizes.cohort_readers
         self.pages = Readers(base, paths, seconds, readers, int(sizes.cohort_think * 1000))
-        self.polls = Readers(base, paths, seconds, readers, POLL_MS, "/room.json")
+        self.polls = Refreshes(base, refreshes, seconds, readers)
 
     def result(self) -> dict:
         """{"pages": ..., "polls": ...} once both are done."""
@@ -66,6 +67,21 @@ def _seed(bench: Bench) -> tuple[list[str], list[str], list[str]]:
     return paths, [phone for _, phone in rows], sids
 
 
+def _seen(base: str, paths: list[str], listed: Path) -> Path:
+    """Each learner's room as their page last got it: "path TAB etag" lines beside `listed` (one GET each)."""
+    import requests
+
+    lines = []
+    with requests.Session() as http:
+        for path in paths:
+            answer = http.get(base + path + "/room.json", headers={"Accept": "application/json"}, timeout=30)
+            answer.raise_for_status()
+            lines.append(f"{path}\t{answer.headers.get('ETag', '')}")
+    seen = listed.with_name("cohort-refreshes.txt")
+    seen.write_text("\n".join(lines) + "\n")
+    return seen
+
+
 def measure(bench: Bench) -> list[Figure]:
     """Readers alone, webhooks alone, both at once, `runs` times; the rows of section 10."""
     sizes, stack = bench.sizes, bench.stack
@@ -84,11 +100,12 @@ def measure(bench: Bench) -> list[Figure]:
     runs = []
     try:
         Readers(base, listed, 2, 8, 0).result()  # warm-up: imports, pools, templates in both processes
-        Readers(base, listed, 2, 8, 0, "/room.json").result()
+        refreshes = _seen(base, paths[: sizes.cohort_readers], listed)
+        Refreshes(base, refreshes, 2, 8, every_ms=0).result()
         loadgen(base, bodies.file(200), 1.0, rate=100, path=PATHS["status"])
         for _ in range(sizes.runs):
             cpu = tree_cpu_seconds(web.pid)
-            alone = Room(base, listed, seconds, sizes).result()
+            alone = Room(base, listed, refreshes, seconds, sizes).result()
             cpu, used = tree_cpu_seconds(web.pid), tree_cpu_seconds(web.pid) - cpu
             alone["web_cores"] = used / seconds
             # CPU per request does not depend on what else the machine is doing, unlike latency
@@ -98,7 +115,7 @@ def measure(bench: Bench) -> list[Figure]:
             cpu = tree_cpu_seconds(web.pid)
             hooks_alone = hooks()
             hooks_alone["cpu_ms"] = (tree_cpu_seconds(web.pid) - cpu) * 1000 / max(hooks_alone["requests"], 1)
-            both = Room(base, listed, seconds + 4, sizes)
+            both = Room(base, listed, refreshes, seconds + 4, sizes)
             time.sleep(2)  # the readers are all there before the webhooks start, and stay until they end
             hooks_beside = hooks()
             beside = both.result()
@@ -107,7 +124,7 @@ def measure(bench: Bench) -> list[Figure]:
             bench.say(
                 f"  cohort readers: pages {alone['pages']['rate']:.1f}/s p95 {alone['pages']['p95'] * 1000:.0f} ms "
                 f"alone, {beside['pages']['p95'] * 1000:.0f} ms beside webhooks; polls {alone['polls']['rate']:.0f}/s "
-                f"p95 {alone['polls']['p95'] * 1000:.0f} ms; webhooks p99 {hooks_alone['p99'] * 1000:.1f} ms alone, "
+                f"p95 {alone['polls']['p95'] * 1000:.0f} ms ({alone['polls']['unchanged']:.0%} 304); webhooks p99 {hooks_alone['p99'] * 1000:.1f} ms alone, "
                 f"{hooks_beside['p99'] * 1000:.1f} ms beside readers; web {alone['web_cores']:.2f} cores; "
                 f"503s {alone['pages']['busy'] + alone['polls']['busy']} alone, "
                 f"{beside['pages']['busy'] + beside['polls']['busy']} beside"
@@ -150,6 +167,7 @@ def _figures(sizes, runs: list[dict]) -> list[Figure]:
         (f"cohort page p50 beside webhooks at {rate:.0f}/s ({load})", "ms", ms("pages", "p50"), "(readers alone)"),
         ("cohort page p95 beside webhooks", "ms", ms("pages", "p95"), "(readers alone)", "<= 150 ms", 150),
         (f"room refresh p95 (room.json each {POLL_MS / 1000:g} s)", "ms", ms("polls", "p95"), "(readers alone)"),
+        ("room refreshes answered 304 (unchanged)", "%", lambda r: r["polls"]["unchanged"] * 100, "(readers alone)"),
         (
             "pages and refreshes served (503s not counted)",
             "/s",

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, jsonify, make_response, redirec
 from flask_babel import gettext
 
 from drip.models import utcnow
-from drip.services.cohort import limits, links, page, room
+from drip.services.cohort import limits, links, page, refresh, room
 from drip.services.cohort.links import Visitor
 from drip.services.cohort.posts import PostRefused, answer_open_poll, post_answer
 from drip.services.learners.language import language_for
@@ -149,16 +149,24 @@ def poll(token: str):
 @bp.get("/c/<token>/room.json")
 def room_state(token: str):
     """The room as the page's script refreshes it: approved questions with votes, and whether a poll is open."""
-    visitor = _visitor(token, words=False)  # learners' words and numbers only: nothing to translate
     now = utcnow()
-    ts = visitor.training_session
+    # The link, the session and the learner's votes come from reads shared by all the session's readers
+    # (services.cohort.refresh), the rows from the room's (room_rows): an unchanged room is a 304 with no query.
+    reader = refresh.reader(token, now)
+    if reader is None:
+        _not_found()
+    ts = reader.training_session
     live = room.is_live(ts, now)
-    rows, voted = room.shown_and_voted(ts, visitor.learner.id) if live else ((), set())
-    poll = room.open_poll(ts, now) if live else None
-    # The questions' JSON is made once per read of the room for all its readers; only the votes are this learner's.
-    body = cohort_parts.room_json(ts.id, rows, voted, live=live, poll=poll.id if poll is not None else None)
-    response = current_app.response_class(body, mimetype="application/json")
+    rows, voted = room.shown_and_voted(ts, reader.learner_id) if live else ((), frozenset())
+    poll = ts.open_poll_step_id if live else None
+    # The ETag is this learner's room as it would be sent (their own votes in it): unchanged, a bodiless 304.
+    etag = cohort_parts.room_etag(ts.id, rows, voted, live=live, poll=poll)
+    if request.if_none_match.contains_weak(etag):
+        response = current_app.response_class(status=304)
+    else:
+        # The questions' JSON is made once per read of the room for all its readers; only the votes are this learner's.
+        body = cohort_parts.room_json(ts.id, rows, voted, live=live, poll=poll)
+        response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
     response.headers.update(PRIVATE_HEADERS)
-    # The ETag is this learner's room as sent (their own votes in it): unchanged, the script gets a bodiless 304.
-    response.add_etag()
-    return response.make_conditional(request)
+    return response

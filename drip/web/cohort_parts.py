@@ -9,6 +9,7 @@ own votes go, set in by plain string replacement. NUL marks them: no stored text
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -77,25 +78,37 @@ def questions_html(page: CohortPage, token: str, form_token: str) -> Markup:
     return Markup(PRESSED.sub(lambda found: "true" if int(found[1]) in voted else "false", html))
 
 
-def _room_items(session_id: int, rows: tuple) -> tuple[tuple[int, str, str], ...]:
-    """Each question's JSON around its "voted" value, made once per read of the room's rows."""
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=9).hexdigest()
+
+
+def _room_items(session_id: int, rows: tuple) -> tuple[tuple[tuple[int, str, str], ...], str]:
+    """Each question's JSON around its "voted" value, and a digest of them all, made once per read of the room's rows."""
     kept = current_app.extensions.setdefault(ROOM_KEY, {})
     found = kept.get(session_id)
     if found is not None and found[0] is rows:
-        return found[1]
+        return found[1], found[2]
     items = tuple(
         (qid, json.dumps({"body": body, "id": qid}, separators=(",", ":"))[:-1] + ',"voted":', f',"votes":{votes}}}')
         for qid, body, votes in rows
     )
+    digest = _digest("".join(f"{head}{tail}" for _, head, tail in items))  # the same rows read again: the same
     if len(kept) > 100:  # a few live rooms a process: this only stops a leak
         kept.clear()
-    kept[session_id] = (rows, items)
-    return items
+    kept[session_id] = (rows, items, digest)
+    return items, digest
 
 
-def room_json(session_id: int, rows: tuple, voted: set[int], *, live: bool, poll: int | None) -> str:
+def room_json(session_id: int, rows: tuple, voted: frozenset[int], *, live: bool, poll: int | None) -> str:
     """room.json as one reader gets it: {live, poll, questions: [{body, id, voted, votes}]}, their votes set in."""
-    questions = ",".join(
-        f"{head}{'true' if qid in voted else 'false'}{tail}" for qid, head, tail in _room_items(session_id, rows)
-    )
+    items, _ = _room_items(session_id, rows)
+    questions = ",".join(f"{head}{'true' if qid in voted else 'false'}{tail}" for qid, head, tail in items)
     return f'{{"live":{json.dumps(live)},"poll":{json.dumps(poll)},"questions":[{questions}]}}\n'
+
+
+def room_etag(session_id: int, rows: tuple, voted: frozenset[int], *, live: bool, poll: int | None) -> str:
+    """The ETag of the room.json `room_json` makes from the same arguments, without making it: the digest of the
+    room's rows (once per read), whether it is live, its poll and this learner's votes."""
+    _, digest = _room_items(session_id, rows)
+    mine = _digest(",".join(map(str, sorted(voted)))) if voted else "-"
+    return f"{digest}.{int(live)}.{poll or 0}.{mine}"

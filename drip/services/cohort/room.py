@@ -10,9 +10,9 @@ from sqlalchemy import select
 from drip.domain.cohort import masked
 from drip.domain.routing import LIVE_MARGIN
 from drip.extensions import db
-from drip.models import LiveQuestion, QuestionVote, Step, TrainingSession
+from drip.models import LiveQuestion, Step, TrainingSession
 from drip.services.board import board
-from drip.services.cohort import room_rows, votes
+from drip.services.cohort import refresh, room_rows, votes
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,22 @@ class RoomQuestion:
     answer: str | None = None
 
 
-def is_live(ts: TrainingSession, now: datetime) -> bool:
+def is_live(ts: TrainingSession | refresh.RoomSession, now: datetime) -> bool:
     """Whether the room is open: from 15 minutes before the start to 15 minutes after the end."""
     return ts.starts_at - LIVE_MARGIN <= now <= ts.ends_at + LIVE_MARGIN
 
 
-def shown_to_room(ts: TrainingSession) -> tuple:
+def shown_to_room(ts: TrainingSession | refresh.RoomSession) -> tuple:
     """The conditions of a question the room sees, as on the projector: not hidden, and approved unless moderation is open."""
     mine = (LiveQuestion.session_id == ts.id, LiveQuestion.hidden.is_(False))
     return mine if ts.moderation == "open" else (*mine, LiveQuestion.approved.is_(True))
 
 
-def shown_and_voted(ts: TrainingSession, learner_id: int) -> tuple[tuple, set[int]]:
+def shown_and_voted(ts: TrainingSession | refresh.RoomSession, learner_id: int) -> tuple[tuple, frozenset[int]]:
     """The room's questions as every learner gets them ((id, masked body, votes), most voted first; the same
-    tuple for all readers until the room changes), and the ids of those this learner voted for."""
+    tuple for all readers until the room changes), and the ids of the session's questions this learner voted for."""
     rows = room_rows.shown_questions(ts, shown_to_room(ts))  # the same for every learner: read twice a second
-    mine = set(
-        db.session.scalars(
-            select(QuestionVote.question_id)
-            .join(LiveQuestion, LiveQuestion.id == QuestionVote.question_id)
-            .where(QuestionVote.learner_id == learner_id, LiveQuestion.session_id == ts.id)
-        )
-    )
-    return rows, mine
+    return rows, refresh.voted(ts.id, learner_id)  # the session's votes, read once a second for all its learners
 
 
 def answered_questions(ts: TrainingSession) -> list[RoomQuestion]:
@@ -88,6 +81,7 @@ def toggle_vote(ts: TrainingSession, learner_id: int, question_id: int, now: dat
         raise NotVotable(question_id)
     voted, count = votes.toggle(question_id, learner_id, now)
     db.session.commit()
+    refresh.forget_votes(ts.id)  # the learner's next refresh or page shows their vote
     db.session.refresh(question)
     board.publish_question(question)  # boards and projectors re-sort within a second
     return voted, count

@@ -9,7 +9,7 @@ page renderer keeps what it makes of a snapshot in `rendered`, so the HTML of 50
 
 A change made through this process (an approval, a post, a re-filing, a learner erased or made private)
 is seen at once: a commit that wrote a reply, question, learner, enrolment, session or step drops this
-process's snapshots (`watch`). One made in another process (a worker filing a texted answer, another web
+process's snapshots, and the room refreshes' links (services.cohort.refresh) with them (`watch`). One made in another process (a worker filing a texted answer, another web
 process approving one) reaches the page within MAX_AGE. Nothing here holds a learner's own text or an
 answer peers may not read.
 """
@@ -31,7 +31,7 @@ from drip.domain.words import say
 from drip.extensions import db
 from drip.models import Enrollment, Learner, LiveQuestion, Reply, Step, TrainingSession
 from drip.services import accounts
-from drip.services.cohort import room
+from drip.services.cohort import refresh, room
 from drip.services.cohort.recent import Recent
 from drip.services.cohort.prompts import Answer, sent_prompt_steps
 from drip.services.media import shown, slides
@@ -178,6 +178,7 @@ def _committed(session: Session) -> None:
     if session.info.pop("cohort_changed", False) and has_app_context():
         if (kept := current_app.extensions.get(KEY)) is not None:
             kept.drop()
+        refresh.forget_links()  # and the room refreshes' links: an erased learner's token stops at once
 
 
 def _rolled_back(session: Session) -> None:
