@@ -1,4 +1,14 @@
-"""gunicorn reads this from the working directory: tidy the metrics of a web worker that exited."""
+"""gunicorn reads this from the working directory: warm each web worker up; tidy the metrics of one that exited."""
+
+
+def post_worker_init(worker):
+    """Before the worker takes a request: pay the first webhook's costs now (drip/web/warm_up.py)."""
+    from flask import Flask
+
+    from drip.web.warm_up import warm_up
+
+    if isinstance(worker.wsgi, Flask):
+        warm_up(worker.wsgi)
 
 
 def child_exit(server, worker):
