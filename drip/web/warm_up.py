@@ -1,7 +1,7 @@
 """A web process pays for its first webhook when it starts, not in the first requests of a storm.
 
 The first Twilio webhook a fresh gunicorn worker answered took 0.26-0.31 s on a quiet machine
-(0.2-0.5 s under load) against about 10 ms for the next: the mappers configured (80 ms), the first
+(0.2-0.7 s under load) against about 10 ms for the next: the mappers configured (80 ms), the first
 pool connection opened and the first ORM query compiled (the join keywords), the group commit's own
 connection, the first Redis connection, prometheus_client imported for the latency metric. Every
 request that arrived meanwhile waited behind it, so after each start (a deploy, a restart) the first
