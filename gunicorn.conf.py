@@ -3,11 +3,9 @@
 
 def post_worker_init(worker):
     """Before the worker takes a request: pay the first webhook's costs now (drip/web/warm_up.py)."""
-    from flask import Flask
-
     from drip.web.warm_up import warm_up
 
-    if isinstance(worker.wsgi, Flask):
+    if getattr(worker.wsgi, "import_name", None) == "drip":  # Drip's app, not another served here (bench baselines)
         warm_up(worker.wsgi)
 
 

@@ -31,12 +31,14 @@ def warm_up(app: Flask) -> None:
     """Do now what the first webhook would: mappers, metrics, PostgreSQL and Redis connections; freeze the heap."""
     from drip.services.webhooks import intake
 
-    configure_mappers()
-    metrics()
     try:
+        configure_mappers()
+        metrics()
         with app.app_context():
             intake.warm_up()
     except (SQLAlchemyError, redis.RedisError) as error:  # not up yet: the first requests connect, as before
         _logger.warning("web process not warmed up (its first requests will connect): %s", error)
+    except Exception:  # noqa: BLE001 - a warm-up is never worth a web worker that does not boot
+        _logger.exception("web process not warmed up")
     gc.collect()
     gc.freeze()

@@ -8,6 +8,7 @@ import runpy
 from types import SimpleNamespace
 
 import pytest
+from flask import Flask
 
 from drip.extensions import db
 from drip.web.warm_up import warm_up
@@ -48,6 +49,7 @@ def test_gunicorn_warms_each_web_worker_up(app, monkeypatch):
     hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
 
     hooks["post_worker_init"](SimpleNamespace(wsgi=app))
-    hooks["post_worker_init"](SimpleNamespace(wsgi=lambda environ, start_response: []))  # not Drip: left alone
+    hooks["post_worker_init"](SimpleNamespace(wsgi=Flask("bench.trivial_app")))  # another app: left alone
+    hooks["post_worker_init"](SimpleNamespace(wsgi=lambda environ, start_response: []))
 
     assert warmed == [app]
