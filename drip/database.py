@@ -55,10 +55,13 @@ def database_clock():
 
 
 def database_now() -> datetime:
-    """Now by the database's clock, as an aware UTC datetime (one round trip on PostgreSQL)."""
+    """Now by the database's clock, as an aware UTC datetime (one round trip on PostgreSQL).
+
+    clock_timestamp(), not now(): now() is when the session's transaction began, which may be
+    seconds ago in a caller that has already read something."""
     if is_sqlite():
         return utcnow()
-    return db.session.scalar(select(func.now())).astimezone(timezone.utc)
+    return db.session.scalar(select(func.clock_timestamp())).astimezone(timezone.utc)
 
 
 def ping() -> None:
