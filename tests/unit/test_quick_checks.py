@@ -159,7 +159,10 @@ def test_plain_addresses_are_answered_quickly():
 
 
 def test_refusals_keep_their_messages():
-    with pytest.raises(ValueError, match="is not a valid email address: An email address cannot have a hyphen immediately after the @-sign"):
+    with pytest.raises(
+        ValueError,
+        match="is not a valid email address: An email address cannot have a hyphen immediately after the @-sign",
+    ):
         normalise_email("ana@-example.com")
     with pytest.raises(ValueError, match=r"is not a valid phone number for \+1 \(US\): check the digits"):
         normalise_phone("+1415555267", "US")
