@@ -19,7 +19,7 @@ from drip.services.learners.bulk import LearnerStore
 from drip.services.learners.upsert import CsvPreview
 
 UPLOAD_TTL = 3600
-CHUNK = 500  # rows checked, then stored, at a time (and a progress update after each)
+CHUNK = 1000  # rows checked, then stored, at a time (and a progress update after each)
 
 
 @dataclass(frozen=True)
@@ -138,12 +138,18 @@ def _store(trainer, training_session, chunks, upload: Upload, estimate: int) -> 
     newcomers = NewcomerEnrolment(training_session, source="csv", now=store.now) if training_session else None
     stored: list = []
     failed = False
-    for rows in chunks:
+    ahead = iter(chunks)
+    rows = next(ahead, None)
+    while rows is not None:
         failed = failed or any(row.learner is None for row in rows)
         if failed:
+            rows = next(ahead, None)
             continue
         pairs = store.add([row.learner for row in rows])
         stored += pairs
+        # Taken before the longest write (the deliveries), so that the checks of the chunk after
+        # it run while this process waits for the database rather than between short statements.
+        rows = next(ahead, None)
         if newcomers is not None:
             newcomers.add([learner for learner, created in pairs if created])
         _report(upload, len(stored), max(estimate, len(stored)), "saving")
