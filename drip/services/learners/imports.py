@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from drip.extensions import db, redis_store
 from drip.models import Trainer, TrainingSession
 from drip.domain.learner_csv import CsvCheck
+from drip.heap import older_objects_set_aside
 from drip.read_ahead import ReadAhead
 from drip.services.programs.enrolment import NewcomerEnrolment, add_enrolments
 from drip.services.learners.bulk import LearnerStore
@@ -112,7 +113,7 @@ def run_import(
     check = CsvCheck(upload.text, default_region=default_region)
     estimate = max(sum(1 for line in upload.text.splitlines() if line.strip()) - 1, 0)  # for the bar only
     try:
-        with ReadAhead(check.chunks(chunk)) as chunks:
+        with older_objects_set_aside(), ReadAhead(check.chunks(chunk)) as chunks:
             stored, enrolled = _store(trainer, training_session, chunks, upload, estimate)
         preview = check.preview
         if stored is None or preview is None or not preview.ok:
