@@ -22,6 +22,8 @@ from drip.web.ids import init_app as init_ids
 from drip.web.ids import parse_id
 from drip.web.limits import init_app as init_limits
 from drip.web.body_deadline import BodyDeadline
+from drip.web import cohort_parts
+from drip.services.cohort import shared as cohort_shared
 from drip.web.reader_gate import ReaderGate
 from drip.web.twilio_fast_path import TwilioFastPath
 
@@ -180,6 +182,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["beside"] = beside
     app.jinja_env.filters["phone"] = format_phone
     app.jinja_env.globals["supported_languages"] = languages.choices
+    # The cohort page's public HTML, made once for all its readers (web/cohort_parts.py).
+    app.jinja_env.globals["cohort_peers"] = cohort_parts.peers_html
+    app.jinja_env.globals["cohort_questions"] = cohort_parts.questions_html
+    cohort_shared.watch()  # a change committed in this process reaches the cohort pages at once
 
 
 def channel_label(name: str) -> str:

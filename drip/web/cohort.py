@@ -14,6 +14,7 @@ from drip.services.cohort import limits, links, page, room
 from drip.services.cohort.links import Visitor
 from drip.services.cohort.posts import PostRefused, answer_open_poll, post_answer
 from drip.services.learners.language import language_for
+from drip.web import cohort_parts
 from drip.web.learner_language import speak
 from drip.web.reader_gate import render_giving_way
 
@@ -150,14 +151,13 @@ def room_state(token: str):
     """The room as the page's script refreshes it: approved questions with votes, and whether a poll is open."""
     visitor = _visitor(token, words=False)  # learners' words and numbers only: nothing to translate
     now = utcnow()
-    live = room.is_live(visitor.training_session, now)
-    questions = room.live_questions(visitor.training_session, visitor.learner.id) if live else []
-    poll = room.open_poll(visitor.training_session, now) if live else None
-    response = jsonify(
-        live=live,
-        poll=poll.id if poll is not None else None,
-        questions=[{"id": q.id, "body": q.body, "votes": q.votes, "voted": q.voted} for q in questions],
-    )
+    ts = visitor.training_session
+    live = room.is_live(ts, now)
+    rows, voted = room.shown_and_voted(ts, visitor.learner.id) if live else ((), set())
+    poll = room.open_poll(ts, now) if live else None
+    # The questions' JSON is made once per read of the room for all its readers; only the votes are this learner's.
+    body = cohort_parts.room_json(ts.id, rows, voted, live=live, poll=poll.id if poll is not None else None)
+    response = current_app.response_class(body, mimetype="application/json")
     response.headers.update(PRIVATE_HEADERS)
     # The ETag is this learner's room as sent (their own votes in it): unchanged, the script gets a bodiless 304.
     response.add_etag()

@@ -1,4 +1,4 @@
-"""The cohort page as one learner sees it: the session, the prompts, the room, the open poll."""
+"""The cohort page as one learner sees it: the session's shared snapshot, and the learner's own part."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from datetime import datetime
 
 from drip.domain import cohort
 from drip.domain.messages import starts_at_text
-from drip.services import accounts
-from drip.services.cohort import links, room
-from drip.services.cohort.links import Visitor
-from drip.services.learners.language import language_for
-from drip.services.media import slides
-from drip.services.media.slides import Slide
-from drip.services.cohort.prompts import Prompt, learner_context, prompt_text, prompts
 from drip.domain.zones import learner_zone
+from drip.services.cohort import links, room, shared
+from drip.services.cohort.links import Visitor
+from drip.services.cohort.prompts import Prompt, learner_context, own_answers, prompt_text
+from drip.services.cohort.shared import SharedPart
+from drip.services.learners.language import language_for
+from drip.services.media.slides import Slide
 
 
 @dataclass
@@ -30,43 +29,50 @@ class CohortPage:
     moment: str  # "before", "live" or "after": what the room section shows
     prompts: list[Prompt] = field(default_factory=list)
     questions: list[room.RoomQuestion] = field(default_factory=list)
-    answered: list[room.RoomQuestion] = field(default_factory=list)
+    answered: tuple[room.RoomQuestion, ...] = ()
     poll_step_id: int | None = None
     poll_text: str = ""
-    slides: list[Slide] = field(default_factory=list)  # the trainer's slides and images, once shown
-
-
-def _moment(visitor: Visitor, now: datetime) -> str:
-    ts = visitor.training_session
-    if room.is_live(ts, now):
-        return "live"
-    return "before" if now < ts.starts_at else "after"
+    slides: tuple[Slide, ...] = ()  # the trainer's slides and images, once shown
+    shared: SharedPart | None = None  # the snapshot the public part comes from (its HTML is made once)
+    question_rows: tuple = ()  # the room's questions as every reader gets them (room_rows), for the same reason
+    session_id: int = 0
 
 
 def build(visitor: Visitor, config: Mapping, now: datetime) -> CohortPage:
-    """The page of one learner as of now."""
+    """The page of one learner as of now: the shared snapshot, with the learner's own part read for them."""
     ts, learner = visitor.training_session, visitor.learner
     tz = learner_zone(learner.timezone, ts.timezone)
-    trainer = accounts.trainer_by_id(ts.trainer_id)
-    trainer_name = cohort.first_name_only(trainer.name if trainer else "")
     language = language_for(learner, training_session=ts)
+    public = shared.snapshot(ts, language, now)
     page_url = links.url(config, visitor.enrollment.cohort_token)
-    ctx = learner_context(learner, ts, tz, trainer_name, page_url, now, language)
+    ctx = learner_context(learner, ts, tz, public.trainer_name, page_url, now, language)
     ctx["name"] = cohort.first_name_only(learner.name)  # the page shows no surname, the learner's included
+    mine = own_answers(ts, learner, [step.id for step in public.prompts])
     page = CohortPage(
         first_name=ctx["first_name"],
         title=ts.title,
         language=language,
         starts_at=starts_at_text(ts.starts_at, tz, language),
         join_url=ts.join_url or "",
-        moment=_moment(visitor, now),
-        prompts=prompts(ts, learner, ctx, language),
-        slides=slides.visible(ts, now),
+        moment=public.moment,
+        prompts=[
+            Prompt(
+                step.id,
+                step.kind,
+                prompt_text(step, ctx, language),
+                [answer for answer in public.peers.get(step.id, ()) if answer.author != learner.id],
+                mine[step.id],
+            )
+            for step in public.prompts
+        ],
+        slides=public.slides,
+        answered=public.answered,
+        shared=public,
+        session_id=ts.id,
     )
     if page.moment == "live":
-        page.questions = room.live_questions(ts, learner.id)
-        if (poll := room.open_poll(ts, now)) is not None:
-            page.poll_step_id, page.poll_text = poll.id, prompt_text(poll, ctx, language)
-    if page.moment == "after":
-        page.answered = room.answered_questions(ts)
+        page.question_rows, voted = room.shown_and_voted(ts, learner.id)
+        page.questions = [room.RoomQuestion(qid, body, votes, qid in voted) for qid, body, votes in page.question_rows]
+        if public.poll is not None:
+            page.poll_step_id, page.poll_text = public.poll.id, prompt_text(public.poll, ctx, language)
     return page

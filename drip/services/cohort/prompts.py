@@ -7,15 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from drip.domain import cohort, messages
-from drip.domain.digests import ANONYMOUS
 from drip.domain.templates import TemplateProblem, render
 from drip.domain.translations import StepText, pick
-from drip.domain.words import say
 from drip.extensions import db
-from drip.models import Delivery, Enrollment, Learner, Reply, Step, TrainingSession
+from drip.models import Delivery, Learner, Reply, Step, TrainingSession
 from drip.services.media import shown
 from drip.services.replies.answers import session_steps
 
@@ -31,6 +29,7 @@ class Answer:
     by: str
     waiting: bool = False
     pictures: tuple[str, ...] = ()  # /m/ addresses of the pictures sent with it (shown as the text is)
+    author: int | None = None  # the learner who wrote it: their own answers are not listed among their peers'
 
 
 @dataclass
@@ -63,9 +62,9 @@ def sent_prompt_steps(training_session: TrainingSession) -> list[Step]:
     return [s for s in steps if s.id in sent]
 
 
-def prompt_text(step: Step, ctx: Mapping[str, Any], language: str = "en") -> str:
-    """The step's text as this learner received it (its translation into their language, rendered for them);
-    its plain body if it cannot render."""
+def prompt_text(step, ctx: Mapping[str, Any], language: str = "en") -> str:
+    """The text of a step (a Step or a shared.PromptStep) as this learner received it (its translation into
+    their language, rendered for them); its plain body if it cannot render."""
     own = StepText(step.body, step.subject, step.choices, step.explain, step.follow_up)
     body = pick(language, own, step.translations).body
     try:
@@ -93,61 +92,29 @@ def learner_context(
     return ctx
 
 
-def prompts(ts: TrainingSession, learner: Learner, ctx: Mapping[str, Any], language: str = "en") -> list[Prompt]:
-    """The prompts sent so far (in the learner's language), each with the answers peers may read and their own."""
-    steps = sent_prompt_steps(ts)
-    if not steps:
-        return []
-    by_step = {s.id: Prompt(s.id, s.kind, prompt_text(s, ctx, language)) for s in steps}
-    attribution = {s.id: s.sequence.digest_by for s in steps}
-    # Only rows someone may see are loaded: the learner's own, and the approved ones (or all when published at once).
-    visible = or_(Reply.learner_id == learner.id, Reply.shared.is_(True)) if ts.cohort_publish != "all" else True
+def own_answers(ts: TrainingSession, learner: Learner, step_ids: list[int]) -> dict[int, list[Answer]]:
+    """The learner's own answers to these prompts (approved or not), each marked when it awaits the trainer."""
+    mine: dict[int, list[Answer]] = {step_id: [] for step_id in step_ids}
+    if not step_ids:
+        return mine
     rows = db.session.execute(
-        select(
-            Reply.id,
-            Reply.step_id,
-            Reply.body,
-            Reply.shared,
-            Reply.learner_id,
-            Learner.name,
-            Learner.sms_opted_out_at,
-            Learner.email_opted_out_at,
-            Enrollment.answers_private,
-            Reply.inbound_message_id,
-        )
-        .join(Learner, Learner.id == Reply.learner_id)
-        .outerjoin(
-            Enrollment, and_(Enrollment.session_id == Reply.session_id, Enrollment.learner_id == Reply.learner_id)
-        )
+        select(Reply.id, Reply.step_id, Reply.body, Reply.shared, Reply.inbound_message_id)
         .where(
+            Reply.learner_id == learner.id,
             Reply.session_id == ts.id,
-            Reply.step_id.in_(list(by_step)),
+            Reply.step_id.in_(step_ids),
             Reply.kind.in_(cohort.PEER_KINDS),
-            Learner.erased_at.is_(None),
-            visible,
         )
         .order_by(Reply.created_at, Reply.id)
     ).all()
     kept = shown.pictures_for([row.inbound_message_id for row in rows])
-    for reply_id, step_id, body, shared, author, name, sms_out, email_out, private, message_id in rows:
+    for reply_id, step_id, body, shared, message_id in rows:
         text = (body or "").strip()
         urls = tuple(picture.url for picture in kept.get(message_id, []) if picture.url)
-        if not text and not urls:
-            continue
-        prompt = by_step[step_id]
-        if author == learner.id:
+        if text or urls:
             waiting = not shared and ts.cohort_publish != "all"
-            prompt.mine.append(Answer(reply_id, text, "you", waiting=waiting, pictures=urls))
-        elif cohort.peers_see(
-            shared=shared,
-            private=bool(private),
-            opted_out=sms_out is not None or email_out is not None,
-            publish=ts.cohort_publish,
-        ):
-            by = cohort.attributed((name or "").split(" ")[0], attribution[step_id])
-            by = say(language, ANONYMOUS) if by == ANONYMOUS else by
-            prompt.peers.append(Answer(reply_id, cohort.masked(text), by, pictures=urls))
-    return list(by_step.values())
+            mine[step_id].append(Answer(reply_id, text, "you", waiting=waiting, pictures=urls, author=learner.id))
+    return mine
 
 
 def learner_delivery_id(enrollment_id: int, step_id: int) -> int | None:

@@ -37,8 +37,9 @@ def shown_to_room(ts: TrainingSession) -> tuple:
     return mine if ts.moderation == "open" else (*mine, LiveQuestion.approved.is_(True))
 
 
-def live_questions(ts: TrainingSession, learner_id: int) -> list[RoomQuestion]:
-    """The approved questions, most voted first, with this learner's own votes marked."""
+def shown_and_voted(ts: TrainingSession, learner_id: int) -> tuple[tuple, set[int]]:
+    """The room's questions as every learner gets them ((id, masked body, votes), most voted first; the same
+    tuple for all readers until the room changes), and the ids of those this learner voted for."""
     rows = room_rows.shown_questions(ts, shown_to_room(ts))  # the same for every learner: read twice a second
     mine = set(
         db.session.scalars(
@@ -47,7 +48,7 @@ def live_questions(ts: TrainingSession, learner_id: int) -> list[RoomQuestion]:
             .where(QuestionVote.learner_id == learner_id, LiveQuestion.session_id == ts.id)
         )
     )
-    return [RoomQuestion(qid, body, votes, qid in mine) for qid, body, votes in rows]
+    return rows, mine
 
 
 def answered_questions(ts: TrainingSession) -> list[RoomQuestion]:

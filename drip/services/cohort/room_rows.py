@@ -11,7 +11,6 @@ five); a vote from this process is seen at once (`forget`). The rows live on the
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
@@ -21,34 +20,22 @@ from sqlalchemy import select
 from drip.domain.cohort import masked
 from drip.extensions import db
 from drip.models import LiveQuestion, TrainingSession
+from drip.services.cohort.recent import Recent
 
 MAX_AGE = 0.5  # seconds a read of the room's questions is handed out again
 LIMIT = 500  # questions the room shows, most voted first
 KEY = "drip_room_rows"
 
 
-class RoomRows:
+class RoomRows(Recent):
     """One app's recent reads of rooms: (session id, moderation) → (when, rows)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self.clock, self.kept, self.lock = clock, {}, threading.Lock()
-
-    def get(self, ts: TrainingSession, read: Callable[[], tuple]) -> tuple:
-        key, now = (ts.id, ts.moderation), self.clock()
-        kept = self.kept.get(key)
-        if kept is not None and now - kept[0] < MAX_AGE:
-            return kept[1]
-        rows = read()
-        with self.lock:
-            if len(self.kept) > 1000:  # sessions live at once are few: this only stops a leak
-                self.kept.clear()
-            self.kept[key] = (now, rows)
-        return rows
+        super().__init__(MAX_AGE, clock)
 
     def forget(self, session_id: int) -> None:
-        with self.lock:
-            for key in [key for key in self.kept if key[0] == session_id]:
-                del self.kept[key]
+        """Read the session's rooms afresh next time."""
+        self.drop(lambda key: key[0] == session_id)
 
 
 def _rows() -> RoomRows:
@@ -67,7 +54,7 @@ def shown_questions(ts: TrainingSession, conditions: tuple) -> tuple[tuple[int, 
         ).all()
         return tuple((qid, masked(body), votes) for qid, body, votes in rows if body.strip())
 
-    return _rows().get(ts, read)
+    return _rows().get((ts.id, ts.moderation), read)
 
 
 def forget(session_id: int) -> None:
