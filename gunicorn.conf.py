@@ -1,4 +1,12 @@
-"""gunicorn reads this from the working directory: tidy the metrics of a web worker that exited."""
+"""gunicorn reads this from the working directory: warm each web worker up; tidy the metrics of one that exited."""
+
+
+def post_worker_init(worker):
+    """Before the worker takes a request: pay the first webhook's costs now (drip/web/warm_up.py)."""
+    from drip.web.warm_up import warm_up
+
+    if getattr(worker.wsgi, "import_name", None) == "drip":  # Drip's app, not another served here (bench baselines)
+        warm_up(worker.wsgi)
 
 
 def child_exit(server, worker):

@@ -22,7 +22,10 @@ from drip.extensions import db, redis_store
 from drip.services.webhooks.intake import WAKE_KEYS
 
 log = logging.getLogger(__name__)
-POLL_SECONDS = {"inbound": 0.25, "callbacks": 1.0, "media": 1.0}  # without a wake-up, how often a lane looks anyway
+# Without a wake-up, how often a lane looks anyway: wake-ups are lost only when Redis is flushed or
+# restarted, so a lane that can reach Redis looks every second; one that cannot, four times as often.
+POLL_SECONDS = {"inbound": 1.0, "callbacks": 1.0, "media": 1.0}
+POLL_SECONDS_WITHOUT_REDIS = {"inbound": 0.25, "callbacks": 1.0, "media": 1.0}
 ANSWER_SENDERS = 4  # an answer is one provider request (~150 ms): never in the routing lane itself
 
 
@@ -105,7 +108,7 @@ class Appliers:
         try:
             redis_store.connection.blpop([WAKE_KEYS[lane]], timeout=POLL_SECONDS[lane])
         except Exception:  # Redis away: poll the database instead
-            self._stop.wait(POLL_SECONDS[lane])
+            self._stop.wait(POLL_SECONDS_WITHOUT_REDIS[lane])
 
     def _run(self, lane: str) -> None:
         apply = self.LANES[lane]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import any_, bindparam, column, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
-from drip.database import _binders, _bound, _columns
+from drip.database import bind_processors, bound_values, columns_with_defaults
 from drip.extensions import db
 
 
@@ -44,13 +44,13 @@ def insert_returning(model, rows: list[dict[str, Any]], key) -> dict:
         returned = db.session.execute(insert(table).returning(table.c.id, table.c[key.key]), rows)
         return {value: row_id for row_id, value in returned}
     given = list(rows[0])
-    columns, makers = _columns(table, given)
-    binders, dialect = _binders(columns), connection.dialect
+    columns, makers = columns_with_defaults(table, given)
+    binders, dialect = bind_processors(columns), connection.dialect
     names = [each.name for each in columns]
     records = []
     for row in rows:
         values = [row[name] for name in given] + [m() if callable(m) else m for m in makers]
-        records.append(dict(zip(names, _json_ready(_bound(binders, values, dialect)))))
+        records.append(dict(zip(names, _json_ready(bound_values(binders, values, dialect)))))
     returned = db.session.execute(_insert_from_json(table, tuple(names), key.key), {"rows": records})
     return {value: row_id for row_id, value in returned}
 

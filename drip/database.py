@@ -55,10 +55,13 @@ def database_clock():
 
 
 def database_now() -> datetime:
-    """Now by the database's clock, as an aware UTC datetime (one round trip on PostgreSQL)."""
+    """Now by the database's clock, as an aware UTC datetime (one round trip on PostgreSQL).
+
+    clock_timestamp(), not now(): now() is when the session's transaction began, which may be
+    seconds ago in a caller that has already read something."""
     if is_sqlite():
         return utcnow()
-    return db.session.scalar(select(func.now())).astimezone(timezone.utc)
+    return db.session.scalar(select(func.clock_timestamp())).astimezone(timezone.utc)
 
 
 def ping() -> None:
@@ -121,7 +124,7 @@ def insert_shared(model, varying: tuple[str, ...], rows: list[tuple[tuple, dict[
         return len(rows)
     table = model.__table__
     shared_names = list(rows[0][1])
-    columns, makers = _columns(table, [*varying, *shared_names])
+    columns, makers = columns_with_defaults(table, [*varying, *shared_names])
     dialect = connection.dialect
     split = len(varying) + len(shared_names)
     # A default made per row (the reply token) goes with the row's own values, a constant one with the shared.
@@ -129,7 +132,7 @@ def insert_shared(model, varying: tuple[str, ...], rows: list[tuple[tuple, dict[
     constant = [(c, m) for c, m in zip(columns[split:], makers) if not callable(m)]
     head_columns = columns[: len(varying)] + [c for c, _ in per_row]
     tail_columns = columns[len(varying) : split] + [c for c, _ in constant]
-    head_binders, tail_binders = _binders(head_columns), _binders(tail_columns)
+    head_binders, tail_binders = bind_processors(head_columns), bind_processors(tail_columns)
     make = [m for _, m in per_row]
     fixed = [m for _, m in constant]
     plain = not any(head_binders)
@@ -139,10 +142,10 @@ def insert_shared(model, varying: tuple[str, ...], rows: list[tuple[tuple, dict[
         for own, shared in rows:
             tail = tails.get(id(shared))
             if tail is None:
-                values = _bound(tail_binders, [shared[name] for name in shared_names] + fixed, dialect)
+                values = bound_values(tail_binders, [shared[name] for name in shared_names] + fixed, dialect)
                 tail = tails[id(shared)] = "".join("\t" + copy_text.field(v) for v in values) + "\n"
             head = [*own, *[m() for m in make]]
-            lines.append(copy_text.fields(head if plain else _bound(head_binders, head, dialect)) + tail)
+            lines.append(copy_text.fields(head if plain else bound_values(head_binders, head, dialect)) + tail)
             if len(lines) == _COPY_LINES:
                 copy.write("".join(lines))
                 lines.clear()
@@ -153,18 +156,20 @@ def insert_shared(model, varying: tuple[str, ...], rows: list[tuple[tuple, dict[
 _COPY_LINES = 5000  # rows per write: a few hundred kilobytes
 
 
-def _columns(table, names: list[str]) -> tuple[list, list]:
+def columns_with_defaults(table, names: list[str]) -> tuple[list, list]:
     """The named columns then those with a Python default, and each default's value maker."""
     defaults = [c for c in table.columns if c.key not in names and c.default is not None and not c.primary_key]
     makers = [(c.default.arg if c.default.is_scalar else (lambda f=c.default.arg: f(None))) for c in defaults]
     return [table.c[name] for name in names] + defaults, makers
 
 
-def _binders(columns) -> list:
+def bind_processors(columns) -> list:
+    """Each column type's bind processing (an enum's value, a UTC instant made naive), or None."""
     return [c.type.process_bind_param if hasattr(c.type, "process_bind_param") else None for c in columns]
 
 
-def _bound(binders, values, dialect) -> list:
+def bound_values(binders, values, dialect) -> list:
+    """The values as the database takes them, through bind_processors' functions."""
     return [b(v, dialect) if b else v for b, v in zip(binders, values)]
 
 
@@ -185,13 +190,13 @@ def _copy(connection, table, rows: list[dict[str, Any]]) -> None:
     # psycopg sends an executemany as one INSERT per row; COPY streams them (about 3x faster here).
     # COPY skips SQLAlchemy, so the columns' Python defaults and bind processing are applied here.
     names = list(rows[0])
-    columns, makers = _columns(table, names)
-    binders = _binders(columns)
+    columns, makers = columns_with_defaults(table, names)
+    binders = bind_processors(columns)
     dialect = connection.dialect
     with _copy_into(connection, table, columns) as copy:
         for row in rows:
             values = [row[name] for name in names] + [m() if callable(m) else m for m in makers]
-            copy.write_row(_bound(binders, values, dialect))
+            copy.write_row(bound_values(binders, values, dialect))
 
 
 def record_outbox(row: dict) -> None:

@@ -25,6 +25,8 @@ PLACED = {
     "drip.embedded": "infra",
     "drip.queues": "infra",
     "drip.metrics": "infra",
+    "drip.read_ahead": "infra",
+    "drip.heap": "infra",
     "drip.database": "models",
     "drip.copy_text": "models",
     "drip.batch_statements": "models",

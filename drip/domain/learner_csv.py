@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from drip.domain.learners import FIELDS, LearnerInput, LearnerInvalid, validate_learner
@@ -99,42 +100,68 @@ def _delimiter(first_line: str) -> str:
 
 def parse_csv(text: str, *, default_region: str) -> CsvPreview:
     """Parse and check a learners file; never raises, every problem is in the result's errors."""
-    try:
-        return _parse_csv(text if isinstance(text, str) else "", default_region)
-    except csv.Error as error:
-        return CsvPreview([], [CsvError(None, None, f"The file could not be read as CSV: {error}.")])
+    check = CsvCheck(text, default_region=default_region)
+    for _ in check.chunks(MAX_CSV_ROWS):
+        pass
+    return check.preview
 
 
-def _parse_csv(text: str, default_region: str) -> CsvPreview:
-    text = text.lstrip("\ufeff").replace("\x00", "")
-    if not text.strip():
-        return CsvPreview([], [CsvError(None, None, "The file is empty.")])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.splitlines()[0]))
-    records = enumerate(reader, start=1)
-    header: list[str] = []
-    for _, cells in records:
-        if any(c.strip() for c in cells):
-            header = cells
-            break
-    columns, problems = _read_header(header)
-    errors = [CsvError(None, None, p) for p in problems]
-    if problems:
-        return CsvPreview([], errors, columns)
-    rows: list[CsvRow] = []
-    seen: dict[tuple[str, str], int] = {}
-    for number, cells in records:
-        if not any(c.strip() for c in cells):
-            continue
-        if len(rows) >= MAX_CSV_ROWS:
-            errors.append(
-                CsvError(None, None, f"The file has more than {MAX_CSV_ROWS:,} learners; split it into smaller files.")
-            )
-            break
-        rows.append(_check_row(number, columns, cells, default_region, seen))
-        errors.extend(CsvError(number, f, message) for f, message in rows[-1].errors.items())
-    if not rows and not errors:
-        errors.append(CsvError(None, None, "The file has a header but no learners."))
-    return CsvPreview(rows, errors, [c for c in columns if c])
+class CsvCheck:
+    """A learners file checked a chunk of rows at a time, so that an import can store one chunk while
+    the next is checked. Once `chunks` is exhausted, `preview` is what parse_csv returns."""
+
+    def __init__(self, text: str, *, default_region: str):
+        self.text = text if isinstance(text, str) else ""
+        self.default_region = default_region
+        self.preview: CsvPreview | None = None
+
+    def chunks(self, size: int) -> Iterator[list[CsvRow]]:
+        """Each run of `size` checked rows (the last may be shorter); a row with errors has no learner."""
+        try:
+            yield from self._chunks(size)
+        except csv.Error as error:
+            self.preview = CsvPreview([], [CsvError(None, None, f"The file could not be read as CSV: {error}.")])
+
+    def _chunks(self, size: int) -> Iterator[list[CsvRow]]:
+        text = self.text.lstrip("\ufeff").replace("\x00", "")
+        if not text.strip():
+            self.preview = CsvPreview([], [CsvError(None, None, "The file is empty.")])
+            return
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.splitlines()[0]))
+        records = enumerate(reader, start=1)
+        header: list[str] = []
+        for _, cells in records:
+            if any(c.strip() for c in cells):
+                header = cells
+                break
+        columns, problems = _read_header(header)
+        errors = [CsvError(None, None, p) for p in problems]
+        if problems:
+            self.preview = CsvPreview([], errors, columns)
+            return
+        rows: list[CsvRow] = []
+        seen: dict[tuple[str, str], int] = {}
+        given = 0
+        for number, cells in records:
+            if not any(c.strip() for c in cells):
+                continue
+            if len(rows) >= MAX_CSV_ROWS:
+                errors.append(
+                    CsvError(
+                        None, None, f"The file has more than {MAX_CSV_ROWS:,} learners; split it into smaller files."
+                    )
+                )
+                break
+            rows.append(_check_row(number, columns, cells, self.default_region, seen))
+            errors.extend(CsvError(number, f, message) for f, message in rows[-1].errors.items())
+            if len(rows) - given >= size:
+                yield rows[given:]
+                given = len(rows)
+        if len(rows) > given:
+            yield rows[given:]
+        if not rows and not errors:
+            errors.append(CsvError(None, None, "The file has a header but no learners."))
+        self.preview = CsvPreview(rows, errors, [c for c in columns if c])
 
 
 def _check_row(number: int, columns: list[str], cells: list[str], region: str, seen: dict) -> CsvRow:

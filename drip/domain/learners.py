@@ -11,6 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from drip.domain.languages import MAX_TAG, check_tag
+from drip.domain.quick_checks import e164_phone, plain_email
 
 FIELDS = ("name", "phone", "email", "timezone", "external_id", "language")
 _MAX_LENGTH = {"name": 200, "phone": 40, "email": 254, "timezone": 64, "external_id": 200, "language": MAX_TAG}
@@ -48,6 +49,9 @@ def known_timezone(name: str) -> str | None:
 
 def normalise_phone(raw: str, default_region: str) -> str:
     """A phone number in E.164, or ValueError with the reason a trainer can act on."""
+    quick = e164_phone(raw)
+    if quick is not None:
+        return quick
     try:
         number = phonenumbers.parse(raw, (default_region or "US").upper())
     except phonenumbers.NumberParseException:
@@ -66,6 +70,9 @@ def normalise_phone(raw: str, default_region: str) -> str:
 
 def normalise_email(raw: str) -> str:
     """A syntactically valid email address, lower-cased so the same person matches; else ValueError."""
+    quick = plain_email(raw)
+    if quick is not None:
+        return quick
     try:
         checked = validate_email(raw, check_deliverability=False)
     except EmailNotValidError as error:

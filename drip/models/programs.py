@@ -152,7 +152,10 @@ class Enrollment(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"), index=True)
+    # No index of its own: the unique (session_id, learner_id) serves lookups by session. With one,
+    # PostgreSQL's generic plan for a delivery's key check, made while the table is small, walked
+    # every enrolment of the session for each delivery (bench/README.md, migration i28_enrolment_index).
+    session_id: Mapped[int] = mapped_column(ForeignKey("training_sessions.id", ondelete="CASCADE"))
     learner_id: Mapped[int] = mapped_column(ForeignKey("learners.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(20), default="admin")  # admin csv api walk_in
     # The learner asked (PRIVATE, or the link in an email) that digests never quote them here.

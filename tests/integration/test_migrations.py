@@ -98,3 +98,69 @@ def test_the_delivery_keys_migration_keeps_every_row_and_checks_enrolment_sessio
         assert counts() == (1, 1)
         db.session.remove()
         db.engine.dispose()
+
+
+# A plausible value for a NOT NULL column of the first schema, by name, then by type.
+_FIRST_RELEASE_VALUES = {
+    "channel": "sms",
+    "status": "scheduled",
+    "kind": "discussion",
+    "anchor": "start",
+    "offset": "PT0S",
+    "if_late": "send",
+    "source": "csv",
+    "timezone": "UTC",
+    "action": "stop",
+}
+
+
+def _a_row(table) -> dict:
+    from datetime import datetime
+
+    from sqlalchemy import JSON, Boolean, DateTime, Integer
+
+    row = {}
+    for column in table.columns:
+        if column.nullable and not column.primary_key and not column.foreign_keys:
+            continue
+        if column.name in _FIRST_RELEASE_VALUES:
+            row[column.name] = _FIRST_RELEASE_VALUES[column.name]
+        elif isinstance(column.type, Integer):
+            row[column.name] = 1  # the one row of every table, so every key points at it
+        elif isinstance(column.type, DateTime):
+            row[column.name] = datetime(2026, 1, 5, 9, 0)
+        elif isinstance(column.type, Boolean):
+            row[column.name] = False
+        elif isinstance(column.type, JSON):
+            row[column.name] = {}
+        else:
+            row[column.name] = f"{table.name}-{column.name}"[: getattr(column.type, "length", None) or 200]
+    return row
+
+
+def test_an_sqlite_install_of_the_first_release_keeps_every_row_through_every_migration(app_config, tmp_path):
+    """SQLite rebuilds a table to change its constraints; with foreign keys on, dropping the old table
+    would delete what points at it (a session's enrolments and deliveries). Migrations run with them off."""
+    from flask_migrate import upgrade
+    from sqlalchemy import MetaData, func, select
+
+    from drip import create_app
+
+    old = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'first.db'}"})
+    with old.app_context():
+        upgrade(revision="cd14907ba832")
+        first = MetaData()
+        first.reflect(bind=db.engine)
+        tables = [t for t in first.sorted_tables if t.name != "alembic_version"]
+        with db.engine.begin() as connection:
+            for table in tables:
+                connection.execute(table.insert(), _a_row(table))
+        upgrade()
+        now = MetaData()
+        now.reflect(bind=db.engine)
+        with db.engine.connect() as connection:
+            counts = {t.name: connection.scalar(select(func.count()).select_from(now.tables[t.name])) for t in tables}
+        assert counts == {t.name: 1 for t in tables}
+        assert {"training_sessions", "enrollments", "deliveries"} <= set(counts)
+        db.session.remove()
+        db.engine.dispose()

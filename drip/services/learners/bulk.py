@@ -22,7 +22,7 @@ from drip.models import Learner, Trainer, utcnow
 from drip.services.learners import suppression
 from drip.services.learners.upsert import LearnerInput, _Index, _LOOKUP_CHUNK, take_given
 
-__all__ = ["StoredLearner", "store_learners"]
+__all__ = ["LearnerStore", "StoredLearner", "store_learners"]
 
 # Everything matching and the opt-out rules read or write; an input never changes the rest.
 _FIELDS = (
@@ -52,8 +52,9 @@ class StoredLearner:
         return tuple(getattr(self, field) for field in _FIELDS)
 
 
-def _existing(trainer: Trainer, inputs: list[LearnerInput]) -> list[StoredLearner]:
-    """The trainer's learners sharing an external id, phone or email with any input, as rows."""
+def _existing(trainer: Trainer, inputs: list[LearnerInput], skip: set[int]) -> list[StoredLearner]:
+    """The trainer's learners sharing an external id, phone or email with any input (those in `skip`
+    left out), as rows."""
     columns = [Learner.id, *(getattr(Learner, field) for field in _FIELDS)]
     found: dict[int, StoredLearner] = {}
     whole = db.engine.dialect.name == "postgresql"  # one array parameter, however many keys
@@ -63,9 +64,92 @@ def _existing(trainer: Trainer, inputs: list[LearnerInput]) -> list[StoredLearne
         for start in range(0, len(keys), step):
             query = select(*columns).where(Learner.trainer_id == trainer.id, any_of(column, keys[start : start + step]))
             for row in db.session.execute(query):
-                if row.id not in found:
+                if row.id not in found and row.id not in skip:
                     found[row.id] = StoredLearner(row.id, trainer.id, **dict(zip(_FIELDS, row[1:])))
     return sorted(found.values(), key=lambda learner: learner.id)
+
+
+class _RankedIndex(_Index):
+    """_Index's answers when the stored learners arrive chunk by chunk: a stored learner outranks what
+    the file made or changed, and a lower id another stored one, as if all had been indexed first."""
+
+    def __init__(self):
+        super().__init__([])
+        self.ranks: dict[tuple[str, str], tuple[int, int]] = {}
+        self.made = 0
+
+    def add_stored(self, learner: StoredLearner) -> None:
+        """Index a learner as the database held it before the import."""
+        self._put(learner, (0, learner.id))
+
+    def add(self, learner) -> None:
+        """Index a learner the file made or changed (only keys no one holds yet)."""
+        self.made += 1
+        self._put(learner, (1, self.made))
+
+    def _put(self, learner, rank: tuple[int, int]) -> None:
+        for key, table in self.by.items():
+            value = getattr(learner, key)
+            if value and rank < self.ranks.get((key, value), (2, 0)):
+                table[value] = learner
+                self.ranks[key, value] = rank
+
+
+class LearnerStore:
+    """Stores a file's learners a chunk at a time, in the caller's transaction, with the same outcome as
+    storing them all at once: new learners are inserted with each chunk; a stored learner an input
+    changes is written, and its opt-outs applied, only by `finish` (a later row may change it again).
+
+    A learner inserted with an earlier chunk and matched again later is updated by `finish` too; only
+    its opt-out may then come from the address it was inserted with (a checked file never does this:
+    no two of its rows share an id, a phone or an email)."""
+
+    def __init__(self, trainer: Trainer):
+        db.session.flush()  # the statements below must see what the caller's session holds
+        self.trainer = trainer
+        self.now = utcnow()
+        self.index = _RankedIndex()
+        self.seen: set[int] = set()  # ids of every learner indexed
+        self.known: list[StoredLearner] = []
+        self.before: dict[int, tuple] = {}
+        self.renumbered: list[StoredLearner] = []
+        self.inserted: dict[int, tuple] = {}  # learners this store inserted: their values as inserted
+
+    def add(self, inputs: Iterable[LearnerInput]) -> list[tuple[StoredLearner, bool]]:
+        """Match and store these inputs (new learners inserted now); (learner, created) in input order."""
+        items = list(inputs)
+        for learner in _existing(self.trainer, items, self.seen):
+            self.before[learner.id] = learner.values()
+            self.known.append(learner)
+            self.seen.add(learner.id)
+            self.index.add_stored(learner)
+        results: list[tuple[StoredLearner, bool]] = []
+        new: list[StoredLearner] = []
+        for item in items:
+            learner = self.index.match(item)
+            created = learner is None
+            if learner is None:
+                learner = StoredLearner(None, self.trainer.id)
+                new.append(learner)
+            elif learner.id in self.inserted and learner.id not in self.before:
+                self.before[learner.id] = self.inserted[learner.id]
+                self.known.append(learner)
+            new_number = take_given(learner, item)
+            self.index.add(learner)
+            results.append((learner, created))
+            if new_number and not created:
+                self.renumbered.append(learner)
+        suppression.apply_to(new, self.now)
+        _insert(new, self.now)
+        for learner in new:
+            self.inserted[learner.id] = learner.values()
+        self.seen.update(learner.id for learner in new)
+        return results
+
+    def finish(self) -> None:
+        """Write what the inputs changed on stored learners."""
+        suppression.apply_to(self.renumbered, self.now)
+        _update(self.known, self.before)
 
 
 def store_learners(
@@ -77,34 +161,15 @@ def store_learners(
 ) -> list[tuple[StoredLearner, bool]]:
     """Create or update each learner of `trainer` as upsert_learners does, without ORM objects; does not commit.
 
-    The new learners are inserted `chunk` at a time, `progress(learners stored so far)` after each."""
+    The learners are stored `chunk` at a time, `progress(inputs stored so far)` after each."""
     items = list(inputs)
-    db.session.flush()  # the statements below must see what the caller's session holds
-    known = _existing(trainer, items)
-    before = {learner.id: learner.values() for learner in known}
-    index = _Index(known)
+    store = LearnerStore(trainer)
     results: list[tuple[StoredLearner, bool]] = []
-    new: list[StoredLearner] = []
-    renumbered: list[StoredLearner] = []
-    for item in items:
-        learner = index.match(item)
-        created = learner is None
-        if learner is None:
-            learner = StoredLearner(None, trainer.id)
-            new.append(learner)
-        new_number = take_given(learner, item)
-        index.add(learner)
-        results.append((learner, created))
-        if new_number and not created:
-            renumbered.append(learner)
-    now = utcnow()
-    suppression.apply_to(new + renumbered, now)
-    _update(known, before)
-    stored = len(items) - len(new)
-    for start in range(0, len(new), chunk):
-        _insert(new[start : start + chunk], now)
+    for start in range(0, len(items), chunk):
+        results += store.add(items[start : start + chunk])
         if progress is not None:
-            progress(stored + min(start + chunk, len(new)))
+            progress(len(results))
+    store.finish()
     return results
 
 

@@ -12,12 +12,15 @@ from dataclasses import dataclass
 
 from drip.extensions import db, redis_store
 from drip.models import Trainer, TrainingSession
-from drip.services.programs.enrolment import add_enrolments
-from drip.services.learners.bulk import store_learners
-from drip.services.learners.upsert import CsvPreview, parse_csv
+from drip.domain.learner_csv import CsvCheck
+from drip.heap import older_objects_set_aside
+from drip.read_ahead import ReadAhead
+from drip.services.programs.enrolment import NewcomerEnrolment, add_enrolments
+from drip.services.learners.bulk import LearnerStore
+from drip.services.learners.upsert import CsvPreview
 
 UPLOAD_TTL = 3600
-CHUNK = 500  # learners stored between two progress updates
+CHUNK = 1000  # rows checked, then stored, at a time (and a progress update after each)
 
 
 @dataclass(frozen=True)
@@ -94,30 +97,71 @@ class ImportResult:
 
 
 def run_import(
-    trainer: Trainer, upload: Upload, *, default_region: str, training_session: TrainingSession | None = None
+    trainer: Trainer,
+    upload: Upload,
+    *,
+    default_region: str,
+    training_session: TrainingSession | None = None,
+    chunk: int = CHUNK,
 ) -> ImportResult:
-    """Store every learner of the upload (and enrol them), in one transaction: all rows or none."""
+    """Store every learner of the upload (and enrol them), in one transaction: all rows or none.
+
+    The rows are checked a chunk ahead of the writes (the checks run while the database works on the
+    previous chunk); a chunk with a bad row stops the writes, the rest of the file is still checked so
+    the preview lists every problem, and everything written is rolled back."""
     _report(upload, 0, 0, "checking")
-    preview = parse_csv(upload.text, default_region=default_region)
-    if not preview.ok:
-        return ImportResult(preview)
-    learners = preview.learners
-    total = len(learners)
-    _report(upload, 0, total, "saving")
+    check = CsvCheck(upload.text, default_region=default_region)
+    estimate = max(sum(1 for line in upload.text.splitlines() if line.strip()) - 1, 0)  # for the bar only
     try:
-        stored = store_learners(
-            trainer, learners, chunk=CHUNK, progress=lambda done: _report(upload, done, total, "saving")
-        )
-        enrolled = 0
-        if training_session is not None:
-            _report(upload, total, total, "enrolling")
-            enrolled = add_enrolments(training_session, [learner for learner, _ in stored], source="csv").created
+        with older_objects_set_aside(), ReadAhead(check.chunks(chunk)) as chunks:
+            stored, enrolled = _store(trainer, training_session, chunks, upload, estimate)
+        preview = check.preview
+        if stored is None or preview is None or not preview.ok:
+            db.session.rollback()
+            _report(upload, 0, 0, "failed")
+            return ImportResult(preview or CsvPreview([], []))
         db.session.commit()
     except Exception:
         db.session.rollback()
-        _report(upload, 0, total, "failed")
+        _report(upload, 0, estimate, "failed")
         raise
+    total = len(stored)
     _report(upload, total, total, "done")
     redis_store.connection.delete(_key(upload.id))
     created = sum(1 for _, was_created in stored if was_created)
     return ImportResult(preview, created=created, updated=total - created, enrolled=enrolled)
+
+
+def _store(trainer, training_session, chunks, upload: Upload, estimate: int) -> tuple[list | None, int]:
+    """Store (and enrol) each chunk of checked rows as it comes; (stored pairs, enrolled), or (None, 0)
+    once a chunk has a bad row (the chunks after it are only read, for their problems)."""
+    store = LearnerStore(trainer)
+    newcomers = NewcomerEnrolment(training_session, source="csv", now=store.now) if training_session else None
+    stored: list = []
+    failed = False
+    ahead = iter(chunks)
+    rows = next(ahead, None)
+    while rows is not None:
+        failed = failed or any(row.learner is None for row in rows)
+        if failed:
+            rows = next(ahead, None)
+            continue
+        pairs = store.add([row.learner for row in rows])
+        stored += pairs
+        # Taken before the longest write (the deliveries), so that the checks of the chunk after
+        # it run while this process waits for the database rather than between short statements.
+        rows = next(ahead, None)
+        if newcomers is not None:
+            newcomers.add([learner for learner, created in pairs if created])
+        _report(upload, len(stored), max(estimate, len(stored)), "saving")
+    if failed:
+        return None, 0
+    store.finish()
+    if newcomers is None:
+        return stored, 0
+    _report(upload, len(stored), len(stored), "enrolling")
+    # Learners stored before: some are enrolled already, some come back; after every row is applied.
+    others = add_enrolments(
+        training_session, [learner for learner, created in stored if not created], source="csv", now=store.now
+    )
+    return stored, newcomers.enrolled + others.created

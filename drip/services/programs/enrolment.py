@@ -16,7 +16,15 @@ from drip.models.deliveries import new_reply_tokens
 from drip.services.learners.edits import reenrol
 from drip.services.programs.planning import LATE_ON_ENROL, Planner, delivery_row, reconcile
 
-__all__ = ["LATE_ON_ENROL", "EnrolResult", "EnrolmentRace", "add_enrolments", "enrol", "enrol_inputs"]
+__all__ = [
+    "LATE_ON_ENROL",
+    "EnrolResult",
+    "EnrolmentRace",
+    "NewcomerEnrolment",
+    "add_enrolments",
+    "enrol",
+    "enrol_inputs",
+]
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,28 @@ def _insert_enrolments(session_id: int, learner_ids: list[int], source: str, now
     insert_rows(Enrollment, rows)
     query = select(Enrollment.learner_id, Enrollment.id).where(Enrollment.session_id == session_id)
     return dict(db.session.execute(query).all())
+
+
+class NewcomerEnrolment:
+    """Enrols learners created in the caller's transaction (so enrolled nowhere yet) a chunk at a time,
+    as add_enrolments would: one enrolment each and its deliveries, planned once for every chunk."""
+
+    def __init__(self, training_session: TrainingSession, *, source: str, now: datetime):
+        self.training_session = training_session
+        self.source = source
+        self.now = now
+        self.planner = Planner(training_session, now)
+        self.enrolled = 0
+
+    def add(self, learners: list) -> None:
+        """Enrol these new learners (each with an id) and insert their deliveries."""
+        ts = self.training_session
+        strangers = [learner.id for learner in learners if learner.trainer_id != ts.trainer_id]
+        if strangers:
+            raise ValueError(f"learners {strangers[:5]} belong to another trainer than the session")
+        ids = _insert_enrolments(ts.id, [learner.id for learner in learners], self.source, self.now)
+        _insert_deliveries(self.planner, [(ids[lr.id], lr.id, lr.timezone) for lr in learners])
+        self.enrolled += len(learners)
 
 
 def add_enrolments(

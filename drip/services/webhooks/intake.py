@@ -19,7 +19,7 @@ import redis
 from flask import current_app
 
 from drip.domain.in_request import routed_in_request
-from drip.extensions import redis_store
+from drip.extensions import db, redis_store
 from drip.models import InboundReceipt, ProviderEvent, utcnow
 from drip.channels.sendgrid_inbound import Attachment, Intake
 from drip.services.delivery import callbacks as status
@@ -121,6 +121,15 @@ def _join_keywords(now: datetime) -> list[str]:
         cache["keywords"] = [window.join_keyword for window in windows if window.join_keyword]
         cache["at"] = time.monotonic()
     return cache["keywords"]
+
+
+def warm_up(now: datetime | None = None) -> None:
+    """Open what a storm's first webhook would: the join keywords loaded (a pooled connection, the ORM
+    query compiled), a second pooled connection for the group commit, a Redis connection for the wake-up."""
+    _join_keywords(now or utcnow())
+    with db.engine.connect():  # while the session holds the first: that first request needs both
+        pass
+    redis_store.connection.ping()
 
 
 def store_sms(form: Mapping[str, str], *, now: datetime | None = None) -> SmsIntake:
