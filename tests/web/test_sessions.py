@@ -156,13 +156,15 @@ def test_session_page_counts_and_problems(logged_in, trainer):
     deliveries = db.session.query(Delivery).order_by(Delivery.id).all()
     deliveries[0].status, deliveries[0].error_message = "failed", "Carrier rejected <the> number"
     deliveries[1].status = "unknown"
+    deliveries[1].error_message = "no answer came, then the provider could not be reached; not resent automatically"
     deliveries[2].status = "delivered"
     db.session.commit()
     page = logged_in.get(f"/sessions/{ts.id}").get_data(as_text=True)
     assert (
         'data-count="failed">1<' in page and 'data-count="unknown">1<' in page and 'data-count="delivered">1<' in page
     )
-    assert "Carrier rejected &lt;the&gt; number" in page and "will not be resent automatically" in page
+    assert "Carrier rejected &lt;the&gt; number" in page
+    assert "It may or may not have arrived: no answer came, then the provider could not be reached" in page
     assert learners[0].name in page and "Learners (3)" in page
     assert "Question board" in page  # the board exists in this build, so its link shows
 

@@ -189,7 +189,7 @@ def _hand_over(item: DeliveryToSend, message, address: str) -> dict:
                 d,
                 "unknown",
                 code=str(error.code),
-                reason=f"may have been sent: no answer came, then the provider could not be reached ({error.message})",
+                reason=f"no answer came, then the provider could not be reached; not resent automatically ({error.message})",
             )
         return outcome(
             d, "failed", code=str(error.code), reason=f"gave up after {MAX_ATTEMPTS} attempts: {error.message}"
