@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
+import weakref
 
 from flask import Flask, current_app
 from rq import SimpleWorker, Worker
@@ -103,6 +105,24 @@ class ForkingWorker(Worker):
             super().fork_work_horse(job, queue)
 
 
+_pools_held_across_forks: weakref.WeakSet = weakref.WeakSet()
+
+
+def hold_redis_pool_across_forks(pool) -> None:
+    """Take the Redis pool's lock before every fork of this process and give it back on both sides.
+
+    A forked child (a work horse, RQ's scheduler) first resets the pool it inherited, and redis-py
+    does that under the pool's own lock. The heartbeat and the appliers' waits use the pool outside
+    the fork guard, so a fork could catch one of them holding that lock: the child would wait for it
+    forever (a horse stuck before its first delivery, seen in the fork worker's test 1 run in 7).
+    Held across the fork, the lock is free in the child. No-op for a pool without that lock."""
+    lock = getattr(pool, "_lock", None)
+    if lock is None or pool in _pools_held_across_forks:
+        return
+    _pools_held_across_forks.add(pool)
+    os.register_at_fork(before=lock.acquire, after_in_parent=lock.release, after_in_child=lock.release)
+
+
 def worker_class(app: Flask) -> type[Worker] | type[SimpleWorker]:
     """simple (default): jobs run in this process, sends in threads; fork: RQ's work horse per job.
 
@@ -129,6 +149,7 @@ def run_worker(*, burst: bool = False) -> None:
     if not burst and worker_class(app) is SimpleWorker:  # a forked horse ends with its job; burst runs wait
         in_flight = app.extensions[IN_FLIGHT] = InFlight(app, worker.name)
     worker.fork_guard = dispatcher.fork_guard
+    hold_redis_pool_across_forks(redis_store.connection.connection_pool)
     appliers = Appliers(app, dispatcher.fork_guard if issubclass(worker_class(app), ForkingWorker) else None)
     configure_mappers()  # now, before any thread: configuring later takes a lock a fork could inherit
     # The app as loaded (modules, mappers, templates: ~160,000 objects) lives as long as the process:
