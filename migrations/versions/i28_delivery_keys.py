@@ -30,24 +30,8 @@ COMPOSITE = "fk_deliveries_enrollment_id_enrollments"
 PROVIDER_ID = "ix_deliveries_provider_message_id"
 
 
-def _foreign_keys_off() -> None:
-    """SQLite rebuilds the table to change its keys: with foreign keys on, dropping the old one
-    would delete (or null) the rows of every table pointing at it. No-op elsewhere."""
-    bind = op.get_bind()
-    if bind.dialect.name != "sqlite":
-        return
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    # SQLite cannot turn them on again inside the migration's transaction: this connection is closed
-    # when the migration ends instead of going back to the pool without them.
-    bind.connection.detach()
-    if bind.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0 and bind.exec_driver_sql(
-        "SELECT count(*) FROM deliveries"
-    ).scalar():
-        raise RuntimeError("SQLite ignored PRAGMA foreign_keys=OFF inside a transaction: run this migration alone")
-
-
 def upgrade():
-    _foreign_keys_off()
+    # SQLite rebuilds the table here: migrations/env.py runs every migration with foreign keys off.
     op.create_index(ENROLMENT_KEY, "enrollments", ["id", "session_id", "learner_id"], unique=True)
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         for name in SINGLE:
@@ -69,7 +53,6 @@ def upgrade():
 
 
 def downgrade():
-    _foreign_keys_off()
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.drop_index(PROVIDER_ID)
         batch_op.create_index(PROVIDER_ID, ["provider_message_id"])
