@@ -25,6 +25,7 @@ from drip.web.body_deadline import BodyDeadline
 from drip.web import cohort_parts
 from drip.services.cohort import shared as cohort_shared
 from drip.web.reader_gate import ReaderGate
+from drip.web.room_refresh import RoomFastPath
 from drip.web.twilio_fast_path import TwilioFastPath
 
 # Each module exposes `bp`. Order does not matter; one line per area of the admin.
@@ -161,6 +162,7 @@ def init_app(app: Flask) -> None:
     for unavailable in (OperationalError, InterfaceError, IntakeFailed):
         app.register_error_handler(unavailable, _unavailable)
     app.wsgi_app = ReaderGate(app.wsgi_app, app.config)  # cohort-page readers a few at a time, never ahead of a webhook
+    app.wsgi_app = RoomFastPath(app, app.wsgi_app)  # room refreshes from memory, without taking a turn
     app.wsgi_app = TwilioFastPath(app, app.wsgi_app)  # the two webhooks that come by the thousand
     # Outermost: a body that stops arriving is given up after a few idle seconds, on every path.
     app.wsgi_app = BodyDeadline(app.wsgi_app, app.config["BODY_IDLE_SECONDS"])

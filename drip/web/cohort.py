@@ -10,20 +10,17 @@ from flask import Blueprint, abort, current_app, jsonify, make_response, redirec
 from flask_babel import gettext
 
 from drip.models import utcnow
-from drip.services.cohort import limits, links, page, refresh, room
+from drip.services.cohort import limits, links, page, room
 from drip.services.cohort.links import Visitor
 from drip.services.cohort.posts import PostRefused, answer_open_poll, post_answer
 from drip.services.learners.language import language_for
 from drip.web import cohort_parts
 from drip.web.learner_language import speak
 from drip.web.reader_gate import render_giving_way
+from drip.web.room_refresh import room_answer
 
 bp = Blueprint("cohort", __name__)
-PRIVATE_HEADERS = {
-    "X-Robots-Tag": "noindex, nofollow",  # never in a search engine, whoever links to it
-    "Cache-Control": "private, no-store",  # a personal page: no shared cache keeps it
-    "Referrer-Policy": "no-referrer",  # the token is in the URL: the join link's site never sees it
-}
+PRIVATE_HEADERS = cohort_parts.PRIVATE_HEADERS
 
 
 def _not_found():
@@ -148,25 +145,16 @@ def poll(token: str):
 
 @bp.get("/c/<token>/room.json")
 def room_state(token: str):
-    """The room as the page's script refreshes it: approved questions with votes, and whether a poll is open."""
-    now = utcnow()
-    # The link, the session and the learner's votes come from reads shared by all the session's readers
-    # (services.cohort.refresh), the rows from the room's (room_rows): an unchanged room is a 304 with no query.
-    reader = refresh.reader(token, now)
-    if reader is None:
+    """The room as the page's script refreshes it: approved questions with votes, and whether a poll is open.
+    Most refreshes are answered before this view, from memory (web.room_refresh); this one reads first."""
+    answer = room_answer(token, utcnow())
+    if answer is None:
         _not_found()
-    ts = reader.training_session
-    live = room.is_live(ts, now)
-    rows, voted = room.shown_and_voted(ts, reader.learner_id) if live else ((), frozenset())
-    poll = ts.open_poll_step_id if live else None
-    # The ETag is this learner's room as it would be sent (their own votes in it): unchanged, a bodiless 304.
-    etag = cohort_parts.room_etag(ts.id, rows, voted, live=live, poll=poll)
-    if request.if_none_match.contains_weak(etag):
+    if request.if_none_match.contains_weak(answer.etag):
         response = current_app.response_class(status=304)
     else:
         # The questions' JSON is made once per read of the room for all its readers; only the votes are this learner's.
-        body = cohort_parts.room_json(ts.id, rows, voted, live=live, poll=poll)
-        response = current_app.response_class(body, mimetype="application/json")
-    response.set_etag(etag)
+        response = current_app.response_class(answer.body(), mimetype="application/json")
+    response.set_etag(answer.etag)
     response.headers.update(PRIVATE_HEADERS)
     return response

@@ -23,6 +23,11 @@ SEP = Markup("\x00")
 ACTION, VERB, FORM = "\x00a\x00", "\x00b\x00", "\x00f\x00"
 PRESSED = re.compile("\x00p([0-9]+)\x00")
 QUESTIONS_KEY = "drip_cohort_questions_html"
+PRIVATE_HEADERS = {  # on every answer of a cohort link
+    "X-Robots-Tag": "noindex, nofollow",  # never in a search engine, whoever links to it
+    "Cache-Control": "private, no-store",  # a personal page: no shared cache keeps it
+    "Referrer-Policy": "no-referrer",  # the token is in the URL: the join link's site never sees it
+}
 ROOM_KEY = "drip_cohort_room_json"
 
 

@@ -4,7 +4,8 @@ A web process serves every request from one gevent loop and one pool of database
 the page open on five hundred phones, a thousand reader requests can be in flight at once: each
 holds a connection and takes its turn on the CPU, and a status callback from Twilio arriving then
 waits behind all of them. This middleware lets at most `slots` requests for /c/ pages (the page, its
-room refreshes, posts and votes) into the app at once; the others wait, first come first served, for
+room refreshes that need a read, posts and votes) into the app at once (a refresh answered from memory,
+nearly all of them, is answered before the gate: web.room_refresh); the others wait, first come first served, for
 at most `wait` seconds, then answer 503 with Retry-After. The page's script waits that long before its
 next refresh; without the script, the busy page opens the cohort page again by itself. A post (an
 answer, a poll's answer, a vote) waits six times as long, since it carries what the learner wrote, and
@@ -77,7 +78,7 @@ def others_first() -> None:
             idle()
 
 
-def render_giving_way(template_name: str, every: int = 500, **context) -> str:
+def render_giving_way(template_name: str, every: int = 32, **context) -> str:
     """render_template for a long page: every `every` pieces of output it gives way (others_first), so the
     template, a reader's longest stretch of CPU, never holds up a webhook for all of its length."""
     app = current_app._get_current_object()

@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 from drip.extensions import db
 from drip.models import LiveQuestion, utcnow
 from drip.services.board import board
+from drip.services.cohort import refresh
 from drip.services.cohort.room_rows import KEY, MAX_AGE, RoomRows
 from drip.web.reader_gate import ReaderGate
 from tests.web.test_cohort_page import _cohort, _form_token, _token
@@ -61,6 +62,9 @@ def test_with_every_reader_slot_taken_a_reader_gets_503_and_the_webhooks_are_ser
     for _ in range(gate.slots):  # as if that many readers were inside the app now
         assert turns.acquire(timeout=5)
     try:
+        room = requests.get(page + "/room.json", timeout=10)  # answered from memory: it takes no turn
+        assert room.status_code == 200 and "no-store" in room.headers["Cache-Control"]
+        app.extensions.pop(refresh.KEY)  # now the refresh must read the session's links: it waits for a turn
         for path in ("/room.json", ""):
             busy = requests.get(page + path, timeout=10)
             assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"

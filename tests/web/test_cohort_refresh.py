@@ -138,3 +138,31 @@ def test_a_reissued_link_and_an_expired_one_stop_at_once(app, client, trainer):
     ts.starts_at, ts.ends_at, ts.cohort_days_after = utcnow() - timedelta(days=3), utcnow() - timedelta(days=2), 1
     db.session.commit()
     assert client.get(room).status_code == 404
+
+
+def test_a_refresh_from_memory_is_answered_before_flask_exactly_as_the_view_answers_it(app, client, trainer):
+    ts, question, (ada, _, _) = _live(trainer)
+    now = _frozen(app)
+    views = []
+    view = app.view_functions["cohort.room_state"]
+    app.view_functions["cohort.room_state"] = lambda token: views.append(token) or view(token)
+    room = f"/c/{_token(ts, ada)}/room.json"
+
+    def answered(**headers):
+        response = client.get(room, headers=headers)
+        # Vary: Cookie is Flask's note that the login wall looked at the browser session; on a no-store
+        # answer, which no cache keeps, it says nothing.
+        kept = sorted(item for item in response.headers.items() if item[0] != "Vary")
+        return response.status_code, response.get_data(), kept
+
+    by_view = answered()  # the session's links and room are read first: the view does it
+    assert views == [_token(ts, ada)]
+    by_memory = answered()
+    assert views == [_token(ts, ada)] and by_memory == by_view  # the same status, body and headers
+    etag = client.get(room).headers["ETag"]
+    unchanged_from_memory = answered(**{"If-None-Match": etag})
+    now[0] += refresh.MAX_AGE  # the reads are old: the view reads again
+    assert answered(**{"If-None-Match": etag}) == unchanged_from_memory and len(views) == 2
+    assert unchanged_from_memory[0] == 304 and unchanged_from_memory[1] == b""
+    assert client.head(room).status_code == 200 and client.head(room).get_data() == b""
+    assert client.post(room).status_code == 405  # only a GET or HEAD is a refresh

@@ -4,8 +4,32 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
+
+_memory_only: ContextVar[bool] = ContextVar("drip_recent_memory_only", default=False)
+
+
+class NotKept(LookupError):
+    """An answer asked for from memory alone needs a read: nothing young enough is kept."""
+
+
+@contextmanager
+def from_memory() -> Iterator[None]:
+    """Within it, a read that is not kept raises NotKept instead of reading (an answer that must cost nothing)."""
+    token = _memory_only.set(True)
+    try:
+        yield
+    finally:
+        _memory_only.reset(token)
+
+
+def must_read() -> None:
+    """Raise NotKept when reads are refused (from_memory): call before any read not made through Recent."""
+    if _memory_only.get():
+        raise NotKept
 
 
 class Recent:
@@ -20,6 +44,7 @@ class Recent:
         kept = self.kept.get(key)
         if kept is not None and now - kept[0] < self.max_age:
             return kept[1]
+        must_read()
         value = read()
         with self.lock:
             if len(self.kept) > 1000:  # sessions read at once are few: this only stops a leak

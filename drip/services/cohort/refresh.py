@@ -29,7 +29,7 @@ from sqlalchemy import select
 from drip.domain import cohort
 from drip.extensions import db
 from drip.models import Enrollment, Learner, LiveQuestion, QuestionVote, Step, TrainingSession
-from drip.services.cohort.recent import Recent
+from drip.services.cohort.recent import Recent, must_read
 
 MAX_AGE = 1.0  # seconds a read of a session's links or votes is handed out again
 KEY = "drip_cohort_refresh"
@@ -78,6 +78,7 @@ def _kept() -> Refreshes:
 def _session_of(kept: Refreshes, token: str) -> int | None:
     session_id = kept.sessions.get(token)
     if session_id is None:
+        must_read()
         session_id = db.session.scalar(select(Enrollment.session_id).where(Enrollment.cohort_token == token))
         if session_id is not None:
             if len(kept.sessions) > KNOWN_TOKENS:
@@ -115,7 +116,12 @@ def _read_links(session_id: int) -> Links | None:
             Learner.erased_at.is_(None),
         )
     ).all()
-    return Links(RoomSession(*fields, open_poll_step_id=open_poll), dict(learners))
+    links = Links(RoomSession(*fields, open_poll_step_id=open_poll), dict(learners))
+    sessions = _kept().sessions
+    if len(sessions) > KNOWN_TOKENS:
+        sessions.clear()
+    sessions.update(dict.fromkeys(links.learners, session_id))  # the others' first refreshes need no lookup
+    return links
 
 
 def reader(token: str, now: datetime) -> Reader | None:
