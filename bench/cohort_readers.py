@@ -8,11 +8,17 @@ while; bench.wrk_readers.Refreshes), and 500 more opening a random learner's /c/
 `cohort_think` seconds on average (a reader coming back to the page). Webhooks: signed Twilio status callbacks at a fixed rate
 (bench.loadgen, latency from each request's due time, as section 4). Each run times readers alone
 and webhooks alone (the baselines), then both at once; no worker runs (the web's figures are the
-web's, as in section 4).
+web's, as in section 4). A second baseline tells the readers' effect on the webhooks apart from the
+machine's: the webhooks beside two processes that only burn, in 2 ms bursts, as much CPU as the readers
+cost the web and wrk together when alone (on two cores any such work delays a webhook a little: its
+process waits for a core more often).
 """
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +29,29 @@ from bench.ingest import PATHS, Bodies, loadgen
 from bench.procs import tree_cpu_seconds, wait_until
 from bench.provider import twilio_env
 from bench.wrk_readers import POLL_MS, Readers, Refreshes
+
+
+# Burns `duty` of one core for `seconds` in bursts of 2 ms, touching nothing else (argv: duty, seconds).
+HOG = """import sys, time
+duty, end = float(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    burst = time.monotonic() + 0.002
+    while time.monotonic() < burst:
+        pass
+    time.sleep(0.002 * (1 - duty) / duty)
+"""
+
+
+def _hogs(cores: float, seconds: float) -> list[subprocess.Popen]:
+    """Two processes burning `cores` of CPU between them (at most 0.9 of a core each) for `seconds`."""
+    duty = min(max(cores / 2, 0.01), 0.9)
+    return [subprocess.Popen([sys.executable, "-c", HOG, str(duty), str(seconds)]) for _ in range(2)]
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's children that have ended (wrk, once its run is over)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 class Room:
@@ -104,10 +133,11 @@ def measure(bench: Bench) -> list[Figure]:
         Refreshes(base, refreshes, 2, 8, every_ms=0).result()
         loadgen(base, bodies.file(200), 1.0, rate=100, path=PATHS["status"])
         for _ in range(sizes.runs):
-            cpu = tree_cpu_seconds(web.pid)
+            cpu, clients = tree_cpu_seconds(web.pid), _children_cpu()
             alone = Room(base, listed, refreshes, seconds, sizes).result()
             cpu, used = tree_cpu_seconds(web.pid), tree_cpu_seconds(web.pid) - cpu
             alone["web_cores"] = used / seconds
+            alone["reader_cores"] = (used + _children_cpu() - clients) / seconds  # the web's and wrk's
             # CPU per request does not depend on what else the machine is doing, unlike latency
             # per reader request served (a 503 from the gate costs next to nothing and is not one)
             alone["cpu_ms"] = used * 1000 / max((alone["pages"]["served"] + alone["polls"]["served"]) * seconds, 1)
@@ -115,17 +145,32 @@ def measure(bench: Bench) -> list[Figure]:
             cpu = tree_cpu_seconds(web.pid)
             hooks_alone = hooks()
             hooks_alone["cpu_ms"] = (tree_cpu_seconds(web.pid) - cpu) * 1000 / max(hooks_alone["requests"], 1)
+            hogs = _hogs(alone["reader_cores"], seconds + 4)
+            time.sleep(2)  # burning before the webhooks start, and until they end
+            hooks_hogged = hooks()
+            for hog in hogs:
+                hog.wait(timeout=30)
+            _settle(web.pid)
             both = Room(base, listed, refreshes, seconds + 4, sizes)
             time.sleep(2)  # the readers are all there before the webhooks start, and stay until they end
             hooks_beside = hooks()
             beside = both.result()
-            runs.append({"readers": alone, "hooks": hooks_alone, "both_readers": beside, "both_hooks": hooks_beside})
+            runs.append(
+                {
+                    "readers": alone,
+                    "hooks": hooks_alone,
+                    "both_readers": beside,
+                    "both_hooks": hooks_beside,
+                    "hogged_hooks": hooks_hogged,
+                }
+            )
             _settle(web.pid)
             bench.say(
                 f"  cohort readers: pages {alone['pages']['rate']:.1f}/s p95 {alone['pages']['p95'] * 1000:.0f} ms "
                 f"alone, {beside['pages']['p95'] * 1000:.0f} ms beside webhooks; polls {alone['polls']['rate']:.0f}/s "
                 f"p95 {alone['polls']['p95'] * 1000:.0f} ms ({alone['polls']['unchanged']:.0%} 304); webhooks p99 {hooks_alone['p99'] * 1000:.1f} ms alone, "
-                f"{hooks_beside['p99'] * 1000:.1f} ms beside readers; web {alone['web_cores']:.2f} cores; "
+                f"{hooks_beside['p99'] * 1000:.1f} ms beside readers, {hooks_hogged['p99'] * 1000:.1f} ms beside "
+                f"{alone['reader_cores']:.2f} cores of burning; web {alone['web_cores']:.2f} cores; "
                 f"503s {alone['pages']['busy'] + alone['polls']['busy']} alone, "
                 f"{beside['pages']['busy'] + beside['polls']['busy']} beside"
             )
@@ -192,7 +237,13 @@ def _figures(sizes, runs: list[dict]) -> list[Figure]:
         alone = [pick(r["readers"] | {"hooks": r["hooks"]}) for r in runs]
         meets = None if limit is None else (lambda v, b, limit=limit: v <= limit)
         figures.append(Figure("10", name, unit, beside, alone, label, target, meets))
+    hooks_row = next(figure for figure in figures if figure.name.startswith("status webhooks p99"))
+    hooks_row.second_runs = [r["hogged_hooks"]["p99"] * 1000 for r in runs]
+    hooks_row.second_label = "(alone beside the readers' CPU burnt by two unrelated processes)"
     figures.append(Figure("10", "web CPU with readers alone", "cores", [r["readers"]["web_cores"] for r in runs]))
+    figures.append(
+        Figure("10", "CPU of the readers alone (web and wrk)", "cores", [r["readers"]["reader_cores"] for r in runs])
+    )
     figures.append(
         Figure(
             "10",

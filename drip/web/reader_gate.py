@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 
 from flask import current_app
 
@@ -48,6 +49,7 @@ NOT_SENT = (
 ).encode()
 POST_WAITS = 6  # times as long as a reader's wait: a post carries what the learner wrote
 TOKEN = re.compile(r"/c/([A-Za-z0-9_-]{1,100})(?:/|$)")
+_reading: ContextVar[bool] = ContextVar("drip_reader_request", default=False)
 
 
 def _gevent() -> bool:
@@ -136,6 +138,7 @@ class ReaderGate:
             busy = self.busy(environ["PATH_INFO"], method)
             start_response("503 Service Unavailable", [*self._busy_headers, ("Content-Length", str(len(busy)))])
             return [busy]
+        reading = _reading.set(True)
         try:
             others_first()
             answer = self.wsgi_app(environ, start_response)
@@ -143,7 +146,15 @@ class ReaderGate:
             # answer (none on these paths) would be read whole here rather than hold the slot unread.
             return answer if isinstance(answer, list) else _read_whole(answer)
         finally:
+            _reading.reset(reading)
             turns.release()
+
+
+def after_statement(*_) -> None:
+    """SQLAlchemy's after_cursor_execute: a reader whose statement has answered goes on with its rows only once
+    the webhooks whose statements answered at the same moment have gone on with theirs."""
+    if _reading.get():
+        others_first()
 
 
 def _read_whole(answer: Iterable[bytes]) -> list[bytes]:

@@ -17,7 +17,10 @@ from drip.models import LiveQuestion, utcnow
 from drip.services.board import board
 from drip.services.cohort import refresh
 from drip.services.cohort.room_rows import KEY, MAX_AGE, RoomRows
+from drip.web import reader_gate
 from drip.web.reader_gate import ReaderGate
+from tests.conftest import login
+from tests.support.statements import Statements
 from tests.web.test_cohort_page import _cohort, _form_token, _token
 
 AUTH_TOKEN = "readers-auth-token"
@@ -141,3 +144,19 @@ def test_a_change_made_in_another_process_reaches_the_room_within_half_a_second(
     assert client.get(room).get_json()["questions"] == []
     page = client.get(f"/c/{_token(ts, ada)}").get_data(as_text=True)
     assert "Call [hidden]?" not in page and "+1 415" not in page
+
+
+def test_a_reader_gives_way_after_each_statement_and_nothing_else_does(app, client, trainer, monkeypatch):
+    ts, _, (ada, _, _) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    page = f"/c/{_token(ts, ada)}"
+    gave_way = []
+    monkeypatch.setattr(reader_gate, "others_first", lambda: gave_way.append(1))
+    with Statements() as seen:
+        assert client.get(page).status_code == 200
+    # once as it is let in, at least once for each statement, and as its template goes
+    assert seen.count > 0 and len(gave_way) >= 1 + seen.count
+    gave_way.clear()
+    assert login(client).status_code == 302
+    with Statements() as seen:
+        assert client.get(f"/sessions/{ts.id}").status_code == 200  # the trainer's page of the same session
+    assert seen.count > 0 and gave_way == []  # the admin and everything else never wait for the loop
