@@ -29,24 +29,34 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 
 from flask import current_app
+from markupsafe import escape
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
+from drip.domain.languages import DEFAULT, SUPPORTED
+from drip.domain.words import mark, say
 from drip.web.headers import security_headers
 
 READER_PATH = "/c/"
 GIVE_WAY_AT_MOST = 1.0  # seconds a reader let in waits, each time it gives way, for the loop to have nothing else
-# Made once, not rendered: when it is sent the process is busy. It reloads itself without any script.
+# Made without templates or the database: when it is sent the process is busy. In the language the phone's
+# browser asks for (Accept-Language; the learner's own setting is in the database), English otherwise.
+PAGE = (
+    '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}'
+    "<title>{title}</title></head><body><p>{text}</p></body></html>\n"
+)
 BUSY = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="{0}{1}">'
-    "<title>One moment</title></head><body><p>Many people are reading this page right now. It will open again "
-    "by itself in {0} seconds.</p></body></html>\n"
+    mark("One moment"),
+    mark("Many people are reading this page right now. It will open again by itself in %(seconds)s seconds."),
 )
 NOT_SENT = (
-    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Not sent yet</title></head><body>'
-    "<p>Many people are on this page right now, and what you sent did not get through. Go back and send it "
-    "again in a few seconds.</p></body></html>\n"
-).encode()
+    mark("Not sent yet"),
+    mark(
+        "Many people are on this page right now, and what you sent did not get through. "
+        "Go back and send it again in a few seconds."
+    ),
+)
 POST_WAITS = 6  # times as long as a reader's wait: a post carries what the learner wrote
 TOKEN = re.compile(r"/c/([A-Za-z0-9_-]{1,100})(?:/|$)")
 _reading: ContextVar[bool] = ContextVar("drip_reader_request", default=False)
@@ -122,20 +132,30 @@ class ReaderGate:
                     self._turns = _semaphore(self.slots)
         return self._turns
 
-    def busy(self, path: str, method: str = "GET") -> bytes:
+    def busy(self, path: str, method: str = "GET", accept_language: str | None = None) -> bytes:
         """The page a reader gets when the process is busy: it opens the cohort page again by itself (a post's
         or a refresh's address would not do for a reload), after Retry-After seconds; after a post, it stays."""
+        language = parse_accept_header(accept_language, LanguageAccept).best_match(SUPPORTED, default=DEFAULT)
         if method not in ("GET", "HEAD"):
-            return NOT_SENT
-        token = TOKEN.match(path)
-        return BUSY.format(self.retry_after, f"; url=/c/{token.group(1)}" if token else "").encode()
+            title, text, refresh = *NOT_SENT, ""
+        else:
+            token = TOKEN.match(path)
+            title, text = BUSY
+            again = f"; url=/c/{token.group(1)}" if token else ""
+            refresh = f'<meta http-equiv="refresh" content="{self.retry_after}{again}">'
+        return PAGE.format(
+            lang=language,
+            refresh=refresh,
+            title=escape(say(language, title)),
+            text=escape(say(language, text, seconds=self.retry_after)),
+        ).encode()
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self.slots <= 0 or not environ.get("PATH_INFO", "").startswith(READER_PATH):
             return self.wsgi_app(environ, start_response)
         turns, method = self.turns(), environ.get("REQUEST_METHOD", "GET")
         if not turns.acquire(timeout=self.wait * (1 if method in ("GET", "HEAD") else POST_WAITS)):
-            busy = self.busy(environ["PATH_INFO"], method)
+            busy = self.busy(environ["PATH_INFO"], method, environ.get("HTTP_ACCEPT_LANGUAGE"))
             start_response("503 Service Unavailable", [*self._busy_headers, ("Content-Length", str(len(busy)))])
             return [busy]
         reading = _reading.set(True)

@@ -72,6 +72,16 @@ def test_with_every_reader_slot_taken_a_reader_gets_503_and_the_webhooks_are_ser
             busy = requests.get(page + path, timeout=10)
             assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
             assert busy.headers["Cache-Control"] == "no-store" and "noindex" in busy.headers["X-Robots-Tag"]
+            assert '<html lang="en">' in busy.text and "open again by itself in 5 seconds" in busy.text
+        # in the language the phone's browser asks for, when Drip speaks it; reloading the page itself
+        spanish = requests.get(page, headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}, timeout=10)
+        assert spanish.status_code == 503 and '<html lang="es">' in spanish.text
+        assert "Se volverá a abrir sola dentro de 5 segundos" in spanish.text
+        assert f'content="5; url=/c/{_token(ts, ada)}"' in spanish.text
+        unknown = requests.get(page, headers={"Accept-Language": "ja"}, timeout=10)
+        assert '<html lang="en">' in unknown.text
+        not_sent = gate.busy(f"/c/{_token(ts, ada)}/questions/1/vote", "POST", "de-AT").decode()  # a post waits longer
+        assert '<html lang="de">' in not_sent and "Noch nicht gesendet" in not_sent and "refresh" not in not_sent
         for n in range(5):
             started = time.monotonic()
             assert _status_callback(served, n).status_code == 204  # a reader's turn would have ended in 503
