@@ -89,3 +89,31 @@ def test_the_room_refreshes_while_the_page_is_open(app, trainer, page, live_serv
     row.locator("button").click()  # a question that arrived by refresh votes like the others
     expect(row.locator(".count")).to_have_text("4")
     expect(row.locator("button")).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_busy_answer_makes_the_script_wait_as_long_as_retry_after_says(app, trainer, page, live_server):
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    asked = []
+
+    def busy_first(route):  # the web's reader gate turning the first refresh away, then the server itself
+        asked.append(route.request.headers.get("if-none-match"))
+        if len(asked) == 1:
+            route.fulfill(status=503, headers={"Retry-After": "30"}, body="busy")
+        else:
+            route.continue_()
+
+    page.clock.install()  # the page's timers run on a clock this test moves
+    page.route("**/room.json", busy_first)
+    page.goto(f"{live_server}/c/{_token(ts, ada)}")
+    with page.expect_response("**/room.json"):
+        page.clock.run_for(5_000)  # the first refresh, 5 s after the page opened: turned away
+    page.evaluate("0")  # the script has read the answer and set its next refresh
+    page.clock.run_for(29_500)
+    assert len(asked) == 1  # nothing before Retry-After's 30 s
+    with page.expect_response("**/room.json") as again:
+        page.clock.run_for(16_000)  # and by half again (the spread that keeps phones apart)
+    assert again.value.status == 200 and len(asked) == 2
+    page.evaluate("0")
+    with page.expect_response("**/room.json") as usual:
+        page.clock.run_for(5_000)  # back to every 5 s, with the ETag it got
+    assert usual.value.status == 304 and len(asked) == 3 and asked[2]
