@@ -7,7 +7,8 @@ import time
 import pytest
 
 from drip.domain.templates import EMAIL_MAX_BYTES, SMS_MAX_CHARACTERS, TemplateProblem, render, sample_context, validate
-from drip.services.delivery.batching import DeliveryToSend, build_message
+from drip.domain.outgoing import DeliveryToSend
+from tests.support.messages import build_message
 from drip.services.programs.sequences import SequenceInvalid, StepInput, create_sequence
 
 WIDE = "[" + ",".join(["1"] * 50) + "]"

@@ -8,7 +8,8 @@ from drip.extensions import db
 from drip.models import Delivery, Step
 from drip.services.programs.enrolment import enrol
 from drip.services.learners.upsert import LearnerInput, upsert_learners
-from drip.services.delivery.batching import DeliveryToSend, build_message
+from drip.domain.outgoing import DeliveryToSend
+from tests.support.messages import build_message
 from drip.services.programs.sequences import StepInput, create_sequence
 from drip.services.programs.sessions import create_session
 from drip.services.programs.starter import add_starter

@@ -25,8 +25,7 @@ from drip.domain import delivery_message
 from drip.domain.outgoing import BatchFacts, DeliveryToSend, OutgoingMessage
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Sequence, Step, TestimonialShown, Trainer, TrainingSession
-from drip.models import utcnow
-from drip.services.delivery.batch_facts import link_ids, load_facts
+from drip.services.delivery.batch_facts import link_ids
 from drip.services.delivery.transitions import finish_sending
 
 log = logging.getLogger(__name__)
@@ -109,15 +108,6 @@ def message_for(item: DeliveryToSend, address: str, facts: BatchFacts, now: date
     except delivery_message.UnknownLinks as unknown:
         facts.link_ids.update(link_ids(unknown.urls))
         return delivery_message.render(item, address, facts, config, now)
-
-
-def build_message(
-    item: DeliveryToSend, address: str, now: datetime | None = None, facts: BatchFacts | None = None
-) -> OutgoingMessage:
-    """The rendered SMS or email for one delivery, as of now (TemplateProblem, or NothingToShare for an
-    empty digest); loads its facts as a batch of one unless given."""
-    at = now or utcnow()
-    return message_for(item, address, facts or load_facts([item], current_app.config, at), at)
 
 
 RECORD = finish_sending()
