@@ -15,7 +15,7 @@ def plain_hash(channel: str, address: str) -> str:
 
 def keyed(plain: str, key: bytes) -> str:
     """The stored form: an HMAC-SHA-256 of the plain hash (so stored plain hashes can be re-keyed)."""
-    return hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, plain.encode(), "sha256").hex()  # one call: an import hashes 20,000 addresses
 
 
 def key_from(config: Mapping) -> bytes:

@@ -28,3 +28,8 @@ def test_what_it_cannot_write_faithfully_is_refused():
         field({"a": 1})
     with pytest.raises(ValueError):
         field("nul \x00 inside")
+
+
+def test_letters_and_digits_alone_are_written_as_they_are_in_any_script():
+    assert [field(v) for v in ("0123456789abcdef", "Zoë", "٣٤", "x")] == ["0123456789abcdef", "Zoë", "٣٤", "x"]
+    assert field("ab cd") == "ab cd" and field("a\\b") == "a\\\\b"  # anything else takes the escaping path
