@@ -44,7 +44,8 @@ GIVE_WAY_AT_MOST = 1.0  # seconds a reader let in waits, each time it gives way,
 PAGE = (
     '<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><meta name="robots" content="noindex">'
     '<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}'
-    "<title>{title}</title></head><body><p>{text}</p></body></html>\n"
+    "<title>{title}</title><style>body{{font:1.125rem/1.5 system-ui,sans-serif;margin:2rem 1.25rem;max-width:36rem}}"
+    "</style></head><body><h1>{title}</h1><p>{text}</p></body></html>\n"
 )
 BUSY = (
     mark("One moment"),
