@@ -7,7 +7,6 @@ from importlib import import_module
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
@@ -25,7 +24,7 @@ from drip.web.limits import init_app as init_limits
 from drip.web.body_deadline import BodyDeadline
 from drip.web import cohort_parts
 from drip.services.cohort import shared as cohort_shared
-from drip.web.reader_gate import ReaderGate, after_statement
+from drip.web.reader_gate import ReaderGate, watch_statements
 from drip.web.room_refresh import RoomFastPath
 from drip.web.twilio_fast_path import TwilioFastPath
 
@@ -164,7 +163,7 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(unavailable, _unavailable)
     app.wsgi_app = ReaderGate(app.wsgi_app, app.config)  # cohort-page readers a few at a time, never ahead of a webhook
     with app.app_context():  # a reader's rows wait for the webhooks whose statements answered with them
-        event.listen(db.engine, "after_cursor_execute", after_statement)
+        watch_statements(db.engine)
     app.wsgi_app = RoomFastPath(app, app.wsgi_app)  # room refreshes from memory, without taking a turn
     app.wsgi_app = TwilioFastPath(app, app.wsgi_app)  # the two webhooks that come by the thousand
     # Outermost: a body that stops arriving is given up after a few idle seconds, on every path.

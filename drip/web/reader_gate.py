@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 
 from flask import current_app
+from sqlalchemy import event
 from markupsafe import escape
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
@@ -136,7 +137,8 @@ class ReaderGate:
     def busy(self, path: str, method: str = "GET", accept_language: str | None = None) -> bytes:
         """The page a reader gets when the process is busy: it opens the cohort page again by itself (a post's
         or a refresh's address would not do for a reload), after Retry-After seconds; after a post, it stays."""
-        language = parse_accept_header(accept_language, LanguageAccept).best_match(SUPPORTED, default=DEFAULT)
+        asked = (accept_language or "")[:MAX_ACCEPT_LANGUAGE]
+        language = parse_accept_header(asked, LanguageAccept).best_match(SUPPORTED, default=DEFAULT)
         if method not in ("GET", "HEAD"):
             title, text, refresh = *NOT_SENT, ""
         else:
@@ -171,11 +173,37 @@ class ReaderGate:
             turns.release()
 
 
-def after_statement(*_) -> None:
-    """SQLAlchemy's after_cursor_execute: a reader whose statement has answered goes on with its rows only once
-    the webhooks whose statements answered at the same moment have gone on with theirs."""
-    if _reading.get():
-        others_first()
+WROTE = "drip_reader_wrote"  # on a connection's info: its transaction has written, or locked rows
+MAX_ACCEPT_LANGUAGE = 200  # characters of Accept-Language read for a busy page (a long one costs the busy web CPU)
+
+
+def after_statement(connection, _cursor, statement: str, *_) -> None:
+    """SQLAlchemy's after_cursor_execute: a reader whose read has answered goes on with its rows only once the
+    webhooks whose statements answered at the same moment have gone on with theirs. Never while its transaction
+    holds locks (after a write or a SELECT … FOR UPDATE: a webhook's write would wait for it), nor on SQLite,
+    which waits for a lock inside C and so would stop the whole loop behind the reader."""
+    if not _reading.get() or connection.dialect.name == "sqlite" or connection.info.get(WROTE):
+        return
+    words = statement.lstrip()[:6].upper()
+    if words != "SELECT" or " FOR " in statement.upper():
+        connection.info[WROTE] = True
+        return
+    others_first()
+
+
+def transaction_over(connection, *_) -> None:
+    """The commit, rollback or check-in that ends a transaction: its locks are gone."""
+    info = getattr(connection, "info", None)
+    if info is not None:
+        info.pop(WROTE, None)
+
+
+def watch_statements(engine) -> None:
+    """Make a reader give way after its reads on this engine (`after_statement`)."""
+    event.listen(engine, "after_cursor_execute", after_statement)
+    for ended in ("commit", "rollback"):
+        event.listen(engine, ended, transaction_over)
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: record.info.pop(WROTE, None))
 
 
 def _read_whole(answer: Iterable[bytes]) -> list[bytes]:

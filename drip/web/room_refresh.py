@@ -16,6 +16,7 @@ their turn behind webhooks and answer errors as every other page does.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from drip.web import cohort_parts
 from drip.web.headers import security_headers
 
 PATH = re.compile(r"/c/([A-Za-z0-9_-]{1,100})/room\.json")
+LOG_EVERY = 60.0  # seconds between two logged failures of the fast path
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class RoomFastPath:
 
     def __init__(self, app: Flask, wsgi_app: Callable):
         self.app, self.wsgi_app = app, wsgi_app
+        self._logged = -LOG_EVERY
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
@@ -98,5 +101,8 @@ class RoomFastPath:
         except NotKept:  # a read is due: the gate and the view make it
             return None
         except Exception:  # anything unexpected: the view answers it, errors as on every page
-            self.app.logger.exception("room refresh from memory failed; the view answers it")
+            now = time.monotonic()
+            if now - self._logged >= LOG_EVERY:  # a lasting fault would otherwise log a hundred times a second
+                self._logged = now
+                self.app.logger.exception("room refresh from memory failed; the view answers it")
             return None

@@ -37,6 +37,7 @@ class Recent:
 
     def __init__(self, max_age: float, clock: Callable[[], float] = time.monotonic):
         self.max_age, self.clock, self.kept, self.lock = max_age, clock, {}, threading.Lock()
+        self.generation = 0  # moved on by every drop: a read begun before it is handed out once, not kept
 
     def get(self, key: Hashable, read: Callable[[], Any]) -> Any:
         """The value kept under `key` if younger than max_age, else `read()`, kept from now."""
@@ -45,8 +46,11 @@ class Recent:
         if kept is not None and now - kept[0] < self.max_age:
             return kept[1]
         must_read()
+        generation = self.generation
         value = read()
         with self.lock:
+            if self.generation != generation:  # dropped while it was read: it may be older than the change
+                return value
             if len(self.kept) > 1000:  # sessions read at once are few: this only stops a leak
                 self.kept.clear()
             self.kept[key] = (now, value)
@@ -55,5 +59,6 @@ class Recent:
     def drop(self, which: Callable[[Hashable], bool] | None = None) -> None:
         """Read afresh next time: the keys `which` picks, or all."""
         with self.lock:
+            self.generation += 1
             for key in [key for key in self.kept if which is None or which(key)]:
                 del self.kept[key]
