@@ -61,7 +61,18 @@ NOT_SENT = (
 )
 POST_WAITS = 6  # times as long as a reader's wait: a post carries what the learner wrote
 TOKEN = re.compile(r"/c/([A-Za-z0-9_-]{1,100})(?:/|$)")
-_reading: ContextVar[bool] = ContextVar("drip_reader_request", default=False)
+
+
+class ReaderRequest:
+    """A cohort-page request inside the gate: whether it has written yet."""
+
+    __slots__ = ("wrote",)
+
+    def __init__(self):
+        self.wrote = False
+
+
+_reading: ContextVar[ReaderRequest | None] = ContextVar("drip_reader_request", default=None)
 
 
 def _gevent() -> bool:
@@ -161,7 +172,7 @@ class ReaderGate:
             busy = self.busy(environ["PATH_INFO"], method, environ.get("HTTP_ACCEPT_LANGUAGE"))
             start_response("503 Service Unavailable", [*self._busy_headers, ("Content-Length", str(len(busy)))])
             return [busy]
-        reading = _reading.set(True)
+        reading = _reading.set(ReaderRequest())
         try:
             others_first()
             answer = self.wsgi_app(environ, start_response)
@@ -173,37 +184,28 @@ class ReaderGate:
             turns.release()
 
 
-WROTE = "drip_reader_wrote"  # on a connection's info: its transaction has written, or locked rows
 MAX_ACCEPT_LANGUAGE = 200  # characters of Accept-Language read for a busy page (a long one costs the busy web CPU)
 
 
 def after_statement(connection, _cursor, statement: str, *_) -> None:
     """SQLAlchemy's after_cursor_execute: a reader whose read has answered goes on with its rows only once the
-    webhooks whose statements answered at the same moment have gone on with theirs. Never while its transaction
-    holds locks (after a write or a SELECT … FOR UPDATE: a webhook's write would wait for it), nor on SQLite,
-    which waits for a lock inside C and so would stop the whole loop behind the reader."""
-    if not _reading.get() or connection.dialect.name == "sqlite" or connection.info.get(WROTE):
+    webhooks whose statements answered at the same moment have gone on with theirs. Not once the request has
+    written or locked rows (after a write or a SELECT … FOR UPDATE, a webhook's write could wait for its locks;
+    the rest of the request is short), and never on SQLite, which waits for a lock inside C and so would stop
+    the whole loop behind the reader. The request's own state, not the connection's: nothing is looked at
+    when a transaction ends, or when a database restart has invalidated a connection."""
+    request = _reading.get()
+    if request is None or request.wrote or connection.dialect.name == "sqlite":
         return
-    words = statement.lstrip()[:6].upper()
-    if words != "SELECT" or " FOR " in statement.upper():
-        connection.info[WROTE] = True
+    if statement.lstrip()[:6].upper() != "SELECT" or " FOR " in statement.upper():
+        request.wrote = True
         return
     others_first()
-
-
-def transaction_over(connection, *_) -> None:
-    """The commit, rollback or check-in that ends a transaction: its locks are gone."""
-    info = getattr(connection, "info", None)
-    if info is not None:
-        info.pop(WROTE, None)
 
 
 def watch_statements(engine) -> None:
     """Make a reader give way after its reads on this engine (`after_statement`)."""
     event.listen(engine, "after_cursor_execute", after_statement)
-    for ended in ("commit", "rollback"):
-        event.listen(engine, ended, transaction_over)
-    event.listen(engine.pool, "checkin", lambda _dbapi, record: record.info.pop(WROTE, None))
 
 
 def _read_whole(answer: Iterable[bytes]) -> list[bytes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 
-from drip.domain.budget import Budget
+from drip.domain.budget import GRACE, Budget
 
 
 def test_a_full_collection_during_a_parse_is_not_the_parse_s_cost():
@@ -25,3 +25,13 @@ def test_the_parse_s_own_work_still_spends_the_budget():
     while time.thread_time() < ends:  # CPU the parse itself burns
         pass
     assert budget.spent()
+
+
+def test_collections_buy_a_parse_a_fresh_budget_only_so_many_times():
+    ticks = iter(range(0, 1000))
+    budget = Budget(0.5, clock=lambda: next(ticks))  # every reading of this clock is a second later
+    for _ in range(GRACE):
+        gc.collect()
+        assert not budget.spent()  # past the deadline, but a full collection ran since: a fresh budget
+    gc.collect()
+    assert budget.spent()  # past the grace, even a collection does not hold it back
