@@ -78,11 +78,15 @@ def test_a_sentence_that_starts_with_ok_does_not_consent_and_is_routed_as_usual(
 
 def test_si_from_a_spanish_learner_consents_and_is_thanked_in_spanish(app, client, trainer):
     learner, asked = _asked(trainer, language="es")
-    question = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == learner.phone)).all()
+    question = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.to_address == learner.phone).order_by(OutboxMessage.id)
+    ).all()
     assert "Responde SÍ o NO" in question[-1]
     post_sms(client, app, "Sí")
     assert _status(asked) == "consented"
-    sent = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == learner.phone)).all()
+    sent = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.to_address == learner.phone).order_by(OutboxMessage.id)
+    ).all()
     assert sent[-1] == consent.thanks("es")
 
 
@@ -90,7 +94,9 @@ def test_no_records_a_refusal_and_the_quote_never_joins_the_pool(app, client, tr
     learner, asked = _asked(trainer)
     post_sms(client, app, "No thanks")
     assert _status(asked) == "declined"
-    sent = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == learner.phone)).all()
+    sent = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.to_address == learner.phone).order_by(OutboxMessage.id)
+    ).all()
     assert sent[-1] == consent.declined("en")
     post_sms(client, app, "yes")  # the question was answered: a later yes changes nothing
     assert _status(asked) == "declined"
