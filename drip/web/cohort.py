@@ -20,13 +20,12 @@ from drip.web.reader_gate import render_giving_way
 from drip.web.room_refresh import room_answer
 
 bp = Blueprint("cohort", __name__)
-PRIVATE_HEADERS = cohort_parts.PRIVATE_HEADERS
 
 
 def _not_found():
     """The learner-facing dead-link page (no admin chrome), for unknown, expired and withdrawn links."""
     response = make_response(render_template("cohort/unknown.html"), 404)
-    response.headers.update(PRIVATE_HEADERS)
+    response.headers.update(cohort_parts.PRIVATE_HEADERS)
     abort(response)
 
 
@@ -79,7 +78,7 @@ def _render(
         done=request.args.get("done", ""),
     )
     response = make_response(html, status)
-    response.headers.update(PRIVATE_HEADERS)
+    response.headers.update(cohort_parts.PRIVATE_HEADERS)
     return response
 
 
@@ -156,5 +155,5 @@ def room_state(token: str):
         # The questions' JSON is made once per read of the room for all its readers; only the votes are this learner's.
         response = current_app.response_class(answer.body(), mimetype="application/json")
     response.set_etag(answer.etag)
-    response.headers.update(PRIVATE_HEADERS)
+    response.headers.update(cohort_parts.PRIVATE_HEADERS)
     return response
