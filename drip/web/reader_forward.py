@@ -83,9 +83,10 @@ def parse_answer(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
 
 
 def _body(environ: dict) -> bytes:
-    length = environ.get("CONTENT_LENGTH")
+    """The request's body, whole (BodyDeadline has refused one too large or too slow by now)."""
+    length = environ.get("CONTENT_LENGTH", "")
     stream = environ["wsgi.input"]
-    if length:
+    if length.isdigit():
         return stream.read(int(length))
     if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
         return stream.read()
