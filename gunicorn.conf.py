@@ -1,4 +1,27 @@
-"""gunicorn reads this from the working directory: warm each web worker up; tidy the metrics of one that exited."""
+"""gunicorn reads this from the working directory: the cohort page's reader workers (drip/reader_processes.py),
+each web worker warmed up, the metrics of one that exited tidied."""
+
+from drip import reader_processes
+
+
+def when_ready(server):
+    """The master is listening: open the readers' socket and count their workers in."""
+    reader_processes.start(server)
+
+
+def on_reload(server):
+    """SIGHUP: the new set of workers has its readers too."""
+    reader_processes.reloaded(server)
+
+
+def pre_fork(server, worker):
+    """In the master: this new worker serves the webhooks and the admin, or the cohort page's readers."""
+    reader_processes.assign(server, worker)
+
+
+def post_fork(server, worker):
+    """In the new worker, before it loads the app: its socket and its priority."""
+    reader_processes.take_part(server, worker)
 
 
 def post_worker_init(worker):
@@ -14,3 +37,8 @@ def child_exit(server, worker):
     from drip.metrics import process_exited
 
     process_exited(worker.pid)
+
+
+def on_exit(server):
+    """The master stops: remove the readers' socket."""
+    reader_processes.stop(server)

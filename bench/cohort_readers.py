@@ -11,7 +11,9 @@ and webhooks alone (the baselines), then both at once; no worker runs (the web's
 web's, as in section 4). A second baseline tells the readers' effect on the webhooks apart from the
 machine's: the webhooks beside two processes that only burn, in 2 ms bursts, as much CPU as the readers
 cost the web and wrk together when alone (on two cores any such work delays a webhook a little: its
-process waits for a core more often).
+process waits for a core more often). A third: the webhooks beside the same readers served by the web
+workers themselves, as before there were reader workers (a second gunicorn with
+DRIP_COHORT_READER_PROCESSES=0, measured right after).
 """
 
 from __future__ import annotations
@@ -121,17 +123,17 @@ def measure(bench: Bench) -> list[Figure]:
     bodies = Bodies("status", phones, sids, bench.workdir)
     seconds, rate = sizes.cohort_seconds, sizes.cohort_hook_rate
     gate = {} if sizes.cohort_reader_slots is None else {"DRIP_COHORT_READER_SLOTS": str(sizes.cohort_reader_slots)}
-    web, base = gunicorn(bench, stack.env(**twilio_env("http://127.0.0.1:9"), **gate), name="web-cohort")
+    env = stack.env(**twilio_env("http://127.0.0.1:9"), **gate)
+    web, base = gunicorn(bench, env, name="web-cohort")
+    in_web, in_web_base = gunicorn(bench, {**env, "DRIP_COHORT_READER_PROCESSES": "0"}, name="web-cohort-in-web")
 
-    def hooks() -> dict:
-        return loadgen(base, bodies.file(int(seconds * rate) + 100), seconds, rate, path=PATHS["status"])
+    def hooks(at: str = base) -> dict:
+        return loadgen(at, bodies.file(int(seconds * rate) + 100), seconds, rate, path=PATHS["status"])
 
     runs = []
     try:
-        Readers(base, listed, 2, 8, 0).result()  # warm-up: imports, pools, templates in both processes
-        refreshes = _seen(base, paths[: sizes.cohort_readers], listed)
-        Refreshes(base, refreshes, 2, 8, every_ms=0).result()
-        loadgen(base, bodies.file(200), 1.0, rate=100, path=PATHS["status"])
+        refreshes = _warm(base, paths[: sizes.cohort_readers], listed, bodies)
+        _warm(in_web_base, [], listed, bodies, refreshes)
         for _ in range(sizes.runs):
             cpu, clients = tree_cpu_seconds(web.pid), _children_cpu()
             alone = Room(base, listed, refreshes, seconds, sizes).result()
@@ -155,6 +157,12 @@ def measure(bench: Bench) -> list[Figure]:
             time.sleep(2)  # the readers are all there before the webhooks start, and stay until they end
             hooks_beside = hooks()
             beside = both.result()
+            _settle(web.pid)
+            readers_in_web = Room(in_web_base, listed, refreshes, seconds + 4, sizes)
+            time.sleep(2)
+            hooks_in_web = hooks(in_web_base)
+            in_web_readers = readers_in_web.result()
+            _settle(in_web.pid)
             runs.append(
                 {
                     "readers": alone,
@@ -162,6 +170,8 @@ def measure(bench: Bench) -> list[Figure]:
                     "both_readers": beside,
                     "both_hooks": hooks_beside,
                     "hogged_hooks": hooks_hogged,
+                    "in_web_readers": in_web_readers,
+                    "in_web_hooks": hooks_in_web,
                 }
             )
             _settle(web.pid)
@@ -170,7 +180,8 @@ def measure(bench: Bench) -> list[Figure]:
                 f"alone, {beside['pages']['p95'] * 1000:.0f} ms beside webhooks; polls {alone['polls']['rate']:.0f}/s "
                 f"p95 {alone['polls']['p95'] * 1000:.0f} ms ({alone['polls']['unchanged']:.0%} 304); webhooks p99 {hooks_alone['p99'] * 1000:.1f} ms alone, "
                 f"{hooks_beside['p99'] * 1000:.1f} ms beside readers, {hooks_hogged['p99'] * 1000:.1f} ms beside "
-                f"{alone['reader_cores']:.2f} cores of burning; web {alone['web_cores']:.2f} cores; "
+                f"{alone['reader_cores']:.2f} cores of burning, {hooks_in_web['p99'] * 1000:.1f} ms beside readers "
+                f"served in the web workers; web {alone['web_cores']:.2f} cores; "
                 f"503s {alone['pages']['busy'] + alone['polls']['busy']} alone, "
                 f"{beside['pages']['busy'] + beside['polls']['busy']} beside"
             )
@@ -178,9 +189,19 @@ def measure(bench: Bench) -> list[Figure]:
                 leftover.unlink()
     finally:
         web.stop()
+        in_web.stop()
     bench.extras["cohort_readers"] = runs
     stack.reset()
     return _figures(sizes, runs)
+
+
+def _warm(base: str, paths: list[str], listed: Path, bodies: Bodies, refreshes: Path | None = None) -> Path:
+    """Imports, pools and templates in every worker of one web; the learners' rooms as their pages last got them."""
+    Readers(base, listed, 2, 8, 0).result()
+    refreshes = refreshes or _seen(base, paths, listed)
+    Refreshes(base, refreshes, 2, 8, every_ms=0).result()
+    loadgen(base, bodies.file(200), 1.0, rate=100, path=PATHS["status"])
+    return refreshes
 
 
 def _settle(pid: int) -> None:
@@ -240,6 +261,27 @@ def _figures(sizes, runs: list[dict]) -> list[Figure]:
     hooks_row = next(figure for figure in figures if figure.name.startswith("status webhooks p99"))
     hooks_row.second_runs = [r["hogged_hooks"]["p99"] * 1000 for r in runs]
     hooks_row.second_label = "(alone beside the readers' CPU burnt by two unrelated processes)"
+    in_web = [r["in_web_readers"] | {"hooks": r["in_web_hooks"]} for r in runs]
+    figures.append(
+        Figure(
+            "10",
+            "status webhooks p99 beside the readers served in the web workers (DRIP_COHORT_READER_PROCESSES=0)",
+            "ms",
+            [r["hooks"]["p99"] * 1000 for r in in_web],
+            [r["both_hooks"]["p99"] * 1000 for r in runs],
+            "(beside readers served by the reader workers)",
+        )
+    )
+    figures.append(
+        Figure(
+            "10",
+            "cohort page p95 beside webhooks, served in the web workers",
+            "ms",
+            [r["pages"]["p95"] * 1000 for r in in_web],
+            [r["both_readers"]["pages"]["p95"] * 1000 for r in runs],
+            "(served by the reader workers)",
+        )
+    )
     figures.append(Figure("10", "web CPU with readers alone", "cores", [r["readers"]["web_cores"] for r in runs]))
     figures.append(
         Figure("10", "CPU of the readers alone (web and wrk)", "cores", [r["readers"]["reader_cores"] for r in runs])

@@ -24,6 +24,7 @@ from drip.web.limits import init_app as init_limits
 from drip.web.body_deadline import BodyDeadline
 from drip.web import cohort_parts
 from drip.services.cohort import shared as cohort_shared
+from drip.web.reader_forward import init_app as init_reader_forward
 from drip.web.reader_gate import ReaderGate, watch_statements
 from drip.web.room_refresh import RoomFastPath
 from drip.web.twilio_fast_path import TwilioFastPath
@@ -161,9 +162,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     for unavailable in (OperationalError, InterfaceError, IntakeFailed):
         app.register_error_handler(unavailable, _unavailable)
-    app.wsgi_app = ReaderGate(app.wsgi_app, app.config)  # cohort-page readers a few at a time, never ahead of a webhook
+    app.wsgi_app = gate = ReaderGate(app.wsgi_app, app.config)  # cohort-page readers a few at a time, never ahead of a webhook
+    app.extensions["drip_reader_gate"] = gate
     with app.app_context():  # a reader's rows wait for the webhooks whose statements answered with them
         watch_statements(db.engine)
+    init_reader_forward(app)  # under gunicorn, cohort pages are served by the reader workers (drip.reader_processes)
     app.wsgi_app = RoomFastPath(app, app.wsgi_app)  # room refreshes from memory, without taking a turn
     app.wsgi_app = TwilioFastPath(app, app.wsgi_app)  # the two webhooks that come by the thousand
     # Outermost: a body that stops arriving is given up after a few idle seconds, on every path.

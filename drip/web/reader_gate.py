@@ -128,7 +128,7 @@ class ReaderGate:
         self._turns = None  # made at the first request: after gunicorn's worker has patched threading
         self._made = threading.Lock()
         self.retry_after = retry_after
-        self._busy_headers = [
+        self.busy_headers = [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Retry-After", str(retry_after)),
             ("Cache-Control", "no-store"),
@@ -170,7 +170,7 @@ class ReaderGate:
         turns, method = self.turns(), environ.get("REQUEST_METHOD", "GET")
         if not turns.acquire(timeout=self.wait * (1 if method in ("GET", "HEAD") else POST_WAITS)):
             busy = self.busy(environ["PATH_INFO"], method, environ.get("HTTP_ACCEPT_LANGUAGE"))
-            start_response("503 Service Unavailable", [*self._busy_headers, ("Content-Length", str(len(busy)))])
+            start_response("503 Service Unavailable", [*self.busy_headers, ("Content-Length", str(len(busy)))])
             return [busy]
         reading = _reading.set(ReaderRequest())
         try:

@@ -117,3 +117,39 @@ def test_a_busy_answer_makes_the_script_wait_as_long_as_retry_after_says(app, tr
     with page.expect_response("**/room.json") as usual:
         page.clock.run_for(5_000)  # back to every 5 s, with the ETag it got
     assert usual.value.status == 304 and len(asked) == 3 and asked[2]
+
+
+def test_a_refresh_read_before_a_vote_does_not_undo_it_on_the_page(app, trainer, page, live_server):
+    """The vote is answered by one process, a refresh a moment later by another that read the room up to a second
+    before (each process reads a session's votes once a second): the page keeps the vote's own answer."""
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="Can we practise this?", approved=True, votes=3)
+    db.session.add(question)
+    db.session.commit()
+    token = _token(ts, ada)
+    before_the_vote = page.request.get(f"{live_server}/c/{token}/room.json").text()
+    page.clock.install()
+    page.goto(f"{live_server}/c/{token}")
+    button = page.locator(f"#question-{question.id} button")
+    page.clock.run_for(4_000)  # the first refresh is due 5 s after the page opened
+    button.click()
+    expect(button.locator(".count")).to_have_text("4")
+    stale = []
+
+    def from_before(route):
+        stale.append(route.request.url)
+        route.fulfill(status=200, headers={"ETag": '"before"'}, content_type="application/json", body=before_the_vote)
+
+    page.route("**/room.json", from_before)
+    with page.expect_response("**/room.json"):
+        page.clock.run_for(1_500)  # a refresh within a second or so of the vote, answered from before it
+    page.evaluate("0")
+    assert len(stale) == 1
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator(".count")).to_have_text("4")
+    page.unroute("**/room.json")
+    with page.expect_response("**/room.json") as fresh:
+        page.clock.run_for(5_000)  # the next one, from after the vote
+    assert fresh.value.status == 200
+    expect(button).to_have_attribute("aria-pressed", "true")
+    expect(button.locator(".count")).to_have_text("4")

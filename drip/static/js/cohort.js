@@ -4,6 +4,10 @@
 (function () {
   "use strict";
   var REFRESH_EVERY = 5000;
+  // A vote is answered by one process; another may answer a refresh from what it read up to a second
+  // before: for a moment after a vote, the vote's own answer is what the button shows.
+  var VOTE_SETTLES = 2000;
+  var votedAt = {};
 
   function onVote(event) {
     var form = event.target.closest("form.vote");
@@ -19,6 +23,7 @@
       if (!response.ok) throw new Error(response.status);
       return response.json();
     }).then(function (result) {
+      votedAt[form.action] = Date.now();
       button.setAttribute("aria-pressed", result.voted ? "true" : "false");
       button.querySelector(".count").textContent = String(result.votes);
     }).catch(function () {
@@ -59,7 +64,8 @@
     }
     node.querySelector("p").textContent = question.body;
     var pressed = node.querySelector("button");
-    if (pressed && !pressed.disabled) {
+    var settled = Date.now() - (votedAt[node.querySelector("form.vote").action] || 0) > VOTE_SETTLES;
+    if (pressed && !pressed.disabled && settled) {
       pressed.setAttribute("aria-pressed", question.voted ? "true" : "false");
       pressed.querySelector(".count").textContent = String(question.votes);
     }

@@ -1,0 +1,239 @@
+"""A web worker passes cohort pages and posts on to the reader workers over their Unix socket, and copes when
+none answers; room refreshes and everything else stay in the web worker (drip/web/reader_forward.py)."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from drip import reader_processes
+from drip.web.reader_forward import (
+    ForwardReaders,
+    FromTheWeb,
+    ReaderFailed,
+    parse_answer,
+    request_bytes,
+)
+from drip.web.reader_gate import ReaderGate
+
+GATE_CONFIG = {"COHORT_READER_SLOTS": 2, "COHORT_READER_WAIT": 5, "COHORT_READER_RETRY_AFTER": 5}
+
+
+class ReaderSocket:
+    """A stand-in reader worker on a Unix socket: records each request, answers `answer` (bytes) and closes."""
+
+    def __init__(self, path: str, answer: bytes):
+        self.answer, self.requests = answer, []
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(8)
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    received += connection.recv(65536)
+                head, _, body = received.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
+                while len(body) < length:
+                    body += connection.recv(65536)
+                self.requests.append((head.decode("latin-1"), body))
+                connection.sendall(self.answer)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _environ(method: str, path: str, body: bytes = b"", **headers: str) -> dict:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "REMOTE_ADDR": "203.0.113.7",
+        "wsgi.input": io.BytesIO(body),
+        "HTTP_HOST": "drip.example.com",
+    }
+    if body:
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+    environ.update({f"HTTP_{name.upper()}": value for name, value in headers.items()})
+    return environ
+
+
+class Here:
+    """The web worker's own app: what reached it, and its answer."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, environ, start_response):
+        self.calls.append((environ["PATH_INFO"], environ["wsgi.input"].read()))
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"served here"]
+
+
+def _call(app, environ) -> tuple[str, dict, bytes]:
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+@pytest.fixture()
+def socket_path(tmp_path):
+    return str(tmp_path / "readers.sock")
+
+
+def test_the_request_goes_as_it_came_with_the_learners_address_and_without_hop_by_hop_headers():
+    environ = _environ(
+        "POST",
+        "/c/tok/answers/3",
+        b"body=Hi&form_token=x",
+        ACCEPT_LANGUAGE="fr",
+        CONNECTION="keep-alive",
+        X_DRIP_CLIENT="198.51.100.1",  # a learner cannot say where they are
+        COOKIE="a=b",
+    )
+    environ["RAW_URI"] = "/c/tok/answers/3?x=%C3%A9"
+    message = request_bytes(environ, b"body=Hi&form_token=x")
+    head, _, body = message.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+
+    assert lines[0] == "POST /c/tok/answers/3?x=%C3%A9 HTTP/1.0"
+    assert "accept-language: fr" in lines and "cookie: a=b" in lines and "host: drip.example.com" in lines
+    assert "content-length: 20" in lines and "content-type: application/x-www-form-urlencoded" in lines
+    assert [line for line in lines if line.lower().startswith("x-drip-client")] == ["X-Drip-Client: 203.0.113.7"]
+    assert "connection: close" in lines and "connection: keep-alive" not in lines
+    assert body == b"body=Hi&form_token=x"
+
+
+def test_the_answer_is_passed_back_without_this_hops_headers():
+    status, headers, body = parse_answer(
+        b"HTTP/1.1 303 SEE OTHER\r\nLocation: /c/tok\r\nDate: x\r\nServer: gevent\r\nConnection: close\r\n"
+        b"Set-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nmoved"
+    )
+    assert status == "303 SEE OTHER"
+    assert headers == [("Location", "/c/tok"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
+    assert body == b"moved"
+    for broken in (b"", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", b"garbage\r\n\r\n"):
+        with pytest.raises(ReaderFailed):
+            parse_answer(broken)
+
+
+def test_a_page_and_a_post_are_answered_by_the_reader_worker(socket_path):
+    reader = ReaderSocket(socket_path, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\nreader")
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)
+    try:
+        assert _call(app, _environ("GET", "/c/tok"))[2] == b"reader"
+        status, headers, body = _call(app, _environ("POST", "/c/tok/questions/4/vote", b"form_token=x"))
+    finally:
+        reader.close()
+    assert (status, headers["Content-Length"], body) == ("200 OK", "6", b"reader")
+    assert [head.split("\r\n")[0] for head, _ in reader.requests] == [
+        "GET /c/tok HTTP/1.0",
+        "POST /c/tok/questions/4/vote HTTP/1.0",
+    ]
+    assert reader.requests[1][1] == b"form_token=x"
+    assert here.calls == []
+
+
+def test_room_refreshes_webhooks_and_the_admin_stay_in_the_web_worker(socket_path):
+    reader = ReaderSocket(socket_path, b"HTTP/1.1 500 NO\r\n\r\n")
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)
+    try:
+        for path in ("/c/tok/room.json", "/webhooks/twilio/status", "/sessions/1", "/cohort"):
+            assert _call(app, _environ("GET", path))[2] == b"served here"
+    finally:
+        reader.close()
+    assert reader.requests == []
+    assert [path for path, _ in here.calls] == ["/c/tok/room.json", "/webhooks/twilio/status", "/sessions/1", "/cohort"]
+
+
+def test_with_no_reader_listening_the_web_worker_serves_the_request_body_and_all(socket_path):
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)  # nothing at socket_path
+
+    assert _call(app, _environ("POST", "/c/tok/answers/3", b"body=Kept"))[2] == b"served here"
+    assert here.calls == [("/c/tok/answers/3", b"body=Kept")]
+
+
+def test_a_reader_that_fails_a_post_is_not_sent_it_again_the_learner_is_asked_to(socket_path):
+    reader = ReaderSocket(socket_path, b"")  # took the request, answered nothing (killed)
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)
+    try:
+        status, headers, body = _call(app, _environ("POST", "/c/tok/answers/3", b"body=Maybe", ACCEPT_LANGUAGE="es"))
+        page = _call(app, _environ("GET", "/c/tok"))
+    finally:
+        reader.close()
+    assert status.startswith("503") and headers["Cache-Control"] == "no-store"
+    assert b'lang="es"' in body and b"http-equiv" not in body  # stays put: the learner goes back and sends it
+    assert page[2] == b"served here"  # a page is safe to serve here
+    assert here.calls == [("/c/tok", b"")]
+    assert len(reader.requests) == 2
+
+
+def test_the_reader_worker_sees_the_learners_address():
+    seen = []
+    app = FromTheWeb(lambda environ, start_response: seen.append(environ["REMOTE_ADDR"]) or [])
+    app({"REMOTE_ADDR": "", "HTTP_X_DRIP_CLIENT": "203.0.113.7"}, None)
+    assert seen == ["203.0.113.7"]
+
+
+def _server(workers: dict, age: int = 0, epoch: int = 0):
+    return SimpleNamespace(drip_readers=object(), drip_reader_epoch=epoch, WORKERS=workers, worker_age=age)
+
+
+def test_gunicorn_keeps_as_many_reader_workers_as_wanted(monkeypatch):
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "1")
+    server = _server({})
+    first, second = SimpleNamespace(age=1), SimpleNamespace(age=2)
+    reader_processes.assign(server, first)
+    server.WORKERS[11] = first
+    reader_processes.assign(server, second)
+    assert (first.drip_role, second.drip_role) == ("reader", "web")
+
+    del server.WORKERS[11]  # the reader died: its replacement reads
+    replacement = SimpleNamespace(age=3)
+    reader_processes.assign(server, replacement)
+    assert replacement.drip_role == "reader"
+
+    # SIGHUP: new workers start before the old ones stop; the old reader does not count any more
+    server.WORKERS = {12: second, 13: replacement}
+    server.drip_reader_epoch = 3
+    new = SimpleNamespace(age=4)
+    reader_processes.assign(server, new)
+    assert new.drip_role == "reader"
+
+
+def test_no_reader_workers_when_they_are_turned_off(monkeypatch):
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "0")
+    worker = SimpleNamespace(age=1)
+    reader_processes.assign(_server({}), worker)
+    assert worker.drip_role == "web"
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "two")
+    with pytest.raises(SystemExit, match="whole number"):
+        reader_processes.wanted()
