@@ -28,7 +28,7 @@ from bench.cohort_page import seed_cohort
 from bench.common import Bench, Figure
 from bench.fleet import gunicorn
 from bench.ingest import PATHS, Bodies, loadgen
-from bench.procs import tree_cpu_seconds, wait_until
+from bench.procs import niced_cpu_seconds, tree_cpu_seconds, wait_until
 from bench.provider import twilio_env
 from bench.wrk_readers import POLL_MS, Readers, Refreshes
 
@@ -135,14 +135,23 @@ def measure(bench: Bench) -> list[Figure]:
         refreshes = _warm(base, paths[: sizes.cohort_readers], listed, bodies)
         _warm(in_web_base, [], listed, bodies, refreshes)
         for _ in range(sizes.runs):
-            cpu, clients = tree_cpu_seconds(web.pid), _children_cpu()
+            cpu, clients, niced = tree_cpu_seconds(web.pid), _children_cpu(), niced_cpu_seconds(web.pid)
             alone = Room(base, listed, refreshes, seconds, sizes).result()
             cpu, used = tree_cpu_seconds(web.pid), tree_cpu_seconds(web.pid) - cpu
+            in_readers = niced_cpu_seconds(web.pid) - niced
             alone["web_cores"] = used / seconds
             alone["reader_cores"] = (used + _children_cpu() - clients) / seconds  # the web's and wrk's
             # CPU per request does not depend on what else the machine is doing, unlike latency
             # per reader request served (a 503 from the gate costs next to nothing and is not one)
-            alone["cpu_ms"] = used * 1000 / max((alone["pages"]["served"] + alone["polls"]["served"]) * seconds, 1)
+            served = max((alone["pages"]["served"] + alone["polls"]["served"]) * seconds, 1)
+            alone["cpu_ms"] = used * 1000 / served
+            alone["web_workers_cpu_ms"] = (used - in_readers) * 1000 / served  # what the webhooks' processes spent
+            _settle(in_web.pid)
+            cpu = tree_cpu_seconds(in_web.pid)
+            in_web_alone = Room(in_web_base, listed, refreshes, seconds, sizes).result()
+            served = max((in_web_alone["pages"]["served"] + in_web_alone["polls"]["served"]) * seconds, 1)
+            in_web_alone["web_workers_cpu_ms"] = (tree_cpu_seconds(in_web.pid) - cpu) * 1000 / served
+            _settle(in_web.pid)
             _settle(web.pid)  # the webhooks alone are alone: no reader request left queued in the web
             cpu = tree_cpu_seconds(web.pid)
             hooks_alone = hooks()
@@ -171,6 +180,7 @@ def measure(bench: Bench) -> list[Figure]:
                     "both_hooks": hooks_beside,
                     "hogged_hooks": hooks_hogged,
                     "in_web_readers": in_web_readers,
+                    "in_web_alone": in_web_alone,
                     "in_web_hooks": hooks_in_web,
                 }
             )
@@ -285,6 +295,16 @@ def _figures(sizes, runs: list[dict]) -> list[Figure]:
     figures.append(Figure("10", "web CPU with readers alone", "cores", [r["readers"]["web_cores"] for r in runs]))
     figures.append(
         Figure("10", "CPU of the readers alone (web and wrk)", "cores", [r["readers"]["reader_cores"] for r in runs])
+    )
+    figures.append(
+        Figure(
+            "10",
+            "CPU per reader request served in the web workers (the webhooks' processes)",
+            "ms",
+            [r["readers"]["web_workers_cpu_ms"] for r in runs],
+            [r["in_web_alone"]["web_workers_cpu_ms"] for r in runs],
+            "(readers served in the web workers)",
+        )
     )
     figures.append(
         Figure(

@@ -140,6 +140,16 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / CLOCK_TICKS
 
 
+def niced_cpu_seconds(pid: int) -> float:
+    """User+system CPU of the live processes of a tree that run at a niceness above 0 (gunicorn's reader workers)."""
+    total = 0
+    for member in tree(pid):
+        fields = _stat_fields(member)
+        if fields and int(fields[16]) > 0:  # nice is field 19
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
 def rss_bytes(pid: int) -> int:
     """Resident set size of one process now (0 if gone)."""
     try:
