@@ -20,23 +20,27 @@ def pre_fork(server, worker):
 
 
 def post_fork(server, worker):
-    """In the new worker, before it loads the app: its socket and its priority."""
+    """In the new worker, before it loads the app: a reader gives up the public port and its priority."""
     reader_processes.take_part(server, worker)
 
 
 def post_worker_init(worker):
-    """Before the worker takes a request: pay the first webhook's costs now (drip/web/warm_up.py)."""
+    """Before the worker takes a request: pay the first webhook's costs now (drip/web/warm_up.py); a reader
+    worker starts listening."""
     from drip.web.warm_up import warm_up
 
     if getattr(worker.wsgi, "import_name", None) == "drip":  # Drip's app, not another served here (bench baselines)
         warm_up(worker.wsgi)
+    reader_processes.listen(worker)
 
 
 def child_exit(server, worker):
-    """Forget the exited worker's live gauges (open board streams); its counters stay in the sums."""
+    """Forget the exited worker's live gauges (open board streams); its counters stay in the sums. A web worker
+    always runs (SIGTTOU stops the oldest worker, which may be the last web worker)."""
     from drip.metrics import process_exited
 
     process_exited(worker.pid)
+    reader_processes.exited(server, worker)
 
 
 def on_exit(server):

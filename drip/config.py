@@ -47,6 +47,18 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def cohort_reader_processes() -> int:
+    """gunicorn workers that serve the cohort page besides WEB_CONCURRENCY's (DRIP_COHORT_READER_PROCESSES, 1).
+    gunicorn's master reads it (drip/reader_processes.py), before any app exists."""
+    load_dotenv(override=False)
+    raw = os.environ.get("DRIP_COHORT_READER_PROCESSES", "1").strip()
+    if not raw.isdigit():
+        raise SystemExit(
+            f"DRIP_COHORT_READER_PROCESSES must be a whole number (0 serves readers in the web workers): {raw!r}"
+        )
+    return int(raw)
+
+
 def load(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Build the app configuration from the environment (and `.env`), then apply overrides."""
     load_dotenv(override=False)

@@ -7,62 +7,68 @@ waits for the reader running then (bench/README.md, section 10). Giving way insi
 reader gate) shortens the wait; it cannot remove it.
 
 So gunicorn runs `DRIP_COHORT_READER_PROCESSES` more workers (1 unless set; 0 serves readers in the
-web workers, as before) that listen on a private Unix socket instead of the public port, with a
-niceness of READER_NICENESS: whenever a webhook and a reader both want a core, the kernel runs the
-webhook. The web workers pass every /c/ request on to them (web.reader_forward) and, while none is
-reachable (starting, restarting), serve it themselves. gunicorn's arbiter keeps them as it keeps
-every worker: it restarts one that dies or stops answering, and stops them with the rest.
+web workers, as before). Each listens on a Unix socket of its own in a folder only Drip's user can
+enter, instead of the public port, at a niceness of READER_NICENESS: when a webhook and a reader both
+want a core, the webhook gets about ten times the reader's share. The web workers pass cohort pages
+and posts on to them (web.reader_forward) and serve them themselves while none listens (one restarting,
+or culled by SIGTTOU). gunicorn's arbiter keeps them as it keeps every worker: it replaces one that
+exits or stops beating, starts a new set on SIGHUP, and stops them with the rest.
 
-This module runs in gunicorn's master (its hooks, from gunicorn.conf.py) and imports nothing of the
-app: the master must not import what the gevent workers patch after they fork.
+This module runs in gunicorn's master (its hooks, from gunicorn.conf.py). It imports nothing of the
+app but the package (Flask itself): the master must not import what the gevent workers patch after
+they fork.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 
 READER_NICENESS = 10  # added to a reader worker's niceness: about a tenth of a core when a webhook wants it too
 WEB, READER = "web", "reader"
-SOCKET_NAME = "readers.sock"
+APP = "drip:create_app()"
 
 # Set in each worker as it forks (post_fork): which it is, and where the readers listen.
 _role: str | None = None
-_socket: str | None = None
+_sockets: tuple[str, ...] = ()
 
 
 def role() -> str | None:
-    """This process's part: WEB, READER, or None outside gunicorn (the dev server's tests, flask CLI)."""
+    """This process's part: WEB, READER, or None outside gunicorn (tests, the flask CLI, the workers)."""
     return _role
 
 
-def socket_path() -> str | None:
-    """Where this web's reader workers listen, or None when there are none."""
-    return _socket
+def sockets() -> tuple[str, ...]:
+    """Where this web's reader workers listen (one socket each), or () when there are none."""
+    return _sockets
 
 
 def wanted() -> int:
     """How many reader workers each gunicorn runs (DRIP_COHORT_READER_PROCESSES, default 1)."""
-    try:
-        return max(int(os.environ.get("DRIP_COHORT_READER_PROCESSES", "1")), 0)
-    except ValueError:
-        raise SystemExit("DRIP_COHORT_READER_PROCESSES must be a whole number (0 serves readers in the web workers)")
+    from drip.config import cohort_reader_processes
+
+    return cohort_reader_processes()
+
+
+def socket_path(folder: str, slot: int) -> str:
+    return os.path.join(folder, f"reader-{slot}.sock")
 
 
 def start(server) -> None:
-    """when_ready: open the readers' socket in a folder only this user can enter, and count their workers in."""
-    if wanted() == 0 or getattr(server.app, "app_uri", "") != "drip:create_app()":
+    """when_ready: make the readers' folder, only this user's (and gunicorn's --user's), and count them in."""
+    if wanted() == 0 or getattr(server.app, "app_uri", "") != APP:
         return  # off, or another app served by this gunicorn (the benchmarks' baselines)
-    from gunicorn.sock import UnixSocket
-
+    if server.cfg.preload_app:  # the app made in the master would not know its part: readers would idle
+        server.log.warning("cohort page readers stay in the web workers: gunicorn runs with --preload")
+        return
     folder = tempfile.mkdtemp(prefix="drip-readers-")  # mode 0700
-    server.drip_readers = UnixSocket(os.path.join(folder, SOCKET_NAME), server.cfg, server.log)
+    os.chown(folder, server.cfg.uid, server.cfg.gid)
+    server.drip_readers = folder
     server.drip_reader_epoch = 0
     _add_readers(server)
-    server.log.info(
-        "cohort page readers: %d worker(s) on %s, niceness +%d", wanted(), server.drip_readers, READER_NICENESS
-    )
+    server.log.info("cohort page readers: %d worker(s) in %s, niceness +%d", wanted(), folder, READER_NICENESS)
 
 
 def reloaded(server) -> None:
@@ -80,35 +86,65 @@ def _add_readers(server) -> None:
 
 
 def assign(server, worker) -> None:
-    """pre_fork, in the master: a new worker reads for the cohort page while fewer than wanted() do."""
-    listener = getattr(server, "drip_readers", None)
-    epoch = getattr(server, "drip_reader_epoch", 0)
-    readers = sum(1 for w in server.WORKERS.values() if getattr(w, "drip_role", WEB) == READER and w.age > epoch)
-    worker.drip_role = READER if listener is not None and readers < wanted() else WEB
+    """pre_fork, in the master: a new worker reads for the cohort page, in the first free slot, while fewer than
+    wanted() do and at least one web worker is running; else it is a web worker."""
+    worker.drip_role, worker.drip_slot = WEB, None
+    if getattr(server, "drip_readers", None) is None:
+        return
+    epoch = server.drip_reader_epoch
+    current = [w for w in server.WORKERS.values() if w.age > epoch]
+    taken = {w.drip_slot for w in current if getattr(w, "drip_role", WEB) == READER}
+    webs = sum(1 for w in current if getattr(w, "drip_role", WEB) == WEB)
+    if len(taken) < wanted() and (webs > 0 or server.num_workers - len(current) > 1):
+        worker.drip_role, worker.drip_slot = READER, min(set(range(wanted())) - taken)
 
 
 def take_part(server, worker) -> None:
-    """post_fork, in the new worker before it loads the app: a reader listens on the readers' socket only, at a
-    lower priority; a web worker keeps the public port and remembers where the readers are."""
-    global _role, _socket
-    listener = getattr(server, "drip_readers", None)
-    if listener is None:
+    """post_fork, in the new worker before it loads the app: a reader gives up the public port and its priority;
+    a web worker remembers where the readers are."""
+    global _role, _sockets
+    folder = getattr(server, "drip_readers", None)
+    if folder is None:
         return
-    _socket = listener.cfg_addr
+    _sockets = tuple(socket_path(folder, slot) for slot in range(wanted()))
     _role = getattr(worker, "drip_role", WEB)
     if _role == READER:
         for public in worker.sockets:
             public.close()  # this process never accepts there
-        worker.sockets = [listener]
+        worker.sockets = []
         os.nice(READER_NICENESS)
-        server.log.info("worker %s reads for the cohort page", os.getpid())
-    else:
-        listener.close()  # the web workers connect to it, they never accept on it
+
+
+def listen(worker) -> None:
+    """post_worker_init, once the app is loaded: a reader starts listening on its own socket. Not before: until
+    then, and once it is gone, nothing listens there and the web workers serve its requests themselves."""
+    if _role != READER:
+        return
+    import socket
+
+    from gunicorn.sock import UnixSocket
+
+    path = _sockets[worker.drip_slot]
+    bound = UnixSocket(path, worker.cfg, worker.log)  # replaces the socket file of the worker it follows
+    worker.sockets = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=bound.sock.detach())]
+    worker.log.info("worker %s reads for the cohort page (unix:%s)", os.getpid(), path)
+
+
+def exited(server, worker) -> None:
+    """child_exit, in the master: a worker stopped for good (SIGTTOU culls the oldest) must not leave only readers,
+    which never answer the public port: the youngest reader is stopped too, and its replacement is a web worker."""
+    if getattr(server, "drip_readers", None) is None or len(server.WORKERS) < server.num_workers:
+        return  # off, or it will be replaced (assign picks the replacement's part)
+    current = [w for w in server.WORKERS.values() if w.age > server.drip_reader_epoch]
+    readers = [w for w in current if getattr(w, "drip_role", WEB) == READER]
+    if readers and len(readers) == len(current):
+        youngest = max(readers, key=lambda w: w.age)
+        server.log.info("no web worker left: reader worker %s stops, a web worker takes its place", youngest.pid)
+        server.kill_worker(youngest.pid, signal.SIGTERM)
 
 
 def stop(server) -> None:
-    """on_exit: remove the readers' socket and its folder."""
-    listener = getattr(server, "drip_readers", None)
-    if listener is not None:
-        listener.close()
-        shutil.rmtree(os.path.dirname(listener.cfg_addr), ignore_errors=True)
+    """on_exit: remove the readers' folder and their sockets."""
+    folder = getattr(server, "drip_readers", None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -116,7 +116,8 @@ def vote(token: str, question_id: int):
             return jsonify(error="Too Many Requests", details="Slow down a little."), 429
         return _render(visitor, token, status=429, error=gettext("Slow down a little: try again in a minute."))
     try:
-        voted, votes = room.toggle_vote(visitor.training_session, visitor.learner.id, question_id, utcnow())
+        wanted = {"on": True, "off": False}.get(request.form.get("want", ""))  # the script's; a plain form toggles
+        voted, votes = room.toggle_vote(visitor.training_session, visitor.learner.id, question_id, utcnow(), wanted)
     except room.NotVotable:
         if wants_json:
             return jsonify(error="Not Found", details="This question is not open for votes."), 404

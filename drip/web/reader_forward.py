@@ -1,25 +1,28 @@
 """A web worker passes the cohort page's pages and posts on to the reader workers (drip.reader_processes).
 
-The web worker reads the request (its body too: BodyDeadline has bounded how long that may take),
-writes it whole to the readers' Unix socket, reads the answer whole and sends it on. Its own loop
-only moves bytes: the page is read, rendered and answered by a process the kernel runs after the
-webhooks. The reader worker sees the learner's address (X-Drip-Client, which only this socket
-carries: it lives in a folder only Drip's user can enter) and the request as it came.
+The web worker has the request's body in memory by then (BodyDeadline read it, within its limit and
+its idle deadline; a body over the limit is refused here, unread, as on every path). It writes the
+request whole to a reader worker's Unix socket, reads the answer whole and sends it on: its own loop
+only moves bytes, while the page is read, rendered and answered by a process the kernel runs after
+the webhooks. The reader worker sees the learner's address (X-Drip-Client, which only these sockets
+carry: they live in a folder only Drip's user can enter) and the request as it came.
 
 Room refreshes stay here: nearly all are answered from memory before this (web.room_refresh), for
 about what passing one on would cost, and the few that read fill that memory (once a second for a
 session), behind the reader gate as before.
 
-The master holds the readers' socket, so while gunicorn restarts a reader worker, requests wait in
-its queue for the new one (a few seconds). Only when nothing listens there (the socket removed) does
-the web worker serve the request itself. A reader worker that fails after it took a request: a page
-is served here; a post (an answer, a vote) may have been stored, so it is not sent twice: the
-learner gets the page asking them to send it again.
+Where no reader worker listens (one restarting, or culled by SIGTTOU), the next is tried, then the web
+worker serves the request itself. At most FORWARDS_AT_ONCE requests wait on the readers per web
+worker, each at most TIMEOUT seconds: past that, the reader gate's busy page. A reader worker that
+fails after it took a request: a page is served here; a post may have been stored, so it is not
+applied again here: the learner's page says it may not have been sent (a vote from the page's script
+says which way it wants the button, so sending it again is safe).
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import socket
 import time
 from collections.abc import Callable, Iterable
@@ -27,20 +30,23 @@ from io import BytesIO
 from urllib.parse import quote
 
 from drip import reader_processes
-from drip.web.reader_gate import READER_PATH, ReaderGate
+from drip.domain import numbers
+from drip.web.limits import body_limit
+from drip.web.reader_gate import READER_PATH, ReaderGate, semaphore
 from drip.web.room_refresh import PATH as ROOM_REFRESH
 
 CLIENT = "X-Drip-Client"
-TIMEOUT = 120.0  # seconds without a byte from the reader worker before giving up (its gate waits 30 s at most)
+TIMEOUT = 40.0  # seconds without a byte from the reader worker (its gate answers within 30 s, a post's wait)
+FORWARDS_AT_ONCE = 100  # requests one web worker keeps waiting on the readers; more get the busy page at once
 LOG_EVERY = 60.0
-# Hop-by-hop headers are this hop's alone; Date and Server are the web worker's own.
-NOT_PASSED = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"}
+# Hop-by-hop headers are this hop's alone (the body goes whole: no 100 Continue); Date and Server are the web's.
+NOT_PASSED = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade", "expect"}
 NOT_PASSED_BACK = NOT_PASSED | {"date", "server"}
 _logger = logging.getLogger(__name__)
 
 
 class ReaderUnreachable(Exception):
-    """No reader worker took the request: it is served here."""
+    """No reader worker listens at that socket: nothing was sent."""
 
 
 class ReaderFailed(Exception):
@@ -68,12 +74,17 @@ def request_bytes(environ: dict, body: bytes) -> bytes:
 
 
 def parse_answer(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of the reader worker's whole answer; ReaderFailed if it is not one."""
-    head, separator, body = raw.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    version, _, status = lines[0].partition(" ")
-    if not separator or not version.startswith("HTTP/") or not status[:3].isdigit():
-        raise ReaderFailed(f"not an HTTP answer ({len(raw)} bytes)")
+    """(status, headers, body) of the reader worker's whole answer (interim 1xx answers skipped); ReaderFailed
+    if it is not one."""
+    while True:
+        head, separator, body = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        version, _, status = lines[0].partition(" ")
+        if not separator or not version.startswith("HTTP/") or not status[:3].isdigit():
+            raise ReaderFailed(f"not an HTTP answer ({len(raw)} bytes)")
+        if not status.startswith("1"):
+            break
+        raw = body
     headers = []
     for line in lines[1:]:
         name, _, value = line.partition(":")
@@ -82,32 +93,21 @@ def parse_answer(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
     return status, headers, body
 
 
-def _body(environ: dict) -> bytes:
-    """The request's body, whole (BodyDeadline has refused one too large or too slow by now)."""
-    length = environ.get("CONTENT_LENGTH", "")
-    stream = environ["wsgi.input"]
-    if length.isdigit():
-        return stream.read(int(length))
-    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked":
-        return stream.read()
-    return b""
-
-
 def exchange(path: str, message: bytes, timeout: float = TIMEOUT) -> bytes:
-    """Send `message` to the reader workers at `path` and read their whole answer (the connection closes)."""
+    """Send `message` to the reader worker at `path` and read its whole answer (the connection closes)."""
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.settimeout(timeout)
         try:
             connection.connect(path)
-        except OSError as error:
+        except OSError as error:  # no such socket, or nothing listening there
             raise ReaderUnreachable(str(error)) from error
         try:
             connection.sendall(message)
             parts = []
             while part := connection.recv(65536):
                 parts.append(part)
-        except OSError as error:
+        except OSError as error:  # timed out, or the worker went away
             raise ReaderFailed(str(error)) from error
         return b"".join(parts)
     finally:
@@ -117,36 +117,59 @@ def exchange(path: str, message: bytes, timeout: float = TIMEOUT) -> bytes:
 class ForwardReaders:
     """WSGI middleware in a web worker: cohort pages and posts go to the reader workers (see the module's docstring)."""
 
-    def __init__(self, wsgi_app: Callable, gate: ReaderGate, path: str):
-        self.wsgi_app, self.gate, self.path = wsgi_app, gate, path
+    def __init__(self, wsgi_app: Callable, gate: ReaderGate, paths: tuple[str, ...], timeout: float = TIMEOUT):
+        self.wsgi_app, self.gate, self.paths, self.timeout = wsgi_app, gate, paths, timeout
+        self._turn = random.randrange(len(paths))  # web workers start at different readers, then take turns
+        self._waiting = None  # made at the first request: after gunicorn's worker has patched threading
         self._logged = -LOG_EVERY
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(READER_PATH) or ROOM_REFRESH.fullmatch(path):
             return self.wsgi_app(environ, start_response)
-        method = environ.get("REQUEST_METHOD", "GET")
-        body = _body(environ)
+        length = numbers.parse_int(environ.get("CONTENT_LENGTH") or "0", high=2**40)
+        if length is None or length > body_limit(path) or "HTTP_TRANSFER_ENCODING" in environ:
+            return self.wsgi_app(environ, start_response)  # a body BodyDeadline left unread: refused here, unread
+        if self._waiting is None:
+            self._waiting = semaphore(FORWARDS_AT_ONCE)
+        if not self._waiting.acquire(blocking=False):
+            return self._busy(environ, start_response)
         try:
-            status, headers, answer = parse_answer(exchange(self.path, request_bytes(environ, body)))
-        except ReaderUnreachable as error:
-            self._log("no reader worker took a cohort page request; served here: %s", error)
-            return self._here(environ, body, start_response)
-        except ReaderFailed as error:
-            self._log("a reader worker failed a cohort page request: %s", error)
-            if method in ("GET", "HEAD"):
-                return self._here(environ, body, start_response)
-            refusal = self.gate.busy(environ["PATH_INFO"], method, environ.get("HTTP_ACCEPT_LANGUAGE"))
-            start_response("503 Service Unavailable", [*self.gate.busy_headers, ("Content-Length", str(len(refusal)))])
-            return [refusal]
+            body = environ["wsgi.input"].read(length) if length else b""
+            answer = self._forward(environ, body)
+        finally:
+            self._waiting.release()
+        if answer is None:  # no reader worker listening: served here
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = BytesIO(body), str(len(body))
+            return self.wsgi_app(environ, start_response)
+        if isinstance(answer, ReaderFailed):
+            if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+                environ["wsgi.input"] = BytesIO(body)
+                return self.wsgi_app(environ, start_response)
+            return self._busy(environ, start_response)
+        status, headers, body = answer
         start_response(status, headers)
-        return [answer]
+        return [body]
 
-    def _here(self, environ: dict, body: bytes, start_response: Callable) -> Iterable[bytes]:
-        environ["wsgi.input"] = BytesIO(body)
-        environ["CONTENT_LENGTH"] = str(len(body)) if body else environ.get("CONTENT_LENGTH", "")
-        environ.pop("HTTP_TRANSFER_ENCODING", None)
-        return self.wsgi_app(environ, start_response)
+    def _forward(self, environ: dict, body: bytes):
+        """The answer of the first reader worker listening, a ReaderFailed, or None when none listens."""
+        message = request_bytes(environ, body)
+        self._turn += 1
+        for slot in range(self._turn, self._turn + len(self.paths)):
+            try:
+                return parse_answer(exchange(self.paths[slot % len(self.paths)], message, self.timeout))
+            except ReaderUnreachable as error:
+                self._log("no reader worker at a cohort page socket: %s", error)
+            except ReaderFailed as failed:
+                self._log("a reader worker failed a cohort page request: %s", failed)
+                return failed
+        return None
+
+    def _busy(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        page = self.gate.busy(environ.get("PATH_INFO", ""), method, environ.get("HTTP_ACCEPT_LANGUAGE"))
+        start_response("503 Service Unavailable", [*self.gate.busy_headers, ("Content-Length", str(len(page)))])
+        return [page]
 
     def _log(self, message: str, error: Exception) -> None:
         now = time.monotonic()
@@ -169,10 +192,10 @@ class FromTheWeb:
 def init_app(app) -> None:
     """Wrap the app for this process's part (nothing outside gunicorn or without reader workers)."""
     gate = app.extensions.get("drip_reader_gate")
-    path = reader_processes.socket_path()
-    if path is None or gate is None:
+    paths = reader_processes.sockets()
+    if not paths or gate is None:
         return
     if reader_processes.role() == reader_processes.READER:
         app.wsgi_app = FromTheWeb(app.wsgi_app)
     elif reader_processes.role() == reader_processes.WEB:
-        app.wsgi_app = ForwardReaders(app.wsgi_app, gate, path)
+        app.wsgi_app = ForwardReaders(app.wsgi_app, gate, paths)

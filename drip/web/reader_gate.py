@@ -84,7 +84,7 @@ def _gevent() -> bool:
     return monkey.is_module_patched("threading")
 
 
-def _semaphore(slots: int):
+def semaphore(slots: int):
     """A gevent semaphore in a gevent process, else a thread one."""
     if _gevent():
         from gevent.lock import BoundedSemaphore
@@ -142,7 +142,7 @@ class ReaderGate:
         if self._turns is None:
             with self._made:
                 if self._turns is None:
-                    self._turns = _semaphore(self.slots)
+                    self._turns = semaphore(self.slots)
         return self._turns
 
     def busy(self, path: str, method: str = "GET", accept_language: str | None = None) -> bytes:

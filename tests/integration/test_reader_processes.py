@@ -59,13 +59,13 @@ class Web:
         readers = [pid for pid, nice in self.workers().items() if nice == READER_NICENESS]
         return readers[0] if len(readers) == 1 else None
 
-    def settled(self, seconds: float = 60) -> tuple[int, int]:
-        """(reader pid, web pid) once there is exactly one of each and both answer."""
+    def settled(self, seconds: float = 90) -> tuple[int, int]:
+        """(reader pid, web pid) once there is exactly one of each, the reader listens and the web answers."""
 
         def one_of_each():
             workers = self.workers()
             niceness = sorted(workers.values())
-            if niceness != [0, READER_NICENESS]:
+            if niceness != [0, READER_NICENESS] or f"worker {self.reader()} reads for" not in self.log.read_text():
                 return None
             try:
                 if requests.get(self.base + "/healthz", timeout=2).status_code != 200:
@@ -134,24 +134,33 @@ def test_the_page_is_read_by_the_reader_worker_and_nothing_else_waits_for_it(app
     assert _page(web, token).status_code == 200
 
 
-def test_a_post_from_the_page_is_stored_once_and_the_learner_sees_it(app, trainer, web):
+def test_a_post_waits_for_the_reader_worker_and_is_stored_once(app, trainer, web):
     ts, step, (ada, ben, cy) = _cohort(trainer)
     db.session.commit()
     token = _token(ts, ada)
+
+    def stored() -> list[str]:
+        db.session.rollback()
+        return db.session.scalars(select(Reply.body).where(Reply.learner_id == ada.id, Reply.session_id == ts.id)).all()
+
+    reader, _ = web.settled()
     with requests.Session() as phone:
-        form = _form_token(phone.get(f"{web.base}/c/{token}", timeout=10).text)
-        posted = phone.post(
-            f"{web.base}/c/{token}/answers/{step.id}",
-            data={"body": "Naming the <i>behaviour</i>", "form_token": form},
-            timeout=10,
-            allow_redirects=False,
-        )
-        assert posted.status_code == 303
-        own = phone.get(f"{web.base}/c/{token}", timeout=10).text
+        form = _form_token(phone.get(f"{web.base}/c/{token}", timeout=30).text)
+        os.kill(reader, signal.SIGSTOP)
+        try:
+            with pytest.raises(requests.Timeout):  # the reader worker has it, and cannot answer yet
+                phone.post(
+                    f"{web.base}/c/{token}/answers/{step.id}",
+                    data={"body": "Naming the <i>behaviour</i>", "form_token": form},
+                    timeout=1.5,
+                )
+            assert stored() == []
+        finally:
+            os.kill(reader, signal.SIGCONT)
+        assert wait_until(lambda: stored() == ["Naming the <i>behaviour</i>"], 60, "the post stored")
+        own = phone.get(f"{web.base}/c/{token}", timeout=30).text
     assert "Naming the &lt;i&gt;behaviour&lt;/i&gt;" in own
-    db.session.rollback()
-    stored = db.session.scalars(select(Reply.body).where(Reply.learner_id == ada.id, Reply.session_id == ts.id)).all()
-    assert stored == ["Naming the <i>behaviour</i>"]
+    assert stored() == ["Naming the <i>behaviour</i>"]  # once: nothing sent it again
 
 
 def test_gunicorn_replaces_a_reader_worker_that_dies_and_keeps_one_after_a_reload(app, trainer, web):
@@ -170,3 +179,21 @@ def test_gunicorn_replaces_a_reader_worker_that_dies_and_keeps_one_after_a_reloa
     again, new = web.settled()
     assert {again, new}.isdisjoint({replaced, same})
     assert _page(web, token).status_code == 200
+
+
+def test_one_worker_fewer_leaves_a_web_worker_which_serves_the_page_itself(app, trainer, web):
+    """SIGTTOU stops the oldest worker, the reader or the web worker: whichever it was, the one left answers the
+    public port (a reader left alone is replaced by a web worker), and with no reader listening the web worker
+    serves the page itself; SIGTTIN starts a worker again, and it reads for the cohort page."""
+    ts, step, (ada, ben, cy) = _cohort(trainer)
+    db.session.commit()
+    token = _token(ts, ada)
+    web.settled()
+    web.process.send_signal(signal.SIGTTOU)
+    wait_until(lambda: list(web.workers().values()) == [0], 90, "one web worker left")
+    page = _page(web, token, timeout=30)
+    assert page.status_code == 200 and "Ben&#39;s approved" in page.text
+
+    web.process.send_signal(signal.SIGTTIN)
+    web.settled()
+    assert _page(web, token, timeout=30).status_code == 200

@@ -199,6 +199,27 @@ def test_two_votes_then_one_taken_back(app, client, trainer):
     assert refused.status_code == 404
 
 
+def test_a_press_sent_twice_by_the_script_counts_once(app, client, trainer):
+    """The page's script says which way it wants the button (want=on/off): a press sent again, after a busy
+    answer it could not tell from a failure, changes nothing the second time."""
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="How do I start?", approved=True)
+    db.session.add(question)
+    db.session.commit()
+    token = _token(ts, ada)
+    form = _form_token(client.get(f"/c/{token}").get_data(as_text=True))
+
+    def press(want: str):
+        url = f"/c/{token}/questions/{question.id}/vote"
+        data = {"form_token": form, "want": want}
+        return client.post(url, data=data, headers={"Accept": "application/json"}).get_json()
+
+    assert [press("on"), press("on")] == [{"voted": True, "votes": 1}, {"voted": True, "votes": 1}]
+    assert [press("off"), press("off")] == [{"voted": False, "votes": 0}, {"voted": False, "votes": 0}]
+    db.session.expire_all()
+    assert db.session.get(LiveQuestion, question.id).votes == 0
+
+
 def test_enrollments_list_is_the_trainers_own(app, client, trainer):
     from drip.services import accounts
 

@@ -144,7 +144,7 @@ def test_the_answer_is_passed_back_without_this_hops_headers():
 def test_a_page_and_a_post_are_answered_by_the_reader_worker(socket_path):
     reader = ReaderSocket(socket_path, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\nreader")
     here = Here()
-    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
     try:
         assert _call(app, _environ("GET", "/c/tok"))[2] == b"reader"
         status, headers, body = _call(app, _environ("POST", "/c/tok/questions/4/vote", b"form_token=x"))
@@ -162,7 +162,7 @@ def test_a_page_and_a_post_are_answered_by_the_reader_worker(socket_path):
 def test_room_refreshes_webhooks_and_the_admin_stay_in_the_web_worker(socket_path):
     reader = ReaderSocket(socket_path, b"HTTP/1.1 500 NO\r\n\r\n")
     here = Here()
-    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
     try:
         for path in ("/c/tok/room.json", "/webhooks/twilio/status", "/sessions/1", "/cohort"):
             assert _call(app, _environ("GET", path))[2] == b"served here"
@@ -174,7 +174,7 @@ def test_room_refreshes_webhooks_and_the_admin_stay_in_the_web_worker(socket_pat
 
 def test_with_no_reader_listening_the_web_worker_serves_the_request_body_and_all(socket_path):
     here = Here()
-    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)  # nothing at socket_path
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))  # nothing at socket_path
 
     assert _call(app, _environ("POST", "/c/tok/answers/3", b"body=Kept"))[2] == b"served here"
     assert here.calls == [("/c/tok/answers/3", b"body=Kept")]
@@ -183,7 +183,7 @@ def test_with_no_reader_listening_the_web_worker_serves_the_request_body_and_all
 def test_a_reader_that_fails_a_post_is_not_sent_it_again_the_learner_is_asked_to(socket_path):
     reader = ReaderSocket(socket_path, b"")  # took the request, answered nothing (killed)
     here = Here()
-    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), socket_path)
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
     try:
         status, headers, body = _call(app, _environ("POST", "/c/tok/answers/3", b"body=Maybe", ACCEPT_LANGUAGE="es"))
         page = _call(app, _environ("GET", "/c/tok"))
@@ -203,37 +203,121 @@ def test_the_reader_worker_sees_the_learners_address():
     assert seen == ["203.0.113.7"]
 
 
-def _server(workers: dict, age: int = 0, epoch: int = 0):
-    return SimpleNamespace(drip_readers=object(), drip_reader_epoch=epoch, WORKERS=workers, worker_age=age)
+def test_an_interim_100_continue_is_not_the_answer_and_expect_is_not_passed_on():
+    status, headers, body = parse_answer(
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 303 SEE OTHER\r\nLocation: /c/t\r\n\r\n"
+    )
+    assert (status, headers, body) == ("303 SEE OTHER", [("Location", "/c/t")], b"")
+    message = request_bytes(_environ("POST", "/c/tok/answers/3", b"body=x", EXPECT="100-continue"), b"body=x")
+    assert b"expect" not in message.lower()
 
 
-def test_gunicorn_keeps_as_many_reader_workers_as_wanted(monkeypatch):
+def test_a_body_over_the_limit_is_refused_here_unread(socket_path):
+    reader = ReaderSocket(socket_path, b"HTTP/1.1 200 OK\r\n\r\nreader")
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
+    environ = _environ("POST", "/c/tok/answers/3")
+    environ["CONTENT_LENGTH"] = str(10**7)  # BodyDeadline left it unread: Flask answers 413 without reading it
+    try:
+        assert _call(app, environ)[2] == b"served here"
+    finally:
+        reader.close()
+    assert reader.requests == []
+
+
+def test_a_reader_that_does_not_answer_in_time_is_given_up(socket_path):
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.bind(socket_path)
+    silent.listen(8)  # takes the connection, never answers
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,), timeout=0.3)
+    try:
+        vote = _call(app, _environ("POST", "/c/tok/questions/4/vote", b"form_token=x&want=on"))
+        page = _call(app, _environ("GET", "/c/tok"))
+    finally:
+        silent.close()
+    assert vote[0].startswith("503") and here.calls == [("/c/tok", b"")]
+    assert page[2] == b"served here"
+
+
+def test_the_next_reader_worker_takes_the_request_when_one_is_not_listening(tmp_path):
+    gone, there = str(tmp_path / "reader-0.sock"), str(tmp_path / "reader-1.sock")
+    reader = ReaderSocket(there, b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nreader")
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(gone)  # its socket file is left, nothing listens
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (gone, there))
+    try:
+        answers = [_call(app, _environ("GET", "/c/tok"))[2] for _ in range(4)]
+    finally:
+        reader.close()
+        dead.close()
+    assert answers == [b"reader"] * 4 and here.calls == []
+
+
+def _server(workers: dict, total: int, epoch: int = 0):
+    return SimpleNamespace(drip_readers="/tmp/x", drip_reader_epoch=epoch, WORKERS=workers, num_workers=total)
+
+
+def _spawn(server, pid: int, age: int) -> SimpleNamespace:
+    worker = SimpleNamespace(age=age, pid=pid)
+    reader_processes.assign(server, worker)
+    server.WORKERS[pid] = worker
+    return worker
+
+
+def test_gunicorn_keeps_as_many_reader_workers_as_wanted_each_in_its_slot(monkeypatch):
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "2")
+    server = _server({}, total=4)
+    started = [_spawn(server, pid, pid) for pid in (1, 2, 3, 4)]
+    assert [(w.drip_role, w.drip_slot) for w in started] == [("reader", 0), ("reader", 1), ("web", None), ("web", None)]
+
+    del server.WORKERS[1]  # the first reader died: its replacement takes its slot
+    assert (_spawn(server, 5, 5).drip_role, server.WORKERS[5].drip_slot) == ("reader", 0)
+
+    # SIGHUP: new workers start before the old ones stop; the old readers' slots are free again
+    server.drip_reader_epoch = 5
+    renewed = [_spawn(server, pid, pid) for pid in (6, 7, 8, 9)]
+    assert [(w.drip_role, w.drip_slot) for w in renewed] == [("reader", 0), ("reader", 1), ("web", None), ("web", None)]
+
+
+def test_a_web_worker_always_runs_however_few_workers_gunicorn_is_given(monkeypatch):
     monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "1")
-    server = _server({})
-    first, second = SimpleNamespace(age=1), SimpleNamespace(age=2)
-    reader_processes.assign(server, first)
-    server.WORKERS[11] = first
-    reader_processes.assign(server, second)
-    assert (first.drip_role, second.drip_role) == ("reader", "web")
-
-    del server.WORKERS[11]  # the reader died: its replacement reads
-    replacement = SimpleNamespace(age=3)
-    reader_processes.assign(server, replacement)
-    assert replacement.drip_role == "reader"
-
-    # SIGHUP: new workers start before the old ones stop; the old reader does not count any more
-    server.WORKERS = {12: second, 13: replacement}
-    server.drip_reader_epoch = 3
-    new = SimpleNamespace(age=4)
-    reader_processes.assign(server, new)
-    assert new.drip_role == "reader"
+    server = _server({}, total=1)
+    assert _spawn(server, 1, 1).drip_role == "web"  # one worker only: it serves everything
+    server.num_workers = 2
+    assert _spawn(server, 2, 2).drip_role == "reader"
 
 
 def test_no_reader_workers_when_they_are_turned_off(monkeypatch):
     monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "0")
-    worker = SimpleNamespace(age=1)
-    reader_processes.assign(_server({}), worker)
-    assert worker.drip_role == "web"
+    assert _spawn(_server({}, total=3), 1, 1).drip_role == "web"
     monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "two")
     with pytest.raises(SystemExit, match="whole number"):
         reader_processes.wanted()
+
+
+def test_one_worker_fewer_never_leaves_only_readers(monkeypatch):
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "1")
+    stopped = []
+    server = _server({}, total=2)
+    server.kill_worker = lambda pid, sig: stopped.append(pid)
+    server.log = SimpleNamespace(info=lambda *args: None)
+    reader, web = _spawn(server, 1, 1), _spawn(server, 2, 2)
+    assert (reader.drip_role, web.drip_role) == ("reader", "web")
+
+    server.num_workers = 1  # SIGTTOU culled the web worker: the reader alone would answer nothing
+    del server.WORKERS[2]
+    reader_processes.exited(server, web)
+    assert stopped == [1]
+    del server.WORKERS[1]
+    reader_processes.exited(server, reader)  # the reader stopped: replaced, as a web worker
+    assert stopped == [1] and _spawn(server, 3, 3).drip_role == "web"
+
+    server.num_workers = 2  # SIGTTIN, then SIGTTOU culling the reader: the web worker serves the pages itself
+    added = _spawn(server, 4, 4)
+    assert added.drip_role == "reader"
+    server.num_workers = 1
+    del server.WORKERS[4]
+    reader_processes.exited(server, added)
+    assert stopped == [1]

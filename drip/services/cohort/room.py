@@ -74,12 +74,18 @@ class NotVotable(LookupError):
     """The question is not one the room sees now (unknown, hidden, not approved, or the session is not live)."""
 
 
-def toggle_vote(ts: TrainingSession, learner_id: int, question_id: int, now: datetime) -> tuple[bool, int]:
-    """Vote for a question, or take the vote back if already given; commits, publishes; (voted, votes)."""
+def toggle_vote(
+    ts: TrainingSession, learner_id: int, question_id: int, now: datetime, wanted: bool | None = None
+) -> tuple[bool, int]:
+    """Vote for a question, or take the vote back: as `wanted` says, else the opposite of what it was; commits,
+    publishes; (voted, votes)."""
     question = db.session.scalar(select(LiveQuestion).where(LiveQuestion.id == question_id, *shown_to_room(ts)))
     if question is None or not is_live(ts, now):
         raise NotVotable(question_id)
-    voted, count = votes.toggle(question_id, learner_id, now)
+    if wanted is None:
+        voted, count = votes.toggle(question_id, learner_id, now)
+    else:
+        voted, count = votes.put(question_id, learner_id, now, wanted)
     db.session.commit()
     refresh.forget_votes(ts.id)  # the learner's next refresh or page shows their vote
     db.session.refresh(question)

@@ -5,15 +5,28 @@
   "use strict";
   var REFRESH_EVERY = 5000;
   // A vote is answered by one process; another may answer a refresh from what it read up to a second
-  // before: for a moment after a vote, the vote's own answer is what the button shows.
-  var VOTE_SETTLES = 2000;
+  // before: a refresh asked for less than VOTE_SETTLES after the vote's answer does not move its button.
+  var VOTE_SETTLES = 1500;
   var votedAt = {};
+
+  function want(form, button) {
+    // Which way the press goes, sent with it: a press sent again (after a busy answer) changes nothing.
+    var field = form.querySelector("input[name=want]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "want";
+      form.appendChild(field);
+    }
+    field.value = button.getAttribute("aria-pressed") === "true" ? "off" : "on";
+  }
 
   function onVote(event) {
     var form = event.target.closest("form.vote");
     if (!form) return;
     event.preventDefault();
     var button = form.querySelector("button");
+    want(form, button);
     button.disabled = true;
     fetch(form.action, {
       method: "POST", credentials: "same-origin",
@@ -33,7 +46,7 @@
     });
   }
 
-  function item(list, question) {
+  function item(list, question, asked) {
     var node = document.getElementById("question-" + question.id);
     if (!node) {
       var model = list.querySelector("li");
@@ -64,7 +77,7 @@
     }
     node.querySelector("p").textContent = question.body;
     var pressed = node.querySelector("button");
-    var settled = Date.now() - (votedAt[node.querySelector("form.vote").action] || 0) > VOTE_SETTLES;
+    var settled = asked - (votedAt[node.querySelector("form.vote").action] || 0) > VOTE_SETTLES;
     if (pressed && !pressed.disabled && settled) {
       pressed.setAttribute("aria-pressed", question.voted ? "true" : "false");
       pressed.querySelector(".count").textContent = String(question.votes);
@@ -82,8 +95,8 @@
     return (seconds > 0 ? seconds * 1000 : REFRESH_EVERY) * (1 + Math.random() / 2);
   }
 
-  function show(list, room) {
-    var wanted = room.questions.map(function (q) { return item(list, q); });
+  function show(list, room, asked) {
+    var wanted = room.questions.map(function (q) { return item(list, q, asked); });
     Array.from(list.children).forEach(function (child) { if (wanted.indexOf(child) < 0) child.remove(); });
     wanted.forEach(function (node, index) {
       if (list.children[index] !== node) list.insertBefore(node, list.children[index] || null);
@@ -99,6 +112,7 @@
     if (document.visibilityState === "hidden") return next();
     var headers = { Accept: "application/json" };
     if (seen) headers["If-None-Match"] = seen;
+    var asked = Date.now();
     fetch(list.dataset.room, { credentials: "same-origin", cache: "no-store", headers: headers })
       .then(function (response) {
         if (response.status === 503 || response.status === 429) wait = later(response);
@@ -106,7 +120,7 @@
         seen = response.headers.get("ETag") || "";
         return response.json();
       })
-      .then(function (room) { if (room) show(list, room); })
+      .then(function (room) { if (room) show(list, room, asked); })
       .catch(function () { /* offline for a moment: the next refresh tries again */ })
       .then(next);
   }
