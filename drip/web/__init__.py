@@ -166,8 +166,8 @@ def init_app(app: Flask) -> None:
     app.extensions["drip_reader_gate"] = gate
     with app.app_context():  # a reader's rows wait for the webhooks whose statements answered with them
         watch_statements(db.engine)
-    init_reader_forward(app)  # under gunicorn, cohort pages are served by the reader workers (drip.reader_processes)
     app.wsgi_app = RoomFastPath(app, app.wsgi_app)  # room refreshes from memory, without taking a turn
+    init_reader_forward(app)  # under gunicorn, /c/ is served by the reader workers (drip.reader_processes)
     app.wsgi_app = TwilioFastPath(app, app.wsgi_app)  # the two webhooks that come by the thousand
     # Outermost: a body that stops arriving is given up after a few idle seconds, on every path.
     app.wsgi_app = BodyDeadline(app.wsgi_app, app.config["BODY_IDLE_SECONDS"])

@@ -1,4 +1,4 @@
-"""A web worker passes the cohort page's pages and posts on to the reader workers (drip.reader_processes).
+"""A web worker passes every cohort-page request on to the reader workers (drip.reader_processes).
 
 The web worker has the request's body in memory by then (BodyDeadline read it, within its limit and
 its idle deadline; a body over the limit is refused here, unread, as on every path). It writes the
@@ -7,16 +7,19 @@ only moves bytes, while the page is read, rendered and answered by a process the
 the webhooks. The reader worker sees the learner's address (X-Drip-Client, which only these sockets
 carry: they live in a folder only Drip's user can enter) and the request as it came.
 
-Room refreshes stay here: nearly all are answered from memory before this (web.room_refresh), for
-about what passing one on would cost, and the few that read fill that memory (once a second for a
-session), behind the reader gate as before.
+Room refreshes go too. Answered from memory here (web.room_refresh) they would cost the web worker
+less CPU than passing them on, but not every one is: the reads a session's memory needs (its links,
+votes and questions, each second) and the refreshes that come while one is under way go through
+Flask and the database, in the webhooks' loop. Passed on, the web worker's CPU per reader request
+fell from 3.4 to 1.4 ms and the webhooks' p99 beside 500 readers from 24-26 to 10-16 ms
+(bench/README.md, section 10).
 
 Where no reader worker listens (one restarting, or culled by SIGTTOU), the next is tried, then the web
 worker serves the request itself. At most FORWARDS_AT_ONCE requests wait on the readers per web
 worker, each at most TIMEOUT seconds: past that, the reader gate's busy page. A reader worker that
-fails after it took a request: a page is served here; a post may have been stored, so it is not
-applied again here: the learner's page says it may not have been sent (a vote from the page's script
-says which way it wants the button, so sending it again is safe).
+fails after it took a request: a page or a refresh is served here; a post may have been stored, so it
+is not applied again here: the learner's page says it may not have been sent (a vote from the page's
+script says which way it wants the button, so sending it again is safe).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from drip import reader_processes
 from drip.domain import numbers
 from drip.web.limits import body_limit
 from drip.web.reader_gate import READER_PATH, ReaderGate, semaphore
-from drip.web.room_refresh import PATH as ROOM_REFRESH
 
 CLIENT = "X-Drip-Client"
 TIMEOUT = 40.0  # seconds without a byte from the reader worker (its gate answers within 30 s, a post's wait)
@@ -115,7 +117,7 @@ def exchange(path: str, message: bytes, timeout: float = TIMEOUT) -> bytes:
 
 
 class ForwardReaders:
-    """WSGI middleware in a web worker: cohort pages and posts go to the reader workers (see the module's docstring)."""
+    """WSGI middleware in a web worker: cohort-page requests go to the reader workers (see the module's docstring)."""
 
     def __init__(self, wsgi_app: Callable, gate: ReaderGate, paths: tuple[str, ...], timeout: float = TIMEOUT):
         self.wsgi_app, self.gate, self.paths, self.timeout = wsgi_app, gate, paths, timeout
@@ -125,7 +127,7 @@ class ForwardReaders:
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if not path.startswith(READER_PATH) or ROOM_REFRESH.fullmatch(path):
+        if not path.startswith(READER_PATH):
             return self.wsgi_app(environ, start_response)
         length = numbers.parse_int(environ.get("CONTENT_LENGTH") or "0", high=2**40)
         if length is None or length > body_limit(path) or "HTTP_TRANSFER_ENCODING" in environ:

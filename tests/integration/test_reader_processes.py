@@ -112,26 +112,27 @@ def _page(web: Web, token: str, timeout: float = 10) -> requests.Response:
     return requests.get(f"{web.base}/c/{token}", timeout=timeout)
 
 
-def test_the_page_is_read_by_the_reader_worker_and_nothing_else_waits_for_it(app, trainer, web):
+def test_the_page_and_its_refreshes_are_read_by_the_reader_worker_and_nothing_else_waits_for_them(app, trainer, web):
     ts, step, (ada, ben, cy) = _cohort(trainer)
     db.session.commit()
     token = _token(ts, ada)
-    assert "Ben&#39;s approved &lt;b&gt;answer&lt;/b&gt;" in _page(web, token).text
-    assert requests.get(f"{web.base}/c/{token}/room.json", timeout=10).status_code == 200
+    assert "Ben&#39;s approved &lt;b&gt;answer&lt;/b&gt;" in _page(web, token, timeout=30).text
+    refresh = requests.get(f"{web.base}/c/{token}/room.json", timeout=30)
+    assert refresh.status_code == 200 and refresh.headers["ETag"]
 
     reader, _ = web.settled()
     os.kill(reader, signal.SIGSTOP)  # the reader worker busy for as long as it takes
     try:
         with pytest.raises(requests.Timeout):
             _page(web, token, timeout=1.5)  # the page waits for the reader worker
+        with pytest.raises(requests.Timeout):
+            requests.get(f"{web.base}/c/{token}/room.json", timeout=1.5)  # and so do its refreshes
         assert requests.get(f"{web.base}/healthz", timeout=5).status_code == 200
-        refresh = requests.get(f"{web.base}/c/{token}/room.json", timeout=5)  # refreshes stay in the web worker
-        assert refresh.status_code == 200 and refresh.headers["ETag"]
         missing = requests.get(f"{web.base}/sessions", timeout=5, allow_redirects=False)
         assert missing.status_code == 302  # the admin, as ever
     finally:
         os.kill(reader, signal.SIGCONT)
-    assert _page(web, token).status_code == 200
+    assert _page(web, token, timeout=30).status_code == 200
 
 
 def test_a_post_waits_for_the_reader_worker_and_is_stored_once(app, trainer, web):

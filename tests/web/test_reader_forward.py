@@ -159,17 +159,19 @@ def test_a_page_and_a_post_are_answered_by_the_reader_worker(socket_path):
     assert here.calls == []
 
 
-def test_room_refreshes_webhooks_and_the_admin_stay_in_the_web_worker(socket_path):
-    reader = ReaderSocket(socket_path, b"HTTP/1.1 500 NO\r\n\r\n")
+def test_webhooks_and_the_admin_stay_in_the_web_worker_room_refreshes_go(socket_path):
+    reader = ReaderSocket(socket_path, b'HTTP/1.1 304 NOT MODIFIED\r\nETag: "r"\r\n\r\n')
     here = Here()
     app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
     try:
-        for path in ("/c/tok/room.json", "/webhooks/twilio/status", "/sessions/1", "/cohort"):
+        for path in ("/webhooks/twilio/status", "/sessions/1", "/cohort"):
             assert _call(app, _environ("GET", path))[2] == b"served here"
+        status, headers, body = _call(app, _environ("GET", "/c/tok/room.json", IF_NONE_MATCH='"r"'))
     finally:
         reader.close()
-    assert reader.requests == []
-    assert [path for path, _ in here.calls] == ["/c/tok/room.json", "/webhooks/twilio/status", "/sessions/1", "/cohort"]
+    assert [path for path, _ in here.calls] == ["/webhooks/twilio/status", "/sessions/1", "/cohort"]
+    assert (status, headers, body) == ("304 NOT MODIFIED", {"ETag": '"r"'}, b"")
+    assert 'if-none-match: "r"' in reader.requests[0][0].split("\r\n")
 
 
 def test_with_no_reader_listening_the_web_worker_serves_the_request_body_and_all(socket_path):
