@@ -80,6 +80,7 @@ def run(
         "seconds": elapsed,
         "rate": len(results) / elapsed,
         "p50": _percentile(latencies, 50),
+        "p95": _percentile(latencies, 95),
         "p99": _percentile(latencies, 99),
         "max": max(latencies, default=0.0),
         "cpu_seconds": cpu.user + cpu.system,
