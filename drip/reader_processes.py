@@ -9,7 +9,7 @@ reader gate) shortens the wait; it cannot remove it.
 So gunicorn runs `DRIP_COHORT_READER_PROCESSES` more workers (1 unless set; 0 serves readers in the
 web workers, as before). Each listens on a Unix socket of its own in a folder only Drip's user can
 enter, instead of the public port, at a niceness of READER_NICENESS: when a webhook and a reader both
-want a core, the webhook gets about ten times the reader's share. The web workers pass cohort pages
+want a core, the webhook gets three times the reader's share. The web workers pass cohort pages
 and posts on to them (web.reader_forward) and serve them themselves while none listens (one restarting,
 or culled by SIGTTOU). gunicorn's arbiter keeps them as it keeps every worker: it replaces one that
 exits or stops beating, starts a new set on SIGHUP, and stops them with the rest.
@@ -26,7 +26,9 @@ import shutil
 import signal
 import tempfile
 
-READER_NICENESS = 10  # added to a reader worker's niceness: about a tenth of a core when a webhook wants it too
+# Added to a reader worker's niceness: a third of a webhook's share of a core when both want it. +10 (a tenth)
+# made the page's p95 beside webhooks 185 ms (target 150) for little more: bench/README.md, section 10.
+READER_NICENESS = 5
 WEB, READER = "web", "reader"
 APP = "drip:create_app()"
 

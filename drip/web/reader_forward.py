@@ -11,8 +11,7 @@ Room refreshes go too. Answered from memory here (web.room_refresh) they would c
 less CPU than passing them on, but not every one is: the reads a session's memory needs (its links,
 votes and questions, each second) and the refreshes that come while one is under way go through
 Flask and the database, in the webhooks' loop. Passed on, the web worker's CPU per reader request
-fell from 3.4 to 1.4 ms and the webhooks' p99 beside 500 readers from 24-26 to 10-16 ms
-(bench/README.md, section 10).
+fell from 3.4 to 1.4-1.5 ms (bench/README.md, section 10).
 
 Where no reader worker listens (one restarting, or culled by SIGTTOU), the next is tried, then the web
 worker serves the request itself. At most FORWARDS_AT_ONCE requests wait on the readers per web
