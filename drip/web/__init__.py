@@ -162,7 +162,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     for unavailable in (OperationalError, InterfaceError, IntakeFailed):
         app.register_error_handler(unavailable, _unavailable)
-    app.wsgi_app = gate = ReaderGate(app.wsgi_app, app.config)  # cohort-page readers a few at a time, never ahead of a webhook
+    # Cohort-page readers a few at a time, never ahead of a webhook.
+    app.wsgi_app = gate = ReaderGate(app.wsgi_app, app.config)
     app.extensions["drip_reader_gate"] = gate
     with app.app_context():  # a reader's rows wait for the webhooks whose statements answered with them
         watch_statements(db.engine)
