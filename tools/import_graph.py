@@ -27,6 +27,7 @@ PLACED = {
     "drip.metrics": "infra",
     "drip.read_ahead": "infra",
     "drip.heap": "infra",
+    "drip.reader_processes": "infra",
     "drip.database": "models",
     "drip.copy_text": "models",
     "drip.batch_statements": "models",

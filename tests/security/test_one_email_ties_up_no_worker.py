@@ -32,9 +32,11 @@ from tests.support.inbound_factory import EMAIL_PATH, inbound_parse_form
 from tests.support.webhook_drain import drain
 
 # The shapes cost 6-30 s each before they were bounded (quadratic in their 60,000 characters); a
-# bounded step takes a few ms. The bounds sit far above that, so a loaded CI machine (where a CPU
-# second buys less work) does not fail a linear step, and far below what any quadratic one costs.
-STEP_MS = 250
+# bounded step takes a few ms, the slowest (a raw email of 60,000 blank lines, the email package's
+# parser) 140 ms on a quiet machine and 265 ms in a loaded CI run. The bounds sit far above that, so
+# a loaded CI machine (where a CPU second buys less work) does not fail a linear step, and far below
+# what any quadratic one costs.
+STEP_MS = 500
 WEBHOOK_MS = 50
 SECRET = "inbound-secret-for-tests"
 NO_DEADLINE = 1e9  # the steps must be fast by themselves, not because the budget cut them short
