@@ -285,37 +285,29 @@ def _figures(sizes, runs: list[dict]) -> list[Figure]:
             second_label="(alone beside the readers' CPU burnt by two unrelated processes)",
         )
     )
+    # The same readers and webhooks against the gunicorn with DRIP_COHORT_READER_PROCESSES=0, beside the above.
     in_web = [r["in_web_readers"] | {"hooks": r["in_web_hooks"]} for r in runs]
-    figures.append(
-        Figure(
-            "10",
+    against_reader_workers = [r["both_readers"] | {"hooks": r["both_hooks"]} for r in runs]
+    for name, pick, label in (
+        (
             "status webhooks p99 beside the readers served in the web workers (DRIP_COHORT_READER_PROCESSES=0)",
-            "ms",
-            [r["hooks"]["p99"] * 1000 for r in in_web],
-            [r["both_hooks"]["p99"] * 1000 for r in runs],
+            ms("hooks", "p99"),
             "(beside readers served by the reader workers)",
-        )
-    )
-    figures.append(
-        Figure(
-            "10",
+        ),
+        (
             "status webhooks p95 beside the readers served in the web workers",
-            "ms",
-            [r["hooks"]["p95"] * 1000 for r in in_web],
-            [r["both_hooks"]["p95"] * 1000 for r in runs],
+            ms("hooks", "p95"),
             "(beside readers served by the reader workers)",
-        )
-    )
-    figures.append(
-        Figure(
-            "10",
+        ),
+        (
             "cohort page p95 beside webhooks, served in the web workers",
-            "ms",
-            [r["pages"]["p95"] * 1000 for r in in_web],
-            [r["both_readers"]["pages"]["p95"] * 1000 for r in runs],
+            ms("pages", "p95"),
             "(served by the reader workers)",
+        ),
+    ):
+        figures.append(
+            Figure("10", name, "ms", [pick(r) for r in in_web], [pick(r) for r in against_reader_workers], label)
         )
-    )
     figures.append(Figure("10", "web CPU with readers alone", "cores", [r["readers"]["web_cores"] for r in runs]))
     figures.append(
         Figure("10", "CPU of the readers alone (web and wrk)", "cores", [r["readers"]["reader_cores"] for r in runs])
