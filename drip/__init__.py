@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -24,7 +25,14 @@ def _private_folder(folder: Path) -> None:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app: configuration, extensions, blueprints and CLI. Nothing runs at import."""
+    """Build the Flask app: configuration, extensions, blueprints and CLI. Nothing runs at import.
+
+    Flask is imported here, not with the package: gunicorn's master imports `drip.reader_processes`
+    (gunicorn.conf.py), and a Flask loaded there, before the gevent workers patch threading, leaves
+    its logging handler to die after gevent's thread module at each worker's exit (a traceback).
+    """
+    from flask import Flask
+
     from drip import config as settings
     from drip.extensions import csrf, db, login_manager, migrate, redis_store
 

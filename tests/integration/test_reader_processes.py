@@ -198,3 +198,20 @@ def test_one_worker_fewer_leaves_a_web_worker_which_serves_the_page_itself(app, 
     web.process.send_signal(signal.SIGTTIN)
     web.settled()
     assert _page(web, token, timeout=30).status_code == 200
+
+
+def test_gunicorns_master_loads_none_of_what_the_gevent_workers_patch():
+    """gunicorn.conf.py's hooks run in the master, which forks the gevent workers: a Flask (or SQLAlchemy,
+    or gevent) loaded there before a worker patches threading dies noisily at each worker's exit."""
+    probe = (
+        "import runpy, sys\n"
+        "hooks = runpy.run_path('gunicorn.conf.py')\n"
+        "from drip import reader_processes\n"
+        "reader_processes.wanted()\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "drip" in loaded  # the probe did load the hooks
+    assert not {"flask", "werkzeug", "jinja2", "sqlalchemy", "gevent", "redis"} & set(loaded)
