@@ -5,6 +5,7 @@ import random
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,22 @@ def test_summary_shows_names_as_placeholders_never_raw_code():
     text = summary("Hi {{ first_name }}, {{ session.title }} starts {{ session.starts_in }}.", "Feedback")
     assert text == "Hi [first name], Feedback starts [in N days]."
     assert summary("Broken {{ first_name", "Feedback") == "Broken {{ first_name"
+
+
+def test_a_render_past_its_cpu_budget_is_refused(monkeypatch):
+    monkeypatch.setattr(templates, "RENDER_SECONDS", 0.0)
+    with pytest.raises(TemplateProblem, match="takes too long to render"):
+        templates.render("Hi {{ first_name }}, see you {{ when }}.", {"first_name": "Ana", "when": "soon"})
+
+
+class _Stalled:
+    """A value whose rendering waits without using the CPU: a thread waiting for a core, the GIL or the VM."""
+
+    def __str__(self) -> str:
+        time.sleep(templates.RENDER_SECONDS * 1.2)
+        return "soon"
+
+
+def test_a_render_that_waits_for_the_machine_is_not_over_its_budget():
+    rendered = templates.render("Hi {{ first_name }}, see you {{ when }}.", {"first_name": "Ana", "when": _Stalled()})
+    assert rendered == "Hi Ana, see you soon."
