@@ -147,7 +147,7 @@ class ForwardReaders:
             if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
                 environ["wsgi.input"] = BytesIO(body)
                 return self.wsgi_app(environ, start_response)
-            return self._busy(environ, start_response)
+            return self._busy(environ, start_response, maybe_sent=True)  # the reader may have stored it
         status, headers, body = answer
         start_response(status, headers)
         return [body]
@@ -166,9 +166,11 @@ class ForwardReaders:
                 return failed
         return None
 
-    def _busy(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def _busy(self, environ: dict, start_response: Callable, maybe_sent: bool = False) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
-        page = self.gate.busy(environ.get("PATH_INFO", ""), method, environ.get("HTTP_ACCEPT_LANGUAGE"))
+        page = self.gate.busy(
+            environ.get("PATH_INFO", ""), method, environ.get("HTTP_ACCEPT_LANGUAGE"), maybe_sent=maybe_sent
+        )
         start_response("503 Service Unavailable", [*self.gate.busy_headers, ("Content-Length", str(len(page)))])
         return [page]
 

@@ -59,6 +59,13 @@ NOT_SENT = (
         "Go back and send it again in a few seconds."
     ),
 )
+MAYBE_SENT = (  # a reader worker took the post and gave no answer: stored or not, sending it again is safe
+    mark("Please check"),
+    mark(
+        "Many people are on this page right now, and what you sent may not have got through. "
+        "Go back and send it again in a few seconds: if it did arrive, it will not be posted twice."
+    ),
+)
 POST_WAITS = 6  # times as long as a reader's wait: a post carries what the learner wrote
 TOKEN = re.compile(r"/c/([A-Za-z0-9_-]{1,100})(?:/|$)")
 
@@ -145,13 +152,17 @@ class ReaderGate:
                     self._turns = semaphore(self.slots)
         return self._turns
 
-    def busy(self, path: str, method: str = "GET", accept_language: str | None = None) -> bytes:
+    def busy(
+        self, path: str, method: str = "GET", accept_language: str | None = None, *, maybe_sent: bool = False
+    ) -> bytes:
         """The page a reader gets when the process is busy: it opens the cohort page again by itself (a post's
-        or a refresh's address would not do for a reload), after Retry-After seconds; after a post, it stays."""
+        or a refresh's address would not do for a reload), after Retry-After seconds; after a post, it stays,
+        and says the post was not sent, or, when a reader worker took it and failed (`maybe_sent`), that it
+        may not have been."""
         asked = (accept_language or "")[:MAX_ACCEPT_LANGUAGE]
         language = parse_accept_header(asked, LanguageAccept).best_match(SUPPORTED, default=DEFAULT)
         if method not in ("GET", "HEAD"):
-            title, text, refresh = *NOT_SENT, ""
+            title, text, refresh = *(MAYBE_SENT if maybe_sent else NOT_SENT), ""
         else:
             token = TOKEN.match(path)
             title, text = BUSY

@@ -73,8 +73,10 @@ def test_a_post_is_a_discussion_reply_hidden_from_peers_until_approved(app, clie
     assert client.post(f"/c/{token}/answers/{step.id}", data={"body": "No token"}).status_code == 400
     posted = client.post(f"/c/{token}/answers/{step.id}", data={"body": "Naming the behaviour", "form_token": form})
     assert posted.status_code == 303
+    again = client.post(f"/c/{token}/answers/{step.id}", data={"body": "Naming the behaviour", "form_token": form})
+    assert again.status_code == 303  # a double press, or sent again after a busy page: stored once
     own = client.get(f"/c/{token}").get_data(as_text=True)
-    assert "Naming the behaviour" in own and "Waiting for the trainer" in own
+    assert "Naming the behaviour" in own and "Waiting for the trainer" in own and own.count("Naming the behaviour") == 1
     assert "Naming the behaviour" not in client.get(f"/c/{_token(ts, ben)}").get_data(as_text=True)
     api = api_for(client, trainer)
     replies = api.get(f"/sessions/{ts.id}/replies").get_json()["items"]

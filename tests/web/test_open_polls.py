@@ -61,6 +61,8 @@ def test_the_cohort_page_offers_the_open_poll_as_a_text_box(app, client, logged_
     assert sent.status_code == 303 and "done=poll" in sent.headers["Location"]
     reply = db.session.query(Reply).filter_by(step_id=poll.id).one()
     assert reply.kind == "poll_vote" and reply.learner_id == learners[0].id and reply.channel == "web"
+    again = client.post(f"/c/{token}/poll", data={"body": "Practice time", "form_token": _form_token(page)})
+    assert again.status_code == 303 and db.session.query(Reply).filter_by(step_id=poll.id).count() == 1  # sent twice
     closed = logged_in.post(
         f"/sessions/{ts.id}/board/projector",
         json={"poll": None},

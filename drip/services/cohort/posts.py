@@ -30,7 +30,7 @@ class PostRefused(ValueError):
 
 def post_answer(visitor: Visitor, step_id: int, text: str, now: datetime) -> InboundOutcome:
     """Store the learner's answer to a prompt on their page: routed, approved and followed up as any reply; commits."""
-    ts, learner = visitor.training_session, visitor.learner
+    ts = visitor.training_session
     step = next((s for s in sent_prompt_steps(ts) if s.id == step_id), None)
     kind = cohort.reply_kind_of(step.kind) if step is not None else None
     if kind is None:
@@ -38,17 +38,7 @@ def post_answer(visitor: Visitor, step_id: int, text: str, now: datetime) -> Inb
     text = text.replace("\x00", "").replace("\r\n", "\n").strip()
     if problem := cohort.post_problem(text):
         raise PostRefused(*problem)
-    repeat = db.session.scalar(
-        select(Reply.id).where(
-            Reply.learner_id == learner.id,
-            Reply.step_id == step.id,
-            Reply.body == text,
-            Reply.created_at >= now - REPEAT_WINDOW,
-        )
-    )
-    if repeat is not None:
-        return InboundOutcome(kind, duplicate=True, reply_id=repeat)
-    return _store(visitor, step.id, kind, text, now)
+    return _store_once(visitor, step.id, kind, text, now)
 
 
 def answer_open_poll(visitor: Visitor, text: str, now: datetime) -> InboundOutcome:
@@ -59,7 +49,23 @@ def answer_open_poll(visitor: Visitor, text: str, now: datetime) -> InboundOutco
     text = text.replace("\x00", "").replace("\r\n", "\n").strip()
     if problem := cohort.post_problem(text):
         raise PostRefused(*problem)
-    return _store(visitor, poll.id, "poll_vote", text, now)
+    return _store_once(visitor, poll.id, "poll_vote", text, now)
+
+
+def _store_once(visitor: Visitor, step_id: int, kind: str, text: str, now: datetime) -> InboundOutcome:
+    """Store the post, unless the learner sent the same words to the same step just now: a double press, or a
+    post sent again after a busy page that could not say whether the first got through."""
+    repeat = db.session.scalar(
+        select(Reply.id).where(
+            Reply.learner_id == visitor.learner.id,
+            Reply.step_id == step_id,
+            Reply.body == text,
+            Reply.created_at >= now - REPEAT_WINDOW,
+        )
+    )
+    if repeat is not None:
+        return InboundOutcome(kind, duplicate=True, reply_id=repeat)
+    return _store(visitor, step_id, kind, text, now)
 
 
 def _store(visitor: Visitor, step_id: int, kind: str, text: str, now: datetime) -> InboundOutcome:
