@@ -65,6 +65,9 @@ def start(server) -> None:
     if server.cfg.preload_app:  # the app made in the master would not know its part: readers would idle
         server.log.warning("cohort page readers stay in the web workers: gunicorn runs with --preload")
         return
+    if server.cfg.is_ssl:  # gunicorn's gevent worker would serve TLS on the readers' sockets too: none would answer
+        server.log.warning("cohort page readers stay in the web workers: gunicorn serves TLS itself (--certfile)")
+        return
     folder = tempfile.mkdtemp(prefix="drip-readers-")  # mode 0700
     os.chown(folder, server.cfg.uid, server.cfg.gid)
     server.drip_readers = folder
@@ -127,7 +130,13 @@ def listen(worker) -> None:
     from gunicorn.sock import UnixSocket
 
     path = _sockets[worker.drip_slot]
-    bound = UnixSocket(path, worker.cfg, worker.log)  # replaces the socket file of the worker it follows
+    try:
+        bound = UnixSocket(path, worker.cfg, worker.log)  # replaces the socket file of the worker it follows
+    except OSError as error:  # raised here, it would stop gunicorn, webhooks and all
+        worker.log.error(
+            "worker %s cannot read for the cohort page at %s (%s): the web workers serve it", os.getpid(), path, error
+        )
+        return
     worker.sockets = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=bound.sock.detach())]
     worker.log.info("worker %s reads for the cohort page (unix:%s)", os.getpid(), path)
 

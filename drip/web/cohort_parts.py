@@ -21,7 +21,8 @@ from drip.services.cohort.prompts import Prompt
 
 SEP = Markup("\x00")
 ACTION, VERB, FORM = "\x00a\x00", "\x00b\x00", "\x00f\x00"
-PRESSED = re.compile("\x00p([0-9]+)\x00")
+OWN_VOTE = re.compile("\x00([pw])([0-9]+)\x00")  # p: the button pressed or not; w: which way a press goes
+OWN_VOTE_VALUES = {("p", True): "true", ("p", False): "false", ("w", True): "off", ("w", False): "on"}
 QUESTIONS_KEY = "drip_cohort_questions_html"
 PRIVATE_HEADERS = {  # on every answer of a cohort link
     "X-Robots-Tag": "noindex, nofollow",  # never in a search engine, whoever links to it
@@ -64,6 +65,7 @@ def _question_items(page: CohortPage) -> str:
         verb=Markup(VERB),
         form_token=Markup(FORM),
         pressed=Markup("\x00p"),
+        wanted=Markup("\x00w"),
         sep=SEP,
     )
     if len(kept) > 100:  # a few live rooms a process: this only stops a leak
@@ -80,7 +82,7 @@ def questions_html(page: CohortPage, token: str, form_token: str) -> Markup:
     action, verb = url_for("cohort.vote", token=token, question_id=0).split("/questions/0/")
     html = _question_items(page).replace(ACTION, str(escape(action))).replace(VERB, str(escape(verb)))
     html = html.replace(FORM, str(escape(form_token)))
-    return Markup(PRESSED.sub(lambda found: "true" if int(found[1]) in voted else "false", html))
+    return Markup(OWN_VOTE.sub(lambda found: OWN_VOTE_VALUES[found[1], int(found[2]) in voted], html))
 
 
 def _digest(text: str) -> str:

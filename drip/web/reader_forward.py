@@ -16,9 +16,10 @@ fell from 3.4 to 1.4-1.5 ms (bench/README.md, section 10).
 Where no reader worker listens (one restarting, or culled by SIGTTOU), the next is tried, then the web
 worker serves the request itself. At most FORWARDS_AT_ONCE requests wait on the readers per web
 worker, each at most TIMEOUT seconds: past that, the reader gate's busy page. A reader worker that
-fails after it took a request: a page or a refresh is served here; a post may have been stored, so it
-is not applied again here: the learner's page says it may not have been sent (a vote from the page's
-script says which way it wants the button, so sending it again is safe).
+fails after it took a request (or dies while it answers: a body shorter than its Content-Length): a page
+or a refresh is served here; a post may have been stored, so it is not applied again here: the learner's
+page says it may not have got through, and sending it again is safe (the same words to the same prompt
+within minutes are stored once; a vote, from the script or the plain form, says which way it goes).
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from urllib.parse import quote
 from drip import reader_processes
 from drip.domain import numbers
 from drip.web.limits import body_limit
-from drip.web.reader_gate import READER_PATH, ReaderGate, semaphore
+from drip.web.reader_gate import POST_WAITS, READER_PATH, ReaderGate, semaphore
 
 CLIENT = "X-Drip-Client"
-TIMEOUT = 40.0  # seconds without a byte from the reader worker (its gate answers within 30 s, a post's wait)
+TIMEOUT = 40.0  # seconds without a byte from the reader worker, at least (a post's wait for a turn there, + 10 s)
 FORWARDS_AT_ONCE = 100  # requests one web worker keeps waiting on the readers; more get the busy page at once
 LOG_EVERY = 60.0
 # Hop-by-hop headers are this hop's alone (the body goes whole: no 100 Continue); Date and Server are the web's.
@@ -74,9 +75,9 @@ def request_bytes(environ: dict, body: bytes) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
 
 
-def parse_answer(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
-    """(status, headers, body) of the reader worker's whole answer (interim 1xx answers skipped); ReaderFailed
-    if it is not one."""
+def parse_answer(raw: bytes, method: str = "GET") -> tuple[str, list[tuple[str, str]], bytes]:
+    """(status, headers, body) of the reader worker's whole answer to a `method` request (interim 1xx answers
+    skipped); ReaderFailed if it is not one (a body shorter than its Content-Length: the reader died sending it)."""
     while True:
         head, separator, body = raw.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
@@ -89,6 +90,9 @@ def parse_answer(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
     headers = []
     for line in lines[1:]:
         name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length" and numbers.parse_int(value.strip(), high=2**40) != len(body):
+            if not (method == "HEAD" or status.startswith(("204", "304"))):  # a reader that died while it answered
+                raise ReaderFailed(f"{len(body)} bytes of a {value.strip()}-byte answer")
         if name.strip().lower() not in NOT_PASSED_BACK:
             headers.append((name.strip(), value.strip()))
     return status, headers, body
@@ -96,7 +100,10 @@ def parse_answer(raw: bytes) -> tuple[str, list[tuple[str, str]], bytes]:
 
 def exchange(path: str, message: bytes, timeout: float = TIMEOUT) -> bytes:
     """Send `message` to the reader worker at `path` and read its whole answer (the connection closes)."""
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    except OSError as error:  # out of file descriptors: nothing was sent, the web worker serves it
+        raise ReaderUnreachable(str(error)) from error
     try:
         connection.settimeout(timeout)
         try:
@@ -150,7 +157,7 @@ class ForwardReaders:
             return self._busy(environ, start_response, maybe_sent=True)  # the reader may have stored it
         status, headers, body = answer
         start_response(status, headers)
-        return [body]
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
 
     def _forward(self, environ: dict, body: bytes):
         """The answer of the first reader worker listening, a ReaderFailed, or None when none listens."""
@@ -158,7 +165,8 @@ class ForwardReaders:
         self._turn += 1
         for slot in range(self._turn, self._turn + len(self.paths)):
             try:
-                return parse_answer(exchange(self.paths[slot % len(self.paths)], message, self.timeout))
+                answer = exchange(self.paths[slot % len(self.paths)], message, self.timeout)
+                return parse_answer(answer, environ.get("REQUEST_METHOD", "GET"))
             except ReaderUnreachable as error:
                 self._log("no reader worker at a cohort page socket: %s", error)
             except ReaderFailed as failed:
@@ -172,7 +180,7 @@ class ForwardReaders:
             environ.get("PATH_INFO", ""), method, environ.get("HTTP_ACCEPT_LANGUAGE"), maybe_sent=maybe_sent
         )
         start_response("503 Service Unavailable", [*self.gate.busy_headers, ("Content-Length", str(len(page)))])
-        return [page]
+        return [] if method == "HEAD" else [page]  # gevent's server sends whatever it is given, also for a HEAD
 
     def _log(self, message: str, error: Exception) -> None:
         now = time.monotonic()
@@ -201,4 +209,6 @@ def init_app(app) -> None:
     if reader_processes.role() == reader_processes.READER:
         app.wsgi_app = FromTheWeb(app.wsgi_app)
     elif reader_processes.role() == reader_processes.WEB:
-        app.wsgi_app = ForwardReaders(app.wsgi_app, gate, paths)
+        # Longer than a post may wait for a turn in the reader (its gate's wait, POST_WAITS times): a post given up
+        # here while the reader still stores it would tell the learner it may not have got through.
+        app.wsgi_app = ForwardReaders(app.wsgi_app, gate, paths, timeout=max(TIMEOUT, gate.wait * POST_WAITS + 10))

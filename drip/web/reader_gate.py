@@ -182,7 +182,7 @@ class ReaderGate:
         if not turns.acquire(timeout=self.wait * (1 if method in ("GET", "HEAD") else POST_WAITS)):
             busy = self.busy(environ["PATH_INFO"], method, environ.get("HTTP_ACCEPT_LANGUAGE"))
             start_response("503 Service Unavailable", [*self.busy_headers, ("Content-Length", str(len(busy)))])
-            return [busy]
+            return [] if method == "HEAD" else [busy]  # gevent's server sends whatever it is given, also for a HEAD
         reading = _reading.set(ReaderRequest())
         try:
             others_first()

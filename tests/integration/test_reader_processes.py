@@ -4,11 +4,14 @@ priority, while its web worker answers the webhooks (drip/reader_processes.py, d
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -215,3 +218,42 @@ def test_gunicorns_master_loads_none_of_what_the_gevent_workers_patch():
     ).stdout.split()
     assert "drip" in loaded  # the probe did load the hooks
     assert not {"flask", "werkzeug", "jinja2", "sqlalchemy", "gevent", "redis"} & set(loaded)
+
+
+def _waiting_connections(web: Web, reader: int) -> int:
+    """Connections waiting to be accepted at the reader worker's socket (its listen queue, as `ss` shows it)."""
+    found = re.search(rf"worker {reader} reads for the cohort page \(unix:(\S+)\)", web.log.read_text())
+    assert found, web.log.read_text()[-2000:]
+    listing = subprocess.run(["ss", "-xlH"], capture_output=True, text=True, check=True).stdout
+    queued = [line.split()[2] for line in listing.splitlines() if f" {found[1]} " in line]
+    return int(queued[0]) if queued else 0
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="reads the reader's listen queue with ss (iproute2)")
+def test_the_same_post_sent_twice_at_once_is_stored_once(app, trainer, web):
+    """A double press, or the post sent again while the reader still held the first: both reach the reader
+    together (it was stopped while they came) and run side by side; one is stored."""
+    ts, step, (ada, ben, cy) = _cohort(trainer)
+    db.session.commit()
+    token = _token(ts, ada)
+    reader, _ = web.settled()
+    form = _form_token(requests.get(f"{web.base}/c/{token}", timeout=30).text)
+    address, answers = f"{web.base}/c/{token}/answers/{step.id}", []
+
+    def post():
+        answers.append(requests.post(address, data={"body": "Twice", "form_token": form}, timeout=60).status_code)
+
+    os.kill(reader, signal.SIGSTOP)
+    try:
+        posts = [threading.Thread(target=post) for _ in range(2)]
+        for thread in posts:
+            thread.start()
+        wait_until(lambda: _waiting_connections(web, reader) >= 2 or None, 30, "both posts at the reader's socket")
+    finally:
+        os.kill(reader, signal.SIGCONT)
+    for thread in posts:
+        thread.join(timeout=60)
+    assert answers == [200, 200]  # each followed the redirect to the page
+    db.session.rollback()
+    stored = db.session.scalars(select(Reply.body).where(Reply.learner_id == ada.id, Reply.step_id == step.id)).all()
+    assert stored == ["Twice"]

@@ -71,6 +71,8 @@ def test_a_reader_past_the_slots_waits_then_gets_503_with_retry_after_while_a_we
         status, headers, body = call(gate, "/c/token/answers/3", "POST")
         assert status.startswith("503") and time.monotonic() - started >= 6 * CONFIG["COHORT_READER_WAIT"]
         assert b"Go back and send it again" in body and b"refresh" not in body  # what they wrote is not reloaded away
+        status, headers, body = call(gate, "/c/token", "HEAD")  # a link checker: the head alone, even when busy
+        assert status.startswith("503") and body == b"" and int(headers["Content-Length"]) > 0
         assert call(gate, "/webhooks/twilio/status")[0] == "200 OK"  # the slots are the readers' only
         assert call(gate, "/sessions/1")[0] == "200 OK"
     finally:

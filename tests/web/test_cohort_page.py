@@ -304,3 +304,33 @@ def test_the_room_json_is_the_learners_view_and_counts_no_read(app, client, trai
     db.session.expire_all()
     assert db.session.scalar(select(Enrollment.cohort_views).where(Enrollment.learner_id == ada.id)) == 0
     assert client.get("/c/" + "y" * 32 + "/room.json").status_code == 404
+
+
+def test_a_press_of_the_plain_form_sent_twice_counts_once(app, client, trainer):
+    """Without the script, the page's own form says which way the press goes, for this reader: sent again (after
+    a busy page that could not say whether it got through) it changes nothing."""
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="How do I start?", approved=True)
+    db.session.add(question)
+    db.session.commit()
+    token = _token(ts, ada)
+
+    def page_form(reader=ada) -> dict:
+        page = client.get(f"/c/{_token(ts, reader)}").get_data(as_text=True)
+        form = page[page.index(f'<li id="question-{question.id}">') :].split("</form>")[0]
+        return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+
+    pressed = page_form()
+    assert pressed["want"] == "on" and pressed["form_token"] == _form_token(
+        client.get(f"/c/{token}").get_data(as_text=True)
+    )
+    for _ in range(2):
+        assert client.post(f"/c/{token}/questions/{question.id}/vote", data=pressed).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(LiveQuestion, question.id).votes == 1
+    taken_back = page_form()
+    assert taken_back["want"] == "off" and page_form(ben)["want"] == "on"  # each reader's own way
+    for _ in range(2):
+        assert client.post(f"/c/{token}/questions/{question.id}/vote", data=taken_back).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(LiveQuestion, question.id).votes == 0 and page_form()["want"] == "on"

@@ -136,9 +136,12 @@ def test_the_answer_is_passed_back_without_this_hops_headers():
     assert status == "303 SEE OTHER"
     assert headers == [("Location", "/c/tok"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
     assert body == b"moved"
-    for broken in (b"", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", b"garbage\r\n\r\n"):
+    cut_short = b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n<!doctype html>"  # the reader died sending it
+    for broken in (b"", b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", b"garbage\r\n\r\n", cut_short):
         with pytest.raises(ReaderFailed):
             parse_answer(broken)
+    assert parse_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n", "HEAD")[2] == b""  # a HEAD's length
+    assert parse_answer(b"HTTP/1.1 304 NOT MODIFIED\r\nContent-Length: 500\r\n\r\n")[0] == "304 NOT MODIFIED"
 
 
 def test_a_page_and_a_post_are_answered_by_the_reader_worker(socket_path):
@@ -326,3 +329,75 @@ def test_one_worker_fewer_never_leaves_only_readers(monkeypatch):
     del server.WORKERS[4]
     reader_processes.exited(server, added)
     assert stopped == [1]
+
+
+def test_a_web_worker_out_of_file_descriptors_serves_the_page_itself(socket_path, monkeypatch):
+    reader = ReaderSocket(socket_path, b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nreader")
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
+
+    def no_more(*args, **kwargs):
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(socket, "socket", no_more)
+    try:
+        page = _call(app, _environ("GET", "/c/tok"))
+    finally:
+        monkeypatch.undo()
+        reader.close()
+    assert page[2] == b"served here" and reader.requests == []
+
+
+def test_a_head_gets_no_body_from_a_reader_or_a_busy_web_worker(socket_path, monkeypatch):
+    reader = ReaderSocket(socket_path, b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nreader")
+    here = Here()
+    app = ForwardReaders(here, ReaderGate(here, GATE_CONFIG), (socket_path,))
+    try:
+        passed_on = _call(app, _environ("HEAD", "/c/tok"))
+        app._waiting = SimpleNamespace(acquire=lambda blocking: False)  # as many forwards waiting as it keeps
+        busy = _call(app, _environ("HEAD", "/c/tok"))
+    finally:
+        reader.close()
+    assert passed_on[0] == "200 OK" and passed_on[2] == b""
+    assert busy[0].startswith("503") and busy[2] == b"" and int(busy[1]["Content-Length"]) > 0
+
+
+def test_a_post_may_wait_in_the_reader_as_long_as_its_gate_lets_it(app, monkeypatch):
+    from drip.web import reader_forward
+
+    monkeypatch.setattr(reader_processes, "_role", reader_processes.WEB)
+    monkeypatch.setattr(reader_processes, "_sockets", ("/nowhere/reader-0.sock",))
+    gate = app.extensions["drip_reader_gate"]
+    monkeypatch.setattr(gate, "wait", 7.0)
+    wrapped = SimpleNamespace(wsgi_app=lambda environ, start_response: [], extensions=app.extensions)
+    reader_forward.init_app(wrapped)
+    assert wrapped.wsgi_app.timeout == 7.0 * 6 + 10  # a post waits up to six times a reader's wait for a turn
+
+
+def test_readers_stay_in_the_web_workers_when_gunicorn_serves_tls(monkeypatch):
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "1")
+    warned = []
+    server = SimpleNamespace(
+        app=SimpleNamespace(app_uri=reader_processes.APP),
+        cfg=SimpleNamespace(preload_app=False, is_ssl=True),
+        log=SimpleNamespace(warning=warned.append),
+    )
+    reader_processes.start(server)
+    assert getattr(server, "drip_readers", None) is None and "TLS" in warned[0]
+
+
+def test_a_reader_that_cannot_listen_logs_it_and_gunicorn_goes_on(monkeypatch):
+    import gunicorn.sock
+
+    def refused(path, cfg, log):
+        raise PermissionError(13, "Permission denied", path)  # e.g. a folder the worker's user cannot enter
+
+    monkeypatch.setattr(gunicorn.sock, "UnixSocket", refused)
+    monkeypatch.setattr(reader_processes, "_role", reader_processes.READER)
+    monkeypatch.setattr(reader_processes, "_sockets", ("/tmp/drip-readers-x/reader-0.sock",))
+    errors = []
+    worker = SimpleNamespace(
+        drip_slot=0, sockets=[], cfg=None, log=SimpleNamespace(error=lambda *args: errors.append(args))
+    )
+    reader_processes.listen(worker)  # raised in post_worker_init, it would stop gunicorn's master, webhooks and all
+    assert worker.sockets == [] and "cannot read for the cohort page" in errors[0][0]

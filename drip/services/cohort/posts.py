@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from drip.domain.words import mark
 from drip.domain import cohort
@@ -17,6 +17,7 @@ from drip.services.cohort.links import Visitor
 from drip.services.cohort.prompts import learner_delivery_id, sent_prompt_steps
 from drip.services.inbound.filing import InboundOutcome, store_routed
 
+POST_LOCKS = 0x44525031  # pg_advisory_xact_lock's first key: the cohort page's posts, one lock per enrolment
 REPEAT_WINDOW = timedelta(minutes=10)  # the same text again this soon is a double press, not a second answer
 
 
@@ -54,7 +55,12 @@ def answer_open_poll(visitor: Visitor, text: str, now: datetime) -> InboundOutco
 
 def _store_once(visitor: Visitor, step_id: int, kind: str, text: str, now: datetime) -> InboundOutcome:
     """Store the post, unless the learner sent the same words to the same step just now: a double press, or a
-    post sent again after a busy page that could not say whether the first got through."""
+    post sent again after a busy page that could not say whether the first got through. On PostgreSQL a lock of
+    this enrolment's posts (held until the commit) makes a copy arriving meanwhile wait for the first and see it;
+    a lock of no row, so a text from the same learner applied at that moment never waits on it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = visitor.enrollment.id % 2**31  # two enrolments sharing a key only wait for each other a moment
+        db.session.execute(select(func.pg_advisory_xact_lock(POST_LOCKS, key)))
     repeat = db.session.scalar(
         select(Reply.id).where(
             Reply.learner_id == visitor.learner.id,
