@@ -31,6 +31,7 @@ import tempfile
 READER_NICENESS = 5
 WEB, READER = "web", "reader"
 APP = "drip:create_app()"
+FOLDER_PREFIX = "drip-readers-"  # then the master's pid
 
 # Set in each worker as it forks (post_fork): which it is, and where the readers listen.
 _role: str | None = None
@@ -68,12 +69,44 @@ def start(server) -> None:
     if server.cfg.is_ssl:  # gunicorn's gevent worker would serve TLS on the readers' sockets too: none would answer
         server.log.warning("cohort page readers stay in the web workers: gunicorn serves TLS itself (--certfile)")
         return
-    folder = tempfile.mkdtemp(prefix="drip-readers-")  # mode 0700
+    # Mode 0700, where gunicorn keeps its workers' heartbeat files (--worker-tmp-dir), which its --user can enter
+    # by design; else the temporary folder. Named after this master, so the next one can tidy a killed one's.
+    parent = server.cfg.worker_tmp_dir or tempfile.gettempdir()
+    _remove_left_behind(parent)
+    folder = tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-", dir=parent)
     os.chown(folder, server.cfg.uid, server.cfg.gid)
     server.drip_readers = folder
     server.drip_reader_epoch = 0
     _add_readers(server)
     server.log.info("cohort page readers: %d worker(s) in %s, niceness +%d", wanted(), folder, READER_NICENESS)
+
+
+def _remove_left_behind(parent: str) -> None:
+    """Remove the readers' folders of masters that are gone without their on_exit (killed: SIGKILL, out of memory)."""
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith(FOLDER_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        pid, folder = name[len(FOLDER_PREFIX) :].split("-", 1)[0], os.path.join(parent, name)
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}") and os.path.isdir("/proc/self"):
+            if not _answering(folder):  # a master in another pid namespace sharing this folder is not gone
+                shutil.rmtree(folder, ignore_errors=True)  # another user's fails: left alone
+
+
+def _answering(folder: str) -> bool:
+    """Whether a reader worker listens at one of the sockets in `folder`."""
+    import socket
+
+    try:
+        paths = [os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".sock")]
+    except OSError:
+        return False
+    for path in paths:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(path) == 0:
+                return True
+    return False
 
 
 def reloaded(server) -> None:

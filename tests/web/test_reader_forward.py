@@ -4,8 +4,10 @@ none answers; room refreshes and everything else stay in the web worker (drip/we
 from __future__ import annotations
 
 import io
+import os
 import socket
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -384,6 +386,39 @@ def test_readers_stay_in_the_web_workers_when_gunicorn_serves_tls(monkeypatch):
     )
     reader_processes.start(server)
     assert getattr(server, "drip_readers", None) is None and "TLS" in warned[0]
+
+
+def test_the_readers_folder_is_where_gunicorn_keeps_its_workers_files(tmp_path, monkeypatch):
+    """--worker-tmp-dir is a folder gunicorn's --user can enter by design (its heartbeat files live there)."""
+    import gunicorn.config
+
+    monkeypatch.setenv("DRIP_COHORT_READER_PROCESSES", "1")
+    cfg = gunicorn.config.Config()
+    cfg.set("worker_tmp_dir", str(tmp_path))
+    cfg.set("workers", 2)
+    server = SimpleNamespace(
+        app=SimpleNamespace(app_uri=reader_processes.APP),
+        cfg=cfg,
+        log=SimpleNamespace(info=lambda *args: None),
+    )
+    killed, alive, elsewhere = (tmp_path / f"drip-readers-{pid}-x" for pid in (999_999_999, os.getpid(), 999_999_998))
+    for left in (killed, alive, elsewhere):
+        left.mkdir()
+    (killed / "reader-0.sock").touch()  # a master killed with SIGKILL left its folder and a socket file
+    listening = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listening.bind(str(elsewhere / "reader-0.sock"))  # a master in another pid namespace sharing the folder
+    listening.listen(1)
+    try:
+        reader_processes.start(server)
+        folder = Path(server.drip_readers)
+        assert folder.parent == tmp_path and folder.stat().st_mode & 0o777 == 0o700
+        assert folder.name.startswith(f"drip-readers-{os.getpid()}-")
+        assert server.num_workers == 3  # the web's two, and a reader
+        assert not killed.exists() and alive.exists() and elsewhere.exists()
+    finally:
+        listening.close()
+        reader_processes.stop(server)
+    assert not folder.exists()
 
 
 def test_a_reader_that_cannot_listen_logs_it_and_gunicorn_goes_on(monkeypatch):
