@@ -44,12 +44,19 @@ def form_token(token: str) -> str:
     return hmac.new(key, f"cohort-form:{token}".encode(), hashlib.sha256).hexdigest()
 
 
+def _host_of(origin: str) -> str | None:
+    try:
+        return urlsplit(origin).netloc
+    except ValueError:  # "http://[": not an address a browser sends
+        return None
+
+
 def _check_form(token: str) -> None:
     """Refuse a post from another site: a wrong form token, or a browser saying it came cross-site."""
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         abort(400, "This form can only be sent from your page.")
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+    if origin and origin != "null" and _host_of(origin) != request.host:
         abort(400, "This form can only be sent from your page.")
     if not hmac.compare_digest(request.form.get("form_token", ""), form_token(token)):
         abort(400, "This form has expired: open your page again and resend.")

@@ -9,10 +9,11 @@ import pytest
 from playwright.sync_api import expect
 
 from drip.extensions import db
-from drip.models import LiveQuestion, utcnow
+from drip.models import LiveQuestion, session_sequences, utcnow
 from tests.browser.a11y import axe_source, violations
 from tests.browser.conftest import sign_in
 from tests.browser.test_board import streams  # noqa: F401  (fixture)
+from tests.support.inbound_factory import make_learner, make_session, make_step, sent_delivery
 from tests.web.test_cohort_page import _cohort, _token
 
 pytestmark = pytest.mark.browser
@@ -90,6 +91,34 @@ def test_the_room_refreshes_while_the_page_is_open(app, trainer, page, live_serv
     row.locator("button").click()  # a question that arrived by refresh votes like the others
     expect(row.locator(".count")).to_have_text("4")
     expect(row.locator("button")).to_have_attribute("aria-pressed", "true")
+
+
+def test_the_first_question_reaches_a_page_with_no_other_form(app, trainer, page, live_server):
+    """No prompt sent yet and no poll open: the page has no form to borrow a form token from; the first question
+    still arrives by refresh, in the learner's language, and takes a vote."""
+    ts = make_session(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    step = make_step(trainer, "reminder", body="Hi {{ name }}: see you soon.")
+    db.session.execute(session_sequences.insert(), [{"session_id": ts.id, "sequence_id": step.sequence_id}])
+    ada = make_learner(trainer, "Ada Lovelace", phone="+14155550101")
+    cy = make_learner(trainer, "Cy Tremblay", phone="+14155550103")
+    for learner in (ada, cy):
+        sent_delivery(ts, learner, step)
+    ada.language = "es"
+    db.session.commit()
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server}/c/{_token(ts, ada)}")
+    assert page.locator("input[name=form_token]").count() == 0
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="¿Y los ejemplos?", approved=True, votes=1)
+    db.session.add(question)
+    db.session.commit()
+    row = page.locator(f"#question-{question.id}")
+    expect(row).to_contain_text("¿Y los ejemplos?", timeout=8_000)
+    expect(row.locator(".label")).to_have_text("Votar")
+    row.locator("button").click()
+    expect(row.locator(".count")).to_have_text("2")
+    expect(row.locator("button")).to_have_attribute("aria-pressed", "true")
+    db.session.expire_all()
+    assert db.session.get(LiveQuestion, question.id).votes == 2
 
 
 def test_a_busy_answer_makes_the_script_wait_as_long_as_retry_after_says(app, trainer, page, live_server):

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text, update
 
 from drip.extensions import db, redis_store
-from drip.models import Enrollment, LiveQuestion, Reply, session_sequences, utcnow
+from drip.models import Enrollment, LiveQuestion, QuestionVote, Reply, session_sequences, utcnow
 from drip.services.cohort import links
 from drip.services.learners import rights
 from tests.support.inbound_factory import enrol, make_learner, make_reply, make_session, make_step, sent_delivery
+from tests.support.hosts import wait_until
 from tests.web.test_api_support import api_for
 
 
@@ -27,8 +30,8 @@ def _cohort(trainer, *, starts_at=None, kind="discussion"):
     cy = make_learner(trainer, "Cy Tremblay", phone="+14155550103")
     for learner in (ada, ben, cy):
         sent_delivery(ts, learner, step)
-    for learner, text, shared in ((ben, "Ben's approved <b>answer</b>", True), (cy, "Cy's unapproved answer", False)):
-        make_reply(ts, learner, step, text, shared=shared)
+    for learner, said, shared in ((ben, "Ben's approved <b>answer</b>", True), (cy, "Cy's unapproved answer", False)):
+        make_reply(ts, learner, step, said, shared=shared)
     return ts, step, (ada, ben, cy)
 
 
@@ -334,3 +337,51 @@ def test_a_press_of_the_plain_form_sent_twice_counts_once(app, client, trainer):
         assert client.post(f"/c/{token}/questions/{question.id}/vote", data=taken_back).status_code == 303
     db.session.expire_all()
     assert db.session.get(LiveQuestion, question.id).votes == 0 and page_form()["want"] == "on"
+
+
+def test_a_forged_origin_that_is_no_address_is_refused_not_an_error(app, client, trainer):
+    ts, step, (ada, ben, cy) = _cohort(trainer)
+    token = _token(ts, ada)
+    form = _form_token(client.get(f"/c/{token}").get_data(as_text=True))
+    sent = client.post(
+        f"/c/{token}/answers/{step.id}", data={"body": "Hi", "form_token": form}, headers={"Origin": "http://["}
+    )
+    assert sent.status_code == 400 and db.session.query(Reply).filter_by(learner_id=ada.id).count() == 0
+
+
+def _waiting_for_a_lock() -> int:
+    """Sessions of this database waiting for a lock now (a connection of its own: pg_stat_activity is a snapshot
+    per transaction)."""
+    waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+    with db.engine.connect() as probe:
+        return probe.execute(text(waiting)).scalar()
+
+
+def test_a_vote_while_the_trainer_hides_the_question_waits_and_is_refused(app, client, trainer):
+    """The trainer's hide holds the question's row: the vote waits for it, then finds the question closed."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks: SQLite runs one writer at a time")
+    ts, step, (ada, ben, cy) = _cohort(trainer, starts_at=utcnow() - timedelta(minutes=10))
+    question = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="How do I start?", approved=True)
+    db.session.add(question)
+    db.session.commit()
+    token, question_id = _token(ts, ada), question.id
+    form = _form_token(client.get(f"/c/{token}").get_data(as_text=True))
+    answers = []
+
+    def vote():
+        url = f"/c/{token}/questions/{question_id}/vote"
+        sent = client.post(url, data={"form_token": form, "want": "on"}, headers={"Accept": "application/json"})
+        answers.append(sent.status_code)
+
+    with db.engine.connect() as board:
+        board.execute(update(LiveQuestion).where(LiveQuestion.id == question_id).values(hidden=True))  # not committed
+        voter = threading.Thread(target=vote)
+        voter.start()
+        wait_until(lambda: _waiting_for_a_lock() or None, 10, "the vote waiting for the hide")
+        board.commit()
+    voter.join(timeout=10)
+    assert answers == [404]
+    db.session.expire_all()
+    assert db.session.get(LiveQuestion, question_id).votes == 0
+    assert db.session.query(QuestionVote).filter_by(question_id=question_id).count() == 0

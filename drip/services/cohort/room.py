@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 
 from drip.domain.cohort import masked
 from drip.domain.routing import LIVE_MARGIN
@@ -78,8 +79,12 @@ def toggle_vote(
     ts: TrainingSession, learner_id: int, question_id: int, now: datetime, wanted: bool | None = None
 ) -> tuple[bool, int]:
     """Vote for a question, or take the vote back: as `wanted` says, else the opposite of what it was; commits,
-    publishes; (voted, votes)."""
-    question = db.session.scalar(select(LiveQuestion).where(LiveQuestion.id == question_id, *shown_to_room(ts)))
+    publishes; (voted, votes).
+
+    The question's row is locked first (FOR NO KEY UPDATE, as the count's own update would): a trainer hiding or
+    re-filing it at that moment either goes first, and the vote finds it closed, or waits for the vote."""
+    shown = select(LiveQuestion).where(LiveQuestion.id == question_id, *shown_to_room(ts))
+    question = db.session.scalar(shown.with_for_update(key_share=True))
     if question is None or not is_live(ts, now):
         raise NotVotable(question_id)
     if wanted is None:
@@ -88,6 +93,9 @@ def toggle_vote(
         voted, count = votes.put(question_id, learner_id, now, wanted)
     db.session.commit()
     refresh.forget_votes(ts.id)  # the learner's next refresh or page shows their vote
-    db.session.refresh(question)
+    try:
+        db.session.refresh(question)
+    except InvalidRequestError:  # re-filed by the trainer since the commit: no board shows it any more
+        return voted, count
     board.publish_question(question)  # boards and projectors re-sort within a second
     return voted, count

@@ -49,7 +49,6 @@
   function item(list, question, asked) {
     var node = document.getElementById("question-" + question.id);
     if (!node) {
-      var model = list.querySelector("li");
       node = document.createElement("li");
       node.id = "question-" + question.id;
       node.appendChild(document.createElement("p"));
@@ -60,13 +59,13 @@
       var token = document.createElement("input");
       token.type = "hidden";
       token.name = "form_token";
-      token.value = document.querySelector("input[name=form_token]").value;
+      token.value = list.dataset.formToken; // the page may have no other form yet
       vote.appendChild(token);
       var button = document.createElement("button");
       button.type = "submit";
       var label = document.createElement("span");
       label.className = "label";
-      label.textContent = (model && model.querySelector(".label").textContent) || "Vote";
+      label.textContent = list.dataset.voteLabel || "Vote";
       var count = document.createElement("span");
       count.className = "count";
       button.appendChild(label);
@@ -103,7 +102,8 @@
     });
     document.getElementById("no-questions").hidden = wanted.length > 0;
     document.getElementById("vote-hint").hidden = wanted.length === 0;
-    document.getElementById("poll-opened").hidden = String(room.poll || "") === list.dataset.poll;
+    // A poll other than the one the page shows has opened (one closing is not news: its form says so if used).
+    document.getElementById("poll-opened").hidden = !room.poll || String(room.poll) === list.dataset.poll;
   }
 
   function refresh(list) {
@@ -117,10 +117,12 @@
       .then(function (response) {
         if (response.status === 503 || response.status === 429) wait = later(response);
         if (!response.ok) return null; // 304: nothing changed
-        seen = response.headers.get("ETag") || "";
-        return response.json();
+        var tag = response.headers.get("ETag") || "";
+        return response.json().then(function (room) {
+          show(list, room, asked);
+          seen = tag; // only once shown: a room that could not be shown is asked for whole again
+        });
       })
-      .then(function (room) { if (room) show(list, room, asked); })
       .catch(function () { /* offline for a moment: the next refresh tries again */ })
       .then(next);
   }
