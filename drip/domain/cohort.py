@@ -86,6 +86,8 @@ def masked(text: str) -> str:
     return _PHONE.sub(HIDDEN, _EMAIL.sub(HIDDEN, text))
 
 
-def first_name_only(name: str) -> str:
-    """The first word of a name: the page shows no one's surname."""
-    return (name or "").split(" ")[0]
+def first_name_only(name: str | None) -> str:
+    """The first word of a name: the page shows no one's surname. Words are split at any whitespace: a name pasted
+    from a spreadsheet often has a non-breaking space or a tab between first name and surname."""
+    words = (name or "").split()
+    return words[0] if words else ""

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from drip.domain.cohort import first_name_only
 from drip.extensions import db
 from drip.models.types import UTCDateTime, utcnow
 
@@ -45,8 +46,8 @@ class Learner(db.Model):
 
     @property
     def first_name(self) -> str:
-        """The first word of the name, for friendly greetings."""
-        return (self.name or "").split(" ")[0]
+        """The first word of the name, for friendly greetings and wherever others see who wrote (no surname)."""
+        return first_name_only(self.name)
 
 
 class OptOutEvent(db.Model):

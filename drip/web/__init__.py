@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import import_module
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
@@ -74,6 +75,7 @@ PUBLIC_BLUEPRINTS = {
 # These authenticate each request themselves (provider signature, bearer token, or the
 # unguessable token of a one-click unsubscribe link), so they carry no CSRF token. The cohort page
 # has no login session to bind a token to: its forms carry one bound to the link (web/cohort.py).
+COHORT_TOKEN = re.compile(r"^/c/[^/]+")
 CSRF_EXEMPT_BLUEPRINTS = {"webhooks_status", "webhooks_inbound", "api", "public", "cohort"}
 
 
@@ -106,8 +108,13 @@ def _error_page(error: HTTPException):
     return render_template("error.html", error=error), error.code, headers
 
 
+def _loggable(path: str) -> str:
+    """A path as the logs may keep it: a cohort link's token is the learner's key to their page."""
+    return COHORT_TOKEN.sub("/c/<token>", path)
+
+
 def _server_error(error: Exception):
-    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    current_app.logger.exception("Unhandled error on %s %s", request.method, _loggable(request.path))
     db.session.rollback()
     if _wants_json():
         return jsonify(error="Internal Server Error", details="Something went wrong on our side."), 500
@@ -116,7 +123,7 @@ def _server_error(error: Exception):
 
 def _unavailable(error: Exception):
     """The database (or the batch a webhook was stored in) failed for now: 503, and when to try again."""
-    current_app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+    current_app.logger.warning("Database unavailable on %s %s: %s", request.method, _loggable(request.path), error)
     db.session.rollback()
     headers = {"Retry-After": "5"}
     details = "The database is not answering; try again in a few seconds."

@@ -15,6 +15,7 @@ from drip.extensions import db, redis_store
 from drip.models import Enrollment, LiveQuestion, QuestionVote, Reply, session_sequences, utcnow
 from drip.services.cohort import links
 from drip.services.learners import rights
+from drip.services.programs.enrolment import enrol as enrol_again
 from tests.support.inbound_factory import enrol, make_learner, make_reply, make_session, make_step, sent_delivery
 from tests.support.hosts import wait_until
 from tests.web.test_api_support import api_for
@@ -156,6 +157,9 @@ def test_dead_links_answer_the_learner_facing_404(app, client, trainer):
     )
     db.session.commit()
     assert client.get(f"/c/{cy_token}").status_code == 404
+    enrol_again(ts, [cy])  # back in the session: a new link, the old one (forwarded meanwhile, maybe) stays dead
+    db.session.commit()
+    assert client.get(f"/c/{cy_token}").status_code == 404 and client.get(f"/c/{_token(ts, cy)}").status_code == 200
     enrollment = db.session.scalar(select(Enrollment).where(Enrollment.learner_id == ada.id))
     old = enrollment.cohort_token
     new = links.reissue(enrollment)
@@ -385,3 +389,32 @@ def test_a_vote_while_the_trainer_hides_the_question_waits_and_is_refused(app, c
     db.session.expire_all()
     assert db.session.get(LiveQuestion, question_id).votes == 0
     assert db.session.query(QuestionVote).filter_by(question_id=question_id).count() == 0
+
+
+def test_a_name_pasted_with_a_non_breaking_space_shows_no_surname(app, client, trainer):
+    """Names copied from a spreadsheet often hold a non-breaking space or a tab: still the first name only,
+    under a peer's answer and in the learner's own greeting."""
+    ts, step, (ada, ben, cy) = _cohort(trainer)
+    step.sequence.digest_by = "first_name"
+    ben.name, ada.name = "Ben\u00a0Okafor", "Ada\tLovelace"
+    db.session.commit()
+    page = client.get(f"/c/{_token(ts, ada)}").get_data(as_text=True)
+    assert "Ben&#39;s approved &lt;b&gt;answer&lt;/b&gt;" in page and '<p class="by">Ben</p>' in page
+    for surname in ("Okafor", "Lovelace"):
+        assert surname not in page
+
+
+def test_an_error_on_a_cohort_page_is_logged_without_the_learners_token(app, client, trainer, monkeypatch, caplog):
+    from drip.web import cohort as cohort_views
+
+    ts, step, (ada, ben, cy) = _cohort(trainer)
+    token = _token(ts, ada)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cohort_views, "_render", broken)
+    with caplog.at_level("ERROR"):
+        assert client.get(f"/c/{token}").status_code == 500
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "Unhandled error on GET /c/<token>" in logged and token not in logged

@@ -126,7 +126,7 @@ def _peers(ts: TrainingSession, steps: list[Step], language: str) -> dict[int, t
             opted_out=sms_out is not None or email_out is not None,
             publish=ts.cohort_publish,
         ):
-            by = cohort.attributed((name or "").split(" ")[0], attribution[step_id])
+            by = cohort.attributed(cohort.first_name_only(name), attribution[step_id])
             by = anonymous if by == ANONYMOUS else by
             peers[step_id].append(Answer(reply_id, cohort.masked(text), by, pictures=urls, author=author))
     return {step_id: tuple(answers) for step_id, answers in peers.items()}

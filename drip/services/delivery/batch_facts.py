@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from drip.config import sms_number
 from drip.domain import digests
+from drip.domain.cohort import first_name_only
 from drip.domain.delivery_message import links_of
 from drip.domain.follow_ups import FOLLOWED_KINDS, LEARNER_REPLY_KINDS
 from drip.domain.outgoing import Answer, BatchFacts, DeliveryToSend, Quote, StepImage
@@ -126,7 +127,7 @@ def _candidates(sourced: set[tuple[int, int]]) -> dict[tuple[int, int], list[dig
         found.setdefault((session_id, step_id), []).append(
             digests.Candidate(
                 text=body,
-                first_name=(name or "").split(" ")[0],
+                first_name=first_name_only(name),
                 shared=shared,
                 private=bool(private),
                 opted_out=sms_out is not None or email_out is not None,

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from drip.extensions import db
 from drip.models import Delivery, Enrollment, Learner, Step, TrainingSession, utcnow
+from drip.models.programs import new_cohort_token
 from drip.domain.learners import LearnerInput, LearnerInvalid
 from drip.domain.catalog import UNENROLLED
 from drip.services.delivery import transitions
@@ -71,11 +72,11 @@ def reenrol(session_id: int, learner_ids: list[int], now: datetime) -> int:
     )
     if not back:
         return 0
+    # A new cohort link each: the old one died with the unenrolment, and whoever it was forwarded to meanwhile
+    # must not get it back. The messages still to come carry the new one (cohort_url).
     db.session.execute(
-        update(Enrollment)
-        .where(Enrollment.id.in_(back))
-        .values(unenrolled_at=None)
-        .execution_options(synchronize_session=False)
+        update(Enrollment),
+        [{"id": enrollment_id, "unenrolled_at": None, "cohort_token": new_cohort_token()} for enrollment_id in back],
     )
     deleted = select(Step.id).where(Step.deleted_at.is_not(None))
     transitions.restore(Delivery.enrollment_id.in_(back), Delivery.step_id.not_in(deleted), reason=UNENROLLED, now=now)
