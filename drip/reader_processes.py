@@ -83,13 +83,15 @@ def start(server) -> None:
 
 def _remove_left_behind(parent: str) -> None:
     """Remove the readers' folders of masters that are gone without their on_exit (killed: SIGKILL, out of memory)."""
+    if not os.path.isdir("/proc/self"):
+        return  # no /proc to say which masters are gone
     try:
         names = [name for name in os.listdir(parent) if name.startswith(FOLDER_PREFIX)]
     except OSError:
         return
     for name in names:
         pid, folder = name[len(FOLDER_PREFIX) :].split("-", 1)[0], os.path.join(parent, name)
-        if pid.isdigit() and not os.path.exists(f"/proc/{pid}") and os.path.isdir("/proc/self"):
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
             if not _answering(folder):  # a master in another pid namespace sharing this folder is not gone
                 shutil.rmtree(folder, ignore_errors=True)  # another user's fails: left alone
 

@@ -90,11 +90,12 @@ def parse_answer(raw: bytes, method: str = "GET") -> tuple[str, list[tuple[str, 
     headers = []
     for line in lines[1:]:
         name, _, value = line.partition(":")
-        if name.strip().lower() == "content-length" and numbers.parse_int(value.strip(), high=2**40) != len(body):
+        name, value, key = name.strip(), value.strip(), name.strip().lower()
+        if key == "content-length" and numbers.parse_int(value, high=2**40) != len(body):
             if not (method == "HEAD" or status.startswith(("204", "304"))):  # a reader that died while it answered
-                raise ReaderFailed(f"{len(body)} bytes of a {value.strip()}-byte answer")
-        if name.strip().lower() not in NOT_PASSED_BACK:
-            headers.append((name.strip(), value.strip()))
+                raise ReaderFailed(f"{len(body)} bytes of a {value}-byte answer")
+        if key not in NOT_PASSED_BACK:
+            headers.append((name, value))
     return status, headers, body
 
 
@@ -141,7 +142,7 @@ class ForwardReaders:
         if self._waiting is None:
             self._waiting = semaphore(FORWARDS_AT_ONCE)
         if not self._waiting.acquire(blocking=False):
-            return self._busy(environ, start_response)
+            return self.gate.turn_away(environ, start_response)
         try:
             body = environ["wsgi.input"].read(length) if length else b""
             answer = self._forward(environ, body)
@@ -154,7 +155,7 @@ class ForwardReaders:
             if environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
                 environ["wsgi.input"] = BytesIO(body)
                 return self.wsgi_app(environ, start_response)
-            return self._busy(environ, start_response, maybe_sent=True)  # the reader may have stored it
+            return self.gate.turn_away(environ, start_response, maybe_sent=True)  # the reader may have stored it
         status, headers, body = answer
         start_response(status, headers)
         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
@@ -173,14 +174,6 @@ class ForwardReaders:
                 self._log("a reader worker failed a cohort page request: %s", failed)
                 return failed
         return None
-
-    def _busy(self, environ: dict, start_response: Callable, maybe_sent: bool = False) -> Iterable[bytes]:
-        method = environ.get("REQUEST_METHOD", "GET")
-        page = self.gate.busy(
-            environ.get("PATH_INFO", ""), method, environ.get("HTTP_ACCEPT_LANGUAGE"), maybe_sent=maybe_sent
-        )
-        start_response("503 Service Unavailable", [*self.gate.busy_headers, ("Content-Length", str(len(page)))])
-        return [] if method == "HEAD" else [page]  # gevent's server sends whatever it is given, also for a HEAD
 
     def _log(self, message: str, error: Exception) -> None:
         now = time.monotonic()

@@ -175,14 +175,21 @@ class ReaderGate:
             text=escape(say(language, text, seconds=self.retry_after)),
         ).encode()
 
+    def turn_away(self, environ: dict, start_response: Callable, *, maybe_sent: bool = False) -> Iterable[bytes]:
+        """Answer the busy page (503, Retry-After) for this request; `maybe_sent` as for `busy`."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        page = self.busy(
+            environ.get("PATH_INFO", ""), method, environ.get("HTTP_ACCEPT_LANGUAGE"), maybe_sent=maybe_sent
+        )
+        start_response("503 Service Unavailable", [*self.busy_headers, ("Content-Length", str(len(page)))])
+        return [] if method == "HEAD" else [page]  # gevent's server sends whatever it is given, also for a HEAD
+
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if self.slots <= 0 or not environ.get("PATH_INFO", "").startswith(READER_PATH):
             return self.wsgi_app(environ, start_response)
         turns, method = self.turns(), environ.get("REQUEST_METHOD", "GET")
         if not turns.acquire(timeout=self.wait * (1 if method in ("GET", "HEAD") else POST_WAITS)):
-            busy = self.busy(environ["PATH_INFO"], method, environ.get("HTTP_ACCEPT_LANGUAGE"))
-            start_response("503 Service Unavailable", [*self.busy_headers, ("Content-Length", str(len(busy)))])
-            return [] if method == "HEAD" else [busy]  # gevent's server sends whatever it is given, also for a HEAD
+            return self.turn_away(environ, start_response)
         reading = _reading.set(ReaderRequest())
         try:
             others_first()
