@@ -101,4 +101,6 @@ def sign_in(page, base_url: str, email: str = "trainer@example.com", password: s
     page.goto(f"{base_url}/login")
     page.fill("input[name=email]", email)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    # Wait for the page signed in to finish loading: a click before its scripts ran (the menu's toggle) is lost.
+    with page.expect_navigation():
+        page.click("button[type=submit]")
