@@ -94,6 +94,7 @@ def test_approved_only_projector_shows_only_approved_questions(app, page, live_s
     open_board(page, live_server, live)
     page.get_by_label("Once I approve them").check()
     page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Board settings saved.")).to_be_visible()  # the board is back, with its script
     projector = page.context.new_page()
     projector.goto(f"{live_server}/sessions/{live.id}/projector")
     expect(projector.locator("#connection")).to_have_class(STREAM_OPEN)  # hidden: the room sees the phase

@@ -127,7 +127,8 @@ def test_trainer_builds_a_campaign(page, live_server, trainer, tmp_path):
     good.write_text(GOOD_CSV, encoding="utf-8")
     page.get_by_role("link", name="Upload a corrected file").click()
     page.set_input_files("input[name=file]", str(good))
-    page.get_by_role("button", name="Upload and preview").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Upload and preview").click()
     expect(page.get_by_text("All 3 rows are valid.")).to_be_visible()
     page.get_by_role("button", name="Import 3 learners").click()
 

@@ -64,7 +64,8 @@ def test_every_scripted_page_works_under_the_policy(app, watched, live_server, t
     csv.write_text("name,email\n" + "".join(f"Learner {i},l{i}@example.com\n" for i in range(5)), encoding="utf-8")
     page.goto(f"{live_server}/learners/import")
     page.set_input_files("input[name=file]", str(csv))
-    page.get_by_role("button", name="Upload and preview").click()
+    with page.expect_navigation():  # the Import click must reach the preview's script, under the policy
+        page.get_by_role("button", name="Upload and preview").click()
     page.get_by_role("button", name="Import 5 learners").click()
     expect(page.get_by_text("Imported 5 learners (5 new, 0 updated).")).to_be_visible(timeout=30_000)
     seen += _violations(page)

@@ -3,6 +3,7 @@ question wall and a 6-choice poll show without scrolling and no visible element 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,5 +93,6 @@ def test_a_question_wall_and_a_six_choice_poll_fit_the_screen(app, page, live_se
     page.reload()
     expect(page.locator("#polls .tally-row")).to_have_count(6)
     expect(page.locator("#polls .poll-summary")).to_be_visible()
+    expect(page.locator("body")).to_have_class(re.compile(r"\bhas-content\b"))  # the first fit has run
     assert page.evaluate(OUTSIDE) == []
     assert font_size(page, "#polls .tally-label") >= min(0.036 * size[1], 35.2) - 0.5

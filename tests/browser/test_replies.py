@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -154,6 +155,7 @@ def test_learner_text_is_text_on_the_replies_page(app, page, live_server, traine
     page.goto(f"{live_server}/sessions/{ts.id}/replies")
     expect(page.locator(".reply-body", has_text="<script>alert(1)</script>")).to_be_visible()
     page.get_by_role("link", name="Ada Lovelace").click()
+    expect(page).to_have_url(re.compile(r"/learners/\d+"))
     expect(page.locator(".reply-body", has_text="<script>alert(1)</script>")).to_be_visible()
     assert dialogs == []
 
