@@ -1,4 +1,4 @@
-"""The cohort page on a phone (375 px): read, post, vote; and the projector following the votes."""
+"""The cohort page on a phone (375 px): read, post, vote; and the board and projector following two learners' votes."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ def test_read_post_and_vote_on_a_phone_while_the_projector_reorders(app, trainer
     second = LiveQuestion(session_id=ts.id, learner_id=cy.id, body="How often should I give feedback?", approved=True)
     db.session.add_all([first, second])
     db.session.commit()
-    trainer_page = browser.new_page()
+    trainer_browser = browser.new_context()  # the trainer's browser: the projector, then the board beside it
+    trainer_page = trainer_browser.new_page()
     sign_in(trainer_page, live_server)
     trainer_page.goto(f"{live_server}/sessions/{ts.id}/projector")
     cards = trainer_page.locator("#questions .projector-question .question-body")
@@ -53,12 +54,41 @@ def test_read_post_and_vote_on_a_phone_while_the_projector_reorders(app, trainer
     expect(vote.locator(".count")).to_have_text("1")
     # The projector shows the count and moves the question up, without a reload.
     expect(cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"], timeout=3_000)
-    expect(trainer_page.locator(".projector-votes").first).to_have_text("▲ 1")
+    projector_votes = trainer_page.locator(".projector-question", has_text="defensive").locator(".projector-votes")
+    expect(projector_votes).to_have_text("▲ 1")
+    board = trainer_browser.new_page()
+    board.goto(f"{live_server}/sessions/{ts.id}/board")
+    board_cards = board.locator(".question-card .question-body")
+    expect(board_cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"])
+    board_votes = board.locator(".question-card", has_text="defensive").locator(".question-votes")
+    expect(board_votes).to_have_text("▲ 1")
+
+    # A second learner seconds the question: both screens count 2; the first takes hers back: 1.
+    ben_page = browser.new_page(viewport=PHONE)
+    ben_page.goto(f"{live_server}/c/{_token(ts, ben)}")
+    ben_vote = ben_page.locator(f"#question-{first.id} button")
+    ben_vote.click()
+    expect(ben_vote).to_have_attribute("aria-pressed", "true")
+    expect(ben_vote.locator(".count")).to_have_text("2")
+    expect(projector_votes).to_have_text("▲ 2", timeout=3_000)
+    expect(board_votes).to_have_text("▲ 2", timeout=3_000)
     vote.click()
     expect(vote).to_have_attribute("aria-pressed", "false")
+    expect(vote.locator(".count")).to_have_text("1")
+    expect(projector_votes).to_have_text("▲ 1", timeout=3_000)
+    expect(board_votes).to_have_text("▲ 1", timeout=3_000)
+    expect(cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"])
+    # The last vote taken back: a tie again, newest first, on both screens.
+    ben_vote.click()
+    expect(ben_vote).to_have_attribute("aria-pressed", "false")
     expect(cards).to_have_text(["How often should I give feedback?", "What if they get defensive?"], timeout=3_000)
+    expect(board_cards).to_have_text(
+        ["How often should I give feedback?", "What if they get defensive?"], timeout=3_000
+    )
+    expect(board_votes).to_be_hidden()
     assert violations(page, axe_source()) == []
-    trainer_page.close()
+    ben_page.close()
+    trainer_browser.close()
 
 
 def test_the_page_works_without_javascript(app, trainer, browser, live_server):

@@ -71,3 +71,15 @@ def test_the_cohort_page_offers_the_open_poll_as_a_text_box(app, client, logged_
     assert closed.status_code == 200
     late = client.post(f"/c/{token}/poll", data={"body": "Too late", "form_token": _form_token(page)})
     assert late.status_code == 422 and db.session.query(Reply).filter_by(step_id=poll.id).count() == 1
+
+
+def test_the_api_gives_every_word_and_answer_the_projector_shows_the_top_ones(app, client, logged_in, trainer):
+    ts, poll, learners = _polling(trainer, logged_in)
+    many = " ".join(f"word{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(45))  # 45 distinct words
+    assert post_sms(client, app, many, sender=learners[0].phone).status_code == 200
+    assert post_sms(client, app, "wordaa rehearsal", sender=learners[1].phone).status_code == 200
+    results = api_for(client, trainer).get(f"/sessions/{ts.id}/poll-results").get_json()["polls"][0]
+    assert len(results["words"]) == 46 and results["words"][0] == {"word": "wordaa", "count": 2}
+    assert len(results["answers"]) == 2
+    chart = logged_in.get(f"/sessions/{ts.id}/board/questions?view=projector").get_json()["polls"][0]
+    assert len(chart["words"]) == 40 and chart["words"][0] == {"word": "wordaa", "count": 2}

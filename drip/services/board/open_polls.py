@@ -23,7 +23,7 @@ def _of(session_id: int, step_id: int) -> tuple:
     )
 
 
-def answers(session_id: int, step_id: int, limit: int = READ_AT_MOST) -> list[tuple[int, str]]:
+def answers(session_id: int, step_id: int, limit: int | None = READ_AT_MOST) -> list[tuple[int, str]]:
     """(voter, text) of the poll's answers, latest first; a voter is the learner (or the answer, without one)."""
     rows = db.session.execute(
         select(Reply.learner_id, Reply.id, Reply.body)

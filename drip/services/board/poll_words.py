@@ -109,8 +109,8 @@ def unfile(reply: Reply) -> None:
     )
 
 
-def counted(session_id: int, step_id: int, top: int = word_cloud.TOP) -> list[dict]:
-    """[{word, count}] of an open poll, most learners first (then alphabetical): one query."""
+def counted(session_id: int, step_id: int, top: int | None = word_cloud.TOP) -> list[dict]:
+    """[{word, count}] of an open poll, most learners first (then alphabetical): one query; every word for None."""
     voters = func.count().label("voters")
     rows = db.session.execute(
         select(OpenPollWord.word, voters)

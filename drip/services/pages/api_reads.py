@@ -109,12 +109,13 @@ def poll_results(ts: TrainingSession) -> list[PollResult]:
 
 
 def _open(session_id: int, step: Step) -> dict | None:
-    """An open poll's answers, words and voters, for the API; None for a poll with choices."""
+    """An open poll's answers, words and voters, for the API: all of them (the room sees the latest and the top
+    words); None for a poll with choices."""
     if not open_polls.is_open(step):
         return None
-    found = open_polls.answers(session_id, step.id)
+    found = open_polls.answers(session_id, step.id, limit=None)
     return {
         "answers": [{"learner_id": voter if voter > 0 else None, "text": text} for voter, text in found],
-        "words": open_polls.counted(session_id, step.id),
+        "words": open_polls.counted(session_id, step.id, top=None),
         "voters": len({voter for voter, _ in found}),
     }

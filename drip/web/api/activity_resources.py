@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from flask import current_app
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from drip.models import Delivery, Learner, LiveQuestion, Reply
 
@@ -19,7 +19,7 @@ class LearnerRef(BaseModel):
     name: str
     phone: str | None
     email: str | None
-    language: str | None = None  # the BCP 47 tag given; None: the sequence's language
+    language: str | None = Field(None, description="The BCP 47 tag given; null: the sequence's language.")
 
     @classmethod
     def of(cls, learner: Learner | None) -> LearnerRef | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from drip.web.api.activity_resources import DeliveryOut, QuestionOut, ReplyOut
 from drip.web.api.resources import SequenceOut, SessionOut
@@ -70,7 +70,7 @@ class EnrolledLearnerOut(BaseModel):
     id: int
     external_id: str | None
     name: str
-    language: str | None = None
+    language: str | None = Field(None, description="The BCP 47 tag given; null: the session's sequence's language.")
 
 
 class EnrollmentOut(BaseModel):
