@@ -95,9 +95,10 @@ def worker_env(app_config: dict, fake_url: str, tmp: Path) -> dict:
             "DRIP_DISPATCH_INTERVAL": "0.2",
             "PYTHONUNBUFFERED": "1",
             # A batch ends with its slowest message (a timeout, retried): few large batches, one per
-            # worker, keep the run short; so do short client timeouts.
+            # worker, keep the run short; so does a short client timeout, yet long enough that an answer
+            # the fake provider (threads of this busy test process) gives late is not taken for a timeout.
             "DRIP_DISPATCH_BATCH_SIZE": str(BATCH_SIZE),
-            "DRIP_PROVIDER_TIMEOUT": "2",
+            "DRIP_PROVIDER_TIMEOUT": "5",
         }
     )
     for key, value in PROVIDERS.items():

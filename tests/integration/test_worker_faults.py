@@ -34,7 +34,7 @@ def test_a_worker_killed_mid_batch_leaves_nothing_sent_twice_and_everything_sent
 ):
     with FakeProvider(latency=0.4) as fake:  # slow answers: the kill lands while sends are in flight
         ids = _due_now(trainer)
-        env = worker_env(app_config, **twilio_settings(fake.url), SENDING_LEASE_SECONDS="3")
+        env = worker_env(app_config, **twilio_settings(fake.url), SENDING_LEASE_SECONDS="10")  # > a stalled batch
         with Workers(env, tmp_path) as workers:
             victim = workers.start(1, SEND_CONCURRENCY="16", DISPATCH_BATCH_SIZE="50")[0]
             wait_for(lambda: len(fake.accepted) >= 60, 60, workers, "sending under way")
