@@ -105,7 +105,11 @@ def _start(tmp_path: Path):
     while b"Drip is running" not in out and time.monotonic() < deadline and make.poll() is None:
         out += _read(master, 0.5)
     assert b"Drip is running" in out, out.decode(errors="replace")[-2000:]
-    out += _read(master, 1.5)  # gunicorn and the worker finish booting
+    while _port_free(port) and time.monotonic() < deadline and make.poll() is None:
+        out += _read(master, 0.2)  # gunicorn takes the port
+    while len(_ours(instance)) < 5 and time.monotonic() < deadline and make.poll() is None:
+        out += _read(master, 0.2)  # make, the foreground process, the runner, web, worker, Valkey…
+    out += _read(master, 1.0)  # and they finish booting
     return make, master, port, instance, out
 
 
