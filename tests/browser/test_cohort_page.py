@@ -53,7 +53,7 @@ def test_read_post_and_vote_on_a_phone_while_the_projector_reorders(app, trainer
     expect(vote).to_have_attribute("aria-pressed", "true")
     expect(vote.locator(".count")).to_have_text("1")
     # The projector shows the count and moves the question up, without a reload.
-    expect(cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"], timeout=3_000)
+    expect(cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"])
     projector_votes = trainer_page.locator(".projector-question", has_text="defensive").locator(".projector-votes")
     expect(projector_votes).to_have_text("▲ 1")
     board = trainer_browser.new_page()
@@ -70,21 +70,19 @@ def test_read_post_and_vote_on_a_phone_while_the_projector_reorders(app, trainer
     ben_vote.click()
     expect(ben_vote).to_have_attribute("aria-pressed", "true")
     expect(ben_vote.locator(".count")).to_have_text("2")
-    expect(projector_votes).to_have_text("▲ 2", timeout=3_000)
-    expect(board_votes).to_have_text("▲ 2", timeout=3_000)
+    expect(projector_votes).to_have_text("▲ 2")
+    expect(board_votes).to_have_text("▲ 2")
     vote.click()
     expect(vote).to_have_attribute("aria-pressed", "false")
     expect(vote.locator(".count")).to_have_text("1")
-    expect(projector_votes).to_have_text("▲ 1", timeout=3_000)
-    expect(board_votes).to_have_text("▲ 1", timeout=3_000)
+    expect(projector_votes).to_have_text("▲ 1")
+    expect(board_votes).to_have_text("▲ 1")
     expect(cards).to_have_text(["What if they get defensive?", "How often should I give feedback?"])
     # The last vote taken back: a tie again, newest first, on both screens.
     ben_vote.click()
     expect(ben_vote).to_have_attribute("aria-pressed", "false")
-    expect(cards).to_have_text(["How often should I give feedback?", "What if they get defensive?"], timeout=3_000)
-    expect(board_cards).to_have_text(
-        ["How often should I give feedback?", "What if they get defensive?"], timeout=3_000
-    )
+    expect(cards).to_have_text(["How often should I give feedback?", "What if they get defensive?"])
+    expect(board_cards).to_have_text(["How often should I give feedback?", "What if they get defensive?"])
     expect(board_votes).to_be_hidden()
     assert violations(page, axe_source()) == []
     ben_page.close()

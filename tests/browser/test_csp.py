@@ -50,7 +50,7 @@ def test_every_scripted_page_works_under_the_policy(app, watched, live_server, t
         expect(page.locator("#connection")).to_have_text("Up to date")
         body = f"Does the {path} show this?"
         text(app, live_server, body)
-        expect(page.get_by_text(body)).to_be_visible(timeout=3000)
+        expect(page.get_by_text(body)).to_be_visible()
         seen += _violations(page)
     board_stream.stop_all()
 
