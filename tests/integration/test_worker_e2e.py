@@ -62,8 +62,8 @@ def test_each_step_leaves_within_two_seconds_of_its_due_time_exactly_once_and_mo
         lateness.append((outbox[d.id][0].created_at - d.due_at).total_seconds())
     print(f"\nlateness of 9 on-time messages: min {min(lateness):.2f} s, max {max(lateness):.2f} s")
     assert min(lateness) >= 0, lateness  # never early
-    # On time: the median within the workers' tick; none held back long (CI's two suites share two cores).
-    assert sorted(lateness)[len(lateness) // 2] <= 2 and max(lateness) <= 10, lateness
+    # On time: all but one within two seconds; that one (CI's two suites share two cores) not held back long.
+    assert sorted(lateness)[-2] <= 2 and max(lateness) <= 10, lateness
     for d in deliveries(moving.id):
         if d.id in first_moving:  # already sent: stays where it was
             assert (d.status, d.due_at, len(outbox[d.id])) == ("delivered", before[d.id], 1)

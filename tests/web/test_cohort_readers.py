@@ -83,7 +83,7 @@ def test_with_every_reader_slot_taken_a_reader_gets_503_and_the_webhooks_are_ser
         assert '<html lang="en">' in unknown.text
         not_sent = gate.busy(f"/c/{_token(ts, ada)}/questions/1/vote", "POST", "de-AT").decode()  # a post waits longer
         assert '<html lang="de">' in not_sent and "Noch nicht gesendet" in not_sent and "refresh" not in not_sent
-        for n in range(5):  # every turn is held: a webhook that waited for one would end in 503
+        for n in range(5):  # every turn is held: a webhook that waited for one would time out or end in 503
             assert _status_callback(served, n).status_code == 204
         assert requests.get(served + "/login", timeout=10).status_code == 200  # nor does the admin
     finally:

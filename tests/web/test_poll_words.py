@@ -18,7 +18,7 @@ from tests.web.test_open_polls import ANSWERS, _polling
 
 def _raw(ts, poll) -> list[dict]:
     """The cloud counted from every answer's text, as the projector counted it before."""
-    return word_cloud.cloud(open_polls.answers(ts.id, poll.id), open_polls.language_of(poll))
+    return word_cloud.cloud(open_polls.answers(ts.id, poll.id, limit=None), open_polls.language_of(poll))
 
 
 def _statements(run) -> tuple[object, int]:

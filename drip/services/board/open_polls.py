@@ -9,9 +9,7 @@ from drip.extensions import db
 from drip.models import Reply, Step
 from drip.services.board.poll_words import counted, is_open, language_of  # noqa: F401 (callers know them here)
 
-LISTED = 30  # the board lists the latest answers
-# The API lists a poll's answers, the latest this many; the cloud counts every answer (poll_words).
-READ_AT_MOST = 5000
+LISTED = 30  # the board lists the latest answers; the API lists them all, and the cloud counts every one
 
 
 def _of(session_id: int, step_id: int) -> tuple:
@@ -23,7 +21,7 @@ def _of(session_id: int, step_id: int) -> tuple:
     )
 
 
-def answers(session_id: int, step_id: int, limit: int | None = READ_AT_MOST) -> list[tuple[int, str]]:
+def answers(session_id: int, step_id: int, limit: int | None = LISTED) -> list[tuple[int, str]]:
     """(voter, text) of the poll's answers, latest first; a voter is the learner (or the answer, without one)."""
     rows = db.session.execute(
         select(Reply.learner_id, Reply.id, Reply.body)
