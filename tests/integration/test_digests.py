@@ -124,7 +124,9 @@ def test_a_testimonial_reaches_the_next_cohort_only_after_yes_and_never_its_auth
     assert set(before.values()) == {"No quote yet."}  # not consented yet: the fallback text
 
     post_sms(client, app, "YES", sender=author.phone)  # stored, then routed as a worker would
-    thanks = db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.to_address == author.phone)).all()
+    thanks = db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.to_address == author.phone).order_by(OutboxMessage.id)
+    ).all()  # in the order sent: PostgreSQL returns an updated row wherever it now lies
     assert thanks[-1] == consent.thanks("en")
     db.session.refresh(asked)
     assert asked.status == "consented"
