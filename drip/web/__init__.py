@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from importlib import import_module
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
@@ -75,7 +74,6 @@ PUBLIC_BLUEPRINTS = {
 # These authenticate each request themselves (provider signature, bearer token, or the
 # unguessable token of a one-click unsubscribe link), so they carry no CSRF token. The cohort page
 # has no login session to bind a token to: its forms carry one bound to the link (web/cohort.py).
-COHORT_TOKEN = re.compile(r"^/c/[^/]+")
 CSRF_EXEMPT_BLUEPRINTS = {"webhooks_status", "webhooks_inbound", "api", "public", "cohort"}
 
 
@@ -109,8 +107,9 @@ def _error_page(error: HTTPException):
 
 
 def _loggable(path: str) -> str:
-    """A path as the logs may keep it: a cohort link's token is the learner's key to their page."""
-    return COHORT_TOKEN.sub("/c/<token>", path)
+    """A path as the logs may keep it: the route's pattern, so no token of a link (a cohort page, an unsubscribe,
+    a poll answer) is written down; the path itself only when no route matched."""
+    return request.url_rule.rule if request.url_rule is not None else path
 
 
 def _server_error(error: Exception):
