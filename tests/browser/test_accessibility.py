@@ -124,7 +124,8 @@ def test_the_csv_preview_and_the_board_by_keyboard(app, page, live_server, admin
     upload.write_text("name,phone,email\nAda Lovelace,+1 415 555 0101,ada@example.com\nNo Contact,,\n")
     page.goto(live_server + "/learners/import")
     page.set_input_files("input[type=file]", str(upload))
-    page.get_by_role("button", name=re.compile("preview", re.I)).click()
+    with page.expect_navigation():  # loaded, stylesheets included, before axe measures its colours
+        page.get_by_role("button", name=re.compile("preview", re.I)).click()
     expect(page.get_by_text("No Contact")).to_be_visible()
     assert not (found := violations(page, source)), describe(found)
     # Star, answer and hide a question without a mouse: Tab to the buttons, Enter or Space.
